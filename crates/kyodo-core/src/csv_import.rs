@@ -1,0 +1,275 @@
+//! CSV tables in and out: header matching, line-numbered errors, and cells
+//! made safe for Excel. Decoding bytes is `encoding`'s job; this reads text.
+
+use std::collections::HashMap;
+
+use serde::Serialize;
+
+use crate::validation::FieldErrors;
+
+/// One column of a record kind's CSV.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Column {
+    /// Machine name, matching the input field it feeds.
+    pub field: &'static str,
+    /// The Japanese header written on export and expected on import.
+    pub header: &'static str,
+    pub required: bool,
+}
+
+impl Column {
+    pub const fn required(field: &'static str, header: &'static str) -> Self {
+        Self {
+            field,
+            header,
+            required: true,
+        }
+    }
+
+    pub const fn optional(field: &'static str, header: &'static str) -> Self {
+        Self {
+            field,
+            header,
+            required: false,
+        }
+    }
+}
+
+/// A problem on one line of an import, shown as 「3行目 氏名: …」.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct ImportError {
+    /// 1-based line number in the file (the header is line 1).
+    pub line: u64,
+    /// The column's header, when the problem is in one cell.
+    pub column: Option<String>,
+    pub message: String,
+}
+
+impl std::fmt::Display for ImportError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.column {
+            Some(c) => write!(f, "{}行目「{}」: {}", self.line, c, self.message),
+            None => write!(f, "{}行目: {}", self.line, self.message),
+        }
+    }
+}
+
+impl ImportError {
+    pub fn new(line: u64, column: Option<&str>, message: impl Into<String>) -> Self {
+        Self {
+            line,
+            column: column.map(str::to_owned),
+            message: message.into(),
+        }
+    }
+
+    /// Field errors from validating one line, each placed in its column.
+    pub fn from_fields(line: u64, columns: &[Column], errors: FieldErrors) -> Vec<Self> {
+        errors
+            .errors
+            .into_iter()
+            .map(|e| {
+                let header = columns
+                    .iter()
+                    .find(|c| {
+                        c.field == e.field
+                            || matches!(
+                                (c.field.strip_suffix("_code"), e.field.strip_suffix("_id")),
+                                (Some(a), Some(b)) if a == b
+                            )
+                    })
+                    .map(|c| c.header);
+                Self::new(line, header, e.message)
+            })
+            .collect()
+    }
+}
+
+/// One data line of an import, its cells keyed by field.
+#[derive(Debug, Clone)]
+pub struct CsvLine {
+    pub line: u64,
+    values: HashMap<&'static str, String>,
+}
+
+impl CsvLine {
+    /// The cell for `field`, `None` when the column is absent or blank.
+    pub fn get(&self, field: &str) -> Option<String> {
+        self.values
+            .get(field)
+            .filter(|v| !v.trim().is_empty())
+            .cloned()
+    }
+}
+
+/// Reads a CSV table whose first line names the columns, in Japanese or by
+/// field name, in any order. Every problem is reported, none is skipped.
+pub fn parse_table(text: &str, columns: &[Column]) -> Result<Vec<CsvLine>, Vec<ImportError>> {
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(text.as_bytes());
+    let mut errors = Vec::new();
+    let mut records = reader.records();
+    let header = match records.next() {
+        Some(Ok(h)) => h,
+        Some(Err(e)) => return Err(vec![csv_error(1, &e)]),
+        None => return Err(vec![ImportError::new(1, None, "ファイルが空です")]),
+    };
+    let mut mapping: Vec<Option<&'static str>> = Vec::new();
+    for cell in header.iter() {
+        let name = crate::text::normalize_input(cell);
+        let column = columns.iter().find(|c| c.header == name || c.field == name);
+        match column {
+            Some(c) if mapping.contains(&Some(c.field)) => {
+                errors.push(ImportError::new(1, Some(c.header), "見出しが重複しています"));
+            }
+            Some(c) => mapping.push(Some(c.field)),
+            None => {
+                errors.push(ImportError::new(
+                    1,
+                    Some(&name),
+                    format!(
+                        "知らない見出しです。使える見出し: {}",
+                        columns.iter().map(|c| c.header).collect::<Vec<_>>().join("、")
+                    ),
+                ));
+                mapping.push(None);
+            }
+        }
+    }
+    for c in columns.iter().filter(|c| c.required) {
+        if !mapping.contains(&Some(c.field)) {
+            errors.push(ImportError::new(1, Some(c.header), "必須の列がありません"));
+        }
+    }
+    let mut lines = Vec::new();
+    for result in records {
+        let record = match result {
+            Ok(r) => r,
+            Err(e) => {
+                let line = e.position().map_or(0, |p| p.line());
+                errors.push(csv_error(line, &e));
+                continue;
+            }
+        };
+        let line = record.position().map_or(0, |p| p.line());
+        if record.iter().all(|c| c.trim().is_empty()) {
+            continue;
+        }
+        if record.len() != mapping.len() {
+            errors.push(ImportError::new(
+                line,
+                None,
+                format!(
+                    "列の数が見出しと合いません（見出し{}列、この行{}列）",
+                    mapping.len(),
+                    record.len()
+                ),
+            ));
+            continue;
+        }
+        let values = mapping
+            .iter()
+            .zip(record.iter())
+            .filter_map(|(field, cell)| field.map(|f| (f, cell.to_owned())))
+            .collect();
+        lines.push(CsvLine { line, values });
+    }
+    if lines.is_empty() && errors.is_empty() {
+        errors.push(ImportError::new(2, None, "データの行がありません"));
+    }
+    if errors.is_empty() {
+        Ok(lines)
+    } else {
+        Err(errors)
+    }
+}
+
+fn csv_error(line: u64, e: &csv::Error) -> ImportError {
+    let message = match e.kind() {
+        csv::ErrorKind::Utf8 { .. } => "文字コードが正しくありません".to_owned(),
+        _ => "CSVの形式が正しくありません（引用符の閉じ忘れなど）".to_owned(),
+    };
+    ImportError::new(line, None, message)
+}
+
+/// Writes a table with the Japanese headers. Cells that Excel would run as a
+/// formula (`=`, `+`, `@`, tab, CR at the start) are prefixed with `'`.
+pub fn write_table(columns: &[Column], rows: impl IntoIterator<Item = Vec<String>>) -> String {
+    let mut writer = csv::WriterBuilder::new()
+        .terminator(csv::Terminator::CRLF)
+        .from_writer(Vec::new());
+    // Writing into a Vec cannot fail; the csv writer only reports I/O errors.
+    let header: Vec<&str> = columns.iter().map(|c| c.header).collect();
+    writer.write_record(&header).expect("write to Vec");
+    for row in rows {
+        let safe: Vec<String> = row.into_iter().map(defuse_formula).collect();
+        writer.write_record(&safe).expect("write to Vec");
+    }
+    let bytes = writer.into_inner().expect("flush to Vec");
+    String::from_utf8(bytes).expect("csv writes the UTF-8 it was given")
+}
+
+fn defuse_formula(cell: String) -> String {
+    match cell.chars().next() {
+        Some('=' | '+' | '@' | '\t' | '\r') => format!("'{cell}"),
+        _ => cell,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const COLS: &[Column] = &[
+        Column::required("code", "コード"),
+        Column::required("name", "名称"),
+        Column::optional("note", "備考"),
+    ];
+
+    #[test]
+    fn headers_in_any_order_and_either_language() {
+        let lines = parse_table("名称,code\r\n万田,A1\r\n,\r\n荒尾,A2\r\n", COLS).unwrap();
+        assert_eq!(lines.len(), 2, "blank line skipped");
+        assert_eq!(lines[0].get("code").as_deref(), Some("A1"));
+        assert_eq!(lines[1].line, 4);
+        assert_eq!(lines[1].get("note"), None);
+    }
+
+    #[test]
+    fn every_problem_is_reported_with_its_line() {
+        let errs = parse_table("コード,色\nA1\nA2,x\n", COLS).unwrap_err();
+        let shown: Vec<String> = errs.iter().map(ToString::to_string).collect();
+        assert!(shown.iter().any(|s| s.starts_with("1行目「色」")), "{shown:?}");
+        assert!(shown.iter().any(|s| s.starts_with("1行目「名称」: 必須の列")));
+        assert!(shown.iter().any(|s| s.starts_with("2行目: 列の数")));
+        assert_eq!(errs.len(), 3);
+    }
+
+    #[test]
+    fn empty_file_is_an_error() {
+        assert_eq!(parse_table("", COLS).unwrap_err()[0].message, "ファイルが空です");
+        assert_eq!(
+            parse_table("コード,名称\n", COLS).unwrap_err()[0].message,
+            "データの行がありません"
+        );
+    }
+
+    #[test]
+    fn export_quotes_and_defuses_formulas() {
+        let text = write_table(COLS, vec![vec!["=1+1".into(), "a,b".into(), String::new()]]);
+        assert_eq!(text, "コード,名称,備考\r\n'=1+1,\"a,b\",\r\n");
+    }
+
+    #[test]
+    fn field_errors_land_in_their_columns() {
+        let cols = &[Column::optional("parent_code", "上位コード"), COLS[1]];
+        let mut fe = FieldErrors::new();
+        fe.add("parent_id", "ない");
+        fe.add("name", "空");
+        let errs = ImportError::from_fields(5, cols, fe);
+        assert_eq!(errs[0].column.as_deref(), Some("上位コード"));
+        assert_eq!(errs[1].to_string(), "5行目「名称」: 空");
+    }
+}

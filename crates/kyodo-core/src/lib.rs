@@ -1,0 +1,18 @@
+//! kyodo's domain: the records of a municipality's liaison scheme and the
+//! rules over them. No I/O lives here: no database, no HTTP, no files.
+
+pub mod accounts;
+pub mod areas;
+pub mod audit;
+pub mod csv_import;
+pub mod departments;
+pub mod encoding;
+pub mod listing;
+pub mod municipalities;
+pub mod organisations;
+pub mod permissions;
+pub mod scheme;
+pub mod staff;
+pub mod text;
+pub mod validation;
+pub mod wareki;

@@ -1,0 +1,131 @@
+//! Paged, filtered, sorted lists: the query a list page or API call asks
+//! for, and the page it gets back.
+
+use serde::{Deserialize, Serialize};
+
+pub const DEFAULT_PER_PAGE: u32 = 50;
+pub const MAX_PER_PAGE: u32 = 500;
+
+/// What a caller asks of a list. Unknown sort keys fall back to the default.
+#[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams)]
+pub struct ListQuery {
+    /// Words to look for in names, readings and codes.
+    pub q: Option<String>,
+    /// 1-based page number.
+    pub page: Option<u32>,
+    pub per_page: Option<u32>,
+    /// A column key; prefix `-` for descending.
+    pub sort: Option<String>,
+    /// Include archived records.
+    pub archived: Option<bool>,
+    /// Filter by area (organisations, staff home area).
+    pub area_id: Option<i64>,
+    /// Filter by department (staff).
+    pub department_id: Option<i64>,
+    /// Filter by kind (organisations) or grade (staff).
+    pub kind: Option<String>,
+}
+
+impl ListQuery {
+    pub fn page(&self) -> u32 {
+        self.page.unwrap_or(1).max(1)
+    }
+
+    pub fn per_page(&self) -> u32 {
+        self.per_page
+            .unwrap_or(DEFAULT_PER_PAGE)
+            .clamp(1, MAX_PER_PAGE)
+    }
+
+    pub fn offset(&self) -> u64 {
+        u64::from(self.page() - 1) * u64::from(self.per_page())
+    }
+
+    /// The search words, normalised; `None` when blank.
+    pub fn words(&self) -> Option<String> {
+        self.q
+            .as_deref()
+            .map(crate::text::normalize_input)
+            .filter(|q| !q.is_empty())
+    }
+
+    /// `(key, descending)` if `sort` names one of `allowed`, else `default`.
+    pub fn sort_key<'a>(&self, allowed: &[&'a str], default: &'a str) -> (&'a str, bool) {
+        let raw = self.sort.as_deref().unwrap_or("");
+        let (desc, key) = match raw.strip_prefix('-') {
+            Some(rest) => (true, rest),
+            None => (false, raw),
+        };
+        match allowed.iter().find(|a| **a == key) {
+            Some(found) => (found, desc),
+            None => (default, false),
+        }
+    }
+}
+
+/// One page of a list.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub total: u64,
+    pub page: u32,
+    pub per_page: u32,
+}
+
+impl<T> Page<T> {
+    pub fn pages(&self) -> u32 {
+        let per = u64::from(self.per_page.max(1));
+        u32::try_from(self.total.div_ceil(per)).unwrap_or(u32::MAX).max(1)
+    }
+
+    pub fn map<U>(self, f: impl FnMut(T) -> U) -> Page<U> {
+        Page {
+            items: self.items.into_iter().map(f).collect(),
+            total: self.total,
+            page: self.page,
+            per_page: self.per_page,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paging_is_clamped() {
+        let q = ListQuery {
+            page: Some(0),
+            per_page: Some(100_000),
+            ..Default::default()
+        };
+        assert_eq!(q.page(), 1);
+        assert_eq!(q.per_page(), MAX_PER_PAGE);
+        assert_eq!(q.offset(), 0);
+    }
+
+    #[test]
+    fn sort_accepts_only_known_keys() {
+        let q = ListQuery {
+            sort: Some("-name".into()),
+            ..Default::default()
+        };
+        assert_eq!(q.sort_key(&["code", "name"], "code"), ("name", true));
+        let q = ListQuery {
+            sort: Some("password_hash".into()),
+            ..Default::default()
+        };
+        assert_eq!(q.sort_key(&["code", "name"], "code"), ("code", false));
+    }
+
+    #[test]
+    fn page_count_rounds_up() {
+        let p: Page<()> = Page {
+            items: vec![],
+            total: 101,
+            page: 1,
+            per_page: 50,
+        };
+        assert_eq!(p.pages(), 3);
+    }
+}

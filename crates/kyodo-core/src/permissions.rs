@@ -1,0 +1,129 @@
+//! The permission table (権限表): role × action × scope, in one place.
+//! Every page and API route asks [`scope`] before it reads or writes, and a
+//! test walks this table against every route.
+
+use serde::Serialize;
+
+use crate::accounts::Role;
+
+/// Something a caller wants to do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Action {
+    AreaRead,
+    AreaWrite,
+    OrganisationRead,
+    OrganisationWrite,
+    /// Officers (役員) of an organisation.
+    OfficerWrite,
+    /// Key people and their contacts: personal data, every read audited.
+    KeyPersonRead,
+    KeyPersonWrite,
+    DepartmentRead,
+    DepartmentWrite,
+    StaffRead,
+    StaffWrite,
+    SchemeRead,
+    SchemeWrite,
+    UserManage,
+    AuditRead,
+    DataImport,
+    DataExport,
+    /// One's own password and API tokens.
+    OwnAccount,
+}
+
+/// How far an allowed action reaches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Scope {
+    /// Not allowed at all.
+    Denied,
+    /// Only what the caller is linked to: a liaison's districts (and the
+    /// organisations in them), a community account's own organisation.
+    Own,
+    /// Everything in the caller's municipality.
+    Municipality,
+}
+
+use Scope::{Denied as N, Municipality as M, Own as O};
+
+/// Columns: admin, coordinator, liaison, department, community, public.
+pub const TABLE: &[(Action, [Scope; 6])] = &[
+    (Action::AreaRead, [M, M, M, M, M, N]),
+    (Action::AreaWrite, [M, M, N, N, N, N]),
+    (Action::OrganisationRead, [M, M, M, M, O, N]),
+    (Action::OrganisationWrite, [M, M, O, N, N, N]),
+    (Action::OfficerWrite, [M, M, O, N, O, N]),
+    // The system admin runs accounts, not districts: no key people.
+    (Action::KeyPersonRead, [N, M, O, N, O, N]),
+    (Action::KeyPersonWrite, [N, M, O, N, O, N]),
+    (Action::DepartmentRead, [M, M, M, M, M, N]),
+    (Action::DepartmentWrite, [M, M, N, N, N, N]),
+    (Action::StaffRead, [M, M, M, M, N, N]),
+    (Action::StaffWrite, [M, M, N, N, N, N]),
+    (Action::SchemeRead, [M, M, M, M, M, N]),
+    (Action::SchemeWrite, [M, M, N, N, N, N]),
+    (Action::UserManage, [M, M, N, N, N, N]),
+    (Action::AuditRead, [M, N, N, N, N, N]),
+    (Action::DataImport, [M, M, N, N, N, N]),
+    (Action::DataExport, [M, M, N, N, N, N]),
+    (Action::OwnAccount, [M, M, M, M, M, N]),
+];
+
+fn column(role: Option<Role>) -> usize {
+    match role {
+        Some(Role::Admin) => 0,
+        Some(Role::Coordinator) => 1,
+        Some(Role::Liaison) => 2,
+        Some(Role::Department) => 3,
+        Some(Role::Community) => 4,
+        None => 5,
+    }
+}
+
+/// The scope `role` (`None`: the anonymous public) has for `action`.
+pub fn scope(role: Option<Role>, action: Action) -> Scope {
+    TABLE
+        .iter()
+        .find(|(a, _)| *a == action)
+        .map_or(Scope::Denied, |(_, scopes)| scopes[column(role)])
+}
+
+/// Every action, in table order.
+pub fn actions() -> impl Iterator<Item = Action> {
+    TABLE.iter().map(|(a, _)| *a)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_action_has_exactly_one_row() {
+        let mut seen = std::collections::HashSet::new();
+        for (a, _) in TABLE {
+            assert!(seen.insert(*a), "{a:?} twice");
+        }
+        assert_eq!(seen.len(), 18);
+    }
+
+    #[test]
+    fn public_may_do_nothing_here() {
+        assert!(actions().all(|a| scope(None, a) == Scope::Denied));
+    }
+
+    #[test]
+    fn personal_data_reaches_only_those_who_need_it() {
+        let readers: Vec<Option<Role>> = [None]
+            .into_iter()
+            .chain(Role::ALL.map(Some))
+            .filter(|r| scope(*r, Action::KeyPersonRead) != Scope::Denied)
+            .collect();
+        assert_eq!(
+            readers,
+            vec![Some(Role::Coordinator), Some(Role::Liaison), Some(Role::Community)]
+        );
+        assert_eq!(scope(Some(Role::Liaison), Action::KeyPersonRead), Scope::Own);
+    }
+}

@@ -1,0 +1,470 @@
+//! Scheme settings (制度設定): how one municipality runs its liaison scheme —
+//! area levels, liaison positions and terms, issue categories, duty types —
+//! and the five presets drawn from the seed documents.
+
+use serde::{Deserialize, Serialize};
+
+use crate::validation::FieldErrors;
+
+/// A staff grade (職位) as the municipality names it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct Grade {
+    /// Stable key used in records and CSV (`manager`, `chief`, `staff`…).
+    pub key: String,
+    pub name: String,
+}
+
+/// What kind of post a liaison position is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum PositionKind {
+    /// A member of a district team, alongside regular duties (兼務).
+    TeamMember,
+    /// A full-time liaison post (専任).
+    FullTime,
+    /// A young staff member supporting an area (エリアサポーター).
+    AreaSupporter,
+}
+
+impl PositionKind {
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::TeamMember => "兼務",
+            Self::FullTime => "専任",
+            Self::AreaSupporter => "エリアサポーター",
+        }
+    }
+}
+
+/// A liaison position (地域担当職員の職) in each liaison unit.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct Position {
+    pub key: String,
+    pub name: String,
+    pub kind: PositionKind,
+    /// The grade the holder must have; `None` when any grade may serve.
+    #[serde(default)]
+    pub grade: Option<String>,
+    /// Term of office (任期) in fiscal years.
+    pub term_years: u8,
+    /// Fiscal years since hire before one may serve (Arao: 入庁後3年目以上 = 2).
+    #[serde(default)]
+    pub min_years_since_hire: u8,
+    /// At most this many fiscal years since hire (young area supporters).
+    #[serde(default)]
+    pub max_years_since_hire: Option<u8>,
+    /// How many holders each liaison unit has; `None` when the staffing rule decides.
+    #[serde(default)]
+    pub per_unit: Option<u8>,
+    /// Whether a promotion during the term keeps the appointment (Arao: yes).
+    #[serde(default)]
+    pub survives_promotion: bool,
+}
+
+/// Kumamoto's rule: full-time staff per centre in proportion to the
+/// elementary-school districts it covers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct StaffingRule {
+    /// One full-time liaison per this many elementary-school districts (rounded up).
+    pub school_districts_per_staff: u8,
+    pub minimum_per_unit: u8,
+}
+
+impl StaffingRule {
+    /// Full-time liaison staff for a unit covering `school_districts` districts.
+    pub fn staff_for(&self, school_districts: u32) -> u32 {
+        let per = u32::from(self.school_districts_per_staff.max(1));
+        school_districts
+            .div_ceil(per)
+            .max(u32::from(self.minimum_per_unit))
+    }
+}
+
+/// The whole of one municipality's scheme settings.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct SchemeSettings {
+    /// Names of the area tree's levels, root first (区 → センター → 小学校区…).
+    pub area_levels: Vec<String>,
+    /// Index into `area_levels` of the level liaison teams are assigned to.
+    pub liaison_level: usize,
+    pub grades: Vec<Grade>,
+    pub positions: Vec<Position>,
+    #[serde(default)]
+    pub staffing_rule: Option<StaffingRule>,
+    pub issue_categories: Vec<String>,
+    pub duty_types: Vec<String>,
+    pub organisation_kinds: Vec<String>,
+    /// Lifecycle stages of an organisation (Niimi: 機運づくり → 将来計画策定 → 設立・活動開始).
+    pub lifecycle_stages: Vec<String>,
+    pub officer_roles: Vec<String>,
+    /// The section that owns the scheme (くらしいき課, 総合政策課…).
+    #[serde(default)]
+    pub coordinating_section: String,
+}
+
+impl SchemeSettings {
+    pub fn grade_name(&self, key: &str) -> Option<&str> {
+        self.grades
+            .iter()
+            .find(|g| g.key == key)
+            .map(|g| g.name.as_str())
+    }
+
+    pub fn grade_keys(&self) -> Vec<String> {
+        self.grades.iter().map(|g| g.key.clone()).collect()
+    }
+
+    pub fn level_name(&self, level: usize) -> &str {
+        self.area_levels.get(level).map_or("地区", |s| s.as_str())
+    }
+
+    pub fn liaison_level_name(&self) -> &str {
+        self.level_name(self.liaison_level)
+    }
+
+    /// Checks the settings hang together; every problem is reported.
+    pub fn validate(&self) -> Result<(), FieldErrors> {
+        let mut errors = FieldErrors::new();
+        let lists: [(&str, &str, &Vec<String>); 6] = [
+            ("area_levels", "地区の階層", &self.area_levels),
+            ("issue_categories", "課題の分類", &self.issue_categories),
+            ("duty_types", "活動の種類", &self.duty_types),
+            ("organisation_kinds", "団体の種別", &self.organisation_kinds),
+            ("lifecycle_stages", "団体の段階", &self.lifecycle_stages),
+            ("officer_roles", "役職", &self.officer_roles),
+        ];
+        for (field, label, list) in lists {
+            if list.is_empty() {
+                errors.add(field, format!("{label}を1つ以上入力してください"));
+            }
+            if let Some(dup) = first_duplicate(list.iter().map(String::as_str)) {
+                errors.add(field, format!("{label}に「{dup}」が重複しています"));
+            }
+            if list.iter().any(|s| s.chars().count() > 40) {
+                errors.add(field, format!("{label}は1項目40文字以内で入力してください"));
+            }
+        }
+        if self.liaison_level >= self.area_levels.len() {
+            errors.add("liaison_level", "担当単位の階層を選択してください");
+        }
+        if self.grades.is_empty() {
+            errors.add("grades", "職位を1つ以上入力してください");
+        }
+        if let Some(dup) = first_duplicate(self.grades.iter().map(|g| g.key.as_str())) {
+            errors.add("grades", format!("職位のキー「{dup}」が重複しています"));
+        }
+        if let Some(dup) = first_duplicate(self.positions.iter().map(|p| p.key.as_str())) {
+            errors.add("positions", format!("担当職のキー「{dup}」が重複しています"));
+        }
+        for p in &self.positions {
+            if p.name.trim().is_empty() {
+                errors.add("positions", "担当職の名称を入力してください");
+            }
+            if !(1..=10).contains(&p.term_years) {
+                errors.add(
+                    "positions",
+                    format!("{}の任期は1〜10年で入力してください", p.name),
+                );
+            }
+            if let Some(g) = &p.grade
+                && self.grade_name(g).is_none()
+            {
+                errors.add(
+                    "positions",
+                    format!("{}の職位「{g}」が職位の一覧にありません", p.name),
+                );
+            }
+            if p.per_unit.is_none() && self.staffing_rule.is_none() {
+                errors.add(
+                    "positions",
+                    format!("{}の1単位あたりの人数を入力してください", p.name),
+                );
+            }
+        }
+        errors.into_result(())
+    }
+}
+
+fn first_duplicate<'a>(items: impl Iterator<Item = &'a str>) -> Option<&'a str> {
+    let mut seen = std::collections::HashSet::new();
+    items.into_iter().find(|item| !seen.insert(*item))
+}
+
+/// A ready-made municipality: its scheme, named after the seed system it follows.
+#[derive(Debug, Clone)]
+pub struct Preset {
+    pub key: &'static str,
+    /// The demo municipality's name (fictional data, real scheme).
+    pub municipality_name: &'static str,
+    /// 全国地方公共団体コード of the city the preset follows.
+    pub municipality_code: &'static str,
+    pub scheme: SchemeSettings,
+}
+
+pub const PRESET_KEYS: [&str; 5] = ["arao", "niimi", "kumamoto", "tama", "osaki"];
+
+fn strings(items: &[&str]) -> Vec<String> {
+    items.iter().map(|s| (*s).to_owned()).collect()
+}
+
+fn three_grades() -> Vec<Grade> {
+    [
+        ("director", "部長級"),
+        ("manager", "課長級"),
+        ("chief", "課長補佐・係長級"),
+        ("staff", "一般職員"),
+    ]
+    .into_iter()
+    .map(|(key, name)| Grade {
+        key: key.to_owned(),
+        name: name.to_owned(),
+    })
+    .collect()
+}
+
+const DUTY_TYPES: [&str; 5] = ["運営支援", "調整支援", "活動支援", "人材育成支援", "相談対応"];
+const CATEGORIES: [&str; 10] = [
+    "環境整備",
+    "防犯",
+    "防災",
+    "高齢者見守り",
+    "子育て",
+    "交通",
+    "道路",
+    "福祉",
+    "公共施設",
+    "その他",
+];
+const OFFICER_ROLES: [&str; 6] = ["会長", "副会長", "事務局長", "会計", "監事", "部会長"];
+
+fn position(
+    key: &str,
+    name: &str,
+    kind: PositionKind,
+    grade: Option<&str>,
+    term_years: u8,
+    per_unit: Option<u8>,
+) -> Position {
+    Position {
+        key: key.to_owned(),
+        name: name.to_owned(),
+        kind,
+        grade: grade.map(str::to_owned),
+        term_years,
+        min_years_since_hire: 0,
+        max_years_since_hire: None,
+        per_unit,
+        survives_promotion: false,
+    }
+}
+
+/// Arao (地区担当職員制度): one team of three per district, one per grade,
+/// appointed by the mayor; 課長級 2 years, others 3; the 一般職員 in at least
+/// the third year since hire; a promotion during the term does not end it.
+fn arao() -> Preset {
+    let mut manager = position("manager", "課長級", PositionKind::TeamMember, Some("manager"), 2, Some(1));
+    let mut chief = position("chief", "課長補佐・係長級", PositionKind::TeamMember, Some("chief"), 3, Some(1));
+    let mut staff = position("staff", "一般職員", PositionKind::TeamMember, Some("staff"), 3, Some(1));
+    staff.min_years_since_hire = 2;
+    for p in [&mut manager, &mut chief, &mut staff] {
+        p.survives_promotion = true;
+    }
+    Preset {
+        key: "arao",
+        municipality_name: "荒尾市（デモ）",
+        municipality_code: "432041",
+        scheme: SchemeSettings {
+            area_levels: strings(&["地区"]),
+            liaison_level: 0,
+            grades: three_grades(),
+            positions: vec![manager, chief, staff],
+            staffing_rule: None,
+            issue_categories: strings(&CATEGORIES),
+            duty_types: strings(&DUTY_TYPES),
+            organisation_kinds: strings(&[
+                "地区協議会", "区（自治会）", "NPO", "企業", "大学", "中間支援組織", "その他",
+            ]),
+            lifecycle_stages: strings(&["設立準備", "活動中"]),
+            officer_roles: strings(&OFFICER_ROLES),
+            coordinating_section: "くらしいき課".to_owned(),
+        },
+    }
+}
+
+/// Niimi (小規模多機能自治): liaison staff per 地域運営組織 area, the 総合政策課
+/// coordinating; organisations move through three stages to approval (認可).
+fn niimi() -> Preset {
+    Preset {
+        key: "niimi",
+        municipality_name: "新見市（デモ）",
+        municipality_code: "332101",
+        scheme: SchemeSettings {
+            area_levels: strings(&["地域", "行政地区"]),
+            liaison_level: 0,
+            grades: three_grades(),
+            positions: vec![position("liaison", "地域担当職員", PositionKind::TeamMember, None, 2, Some(2))],
+            staffing_rule: None,
+            issue_categories: strings(&CATEGORIES),
+            duty_types: strings(&DUTY_TYPES),
+            organisation_kinds: strings(&[
+                "地域運営組織", "地域振興会", "行政地区", "社会福祉協議会", "NPO", "企業", "大学", "その他",
+            ]),
+            lifecycle_stages: strings(&["機運づくり", "将来計画策定", "設立・活動開始"]),
+            officer_roles: strings(&OFFICER_ROLES),
+            coordinating_section: "総合政策課".to_owned(),
+        },
+    }
+}
+
+/// Kumamoto (まちづくりセンター): 5 wards, 19 centres, full-time liaison staff
+/// per centre in proportion to the elementary-school districts it covers.
+fn kumamoto() -> Preset {
+    Preset {
+        key: "kumamoto",
+        municipality_name: "熊本市（デモ）",
+        municipality_code: "431001",
+        scheme: SchemeSettings {
+            area_levels: strings(&["区", "まちづくりセンター", "小学校区"]),
+            liaison_level: 1,
+            grades: three_grades(),
+            positions: vec![position("fulltime", "地域担当職員（専任）", PositionKind::FullTime, None, 3, None)],
+            staffing_rule: Some(StaffingRule {
+                school_districts_per_staff: 2,
+                minimum_per_unit: 2,
+            }),
+            issue_categories: strings(&CATEGORIES),
+            duty_types: strings(&DUTY_TYPES),
+            organisation_kinds: strings(&[
+                "校区自治協議会", "町内自治会", "NPO", "企業", "大学", "中間支援組織", "その他",
+            ]),
+            lifecycle_stages: strings(&["設立準備", "活動中"]),
+            officer_roles: strings(&OFFICER_ROLES),
+            coordinating_section: "地域政策課".to_owned(),
+        },
+    }
+}
+
+/// Tama (地域協創): full-time liaison staff first, young staff as area
+/// supporters; intermediary support organisations.
+fn tama() -> Preset {
+    let mut supporter = position("supporter", "エリアサポーター", PositionKind::AreaSupporter, Some("staff"), 1, Some(2));
+    supporter.max_years_since_hire = Some(10);
+    Preset {
+        key: "tama",
+        municipality_name: "多摩市（デモ）",
+        municipality_code: "132241",
+        scheme: SchemeSettings {
+            area_levels: strings(&["エリア"]),
+            liaison_level: 0,
+            grades: three_grades(),
+            positions: vec![
+                position("fulltime", "地域担当職員（専任）", PositionKind::FullTime, None, 3, Some(1)),
+                supporter,
+            ],
+            staffing_rule: None,
+            issue_categories: strings(&CATEGORIES),
+            duty_types: strings(&DUTY_TYPES),
+            organisation_kinds: strings(&[
+                "自治会・管理組合", "NPO", "企業", "大学", "中間支援組織", "その他",
+            ]),
+            lifecycle_stages: strings(&["準備", "活動中"]),
+            officer_roles: strings(&OFFICER_ROLES),
+            coordinating_section: "協創推進室".to_owned(),
+        },
+    }
+}
+
+/// Osaki (our reading of the Kagoshima network talk): a liaison pair per
+/// まちづくり協議会 area, with events published and handover taken slowly.
+fn osaki() -> Preset {
+    Preset {
+        key: "osaki",
+        municipality_name: "大崎市（デモ）",
+        municipality_code: "042153",
+        scheme: SchemeSettings {
+            area_levels: strings(&["地域", "地区"]),
+            liaison_level: 1,
+            grades: three_grades(),
+            positions: vec![position("liaison", "地域担当職員", PositionKind::TeamMember, None, 2, Some(2))],
+            staffing_rule: None,
+            issue_categories: strings(&CATEGORIES),
+            duty_types: strings(&DUTY_TYPES),
+            organisation_kinds: strings(&[
+                "まちづくり協議会", "行政区", "NPO", "企業", "大学", "その他",
+            ]),
+            lifecycle_stages: strings(&["設立準備", "活動中"]),
+            officer_roles: strings(&OFFICER_ROLES),
+            coordinating_section: "まちづくり推進課".to_owned(),
+        },
+    }
+}
+
+/// The preset named `key`, if there is one.
+pub fn preset(key: &str) -> Option<Preset> {
+    match key {
+        "arao" => Some(arao()),
+        "niimi" => Some(niimi()),
+        "kumamoto" => Some(kumamoto()),
+        "tama" => Some(tama()),
+        "osaki" => Some(osaki()),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_preset_is_valid() {
+        for key in PRESET_KEYS {
+            let p = preset(key).expect("listed preset exists");
+            assert_eq!(p.key, key);
+            assert_eq!(p.scheme.validate(), Ok(()), "{key}");
+        }
+        assert!(preset("tokyo").is_none());
+    }
+
+    #[test]
+    fn arao_has_its_three_grades_and_terms() {
+        let s = preset("arao").unwrap().scheme;
+        let terms: Vec<(Option<&str>, u8, u8)> = s
+            .positions
+            .iter()
+            .map(|p| (p.grade.as_deref(), p.term_years, p.min_years_since_hire))
+            .collect();
+        assert_eq!(
+            terms,
+            vec![(Some("manager"), 2, 0), (Some("chief"), 3, 0), (Some("staff"), 3, 2)]
+        );
+        assert!(s.positions.iter().all(|p| p.survives_promotion));
+    }
+
+    #[test]
+    fn kumamoto_staffs_centres_by_school_districts() {
+        let rule = preset("kumamoto").unwrap().scheme.staffing_rule.unwrap();
+        assert_eq!(rule.staff_for(1), 2, "minimum applies");
+        assert_eq!(rule.staff_for(5), 3);
+        assert_eq!(rule.staff_for(8), 4);
+    }
+
+    #[test]
+    fn validate_reports_every_problem() {
+        let mut s = preset("arao").unwrap().scheme;
+        s.issue_categories.push("防災".to_owned());
+        s.liaison_level = 3;
+        s.positions[0].term_years = 0;
+        s.positions[1].grade = Some("unknown".to_owned());
+        let errors = s.validate().unwrap_err();
+        assert_eq!(errors.errors.len(), 4, "{errors}");
+        assert!(errors.get("issue_categories").unwrap().contains("防災"));
+    }
+
+    #[test]
+    fn settings_survive_a_json_round_trip() {
+        let s = preset("tama").unwrap().scheme;
+        let json = serde_json::to_string(&s).unwrap();
+        let back: SchemeSettings = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, s);
+    }
+}

@@ -1,0 +1,278 @@
+//! One handle over SQLite or PostgreSQL. Queries are built once with
+//! sea-query and rendered for whichever database is behind the handle.
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use sea_query::{PostgresQueryBuilder, SqliteQueryBuilder};
+use sea_query_sqlx::SqlxBinder;
+use sqlx::postgres::{PgPoolOptions, PgRow};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous};
+use sqlx::{AssertSqlSafe, FromRow, PgPool, Postgres, Sqlite, SqlitePool, Transaction};
+
+use crate::error::{Result, StoreError};
+
+/// A row type both databases can decode.
+pub trait Record: for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> + Send + Unpin {}
+impl<T> Record for T where T: for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> + Send + Unpin {}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// The database. Cheap to clone (pools are shared).
+#[derive(Clone, Debug)]
+pub enum Db {
+    /// SQLite allows one writer at a time: writes go through a one-connection
+    /// pool so they queue in the app instead of failing with SQLITE_BUSY.
+    Sqlite { read: SqlitePool, write: SqlitePool },
+    Postgres(PgPool),
+}
+
+/// A transaction on either database.
+pub enum Tx {
+    Sqlite(Transaction<'static, Sqlite>),
+    Postgres(Transaction<'static, Postgres>),
+}
+
+macro_rules! run {
+    ($backend:expr, $stmt:expr, |$sql:ident, $values:ident, $exec:ident| $body:expr) => {
+        match $backend {
+            Target::Sqlite($exec) => {
+                let ($sql, $values) = $stmt.build_sqlx(SqliteQueryBuilder);
+                $body
+            }
+            Target::Postgres($exec) => {
+                let ($sql, $values) = $stmt.build_sqlx(PostgresQueryBuilder);
+                $body
+            }
+        }
+    };
+}
+
+enum Target<'a> {
+    Sqlite(&'a mut sqlx::SqliteConnection),
+    Postgres(&'a mut sqlx::PgConnection),
+}
+
+impl Db {
+    /// Opens `sqlite://PATH` (created if missing; WAL, foreign keys on) or `postgres://…`.
+    pub async fn connect(url: &str) -> Result<Db> {
+        if url.starts_with("sqlite:") {
+            let options = SqliteConnectOptions::from_str(url)?
+                .create_if_missing(true)
+                .journal_mode(SqliteJournalMode::Wal)
+                .synchronous(SqliteSynchronous::Normal)
+                .foreign_keys(true)
+                .busy_timeout(Duration::from_secs(10))
+                .pragma("temp_store", "memory")
+                .pragma("cache_size", "-32000");
+            let write = SqlitePoolOptions::new()
+                .max_connections(1)
+                .connect_with(options.clone())
+                .await?;
+            let read = SqlitePoolOptions::new()
+                .max_connections(8)
+                .connect_with(options)
+                .await?;
+            Ok(Db::Sqlite { read, write })
+        } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            let pool = PgPoolOptions::new()
+                .max_connections(16)
+                .acquire_timeout(Duration::from_secs(10))
+                .connect(url)
+                .await?;
+            Ok(Db::Postgres(pool))
+        } else {
+            Err(StoreError::UnsupportedUrl)
+        }
+    }
+
+    pub fn backend(&self) -> Backend {
+        match self {
+            Db::Sqlite { .. } => Backend::Sqlite,
+            Db::Postgres(_) => Backend::Postgres,
+        }
+    }
+
+    /// Starts a write transaction. On SQLite it takes the write lock at once
+    /// (BEGIN IMMEDIATE) so that a read-then-write never deadlocks.
+    pub async fn begin(&self) -> Result<Tx> {
+        Ok(match self {
+            Db::Sqlite { write, .. } => Tx::Sqlite(write.begin_with("BEGIN IMMEDIATE").await?),
+            Db::Postgres(pool) => Tx::Postgres(pool.begin().await?),
+        })
+    }
+
+    pub async fn fetch_all<T: Record>(&self, stmt: &impl SqlxBinder) -> Result<Vec<T>> {
+        match self {
+            Db::Sqlite { read, .. } => {
+                let mut conn = read.acquire().await?;
+                Tx::fetch_all_on(Target::Sqlite(&mut conn), stmt).await
+            }
+            Db::Postgres(pool) => {
+                let mut conn = pool.acquire().await?;
+                Tx::fetch_all_on(Target::Postgres(&mut conn), stmt).await
+            }
+        }
+    }
+
+    pub async fn fetch_optional<T: Record>(&self, stmt: &impl SqlxBinder) -> Result<Option<T>> {
+        match self {
+            Db::Sqlite { read, .. } => {
+                let mut conn = read.acquire().await?;
+                Tx::fetch_optional_on(Target::Sqlite(&mut conn), stmt).await
+            }
+            Db::Postgres(pool) => {
+                let mut conn = pool.acquire().await?;
+                Tx::fetch_optional_on(Target::Postgres(&mut conn), stmt).await
+            }
+        }
+    }
+
+    /// The first column of the first row as an integer (counts, ids).
+    pub async fn fetch_i64(&self, stmt: &impl SqlxBinder) -> Result<i64> {
+        match self {
+            Db::Sqlite { read, .. } => {
+                let mut conn = read.acquire().await?;
+                Tx::fetch_i64_on(Target::Sqlite(&mut conn), stmt).await
+            }
+            Db::Postgres(pool) => {
+                let mut conn = pool.acquire().await?;
+                Tx::fetch_i64_on(Target::Postgres(&mut conn), stmt).await
+            }
+        }
+    }
+
+    /// Runs one write statement in its own transaction.
+    pub async fn execute(&self, stmt: &impl SqlxBinder) -> Result<u64> {
+        let mut tx = self.begin().await?;
+        let n = tx.execute(stmt).await?;
+        tx.commit().await?;
+        Ok(n)
+    }
+
+    /// Runs raw SQL written for this database (migrations, pragmas).
+    pub async fn execute_raw(&self, sql: &str) -> Result<()> {
+        match self {
+            Db::Sqlite { write, .. } => {
+                sqlx::raw_sql(AssertSqlSafe(sql.to_owned())).execute(write).await?;
+            }
+            Db::Postgres(pool) => {
+                sqlx::raw_sql(AssertSqlSafe(sql.to_owned())).execute(pool).await?;
+            }
+        }
+        Ok(())
+    }
+
+    pub async fn close(&self) {
+        match self {
+            Db::Sqlite { read, write } => {
+                read.close().await;
+                write.close().await;
+            }
+            Db::Postgres(pool) => pool.close().await,
+        }
+    }
+}
+
+impl Tx {
+    fn target(&mut self) -> Target<'_> {
+        match self {
+            Tx::Sqlite(tx) => Target::Sqlite(&mut **tx),
+            Tx::Postgres(tx) => Target::Postgres(&mut **tx),
+        }
+    }
+
+    pub fn backend(&self) -> Backend {
+        match self {
+            Tx::Sqlite(_) => Backend::Sqlite,
+            Tx::Postgres(_) => Backend::Postgres,
+        }
+    }
+
+    async fn fetch_all_on<T: Record>(target: Target<'_>, stmt: &impl SqlxBinder) -> Result<Vec<T>> {
+        Ok(run!(target, stmt, |sql, values, conn| {
+            sqlx::query_as_with::<_, T, _>(AssertSqlSafe(sql), values)
+                .fetch_all(conn)
+                .await?
+        }))
+    }
+
+    async fn fetch_optional_on<T: Record>(
+        target: Target<'_>,
+        stmt: &impl SqlxBinder,
+    ) -> Result<Option<T>> {
+        Ok(run!(target, stmt, |sql, values, conn| {
+            sqlx::query_as_with::<_, T, _>(AssertSqlSafe(sql), values)
+                .fetch_optional(conn)
+                .await?
+        }))
+    }
+
+    async fn fetch_i64_on(target: Target<'_>, stmt: &impl SqlxBinder) -> Result<i64> {
+        Ok(run!(target, stmt, |sql, values, conn| {
+            sqlx::query_scalar_with::<_, i64, _>(AssertSqlSafe(sql), values)
+                .fetch_one(conn)
+                .await?
+        }))
+    }
+
+    pub async fn fetch_all<T: Record>(&mut self, stmt: &impl SqlxBinder) -> Result<Vec<T>> {
+        Self::fetch_all_on(self.target(), stmt).await
+    }
+
+    pub async fn fetch_optional<T: Record>(&mut self, stmt: &impl SqlxBinder) -> Result<Option<T>> {
+        Self::fetch_optional_on(self.target(), stmt).await
+    }
+
+    pub async fn fetch_i64(&mut self, stmt: &impl SqlxBinder) -> Result<i64> {
+        Self::fetch_i64_on(self.target(), stmt).await
+    }
+
+    pub async fn execute(&mut self, stmt: &impl SqlxBinder) -> Result<u64> {
+        Ok(run!(self.target(), stmt, |sql, values, conn| {
+            sqlx::query_with(AssertSqlSafe(sql), values)
+                .execute(conn)
+                .await?
+                .rows_affected()
+        }))
+    }
+
+    /// Runs an INSERT … RETURNING id and gives the new id.
+    pub async fn insert_id(&mut self, stmt: &sea_query::InsertStatement) -> Result<i64> {
+        let mut stmt = stmt.clone();
+        stmt.returning_col(sea_query::Alias::new("id"));
+        self.fetch_i64(&stmt).await
+    }
+
+    pub async fn execute_raw(&mut self, sql: &str) -> Result<()> {
+        match self.target() {
+            Target::Sqlite(conn) => {
+                sqlx::raw_sql(AssertSqlSafe(sql.to_owned())).execute(conn).await?;
+            }
+            Target::Postgres(conn) => {
+                sqlx::raw_sql(AssertSqlSafe(sql.to_owned())).execute(conn).await?;
+            }
+        }
+        Ok(())
+    }
+
+    pub async fn commit(self) -> Result<()> {
+        match self {
+            Tx::Sqlite(tx) => tx.commit().await?,
+            Tx::Postgres(tx) => tx.commit().await?,
+        }
+        Ok(())
+    }
+}
+
+/// True when `e` is a unique-constraint violation (a duplicate code, login…).
+pub fn is_unique_violation(e: &StoreError) -> bool {
+    match e {
+        StoreError::Database(sqlx::Error::Database(db)) => db.is_unique_violation(),
+        _ => false,
+    }
+}

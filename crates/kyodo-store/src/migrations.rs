@@ -1,0 +1,338 @@
+//! Schema migrations, written once with sea-query and rendered for SQLite or
+//! PostgreSQL. Applied versions are recorded in `kyodo_migrations`; each
+//! migration runs in one transaction, so a failed one leaves nothing behind.
+
+use sea_query::{
+    Alias, ColumnDef, ExprTrait, ForeignKey, ForeignKeyAction, Index, IndexCreateStatement, PostgresQueryBuilder,
+    SqliteQueryBuilder, Table, TableCreateStatement,
+};
+
+use crate::db::{Backend, Db, Tx};
+use crate::error::{Result, StoreError};
+
+fn name(s: &str) -> Alias {
+    Alias::new(s)
+}
+
+/// A table with the columns every tenant record has: `id` and `municipality_id`.
+fn tenant_table(table: &str) -> TableCreateStatement {
+    let mut t = Table::create();
+    t.table(name(table))
+        .col(ColumnDef::new(name("id")).big_integer().not_null().auto_increment().primary_key())
+        .col(ColumnDef::new(name("municipality_id")).big_integer().not_null())
+        .foreign_key(
+            ForeignKey::create()
+                .from(name(table), name("municipality_id"))
+                .to(name("municipalities"), name("id"))
+                .on_delete(ForeignKeyAction::Restrict),
+        );
+    t
+}
+
+/// Adds `created_at`, `updated_at`, `archived_at`, `version` and `search_text`.
+fn record_columns(t: &mut TableCreateStatement) {
+    t.col(ColumnDef::new(name("search_text")).text().not_null().default(""))
+        .col(ColumnDef::new(name("archived_at")).timestamp_with_time_zone().null())
+        .col(ColumnDef::new(name("version")).big_integer().not_null().default(1))
+        .col(ColumnDef::new(name("created_at")).timestamp_with_time_zone().not_null())
+        .col(ColumnDef::new(name("updated_at")).timestamp_with_time_zone().not_null());
+}
+
+fn text(col: &str) -> ColumnDef {
+    let mut c = ColumnDef::new(name(col));
+    c.text();
+    c
+}
+
+fn reference(t: &mut TableCreateStatement, table: &str, col: &str, to: &str, nullable: bool) {
+    let mut c = ColumnDef::new(name(col));
+    c.big_integer();
+    if nullable {
+        c.null();
+    } else {
+        c.not_null();
+    }
+    t.col(c).foreign_key(
+        ForeignKey::create()
+            .from(name(table), name(col))
+            .to(name(to), name("id"))
+            .on_delete(ForeignKeyAction::Restrict),
+    );
+}
+
+fn index(table: &str, cols: &[&str], unique: bool) -> IndexCreateStatement {
+    let mut i = Index::create();
+    i.name(format!("ix_{table}_{}", cols.join("_"))).table(name(table));
+    for c in cols {
+        i.col(name(c));
+    }
+    if unique {
+        i.unique();
+    }
+    i
+}
+
+enum Step {
+    Table(TableCreateStatement),
+    Index(IndexCreateStatement),
+}
+
+impl Step {
+    fn sql(&self, backend: Backend) -> String {
+        match (self, backend) {
+            (Step::Table(t), Backend::Sqlite) => t.to_string(SqliteQueryBuilder),
+            (Step::Table(t), Backend::Postgres) => t.to_string(PostgresQueryBuilder),
+            (Step::Index(i), Backend::Sqlite) => i.to_string(SqliteQueryBuilder),
+            (Step::Index(i), Backend::Postgres) => i.to_string(PostgresQueryBuilder),
+        }
+    }
+}
+
+/// Version 1: municipalities and the foundation records, accounts, audit.
+fn v1_foundation() -> Vec<Step> {
+    let mut steps = Vec::new();
+
+    let mut m = Table::create();
+    m.table(name("municipalities"))
+        .col(ColumnDef::new(name("id")).big_integer().not_null().auto_increment().primary_key())
+        .col(text("code").not_null())
+        .col(text("name").not_null())
+        .col(text("scheme").not_null())
+        .col(ColumnDef::new(name("created_at")).timestamp_with_time_zone().not_null());
+    steps.push(Step::Table(m));
+    steps.push(Step::Index(index("municipalities", &["code"], true)));
+
+    // Areas (地区): a tree.
+    let mut t = tenant_table("areas");
+    reference(&mut t, "areas", "parent_id", "areas", true);
+    t.col(ColumnDef::new(name("level")).integer().not_null())
+        .col(text("code").not_null())
+        .col(text("name").not_null())
+        .col(text("name_kana").null())
+        .col(text("note").null());
+    record_columns(&mut t);
+    steps.push(Step::Table(t));
+    steps.push(Step::Index(index("areas", &["municipality_id", "code"], true)));
+    steps.push(Step::Index(index("areas", &["parent_id"], false)));
+
+    // Departments (部署): a tree.
+    let mut t = tenant_table("departments");
+    reference(&mut t, "departments", "parent_id", "departments", true);
+    t.col(text("code").not_null())
+        .col(text("name").not_null())
+        .col(text("name_kana").null())
+        .col(text("phone").null());
+    record_columns(&mut t);
+    steps.push(Step::Table(t));
+    steps.push(Step::Index(index("departments", &["municipality_id", "code"], true)));
+    steps.push(Step::Index(index("departments", &["parent_id"], false)));
+
+    // Organisations (団体).
+    let mut t = tenant_table("organisations");
+    reference(&mut t, "organisations", "area_id", "areas", true);
+    t.col(text("code").not_null())
+        .col(text("name").not_null())
+        .col(text("name_kana").null())
+        .col(text("kind").not_null())
+        .col(text("stage").null())
+        .col(ColumnDef::new(name("established_on")).date().null())
+        .col(ColumnDef::new(name("approved_on")).date().null())
+        .col(text("note").null());
+    record_columns(&mut t);
+    steps.push(Step::Table(t));
+    steps.push(Step::Index(index("organisations", &["municipality_id", "code"], true)));
+    steps.push(Step::Index(index("organisations", &["area_id"], false)));
+
+    let mut t = tenant_table("officers");
+    reference(&mut t, "officers", "organisation_id", "organisations", false);
+    t.col(text("role").not_null())
+        .col(text("name").not_null())
+        .col(ColumnDef::new(name("term_start")).date().null())
+        .col(ColumnDef::new(name("term_end")).date().null())
+        .col(ColumnDef::new(name("created_at")).timestamp_with_time_zone().not_null());
+    steps.push(Step::Table(t));
+    steps.push(Step::Index(index("officers", &["organisation_id"], false)));
+
+    let mut t = tenant_table("key_people");
+    reference(&mut t, "key_people", "organisation_id", "organisations", false);
+    t.col(text("name").not_null())
+        .col(text("name_kana").null())
+        .col(text("title").null())
+        .col(text("phone").null())
+        .col(text("email").null())
+        .col(text("address").null())
+        .col(text("note").null())
+        .col(ColumnDef::new(name("created_at")).timestamp_with_time_zone().not_null())
+        .col(ColumnDef::new(name("updated_at")).timestamp_with_time_zone().not_null());
+    steps.push(Step::Table(t));
+    steps.push(Step::Index(index("key_people", &["organisation_id"], false)));
+
+    // Staff (職員) and their grade history.
+    let mut t = tenant_table("staff");
+    reference(&mut t, "staff", "department_id", "departments", true);
+    reference(&mut t, "staff", "home_area_id", "areas", true);
+    t.col(text("employee_number").not_null())
+        .col(text("name").not_null())
+        .col(text("name_kana").not_null())
+        .col(text("grade").not_null())
+        .col(ColumnDef::new(name("hire_date")).date().not_null())
+        .col(text("email").null());
+    record_columns(&mut t);
+    steps.push(Step::Table(t));
+    steps.push(Step::Index(index("staff", &["municipality_id", "employee_number"], true)));
+    steps.push(Step::Index(index("staff", &["municipality_id", "name_kana"], false)));
+    steps.push(Step::Index(index("staff", &["department_id"], false)));
+    steps.push(Step::Index(index("staff", &["home_area_id"], false)));
+
+    let mut t = tenant_table("grade_changes");
+    reference(&mut t, "grade_changes", "staff_id", "staff", false);
+    t.col(text("grade").not_null())
+        .col(ColumnDef::new(name("effective_on")).date().not_null());
+    steps.push(Step::Table(t));
+    steps.push(Step::Index(index("grade_changes", &["staff_id"], false)));
+
+    // Appointments (任命): which districts a liaison serves, hence their scope.
+    let mut t = tenant_table("appointments");
+    reference(&mut t, "appointments", "staff_id", "staff", false);
+    reference(&mut t, "appointments", "area_id", "areas", false);
+    t.col(text("position_key").not_null())
+        .col(ColumnDef::new(name("start_on")).date().not_null())
+        .col(ColumnDef::new(name("planned_end_on")).date().not_null())
+        .col(ColumnDef::new(name("ended_on")).date().null())
+        .col(text("end_reason").null())
+        .col(ColumnDef::new(name("created_at")).timestamp_with_time_zone().not_null());
+    steps.push(Step::Table(t));
+    steps.push(Step::Index(index("appointments", &["staff_id"], false)));
+    steps.push(Step::Index(index("appointments", &["area_id"], false)));
+
+    // Accounts. Logins are unique across the deployment: the login form
+    // does not ask which municipality.
+    let mut t = tenant_table("users");
+    reference(&mut t, "users", "staff_id", "staff", true);
+    reference(&mut t, "users", "department_id", "departments", true);
+    reference(&mut t, "users", "organisation_id", "organisations", true);
+    t.col(text("login").not_null())
+        .col(text("display_name").not_null())
+        .col(text("role").not_null())
+        .col(text("password_hash").not_null())
+        .col(ColumnDef::new(name("disabled_at")).timestamp_with_time_zone().null())
+        .col(ColumnDef::new(name("created_at")).timestamp_with_time_zone().not_null())
+        .col(ColumnDef::new(name("updated_at")).timestamp_with_time_zone().not_null());
+    steps.push(Step::Table(t));
+    steps.push(Step::Index(index("users", &["login"], true)));
+    steps.push(Step::Index(index("users", &["municipality_id", "role"], false)));
+
+    let mut t = Table::create();
+    t.table(name("sessions"))
+        .col(text("id_hash").not_null().primary_key())
+        .col(ColumnDef::new(name("user_id")).big_integer().not_null())
+        .foreign_key(
+            ForeignKey::create()
+                .from(name("sessions"), name("user_id"))
+                .to(name("users"), name("id"))
+                .on_delete(ForeignKeyAction::Cascade),
+        )
+        .col(text("csrf_token").not_null())
+        .col(ColumnDef::new(name("created_at")).timestamp_with_time_zone().not_null())
+        .col(ColumnDef::new(name("expires_at")).timestamp_with_time_zone().not_null());
+    steps.push(Step::Table(t));
+    steps.push(Step::Index(index("sessions", &["user_id"], false)));
+
+    let mut t = tenant_table("api_tokens");
+    reference(&mut t, "api_tokens", "user_id", "users", false);
+    t.col(text("name").not_null())
+        .col(text("token_hash").not_null())
+        .col(ColumnDef::new(name("created_at")).timestamp_with_time_zone().not_null())
+        .col(ColumnDef::new(name("last_used_at")).timestamp_with_time_zone().null())
+        .col(ColumnDef::new(name("revoked_at")).timestamp_with_time_zone().null());
+    steps.push(Step::Table(t));
+    steps.push(Step::Index(index("api_tokens", &["token_hash"], true)));
+
+    let mut t = Table::create();
+    t.table(name("login_attempts"))
+        .col(ColumnDef::new(name("id")).big_integer().not_null().auto_increment().primary_key())
+        .col(text("login").not_null())
+        .col(text("ip").not_null())
+        .col(ColumnDef::new(name("at")).timestamp_with_time_zone().not_null())
+        .col(ColumnDef::new(name("success")).boolean().not_null());
+    steps.push(Step::Table(t));
+    steps.push(Step::Index(index("login_attempts", &["login", "at"], false)));
+    steps.push(Step::Index(index("login_attempts", &["ip", "at"], false)));
+
+    let mut t = tenant_table("audit_log");
+    t.col(ColumnDef::new(name("at")).timestamp_with_time_zone().not_null())
+        .col(ColumnDef::new(name("user_id")).big_integer().null())
+        .col(text("login").null())
+        .col(text("action").not_null())
+        .col(text("entity").not_null())
+        .col(ColumnDef::new(name("entity_id")).big_integer().null())
+        .col(text("detail").null())
+        .col(text("ip").null());
+    steps.push(Step::Table(t));
+    steps.push(Step::Index(index("audit_log", &["municipality_id", "at"], false)));
+    steps.push(Step::Index(index("audit_log", &["municipality_id", "entity", "entity_id"], false)));
+
+    steps
+}
+
+struct Migration {
+    version: i64,
+    name: &'static str,
+    steps: fn() -> Vec<Step>,
+}
+
+const MIGRATIONS: &[Migration] = &[Migration {
+    version: 1,
+    name: "foundation",
+    steps: v1_foundation,
+}];
+
+/// Applies every migration not yet applied; returns how many ran.
+pub async fn migrate(db: &Db) -> Result<usize> {
+    db.execute_raw(
+        "CREATE TABLE IF NOT EXISTS kyodo_migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)",
+    )
+    .await?;
+    let mut applied = 0;
+    for m in MIGRATIONS {
+        let mut tx = db.begin().await?;
+        if tx.backend() == Backend::Postgres {
+            // Servers starting together take turns; the lock ends with the transaction.
+            tx.execute_raw("SELECT pg_advisory_xact_lock(4242001)").await?;
+        }
+        if is_applied(&mut tx, m.version).await? {
+            continue;
+        }
+        for step in (m.steps)() {
+            tx.execute_raw(&step.sql(tx.backend()))
+                .await
+                .map_err(|e| match e {
+                    StoreError::Database(source) => StoreError::Migration {
+                        version: m.version,
+                        source,
+                    },
+                    other => other,
+                })?;
+        }
+        tx.execute_raw(&format!(
+            "INSERT INTO kyodo_migrations (version, name, applied_at) VALUES ({}, '{}', '{}')",
+            m.version,
+            m.name,
+            chrono::Utc::now().to_rfc3339()
+        ))
+        .await?;
+        tx.commit().await?;
+        tracing::info!(version = m.version, name = m.name, "migration applied");
+        applied += 1;
+    }
+    Ok(applied)
+}
+
+async fn is_applied(tx: &mut Tx, version: i64) -> Result<bool> {
+    let q = sea_query::Query::select()
+        .expr(sea_query::Expr::col(name("version")).count())
+        .from(name("kyodo_migrations"))
+        .and_where(sea_query::Expr::col(name("version")).eq(version))
+        .to_owned();
+    Ok(tx.fetch_i64(&q).await? > 0)
+}
