@@ -85,6 +85,23 @@ impl ImportError {
     }
 }
 
+/// What an import did, or would do on a dry run.
+#[derive(Debug, Default, Clone, Serialize, utoipa::ToSchema)]
+pub struct ImportReport {
+    pub dry_run: bool,
+    /// Keys (codes, employee numbers) of the records created.
+    pub created: Vec<String>,
+    /// Keys and their field changes `{"field": [before, after]}`.
+    pub updated: Vec<UpdatedRecord>,
+    pub unchanged: usize,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct UpdatedRecord {
+    pub key: String,
+    pub changes: serde_json::Value,
+}
+
 /// One data line of an import, its cells keyed by field.
 #[derive(Debug, Clone)]
 pub struct CsvLine {
@@ -148,12 +165,12 @@ pub fn parse_table(text: &str, columns: &[Column]) -> Result<Vec<CsvLine>, Vec<I
         let record = match result {
             Ok(r) => r,
             Err(e) => {
-                let line = e.position().map_or(0, |p| p.line());
+                let line = e.position().map_or(0, |p| line_at(text, p.byte()));
                 errors.push(csv_error(line, &e));
                 continue;
             }
         };
-        let line = record.position().map_or(0, |p| p.line());
+        let line = record.position().map_or(0, |p| line_at(text, p.byte()));
         if record.iter().all(|c| c.trim().is_empty()) {
             continue;
         }
@@ -184,6 +201,18 @@ pub fn parse_table(text: &str, columns: &[Column]) -> Result<Vec<CsvLine>, Vec<I
     } else {
         Err(errors)
     }
+}
+
+/// The 1-based line a record starting at `byte` is on, as a spreadsheet
+/// user counts lines. After a CRLF the csv reader places the next record at
+/// the LF, so a newline at `byte` itself belongs before the record.
+fn line_at(text: &str, byte: u64) -> u64 {
+    let end = usize::try_from(byte)
+        .unwrap_or(usize::MAX)
+        .saturating_add(1)
+        .min(text.len());
+    let newlines = text.as_bytes()[..end].iter().filter(|b| **b == b'\n').count();
+    u64::try_from(newlines).unwrap_or(u64::MAX) + 1
 }
 
 fn csv_error(line: u64, e: &csv::Error) -> ImportError {

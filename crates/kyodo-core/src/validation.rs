@@ -229,7 +229,7 @@ mod tests {
     use super::*;
     use std::collections::HashMap;
 
-    fn fields(map: &HashMap<&str, &str>) -> impl Fn(&str) -> Option<String> {
+    fn fields(map: &HashMap<&str, &str>) -> impl Fn(&str) -> Option<String> + use<> {
         let owned: HashMap<String, String> = map
             .iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))

@@ -1,0 +1,274 @@
+//! Pieces every record module uses: list queries, version checks,
+//! references within one municipality, search text, import reports.
+
+use kyodo_core::listing::{ListQuery, Page};
+use sea_query::{Expr, ExprTrait, Order, SelectStatement};
+pub use kyodo_core::csv_import::{ImportReport, UpdatedRecord};
+
+use crate::db::{Db, Record, Tx};
+use crate::error::{Result, StoreError};
+
+/// The normalised text a list's `q` filter looks in: names, readings, codes.
+pub fn search_text(parts: &[Option<&str>]) -> String {
+    parts
+        .iter()
+        .flatten()
+        .map(|p| kyodo_core::text::search_key(p))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// How a list maps its sort keys to columns.
+pub struct ListSpec<'a> {
+    /// The table alias the record's own columns live under.
+    pub table: &'static str,
+    /// `(sort key, column)`; the first is the default.
+    pub sorts: &'a [(&'static str, &'static str)],
+}
+
+/// Runs a list query with the filters every record list shares: tenancy,
+/// archived, `q`, sort and page. `base` already has its columns and joins.
+pub async fn list_page<T: Record>(
+    db: &Db,
+    municipality_id: i64,
+    spec: &ListSpec<'_>,
+    query: &ListQuery,
+    mut base: SelectStatement,
+) -> Result<Page<T>> {
+    let t = spec.table;
+    base.and_where(Expr::col((t, "municipality_id")).eq(municipality_id));
+    if !query.archived.unwrap_or(false) {
+        base.and_where(Expr::col((t, "archived_at")).is_null());
+    }
+    if let Some(words) = query.words() {
+        for word in words.split_whitespace() {
+            let key = kyodo_core::text::search_key(word);
+            let pattern = format!("%{}%", escape_like(&key));
+            base.and_where(Expr::col((t, "search_text")).like(sea_query::LikeExpr::new(pattern).escape('\\')));
+        }
+    }
+    let mut count = base.clone();
+    count.clear_selects();
+    count.expr(Expr::col((t, "id")).count());
+    let total = db.fetch_i64(&count).await?;
+
+    let keys: Vec<&str> = spec.sorts.iter().map(|(k, _)| *k).collect();
+    let (key, desc) = query.sort_key(&keys, spec.sorts[0].0);
+    let column = spec
+        .sorts
+        .iter()
+        .find(|(k, _)| *k == key)
+        .map_or(spec.sorts[0].1, |(_, c)| *c);
+    let order = if desc { Order::Desc } else { Order::Asc };
+    base.order_by((t, column), order.clone())
+        .order_by((t, "id"), order)
+        .limit(u64::from(query.per_page()))
+        .offset(query.offset());
+    let items = db.fetch_all(&base).await?;
+    Ok(Page {
+        items,
+        total: u64::try_from(total).unwrap_or(0),
+        page: query.page(),
+        per_page: query.per_page(),
+    })
+}
+
+fn escape_like(s: &str) -> String {
+    s.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
+}
+
+/// True when `id` is a row of `table` in this municipality (and not archived).
+pub async fn exists_in(tx: &mut Tx, table: &'static str, municipality_id: i64, id: i64) -> Result<bool> {
+    let q = sea_query::Query::select()
+        .expr(Expr::col("id").count())
+        .from(table)
+        .and_where(Expr::col("id").eq(id))
+        .and_where(Expr::col("municipality_id").eq(municipality_id))
+        .and_where(Expr::col("archived_at").is_null())
+        .to_owned();
+    Ok(tx.fetch_i64(&q).await? > 0)
+}
+
+/// The id of the row of `table` whose `key_col` is `key`, in this municipality.
+pub async fn id_by_key(
+    tx: &mut Tx,
+    table: &'static str,
+    key_col: &'static str,
+    municipality_id: i64,
+    key: &str,
+) -> Result<Option<i64>> {
+    let q = sea_query::Query::select()
+        .column("id")
+        .from(table)
+        .and_where(Expr::col(key_col).eq(key))
+        .and_where(Expr::col("municipality_id").eq(municipality_id))
+        .to_owned();
+    #[derive(sqlx::FromRow)]
+    struct Id {
+        id: i64,
+    }
+    Ok(tx.fetch_optional::<Id>(&q).await?.map(|r| r.id))
+}
+
+/// After an UPDATE … WHERE version = ? changed nothing: gone, or changed by someone else?
+pub async fn missing_or_conflict(tx: &mut Tx, table: &'static str, municipality_id: i64, id: i64) -> StoreError {
+    let q = sea_query::Query::select()
+        .expr(Expr::col("id").count())
+        .from(table)
+        .and_where(Expr::col("id").eq(id))
+        .and_where(Expr::col("municipality_id").eq(municipality_id))
+        .to_owned();
+    match tx.fetch_i64(&q).await {
+        Ok(0) => StoreError::NotFound,
+        Ok(_) => StoreError::Conflict,
+        Err(e) => e,
+    }
+}
+
+/// Sets or clears `archived_at`; archiving twice is harmless.
+pub async fn set_archived(
+    tx: &mut Tx,
+    table: &'static str,
+    municipality_id: i64,
+    id: i64,
+    archived: bool,
+) -> Result<()> {
+    let value: Option<chrono::DateTime<chrono::Utc>> = archived.then(chrono::Utc::now);
+    let q = sea_query::Query::update()
+        .table(table)
+        .value("archived_at", value)
+        .value("version", Expr::col("version").add(1))
+        .value("updated_at", chrono::Utc::now())
+        .and_where(Expr::col("id").eq(id))
+        .and_where(Expr::col("municipality_id").eq(municipality_id))
+        .to_owned();
+    if tx.execute(&q).await? == 0 {
+        return Err(StoreError::NotFound);
+    }
+    Ok(())
+}
+
+/// Ends an import: all or nothing. Errors roll everything back; a dry run
+/// rolls back what it did to see the result.
+pub async fn finish_import(
+    tx: Tx,
+    errors: Vec<kyodo_core::csv_import::ImportError>,
+    report: ImportReport,
+) -> Result<ImportReport> {
+    if !errors.is_empty() {
+        drop(tx);
+        return Err(StoreError::Import(errors));
+    }
+    if report.dry_run {
+        drop(tx);
+    } else {
+        tx.commit().await?;
+    }
+    Ok(report)
+}
+
+/// Whether `candidate` is `me` or below `me` in a tree kept by `parent_id`.
+pub async fn is_descendant_or_self(
+    tx: &mut Tx,
+    table: &'static str,
+    municipality_id: i64,
+    candidate: i64,
+    me: i64,
+) -> Result<bool> {
+    #[derive(sqlx::FromRow)]
+    struct Parent {
+        parent_id: Option<i64>,
+    }
+    let mut current = Some(candidate);
+    // A tree deeper than this is a cycle that slipped in some other way.
+    for _ in 0..64 {
+        let Some(id) = current else {
+            return Ok(false);
+        };
+        if id == me {
+            return Ok(true);
+        }
+        let q = sea_query::Query::select()
+            .column("parent_id")
+            .from(table)
+            .and_where(Expr::col("id").eq(id))
+            .and_where(Expr::col("municipality_id").eq(municipality_id))
+            .to_owned();
+        current = tx.fetch_optional::<Parent>(&q).await?.and_then(|p| p.parent_id);
+    }
+    Err(StoreError::Corrupt(format!("{table} tree has a cycle")))
+}
+
+/// Archiving a tree node is refused while nodes below it are active.
+pub async fn has_active_children(tx: &mut Tx, table: &'static str, id: i64) -> Result<bool> {
+    let q = sea_query::Query::select()
+        .expr(Expr::col("id").count())
+        .from(table)
+        .and_where(Expr::col("parent_id").eq(id))
+        .and_where(Expr::col("archived_at").is_null())
+        .to_owned();
+    Ok(tx.fetch_i64(&q).await? > 0)
+}
+
+/// Logs an archive or restore.
+pub async fn audit_archive(tx: &mut Tx, actor: &crate::audit::Actor, table: &'static str, id: i64, archived: bool) -> Result<()> {
+    crate::audit::record(
+        tx,
+        actor,
+        crate::audit::Event {
+            action: if archived {
+                kyodo_core::audit::kind::ARCHIVE
+            } else {
+                kyodo_core::audit::kind::RESTORE
+            },
+            entity: table,
+            entity_id: Some(id),
+            detail: None,
+        },
+    )
+    .await
+}
+
+/// Logs a create with the new record, or an update with its changes.
+pub async fn audit_change(
+    tx: &mut Tx,
+    actor: &crate::audit::Actor,
+    table: &'static str,
+    id: i64,
+    before: Option<serde_json::Value>,
+    after: serde_json::Value,
+) -> Result<serde_json::Value> {
+    let (action, detail) = match before {
+        Some(b) => (kyodo_core::audit::kind::UPDATE, kyodo_core::audit::diff(&b, &after)),
+        None => (kyodo_core::audit::kind::CREATE, after),
+    };
+    crate::audit::record(
+        tx,
+        actor,
+        crate::audit::Event {
+            action,
+            entity: table,
+            entity_id: Some(id),
+            detail: Some(detail.clone()),
+        },
+    )
+    .await?;
+    Ok(detail)
+}
+
+/// Adds one import line's outcome to the report.
+pub fn tally(report: &mut ImportReport, key: &str, changes: Option<serde_json::Value>) {
+    match changes {
+        None => report.created.push(key.to_owned()),
+        Some(c) if c.as_object().is_some_and(|o| o.is_empty()) => report.unchanged += 1,
+        Some(changes) => report.updated.push(UpdatedRecord {
+            key: key.to_owned(),
+            changes,
+        }),
+    }
+}
+
+/// A code from a CSV cell, normalised as forms do.
+pub fn cell_code(raw: &str) -> String {
+    kyodo_core::text::normalize_digits(&kyodo_core::text::normalize_input(raw))
+}
