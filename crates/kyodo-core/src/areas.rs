@@ -59,7 +59,7 @@ pub const CSV_COLUMNS: &[Column] = &[
 ];
 
 /// An area with what its CSV line and tree view need from related rows.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 #[cfg_attr(feature = "sqlx", derive(sqlx::FromRow))]
 pub struct AreaRow {
     #[cfg_attr(feature = "sqlx", sqlx(flatten))]

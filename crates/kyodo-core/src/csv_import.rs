@@ -7,6 +7,56 @@ use serde::Serialize;
 
 use crate::validation::FieldErrors;
 
+/// The record kinds that move in and out as CSV.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum DataKind {
+    Areas,
+    Organisations,
+    Departments,
+    Staff,
+}
+
+impl DataKind {
+    pub const ALL: [DataKind; 4] = [
+        DataKind::Areas,
+        DataKind::Organisations,
+        DataKind::Departments,
+        DataKind::Staff,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DataKind::Areas => "areas",
+            DataKind::Organisations => "organisations",
+            DataKind::Departments => "departments",
+            DataKind::Staff => "staff",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            DataKind::Areas => "地区",
+            DataKind::Organisations => "団体",
+            DataKind::Departments => "部署",
+            DataKind::Staff => "職員",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<DataKind> {
+        DataKind::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+
+    pub fn columns(self) -> &'static [Column] {
+        match self {
+            DataKind::Areas => crate::areas::CSV_COLUMNS,
+            DataKind::Organisations => crate::organisations::CSV_COLUMNS,
+            DataKind::Departments => crate::departments::CSV_COLUMNS,
+            DataKind::Staff => crate::staff::CSV_COLUMNS,
+        }
+    }
+}
+
 /// One column of a record kind's CSV.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Column {

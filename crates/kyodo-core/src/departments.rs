@@ -60,7 +60,7 @@ pub const CSV_COLUMNS: &[Column] = &[
     Column::optional("phone", "電話番号"),
 ];
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 #[cfg_attr(feature = "sqlx", derive(sqlx::FromRow))]
 pub struct DepartmentRow {
     #[cfg_attr(feature = "sqlx", sqlx(flatten))]

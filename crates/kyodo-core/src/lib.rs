@@ -5,6 +5,7 @@ pub mod accounts;
 pub mod areas;
 pub mod audit;
 pub mod csv_import;
+pub mod demo;
 pub mod departments;
 pub mod encoding;
 pub mod listing;

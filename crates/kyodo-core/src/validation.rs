@@ -210,13 +210,21 @@ impl<'a> Fields<'a> {
             }
             return None;
         }
-        if !allowed.iter().any(|a| a == &value) {
-            self.errors.add(
-                field,
-                format!("{label}は次のいずれかにしてください: {}", allowed.join("、")),
-            );
+        // Compared after the same 全角/半角 folding, so 「区（自治会）」 typed
+        // either way matches; the scheme's own spelling is what is stored.
+        match allowed
+            .iter()
+            .find(|a| crate::text::normalize_input(a) == value)
+        {
+            Some(found) => Some(found.clone()),
+            None => {
+                self.errors.add(
+                    field,
+                    format!("{label}は次のいずれかにしてください: {}", allowed.join("、")),
+                );
+                Some(value)
+            }
         }
-        Some(value)
     }
 
     pub fn finish<T>(self, value: T) -> Result<T, FieldErrors> {
@@ -260,6 +268,15 @@ mod tests {
         assert!(f.errors.is_empty());
         assert_eq!(kana.as_deref(), Some("アラオ"));
         assert_eq!(date, chrono::NaiveDate::from_ymd_opt(2026, 4, 1));
+    }
+
+    #[test]
+    fn choice_matches_across_full_and_half_width() {
+        let get = fields(&HashMap::from([("kind", "区(自治会)")]));
+        let mut f = Fields::new(&get);
+        let allowed = vec!["区（自治会）".to_owned()];
+        assert_eq!(f.choice("kind", "種別", &allowed, true).as_deref(), Some("区（自治会）"));
+        assert!(f.errors.is_empty());
     }
 
     #[test]

@@ -17,3 +17,4 @@ pub mod organisations;
 pub mod staff;
 pub mod accounts;
 pub mod appointments;
+pub mod data;

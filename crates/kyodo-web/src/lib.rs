@@ -1,1 +1,81 @@
+//! kyodo's web layer: Japanese pages that work without JavaScript, the JSON
+//! API under `/api/v1` with its OpenAPI document, sessions and tokens. No
+//! SQL here: every read and write goes through `kyodo_store`.
 
+pub mod accounts;
+pub mod api;
+pub mod areas;
+pub mod audit;
+pub mod auth;
+pub mod data;
+pub mod departments;
+pub mod error;
+pub mod organisations;
+pub mod pages;
+pub mod routes;
+pub mod scheme;
+pub mod staff;
+
+use std::sync::Arc;
+
+use chrono::NaiveDate;
+use kyodo_store::Db;
+
+/// Settings the server is started with.
+#[derive(Debug, Clone, Default)]
+pub struct Config {
+    /// Mark cookies Secure even without `X-Forwarded-Proto: https`.
+    pub secure_cookies: bool,
+    /// Pretend today is this date (demos and tests of terms and fiscal years).
+    pub today: Option<NaiveDate>,
+}
+
+#[derive(Clone)]
+pub struct AppState {
+    pub db: Db,
+    pub config: Arc<Config>,
+}
+
+impl AppState {
+    pub fn new(db: Db, config: Config) -> Self {
+        AppState {
+            db,
+            config: Arc::new(config),
+        }
+    }
+
+    /// Today in Japan, where every user of kyodo is.
+    pub fn today(&self) -> NaiveDate {
+        self.config.today.unwrap_or_else(|| {
+            (chrono::Utc::now() + chrono::Duration::hours(9)).date_naive()
+        })
+    }
+}
+
+pub use routes::router;
+
+/// Serves `router` on `listener` until Ctrl-C (or SIGTERM).
+pub async fn serve(listener: tokio::net::TcpListener, state: AppState) -> std::io::Result<()> {
+    let app = router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+}

@@ -1,1 +1,324 @@
-fn main() {}
+//! The `kyodo` command: serve, migrate, demo, import, export, user, token.
+
+mod demo;
+
+use std::io::Read;
+
+use anyhow::{Context, Result, anyhow, bail};
+use clap::{Parser, Subcommand};
+use kyodo_core::accounts::Role;
+use kyodo_core::csv_import::DataKind;
+use kyodo_core::encoding::TextEncoding;
+use kyodo_store::Db;
+use kyodo_store::audit::Actor;
+
+#[derive(Parser)]
+#[command(name = "kyodo", version, about = "地域担当職員制度の運営システム kyodo")]
+struct Cli {
+    /// sqlite://PATH (the default, created if missing) or postgres://…
+    #[arg(long, global = true, env = "KYODO_DATABASE", default_value = "sqlite://kyodo.db")]
+    database: String,
+    /// Pretend today is this date (YYYY-MM-DD or 和暦), for demos.
+    #[arg(long, global = true, env = "KYODO_TODAY")]
+    today: Option<String>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the web server (migrations run first).
+    Serve {
+        #[arg(long, env = "KYODO_BIND", default_value = "127.0.0.1:8080")]
+        bind: String,
+        /// Load a demo municipality first: arao, niimi, kumamoto, tama, osaki.
+        #[arg(long)]
+        demo: Option<String>,
+        /// Mark session cookies Secure (set when served over HTTPS without a proxy header).
+        #[arg(long, env = "KYODO_SECURE_COOKIES")]
+        secure_cookies: bool,
+    },
+    /// Apply database migrations and exit.
+    Migrate,
+    /// Load a demo municipality and print its logins.
+    Demo { preset: String },
+    /// Import a CSV file (UTF-8 or CP932): all or nothing.
+    Import {
+        kind: String,
+        file: std::path::PathBuf,
+        #[arg(long)]
+        dry_run: bool,
+        /// 全国地方公共団体コード; may be left out when there is one municipality.
+        #[arg(long)]
+        municipality: Option<String>,
+    },
+    /// Export records as CSV to standard output.
+    Export {
+        kind: String,
+        #[arg(long, default_value = "utf-8")]
+        encoding: String,
+        #[arg(long)]
+        municipality: Option<String>,
+    },
+    /// Manage accounts.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+    /// Manage API tokens.
+    Token {
+        #[command(subcommand)]
+        command: TokenCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Create an account; the password is read from standard input.
+    Add {
+        #[arg(long)]
+        municipality: String,
+        #[arg(long)]
+        login: String,
+        /// admin, coordinator, liaison, department or community.
+        #[arg(long)]
+        role: String,
+        #[arg(long)]
+        staff: Option<i64>,
+        #[arg(long)]
+        department: Option<i64>,
+        #[arg(long)]
+        organisation: Option<i64>,
+        #[arg(long)]
+        display_name: Option<String>,
+        #[arg(long, required = true)]
+        password_stdin: bool,
+    },
+    /// List accounts of every municipality.
+    List,
+}
+
+#[derive(Subcommand)]
+enum TokenCommand {
+    /// Create an API token for a login and print it.
+    Create {
+        #[arg(long)]
+        login: String,
+        #[arg(long, default_value = "コマンドで発行")]
+        name: String,
+    },
+}
+
+fn today(cli: &Cli) -> Result<chrono::NaiveDate> {
+    match &cli.today {
+        Some(s) => kyodo_core::wareki::parse_date(s).map_err(|e| anyhow!("--today: {e}")),
+        None => Ok((chrono::Utc::now() + chrono::Duration::hours(9)).date_naive()),
+    }
+}
+
+async fn open(cli: &Cli) -> Result<Db> {
+    let db = Db::connect(&cli.database)
+        .await
+        .with_context(|| format!("データベースに接続できません: {}", cli.database))?;
+    kyodo_store::migrations::migrate(&db).await.context("migration failed")?;
+    Ok(db)
+}
+
+async fn municipality(db: &Db, code: Option<&str>) -> Result<kyodo_core::municipalities::Municipality> {
+    match code {
+        Some(code) => kyodo_store::municipalities::by_code(db, code)
+            .await?
+            .ok_or_else(|| anyhow!("自治体コード {code} の自治体がありません")),
+        None => {
+            let mut all = kyodo_store::municipalities::list(db).await?;
+            match all.len() {
+                1 => Ok(all.remove(0)),
+                0 => bail!("自治体がまだありません。`kyodo demo arao` などで作ってください"),
+                _ => bail!("自治体が複数あります。--municipality で自治体コードを指定してください"),
+            }
+        }
+    }
+}
+
+fn print_logins(key: &str, logins: &[demo::DemoLogin]) {
+    println!("デモ自治体「{key}」のログイン（パスワードはすべて {}）:", demo::DEMO_PASSWORD);
+    for l in logins {
+        println!("  {:<24} {}（{}）", l.login, l.role.label(), l.who);
+    }
+}
+
+#[tokio::main]
+async fn main() {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,sqlx=warn".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    if let Err(e) = run(cli).await {
+        eprintln!("エラー: {e:#}");
+        std::process::exit(1);
+    }
+}
+
+async fn run(cli: Cli) -> Result<()> {
+    let today = today(&cli)?;
+    match &cli.command {
+        Command::Serve {
+            bind,
+            demo: preset,
+            secure_cookies,
+        } => {
+            let started = std::time::Instant::now();
+            let db = open(&cli).await?;
+            if let Some(key) = preset {
+                let logins = demo::load(&db, key, today).await?;
+                print_logins(key, &logins);
+            }
+            let listener = tokio::net::TcpListener::bind(bind)
+                .await
+                .with_context(|| format!("{bind} で待ち受けできません"))?;
+            tracing::info!(elapsed_ms = started.elapsed().as_millis() as u64, "ready");
+            println!("kyodo を http://{} で起動しました（Ctrl-C で終了）", listener.local_addr()?);
+            let config = kyodo_web::Config {
+                secure_cookies: *secure_cookies,
+                today: cli.today.is_some().then_some(today),
+            };
+            kyodo_web::serve(listener, kyodo_web::AppState::new(db.clone(), config)).await?;
+            db.close().await;
+        }
+        Command::Migrate => {
+            let db = Db::connect(&cli.database).await?;
+            let n = kyodo_store::migrations::migrate(&db).await?;
+            println!("{n}件のマイグレーションを適用しました");
+        }
+        Command::Demo { preset } => {
+            let db = open(&cli).await?;
+            let logins = demo::load(&db, preset, today).await?;
+            print_logins(preset, &logins);
+        }
+        Command::Import {
+            kind,
+            file,
+            dry_run,
+            municipality: code,
+        } => {
+            let kind = DataKind::parse(kind).ok_or_else(|| anyhow!("KIND は areas organisations departments staff のいずれかです"))?;
+            let bytes = std::fs::read(file).with_context(|| format!("{} を読めません", file.display()))?;
+            let db = open(&cli).await?;
+            let muni = municipality(&db, code.as_deref()).await?;
+            match kyodo_store::data::import_csv(&db, &Actor::command_line(muni.id), &muni.scheme, kind, &bytes, *dry_run, today).await {
+                Ok(report) => {
+                    println!(
+                        "{}{}: 新規 {}件、更新 {}件、変更なし {}件",
+                        kind.label(),
+                        if *dry_run { "（確認のみ、登録していません）" } else { "" },
+                        report.created.len(),
+                        report.updated.len(),
+                        report.unchanged
+                    );
+                    for u in &report.updated {
+                        println!("  更新 {}: {}", u.key, u.changes);
+                    }
+                }
+                Err(kyodo_store::StoreError::Import(errors)) => {
+                    for e in &errors {
+                        eprintln!("{}: {e}", file.display());
+                    }
+                    bail!("取り込めませんでした（{}件の誤り）。何も登録していません", errors.len());
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Command::Export {
+            kind,
+            encoding,
+            municipality: code,
+        } => {
+            let kind = DataKind::parse(kind).ok_or_else(|| anyhow!("KIND は areas organisations departments staff のいずれかです"))?;
+            let enc = TextEncoding::parse(encoding).ok_or_else(|| anyhow!("--encoding は utf-8 か cp932 です"))?;
+            let db = open(&cli).await?;
+            let muni = municipality(&db, code.as_deref()).await?;
+            let bytes = kyodo_store::data::export_csv(&db, &Actor::command_line(muni.id), &muni.scheme, kind, enc)
+                .await
+                .map_err(|e| anyhow!("{e}"))?;
+            use std::io::Write;
+            std::io::stdout().write_all(&bytes)?;
+        }
+        Command::User { command } => match command {
+            UserCommand::Add {
+                municipality: code,
+                login,
+                role,
+                staff,
+                department,
+                organisation,
+                display_name,
+                password_stdin: _,
+            } => {
+                let role = Role::parse(role).ok_or_else(|| anyhow!("--role は admin coordinator liaison department community のいずれかです"))?;
+                let mut password = String::new();
+                std::io::stdin().read_to_string(&mut password)?;
+                let password = password.trim_end_matches(['\r', '\n']).to_owned();
+                if let Some(problem) = kyodo_core::accounts::password_problem(&password, login) {
+                    bail!("{problem}");
+                }
+                let db = open(&cli).await?;
+                let muni = municipality(&db, Some(code)).await?;
+                let hash = kyodo_web::auth::hash_password(password).await.map_err(|e| anyhow!("{e}"))?;
+                let user = kyodo_store::accounts::create(
+                    &db,
+                    &Actor::command_line(muni.id),
+                    &kyodo_store::accounts::NewUser {
+                        login: login.clone(),
+                        display_name: display_name.clone().unwrap_or_else(|| login.clone()),
+                        role,
+                        staff_id: *staff,
+                        department_id: *department,
+                        organisation_id: *organisation,
+                        password_hash: hash,
+                    },
+                )
+                .await
+                .map_err(|e| match e {
+                    kyodo_store::StoreError::Invalid(errors) => anyhow!(
+                        "{}",
+                        errors.errors.iter().map(|e| e.message.clone()).collect::<Vec<_>>().join("\n")
+                    ),
+                    other => anyhow!("{other}"),
+                })?;
+                println!("利用者 {}（{}）を登録しました: id {}", user.login, user.role.label(), user.id);
+            }
+            UserCommand::List => {
+                let db = open(&cli).await?;
+                let munis = kyodo_store::municipalities::list(&db).await?;
+                for u in kyodo_store::accounts::list(&db, None).await? {
+                    let code = munis.iter().find(|m| m.id == u.municipality_id).map_or("?", |m| m.code.as_str());
+                    println!(
+                        "{}\t{}\t{}\t{}\t{}",
+                        code,
+                        u.login,
+                        u.role.as_str(),
+                        u.display_name,
+                        if u.disabled_at.is_some() { "停止中" } else { "有効" }
+                    );
+                }
+            }
+        },
+        Command::Token { command } => match command {
+            TokenCommand::Create { login, name } => {
+                let db = open(&cli).await?;
+                let user = kyodo_store::accounts::by_login(&db, login)
+                    .await?
+                    .ok_or_else(|| anyhow!("ログイン名 {login} の利用者がいません"))?;
+                let state = kyodo_web::AppState::new(db, kyodo_web::Config::default());
+                let token = kyodo_web::accounts::issue_token(&state, &Actor::command_line(user.municipality_id), user.id, name)
+                    .await
+                    .map_err(|e| anyhow!("{e}"))?;
+                println!("{token}");
+            }
+        },
+    }
+    Ok(())
+}

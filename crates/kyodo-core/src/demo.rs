@@ -1,0 +1,457 @@
+//! A plausible fictional municipality for each preset: districts,
+//! departments, organisations, staff and appointments. Names are invented;
+//! the shape of the scheme is the seed city's. Deterministic, so demos and
+//! benchmarks see the same data every time.
+
+use chrono::NaiveDate;
+
+use crate::scheme::{Preset, SchemeSettings};
+
+/// A small deterministic generator (numbers from Knuth's MMIX LCG).
+pub struct Rng(u64);
+
+impl Rng {
+    pub fn new(seed: u64) -> Self {
+        Rng(seed)
+    }
+
+    pub fn next(&mut self) -> u64 {
+        self.0 = self
+            .0
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        self.0 >> 33
+    }
+
+    /// A number in `0..n` (`n` > 0).
+    pub fn below(&mut self, n: usize) -> usize {
+        usize::try_from(self.next()).unwrap_or(0) % n.max(1)
+    }
+
+    pub fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
+        &items[self.below(items.len())]
+    }
+}
+
+const FAMILY: [(&str, &str); 30] = [
+    ("田中", "タナカ"), ("山本", "ヤマモト"), ("中村", "ナカムラ"), ("松本", "マツモト"), ("井上", "イノウエ"),
+    ("木村", "キムラ"), ("林", "ハヤシ"), ("坂本", "サカモト"), ("森", "モリ"), ("荒木", "アラキ"),
+    ("村上", "ムラカミ"), ("古賀", "コガ"), ("緒方", "オガタ"), ("宮本", "ミヤモト"), ("西村", "ニシムラ"),
+    ("前田", "マエダ"), ("藤田", "フジタ"), ("岡本", "オカモト"), ("原田", "ハラダ"), ("平野", "ヒラノ"),
+    ("上田", "ウエダ"), ("福田", "フクダ"), ("永田", "ナガタ"), ("野口", "ノグチ"), ("吉田", "ヨシダ"),
+    ("髙木", "タカギ"), ("山﨑", "ヤマサキ"), ("渡邉", "ワタナベ"), ("松尾", "マツオ"), ("内田", "ウチダ"),
+];
+
+const GIVEN: [(&str, &str); 30] = [
+    ("大輔", "ダイスケ"), ("健太", "ケンタ"), ("翔太", "ショウタ"), ("誠", "マコト"), ("隆", "タカシ"),
+    ("浩二", "コウジ"), ("和也", "カズヤ"), ("拓也", "タクヤ"), ("直樹", "ナオキ"), ("修", "オサム"),
+    ("陽介", "ヨウスケ"), ("聡", "サトシ"), ("亮", "リョウ"), ("悠斗", "ユウト"), ("光一", "コウイチ"),
+    ("花子", "ハナコ"), ("恵子", "ケイコ"), ("美咲", "ミサキ"), ("由美", "ユミ"), ("智子", "トモコ"),
+    ("真由美", "マユミ"), ("彩", "アヤ"), ("愛", "アイ"), ("裕子", "ユウコ"), ("千尋", "チヒロ"),
+    ("陽子", "ヨウコ"), ("舞", "マイ"), ("香織", "カオリ"), ("友美", "トモミ"), ("奈々", "ナナ"),
+];
+
+/// A person's name and its reading, e.g. ("田中 大輔", "タナカ ダイスケ").
+pub fn person(rng: &mut Rng) -> (String, String) {
+    let (f, fk) = rng.pick(&FAMILY);
+    let (g, gk) = rng.pick(&GIVEN);
+    (format!("{f} {g}"), format!("{fk} {gk}"))
+}
+
+#[derive(Debug, Clone)]
+pub struct DemoArea {
+    pub code: String,
+    pub name: String,
+    pub parent_code: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct DemoDepartment {
+    pub code: String,
+    pub name: String,
+    pub parent_code: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct DemoOrganisation {
+    pub code: String,
+    pub name: String,
+    pub kind: String,
+    pub area_code: String,
+    pub stage: Option<String>,
+    pub approved_on: Option<NaiveDate>,
+    /// (role, name)
+    pub officers: Vec<(String, String)>,
+    /// (name, title, phone)
+    pub key_people: Vec<(String, String, String)>,
+}
+
+#[derive(Debug, Clone)]
+pub struct DemoStaff {
+    pub employee_number: String,
+    pub name: String,
+    pub name_kana: String,
+    pub department_code: String,
+    pub grade: String,
+    pub hire_date: NaiveDate,
+    pub home_area_code: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct DemoAppointment {
+    pub employee_number: String,
+    pub area_code: String,
+    pub position_key: String,
+    pub start: NaiveDate,
+    pub planned_end: NaiveDate,
+}
+
+#[derive(Debug, Clone)]
+pub struct DemoData {
+    pub areas: Vec<DemoArea>,
+    pub departments: Vec<DemoDepartment>,
+    pub organisations: Vec<DemoOrganisation>,
+    pub staff: Vec<DemoStaff>,
+    pub appointments: Vec<DemoAppointment>,
+}
+
+/// The area tree of each preset: (name, children).
+fn area_tree(key: &str) -> Vec<(&'static str, Vec<&'static str>)> {
+    match key {
+        "kumamoto" => vec![
+            ("中央区", vec!["白川", "五福", "碩台", "黒髪"]),
+            ("東区", vec!["健軍", "若葉", "東町", "託麻"]),
+            ("西区", vec!["花園", "城西", "池上", "小島"]),
+            ("南区", vec!["城南", "富合", "飽田"]),
+            ("北区", vec!["清水", "龍田", "北部", "植木"]),
+        ],
+        "niimi" => vec![
+            ("唐松・広瀬", vec!["唐松", "広瀬"]),
+            ("熊野・井倉", vec!["熊野", "井倉"]),
+            ("哲西", vec!["矢田", "大竹"]),
+            ("大佐", vec!["小阪部", "田治部"]),
+            ("神郷", vec!["下神代", "油野"]),
+            ("新見中央", vec!["西方", "高尾"]),
+        ],
+        "tama" => vec![
+            ("聖蹟桜ヶ丘エリア", vec![]),
+            ("永山エリア", vec![]),
+            ("多摩センターエリア", vec![]),
+            ("唐木田エリア", vec![]),
+            ("愛宕エリア", vec![]),
+            ("和田・東寺方エリア", vec![]),
+        ],
+        "osaki" => vec![
+            ("古川", vec!["古川中央", "古川東", "古川西"]),
+            ("松山", vec!["松山"]),
+            ("三本木", vec!["三本木"]),
+            ("鹿島台", vec!["鹿島台"]),
+            ("岩出山", vec!["岩出山"]),
+            ("鳴子温泉", vec!["鳴子", "鬼首"]),
+            ("田尻", vec!["田尻"]),
+        ],
+        _ => vec![
+            ("荒尾", vec![]),
+            ("万田", vec![]),
+            ("緑ケ丘", vec![]),
+            ("八幡", vec![]),
+            ("有明", vec![]),
+            ("平井", vec![]),
+            ("府本", vec![]),
+            ("清里", vec![]),
+            ("桜山", vec![]),
+        ],
+    }
+}
+
+/// For Kumamoto, the centres (level 1) hold elementary-school districts (level 2).
+fn school_districts(centre: &str) -> Vec<String> {
+    ["第一", "第二"].iter().map(|n| format!("{centre}{n}小学校区")).collect()
+}
+
+fn departments(scheme: &SchemeSettings) -> Vec<DemoDepartment> {
+    let tree: [(&str, [&str; 3]); 6] = [
+        ("総務部", ["総務課", "人事課", "財政課"]),
+        ("市民部", ["", "市民課", "防災安全課"]),
+        ("健康福祉部", ["福祉課", "高齢者支援課", "子育て支援課"]),
+        ("建設部", ["土木課", "都市計画課", "建築住宅課"]),
+        ("産業部", ["農林水産課", "商工観光課", "環境保全課"]),
+        ("教育委員会", ["教育総務課", "学校教育課", "生涯学習課"]),
+    ];
+    let mut out = Vec::new();
+    for (i, (bu, kas)) in tree.iter().enumerate() {
+        let bu_code = format!("D{:02}", i + 1);
+        out.push(DemoDepartment {
+            code: bu_code.clone(),
+            name: (*bu).to_owned(),
+            parent_code: None,
+        });
+        for (j, ka) in kas.iter().enumerate() {
+            // The coordinating section sits in 市民部 under the scheme's own name.
+            let name = if ka.is_empty() {
+                scheme.coordinating_section.clone()
+            } else {
+                (*ka).to_owned()
+            };
+            out.push(DemoDepartment {
+                code: format!("{bu_code}{:02}", j + 1),
+                name,
+                parent_code: Some(bu_code.clone()),
+            });
+        }
+    }
+    out
+}
+
+/// Builds the demo data for `preset` as of `today`.
+pub fn generate(preset: &Preset, today: NaiveDate) -> DemoData {
+    let scheme = &preset.scheme;
+    let mut rng = Rng::new(0x6b79_6f64_6f00 ^ preset.municipality_code.bytes().map(u64::from).sum::<u64>());
+    let mut areas = Vec::new();
+    for (i, (name, children)) in area_tree(preset.key).iter().enumerate() {
+        let code = format!("A{:02}", i + 1);
+        areas.push(DemoArea {
+            code: code.clone(),
+            name: (*name).to_owned(),
+            parent_code: None,
+        });
+        for (j, child) in children.iter().enumerate() {
+            let child_code = format!("{code}{:02}", j + 1);
+            areas.push(DemoArea {
+                code: child_code.clone(),
+                name: (*child).to_owned(),
+                parent_code: Some(code.clone()),
+            });
+            if scheme.area_levels.len() > 2 {
+                for (k, school) in school_districts(child).into_iter().enumerate() {
+                    areas.push(DemoArea {
+                        code: format!("{child_code}{:02}", k + 1),
+                        name: school,
+                        parent_code: Some(child_code.clone()),
+                    });
+                }
+            }
+        }
+    }
+    let depth = |a: &DemoArea| (a.code.len() - 3) / 2;
+    let units: Vec<DemoArea> = areas
+        .iter()
+        .filter(|a| depth(a) == scheme.liaison_level)
+        .cloned()
+        .collect();
+
+    let departments = departments(scheme);
+    let sections: Vec<&DemoDepartment> = departments.iter().filter(|d| d.parent_code.is_some()).collect();
+
+    // Staff: enough of every grade for each unit's positions, and more besides.
+    let fy = crate::wareki::fiscal_year(today);
+    let mut staff = Vec::new();
+    let per_grade = units.len() * 3 + 12;
+    for (g, grade) in scheme.grades.iter().enumerate() {
+        let count = if grade.key == "director" { 8 } else { per_grade };
+        for n in 0..count {
+            let (name, kana) = person(&mut rng);
+            // Seniors were hired long ago; junior staff within the last decade.
+            let years_ago = match grade.key.as_str() {
+                "director" => 28 + rng.below(8),
+                "manager" => 22 + rng.below(10),
+                "chief" => 12 + rng.below(10),
+                _ => 1 + rng.below(10),
+            };
+            let hire_year = fy - i32::try_from(years_ago).unwrap_or(0);
+            let department = rng.pick(&sections);
+            staff.push(DemoStaff {
+                employee_number: format!("{}{:01}{:03}", 1 + g, g, n + 1),
+                name,
+                name_kana: kana,
+                department_code: department.code.clone(),
+                grade: grade.key.clone(),
+                hire_date: crate::wareki::fiscal_year_start(hire_year),
+                home_area_code: Some(rng.pick(&units).code.clone()),
+            });
+        }
+    }
+
+    // Appointments: each unit's positions filled with eligible staff, terms
+    // staggered so that a team never changes all at once.
+    let mut appointments = Vec::new();
+    let mut used = std::collections::HashSet::new();
+    for (u, unit) in units.iter().enumerate() {
+        for (p, position) in scheme.positions.iter().enumerate() {
+            let holders = position.per_unit.map_or_else(
+                || scheme.staffing_rule.map_or(1, |r| r.staff_for(2)) as usize,
+                usize::from,
+            );
+            for h in 0..holders {
+                let term = i32::from(position.term_years.max(1));
+                let served = i32::try_from((u + p + h) % usize::try_from(term).unwrap_or(1)).unwrap_or(0);
+                let start_fy = fy - served;
+                let candidate = staff.iter().find(|s| {
+                    !used.contains(&s.employee_number)
+                        && position.grade.as_ref().is_none_or(|g| *g == s.grade)
+                        && s.home_area_code.as_deref() != Some(unit.code.as_str())
+                        && crate::wareki::fiscal_year(s.hire_date) + i32::from(position.min_years_since_hire) <= start_fy
+                        && position
+                            .max_years_since_hire
+                            .is_none_or(|m| crate::wareki::fiscal_year(s.hire_date) + i32::from(m) >= start_fy)
+                        && s.grade != "director"
+                });
+                if let Some(s) = candidate {
+                    used.insert(s.employee_number.clone());
+                    appointments.push(DemoAppointment {
+                        employee_number: s.employee_number.clone(),
+                        area_code: unit.code.clone(),
+                        position_key: position.key.clone(),
+                        start: crate::wareki::fiscal_year_start(start_fy),
+                        planned_end: crate::wareki::fiscal_year_end(start_fy + term - 1),
+                    });
+                }
+            }
+        }
+    }
+
+    // Organisations: the district's own council, two neighbourhood
+    // associations, and a few partners.
+    let main_kind = scheme.organisation_kinds.first().cloned().unwrap_or_default();
+    let local_kind = scheme.organisation_kinds.get(1).cloned().unwrap_or_else(|| main_kind.clone());
+    let last_stage = scheme.lifecycle_stages.last().cloned();
+    let mut organisations = Vec::new();
+    for (u, unit) in units.iter().enumerate() {
+        let main_suffix = match main_kind.as_str() {
+            "地区協議会" => "地区協議会",
+            "地域運営組織" => "まちづくり協議会",
+            "校区自治協議会" => "校区自治協議会",
+            "まちづくり協議会" => "まちづくり協議会",
+            _ => "地域協議会",
+        };
+        let stage = if preset.key == "niimi" {
+            scheme.lifecycle_stages.get(u % scheme.lifecycle_stages.len()).cloned()
+        } else {
+            last_stage.clone()
+        };
+        let approved = (stage == last_stage).then(|| crate::wareki::fiscal_year_start(fy - 1 - i32::try_from(u % 4).unwrap_or(0)));
+        let mut officers = Vec::new();
+        for role in scheme.officer_roles.iter().take(4) {
+            officers.push((role.clone(), person(&mut rng).0));
+        }
+        let key_people = (0..3)
+            .map(|k| {
+                let title = ["区長", "民生委員", "元会長"][k];
+                (
+                    person(&mut rng).0,
+                    title.to_owned(),
+                    format!("090-{:04}-{:04}", 1000 + rng.below(9000), 1000 + rng.below(9000)),
+                )
+            })
+            .collect();
+        organisations.push(DemoOrganisation {
+            code: format!("O{:03}", u * 10 + 1),
+            name: format!("{}{main_suffix}", unit.name),
+            kind: main_kind.clone(),
+            area_code: unit.code.clone(),
+            stage,
+            approved_on: approved,
+            officers,
+            key_people,
+        });
+        for n in 0..2 {
+            organisations.push(DemoOrganisation {
+                code: format!("O{:03}", u * 10 + 2 + n),
+                name: format!("{}{}区自治会", unit.name, ["東", "西"][n]),
+                kind: local_kind.clone(),
+                area_code: unit.code.clone(),
+                stage: last_stage.clone(),
+                approved_on: None,
+                officers: vec![(scheme.officer_roles[0].clone(), person(&mut rng).0)],
+                key_people: Vec::new(),
+            });
+        }
+    }
+    for (i, (name, kind)) in [("NPO法人まちつむぎ", "NPO"), ("地域共創大学 地域連携センター", "大学")]
+        .iter()
+        .enumerate()
+    {
+        if scheme.organisation_kinds.iter().any(|k| k == kind)
+            && let Some(unit) = units.first()
+        {
+            organisations.push(DemoOrganisation {
+                code: format!("P{:03}", i + 1),
+                name: (*name).to_owned(),
+                kind: (*kind).to_owned(),
+                area_code: unit.code.clone(),
+                stage: last_stage.clone(),
+                approved_on: None,
+                officers: Vec::new(),
+                key_people: Vec::new(),
+            });
+        }
+    }
+    DemoData {
+        areas,
+        departments,
+        organisations,
+        staff,
+        appointments,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn today() -> NaiveDate {
+        NaiveDate::from_ymd_opt(2026, 11, 21).unwrap()
+    }
+
+    #[test]
+    fn arao_teams_are_full_eligible_and_staggered() {
+        let preset = crate::scheme::preset("arao").unwrap();
+        let data = generate(&preset, today());
+        assert_eq!(data.areas.len(), 9);
+        assert_eq!(data.appointments.len(), 27, "three per district");
+        let by_number: std::collections::HashMap<_, _> =
+            data.staff.iter().map(|s| (s.employee_number.as_str(), s)).collect();
+        for a in &data.appointments {
+            let s = by_number[a.employee_number.as_str()];
+            assert_eq!(s.grade, a.position_key, "grade matches position");
+            assert_ne!(s.home_area_code.as_deref(), Some(a.area_code.as_str()), "not their home district");
+            if a.position_key == "staff" {
+                let hired = crate::wareki::fiscal_year(s.hire_date);
+                assert!(crate::wareki::fiscal_year(a.start) - hired >= 2, "third year since hire");
+            }
+        }
+        for unit in data.areas.iter() {
+            let starts: std::collections::HashSet<_> = data
+                .appointments
+                .iter()
+                .filter(|a| a.area_code == unit.code)
+                .map(|a| a.start)
+                .collect();
+            assert!(starts.len() > 1, "{} changes all at once", unit.name);
+        }
+    }
+
+    #[test]
+    fn kumamoto_has_five_wards_and_centres_with_schools() {
+        let preset = crate::scheme::preset("kumamoto").unwrap();
+        let data = generate(&preset, today());
+        assert_eq!(data.areas.iter().filter(|a| a.parent_code.is_none()).count(), 5);
+        let centres = data.areas.iter().filter(|a| a.code.len() == 5).count();
+        assert_eq!(centres, 19);
+    }
+
+    #[test]
+    fn generation_is_deterministic_and_codes_unique() {
+        for key in crate::scheme::PRESET_KEYS {
+            let preset = crate::scheme::preset(key).unwrap();
+            let a = generate(&preset, today());
+            let b = generate(&preset, today());
+            assert_eq!(a.staff.len(), b.staff.len());
+            assert_eq!(a.staff[0].name, b.staff[0].name);
+            let mut numbers: Vec<_> = a.staff.iter().map(|s| &s.employee_number).collect();
+            numbers.sort();
+            numbers.dedup();
+            assert_eq!(numbers.len(), a.staff.len(), "{key}");
+        }
+    }
+}

@@ -1,0 +1,123 @@
+//! CSV import and export of the foundation records, as the web pages, the
+//! API and the command line all use them: bytes in, report out; all or
+//! nothing.
+
+use chrono::NaiveDate;
+use kyodo_core::csv_import::{self, DataKind, ImportError, ImportReport};
+use kyodo_core::encoding::{self, TextEncoding};
+use kyodo_core::scheme::SchemeSettings;
+
+use crate::audit::{self, Actor, Event};
+use crate::db::Db;
+use crate::error::{Result, StoreError};
+
+/// Imports a CSV file of `kind`. Undecodable bytes, a bad header or any bad
+/// line refuses the whole file with every problem listed; nothing is written.
+pub async fn import_csv(
+    db: &Db,
+    actor: &Actor,
+    scheme: &SchemeSettings,
+    kind: DataKind,
+    bytes: &[u8],
+    dry_run: bool,
+    today: NaiveDate,
+) -> Result<ImportReport> {
+    let (text, detected) = encoding::decode_csv(bytes).map_err(|e| {
+        StoreError::Import(vec![ImportError::new(
+            match &e {
+                encoding::EncodingError::Undecodable { line } => u64::try_from(*line).unwrap_or(0),
+                _ => 1,
+            },
+            None,
+            e.to_string(),
+        )])
+    })?;
+    let lines = csv_import::parse_table(&text, kind.columns()).map_err(StoreError::Import)?;
+    let count = lines.len();
+    let report = match kind {
+        DataKind::Areas => crate::areas::import(db, actor, scheme.area_levels.len(), lines, dry_run).await?,
+        DataKind::Departments => crate::departments::import(db, actor, lines, dry_run).await?,
+        DataKind::Organisations => crate::organisations::import(db, actor, scheme, lines, dry_run).await?,
+        DataKind::Staff => crate::staff::import(db, actor, scheme, lines, dry_run, today).await?,
+    };
+    if !dry_run {
+        audit::record_now(
+            db,
+            actor,
+            Event {
+                action: kyodo_core::audit::kind::IMPORT,
+                entity: kind.as_str(),
+                entity_id: None,
+                detail: Some(serde_json::json!({
+                    "lines": count,
+                    "encoding": detected.as_str(),
+                    "created": report.created.len(),
+                    "updated": report.updated.len(),
+                    "unchanged": report.unchanged,
+                })),
+            },
+        )
+        .await?;
+    }
+    Ok(report)
+}
+
+/// The CSV text of every active record of `kind`, in an order that imports again.
+pub async fn export_text(db: &Db, municipality_id: i64, scheme: &SchemeSettings, kind: DataKind) -> Result<String> {
+    let rows: Vec<Vec<String>> = match kind {
+        DataKind::Areas => crate::areas::export_rows(db, municipality_id)
+            .await?
+            .iter()
+            .map(|r| r.csv_record(scheme))
+            .collect(),
+        DataKind::Departments => crate::departments::export_rows(db, municipality_id)
+            .await?
+            .iter()
+            .map(|r| r.csv_record())
+            .collect(),
+        DataKind::Organisations => crate::organisations::export_rows(db, municipality_id)
+            .await?
+            .iter()
+            .map(|r| r.csv_record())
+            .collect(),
+        DataKind::Staff => crate::staff::export_rows(db, municipality_id)
+            .await?
+            .iter()
+            .map(|r| r.csv_record(scheme))
+            .collect(),
+    };
+    Ok(csv_import::write_table(kind.columns(), rows))
+}
+
+/// Why an export could not be written in the asked encoding.
+#[derive(Debug, thiserror::Error)]
+pub enum ExportError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("{0}")]
+    Encoding(#[from] encoding::EncodingError),
+}
+
+/// The export as bytes in `enc` (UTF-8 with BOM, or CP932), logged.
+pub async fn export_csv(
+    db: &Db,
+    actor: &Actor,
+    scheme: &SchemeSettings,
+    kind: DataKind,
+    enc: TextEncoding,
+) -> std::result::Result<Vec<u8>, ExportError> {
+    let text = export_text(db, actor.municipality_id, scheme, kind).await?;
+    let bytes = encoding::encode_csv(&text, enc)?;
+    audit::record_now(
+        db,
+        actor,
+        Event {
+            action: kyodo_core::audit::kind::EXPORT,
+            entity: kind.as_str(),
+            entity_id: None,
+            detail: Some(serde_json::json!({"encoding": enc.as_str()})),
+        },
+    )
+    .await?;
+    Ok(bytes)
+}

@@ -1,0 +1,191 @@
+//! API plumbing: the OpenAPI document, health check, extractors whose
+//! rejections are Japanese JSON, and fallbacks.
+
+use std::collections::HashMap;
+
+use axum::Json;
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::request::Parts;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::de::DeserializeOwned;
+use utoipa::OpenApi;
+
+use crate::AppState;
+use crate::error::{ApiError, AppError, ErrorBody, PageError};
+
+pub async fn healthz(axum::extract::State(state): axum::extract::State<AppState>) -> Response {
+    match kyodo_store::municipalities::list(&state.db).await {
+        Ok(_) => (StatusCode::OK, Json(serde_json::json!({"status": "ok"}))).into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "health check failed");
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                Json(serde_json::json!({"status": "unavailable"})),
+            )
+                .into_response()
+        }
+    }
+}
+
+pub async fn stylesheet() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        include_str!("../static/kyodo.css"),
+    )
+        .into_response()
+}
+
+pub async fn not_found() -> ApiError {
+    ApiError(AppError::NotFound)
+}
+
+pub async fn page_not_found() -> PageError {
+    PageError(AppError::NotFound)
+}
+
+/// Query parameters; a malformed one is a 400 with a Japanese message.
+pub struct ApiQuery<T>(pub T);
+
+impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        axum::extract::Query::<T>::from_request_parts(parts, state)
+            .await
+            .map(|q| ApiQuery(q.0))
+            .map_err(|e| ApiError(AppError::BadRequest(format!("検索条件の指定が正しくありません（{}）", e.body_text()))))
+    }
+}
+
+/// The same for pages.
+pub struct PageQuery<T>(pub T);
+
+impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for PageQuery<T> {
+    type Rejection = PageError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        axum::extract::Query::<T>::from_request_parts(parts, state)
+            .await
+            .map(|q| PageQuery(q.0))
+            .map_err(|_| PageError(AppError::BadRequest("URLの検索条件が正しくありません".into())))
+    }
+}
+
+/// A JSON object body, read as text fields the way a form is.
+pub struct JsonFields(pub HashMap<String, String>, pub Option<i64>);
+
+impl<S: Send + Sync> FromRequest<S> for JsonFields {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let Json(map) = Json::<serde_json::Map<String, serde_json::Value>>::from_request(req, state)
+            .await
+            .map_err(|_| {
+                ApiError(AppError::BadRequest(
+                    "本文はJSONのオブジェクトで送ってください（Content-Type: application/json）".into(),
+                ))
+            })?;
+        let version = map.get("version").and_then(serde_json::Value::as_i64);
+        let fields = map
+            .into_iter()
+            .filter_map(|(k, v)| {
+                let text = match v {
+                    serde_json::Value::String(s) => s,
+                    serde_json::Value::Number(n) => n.to_string(),
+                    serde_json::Value::Bool(b) => b.to_string(),
+                    _ => return None,
+                };
+                Some((k, text))
+            })
+            .collect();
+        Ok(JsonFields(fields, version))
+    }
+}
+
+/// Form fields of a page's POST, with the CSRF token.
+pub struct FormFields(pub HashMap<String, String>);
+
+impl<S: Send + Sync> FromRequest<S> for FormFields {
+    type Rejection = PageError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        axum::Form::<HashMap<String, String>>::from_request(req, state)
+            .await
+            .map(|f| FormFields(f.0))
+            .map_err(|_| PageError(AppError::BadRequest("フォームの送信内容を読み取れませんでした".into())))
+    }
+}
+
+impl FormFields {
+    pub fn csrf(&self) -> Option<&str> {
+        self.0.get("_csrf").map(String::as_str)
+    }
+
+    pub fn version(&self) -> Option<i64> {
+        self.0.get("version").and_then(|v| v.parse().ok())
+    }
+}
+
+/// Overlays a PATCH body on the record's current fields.
+pub fn merged(mut current: HashMap<String, String>, patch: HashMap<String, String>) -> HashMap<String, String> {
+    current.extend(patch);
+    current
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "kyodo API",
+        description = "地域担当職員制度の運営システム kyodo の API。認証は `Authorization: Bearer <token>`（`kyodo token create` で発行）。エラーは `{\"code\", \"message\"}` の JSON で、message は日本語です。",
+        version = "1"
+    ),
+    servers((url = "/api/v1")),
+    paths(
+        crate::accounts::me_api,
+        crate::areas::list_api,
+        crate::areas::get_api,
+        crate::areas::create_api,
+        crate::areas::patch_api,
+        crate::departments::list_api,
+        crate::departments::get_api,
+        crate::departments::create_api,
+        crate::departments::patch_api,
+        crate::organisations::list_api,
+        crate::organisations::get_api,
+        crate::organisations::create_api,
+        crate::organisations::patch_api,
+        crate::organisations::key_people_api,
+        crate::staff::list_api,
+        crate::staff::get_api,
+        crate::staff::create_api,
+        crate::staff::patch_api,
+        crate::scheme::get_api,
+        crate::data::import_api,
+        crate::data::export_api,
+    ),
+    components(schemas(ErrorBody)),
+    modifiers(&BearerAuth)
+)]
+pub struct ApiDoc;
+
+struct BearerAuth;
+
+impl utoipa::Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme};
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+        openapi.security = Some(vec![SecurityRequirement::new("bearer", Vec::<String>::new())]);
+    }
+}
+
+pub async fn openapi_json() -> Response {
+    Json(ApiDoc::openapi()).into_response()
+}

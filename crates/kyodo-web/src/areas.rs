@@ -1,0 +1,383 @@
+//! Area (地区) pages and API.
+
+use std::collections::HashMap;
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use kyodo_core::areas::{Area, AreaInput, AreaRow};
+use kyodo_core::listing::{ListQuery, Page};
+use kyodo_core::permissions::Action;
+
+use crate::AppState;
+use crate::api::{ApiQuery, FormFields, JsonFields, PageQuery};
+use crate::auth::{ApiCaller, Caller, PageCaller};
+use crate::error::{ApiResult, AppError, PageResult};
+use crate::pages::{self, Cell, Column, FieldKind, FieldSpec, FormPage, FormState, Item, Layout, Outcome};
+
+const BASE: &str = "/areas";
+
+fn values(a: &Area) -> HashMap<String, String> {
+    HashMap::from([
+        ("parent_id".into(), a.parent_id.map(|p| p.to_string()).unwrap_or_default()),
+        ("code".into(), a.code.clone()),
+        ("name".into(), a.name.clone()),
+        ("name_kana".into(), pages::opt(&a.name_kana)),
+        ("note".into(), pages::opt(&a.note)),
+    ])
+}
+
+/// Levels in the scheme: how deep the tree may go.
+fn levels(caller: &Caller) -> usize {
+    caller.municipality.scheme.area_levels.len()
+}
+
+fn area_label(caller: &Caller, a: &Area) -> String {
+    let level = usize::try_from(a.level).unwrap_or(0);
+    format!("{}（{}）", a.name, caller.municipality.scheme.level_name(level))
+}
+
+async fn form_view(
+    state: &AppState,
+    caller: &Caller,
+    form: FormState,
+    editing: Option<(i64, i64)>,
+    status: StatusCode,
+) -> PageResult<Response> {
+    let areas = kyodo_store::areas::all(&state.db, caller.municipality.id, false).await?;
+    let parents: Vec<&Area> = areas
+        .iter()
+        .filter(|a| usize::try_from(a.level + 1).unwrap_or(usize::MAX) < levels(caller))
+        .filter(|a| editing.is_none_or(|(id, _)| a.id != id))
+        .collect();
+    let fields = vec![
+        FieldSpec::select(
+            "parent_id",
+            "上位の地区",
+            pages::options(&parents, |a| a.id.to_string(), |a| area_label(caller, a)),
+        )
+        .hint("いちばん上の階層の地区なら「選択なし」のまま"),
+        FieldSpec::text("code", "地区コード").required().hint("半角英数字。CSVの取込で地区を見分けるのに使います"),
+        FieldSpec::text("name", "地区名").required(),
+        FieldSpec::text("name_kana", "ふりがな"),
+        FieldSpec::text("note", "備考").kind(FieldKind::Textarea),
+    ];
+    let (heading, action, version) = match editing {
+        Some((id, version)) => ("地区の編集".to_owned(), format!("{BASE}/{id}"), Some(version)),
+        None => ("地区の登録".to_owned(), BASE.to_owned(), None),
+    };
+    let page = FormPage {
+        layout: Layout::new(caller, heading.clone(), BASE),
+        heading,
+        intro: String::new(),
+        action,
+        fields,
+        form,
+        submit_label: "保存する",
+        cancel_href: editing.map_or(BASE.to_owned(), |(id, _)| format!("{BASE}/{id}")),
+        version,
+        multipart: false,
+    };
+    Ok((status, pages::render(&page)).into_response())
+}
+
+pub async fn list_page(
+    State(state): State<AppState>,
+    PageCaller(caller): PageCaller,
+    PageQuery(query): PageQuery<ListQuery>,
+) -> PageResult<Response> {
+    caller.require(Action::AreaRead)?;
+    let page = kyodo_store::areas::list(&state.db, caller.municipality.id, &query).await?;
+    let scheme = &caller.municipality.scheme;
+    let mut list = pages::list_page(Layout::new(&caller, "地区", BASE), "地区", BASE, &query);
+    if caller.can(Action::AreaWrite) {
+        list.new_href = Some(format!("{BASE}/new"));
+    }
+    if caller.can(Action::DataExport) {
+        list.export_href = Some("/data/export/areas?encoding=utf-8".into());
+    }
+    list.columns = vec![
+        Column::new("地区コード", Some("code")),
+        Column::new("地区名", Some("name")),
+        Column::new("階層", Some("level")),
+        Column::new("上位の地区", None),
+    ];
+    list.rows = page
+        .items
+        .iter()
+        .map(|r| {
+            let a = &r.area;
+            vec![
+                Cell::text(a.code.clone()),
+                Cell::link(a.name.clone(), format!("{BASE}/{}", a.id))
+                    .tagged(a.archived_at.map(|_| "アーカイブ済み")),
+                Cell::text(scheme.level_name(usize::try_from(a.level).unwrap_or(0))),
+                match a.parent_id {
+                    Some(p) => Cell::link(pages::opt(&r.parent_name), format!("{BASE}/{p}")),
+                    None => Cell::text(""),
+                },
+            ]
+        })
+        .collect();
+    pages::page_links(&mut list, &page);
+    Ok(pages::render(&list))
+}
+
+pub async fn new_page(State(state): State<AppState>, PageCaller(caller): PageCaller) -> PageResult<Response> {
+    caller.require(Action::AreaWrite)?;
+    form_view(&state, &caller, FormState::default(), None, StatusCode::OK).await
+}
+
+pub async fn create_page(
+    State(state): State<AppState>,
+    PageCaller(caller): PageCaller,
+    form: FormFields,
+) -> PageResult<Response> {
+    caller.check_csrf(form.csrf())?;
+    caller.require(Action::AreaWrite)?;
+    let result = create(&state, &caller, &form.0)
+        .await
+        .map(|r| format!("{BASE}/{}?notice=created", r.area.id));
+    match pages::outcome(result, form.0)? {
+        Outcome::Saved(href) => Ok(Redirect::to(&href).into_response()),
+        Outcome::Again(f, status) => form_view(&state, &caller, f, None, status).await,
+    }
+}
+
+async fn create(state: &AppState, caller: &Caller, fields: &HashMap<String, String>) -> Result<AreaRow, AppError> {
+    let input = AreaInput::parse(&pages::form_getter(fields))?;
+    Ok(kyodo_store::areas::create(&state.db, &caller.actor(), levels(caller), &input).await?)
+}
+
+async fn update(
+    state: &AppState,
+    caller: &Caller,
+    id: i64,
+    version: Option<i64>,
+    fields: HashMap<String, String>,
+) -> Result<AreaRow, AppError> {
+    let current = kyodo_store::areas::get(&state.db, caller.municipality.id, id).await?;
+    let merged = crate::api::merged(values(&current.area), fields);
+    let input = AreaInput::parse(&pages::form_getter(&merged))?;
+    let version = version.unwrap_or(current.area.version);
+    Ok(kyodo_store::areas::update(&state.db, &caller.actor(), levels(caller), id, version, &input).await?)
+}
+
+#[derive(serde::Deserialize, Default)]
+pub struct DetailQuery {
+    notice: Option<String>,
+}
+
+pub async fn detail_page(
+    State(state): State<AppState>,
+    PageCaller(caller): PageCaller,
+    Path(id): Path<i64>,
+    PageQuery(q): PageQuery<DetailQuery>,
+) -> PageResult<Response> {
+    caller.require(Action::AreaRead)?;
+    let muni = caller.municipality.id;
+    let row = kyodo_store::areas::get(&state.db, muni, id).await?;
+    let a = &row.area;
+    let children = kyodo_store::areas::children(&state.db, muni, id).await?;
+    let orgs = kyodo_store::organisations::list(
+        &state.db,
+        muni,
+        &caller.organisations_in(caller.scope(Action::OrganisationRead)),
+        &ListQuery {
+            area_id: Some(id),
+            per_page: Some(200),
+            ..Default::default()
+        },
+    )
+    .await?;
+    let scheme = &caller.municipality.scheme;
+    let writable = caller.can(Action::AreaWrite);
+    let page = pages::DetailPage {
+        layout: Layout::new(&caller, a.name.clone(), BASE).with_notice(q.notice.as_deref()),
+        heading: a.name.clone(),
+        back_href: BASE.into(),
+        back_label: "地区",
+        archived: a.archived_at.is_some(),
+        items: vec![
+            Item::new("地区コード", a.code.clone()),
+            Item::new("ふりがな", pages::opt(&a.name_kana)),
+            Item::new("階層", scheme.level_name(usize::try_from(a.level).unwrap_or(0))),
+            Item::link(
+                "上位の地区",
+                pages::opt(&row.parent_name),
+                a.parent_id.map(|p| format!("{BASE}/{p}")),
+            ),
+            Item::new("備考", pages::opt(&a.note)),
+        ],
+        edit_href: writable.then(|| format!("{BASE}/{id}/edit")),
+        edit_label: "編集",
+        buttons: if writable {
+            vec![pages::archive_button(BASE, id, a.archived_at.is_some())]
+        } else {
+            Vec::new()
+        },
+        sections: vec![
+            pages::Section {
+                title: "下位の地区".into(),
+                personal: false,
+                columns: vec!["地区コード", "地区名"],
+                rows: children
+                    .iter()
+                    .map(|c| {
+                        (
+                            vec![Cell::text(c.code.clone()), Cell::link(c.name.clone(), format!("{BASE}/{}", c.id))],
+                            None,
+                        )
+                    })
+                    .collect(),
+                empty: "下位の地区はありません",
+                form: None,
+            },
+            pages::Section {
+                title: "この地区の団体".into(),
+                personal: false,
+                columns: vec!["団体名", "種別", "段階"],
+                rows: orgs
+                    .items
+                    .iter()
+                    .map(|o| {
+                        let org = &o.organisation;
+                        (
+                            vec![
+                                Cell::link(org.name.clone(), format!("/organisations/{}", org.id)),
+                                Cell::text(org.kind.clone()),
+                                Cell::text(pages::opt(&org.stage)),
+                            ],
+                            None,
+                        )
+                    })
+                    .collect(),
+                empty: "登録された団体はありません",
+                form: None,
+            },
+        ],
+    };
+    Ok(pages::render(&page))
+}
+
+pub async fn edit_page(
+    State(state): State<AppState>,
+    PageCaller(caller): PageCaller,
+    Path(id): Path<i64>,
+) -> PageResult<Response> {
+    caller.require(Action::AreaWrite)?;
+    let row = kyodo_store::areas::get(&state.db, caller.municipality.id, id).await?;
+    let form = FormState::new(values(&row.area));
+    form_view(&state, &caller, form, Some((id, row.area.version)), StatusCode::OK).await
+}
+
+pub async fn update_page(
+    State(state): State<AppState>,
+    PageCaller(caller): PageCaller,
+    Path(id): Path<i64>,
+    form: FormFields,
+) -> PageResult<Response> {
+    caller.check_csrf(form.csrf())?;
+    caller.require(Action::AreaWrite)?;
+    let Some(version) = form.version() else {
+        return Err(AppError::BadRequest("フォームに版番号がありません。編集画面を開き直してください".into()).into());
+    };
+    let result = update(&state, &caller, id, Some(version), form.0.clone())
+        .await
+        .map(|_| format!("{BASE}/{id}?notice=saved"));
+    match pages::outcome(result, form.0)? {
+        Outcome::Saved(href) => Ok(Redirect::to(&href).into_response()),
+        Outcome::Again(f, status) => {
+            // After a conflict the form carries the latest version, so saving again is a decision.
+            let latest = kyodo_store::areas::get(&state.db, caller.municipality.id, id).await?;
+            form_view(&state, &caller, f, Some((id, latest.area.version)), status).await
+        }
+    }
+}
+
+async fn set_archived(state: AppState, caller: Caller, id: i64, form: FormFields, archived: bool) -> PageResult<Response> {
+    caller.check_csrf(form.csrf())?;
+    caller.require(Action::AreaWrite)?;
+    kyodo_store::areas::set_archived(&state.db, &caller.actor(), id, archived).await?;
+    let notice = if archived { "archived" } else { "restored" };
+    Ok(Redirect::to(&format!("{BASE}/{id}?notice={notice}")).into_response())
+}
+
+pub async fn archive_page(
+    State(state): State<AppState>,
+    PageCaller(caller): PageCaller,
+    Path(id): Path<i64>,
+    form: FormFields,
+) -> PageResult<Response> {
+    set_archived(state, caller, id, form, true).await
+}
+
+pub async fn restore_page(
+    State(state): State<AppState>,
+    PageCaller(caller): PageCaller,
+    Path(id): Path<i64>,
+    form: FormFields,
+) -> PageResult<Response> {
+    set_archived(state, caller, id, form, false).await
+}
+
+// --- API ---
+
+/// Areas, paged and filtered (`area_id` filters by parent).
+#[utoipa::path(get, path = "/areas", tag = "areas", params(ListQuery),
+    responses((status = 200, body = Page<AreaRow>), (status = 401, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody)))]
+pub async fn list_api(
+    State(state): State<AppState>,
+    ApiCaller(caller): ApiCaller,
+    ApiQuery(query): ApiQuery<ListQuery>,
+) -> ApiResult<Json<Page<AreaRow>>> {
+    caller.require(Action::AreaRead)?;
+    Ok(Json(kyodo_store::areas::list(&state.db, caller.municipality.id, &query).await?))
+}
+
+#[utoipa::path(get, path = "/areas/{id}", tag = "areas", params(("id" = i64, Path)),
+    responses((status = 200, body = AreaRow), (status = 404, body = crate::error::ErrorBody)))]
+pub async fn get_api(
+    State(state): State<AppState>,
+    ApiCaller(caller): ApiCaller,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<AreaRow>> {
+    caller.require(Action::AreaRead)?;
+    Ok(Json(kyodo_store::areas::get(&state.db, caller.municipality.id, id).await?))
+}
+
+/// Fields of an area for POST and PATCH (PATCH may send only some; `version` guards against lost updates).
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+pub struct AreaBody {
+    parent_id: Option<i64>,
+    code: Option<String>,
+    name: Option<String>,
+    name_kana: Option<String>,
+    note: Option<String>,
+    version: Option<i64>,
+}
+
+#[utoipa::path(post, path = "/areas", tag = "areas", request_body = AreaBody,
+    responses((status = 201, body = AreaRow), (status = 422, body = crate::error::ErrorBody)))]
+pub async fn create_api(
+    State(state): State<AppState>,
+    ApiCaller(caller): ApiCaller,
+    JsonFields(fields, _): JsonFields,
+) -> ApiResult<(StatusCode, Json<AreaRow>)> {
+    caller.require(Action::AreaWrite)?;
+    Ok((StatusCode::CREATED, Json(create(&state, &caller, &fields).await?)))
+}
+
+#[utoipa::path(patch, path = "/areas/{id}", tag = "areas", params(("id" = i64, Path)), request_body = AreaBody,
+    responses((status = 200, body = AreaRow), (status = 409, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
+pub async fn patch_api(
+    State(state): State<AppState>,
+    ApiCaller(caller): ApiCaller,
+    Path(id): Path<i64>,
+    JsonFields(fields, version): JsonFields,
+) -> ApiResult<Json<AreaRow>> {
+    caller.require(Action::AreaWrite)?;
+    Ok(Json(update(&state, &caller, id, version, fields).await?))
+}

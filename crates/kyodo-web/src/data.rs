@@ -1,0 +1,193 @@
+//! CSV import and export pages and API.
+
+use askama::Template;
+use axum::body::Bytes;
+use axum::extract::{Multipart, Path, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use kyodo_core::csv_import::{DataKind, ImportReport};
+use kyodo_core::encoding::TextEncoding;
+use kyodo_core::permissions::Action;
+
+use crate::AppState;
+use crate::api::{ApiQuery, PageQuery};
+use crate::auth::{ApiCaller, Caller, PageCaller};
+use crate::error::{ApiResult, AppError, PageResult};
+use crate::pages::{self, Layout};
+
+#[derive(Template)]
+#[template(path = "data.html")]
+struct DataPage {
+    layout: Layout,
+    kinds: Vec<(&'static str, &'static str, String)>,
+    kind_label: &'static str,
+    report: Option<ImportReport>,
+    errors: Vec<String>,
+}
+
+fn kind_of(s: &str) -> Result<DataKind, AppError> {
+    DataKind::parse(s).ok_or(AppError::NotFound)
+}
+
+fn view(caller: &Caller, kind: Option<DataKind>, report: Option<ImportReport>, errors: Vec<String>) -> DataPage {
+    DataPage {
+        layout: Layout::new(caller, "取込・書出し", "/data"),
+        kinds: DataKind::ALL
+            .into_iter()
+            .map(|k| {
+                let cols: Vec<String> = k
+                    .columns()
+                    .iter()
+                    .map(|c| if c.required { format!("{}（必須）", c.header) } else { c.header.to_owned() })
+                    .collect();
+                (k.as_str(), k.label(), cols.join("、"))
+            })
+            .collect(),
+        kind_label: kind.map_or("", DataKind::label),
+        report,
+        errors,
+    }
+}
+
+pub async fn data_page(PageCaller(caller): PageCaller) -> PageResult<Response> {
+    caller.require(Action::DataImport)?;
+    Ok(pages::render(&view(&caller, None, None, Vec::new())))
+}
+
+async fn import(state: &AppState, caller: &Caller, kind: DataKind, bytes: &[u8], dry_run: bool) -> Result<ImportReport, AppError> {
+    caller.require(Action::DataImport)?;
+    Ok(kyodo_store::data::import_csv(
+        &state.db,
+        &caller.actor(),
+        &caller.municipality.scheme,
+        kind,
+        bytes,
+        dry_run,
+        caller.today,
+    )
+    .await?)
+}
+
+pub async fn import_page(
+    State(state): State<AppState>,
+    PageCaller(caller): PageCaller,
+    Path(kind): Path<String>,
+    mut multipart: Multipart,
+) -> PageResult<Response> {
+    let kind = kind_of(&kind)?;
+    caller.require(Action::DataImport)?;
+    let mut csrf = None;
+    let mut dry_run = false;
+    let mut file: Option<Bytes> = None;
+    while let Some(field) = multipart
+        .next_field()
+        .await
+        .map_err(|_| AppError::BadRequest("送信されたファイルを読み取れませんでした".into()))?
+    {
+        let name = field.name().unwrap_or_default().to_owned();
+        let data = field
+            .bytes()
+            .await
+            .map_err(|_| AppError::BadRequest("送信されたファイルを読み取れませんでした".into()))?;
+        match name.as_str() {
+            "_csrf" => csrf = Some(String::from_utf8_lossy(&data).into_owned()),
+            "dry_run" => dry_run = data.as_ref() == b"true",
+            "file" => file = Some(data),
+            _ => {}
+        }
+    }
+    caller.check_csrf(csrf.as_deref())?;
+    let Some(bytes) = file.filter(|b| !b.is_empty()) else {
+        let page = view(&caller, Some(kind), None, vec!["CSVファイルを選んでください".into()]);
+        return Ok((StatusCode::UNPROCESSABLE_ENTITY, pages::render(&page)).into_response());
+    };
+    match import(&state, &caller, kind, &bytes, dry_run).await {
+        Ok(report) => Ok(pages::render(&view(&caller, Some(kind), Some(report), Vec::new()))),
+        Err(AppError::Import(errors)) => {
+            let lines = errors.iter().map(ToString::to_string).collect();
+            let page = view(&caller, Some(kind), None, lines);
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, pages::render(&page)).into_response())
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(serde::Deserialize, Default, utoipa::IntoParams)]
+pub struct ExportQuery {
+    /// `utf-8` (with BOM, the default) or `cp932` (Shift_JIS for older Excel).
+    encoding: Option<String>,
+}
+
+async fn export(state: &AppState, caller: &Caller, kind: DataKind, q: &ExportQuery) -> Result<Response, AppError> {
+    caller.require(Action::DataExport)?;
+    let enc = match q.encoding.as_deref() {
+        None | Some("") => TextEncoding::Utf8,
+        Some(s) => TextEncoding::parse(s)
+            .ok_or_else(|| AppError::BadRequest("encoding は utf-8 か cp932 を指定してください".into()))?,
+    };
+    let bytes = kyodo_store::data::export_csv(&state.db, &caller.actor(), &caller.municipality.scheme, kind, enc)
+        .await
+        .map_err(|e| match e {
+            kyodo_store::data::ExportError::Store(s) => AppError::from(s),
+            kyodo_store::data::ExportError::Encoding(e) => AppError::Refused(e.to_string()),
+        })?;
+    let charset = match enc {
+        TextEncoding::Utf8 => "utf-8",
+        TextEncoding::Cp932 => "shift_jis",
+    };
+    let filename = format!("{}-{}.csv", kind.as_str(), caller.today.format("%Y%m%d"));
+    Ok((
+        [
+            (header::CONTENT_TYPE, format!("text/csv; charset={charset}")),
+            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{filename}\"")),
+        ],
+        bytes,
+    )
+        .into_response())
+}
+
+pub async fn export_file(
+    State(state): State<AppState>,
+    PageCaller(caller): PageCaller,
+    Path(kind): Path<String>,
+    PageQuery(q): PageQuery<ExportQuery>,
+) -> PageResult<Response> {
+    Ok(export(&state, &caller, kind_of(&kind)?, &q).await?)
+}
+
+#[derive(serde::Deserialize, Default, utoipa::IntoParams)]
+pub struct ImportQuery {
+    /// `true` to see what would change without writing anything.
+    dry_run: Option<bool>,
+}
+
+/// Imports a CSV file (request body, UTF-8 or CP932) of `areas`, `organisations`, `departments` or `staff`.
+/// All or nothing: any bad line refuses the file with every problem listed (422).
+#[utoipa::path(post, path = "/import/{kind}", tag = "data",
+    params(("kind" = String, Path), ImportQuery),
+    request_body(content = String, content_type = "text/csv"),
+    responses((status = 200, body = ImportReport), (status = 422, body = crate::error::ErrorBody)))]
+pub async fn import_api(
+    State(state): State<AppState>,
+    ApiCaller(caller): ApiCaller,
+    Path(kind): Path<String>,
+    ApiQuery(q): ApiQuery<ImportQuery>,
+    body: Bytes,
+) -> ApiResult<Json<ImportReport>> {
+    let kind = kind_of(&kind)?;
+    Ok(Json(import(&state, &caller, kind, &body, q.dry_run.unwrap_or(false)).await?))
+}
+
+/// Exports every active record of a kind as CSV.
+#[utoipa::path(get, path = "/export/{kind}", tag = "data",
+    params(("kind" = String, Path), ExportQuery),
+    responses((status = 200, content_type = "text/csv", body = String)))]
+pub async fn export_api(
+    State(state): State<AppState>,
+    ApiCaller(caller): ApiCaller,
+    Path(kind): Path<String>,
+    ApiQuery(q): ApiQuery<ExportQuery>,
+) -> ApiResult<Response> {
+    Ok(export(&state, &caller, kind_of(&kind)?, &q).await?)
+}

@@ -1,0 +1,383 @@
+//! Department (部署) pages and API.
+
+use std::collections::HashMap;
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use kyodo_core::departments::{Department, DepartmentInput, DepartmentRow};
+use kyodo_core::listing::{ListQuery, Page};
+use kyodo_core::permissions::Action;
+
+use crate::AppState;
+use crate::api::{ApiQuery, FormFields, JsonFields, PageQuery};
+use crate::auth::{ApiCaller, Caller, PageCaller};
+use crate::error::{ApiResult, AppError, PageResult};
+use crate::pages::{self, Cell, Column, FieldKind, FieldSpec, FormPage, FormState, Item, Layout, Outcome};
+
+const BASE: &str = "/departments";
+
+fn values(d: &Department) -> HashMap<String, String> {
+    HashMap::from([
+        ("parent_id".into(), d.parent_id.map(|p| p.to_string()).unwrap_or_default()),
+        ("code".into(), d.code.clone()),
+        ("name".into(), d.name.clone()),
+        ("name_kana".into(), pages::opt(&d.name_kana)),
+        ("phone".into(), pages::opt(&d.phone)),
+    ])
+}
+
+async fn form_view(
+    state: &AppState,
+    caller: &Caller,
+    form: FormState,
+    editing: Option<(i64, i64)>,
+    status: StatusCode,
+) -> PageResult<Response> {
+    let departments = kyodo_store::departments::all(&state.db, caller.municipality.id).await?;
+    let parents: Vec<&Department> = departments
+        .iter()
+        .filter(|d| editing.is_none_or(|(id, _)| d.id != id))
+        .collect();
+    let fields = vec![
+        FieldSpec::select(
+            "parent_id",
+            "上位の部署",
+            pages::options(&parents, |d| d.id.to_string(), |d| d.name.clone()),
+        )
+        .hint("部なら「選択なし」、課なら所属する部を選びます"),
+        FieldSpec::text("code", "部署コード").required().hint("半角英数字。CSVの取込で部署を見分けるのに使います"),
+        FieldSpec::text("name", "部署名").required(),
+        FieldSpec::text("name_kana", "ふりがな"),
+        FieldSpec::text("phone", "電話番号").kind(FieldKind::Tel),
+    ];
+    let (heading, action, version) = match editing {
+        Some((id, version)) => ("部署の編集".to_owned(), format!("{BASE}/{id}"), Some(version)),
+        None => ("部署の登録".to_owned(), BASE.to_owned(), None),
+    };
+    let page = FormPage {
+        layout: Layout::new(caller, heading.clone(), BASE),
+        heading,
+        intro: String::new(),
+        action,
+        fields,
+        form,
+        submit_label: "保存する",
+        cancel_href: editing.map_or(BASE.to_owned(), |(id, _)| format!("{BASE}/{id}")),
+        version,
+        multipart: false,
+    };
+    Ok((status, pages::render(&page)).into_response())
+}
+
+pub async fn list_page(
+    State(state): State<AppState>,
+    PageCaller(caller): PageCaller,
+    PageQuery(query): PageQuery<ListQuery>,
+) -> PageResult<Response> {
+    caller.require(Action::DepartmentRead)?;
+    let page = kyodo_store::departments::list(&state.db, caller.municipality.id, &query).await?;
+    let mut list = pages::list_page(Layout::new(&caller, "部署", BASE), "部署", BASE, &query);
+    if caller.can(Action::DepartmentWrite) {
+        list.new_href = Some(format!("{BASE}/new"));
+    }
+    if caller.can(Action::DataExport) {
+        list.export_href = Some("/data/export/departments?encoding=utf-8".into());
+    }
+    list.columns = vec![
+        Column::new("部署コード", Some("code")),
+        Column::new("部署名", Some("name")),
+        Column::new("上位の部署", None),
+        Column::new("電話番号", None),
+    ];
+    list.rows = page
+        .items
+        .iter()
+        .map(|r| {
+            let d = &r.department;
+            vec![
+                Cell::text(d.code.clone()),
+                Cell::link(d.name.clone(), format!("{BASE}/{}", d.id))
+                    .tagged(d.archived_at.map(|_| "アーカイブ済み")),
+                match d.parent_id {
+                    Some(p) => Cell::link(pages::opt(&r.parent_name), format!("{BASE}/{p}")),
+                    None => Cell::text(""),
+                },
+                Cell::text(pages::opt(&d.phone)),
+            ]
+        })
+        .collect();
+    pages::page_links(&mut list, &page);
+    Ok(pages::render(&list))
+}
+
+pub async fn new_page(State(state): State<AppState>, PageCaller(caller): PageCaller) -> PageResult<Response> {
+    caller.require(Action::DepartmentWrite)?;
+    form_view(&state, &caller, FormState::default(), None, StatusCode::OK).await
+}
+
+pub async fn create_page(
+    State(state): State<AppState>,
+    PageCaller(caller): PageCaller,
+    form: FormFields,
+) -> PageResult<Response> {
+    caller.check_csrf(form.csrf())?;
+    caller.require(Action::DepartmentWrite)?;
+    let result = create(&state, &caller, &form.0)
+        .await
+        .map(|r| format!("{BASE}/{}?notice=created", r.department.id));
+    match pages::outcome(result, form.0)? {
+        Outcome::Saved(href) => Ok(Redirect::to(&href).into_response()),
+        Outcome::Again(f, status) => form_view(&state, &caller, f, None, status).await,
+    }
+}
+
+async fn create(state: &AppState, caller: &Caller, fields: &HashMap<String, String>) -> Result<DepartmentRow, AppError> {
+    let input = DepartmentInput::parse(&pages::form_getter(fields))?;
+    Ok(kyodo_store::departments::create(&state.db, &caller.actor(), &input).await?)
+}
+
+async fn update(
+    state: &AppState,
+    caller: &Caller,
+    id: i64,
+    version: Option<i64>,
+    fields: HashMap<String, String>,
+) -> Result<DepartmentRow, AppError> {
+    let current = kyodo_store::departments::get(&state.db, caller.municipality.id, id).await?;
+    let merged = crate::api::merged(values(&current.department), fields);
+    let input = DepartmentInput::parse(&pages::form_getter(&merged))?;
+    let version = version.unwrap_or(current.department.version);
+    Ok(kyodo_store::departments::update(&state.db, &caller.actor(), id, version, &input).await?)
+}
+
+#[derive(serde::Deserialize, Default)]
+pub struct DetailQuery {
+    notice: Option<String>,
+}
+
+pub async fn detail_page(
+    State(state): State<AppState>,
+    PageCaller(caller): PageCaller,
+    Path(id): Path<i64>,
+    PageQuery(q): PageQuery<DetailQuery>,
+) -> PageResult<Response> {
+    caller.require(Action::DepartmentRead)?;
+    let muni = caller.municipality.id;
+    let row = kyodo_store::departments::get(&state.db, muni, id).await?;
+    let d = &row.department;
+    let children = kyodo_store::departments::list(
+        &state.db,
+        muni,
+        &ListQuery {
+            department_id: Some(id),
+            per_page: Some(200),
+            ..Default::default()
+        },
+    )
+    .await?;
+    let staff = if caller.can(Action::StaffRead) {
+        kyodo_store::staff::list(
+            &state.db,
+            muni,
+            &ListQuery {
+                department_id: Some(id),
+                per_page: Some(200),
+                ..Default::default()
+            },
+        )
+        .await?
+        .items
+    } else {
+        Vec::new()
+    };
+    let scheme = &caller.municipality.scheme;
+    let writable = caller.can(Action::DepartmentWrite);
+    let page = pages::DetailPage {
+        layout: Layout::new(&caller, d.name.clone(), BASE).with_notice(q.notice.as_deref()),
+        heading: d.name.clone(),
+        back_href: BASE.into(),
+        back_label: "部署",
+        archived: d.archived_at.is_some(),
+        items: vec![
+            Item::new("部署コード", d.code.clone()),
+            Item::new("ふりがな", pages::opt(&d.name_kana)),
+            Item::link(
+                "上位の部署",
+                pages::opt(&row.parent_name),
+                d.parent_id.map(|p| format!("{BASE}/{p}")),
+            ),
+            Item::new("電話番号", pages::opt(&d.phone)),
+        ],
+        edit_href: writable.then(|| format!("{BASE}/{id}/edit")),
+        edit_label: "編集",
+        buttons: if writable {
+            vec![pages::archive_button(BASE, id, d.archived_at.is_some())]
+        } else {
+            Vec::new()
+        },
+        sections: vec![
+            pages::Section {
+                title: "下位の部署".into(),
+                personal: false,
+                columns: vec!["部署コード", "部署名"],
+                rows: children
+                    .items
+                    .iter()
+                    .map(|c| {
+                        let c = &c.department;
+                        (
+                            vec![Cell::text(c.code.clone()), Cell::link(c.name.clone(), format!("{BASE}/{}", c.id))],
+                            None,
+                        )
+                    })
+                    .collect(),
+                empty: "下位の部署はありません",
+                form: None,
+            },
+            pages::Section {
+                title: "所属職員".into(),
+                personal: false,
+                columns: vec!["氏名", "職位"],
+                rows: staff
+                    .iter()
+                    .map(|s| {
+                        let s = &s.staff;
+                        (
+                            vec![
+                                Cell::link(s.name.clone(), format!("/staff/{}", s.id)),
+                                Cell::text(scheme.grade_name(&s.grade).unwrap_or(&s.grade)),
+                            ],
+                            None,
+                        )
+                    })
+                    .collect(),
+                empty: "所属職員はいません",
+                form: None,
+            },
+        ],
+    };
+    Ok(pages::render(&page))
+}
+
+pub async fn edit_page(
+    State(state): State<AppState>,
+    PageCaller(caller): PageCaller,
+    Path(id): Path<i64>,
+) -> PageResult<Response> {
+    caller.require(Action::DepartmentWrite)?;
+    let row = kyodo_store::departments::get(&state.db, caller.municipality.id, id).await?;
+    let form = FormState::new(values(&row.department));
+    form_view(&state, &caller, form, Some((id, row.department.version)), StatusCode::OK).await
+}
+
+pub async fn update_page(
+    State(state): State<AppState>,
+    PageCaller(caller): PageCaller,
+    Path(id): Path<i64>,
+    form: FormFields,
+) -> PageResult<Response> {
+    caller.check_csrf(form.csrf())?;
+    caller.require(Action::DepartmentWrite)?;
+    let Some(version) = form.version() else {
+        return Err(AppError::BadRequest("フォームに版番号がありません。編集画面を開き直してください".into()).into());
+    };
+    let result = update(&state, &caller, id, Some(version), form.0.clone())
+        .await
+        .map(|_| format!("{BASE}/{id}?notice=saved"));
+    match pages::outcome(result, form.0)? {
+        Outcome::Saved(href) => Ok(Redirect::to(&href).into_response()),
+        Outcome::Again(f, status) => {
+            // After a conflict the form carries the latest version, so saving again is a decision.
+            let latest = kyodo_store::departments::get(&state.db, caller.municipality.id, id).await?;
+            form_view(&state, &caller, f, Some((id, latest.department.version)), status).await
+        }
+    }
+}
+
+async fn set_archived(state: AppState, caller: Caller, id: i64, form: FormFields, archived: bool) -> PageResult<Response> {
+    caller.check_csrf(form.csrf())?;
+    caller.require(Action::DepartmentWrite)?;
+    kyodo_store::departments::set_archived(&state.db, &caller.actor(), id, archived).await?;
+    let notice = if archived { "archived" } else { "restored" };
+    Ok(Redirect::to(&format!("{BASE}/{id}?notice={notice}")).into_response())
+}
+
+pub async fn archive_page(
+    State(state): State<AppState>,
+    PageCaller(caller): PageCaller,
+    Path(id): Path<i64>,
+    form: FormFields,
+) -> PageResult<Response> {
+    set_archived(state, caller, id, form, true).await
+}
+
+pub async fn restore_page(
+    State(state): State<AppState>,
+    PageCaller(caller): PageCaller,
+    Path(id): Path<i64>,
+    form: FormFields,
+) -> PageResult<Response> {
+    set_archived(state, caller, id, form, false).await
+}
+
+// --- API ---
+
+/// Departments, paged and filtered (`department_id` filters by parent).
+#[utoipa::path(get, path = "/departments", tag = "departments", params(ListQuery),
+    responses((status = 200, body = Page<DepartmentRow>), (status = 401, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody)))]
+pub async fn list_api(
+    State(state): State<AppState>,
+    ApiCaller(caller): ApiCaller,
+    ApiQuery(query): ApiQuery<ListQuery>,
+) -> ApiResult<Json<Page<DepartmentRow>>> {
+    caller.require(Action::DepartmentRead)?;
+    Ok(Json(kyodo_store::departments::list(&state.db, caller.municipality.id, &query).await?))
+}
+
+#[utoipa::path(get, path = "/departments/{id}", tag = "departments", params(("id" = i64, Path)),
+    responses((status = 200, body = DepartmentRow), (status = 404, body = crate::error::ErrorBody)))]
+pub async fn get_api(
+    State(state): State<AppState>,
+    ApiCaller(caller): ApiCaller,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<DepartmentRow>> {
+    caller.require(Action::DepartmentRead)?;
+    Ok(Json(kyodo_store::departments::get(&state.db, caller.municipality.id, id).await?))
+}
+
+/// Fields of a department for POST and PATCH (PATCH may send only some; `version` guards against lost updates).
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+pub struct DepartmentBody {
+    parent_id: Option<i64>,
+    code: Option<String>,
+    name: Option<String>,
+    name_kana: Option<String>,
+    phone: Option<String>,
+    version: Option<i64>,
+}
+
+#[utoipa::path(post, path = "/departments", tag = "departments", request_body = DepartmentBody,
+    responses((status = 201, body = DepartmentRow), (status = 422, body = crate::error::ErrorBody)))]
+pub async fn create_api(
+    State(state): State<AppState>,
+    ApiCaller(caller): ApiCaller,
+    JsonFields(fields, _): JsonFields,
+) -> ApiResult<(StatusCode, Json<DepartmentRow>)> {
+    caller.require(Action::DepartmentWrite)?;
+    Ok((StatusCode::CREATED, Json(create(&state, &caller, &fields).await?)))
+}
+
+#[utoipa::path(patch, path = "/departments/{id}", tag = "departments", params(("id" = i64, Path)), request_body = DepartmentBody,
+    responses((status = 200, body = DepartmentRow), (status = 409, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
+pub async fn patch_api(
+    State(state): State<AppState>,
+    ApiCaller(caller): ApiCaller,
+    Path(id): Path<i64>,
+    JsonFields(fields, version): JsonFields,
+) -> ApiResult<Json<DepartmentRow>> {
+    caller.require(Action::DepartmentWrite)?;
+    Ok(Json(update(&state, &caller, id, version, fields).await?))
+}

@@ -1,0 +1,553 @@
+//! Organisation (団体) pages and API, with officers (役員) and key people
+//! (キーパーソン, personal data: shown only within the caller's reach, every
+//! read audited).
+
+use std::collections::HashMap;
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use kyodo_core::listing::{ListQuery, Page};
+use kyodo_core::organisations::{KeyPerson, KeyPersonInput, OfficerInput, Organisation, OrganisationInput, OrganisationRow};
+use kyodo_core::permissions::{Action, Scope};
+use kyodo_core::validation::FieldErrors;
+
+use crate::AppState;
+use crate::api::{ApiQuery, FormFields, JsonFields, PageQuery};
+use crate::auth::{ApiCaller, Caller, PageCaller};
+use crate::error::{ApiResult, AppError, PageResult};
+use crate::pages::{
+    self, ActionButton, Cell, Column, FieldKind, FieldSpec, FormPage, FormState, InlineForm, Item, Layout, Outcome,
+};
+
+const BASE: &str = "/organisations";
+
+fn values(o: &Organisation) -> HashMap<String, String> {
+    let date = |d: Option<chrono::NaiveDate>| d.map(|d| d.format("%Y-%m-%d").to_string()).unwrap_or_default();
+    HashMap::from([
+        ("code".into(), o.code.clone()),
+        ("name".into(), o.name.clone()),
+        ("name_kana".into(), pages::opt(&o.name_kana)),
+        ("kind".into(), o.kind.clone()),
+        ("area_id".into(), o.area_id.map(|a| a.to_string()).unwrap_or_default()),
+        ("stage".into(), pages::opt(&o.stage)),
+        ("established_on".into(), date(o.established_on)),
+        ("approved_on".into(), date(o.approved_on)),
+        ("note".into(), pages::opt(&o.note)),
+    ])
+}
+
+/// The organisation, if `action` reaches it; 403 if it exists but is out of reach.
+async fn reachable(state: &AppState, caller: &Caller, action: Action, id: i64) -> Result<OrganisationRow, AppError> {
+    caller.require(action)?;
+    let row = kyodo_store::organisations::get(&state.db, caller.municipality.id, id).await?;
+    if caller.reaches_organisation(action, id, row.organisation.area_id) {
+        Ok(row)
+    } else {
+        Err(AppError::Forbidden)
+    }
+}
+
+/// A liaison may only place organisations in the districts they serve.
+fn check_area_reach(caller: &Caller, input: &OrganisationInput) -> Result<(), AppError> {
+    if caller.scope(Action::OrganisationWrite) == Scope::Own
+        && !input.area_id.is_some_and(|a| caller.served_areas.contains(&a))
+    {
+        return Err(AppError::Invalid(FieldErrors::single(
+            "area_id",
+            "担当している地区の団体だけを登録・変更できます",
+        )));
+    }
+    Ok(())
+}
+
+async fn form_view(
+    state: &AppState,
+    caller: &Caller,
+    form: FormState,
+    editing: Option<(i64, i64)>,
+    status: StatusCode,
+) -> PageResult<Response> {
+    let scheme = &caller.municipality.scheme;
+    let mut areas = kyodo_store::areas::all(&state.db, caller.municipality.id, false).await?;
+    if caller.scope(Action::OrganisationWrite) == Scope::Own {
+        areas.retain(|a| caller.served_areas.contains(&a.id));
+    }
+    let fields = vec![
+        FieldSpec::text("code", "団体コード").required().hint("半角英数字。CSVの取込で団体を見分けるのに使います"),
+        FieldSpec::text("name", "団体名").required(),
+        FieldSpec::text("name_kana", "ふりがな"),
+        FieldSpec::select("kind", "種別", pages::string_options(&scheme.organisation_kinds)).required(),
+        FieldSpec::select("area_id", "地区", pages::options(&areas, |a| a.id.to_string(), |a| a.name.clone())),
+        FieldSpec::select("stage", "段階", pages::string_options(&scheme.lifecycle_stages)),
+        FieldSpec::date("established_on", "設立日"),
+        FieldSpec::date("approved_on", "認可日"),
+        FieldSpec::text("note", "備考").kind(FieldKind::Textarea),
+    ];
+    let (heading, action, version) = match editing {
+        Some((id, version)) => ("団体の編集".to_owned(), format!("{BASE}/{id}"), Some(version)),
+        None => ("団体の登録".to_owned(), BASE.to_owned(), None),
+    };
+    let page = FormPage {
+        layout: Layout::new(caller, heading.clone(), BASE),
+        heading,
+        intro: String::new(),
+        action,
+        fields,
+        form,
+        submit_label: "保存する",
+        cancel_href: editing.map_or(BASE.to_owned(), |(id, _)| format!("{BASE}/{id}")),
+        version,
+        multipart: false,
+    };
+    Ok((status, pages::render(&page)).into_response())
+}
+
+pub async fn list_page(
+    State(state): State<AppState>,
+    PageCaller(caller): PageCaller,
+    PageQuery(query): PageQuery<ListQuery>,
+) -> PageResult<Response> {
+    let scope = caller.require(Action::OrganisationRead)?;
+    let muni = caller.municipality.id;
+    let page = kyodo_store::organisations::list(&state.db, muni, &caller.organisations_in(scope), &query).await?;
+    let areas = kyodo_store::areas::all(&state.db, muni, false).await?;
+    let scheme = &caller.municipality.scheme;
+    let mut list = pages::list_page(Layout::new(&caller, "団体", BASE), "団体", BASE, &query);
+    if caller.can(Action::OrganisationWrite) {
+        list.new_href = Some(format!("{BASE}/new"));
+    }
+    if caller.can(Action::DataExport) {
+        list.export_href = Some("/data/export/organisations?encoding=utf-8".into());
+    }
+    list.filters = vec![
+        pages::Filter {
+            name: "kind",
+            label: "種別",
+            options: pages::string_options(&scheme.organisation_kinds),
+            value: query.kind.clone().unwrap_or_default(),
+        },
+        pages::Filter {
+            name: "area_id",
+            label: "地区",
+            options: pages::options(&areas, |a| a.id.to_string(), |a| a.name.clone()),
+            value: query.area_id.map(|a| a.to_string()).unwrap_or_default(),
+        },
+    ];
+    list.columns = vec![
+        Column::new("団体コード", Some("code")),
+        Column::new("団体名", Some("name")),
+        Column::new("種別", Some("kind")),
+        Column::new("地区", None),
+        Column::new("段階", Some("stage")),
+        Column::new("認可日", None),
+    ];
+    list.rows = page
+        .items
+        .iter()
+        .map(|r| {
+            let o = &r.organisation;
+            vec![
+                Cell::text(o.code.clone()),
+                Cell::link(o.name.clone(), format!("{BASE}/{}", o.id)).tagged(o.archived_at.map(|_| "アーカイブ済み")),
+                Cell::text(o.kind.clone()),
+                Cell::text(pages::opt(&r.area_name)),
+                Cell::text(pages::opt(&o.stage)),
+                Cell::text(pages::opt_date_ja(&o.approved_on)),
+            ]
+        })
+        .collect();
+    pages::page_links(&mut list, &page);
+    Ok(pages::render(&list))
+}
+
+pub async fn new_page(State(state): State<AppState>, PageCaller(caller): PageCaller) -> PageResult<Response> {
+    caller.require(Action::OrganisationWrite)?;
+    form_view(&state, &caller, FormState::default(), None, StatusCode::OK).await
+}
+
+async fn create(state: &AppState, caller: &Caller, fields: &HashMap<String, String>) -> Result<OrganisationRow, AppError> {
+    caller.require(Action::OrganisationWrite)?;
+    let input = OrganisationInput::parse(&pages::form_getter(fields), &caller.municipality.scheme)?;
+    check_area_reach(caller, &input)?;
+    Ok(kyodo_store::organisations::create(&state.db, &caller.actor(), &input).await?)
+}
+
+async fn update(
+    state: &AppState,
+    caller: &Caller,
+    id: i64,
+    version: Option<i64>,
+    fields: HashMap<String, String>,
+) -> Result<OrganisationRow, AppError> {
+    let current = reachable(state, caller, Action::OrganisationWrite, id).await?;
+    let merged = crate::api::merged(values(&current.organisation), fields);
+    let input = OrganisationInput::parse(&pages::form_getter(&merged), &caller.municipality.scheme)?;
+    check_area_reach(caller, &input)?;
+    let version = version.unwrap_or(current.organisation.version);
+    Ok(kyodo_store::organisations::update(&state.db, &caller.actor(), id, version, &input).await?)
+}
+
+pub async fn create_page(
+    State(state): State<AppState>,
+    PageCaller(caller): PageCaller,
+    form: FormFields,
+) -> PageResult<Response> {
+    caller.check_csrf(form.csrf())?;
+    let result = create(&state, &caller, &form.0)
+        .await
+        .map(|r| format!("{BASE}/{}?notice=created", r.organisation.id));
+    match pages::outcome(result, form.0)? {
+        Outcome::Saved(href) => Ok(Redirect::to(&href).into_response()),
+        Outcome::Again(f, status) => form_view(&state, &caller, f, None, status).await,
+    }
+}
+
+#[derive(serde::Deserialize, Default)]
+pub struct DetailQuery {
+    notice: Option<String>,
+}
+
+fn officer_fields(caller: &Caller) -> Vec<FieldSpec> {
+    vec![
+        FieldSpec::select("role", "役職", pages::string_options(&caller.municipality.scheme.officer_roles)).required(),
+        FieldSpec::text("name", "氏名").required(),
+        FieldSpec::date("term_start", "任期開始日"),
+        FieldSpec::date("term_end", "任期終了日"),
+    ]
+}
+
+fn key_person_fields() -> Vec<FieldSpec> {
+    vec![
+        FieldSpec::text("name", "氏名").required(),
+        FieldSpec::text("name_kana", "ふりがな"),
+        FieldSpec::text("title", "立場").hint("例: 区長、民生委員、元会長"),
+        FieldSpec::text("phone", "電話番号").kind(FieldKind::Tel),
+        FieldSpec::text("email", "メールアドレス").kind(FieldKind::Email),
+        FieldSpec::text("address", "住所"),
+        FieldSpec::text("note", "メモ").kind(FieldKind::Textarea).hint("引継ぎで伝えたいこと（人柄、連絡のつきやすい時間など）"),
+    ]
+}
+
+/// The detail page; `officer_form`/`person_form` carry a failed submission back.
+async fn detail_view(
+    state: &AppState,
+    caller: &Caller,
+    id: i64,
+    notice: Option<&str>,
+    officer_form: FormState,
+    person_form: FormState,
+) -> PageResult<Response> {
+    let row = reachable(state, caller, Action::OrganisationRead, id).await?;
+    let o = &row.organisation;
+    let area_id = o.area_id;
+    let can = |action| caller.reaches_organisation(action, id, area_id);
+    let officers = kyodo_store::organisations::officers(&state.db, caller.municipality.id, id).await?;
+    let officer_write = can(Action::OfficerWrite);
+    let mut sections = vec![pages::Section {
+        title: "役員".into(),
+        personal: false,
+        columns: vec!["役職", "氏名", "任期"],
+        rows: officers
+            .iter()
+            .map(|x| {
+                let term = match (x.term_start, x.term_end) {
+                    (None, None) => String::new(),
+                    (s, e) => format!("{}〜{}", pages::opt_date_ja(&s), pages::opt_date_ja(&e)),
+                };
+                let button = officer_write.then(|| ActionButton {
+                    action: format!("{BASE}/{id}/officers/{}/delete", x.id),
+                    label: "削除",
+                    danger: true,
+                });
+                (vec![Cell::text(x.role.clone()), Cell::text(x.name.clone()), Cell::text(term)], button)
+            })
+            .collect(),
+        empty: "役員は登録されていません",
+        form: officer_write.then(|| InlineForm {
+            action: format!("{BASE}/{id}/officers"),
+            fields: officer_fields(caller),
+            form: officer_form,
+            submit_label: "役員を追加する",
+        }),
+    }];
+    if can(Action::KeyPersonRead) {
+        let people = kyodo_store::organisations::key_people(&state.db, &caller.actor(), id).await?;
+        let write = can(Action::KeyPersonWrite);
+        sections.push(pages::Section {
+            title: "キーパーソン".into(),
+            personal: true,
+            columns: vec!["氏名", "立場", "電話番号", "メール", "住所", "メモ"],
+            rows: people
+                .iter()
+                .map(|p| {
+                    let button = write.then(|| ActionButton {
+                        action: format!("{BASE}/{id}/key-people/{}/delete", p.id),
+                        label: "削除",
+                        danger: true,
+                    });
+                    (
+                        vec![
+                            Cell::text(p.name.clone()),
+                            Cell::text(pages::opt(&p.title)),
+                            Cell::text(pages::opt(&p.phone)),
+                            Cell::text(pages::opt(&p.email)),
+                            Cell::text(pages::opt(&p.address)),
+                            Cell::text(pages::opt(&p.note)),
+                        ],
+                        button,
+                    )
+                })
+                .collect(),
+            empty: "キーパーソンは登録されていません",
+            form: write.then(|| InlineForm {
+                action: format!("{BASE}/{id}/key-people"),
+                fields: key_person_fields(),
+                form: person_form,
+                submit_label: "キーパーソンを追加する",
+            }),
+        });
+    }
+    let writable = can(Action::OrganisationWrite);
+    let page = pages::DetailPage {
+        layout: Layout::new(caller, o.name.clone(), BASE).with_notice(notice),
+        heading: o.name.clone(),
+        back_href: BASE.into(),
+        back_label: "団体",
+        archived: o.archived_at.is_some(),
+        items: vec![
+            Item::new("団体コード", o.code.clone()),
+            Item::new("ふりがな", pages::opt(&o.name_kana)),
+            Item::new("種別", o.kind.clone()),
+            Item::link("地区", pages::opt(&row.area_name), o.area_id.map(|a| format!("/areas/{a}"))),
+            Item::new("段階", pages::opt(&o.stage)),
+            Item::new("設立日", pages::opt_date_ja(&o.established_on)),
+            Item::new("認可日", pages::opt_date_ja(&o.approved_on)),
+            Item::new("備考", pages::opt(&o.note)),
+        ],
+        edit_href: writable.then(|| format!("{BASE}/{id}/edit")),
+        edit_label: "編集",
+        buttons: if writable {
+            vec![pages::archive_button(BASE, id, o.archived_at.is_some())]
+        } else {
+            Vec::new()
+        },
+        sections,
+    };
+    let status = if page.sections.iter().any(|s| s.form.as_ref().is_some_and(|f| f.form.has_errors())) {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    Ok((status, pages::render(&page)).into_response())
+}
+
+pub async fn detail_page(
+    State(state): State<AppState>,
+    PageCaller(caller): PageCaller,
+    Path(id): Path<i64>,
+    PageQuery(q): PageQuery<DetailQuery>,
+) -> PageResult<Response> {
+    detail_view(&state, &caller, id, q.notice.as_deref(), FormState::default(), FormState::default()).await
+}
+
+pub async fn edit_page(
+    State(state): State<AppState>,
+    PageCaller(caller): PageCaller,
+    Path(id): Path<i64>,
+) -> PageResult<Response> {
+    let row = reachable(&state, &caller, Action::OrganisationWrite, id).await?;
+    let form = FormState::new(values(&row.organisation));
+    form_view(&state, &caller, form, Some((id, row.organisation.version)), StatusCode::OK).await
+}
+
+pub async fn update_page(
+    State(state): State<AppState>,
+    PageCaller(caller): PageCaller,
+    Path(id): Path<i64>,
+    form: FormFields,
+) -> PageResult<Response> {
+    caller.check_csrf(form.csrf())?;
+    let Some(version) = form.version() else {
+        return Err(AppError::BadRequest("フォームに版番号がありません。編集画面を開き直してください".into()).into());
+    };
+    let result = update(&state, &caller, id, Some(version), form.0.clone())
+        .await
+        .map(|_| format!("{BASE}/{id}?notice=saved"));
+    match pages::outcome(result, form.0)? {
+        Outcome::Saved(href) => Ok(Redirect::to(&href).into_response()),
+        Outcome::Again(f, status) => {
+            let latest = kyodo_store::organisations::get(&state.db, caller.municipality.id, id).await?;
+            form_view(&state, &caller, f, Some((id, latest.organisation.version)), status).await
+        }
+    }
+}
+
+async fn set_archived(state: AppState, caller: Caller, id: i64, form: FormFields, archived: bool) -> PageResult<Response> {
+    caller.check_csrf(form.csrf())?;
+    reachable(&state, &caller, Action::OrganisationWrite, id).await?;
+    kyodo_store::organisations::set_archived(&state.db, &caller.actor(), id, archived).await?;
+    let notice = if archived { "archived" } else { "restored" };
+    Ok(Redirect::to(&format!("{BASE}/{id}?notice={notice}")).into_response())
+}
+
+pub async fn archive_page(
+    State(state): State<AppState>,
+    PageCaller(caller): PageCaller,
+    Path(id): Path<i64>,
+    form: FormFields,
+) -> PageResult<Response> {
+    set_archived(state, caller, id, form, true).await
+}
+
+pub async fn restore_page(
+    State(state): State<AppState>,
+    PageCaller(caller): PageCaller,
+    Path(id): Path<i64>,
+    form: FormFields,
+) -> PageResult<Response> {
+    set_archived(state, caller, id, form, false).await
+}
+
+pub async fn add_officer_page(
+    State(state): State<AppState>,
+    PageCaller(caller): PageCaller,
+    Path(id): Path<i64>,
+    form: FormFields,
+) -> PageResult<Response> {
+    caller.check_csrf(form.csrf())?;
+    reachable(&state, &caller, Action::OfficerWrite, id).await?;
+    let parsed = OfficerInput::parse(&pages::form_getter(&form.0), &caller.municipality.scheme);
+    match parsed {
+        Ok(input) => {
+            kyodo_store::organisations::add_officer(&state.db, &caller.actor(), id, &input).await?;
+            Ok(Redirect::to(&format!("{BASE}/{id}?notice=saved")).into_response())
+        }
+        Err(errors) => {
+            let mut f = FormState::new(form.0);
+            f.errors = errors;
+            detail_view(&state, &caller, id, None, f, FormState::default()).await
+        }
+    }
+}
+
+pub async fn remove_officer_page(
+    State(state): State<AppState>,
+    PageCaller(caller): PageCaller,
+    Path((id, officer)): Path<(i64, i64)>,
+    form: FormFields,
+) -> PageResult<Response> {
+    caller.check_csrf(form.csrf())?;
+    reachable(&state, &caller, Action::OfficerWrite, id).await?;
+    kyodo_store::organisations::remove_officer(&state.db, &caller.actor(), id, officer).await?;
+    Ok(Redirect::to(&format!("{BASE}/{id}?notice=deleted")).into_response())
+}
+
+pub async fn add_key_person_page(
+    State(state): State<AppState>,
+    PageCaller(caller): PageCaller,
+    Path(id): Path<i64>,
+    form: FormFields,
+) -> PageResult<Response> {
+    caller.check_csrf(form.csrf())?;
+    reachable(&state, &caller, Action::KeyPersonWrite, id).await?;
+    let parsed = KeyPersonInput::parse(&pages::form_getter(&form.0));
+    match parsed {
+        Ok(input) => {
+            kyodo_store::organisations::add_key_person(&state.db, &caller.actor(), id, &input).await?;
+            Ok(Redirect::to(&format!("{BASE}/{id}?notice=saved")).into_response())
+        }
+        Err(errors) => {
+            let mut f = FormState::new(form.0);
+            f.errors = errors;
+            detail_view(&state, &caller, id, None, FormState::default(), f).await
+        }
+    }
+}
+
+pub async fn remove_key_person_page(
+    State(state): State<AppState>,
+    PageCaller(caller): PageCaller,
+    Path((id, person)): Path<(i64, i64)>,
+    form: FormFields,
+) -> PageResult<Response> {
+    caller.check_csrf(form.csrf())?;
+    reachable(&state, &caller, Action::KeyPersonWrite, id).await?;
+    kyodo_store::organisations::remove_key_person(&state.db, &caller.actor(), id, person).await?;
+    Ok(Redirect::to(&format!("{BASE}/{id}?notice=deleted")).into_response())
+}
+
+// --- API ---
+
+/// Organisations within the caller's reach, paged and filtered (`kind`, `area_id`).
+#[utoipa::path(get, path = "/organisations", tag = "organisations", params(ListQuery),
+    responses((status = 200, body = Page<OrganisationRow>), (status = 401, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody)))]
+pub async fn list_api(
+    State(state): State<AppState>,
+    ApiCaller(caller): ApiCaller,
+    ApiQuery(query): ApiQuery<ListQuery>,
+) -> ApiResult<Json<Page<OrganisationRow>>> {
+    let scope = caller.require(Action::OrganisationRead)?;
+    let visible = caller.organisations_in(scope);
+    Ok(Json(kyodo_store::organisations::list(&state.db, caller.municipality.id, &visible, &query).await?))
+}
+
+#[utoipa::path(get, path = "/organisations/{id}", tag = "organisations", params(("id" = i64, Path)),
+    responses((status = 200, body = OrganisationRow), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody)))]
+pub async fn get_api(
+    State(state): State<AppState>,
+    ApiCaller(caller): ApiCaller,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<OrganisationRow>> {
+    Ok(Json(reachable(&state, &caller, Action::OrganisationRead, id).await?))
+}
+
+/// Fields of an organisation for POST and PATCH; `kind` and `stage` come from the scheme settings.
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+pub struct OrganisationBody {
+    code: Option<String>,
+    name: Option<String>,
+    name_kana: Option<String>,
+    kind: Option<String>,
+    area_id: Option<i64>,
+    stage: Option<String>,
+    established_on: Option<String>,
+    approved_on: Option<String>,
+    note: Option<String>,
+    version: Option<i64>,
+}
+
+#[utoipa::path(post, path = "/organisations", tag = "organisations", request_body = OrganisationBody,
+    responses((status = 201, body = OrganisationRow), (status = 422, body = crate::error::ErrorBody)))]
+pub async fn create_api(
+    State(state): State<AppState>,
+    ApiCaller(caller): ApiCaller,
+    JsonFields(fields, _): JsonFields,
+) -> ApiResult<(StatusCode, Json<OrganisationRow>)> {
+    Ok((StatusCode::CREATED, Json(create(&state, &caller, &fields).await?)))
+}
+
+#[utoipa::path(patch, path = "/organisations/{id}", tag = "organisations", params(("id" = i64, Path)), request_body = OrganisationBody,
+    responses((status = 200, body = OrganisationRow), (status = 409, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
+pub async fn patch_api(
+    State(state): State<AppState>,
+    ApiCaller(caller): ApiCaller,
+    Path(id): Path<i64>,
+    JsonFields(fields, version): JsonFields,
+) -> ApiResult<Json<OrganisationRow>> {
+    Ok(Json(update(&state, &caller, id, version, fields).await?))
+}
+
+/// Key people of an organisation: personal data, audited on every read.
+#[utoipa::path(get, path = "/organisations/{id}/key-people", tag = "organisations", params(("id" = i64, Path)),
+    responses((status = 200, body = Vec<KeyPerson>), (status = 403, body = crate::error::ErrorBody)))]
+pub async fn key_people_api(
+    State(state): State<AppState>,
+    ApiCaller(caller): ApiCaller,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<Vec<KeyPerson>>> {
+    reachable(&state, &caller, Action::KeyPersonRead, id).await?;
+    Ok(Json(kyodo_store::organisations::key_people(&state.db, &caller.actor(), id).await?))
+}

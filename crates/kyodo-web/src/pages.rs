@@ -1,0 +1,572 @@
+//! The building blocks every page is made of: the layout, forms that keep
+//! what the user typed, lists with filters and paging, detail views. Record
+//! pages fill these in rather than each having templates of their own.
+
+use std::collections::HashMap;
+
+use askama::Template;
+use axum::response::{Html, IntoResponse, Response};
+use kyodo_core::listing::{ListQuery, Page};
+use kyodo_core::permissions::Action;
+use kyodo_core::validation::FieldErrors;
+
+use crate::auth::Caller;
+
+/// Renders a template; a template that fails to render is a bug, shown as 500.
+pub fn render<T: Template>(t: &T) -> Response {
+    match t.render() {
+        Ok(html) => Html(html).into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "template failed");
+            (axum::http::StatusCode::INTERNAL_SERVER_ERROR, "表示に失敗しました").into_response()
+        }
+    }
+}
+
+pub struct NavItem {
+    pub href: &'static str,
+    pub label: &'static str,
+    pub current: bool,
+}
+
+/// What the frame around every page needs.
+pub struct Layout {
+    pub title: String,
+    pub municipality: String,
+    pub user_name: Option<String>,
+    pub role_label: &'static str,
+    pub csrf: String,
+    pub nav: Vec<NavItem>,
+    /// A one-line confirmation after a change (保存しました…).
+    pub notice: Option<String>,
+}
+
+const NAV: &[(&str, &str, Action)] = &[
+    ("/areas", "地区", Action::AreaRead),
+    ("/organisations", "団体", Action::OrganisationRead),
+    ("/departments", "部署", Action::DepartmentRead),
+    ("/staff", "職員", Action::StaffRead),
+    ("/settings/scheme", "制度設定", Action::SchemeRead),
+    ("/users", "利用者", Action::UserManage),
+    ("/data", "取込・書出し", Action::DataImport),
+    ("/audit", "監査ログ", Action::AuditRead),
+];
+
+impl Layout {
+    pub fn new(caller: &Caller, title: impl Into<String>, current: &str) -> Self {
+        Layout {
+            title: title.into(),
+            municipality: caller.municipality.name.clone(),
+            user_name: Some(caller.user.display_name.clone()),
+            role_label: caller.role().label(),
+            csrf: caller.csrf.clone().unwrap_or_default(),
+            nav: NAV
+                .iter()
+                .filter(|(_, _, action)| caller.can(*action))
+                .map(|(href, label, _)| NavItem {
+                    href,
+                    label,
+                    current: current.starts_with(href),
+                })
+                .collect(),
+            notice: None,
+        }
+    }
+
+    pub fn anonymous(title: impl Into<String>) -> Self {
+        Layout {
+            title: title.into(),
+            municipality: String::new(),
+            user_name: None,
+            role_label: "",
+            csrf: String::new(),
+            nav: Vec::new(),
+            notice: None,
+        }
+    }
+
+    pub fn with_notice(mut self, notice: Option<&str>) -> Self {
+        self.notice = notice.and_then(notice_text).map(str::to_owned);
+        self
+    }
+}
+
+/// Confirmation messages named in a `?notice=` after a redirect.
+fn notice_text(key: &str) -> Option<&'static str> {
+    Some(match key {
+        "created" => "登録しました",
+        "saved" => "保存しました",
+        "archived" => "アーカイブしました",
+        "restored" => "復元しました",
+        "deleted" => "削除しました",
+        "password" => "パスワードを変更しました",
+        "imported" => "取り込みました",
+        "revoked" => "APIトークンを失効させました",
+        _ => return None,
+    })
+}
+
+/// What a form holds: the user's text, and what was wrong with it.
+#[derive(Default)]
+pub struct FormState {
+    pub values: HashMap<String, String>,
+    pub errors: FieldErrors,
+}
+
+impl FormState {
+    pub fn new(values: HashMap<String, String>) -> Self {
+        FormState {
+            values,
+            errors: FieldErrors::default(),
+        }
+    }
+
+    pub fn v(&self, name: &str) -> &str {
+        self.values.get(name).map_or("", String::as_str)
+    }
+
+    pub fn err(&self, name: &str) -> Option<&str> {
+        self.errors.get(name)
+    }
+
+    pub fn has_errors(&self) -> bool {
+        !self.errors.is_empty()
+    }
+
+    /// Field errors for fields the form does not show, so none is lost.
+    pub fn other_errors(&self, shown: &[FieldSpec]) -> Vec<String> {
+        self.errors
+            .errors
+            .iter()
+            .filter(|e| !shown.iter().any(|f| f.name == e.field))
+            .map(|e| e.message.clone())
+            .collect()
+    }
+}
+
+pub enum FieldKind {
+    Text,
+    Textarea,
+    /// Free text accepting 西暦 or 和暦.
+    Date,
+    Email,
+    Tel,
+    Password,
+    Select(Vec<(String, String)>),
+}
+
+pub struct FieldSpec {
+    pub name: &'static str,
+    pub label: &'static str,
+    pub kind: FieldKind,
+    pub required: bool,
+    pub hint: &'static str,
+}
+
+impl FieldSpec {
+    pub fn text(name: &'static str, label: &'static str) -> Self {
+        FieldSpec {
+            name,
+            label,
+            kind: FieldKind::Text,
+            required: false,
+            hint: "",
+        }
+    }
+
+    pub fn required(mut self) -> Self {
+        self.required = true;
+        self
+    }
+
+    pub fn hint(mut self, hint: &'static str) -> Self {
+        self.hint = hint;
+        self
+    }
+
+    pub fn kind(mut self, kind: FieldKind) -> Self {
+        self.kind = kind;
+        self
+    }
+
+    pub fn date(name: &'static str, label: &'static str) -> Self {
+        Self::text(name, label)
+            .kind(FieldKind::Date)
+            .hint("例: 2026-04-01、令和8年4月1日、R8.4.1")
+    }
+
+    pub fn select(name: &'static str, label: &'static str, options: Vec<(String, String)>) -> Self {
+        Self::text(name, label).kind(FieldKind::Select(options))
+    }
+
+    pub fn input_type(&self) -> &'static str {
+        match self.kind {
+            FieldKind::Email => "email",
+            FieldKind::Tel => "tel",
+            FieldKind::Password => "password",
+            _ => "text",
+        }
+    }
+
+    pub fn is_select(&self) -> bool {
+        matches!(self.kind, FieldKind::Select(_))
+    }
+
+    pub fn is_textarea(&self) -> bool {
+        matches!(self.kind, FieldKind::Textarea)
+    }
+
+    pub fn options(&self) -> &[(String, String)] {
+        match &self.kind {
+            FieldKind::Select(o) => o,
+            _ => &[],
+        }
+    }
+
+    pub fn autocomplete(&self) -> &'static str {
+        match self.kind {
+            FieldKind::Password => "current-password",
+            _ => "off",
+        }
+    }
+}
+
+/// Options for a select, with an empty first choice.
+pub fn options<T>(items: &[T], value: impl Fn(&T) -> String, label: impl Fn(&T) -> String) -> Vec<(String, String)> {
+    std::iter::once((String::new(), "（選択なし）".to_owned()))
+        .chain(items.iter().map(|i| (value(i), label(i))))
+        .collect()
+}
+
+pub fn string_options(items: &[String]) -> Vec<(String, String)> {
+    options(items, Clone::clone, Clone::clone)
+}
+
+#[derive(Template)]
+#[template(path = "form.html")]
+pub struct FormPage {
+    pub layout: Layout,
+    pub heading: String,
+    pub intro: String,
+    pub action: String,
+    pub fields: Vec<FieldSpec>,
+    pub form: FormState,
+    pub submit_label: &'static str,
+    pub cancel_href: String,
+    /// The version the editor saw, sent back to catch concurrent edits.
+    pub version: Option<i64>,
+    pub multipart: bool,
+}
+
+impl FormPage {
+    pub fn other_errors(&self) -> Vec<String> {
+        self.form.other_errors(&self.fields)
+    }
+}
+
+// --- Lists ---
+
+pub struct Column {
+    pub label: &'static str,
+    pub sort: Option<&'static str>,
+    pub numeric: bool,
+}
+
+impl Column {
+    pub fn new(label: &'static str, sort: Option<&'static str>) -> Self {
+        Column {
+            label,
+            sort,
+            numeric: false,
+        }
+    }
+}
+
+pub struct Cell {
+    pub text: String,
+    pub href: Option<String>,
+    pub tag: Option<&'static str>,
+}
+
+impl Cell {
+    pub fn text(text: impl Into<String>) -> Self {
+        Cell {
+            text: text.into(),
+            href: None,
+            tag: None,
+        }
+    }
+
+    pub fn link(text: impl Into<String>, href: impl Into<String>) -> Self {
+        Cell {
+            text: text.into(),
+            href: Some(href.into()),
+            tag: None,
+        }
+    }
+
+    pub fn tagged(mut self, tag: Option<&'static str>) -> Self {
+        self.tag = tag;
+        self
+    }
+}
+
+pub struct Filter {
+    pub name: &'static str,
+    pub label: &'static str,
+    pub options: Vec<(String, String)>,
+    pub value: String,
+}
+
+pub struct PageLink {
+    pub number: u32,
+    pub href: String,
+    pub current: bool,
+}
+
+#[derive(Template)]
+#[template(path = "list.html")]
+pub struct ListPage {
+    pub layout: Layout,
+    pub heading: String,
+    pub base_path: String,
+    pub new_href: Option<String>,
+    pub export_href: Option<String>,
+    pub q: String,
+    pub archived: bool,
+    pub filters: Vec<Filter>,
+    pub columns: Vec<Column>,
+    pub rows: Vec<Vec<Cell>>,
+    pub total: u64,
+    pub pages: Vec<PageLink>,
+    pub sort: String,
+}
+
+impl ListPage {
+    /// The header link that sorts by `key`, toggling direction if already sorted so.
+    pub fn sort_href(&self, key: &str) -> String {
+        let next = if self.sort == key {
+            format!("-{key}")
+        } else {
+            key.to_owned()
+        };
+        format!("{}?{}", self.base_path, self.query_string(Some(&next), None))
+    }
+
+    pub fn aria_sort(&self, key: &str) -> &'static str {
+        if self.sort == key {
+            "ascending"
+        } else if self.sort.strip_prefix('-') == Some(key) {
+            "descending"
+        } else {
+            "none"
+        }
+    }
+
+    fn query_string(&self, sort: Option<&str>, page: Option<u32>) -> String {
+        let mut pairs: Vec<(String, String)> = Vec::new();
+        if !self.q.is_empty() {
+            pairs.push(("q".into(), self.q.clone()));
+        }
+        for f in &self.filters {
+            if !f.value.is_empty() {
+                pairs.push((f.name.into(), f.value.clone()));
+            }
+        }
+        if self.archived {
+            pairs.push(("archived".into(), "true".into()));
+        }
+        let sort = sort.unwrap_or(&self.sort);
+        if !sort.is_empty() {
+            pairs.push(("sort".into(), sort.to_owned()));
+        }
+        if let Some(p) = page {
+            pairs.push(("page".into(), p.to_string()));
+        }
+        serde_urlencoded::to_string(pairs).unwrap_or_default()
+    }
+}
+
+/// Fills in paging links (first, last and a window around the current page).
+pub fn page_links<T>(list: &mut ListPage, page: &Page<T>) {
+    let last = page.pages();
+    let lo = page.page.saturating_sub(3).max(1);
+    let hi = (page.page + 3).min(last);
+    let mut numbers: Vec<u32> = vec![1];
+    numbers.extend(lo..=hi);
+    numbers.push(last);
+    numbers.sort_unstable();
+    numbers.dedup();
+    list.total = page.total;
+    list.pages = numbers
+        .into_iter()
+        .map(|n| PageLink {
+            number: n,
+            href: format!("{}?{}", list.base_path, list.query_string(None, Some(n))),
+            current: n == page.page,
+        })
+        .collect();
+}
+
+/// The common parts of a list page from the caller's query.
+pub fn list_page(layout: Layout, heading: &str, base_path: &str, query: &ListQuery) -> ListPage {
+    ListPage {
+        layout,
+        heading: heading.to_owned(),
+        base_path: base_path.to_owned(),
+        new_href: None,
+        export_href: None,
+        q: query.q.clone().unwrap_or_default(),
+        archived: query.archived.unwrap_or(false),
+        filters: Vec::new(),
+        columns: Vec::new(),
+        rows: Vec::new(),
+        total: 0,
+        pages: Vec::new(),
+        sort: query.sort.clone().unwrap_or_default(),
+    }
+}
+
+// --- Detail pages ---
+
+pub struct Item {
+    pub label: &'static str,
+    pub value: String,
+    pub href: Option<String>,
+}
+
+impl Item {
+    pub fn new(label: &'static str, value: impl Into<String>) -> Self {
+        Item {
+            label,
+            value: value.into(),
+            href: None,
+        }
+    }
+
+    pub fn link(label: &'static str, value: impl Into<String>, href: Option<String>) -> Self {
+        Item {
+            label,
+            value: value.into(),
+            href,
+        }
+    }
+}
+
+/// A POST button (archive, restore, delete) with its CSRF token.
+pub struct ActionButton {
+    pub action: String,
+    pub label: &'static str,
+    pub danger: bool,
+}
+
+/// A part of a detail page below the main facts: a table and maybe a form.
+pub struct Section {
+    pub title: String,
+    pub personal: bool,
+    pub columns: Vec<&'static str>,
+    pub rows: Vec<(Vec<Cell>, Option<ActionButton>)>,
+    pub empty: &'static str,
+    pub form: Option<InlineForm>,
+}
+
+impl Section {
+    pub fn has_buttons(&self) -> bool {
+        self.rows.iter().any(|(_, b)| b.is_some())
+    }
+}
+
+pub struct InlineForm {
+    pub action: String,
+    pub fields: Vec<FieldSpec>,
+    pub form: FormState,
+    pub submit_label: &'static str,
+}
+
+#[derive(Template)]
+#[template(path = "detail.html")]
+pub struct DetailPage {
+    pub layout: Layout,
+    pub heading: String,
+    pub back_href: String,
+    pub back_label: &'static str,
+    pub archived: bool,
+    pub items: Vec<Item>,
+    pub edit_href: Option<String>,
+    pub edit_label: &'static str,
+    pub buttons: Vec<ActionButton>,
+    pub sections: Vec<Section>,
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+pub struct ErrorPage {
+    pub status: u16,
+    pub title: &'static str,
+    pub message: String,
+    pub lines: Vec<String>,
+}
+
+/// 和暦 for people, e.g. 令和8年4月1日.
+pub fn date_ja(d: &chrono::NaiveDate) -> String {
+    kyodo_core::wareki::format_date_wareki(*d)
+}
+
+pub fn opt_date_ja(d: &Option<chrono::NaiveDate>) -> String {
+    d.as_ref().map(date_ja).unwrap_or_default()
+}
+
+pub fn opt(s: &Option<String>) -> String {
+    s.clone().unwrap_or_default()
+}
+
+/// A form's text fields from a submitted body (the CSRF token set aside).
+pub fn form_getter(body: &HashMap<String, String>) -> impl Fn(&str) -> Option<String> + '_ {
+    move |k: &str| body.get(k).cloned()
+}
+
+/// What became of a submitted form: saved (go to the record) or not (show
+/// the form again with what was typed, and why).
+pub enum Outcome {
+    Saved(String),
+    Again(FormState, axum::http::StatusCode),
+}
+
+/// Sorts a save's result into [`Outcome`]: field errors and a concurrent
+/// edit go back to the form with the user's input; anything else is an error page.
+pub fn outcome(
+    result: Result<String, crate::error::AppError>,
+    values: HashMap<String, String>,
+) -> Result<Outcome, crate::error::PageError> {
+    use crate::error::AppError;
+    let mut form = FormState::new(values);
+    match result {
+        Ok(href) => Ok(Outcome::Saved(href)),
+        Err(AppError::Invalid(errors)) => {
+            form.errors = errors;
+            Ok(Outcome::Again(form, axum::http::StatusCode::UNPROCESSABLE_ENTITY))
+        }
+        Err(AppError::Conflict) => {
+            form.errors = FieldErrors::single("version", AppError::Conflict.message());
+            Ok(Outcome::Again(form, axum::http::StatusCode::CONFLICT))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// The archive or restore button for a record's detail page.
+pub fn archive_button(base: &str, id: i64, archived: bool) -> ActionButton {
+    if archived {
+        ActionButton {
+            action: format!("{base}/{id}/restore"),
+            label: "復元する",
+            danger: false,
+        }
+    } else {
+        ActionButton {
+            action: format!("{base}/{id}/archive"),
+            label: "アーカイブする",
+            danger: true,
+        }
+    }
+}

@@ -1,0 +1,416 @@
+//! Staff (職員) pages and API.
+
+use std::collections::HashMap;
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use kyodo_core::staff::{Staff, StaffInput, StaffRow};
+use kyodo_core::listing::{ListQuery, Page};
+use kyodo_core::permissions::Action;
+
+use crate::AppState;
+use crate::api::{ApiQuery, FormFields, JsonFields, PageQuery};
+use crate::auth::{ApiCaller, Caller, PageCaller};
+use crate::error::{ApiResult, AppError, PageResult};
+use crate::pages::{self, Cell, Column, FieldKind, FieldSpec, FormPage, FormState, Item, Layout, Outcome};
+
+const BASE: &str = "/staff";
+
+fn values(s: &Staff) -> HashMap<String, String> {
+    HashMap::from([
+        ("employee_number".into(), s.employee_number.clone()),
+        ("name".into(), s.name.clone()),
+        ("name_kana".into(), s.name_kana.clone()),
+        ("department_id".into(), s.department_id.map(|p| p.to_string()).unwrap_or_default()),
+        ("grade".into(), s.grade.clone()),
+        ("hire_date".into(), s.hire_date.format("%Y-%m-%d").to_string()),
+        ("home_area_id".into(), s.home_area_id.map(|p| p.to_string()).unwrap_or_default()),
+        ("email".into(), pages::opt(&s.email)),
+    ])
+}
+
+fn grade_options(caller: &Caller) -> Vec<(String, String)> {
+    pages::options(&caller.municipality.scheme.grades, |g| g.key.clone(), |g| g.name.clone())
+}
+
+async fn form_view(
+    state: &AppState,
+    caller: &Caller,
+    form: FormState,
+    editing: Option<(i64, i64)>,
+    status: StatusCode,
+) -> PageResult<Response> {
+    let muni = caller.municipality.id;
+    let departments = kyodo_store::departments::all(&state.db, muni).await?;
+    let areas = kyodo_store::areas::all(&state.db, muni, false).await?;
+    let liaison_level = i32::try_from(caller.municipality.scheme.liaison_level).unwrap_or(0);
+    let districts: Vec<_> = areas.iter().filter(|a| a.level == liaison_level).collect();
+    let mut fields = vec![
+        FieldSpec::text("employee_number", "職員番号").required(),
+        FieldSpec::text("name", "氏名").required(),
+        FieldSpec::text("name_kana", "フリガナ").required().hint("ひらがなで入力してもカタカナで保存します"),
+        FieldSpec::select(
+            "department_id",
+            "所属部署",
+            pages::options(&departments, |d| d.id.to_string(), |d| d.name.clone()),
+        ),
+        FieldSpec::select("grade", "職位", grade_options(caller)).required(),
+        FieldSpec::date("hire_date", "採用日").required(),
+        FieldSpec::select(
+            "home_area_id",
+            "居住地区",
+            pages::options(&districts, |a| a.id.to_string(), |a| a.name.clone()),
+        )
+        .hint("自分の住む地区の担当にはならない決まりのために使います"),
+        FieldSpec::text("email", "メールアドレス").kind(FieldKind::Email),
+    ];
+    if editing.is_some() {
+        fields.push(FieldSpec::date("grade_effective_on", "職位の発令日").hint("職位を変えたときだけ。空なら今日の日付で記録します"));
+    }
+    let (heading, action, version) = match editing {
+        Some((id, version)) => ("職員の編集".to_owned(), format!("{BASE}/{id}"), Some(version)),
+        None => ("職員の登録".to_owned(), BASE.to_owned(), None),
+    };
+    let page = FormPage {
+        layout: Layout::new(caller, heading.clone(), BASE),
+        heading,
+        intro: String::new(),
+        action,
+        fields,
+        form,
+        submit_label: "保存する",
+        cancel_href: editing.map_or(BASE.to_owned(), |(id, _)| format!("{BASE}/{id}")),
+        version,
+        multipart: false,
+    };
+    Ok((status, pages::render(&page)).into_response())
+}
+
+pub async fn list_page(
+    State(state): State<AppState>,
+    PageCaller(caller): PageCaller,
+    PageQuery(query): PageQuery<ListQuery>,
+) -> PageResult<Response> {
+    caller.require(Action::StaffRead)?;
+    let muni = caller.municipality.id;
+    let page = kyodo_store::staff::list(&state.db, muni, &query).await?;
+    let departments = kyodo_store::departments::all(&state.db, muni).await?;
+    let scheme = &caller.municipality.scheme;
+    let mut list = pages::list_page(Layout::new(&caller, "職員", BASE), "職員", BASE, &query);
+    if caller.can(Action::StaffWrite) {
+        list.new_href = Some(format!("{BASE}/new"));
+    }
+    if caller.can(Action::DataExport) {
+        list.export_href = Some("/data/export/staff?encoding=utf-8".into());
+    }
+    list.filters = vec![
+        pages::Filter {
+            name: "department_id",
+            label: "所属部署",
+            options: pages::options(&departments, |d| d.id.to_string(), |d| d.name.clone()),
+            value: query.department_id.map(|d| d.to_string()).unwrap_or_default(),
+        },
+        pages::Filter {
+            name: "kind",
+            label: "職位",
+            options: grade_options(&caller),
+            value: query.kind.clone().unwrap_or_default(),
+        },
+    ];
+    list.columns = vec![
+        Column::new("職員番号", Some("employee_number")),
+        Column::new("氏名", Some("name")),
+        Column::new("フリガナ", None),
+        Column::new("所属", None),
+        Column::new("職位", Some("grade")),
+        Column::new("採用日", Some("hire_date")),
+    ];
+    list.rows = page
+        .items
+        .iter()
+        .map(|r| {
+            let s = &r.staff;
+            vec![
+                Cell::text(s.employee_number.clone()),
+                Cell::link(s.name.clone(), format!("{BASE}/{}", s.id)).tagged(s.archived_at.map(|_| "アーカイブ済み")),
+                Cell::text(s.name_kana.clone()),
+                Cell::text(pages::opt(&r.department_name)),
+                Cell::text(scheme.grade_name(&s.grade).unwrap_or(&s.grade)),
+                Cell::text(pages::date_ja(&s.hire_date)),
+            ]
+        })
+        .collect();
+    pages::page_links(&mut list, &page);
+    Ok(pages::render(&list))
+}
+
+pub async fn new_page(State(state): State<AppState>, PageCaller(caller): PageCaller) -> PageResult<Response> {
+    caller.require(Action::StaffWrite)?;
+    form_view(&state, &caller, FormState::default(), None, StatusCode::OK).await
+}
+
+pub async fn create_page(
+    State(state): State<AppState>,
+    PageCaller(caller): PageCaller,
+    form: FormFields,
+) -> PageResult<Response> {
+    caller.check_csrf(form.csrf())?;
+    caller.require(Action::StaffWrite)?;
+    let result = create(&state, &caller, &form.0)
+        .await
+        .map(|r| format!("{BASE}/{}?notice=created", r.staff.id));
+    match pages::outcome(result, form.0)? {
+        Outcome::Saved(href) => Ok(Redirect::to(&href).into_response()),
+        Outcome::Again(f, status) => form_view(&state, &caller, f, None, status).await,
+    }
+}
+
+async fn create(state: &AppState, caller: &Caller, fields: &HashMap<String, String>) -> Result<StaffRow, AppError> {
+    let input = StaffInput::parse(&pages::form_getter(fields), &caller.municipality.scheme, caller.today)?;
+    Ok(kyodo_store::staff::create(&state.db, &caller.actor(), &input).await?)
+}
+
+async fn update(
+    state: &AppState,
+    caller: &Caller,
+    id: i64,
+    version: Option<i64>,
+    fields: HashMap<String, String>,
+) -> Result<StaffRow, AppError> {
+    let current = kyodo_store::staff::get(&state.db, caller.municipality.id, id).await?;
+    let merged = crate::api::merged(values(&current.staff), fields);
+    let input = StaffInput::parse(&pages::form_getter(&merged), &caller.municipality.scheme, caller.today)?;
+    let version = version.unwrap_or(current.staff.version);
+    Ok(kyodo_store::staff::update(&state.db, &caller.actor(), id, version, &input, caller.today).await?)
+}
+
+#[derive(serde::Deserialize, Default)]
+pub struct DetailQuery {
+    notice: Option<String>,
+}
+
+pub async fn detail_page(
+    State(state): State<AppState>,
+    PageCaller(caller): PageCaller,
+    Path(id): Path<i64>,
+    PageQuery(q): PageQuery<DetailQuery>,
+) -> PageResult<Response> {
+    caller.require(Action::StaffRead)?;
+    let muni = caller.municipality.id;
+    let row = kyodo_store::staff::get(&state.db, muni, id).await?;
+    let s = &row.staff;
+    let scheme = &caller.municipality.scheme;
+    let grade_name = |g: &str| scheme.grade_name(g).unwrap_or(g).to_owned();
+    let history = kyodo_store::staff::grade_history(&state.db, muni, id).await?;
+    let appointments = kyodo_store::appointments::current_for_staff(&state.db, muni, id, caller.today).await?;
+    let writable = caller.can(Action::StaffWrite);
+    let mut items = vec![
+        Item::new("職員番号", s.employee_number.clone()),
+        Item::new("フリガナ", s.name_kana.clone()),
+        Item::link(
+            "所属部署",
+            pages::opt(&row.department_name),
+            s.department_id.map(|d| format!("/departments/{d}")),
+        ),
+        Item::new("職位", grade_name(&s.grade)),
+        Item::new(
+            "採用日",
+            format!(
+                "{}（{}採用）",
+                pages::date_ja(&s.hire_date),
+                kyodo_core::wareki::format_fiscal_year(kyodo_core::wareki::fiscal_year(s.hire_date))
+            ),
+        ),
+    ];
+    // Where staff live is for whoever plans appointments, not for every colleague.
+    if writable {
+        items.push(Item::link(
+            "居住地区",
+            pages::opt(&row.home_area_name),
+            s.home_area_id.map(|a| format!("/areas/{a}")),
+        ));
+    }
+    items.push(Item::new("メールアドレス", pages::opt(&s.email)));
+    let page = pages::DetailPage {
+        layout: Layout::new(&caller, s.name.clone(), BASE).with_notice(q.notice.as_deref()),
+        heading: s.name.clone(),
+        back_href: BASE.into(),
+        back_label: "職員",
+        archived: s.archived_at.is_some(),
+        items,
+        edit_href: writable.then(|| format!("{BASE}/{id}/edit")),
+        edit_label: "編集",
+        buttons: if writable {
+            vec![pages::archive_button(BASE, id, s.archived_at.is_some())]
+        } else {
+            Vec::new()
+        },
+        sections: vec![
+            pages::Section {
+                title: "担当している地区".into(),
+                personal: false,
+                columns: vec!["地区", "担当職", "任期"],
+                rows: appointments
+                    .iter()
+                    .map(|a| {
+                        let position = scheme
+                            .positions
+                            .iter()
+                            .find(|p| p.key == a.position_key)
+                            .map_or(a.position_key.clone(), |p| p.name.clone());
+                        (
+                            vec![
+                                Cell::link(a.area_name.clone(), format!("/areas/{}", a.area_id)),
+                                Cell::text(position),
+                                Cell::text(format!("{}〜{}", pages::date_ja(&a.start_on), pages::date_ja(&a.planned_end_on))),
+                            ],
+                            None,
+                        )
+                    })
+                    .collect(),
+                empty: "現在、担当している地区はありません",
+                form: None,
+            },
+            pages::Section {
+                title: "職位の履歴".into(),
+                personal: false,
+                columns: vec!["発令日", "職位"],
+                rows: history
+                    .iter()
+                    .map(|h| (vec![Cell::text(pages::date_ja(&h.effective_on)), Cell::text(grade_name(&h.grade))], None))
+                    .collect(),
+                empty: "履歴はありません",
+                form: None,
+            },
+        ],
+    };
+    Ok(pages::render(&page))
+}
+
+pub async fn edit_page(
+    State(state): State<AppState>,
+    PageCaller(caller): PageCaller,
+    Path(id): Path<i64>,
+) -> PageResult<Response> {
+    caller.require(Action::StaffWrite)?;
+    let row = kyodo_store::staff::get(&state.db, caller.municipality.id, id).await?;
+    let form = FormState::new(values(&row.staff));
+    form_view(&state, &caller, form, Some((id, row.staff.version)), StatusCode::OK).await
+}
+
+pub async fn update_page(
+    State(state): State<AppState>,
+    PageCaller(caller): PageCaller,
+    Path(id): Path<i64>,
+    form: FormFields,
+) -> PageResult<Response> {
+    caller.check_csrf(form.csrf())?;
+    caller.require(Action::StaffWrite)?;
+    let Some(version) = form.version() else {
+        return Err(AppError::BadRequest("フォームに版番号がありません。編集画面を開き直してください".into()).into());
+    };
+    let result = update(&state, &caller, id, Some(version), form.0.clone())
+        .await
+        .map(|_| format!("{BASE}/{id}?notice=saved"));
+    match pages::outcome(result, form.0)? {
+        Outcome::Saved(href) => Ok(Redirect::to(&href).into_response()),
+        Outcome::Again(f, status) => {
+            // After a conflict the form carries the latest version, so saving again is a decision.
+            let latest = kyodo_store::staff::get(&state.db, caller.municipality.id, id).await?;
+            form_view(&state, &caller, f, Some((id, latest.staff.version)), status).await
+        }
+    }
+}
+
+async fn set_archived(state: AppState, caller: Caller, id: i64, form: FormFields, archived: bool) -> PageResult<Response> {
+    caller.check_csrf(form.csrf())?;
+    caller.require(Action::StaffWrite)?;
+    kyodo_store::staff::set_archived(&state.db, &caller.actor(), id, archived).await?;
+    let notice = if archived { "archived" } else { "restored" };
+    Ok(Redirect::to(&format!("{BASE}/{id}?notice={notice}")).into_response())
+}
+
+pub async fn archive_page(
+    State(state): State<AppState>,
+    PageCaller(caller): PageCaller,
+    Path(id): Path<i64>,
+    form: FormFields,
+) -> PageResult<Response> {
+    set_archived(state, caller, id, form, true).await
+}
+
+pub async fn restore_page(
+    State(state): State<AppState>,
+    PageCaller(caller): PageCaller,
+    Path(id): Path<i64>,
+    form: FormFields,
+) -> PageResult<Response> {
+    set_archived(state, caller, id, form, false).await
+}
+
+// --- API ---
+
+/// Staff, paged and filtered (`department_id`, `kind` = grade key, `area_id` = home area).
+#[utoipa::path(get, path = "/staff", tag = "staff", params(ListQuery),
+    responses((status = 200, body = Page<StaffRow>), (status = 401, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody)))]
+pub async fn list_api(
+    State(state): State<AppState>,
+    ApiCaller(caller): ApiCaller,
+    ApiQuery(query): ApiQuery<ListQuery>,
+) -> ApiResult<Json<Page<StaffRow>>> {
+    caller.require(Action::StaffRead)?;
+    Ok(Json(kyodo_store::staff::list(&state.db, caller.municipality.id, &query).await?))
+}
+
+#[utoipa::path(get, path = "/staff/{id}", tag = "staff", params(("id" = i64, Path)),
+    responses((status = 200, body = StaffRow), (status = 404, body = crate::error::ErrorBody)))]
+pub async fn get_api(
+    State(state): State<AppState>,
+    ApiCaller(caller): ApiCaller,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<StaffRow>> {
+    caller.require(Action::StaffRead)?;
+    Ok(Json(kyodo_store::staff::get(&state.db, caller.municipality.id, id).await?))
+}
+
+/// Fields of a staff record for POST and PATCH (PATCH may send only some; `version` guards against lost updates).
+/// `grade` takes the grade's key or its Japanese name; dates take 西暦 or 和暦.
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+pub struct StaffBody {
+    employee_number: Option<String>,
+    name: Option<String>,
+    name_kana: Option<String>,
+    department_id: Option<i64>,
+    grade: Option<String>,
+    hire_date: Option<String>,
+    home_area_id: Option<i64>,
+    email: Option<String>,
+    grade_effective_on: Option<String>,
+    version: Option<i64>,
+}
+
+#[utoipa::path(post, path = "/staff", tag = "staff", request_body = StaffBody,
+    responses((status = 201, body = StaffRow), (status = 422, body = crate::error::ErrorBody)))]
+pub async fn create_api(
+    State(state): State<AppState>,
+    ApiCaller(caller): ApiCaller,
+    JsonFields(fields, _): JsonFields,
+) -> ApiResult<(StatusCode, Json<StaffRow>)> {
+    caller.require(Action::StaffWrite)?;
+    Ok((StatusCode::CREATED, Json(create(&state, &caller, &fields).await?)))
+}
+
+#[utoipa::path(patch, path = "/staff/{id}", tag = "staff", params(("id" = i64, Path)), request_body = StaffBody,
+    responses((status = 200, body = StaffRow), (status = 409, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
+pub async fn patch_api(
+    State(state): State<AppState>,
+    ApiCaller(caller): ApiCaller,
+    Path(id): Path<i64>,
+    JsonFields(fields, version): JsonFields,
+) -> ApiResult<Json<StaffRow>> {
+    caller.require(Action::StaffWrite)?;
+    Ok(Json(update(&state, &caller, id, version, fields).await?))
+}

@@ -1,0 +1,211 @@
+//! Loads a preset's demo municipality: records through the same CSV import
+//! staff will use, then officers, key people, appointments and one account
+//! per role.
+
+use anyhow::{Context, Result};
+use chrono::NaiveDate;
+use kyodo_core::accounts::Role;
+use kyodo_core::csv_import::{DataKind, write_table};
+use kyodo_core::demo;
+use kyodo_store::Db;
+use kyodo_store::audit::Actor;
+
+/// The password of every demo account (printed with the logins).
+pub const DEMO_PASSWORD: &str = "kyodo-demo-2026";
+
+pub struct DemoLogin {
+    pub login: String,
+    pub role: Role,
+    pub who: String,
+}
+
+fn csv(kind: DataKind, rows: Vec<Vec<String>>) -> Vec<u8> {
+    write_table(kind.columns(), rows).into_bytes()
+}
+
+fn date(d: Option<NaiveDate>) -> String {
+    d.map(|d| d.format("%Y-%m-%d").to_string()).unwrap_or_default()
+}
+
+/// Loads the demo for `key` unless its municipality is already there; returns the logins.
+pub async fn load(db: &Db, key: &str, today: NaiveDate) -> Result<Vec<DemoLogin>> {
+    let preset = kyodo_core::scheme::preset(key).with_context(|| {
+        format!("知らないプリセットです: {key}（使えるのは {}）", kyodo_core::scheme::PRESET_KEYS.join(", "))
+    })?;
+    let logins = |prefix: &str| -> Vec<DemoLogin> {
+        [
+            (Role::Admin, "admin", "システム管理者"),
+            (Role::Coordinator, "coordinator", "制度所管課の職員"),
+            (Role::Liaison, "liaison", "地域担当職員"),
+            (Role::Department, "department", "土木課の職員"),
+            (Role::Community, "community", "地区の団体の事務局"),
+        ]
+        .into_iter()
+        .map(|(role, name, who)| DemoLogin {
+            login: format!("{prefix}-{name}"),
+            role,
+            who: who.to_owned(),
+        })
+        .collect()
+    };
+    if kyodo_store::municipalities::by_code(db, preset.municipality_code).await?.is_some() {
+        return Ok(logins(key));
+    }
+    let muni = kyodo_store::municipalities::create(db, preset.municipality_code, preset.municipality_name, &preset.scheme)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let actor = Actor::command_line(muni.id);
+    let data = demo::generate(&preset, today);
+    let scheme = &muni.scheme;
+
+    let areas = data
+        .areas
+        .iter()
+        .map(|a| vec![a.code.clone(), a.name.clone(), String::new(), a.parent_code.clone().unwrap_or_default(), String::new(), String::new()])
+        .collect();
+    let departments = data
+        .departments
+        .iter()
+        .map(|d| vec![d.code.clone(), d.name.clone(), String::new(), d.parent_code.clone().unwrap_or_default(), String::new()])
+        .collect();
+    let organisations = data
+        .organisations
+        .iter()
+        .map(|o| {
+            vec![
+                o.code.clone(),
+                o.name.clone(),
+                String::new(),
+                o.kind.clone(),
+                o.area_code.clone(),
+                o.stage.clone().unwrap_or_default(),
+                String::new(),
+                date(o.approved_on),
+                String::new(),
+            ]
+        })
+        .collect();
+    let staff = data
+        .staff
+        .iter()
+        .map(|s| {
+            vec![
+                s.employee_number.clone(),
+                s.name.clone(),
+                s.name_kana.clone(),
+                s.department_code.clone(),
+                s.grade.clone(),
+                date(Some(s.hire_date)),
+                s.home_area_code.clone().unwrap_or_default(),
+                String::new(),
+            ]
+        })
+        .collect();
+    for (kind, rows) in [
+        (DataKind::Areas, areas),
+        (DataKind::Departments, departments),
+        (DataKind::Organisations, organisations),
+        (DataKind::Staff, staff),
+    ] {
+        kyodo_store::data::import_csv(db, &actor, scheme, kind, &csv(kind, rows), false, today)
+            .await
+            .map_err(|e| match e {
+                kyodo_store::StoreError::Import(lines) => anyhow::anyhow!(
+                    "demo {} import failed: {}",
+                    kind.as_str(),
+                    lines.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ")
+                ),
+                other => anyhow::anyhow!("{other}"),
+            })?;
+    }
+
+    let id_of = |rows: &[(String, i64)], code: &str| rows.iter().find(|(c, _)| c == code).map(|(_, id)| *id);
+    let area_ids: Vec<(String, i64)> = kyodo_store::areas::all(db, muni.id, false)
+        .await?
+        .into_iter()
+        .map(|a| (a.code, a.id))
+        .collect();
+    let org_ids: Vec<(String, i64)> = kyodo_store::organisations::all(db, muni.id)
+        .await?
+        .into_iter()
+        .map(|o| (o.code, o.id))
+        .collect();
+    let dept_ids: Vec<(String, i64, String)> = kyodo_store::departments::all(db, muni.id)
+        .await?
+        .into_iter()
+        .map(|d| (d.code, d.id, d.name))
+        .collect();
+    let staff_ids: Vec<(String, i64)> = kyodo_store::staff::export_rows(db, muni.id)
+        .await?
+        .into_iter()
+        .map(|s| (s.staff.employee_number, s.staff.id))
+        .collect();
+
+    for o in &data.organisations {
+        let Some(org_id) = id_of(&org_ids, &o.code) else { continue };
+        for (role, name) in &o.officers {
+            let input = kyodo_core::organisations::OfficerInput {
+                role: role.clone(),
+                name: name.clone(),
+                term_start: Some(kyodo_core::wareki::fiscal_year_start(kyodo_core::wareki::fiscal_year(today) - 1)),
+                term_end: Some(kyodo_core::wareki::fiscal_year_end(kyodo_core::wareki::fiscal_year(today))),
+            };
+            kyodo_store::organisations::add_officer(db, &actor, org_id, &input).await?;
+        }
+        for (name, title, phone) in &o.key_people {
+            let input = kyodo_core::organisations::KeyPersonInput {
+                name: name.clone(),
+                name_kana: None,
+                title: Some(title.clone()),
+                phone: Some(phone.clone()),
+                email: None,
+                address: None,
+                note: None,
+            };
+            kyodo_store::organisations::add_key_person(db, &actor, org_id, &input).await?;
+        }
+    }
+    for a in &data.appointments {
+        if let (Some(staff_id), Some(area_id)) = (id_of(&staff_ids, &a.employee_number), id_of(&area_ids, &a.area_code)) {
+            kyodo_store::appointments::appoint(db, &actor, staff_id, area_id, &a.position_key, a.start, a.planned_end)
+                .await?;
+        }
+    }
+
+    let hash = kyodo_web::auth::hash_password(DEMO_PASSWORD.to_owned())
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let first_appointee = data
+        .appointments
+        .first()
+        .and_then(|a| id_of(&staff_ids, &a.employee_number));
+    let coordinating = dept_ids.iter().find(|(_, _, n)| *n == scheme.coordinating_section).map(|(_, id, _)| *id);
+    let doboku = dept_ids.iter().find(|(_, _, n)| n == "土木課").map(|(_, id, _)| *id);
+    let first_org = data.organisations.first().and_then(|o| id_of(&org_ids, &o.code));
+    let accounts = logins(key);
+    for l in &accounts {
+        let (staff_id, department_id, organisation_id, display) = match l.role {
+            Role::Admin => (None, None, None, "システム管理者（デモ）".to_owned()),
+            Role::Coordinator => (None, coordinating, None, format!("{}（デモ）", scheme.coordinating_section)),
+            Role::Liaison => (first_appointee, None, None, "地域担当職員（デモ）".to_owned()),
+            Role::Department => (None, doboku, None, "土木課（デモ）".to_owned()),
+            Role::Community => (None, None, first_org, "地区協議会 事務局（デモ）".to_owned()),
+        };
+        kyodo_store::accounts::create(
+            db,
+            &actor,
+            &kyodo_store::accounts::NewUser {
+                login: l.login.clone(),
+                display_name: display,
+                role: l.role,
+                staff_id,
+                department_id: department_id.filter(|_| l.role == Role::Department),
+                organisation_id,
+                password_hash: hash.clone(),
+            },
+        )
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    }
+    Ok(accounts)
+}
