@@ -18,3 +18,4 @@ pub mod staff;
 pub mod accounts;
 pub mod appointments;
 pub mod data;
+pub mod demo;

@@ -1,7 +1,5 @@
 //! The `kyodo` command: serve, migrate, demo, import, export, user, token.
 
-mod demo;
-
 use std::io::Read;
 
 use anyhow::{Context, Result, anyhow, bail};
@@ -9,7 +7,7 @@ use clap::{Parser, Subcommand};
 use kyodo_core::accounts::Role;
 use kyodo_core::csv_import::DataKind;
 use kyodo_core::encoding::TextEncoding;
-use kyodo_store::Db;
+use kyodo_store::{Db, demo};
 use kyodo_store::audit::Actor;
 
 #[derive(Parser)]
@@ -140,6 +138,18 @@ async fn municipality(db: &Db, code: Option<&str>) -> Result<kyodo_core::municip
     }
 }
 
+async fn load_demo(db: &Db, key: &str, today: chrono::NaiveDate) -> Result<()> {
+    let hash = kyodo_web::auth::hash_password(demo::DEMO_PASSWORD.to_owned())
+        .await
+        .map_err(|e| anyhow!("{e}"))?;
+    let logins = demo::load(db, key, today, &hash).await.map_err(|e| match e {
+        kyodo_store::StoreError::Refused(m) => anyhow!("{m}"),
+        other => anyhow!("{other}"),
+    })?;
+    print_logins(key, &logins);
+    Ok(())
+}
+
 fn print_logins(key: &str, logins: &[demo::DemoLogin]) {
     println!("デモ自治体「{key}」のログイン（パスワードはすべて {}）:", demo::DEMO_PASSWORD);
     for l in logins {
@@ -173,8 +183,7 @@ async fn run(cli: Cli) -> Result<()> {
             let started = std::time::Instant::now();
             let db = open(&cli).await?;
             if let Some(key) = preset {
-                let logins = demo::load(&db, key, today).await?;
-                print_logins(key, &logins);
+                load_demo(&db, key, today).await?;
             }
             let listener = tokio::net::TcpListener::bind(bind)
                 .await
@@ -195,8 +204,7 @@ async fn run(cli: Cli) -> Result<()> {
         }
         Command::Demo { preset } => {
             let db = open(&cli).await?;
-            let logins = demo::load(&db, preset, today).await?;
-            print_logins(preset, &logins);
+            load_demo(&db, preset, today).await?;
         }
         Command::Import {
             kind,

@@ -2,13 +2,13 @@
 //! staff will use, then officers, key people, appointments and one account
 //! per role.
 
-use anyhow::{Context, Result};
 use chrono::NaiveDate;
 use kyodo_core::accounts::Role;
 use kyodo_core::csv_import::{DataKind, write_table};
 use kyodo_core::demo;
-use kyodo_store::Db;
-use kyodo_store::audit::Actor;
+use crate::Db;
+use crate::audit::Actor;
+use crate::error::{Result, StoreError};
 
 /// The password of every demo account (printed with the logins).
 pub const DEMO_PASSWORD: &str = "kyodo-demo-2026";
@@ -27,10 +27,14 @@ fn date(d: Option<NaiveDate>) -> String {
     d.map(|d| d.format("%Y-%m-%d").to_string()).unwrap_or_default()
 }
 
-/// Loads the demo for `key` unless its municipality is already there; returns the logins.
-pub async fn load(db: &Db, key: &str, today: NaiveDate) -> Result<Vec<DemoLogin>> {
-    let preset = kyodo_core::scheme::preset(key).with_context(|| {
-        format!("知らないプリセットです: {key}（使えるのは {}）", kyodo_core::scheme::PRESET_KEYS.join(", "))
+/// Loads the demo for `key` unless its municipality is already there;
+/// returns the logins, whose password hash is `password_hash`.
+pub async fn load(db: &Db, key: &str, today: NaiveDate, password_hash: &str) -> Result<Vec<DemoLogin>> {
+    let preset = kyodo_core::scheme::preset(key).ok_or_else(|| {
+        StoreError::Refused(format!(
+            "知らないプリセットです: {key}（使えるのは {}）",
+            kyodo_core::scheme::PRESET_KEYS.join(", ")
+        ))
     })?;
     let logins = |prefix: &str| -> Vec<DemoLogin> {
         [
@@ -48,12 +52,10 @@ pub async fn load(db: &Db, key: &str, today: NaiveDate) -> Result<Vec<DemoLogin>
         })
         .collect()
     };
-    if kyodo_store::municipalities::by_code(db, preset.municipality_code).await?.is_some() {
+    if crate::municipalities::by_code(db, preset.municipality_code).await?.is_some() {
         return Ok(logins(key));
     }
-    let muni = kyodo_store::municipalities::create(db, preset.municipality_code, preset.municipality_name, &preset.scheme)
-        .await
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let muni = crate::municipalities::create(db, preset.municipality_code, preset.municipality_name, &preset.scheme).await?;
     let actor = Actor::command_line(muni.id);
     let data = demo::generate(&preset, today);
     let scheme = &muni.scheme;
@@ -107,35 +109,26 @@ pub async fn load(db: &Db, key: &str, today: NaiveDate) -> Result<Vec<DemoLogin>
         (DataKind::Organisations, organisations),
         (DataKind::Staff, staff),
     ] {
-        kyodo_store::data::import_csv(db, &actor, scheme, kind, &csv(kind, rows), false, today)
-            .await
-            .map_err(|e| match e {
-                kyodo_store::StoreError::Import(lines) => anyhow::anyhow!(
-                    "demo {} import failed: {}",
-                    kind.as_str(),
-                    lines.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ")
-                ),
-                other => anyhow::anyhow!("{other}"),
-            })?;
+        crate::data::import_csv(db, &actor, scheme, kind, &csv(kind, rows), false, today).await?;
     }
 
     let id_of = |rows: &[(String, i64)], code: &str| rows.iter().find(|(c, _)| c == code).map(|(_, id)| *id);
-    let area_ids: Vec<(String, i64)> = kyodo_store::areas::all(db, muni.id, false)
+    let area_ids: Vec<(String, i64)> = crate::areas::all(db, muni.id, false)
         .await?
         .into_iter()
         .map(|a| (a.code, a.id))
         .collect();
-    let org_ids: Vec<(String, i64)> = kyodo_store::organisations::all(db, muni.id)
+    let org_ids: Vec<(String, i64)> = crate::organisations::all(db, muni.id)
         .await?
         .into_iter()
         .map(|o| (o.code, o.id))
         .collect();
-    let dept_ids: Vec<(String, i64, String)> = kyodo_store::departments::all(db, muni.id)
+    let dept_ids: Vec<(String, i64, String)> = crate::departments::all(db, muni.id)
         .await?
         .into_iter()
         .map(|d| (d.code, d.id, d.name))
         .collect();
-    let staff_ids: Vec<(String, i64)> = kyodo_store::staff::export_rows(db, muni.id)
+    let staff_ids: Vec<(String, i64)> = crate::staff::export_rows(db, muni.id)
         .await?
         .into_iter()
         .map(|s| (s.staff.employee_number, s.staff.id))
@@ -150,7 +143,7 @@ pub async fn load(db: &Db, key: &str, today: NaiveDate) -> Result<Vec<DemoLogin>
                 term_start: Some(kyodo_core::wareki::fiscal_year_start(kyodo_core::wareki::fiscal_year(today) - 1)),
                 term_end: Some(kyodo_core::wareki::fiscal_year_end(kyodo_core::wareki::fiscal_year(today))),
             };
-            kyodo_store::organisations::add_officer(db, &actor, org_id, &input).await?;
+            crate::organisations::add_officer(db, &actor, org_id, &input).await?;
         }
         for (name, title, phone) in &o.key_people {
             let input = kyodo_core::organisations::KeyPersonInput {
@@ -162,19 +155,16 @@ pub async fn load(db: &Db, key: &str, today: NaiveDate) -> Result<Vec<DemoLogin>
                 address: None,
                 note: None,
             };
-            kyodo_store::organisations::add_key_person(db, &actor, org_id, &input).await?;
+            crate::organisations::add_key_person(db, &actor, org_id, &input).await?;
         }
     }
     for a in &data.appointments {
         if let (Some(staff_id), Some(area_id)) = (id_of(&staff_ids, &a.employee_number), id_of(&area_ids, &a.area_code)) {
-            kyodo_store::appointments::appoint(db, &actor, staff_id, area_id, &a.position_key, a.start, a.planned_end)
+            crate::appointments::appoint(db, &actor, staff_id, area_id, &a.position_key, a.start, a.planned_end)
                 .await?;
         }
     }
 
-    let hash = kyodo_web::auth::hash_password(DEMO_PASSWORD.to_owned())
-        .await
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
     let first_appointee = data
         .appointments
         .first()
@@ -191,21 +181,20 @@ pub async fn load(db: &Db, key: &str, today: NaiveDate) -> Result<Vec<DemoLogin>
             Role::Department => (None, doboku, None, "土木課（デモ）".to_owned()),
             Role::Community => (None, None, first_org, "地区協議会 事務局（デモ）".to_owned()),
         };
-        kyodo_store::accounts::create(
+        crate::accounts::create(
             db,
             &actor,
-            &kyodo_store::accounts::NewUser {
+            &crate::accounts::NewUser {
                 login: l.login.clone(),
                 display_name: display,
                 role: l.role,
                 staff_id,
                 department_id: department_id.filter(|_| l.role == Role::Department),
                 organisation_id,
-                password_hash: hash.clone(),
+                password_hash: password_hash.to_owned(),
             },
         )
-        .await
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
+        .await?;
     }
     Ok(accounts)
 }

@@ -1,0 +1,177 @@
+//! The test app: a real server on a random port over a fresh database
+//! (SQLite, or PostgreSQL with KYODO_TEST_DATABASE=postgres), holding the
+//! demo municipality of a preset.
+
+#![allow(dead_code)]
+
+use chrono::NaiveDate;
+use kyodo_store::Db;
+use kyodo_store::testing::{TestDatabase, fresh_database};
+use reqwest::redirect::Policy;
+
+pub const PASSWORD: &str = kyodo_store::demo::DEMO_PASSWORD;
+
+pub fn today() -> NaiveDate {
+    NaiveDate::from_ymd_opt(2026, 11, 21).expect("valid date")
+}
+
+pub struct TestApp {
+    pub base: String,
+    pub db: Db,
+    _guard: TestDatabase,
+}
+
+/// One signed-in browser: cookies kept, redirects not followed.
+pub struct Browser {
+    pub client: reqwest::Client,
+    pub base: String,
+    pub csrf: String,
+}
+
+impl TestApp {
+    /// A server with the demo municipalities of `presets` loaded.
+    pub async fn spawn(presets: &[&str]) -> TestApp {
+        let (db, guard) = fresh_database().await.expect("fresh database");
+        let hash = kyodo_web::auth::hash_password(PASSWORD.to_owned()).await.expect("hash");
+        for p in presets {
+            kyodo_store::demo::load(&db, p, today(), &hash).await.expect("demo loads");
+        }
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let base = format!("http://{}", listener.local_addr().expect("addr"));
+        let state = kyodo_web::AppState::new(
+            db.clone(),
+            kyodo_web::Config {
+                secure_cookies: false,
+                today: Some(today()),
+            },
+        );
+        tokio::spawn(kyodo_web::serve(listener, state));
+        TestApp { base, db, _guard: guard }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// A client with no session.
+    pub fn anonymous(&self) -> reqwest::Client {
+        reqwest::Client::builder().redirect(Policy::none()).build().expect("client")
+    }
+
+    /// Signs in through the login form and reads the CSRF token off a page.
+    pub async fn login(&self, login: &str) -> Browser {
+        let client = reqwest::Client::builder()
+            .cookie_store(true)
+            .redirect(Policy::none())
+            .build()
+            .expect("client");
+        let res = client
+            .post(self.url("/login"))
+            .form(&[("login", login), ("password", PASSWORD), ("next", "/")])
+            .send()
+            .await
+            .expect("login request");
+        assert_eq!(res.status(), 303, "login of {login} failed");
+        let page = client.get(self.url("/account")).send().await.expect("account").text().await.expect("text");
+        Browser {
+            client,
+            base: self.base.clone(),
+            csrf: csrf_of(&page).expect("csrf token on the page"),
+        }
+    }
+
+    /// A bearer token for `login`, made as `kyodo token create` makes it.
+    pub async fn token(&self, login: &str) -> String {
+        let user = kyodo_store::accounts::by_login(&self.db, login).await.expect("query").expect("user exists");
+        let state = kyodo_web::AppState::new(self.db.clone(), kyodo_web::Config::default());
+        kyodo_web::accounts::issue_token(
+            &state,
+            &kyodo_store::audit::Actor::command_line(user.municipality_id),
+            user.id,
+            "test",
+        )
+        .await
+        .expect("token")
+    }
+
+    pub async fn municipality(&self, code: &str) -> kyodo_core::municipalities::Municipality {
+        kyodo_store::municipalities::by_code(&self.db, code).await.expect("query").expect("municipality")
+    }
+
+    /// The id of a record of `table` by its code, in a municipality.
+    pub async fn id_of(&self, muni: i64, kind: &str, code: &str) -> i64 {
+        match kind {
+            "areas" => kyodo_store::areas::all(&self.db, muni, true)
+                .await
+                .expect("areas")
+                .into_iter()
+                .find(|a| a.code == code)
+                .expect("area")
+                .id,
+            "organisations" => kyodo_store::organisations::all(&self.db, muni)
+                .await
+                .expect("orgs")
+                .into_iter()
+                .find(|o| o.code == code)
+                .expect("org")
+                .id,
+            "departments" => kyodo_store::departments::all(&self.db, muni)
+                .await
+                .expect("depts")
+                .into_iter()
+                .find(|d| d.code == code)
+                .expect("dept")
+                .id,
+            _ => kyodo_store::staff::export_rows(&self.db, muni)
+                .await
+                .expect("staff")
+                .into_iter()
+                .find(|s| s.staff.employee_number == code)
+                .expect("staff")
+                .staff
+                .id,
+        }
+    }
+}
+
+impl Browser {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client.get(self.url(path)).send().await.expect("request")
+    }
+
+    /// Posts a form with the session's CSRF token.
+    pub async fn post(&self, path: &str, fields: &[(&str, &str)]) -> reqwest::Response {
+        let mut all: Vec<(&str, &str)> = vec![("_csrf", self.csrf.as_str())];
+        all.extend_from_slice(fields);
+        self.client.post(self.url(path)).form(&all).send().await.expect("request")
+    }
+}
+
+pub fn csrf_of(page: &str) -> Option<String> {
+    let marker = "name=\"_csrf\" value=\"";
+    let start = page.find(marker)? + marker.len();
+    let end = page[start..].find('"')? + start;
+    Some(page[start..end].to_owned())
+}
+
+/// How many rows `table` has in a municipality, to prove nothing was written.
+pub async fn count(app: &TestApp, muni: i64, kind: &str) -> u64 {
+    let q = kyodo_core::listing::ListQuery {
+        archived: Some(true),
+        per_page: Some(1),
+        ..Default::default()
+    };
+    match kind {
+        "areas" => kyodo_store::areas::list(&app.db, muni, &q).await.expect("list").total,
+        "departments" => kyodo_store::departments::list(&app.db, muni, &q).await.expect("list").total,
+        "organisations" => kyodo_store::organisations::list(&app.db, muni, &kyodo_store::organisations::Visible::All, &q)
+            .await
+            .expect("list")
+            .total,
+        _ => kyodo_store::staff::list(&app.db, muni, &q).await.expect("list").total,
+    }
+}

@@ -1,0 +1,253 @@
+//! Walks the permission table: every role (and the anonymous public)
+//! against every route, expecting exactly what the table says.
+
+mod common;
+
+use common::TestApp;
+use kyodo_core::accounts::Role;
+use kyodo_core::permissions::{Action, Scope, scope};
+
+#[derive(Clone, Copy)]
+enum Via {
+    Page,
+    Api,
+}
+
+struct Case {
+    method: &'static str,
+    path: String,
+    action: Action,
+    via: Via,
+}
+
+fn case(method: &'static str, path: impl Into<String>, action: Action, via: Via) -> Case {
+    Case {
+        method,
+        path: path.into(),
+        action,
+        via,
+    }
+}
+
+#[tokio::test]
+async fn every_role_gets_exactly_what_the_table_allows_on_every_route() {
+    let app = TestApp::spawn(&["arao"]).await;
+    let muni = app.municipality("432041").await.id;
+    // O001 lies in the district the demo liaison serves and is the demo community's own.
+    let a = app.id_of(muni, "areas", "A01").await;
+    let d = app.id_of(muni, "departments", "D0101").await;
+    let o = app.id_of(muni, "organisations", "O001").await;
+    let s = app.id_of(muni, "staff", "43001").await;
+    use Action::*;
+    use Via::*;
+    let cases = vec![
+        case("GET", "/areas", AreaRead, Page),
+        case("GET", format!("/areas/{a}"), AreaRead, Page),
+        case("GET", "/areas/new", AreaWrite, Page),
+        case("GET", format!("/areas/{a}/edit"), AreaWrite, Page),
+        case("POST", "/areas", AreaWrite, Page),
+        case("POST", format!("/areas/{a}"), AreaWrite, Page),
+        case("GET", "/departments", DepartmentRead, Page),
+        case("GET", format!("/departments/{d}"), DepartmentRead, Page),
+        case("GET", "/departments/new", DepartmentWrite, Page),
+        case("POST", "/departments", DepartmentWrite, Page),
+        case("GET", "/organisations", OrganisationRead, Page),
+        case("GET", format!("/organisations/{o}"), OrganisationRead, Page),
+        case("GET", "/organisations/new", OrganisationWrite, Page),
+        case("GET", format!("/organisations/{o}/edit"), OrganisationWrite, Page),
+        case("POST", "/organisations", OrganisationWrite, Page),
+        case("POST", format!("/organisations/{o}/officers"), OfficerWrite, Page),
+        case("POST", format!("/organisations/{o}/key-people"), KeyPersonWrite, Page),
+        case("GET", "/staff", StaffRead, Page),
+        case("GET", format!("/staff/{s}"), StaffRead, Page),
+        case("GET", "/staff/new", StaffWrite, Page),
+        case("GET", format!("/staff/{s}/edit"), StaffWrite, Page),
+        case("POST", "/staff", StaffWrite, Page),
+        case("GET", "/settings/scheme", SchemeRead, Page),
+        case("POST", "/settings/scheme", SchemeWrite, Page),
+        case("GET", "/users", UserManage, Page),
+        case("GET", "/users/new", UserManage, Page),
+        case("POST", "/users/new", UserManage, Page),
+        case("GET", "/data", DataImport, Page),
+        case("GET", "/data/export/staff", DataExport, Page),
+        case("GET", "/audit", AuditRead, Page),
+        case("GET", "/account", OwnAccount, Page),
+        case("GET", "/api/v1/me", OwnAccount, Api),
+        case("GET", "/api/v1/areas", AreaRead, Api),
+        case("GET", format!("/api/v1/areas/{a}"), AreaRead, Api),
+        case("POST", "/api/v1/areas", AreaWrite, Api),
+        case("PATCH", format!("/api/v1/areas/{a}"), AreaWrite, Api),
+        case("GET", "/api/v1/departments", DepartmentRead, Api),
+        case("GET", format!("/api/v1/departments/{d}"), DepartmentRead, Api),
+        case("POST", "/api/v1/departments", DepartmentWrite, Api),
+        case("PATCH", format!("/api/v1/departments/{d}"), DepartmentWrite, Api),
+        case("GET", "/api/v1/organisations", OrganisationRead, Api),
+        case("GET", format!("/api/v1/organisations/{o}"), OrganisationRead, Api),
+        case("POST", "/api/v1/organisations", OrganisationWrite, Api),
+        case("PATCH", format!("/api/v1/organisations/{o}"), OrganisationWrite, Api),
+        case("GET", format!("/api/v1/organisations/{o}/key-people"), KeyPersonRead, Api),
+        case("GET", "/api/v1/staff", StaffRead, Api),
+        case("GET", format!("/api/v1/staff/{s}"), StaffRead, Api),
+        case("POST", "/api/v1/staff", StaffWrite, Api),
+        case("PATCH", format!("/api/v1/staff/{s}"), StaffWrite, Api),
+        case("GET", "/api/v1/scheme", SchemeRead, Api),
+        case("POST", "/api/v1/import/areas?dry_run=true", DataImport, Api),
+        case("GET", "/api/v1/export/areas", DataExport, Api),
+    ];
+
+    let roles: Vec<Option<Role>> = std::iter::once(None).chain(Role::ALL.map(Some)).collect();
+    let mut failures = Vec::new();
+    for role in roles {
+        let (browser, token) = match role {
+            Some(r) => {
+                let login = format!("arao-{}", r.as_str());
+                (Some(app.login(&login).await), Some(app.token(&login).await))
+            }
+            None => (None, None),
+        };
+        for c in &cases {
+            let url = app.url(&c.path);
+            let res = match (c.via, &browser, &token) {
+                (Via::Page, Some(b), _) => {
+                    let form = [("_csrf", b.csrf.as_str())];
+                    match c.method {
+                        "GET" => b.client.get(&url).send().await,
+                        _ => b.client.post(&url).form(&form).send().await,
+                    }
+                }
+                (Via::Page, None, _) => {
+                    let client = app.anonymous();
+                    match c.method {
+                        "GET" => client.get(&url).send().await,
+                        _ => client.post(&url).form(&[("x", "y")]).send().await,
+                    }
+                }
+                (Via::Api, _, t) => {
+                    let client = app.anonymous();
+                    let mut req = match c.method {
+                        "GET" => client.get(&url),
+                        "POST" => client.post(&url).json(&serde_json::json!({})),
+                        _ => client.patch(&url).json(&serde_json::json!({"name": ""})),
+                    };
+                    if let Some(t) = t {
+                        req = req.bearer_auth(t);
+                    }
+                    req.send().await
+                }
+            }
+            .expect("request");
+            let status = res.status().as_u16();
+            let allowed = scope(role, c.action) != Scope::Denied;
+            let ok = match (allowed, role, c.via) {
+                (true, _, _) => status != 401 && status != 403 && status < 500,
+                (false, None, Via::Page) => {
+                    status == 303
+                        && res
+                            .headers()
+                            .get("location")
+                            .is_some_and(|l| l.to_str().unwrap_or("").starts_with("/login"))
+                }
+                (false, None, Via::Api) => status == 401,
+                (false, Some(_), _) => status == 403,
+            };
+            if !ok {
+                failures.push(format!(
+                    "{:?} {} {} ({:?}, allowed={allowed}): got {status}",
+                    role.map(Role::as_str),
+                    c.method,
+                    c.path,
+                    c.action
+                ));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "permission table not honoured:\n{}", failures.join("\n"));
+}
+
+#[tokio::test]
+async fn scope_own_means_own() {
+    let app = TestApp::spawn(&["arao"]).await;
+    let muni = app.municipality("432041").await.id;
+    let mine = app.id_of(muni, "organisations", "O001").await;
+    // O011 is in the second district: not the liaison's, not the community's.
+    let other = app.id_of(muni, "organisations", "O011").await;
+
+    for login in ["arao-liaison", "arao-community"] {
+        let token = app.token(login).await;
+        let client = app.anonymous();
+        let get = |id: i64, tail: &str| {
+            client
+                .get(app.url(&format!("/api/v1/organisations/{id}{tail}")))
+                .bearer_auth(&token)
+                .send()
+        };
+        assert_eq!(get(mine, "").await.unwrap().status(), 200, "{login} sees own");
+        assert_eq!(get(mine, "/key-people").await.unwrap().status(), 200, "{login} sees own key people");
+        let other_status = get(other, "/key-people").await.unwrap().status();
+        assert_eq!(other_status, 403, "{login} must not see another district's key people");
+        let list: serde_json::Value = client
+            .get(app.url("/api/v1/organisations?per_page=500"))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let ids: Vec<i64> = list["items"].as_array().unwrap().iter().map(|o| o["id"].as_i64().unwrap()).collect();
+        assert!(ids.contains(&mine));
+        // Liaison staff read the whole directory of organisations; a community account only its own.
+        assert_eq!(ids.contains(&other), login == "arao-liaison", "{login}'s list");
+    }
+    // The community account cannot see another organisation at all; the liaison can read it (directory) but not edit.
+    let community = app.token("arao-community").await;
+    let res = app
+        .anonymous()
+        .get(app.url(&format!("/api/v1/organisations/{other}")))
+        .bearer_auth(&community)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 403);
+    let liaison = app.token("arao-liaison").await;
+    let res = app
+        .anonymous()
+        .patch(app.url(&format!("/api/v1/organisations/{other}")))
+        .bearer_auth(&liaison)
+        .json(&serde_json::json!({"note": "書き換え"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 403);
+    let body: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(body["code"], "forbidden");
+    assert_eq!(body["message"], "この操作を行う権限がありません");
+}
+
+#[tokio::test]
+async fn every_read_of_key_people_is_audited() {
+    let app = TestApp::spawn(&["arao"]).await;
+    let muni = app.municipality("432041").await.id;
+    let org = app.id_of(muni, "organisations", "O001").await;
+    let coordinator = app.login("arao-coordinator").await;
+    let page = coordinator.get(&format!("/organisations/{org}")).await.text().await.unwrap();
+    assert!(page.contains("キーパーソン") && page.contains("090-"), "coordinator sees contacts");
+    let admin = app.login("arao-admin").await;
+    let page = admin.get(&format!("/organisations/{org}")).await.text().await.unwrap();
+    assert!(!page.contains("090-"), "the system admin does not see contacts");
+
+    let log = kyodo_store::audit::list(
+        &app.db,
+        muni,
+        &kyodo_store::audit::AuditFilter {
+            action: Some("read_personal".into()),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(log.total, 1, "one read, one entry");
+    let entry = &log.items[0];
+    assert_eq!(entry.login.as_deref(), Some("arao-coordinator"));
+    assert!(entry.detail.as_deref().unwrap().contains(&format!("\"organisation_id\":{org}")));
+}
