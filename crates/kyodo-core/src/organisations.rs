@@ -198,12 +198,7 @@ impl KeyPersonInput {
             f.errors
                 .add("phone", "電話番号は数字とハイフンで入力してください");
         }
-        let email = f.optional("email", "メールアドレス", 254);
-        if let Some(e) = &email
-            && !crate::staff::looks_like_email(e)
-        {
-            f.errors.add("email", "メールアドレスの形式が正しくありません");
-        }
+        let email = f.email("email", "メールアドレス");
         let input = KeyPersonInput {
             name: f.required("name", "氏名", 100),
             name_kana: f.kana("name_kana", "ふりがな", false),

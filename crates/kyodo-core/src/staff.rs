@@ -99,13 +99,7 @@ impl StaffInput {
                 f.errors.add("hire_date", "採用日が先すぎます");
             }
         }
-        let email = f.optional("email", "メールアドレス", 254);
-        if let Some(e) = &email
-            && !looks_like_email(e)
-        {
-            f.errors
-                .add("email", "メールアドレスの形式が正しくありません（例: name@city.example.jp）");
-        }
+        let email = f.email("email", "メールアドレス");
         let input = StaffInput {
             employee_number,
             name,

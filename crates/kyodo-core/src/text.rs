@@ -31,7 +31,9 @@ const KATAKANA_HIRAGANA_OFFSET: u32 = 0x60;
 ///
 /// - trims leading and trailing whitespace, including the ideographic space U+3000;
 /// - collapses every inner run of whitespace (full-width spaces included) into one ASCII space;
-/// - converts full-width ASCII (U+FF01..=U+FF5E, e.g. `ＡＢＣ１２３！`) to ASCII;
+/// - converts full-width letters and digits (`ＡＢＣ１２３`) to ASCII; full-width
+///   punctuation (`（）～！`) is Japanese writing and stays as typed — [`fold_ascii`] folds
+///   it too, for codes, logins and e-mail addresses;
 /// - converts half-width katakana to full-width, combining sound marks (`ｶﾞ` → `ガ`, `ﾊﾟ` → `パ`,
 ///   `ｳﾞ` → `ヴ`).
 ///
@@ -53,7 +55,9 @@ pub fn normalize_input(s: &str) -> String {
             pending_space = false;
         }
         match c {
-            '\u{FF01}'..='\u{FF5E}' => out.push(fullwidth_to_ascii(c)),
+            '\u{FF10}'..='\u{FF19}' | '\u{FF21}'..='\u{FF3A}' | '\u{FF41}'..='\u{FF5A}' => {
+                out.push(fullwidth_to_ascii(c));
+            }
             '\u{FF61}'..='\u{FF9F}' => {
                 let kana = halfwidth_to_fullwidth_katakana(c);
                 let combined = match chars.peek() {
@@ -77,6 +81,18 @@ pub fn normalize_input(s: &str) -> String {
         }
     }
     out
+}
+
+/// [`normalize_input`], then every full-width ASCII character (U+FF01..=U+FF5E) to ASCII:
+/// for machine-read values such as codes, logins and e-mail addresses (`ｎａｍｅ＠ｃｉｔｙ．ｊｐ`).
+pub fn fold_ascii(s: &str) -> String {
+    normalize_input(s)
+        .chars()
+        .map(|c| match c {
+            '\u{FF01}'..='\u{FF5E}' => fullwidth_to_ascii(c),
+            other => other,
+        })
+        .collect()
 }
 
 /// Normalises a numeric field such as an employee number, phone number, postal code or year
@@ -211,11 +227,17 @@ mod tests {
     }
 
     #[test]
+    fn fold_ascii_folds_punctuation_too() {
+        assert_eq!(fold_ascii("ｎａｍｅ＠ｃｉｔｙ．ｊｐ"), "name@city.jp");
+        assert_eq!(fold_ascii("Ａ－０１"), "A-01");
+    }
+
+    #[test]
     fn normalize_input_converts_fullwidth_ascii() {
-        assert_eq!(normalize_input("ＡＢＣ１２３！＠～"), "ABC123!@~");
+        assert_eq!(normalize_input("ＡＢＣ１２３！＠～"), "ABC123！＠～");
         assert_eq!(
             normalize_input("ｔａｒｏ＠ｅｘａｍｐｌｅ．ｊｐ"),
-            "taro@example.jp"
+            "taro＠example．jp"
         );
     }
 

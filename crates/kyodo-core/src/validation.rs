@@ -102,6 +102,21 @@ impl<'a> Fields<'a> {
         value
     }
 
+    /// An optional e-mail address (全角 folded), lightly checked.
+    pub fn email(&mut self, field: &str, label: &str) -> Option<String> {
+        let value = crate::text::fold_ascii(&self.raw(field));
+        if value.is_empty() {
+            return None;
+        }
+        if value.chars().count() > 254 || !crate::staff::looks_like_email(&value) {
+            self.errors.add(
+                field,
+                format!("{label}の形式が正しくありません（例: name@city.example.jp）"),
+            );
+        }
+        Some(value)
+    }
+
     /// An optional text of at most `max` characters; empty becomes `None`.
     pub fn optional(&mut self, field: &str, label: &str, max: usize) -> Option<String> {
         let value = self.raw(field);
@@ -114,7 +129,7 @@ impl<'a> Fields<'a> {
 
     /// A code made of half-width letters, digits, `-` and `_` (全角 accepted and converted).
     pub fn code(&mut self, field: &str, label: &str, required: bool) -> Option<String> {
-        let value = crate::text::normalize_digits(&self.raw(field));
+        let value = crate::text::normalize_digits(&crate::text::fold_ascii(&self.raw(field)));
         if value.is_empty() {
             if required {
                 self.errors.add(field, format!("{label}を入力してください"));
@@ -210,11 +225,12 @@ impl<'a> Fields<'a> {
             }
             return None;
         }
-        // Compared after the same 全角/半角 folding, so 「区（自治会）」 typed
-        // either way matches; the scheme's own spelling is what is stored.
+        // Compared after folding 全角/半角, so 「区（自治会）」 typed either
+        // way matches; the scheme's own spelling is what is stored.
+        let folded = crate::text::fold_ascii(&value);
         match allowed
             .iter()
-            .find(|a| crate::text::normalize_input(a) == value)
+            .find(|a| crate::text::fold_ascii(a) == folded)
         {
             Some(found) => Some(found.clone()),
             None => {

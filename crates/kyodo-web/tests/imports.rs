@@ -1,0 +1,146 @@
+//! CSV import and export: UTF-8 and CP932, every bad line reported with
+//! its line and column, nothing written on refusal, dry runs change nothing.
+
+mod common;
+
+use common::{TestApp, count};
+
+fn cp932(text: &str) -> Vec<u8> {
+    kyodo_core::encoding::encode_csv(text, kyodo_core::encoding::TextEncoding::Cp932).unwrap()
+}
+
+#[tokio::test]
+async fn a_bad_csv_is_refused_whole_with_every_bad_line() {
+    let app = TestApp::spawn(&["arao"]).await;
+    let muni = app.municipality("432041").await.id;
+    let before = count(&app, muni, "staff").await;
+    let token = app.token("arao-coordinator").await;
+    let csv = "職員番号,氏名,フリガナ,所属部署コード,職位,採用日\n\
+               90001,新規 一郎,シンキ イチロウ,D0101,一般職員,2020-04-01\n\
+               90002,,シンキ ジロウ,D0101,一般職員,2020-04-01\n\
+               90003,新規 三郎,Saburo,NOPE,係長,R2.4.31\n\
+               90001,重複 一郎,チョウフク イチロウ,D0101,一般職員,2020-04-01\n";
+    let res = app
+        .anonymous()
+        .post(app.url("/api/v1/import/staff"))
+        .bearer_auth(&token)
+        .body(cp932(csv))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 422);
+    let body: serde_json::Value = res.json().await.unwrap();
+    let errors: Vec<(u64, String)> = body["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| (e["line"].as_u64().unwrap(), e["column"].as_str().unwrap_or("").to_owned()))
+        .collect();
+    assert!(errors.contains(&(3, "氏名".into())), "{errors:?}");
+    assert!(errors.contains(&(4, "所属部署コード".into())));
+    assert!(errors.contains(&(4, "フリガナ".into())));
+    assert!(errors.contains(&(4, "職位".into())));
+    assert!(errors.contains(&(4, "採用日".into())));
+    assert!(errors.contains(&(5, "職員番号".into())), "duplicate in the file");
+    assert!(body["message"].as_str().unwrap().contains("何も登録されていません"));
+    assert_eq!(count(&app, muni, "staff").await, before, "the good line was not written either");
+}
+
+#[tokio::test]
+async fn cp932_and_utf8_import_dry_run_then_for_real_and_export_round_trips() {
+    let app = TestApp::spawn(&["arao"]).await;
+    let muni = app.municipality("432041").await.id;
+    let token = app.token("arao-coordinator").await;
+    let client = app.anonymous();
+    let csv = "地区コード,地区名,ふりがな\r\nＢ０１,髙﨑～台,たかさきだい\r\nA01,荒尾（中央）,\r\n";
+    let res = client
+        .post(app.url("/api/v1/import/areas?dry_run=true"))
+        .bearer_auth(&token)
+        .body(cp932(csv))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let report: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(report["dry_run"], true);
+    assert_eq!(report["created"], serde_json::json!(["B01"]));
+    assert_eq!(report["updated"][0]["key"], "A01");
+    assert_eq!(report["updated"][0]["changes"]["name"], serde_json::json!(["荒尾", "荒尾（中央）"]));
+    assert!(kyodo_store::areas::all(&app.db, muni, true).await.unwrap().iter().all(|a| a.code != "B01"), "dry run wrote nothing");
+
+    let mut utf8_bom = vec![0xEF, 0xBB, 0xBF];
+    utf8_bom.extend_from_slice(csv.as_bytes());
+    let res = client
+        .post(app.url("/api/v1/import/areas"))
+        .bearer_auth(&token)
+        .body(utf8_bom)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let b01 = app.id_of(muni, "areas", "B01").await;
+    let row = kyodo_store::areas::get(&app.db, muni, b01).await.unwrap();
+    assert_eq!(row.area.name, "髙﨑～台");
+    assert_eq!(row.area.name_kana.as_deref(), Some("タカサキダイ"));
+
+    let res = client
+        .get(app.url("/api/v1/export/areas?encoding=cp932"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    assert!(res.headers()["content-type"].to_str().unwrap().contains("shift_jis"));
+    let bytes = res.bytes().await.unwrap();
+    let (text, enc) = kyodo_core::encoding::decode_csv(&bytes).unwrap();
+    assert_eq!(enc, kyodo_core::encoding::TextEncoding::Cp932);
+    assert!(text.starts_with("地区コード,地区名,ふりがな,上位地区コード,階層,備考\r\n"));
+    assert!(text.contains("B01,髙﨑～台,タカサキダイ"));
+    // The export imports again unchanged.
+    let res = client
+        .post(app.url("/api/v1/import/areas?dry_run=true"))
+        .bearer_auth(&token)
+        .body(bytes.to_vec())
+        .send()
+        .await
+        .unwrap();
+    let report: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(report["created"].as_array().unwrap().len(), 0);
+    assert_eq!(report["updated"].as_array().unwrap().len(), 0, "{report}");
+}
+
+#[tokio::test]
+async fn import_page_shows_every_error_and_writes_nothing() {
+    let app = TestApp::spawn(&["arao"]).await;
+    let muni = app.municipality("432041").await.id;
+    let before = count(&app, muni, "organisations").await;
+    let b = app.login("arao-coordinator").await;
+    let csv = "団体コード,団体名,種別,地区コード\nN1,新しい会,町内会,A01\nN2,もう一つの会,NPO,ZZ\n";
+    let form = reqwest::multipart::Form::new()
+        .text("_csrf", b.csrf.clone())
+        .part("file", reqwest::multipart::Part::bytes(csv.as_bytes().to_vec()).file_name("orgs.csv"));
+    let res = b.client.post(b.url("/data/import/organisations")).multipart(form).send().await.unwrap();
+    assert_eq!(res.status(), 422);
+    let page = res.text().await.unwrap();
+    assert!(page.contains("2行目「種別」"), "{page}");
+    assert!(page.contains("3行目「地区コード」"));
+    assert!(page.contains("何も登録していません"));
+    assert_eq!(count(&app, muni, "organisations").await, before);
+}
+
+#[tokio::test]
+async fn garbage_bytes_are_reported_not_guessed() {
+    let app = TestApp::spawn(&["arao"]).await;
+    let token = app.token("arao-coordinator").await;
+    let res = app
+        .anonymous()
+        .post(app.url("/api/v1/import/departments"))
+        .bearer_auth(&token)
+        .body(vec![b'a', b'\n', 0x82, 0xFF, 0xFE, b'\n'])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 422);
+    let body: serde_json::Value = res.json().await.unwrap();
+    assert!(body["errors"][0]["message"].as_str().unwrap().contains("文字コード"), "{body}");
+}

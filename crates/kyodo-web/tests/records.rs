@@ -1,0 +1,217 @@
+//! Records through pages and the API: create, validate, edit, conflict,
+//! archive — and bad input loses nothing and writes nothing.
+
+mod common;
+
+use common::{TestApp, count};
+
+#[tokio::test]
+async fn a_bad_form_comes_back_with_the_input_and_a_message_beside_the_field() {
+    let app = TestApp::spawn(&["arao"]).await;
+    let muni = app.municipality("432041").await.id;
+    let before = count(&app, muni, "staff").await;
+    let b = app.login("arao-coordinator").await;
+    let res = b
+        .post(
+            "/staff",
+            &[
+                ("employee_number", "９９９９９"),
+                ("name", "新人 太郎"),
+                ("name_kana", "Shinjin"),
+                ("grade", "staff"),
+                ("hire_date", "2026-02-30"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 422);
+    let page = res.text().await.unwrap();
+    assert!(page.contains("value=\"新人 太郎\""), "the name typed is kept");
+    assert!(page.contains("フリガナはカタカナまたはひらがなで入力してください"));
+    assert!(page.contains("存在しない日付です"));
+    assert!(page.contains("id=\"f-name_kana-error\""), "message beside its field");
+    assert_eq!(count(&app, muni, "staff").await, before, "nothing written");
+
+    // Corrected, it saves; 全角 digits and ひらがな are normalised.
+    let res = b
+        .post(
+            "/staff",
+            &[
+                ("employee_number", "９９９９９"),
+                ("name", "新人 太郎"),
+                ("name_kana", "しんじん たろう"),
+                ("grade", "staff"),
+                ("hire_date", "令和8年4月1日"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 303);
+    let location = res.headers()["location"].to_str().unwrap().to_owned();
+    let page = b.get(&location).await.text().await.unwrap();
+    assert!(page.contains("99999") && page.contains("シンジン タロウ") && page.contains("令和8年4月1日"));
+}
+
+#[tokio::test]
+async fn a_concurrent_edit_is_refused_not_overwritten() {
+    let app = TestApp::spawn(&["arao"]).await;
+    let muni = app.municipality("432041").await.id;
+    let id = app.id_of(muni, "areas", "A02").await;
+    let first = app.login("arao-coordinator").await;
+    let second = app.login("arao-admin").await;
+    let version = kyodo_store::areas::get(&app.db, muni, id).await.unwrap().area.version.to_string();
+    let res = first
+        .post(&format!("/areas/{id}"), &[("version", &version), ("code", "A02"), ("name", "万田地区")])
+        .await;
+    assert_eq!(res.status(), 303);
+    let res = second
+        .post(&format!("/areas/{id}"), &[("version", &version), ("code", "A02"), ("name", "まんだ")])
+        .await;
+    assert_eq!(res.status(), 409);
+    let page = res.text().await.unwrap();
+    assert!(page.contains("ほかの人が先にこの記録を更新しました"));
+    assert!(page.contains("value=\"まんだ\""), "the second editor's text is not lost");
+    assert_eq!(kyodo_store::areas::get(&app.db, muni, id).await.unwrap().area.name, "万田地区");
+
+    // The API says the same with a stale version.
+    let token = app.token("arao-coordinator").await;
+    let res = app
+        .anonymous()
+        .patch(app.url(&format!("/api/v1/areas/{id}")))
+        .bearer_auth(&token)
+        .json(&serde_json::json!({"name": "古い版", "version": version.parse::<i64>().unwrap()}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 409);
+    let body: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(body["code"], "conflict");
+}
+
+#[tokio::test]
+async fn forms_without_the_csrf_token_are_refused() {
+    let app = TestApp::spawn(&["arao"]).await;
+    let muni = app.municipality("432041").await.id;
+    let before = count(&app, muni, "areas").await;
+    let b = app.login("arao-coordinator").await;
+    let res = b
+        .client
+        .post(b.url("/areas"))
+        .form(&[("code", "Z9"), ("name", "偽装")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 403);
+    assert!(res.text().await.unwrap().contains("フォームの有効期限が切れました"));
+    let res = b
+        .client
+        .post(b.url("/areas"))
+        .form(&[("_csrf", "wrong"), ("code", "Z9"), ("name", "偽装")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 403);
+    // A browser session writing through the API needs the token in a header.
+    let res = b
+        .client
+        .post(b.url("/api/v1/areas"))
+        .json(&serde_json::json!({"code": "Z9", "name": "偽装"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 403);
+    assert_eq!(count(&app, muni, "areas").await, before);
+}
+
+#[tokio::test]
+async fn archive_keeps_the_record_and_refuses_while_children_are_active() {
+    let app = TestApp::spawn(&["niimi"]).await;
+    let muni = app.municipality("332101").await.id;
+    let parent = app.id_of(muni, "areas", "A01").await;
+    let child = app.id_of(muni, "areas", "A0101").await;
+    let b = app.login("niimi-coordinator").await;
+    let res = b.post(&format!("/areas/{parent}/archive"), &[]).await;
+    assert_eq!(res.status(), 409);
+    assert!(res.text().await.unwrap().contains("下位の地区があるためアーカイブできません"));
+    assert_eq!(b.post(&format!("/areas/{child}/archive"), &[]).await.status(), 303);
+    let list = b.get("/areas?q=唐松").await.text().await.unwrap();
+    assert!(!list.contains(&format!("/areas/{child}\"")), "archived areas leave the list");
+    let list = b.get("/areas?q=唐松&archived=true").await.text().await.unwrap();
+    assert!(list.contains(&format!("/areas/{child}\"")), "but can be shown");
+    assert_eq!(b.post(&format!("/areas/{child}/restore"), &[]).await.status(), 303);
+}
+
+#[tokio::test]
+async fn api_creates_validates_and_lists_with_paging_and_search() {
+    let app = TestApp::spawn(&["arao"]).await;
+    let token = app.token("arao-coordinator").await;
+    let client = app.anonymous();
+    let res = client
+        .post(app.url("/api/v1/departments"))
+        .bearer_auth(&token)
+        .json(&serde_json::json!({"code": "", "name": "", "phone": "内線"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 422);
+    let body: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(body["code"], "validation_failed");
+    let fields: Vec<&str> = body["errors"].as_array().unwrap().iter().map(|e| e["field"].as_str().unwrap()).collect();
+    assert_eq!(fields, vec!["phone", "code", "name"]);
+
+    let res = client
+        .post(app.url("/api/v1/departments"))
+        .bearer_auth(&token)
+        .json(&serde_json::json!({"code": "D99", "name": "デジタル推進課", "name_kana": "でじたるすいしんか"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 201);
+    let found: serde_json::Value = client
+        .get(app.url("/api/v1/departments?q=ﾃﾞｼﾞﾀﾙ"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(found["total"], 1, "search ignores 半角/全角 and kana kind");
+    assert_eq!(found["items"][0]["name_kana"], "デジタルスイシンカ");
+
+    let page: serde_json::Value = client
+        .get(app.url("/api/v1/staff?per_page=10&page=2&sort=-hire_date"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(page["items"].as_array().unwrap().len(), 10);
+    assert_eq!(page["page"], 2);
+    let dates: Vec<&str> = page["items"].as_array().unwrap().iter().map(|s| s["hire_date"].as_str().unwrap()).collect();
+    let mut sorted = dates.clone();
+    sorted.sort_unstable_by(|a, b| b.cmp(a));
+    assert_eq!(dates, sorted, "sorted newest first");
+
+    let res = client
+        .get(app.url("/api/v1/staff?page=abc"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 400);
+    let body: serde_json::Value = res.json().await.unwrap();
+    assert!(body["message"].as_str().unwrap().contains("検索条件"));
+}
+
+#[tokio::test]
+async fn openapi_document_lists_the_api() {
+    let app = TestApp::spawn(&[]).await;
+    let doc: serde_json::Value = app.anonymous().get(app.url("/api/v1/openapi.json")).send().await.unwrap().json().await.unwrap();
+    assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
+    for path in ["/areas", "/areas/{id}", "/organisations", "/departments/{id}", "/staff", "/import/{kind}"] {
+        assert!(doc["paths"].get(path).is_some(), "{path} documented");
+    }
+    let health: serde_json::Value = app.anonymous().get(app.url("/healthz")).send().await.unwrap().json().await.unwrap();
+    assert_eq!(health["status"], "ok");
+}
