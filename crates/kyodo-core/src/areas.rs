@@ -77,9 +77,7 @@ impl AreaRow {
             a.name.clone(),
             a.name_kana.clone().unwrap_or_default(),
             self.parent_code.clone().unwrap_or_default(),
-            scheme
-                .level_name(usize::try_from(a.level).unwrap_or(0))
-                .to_owned(),
+            scheme.level_name(usize::try_from(a.level).unwrap_or(0)).to_owned(),
             a.note.clone().unwrap_or_default(),
         ]
     }

@@ -162,10 +162,7 @@ pub struct CsvLine {
 impl CsvLine {
     /// The cell for `field`, `None` when the column is absent or blank.
     pub fn get(&self, field: &str) -> Option<String> {
-        self.values
-            .get(field)
-            .filter(|v| !v.trim().is_empty())
-            .cloned()
+        self.values.get(field).filter(|v| !v.trim().is_empty()).cloned()
     }
 }
 
@@ -246,11 +243,7 @@ pub fn parse_table(text: &str, columns: &[Column]) -> Result<Vec<CsvLine>, Vec<I
     if lines.is_empty() && errors.is_empty() {
         errors.push(ImportError::new(2, None, "データの行がありません"));
     }
-    if errors.is_empty() {
-        Ok(lines)
-    } else {
-        Err(errors)
-    }
+    if errors.is_empty() { Ok(lines) } else { Err(errors) }
 }
 
 /// The 1-based line a record starting at `byte` is on, as a spreadsheet

@@ -15,7 +15,7 @@ impl Rng {
         Rng(seed)
     }
 
-    pub fn next(&mut self) -> u64 {
+    pub fn next_u64(&mut self) -> u64 {
         self.0 = self
             .0
             .wrapping_mul(6_364_136_223_846_793_005)
@@ -25,7 +25,7 @@ impl Rng {
 
     /// A number in `0..n` (`n` > 0).
     pub fn below(&mut self, n: usize) -> usize {
-        usize::try_from(self.next()).unwrap_or(0) % n.max(1)
+        usize::try_from(self.next_u64()).unwrap_or(0) % n.max(1)
     }
 
     pub fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
@@ -34,21 +34,69 @@ impl Rng {
 }
 
 const FAMILY: [(&str, &str); 30] = [
-    ("田中", "タナカ"), ("山本", "ヤマモト"), ("中村", "ナカムラ"), ("松本", "マツモト"), ("井上", "イノウエ"),
-    ("木村", "キムラ"), ("林", "ハヤシ"), ("坂本", "サカモト"), ("森", "モリ"), ("荒木", "アラキ"),
-    ("村上", "ムラカミ"), ("古賀", "コガ"), ("緒方", "オガタ"), ("宮本", "ミヤモト"), ("西村", "ニシムラ"),
-    ("前田", "マエダ"), ("藤田", "フジタ"), ("岡本", "オカモト"), ("原田", "ハラダ"), ("平野", "ヒラノ"),
-    ("上田", "ウエダ"), ("福田", "フクダ"), ("永田", "ナガタ"), ("野口", "ノグチ"), ("吉田", "ヨシダ"),
-    ("髙木", "タカギ"), ("山﨑", "ヤマサキ"), ("渡邉", "ワタナベ"), ("松尾", "マツオ"), ("内田", "ウチダ"),
+    ("田中", "タナカ"),
+    ("山本", "ヤマモト"),
+    ("中村", "ナカムラ"),
+    ("松本", "マツモト"),
+    ("井上", "イノウエ"),
+    ("木村", "キムラ"),
+    ("林", "ハヤシ"),
+    ("坂本", "サカモト"),
+    ("森", "モリ"),
+    ("荒木", "アラキ"),
+    ("村上", "ムラカミ"),
+    ("古賀", "コガ"),
+    ("緒方", "オガタ"),
+    ("宮本", "ミヤモト"),
+    ("西村", "ニシムラ"),
+    ("前田", "マエダ"),
+    ("藤田", "フジタ"),
+    ("岡本", "オカモト"),
+    ("原田", "ハラダ"),
+    ("平野", "ヒラノ"),
+    ("上田", "ウエダ"),
+    ("福田", "フクダ"),
+    ("永田", "ナガタ"),
+    ("野口", "ノグチ"),
+    ("吉田", "ヨシダ"),
+    ("髙木", "タカギ"),
+    ("山﨑", "ヤマサキ"),
+    ("渡邉", "ワタナベ"),
+    ("松尾", "マツオ"),
+    ("内田", "ウチダ"),
 ];
 
 const GIVEN: [(&str, &str); 30] = [
-    ("大輔", "ダイスケ"), ("健太", "ケンタ"), ("翔太", "ショウタ"), ("誠", "マコト"), ("隆", "タカシ"),
-    ("浩二", "コウジ"), ("和也", "カズヤ"), ("拓也", "タクヤ"), ("直樹", "ナオキ"), ("修", "オサム"),
-    ("陽介", "ヨウスケ"), ("聡", "サトシ"), ("亮", "リョウ"), ("悠斗", "ユウト"), ("光一", "コウイチ"),
-    ("花子", "ハナコ"), ("恵子", "ケイコ"), ("美咲", "ミサキ"), ("由美", "ユミ"), ("智子", "トモコ"),
-    ("真由美", "マユミ"), ("彩", "アヤ"), ("愛", "アイ"), ("裕子", "ユウコ"), ("千尋", "チヒロ"),
-    ("陽子", "ヨウコ"), ("舞", "マイ"), ("香織", "カオリ"), ("友美", "トモミ"), ("奈々", "ナナ"),
+    ("大輔", "ダイスケ"),
+    ("健太", "ケンタ"),
+    ("翔太", "ショウタ"),
+    ("誠", "マコト"),
+    ("隆", "タカシ"),
+    ("浩二", "コウジ"),
+    ("和也", "カズヤ"),
+    ("拓也", "タクヤ"),
+    ("直樹", "ナオキ"),
+    ("修", "オサム"),
+    ("陽介", "ヨウスケ"),
+    ("聡", "サトシ"),
+    ("亮", "リョウ"),
+    ("悠斗", "ユウト"),
+    ("光一", "コウイチ"),
+    ("花子", "ハナコ"),
+    ("恵子", "ケイコ"),
+    ("美咲", "ミサキ"),
+    ("由美", "ユミ"),
+    ("智子", "トモコ"),
+    ("真由美", "マユミ"),
+    ("彩", "アヤ"),
+    ("愛", "アイ"),
+    ("裕子", "ユウコ"),
+    ("千尋", "チヒロ"),
+    ("陽子", "ヨウコ"),
+    ("舞", "マイ"),
+    ("香織", "カオリ"),
+    ("友美", "トモミ"),
+    ("奈々", "ナナ"),
 ];
 
 /// A person's name and its reading, e.g. ("田中 大輔", "タナカ ダイスケ").
@@ -166,7 +214,10 @@ fn area_tree(key: &str) -> Vec<(&'static str, Vec<&'static str>)> {
 
 /// For Kumamoto, the centres (level 1) hold elementary-school districts (level 2).
 fn school_districts(centre: &str) -> Vec<String> {
-    ["第一", "第二"].iter().map(|n| format!("{centre}{n}小学校区")).collect()
+    ["第一", "第二"]
+        .iter()
+        .map(|n| format!("{centre}{n}小学校区"))
+        .collect()
 }
 
 fn departments(scheme: &SchemeSettings) -> Vec<DemoDepartment> {
@@ -290,7 +341,8 @@ pub fn generate(preset: &Preset, today: NaiveDate) -> DemoData {
                     !used.contains(&s.employee_number)
                         && position.grade.as_ref().is_none_or(|g| *g == s.grade)
                         && s.home_area_code.as_deref() != Some(unit.code.as_str())
-                        && crate::wareki::fiscal_year(s.hire_date) + i32::from(position.min_years_since_hire) <= start_fy
+                        && crate::wareki::fiscal_year(s.hire_date) + i32::from(position.min_years_since_hire)
+                            <= start_fy
                         && position
                             .max_years_since_hire
                             .is_none_or(|m| crate::wareki::fiscal_year(s.hire_date) + i32::from(m) >= start_fy)
@@ -313,7 +365,11 @@ pub fn generate(preset: &Preset, today: NaiveDate) -> DemoData {
     // Organisations: the district's own council, two neighbourhood
     // associations, and a few partners.
     let main_kind = scheme.organisation_kinds.first().cloned().unwrap_or_default();
-    let local_kind = scheme.organisation_kinds.get(1).cloned().unwrap_or_else(|| main_kind.clone());
+    let local_kind = scheme
+        .organisation_kinds
+        .get(1)
+        .cloned()
+        .unwrap_or_else(|| main_kind.clone());
     let last_stage = scheme.lifecycle_stages.last().cloned();
     let mut organisations = Vec::new();
     for (u, unit) in units.iter().enumerate() {
@@ -329,7 +385,8 @@ pub fn generate(preset: &Preset, today: NaiveDate) -> DemoData {
         } else {
             last_stage.clone()
         };
-        let approved = (stage == last_stage).then(|| crate::wareki::fiscal_year_start(fy - 1 - i32::try_from(u % 4).unwrap_or(0)));
+        let approved =
+            (stage == last_stage).then(|| crate::wareki::fiscal_year_start(fy - 1 - i32::try_from(u % 4).unwrap_or(0)));
         let mut officers = Vec::new();
         for role in scheme.officer_roles.iter().take(4) {
             officers.push((role.clone(), person(&mut rng).0));
@@ -414,10 +471,17 @@ mod tests {
         for a in &data.appointments {
             let s = by_number[a.employee_number.as_str()];
             assert_eq!(s.grade, a.position_key, "grade matches position");
-            assert_ne!(s.home_area_code.as_deref(), Some(a.area_code.as_str()), "not their home district");
+            assert_ne!(
+                s.home_area_code.as_deref(),
+                Some(a.area_code.as_str()),
+                "not their home district"
+            );
             if a.position_key == "staff" {
                 let hired = crate::wareki::fiscal_year(s.hire_date);
-                assert!(crate::wareki::fiscal_year(a.start) - hired >= 2, "third year since hire");
+                assert!(
+                    crate::wareki::fiscal_year(a.start) - hired >= 2,
+                    "third year since hire"
+                );
             }
         }
         for unit in data.areas.iter() {

@@ -38,8 +38,7 @@ impl DepartmentInput {
         if let Some(p) = &phone
             && !p.chars().all(|c| c.is_ascii_digit() || c == '-')
         {
-            f.errors
-                .add("phone", "電話番号は数字とハイフンで入力してください");
+            f.errors.add("phone", "電話番号は数字とハイフンで入力してください");
         }
         let input = DepartmentInput {
             parent_id: f.id("parent_id", "上位の部署", false),

@@ -13,21 +13,14 @@ const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
 const MAX_LISTED_CHARS: usize = 10;
 
 /// A text encoding for CSV import and export (文字コード).
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize, utoipa::ToSchema,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize, utoipa::ToSchema)]
 pub enum TextEncoding {
     /// UTF-8; written with a BOM so that Excel recognises it.
     #[default]
     #[serde(rename = "utf-8", alias = "utf8")]
     Utf8,
     /// CP932 (Windows-31J), what Excel in Japan calls "CSV (コンマ区切り)".
-    #[serde(
-        rename = "cp932",
-        alias = "shift_jis",
-        alias = "sjis",
-        alias = "windows-31j"
-    )]
+    #[serde(rename = "cp932", alias = "shift_jis", alias = "sjis", alias = "windows-31j")]
     Cp932,
 }
 
@@ -37,9 +30,7 @@ impl TextEncoding {
     pub fn parse(s: &str) -> Option<TextEncoding> {
         match s.trim().to_ascii_lowercase().as_str() {
             "utf-8" | "utf8" => Some(TextEncoding::Utf8),
-            "cp932" | "shift_jis" | "shift-jis" | "sjis" | "windows-31j" | "ms932" => {
-                Some(TextEncoding::Cp932)
-            }
+            "cp932" | "shift_jis" | "shift-jis" | "sjis" | "windows-31j" | "ms932" => Some(TextEncoding::Cp932),
             _ => None,
         }
     }
@@ -71,9 +62,7 @@ impl FromStr for TextEncoding {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum EncodingError {
     /// The bytes are neither UTF-8 nor CP932; `line` is the 1-based line of the first bad byte.
-    #[error(
-        "文字コードを判別できません。UTF-8 または Shift_JIS(CP932) で保存してください（{line}行目）"
-    )]
+    #[error("文字コードを判別できません。UTF-8 または Shift_JIS(CP932) で保存してください（{line}行目）")]
     Undecodable { line: usize },
     /// Characters that CP932 cannot represent, distinct, in order of appearance.
     #[error(
@@ -86,11 +75,7 @@ pub enum EncodingError {
 }
 
 fn list_chars(chars: &[char]) -> String {
-    let mut listed: Vec<String> = chars
-        .iter()
-        .take(MAX_LISTED_CHARS)
-        .map(char::to_string)
-        .collect();
+    let mut listed: Vec<String> = chars.iter().take(MAX_LISTED_CHARS).map(char::to_string).collect();
     if chars.len() > MAX_LISTED_CHARS {
         listed.push("…".to_owned());
     }
@@ -126,8 +111,7 @@ fn decode_cp932(bytes: &[u8]) -> Result<String, EncodingError> {
             .max_utf8_buffer_length_without_replacement(bytes.len() - offset)
             .unwrap_or(bytes.len() - offset);
         text.reserve(needed.max(4));
-        let (result, read) =
-            decoder.decode_to_string_without_replacement(&bytes[offset..], &mut text, true);
+        let (result, read) = decoder.decode_to_string_without_replacement(&bytes[offset..], &mut text, true);
         offset += read;
         match result {
             DecoderResult::InputEmpty => return Ok(text),
@@ -194,8 +178,7 @@ fn encode_cp932(text: &str) -> Result<Vec<u8>, EncodingError> {
             .max_buffer_length_from_utf8_without_replacement(rest.len())
             .unwrap_or(rest.len());
         bytes.reserve(needed.max(2));
-        let (result, read) =
-            encoder.encode_from_utf8_to_vec_without_replacement(rest, &mut bytes, true);
+        let (result, read) = encoder.encode_from_utf8_to_vec_without_replacement(rest, &mut bytes, true);
         rest = &rest[read..];
         match result {
             EncoderResult::InputEmpty => break,
@@ -223,11 +206,7 @@ mod tests {
         assert_eq!(TextEncoding::parse("UTF-8"), Some(TextEncoding::Utf8));
         assert_eq!(TextEncoding::parse("utf8"), Some(TextEncoding::Utf8));
         for name in ["cp932", "Shift_JIS", "SJIS", "Windows-31J", "shift-jis"] {
-            assert_eq!(
-                TextEncoding::parse(name),
-                Some(TextEncoding::Cp932),
-                "{name}"
-            );
+            assert_eq!(TextEncoding::parse(name), Some(TextEncoding::Cp932), "{name}");
         }
         assert_eq!(TextEncoding::parse("euc-jp"), None);
         assert!("latin1".parse::<TextEncoding>().is_err());
@@ -253,10 +232,7 @@ mod tests {
         let text = "氏名,備考\n髙橋,﨑①～〜𠮷\n";
         let bytes = encode_csv(text, TextEncoding::Utf8).unwrap_or_default();
         assert!(bytes.starts_with(UTF8_BOM));
-        assert_eq!(
-            decode_csv(&bytes),
-            Ok((text.to_owned(), TextEncoding::Utf8))
-        );
+        assert_eq!(decode_csv(&bytes), Ok((text.to_owned(), TextEncoding::Utf8)));
     }
 
     #[test]
@@ -266,20 +242,14 @@ mod tests {
             Ok(("a,b\n髙,﨑\n".to_owned(), TextEncoding::Utf8))
         );
         assert_eq!(decode_csv(b""), Ok((String::new(), TextEncoding::Utf8)));
-        assert_eq!(
-            decode_csv(UTF8_BOM),
-            Ok((String::new(), TextEncoding::Utf8))
-        );
+        assert_eq!(decode_csv(UTF8_BOM), Ok((String::new(), TextEncoding::Utf8)));
     }
 
     #[test]
     fn cp932_round_trips_vendor_characters() {
         let text = "髙橋,山﨑,①,～,㈱,Ⅲ\r\n";
         let bytes = encode_csv(text, TextEncoding::Cp932).unwrap_or_default();
-        assert_eq!(
-            decode_csv(&bytes),
-            Ok((text.to_owned(), TextEncoding::Cp932))
-        );
+        assert_eq!(decode_csv(&bytes), Ok((text.to_owned(), TextEncoding::Cp932)));
     }
 
     #[test]
@@ -291,18 +261,15 @@ mod tests {
                 0x81, 0x60, 0x81, 0x61, 0x81, 0x7C, 0x81, 0x91, 0x81, 0x92, 0x81, 0xCA, 0x81, 0x5C
             ]
         );
-        assert_eq!(
-            decode_csv(&bytes),
-            Ok(("～∥－￠￡￢―".to_owned(), TextEncoding::Cp932))
-        );
+        assert_eq!(decode_csv(&bytes), Ok(("～∥－￠￡￢―".to_owned(), TextEncoding::Cp932)));
     }
 
     #[test]
     fn decodes_a_cp932_sample() {
         // "氏名,ｶﾅ\r\n髙橋,①\r\n" as saved by Excel.
         let bytes = [
-            0x8E, 0x81, 0x96, 0xBC, b',', 0xB6, 0xC5, b'\r', b'\n', 0xFB, 0xFC, 0x8B, 0xB4, b',',
-            0x87, 0x40, b'\r', b'\n',
+            0x8E, 0x81, 0x96, 0xBC, b',', 0xB6, 0xC5, b'\r', b'\n', 0xFB, 0xFC, 0x8B, 0xB4, b',', 0x87, 0x40, b'\r',
+            b'\n',
         ];
         assert_eq!(
             decode_csv(&bytes),
@@ -340,28 +307,19 @@ mod tests {
     fn garbage_reports_the_line_of_the_first_bad_byte() {
         // 0xA0 and 0xFF are valid neither in UTF-8 nor in CP932.
         let bytes = b"a,b\r\nc,d\r\ne,\xA0\xFF\r\n";
-        assert_eq!(
-            decode_csv(bytes),
-            Err(EncodingError::Undecodable { line: 3 })
-        );
+        assert_eq!(decode_csv(bytes), Err(EncodingError::Undecodable { line: 3 }));
         assert_eq!(
             EncodingError::Undecodable { line: 3 }.to_string(),
             "文字コードを判別できません。UTF-8 または Shift_JIS(CP932) で保存してください（3行目）"
         );
         // A truncated double-byte character at the very end.
-        assert_eq!(
-            decode_csv(b"x\n\x8E"),
-            Err(EncodingError::Undecodable { line: 2 })
-        );
+        assert_eq!(decode_csv(b"x\n\x8E"), Err(EncodingError::Undecodable { line: 2 }));
     }
 
     #[test]
     fn invalid_utf8_after_a_bom_is_an_error() {
         let mut bytes = UTF8_BOM.to_vec();
         bytes.extend_from_slice(b"a\n\xFF");
-        assert_eq!(
-            decode_csv(&bytes),
-            Err(EncodingError::Undecodable { line: 2 })
-        );
+        assert_eq!(decode_csv(&bytes), Err(EncodingError::Undecodable { line: 2 }));
     }
 }

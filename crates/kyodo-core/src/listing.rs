@@ -32,9 +32,7 @@ impl ListQuery {
     }
 
     pub fn per_page(&self) -> u32 {
-        self.per_page
-            .unwrap_or(DEFAULT_PER_PAGE)
-            .clamp(1, MAX_PER_PAGE)
+        self.per_page.unwrap_or(DEFAULT_PER_PAGE).clamp(1, MAX_PER_PAGE)
     }
 
     pub fn offset(&self) -> u64 {

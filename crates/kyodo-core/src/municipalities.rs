@@ -19,11 +19,7 @@ pub fn valid_code(code: &str) -> bool {
     if digits.len() != 6 || code.len() != 6 {
         return false;
     }
-    let sum: u32 = digits[..5]
-        .iter()
-        .zip([6, 5, 4, 3, 2])
-        .map(|(d, w)| d * w)
-        .sum();
+    let sum: u32 = digits[..5].iter().zip([6, 5, 4, 3, 2]).map(|(d, w)| d * w).sum();
     let check = (11 - sum % 11) % 10;
     check == digits[5]
 }

@@ -43,10 +43,7 @@ pub struct OrganisationInput {
 }
 
 impl OrganisationInput {
-    pub fn parse(
-        get: &dyn Fn(&str) -> Option<String>,
-        scheme: &SchemeSettings,
-    ) -> Result<Self, FieldErrors> {
+    pub fn parse(get: &dyn Fn(&str) -> Option<String>, scheme: &SchemeSettings) -> Result<Self, FieldErrors> {
         let mut f = Fields::new(get);
         let input = OrganisationInput {
             code: f.code("code", "団体コード", true).unwrap_or_default(),
@@ -93,8 +90,7 @@ pub struct OrganisationRow {
 }
 
 fn date_cell(d: Option<NaiveDate>) -> String {
-    d.map(|d| d.format("%Y-%m-%d").to_string())
-        .unwrap_or_default()
+    d.map(|d| d.format("%Y-%m-%d").to_string()).unwrap_or_default()
 }
 
 impl OrganisationRow {
@@ -135,10 +131,7 @@ pub struct OfficerInput {
 }
 
 impl OfficerInput {
-    pub fn parse(
-        get: &dyn Fn(&str) -> Option<String>,
-        scheme: &SchemeSettings,
-    ) -> Result<Self, FieldErrors> {
+    pub fn parse(get: &dyn Fn(&str) -> Option<String>, scheme: &SchemeSettings) -> Result<Self, FieldErrors> {
         let mut f = Fields::new(get);
         let input = OfficerInput {
             role: f
@@ -195,8 +188,7 @@ impl KeyPersonInput {
         if let Some(p) = &phone
             && !p.chars().all(|c| c.is_ascii_digit() || c == '-')
         {
-            f.errors
-                .add("phone", "電話番号は数字とハイフンで入力してください");
+            f.errors.add("phone", "電話番号は数字とハイフンで入力してください");
         }
         let email = f.email("email", "メールアドレス");
         let input = KeyPersonInput {

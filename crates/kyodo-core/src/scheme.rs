@@ -74,9 +74,7 @@ impl StaffingRule {
     /// Full-time liaison staff for a unit covering `school_districts` districts.
     pub fn staff_for(&self, school_districts: u32) -> u32 {
         let per = u32::from(self.school_districts_per_staff.max(1));
-        school_districts
-            .div_ceil(per)
-            .max(u32::from(self.minimum_per_unit))
+        school_districts.div_ceil(per).max(u32::from(self.minimum_per_unit))
     }
 }
 
@@ -104,10 +102,7 @@ pub struct SchemeSettings {
 
 impl SchemeSettings {
     pub fn grade_name(&self, key: &str) -> Option<&str> {
-        self.grades
-            .iter()
-            .find(|g| g.key == key)
-            .map(|g| g.name.as_str())
+        self.grades.iter().find(|g| g.key == key).map(|g| g.name.as_str())
     }
 
     pub fn grade_keys(&self) -> Vec<String> {
@@ -161,24 +156,15 @@ impl SchemeSettings {
                 errors.add("positions", "担当職の名称を入力してください");
             }
             if !(1..=10).contains(&p.term_years) {
-                errors.add(
-                    "positions",
-                    format!("{}の任期は1〜10年で入力してください", p.name),
-                );
+                errors.add("positions", format!("{}の任期は1〜10年で入力してください", p.name));
             }
             if let Some(g) = &p.grade
                 && self.grade_name(g).is_none()
             {
-                errors.add(
-                    "positions",
-                    format!("{}の職位「{g}」が職位の一覧にありません", p.name),
-                );
+                errors.add("positions", format!("{}の職位「{g}」が職位の一覧にありません", p.name));
             }
             if p.per_unit.is_none() && self.staffing_rule.is_none() {
-                errors.add(
-                    "positions",
-                    format!("{}の1単位あたりの人数を入力してください", p.name),
-                );
+                errors.add("positions", format!("{}の1単位あたりの人数を入力してください", p.name));
             }
         }
         errors.into_result(())
@@ -262,8 +248,22 @@ fn position(
 /// appointed by the mayor; 課長級 2 years, others 3; the 一般職員 in at least
 /// the third year since hire; a promotion during the term does not end it.
 fn arao() -> Preset {
-    let mut manager = position("manager", "課長級", PositionKind::TeamMember, Some("manager"), 2, Some(1));
-    let mut chief = position("chief", "課長補佐・係長級", PositionKind::TeamMember, Some("chief"), 3, Some(1));
+    let mut manager = position(
+        "manager",
+        "課長級",
+        PositionKind::TeamMember,
+        Some("manager"),
+        2,
+        Some(1),
+    );
+    let mut chief = position(
+        "chief",
+        "課長補佐・係長級",
+        PositionKind::TeamMember,
+        Some("chief"),
+        3,
+        Some(1),
+    );
     let mut staff = position("staff", "一般職員", PositionKind::TeamMember, Some("staff"), 3, Some(1));
     staff.min_years_since_hire = 2;
     for p in [&mut manager, &mut chief, &mut staff] {
@@ -282,7 +282,13 @@ fn arao() -> Preset {
             issue_categories: strings(&CATEGORIES),
             duty_types: strings(&DUTY_TYPES),
             organisation_kinds: strings(&[
-                "地区協議会", "区（自治会）", "NPO", "企業", "大学", "中間支援組織", "その他",
+                "地区協議会",
+                "区（自治会）",
+                "NPO",
+                "企業",
+                "大学",
+                "中間支援組織",
+                "その他",
             ]),
             lifecycle_stages: strings(&["設立準備", "活動中"]),
             officer_roles: strings(&OFFICER_ROLES),
@@ -302,12 +308,26 @@ fn niimi() -> Preset {
             area_levels: strings(&["地域", "行政地区"]),
             liaison_level: 0,
             grades: three_grades(),
-            positions: vec![position("liaison", "地域担当職員", PositionKind::TeamMember, None, 2, Some(2))],
+            positions: vec![position(
+                "liaison",
+                "地域担当職員",
+                PositionKind::TeamMember,
+                None,
+                2,
+                Some(2),
+            )],
             staffing_rule: None,
             issue_categories: strings(&CATEGORIES),
             duty_types: strings(&DUTY_TYPES),
             organisation_kinds: strings(&[
-                "地域運営組織", "地域振興会", "行政地区", "社会福祉協議会", "NPO", "企業", "大学", "その他",
+                "地域運営組織",
+                "地域振興会",
+                "行政地区",
+                "社会福祉協議会",
+                "NPO",
+                "企業",
+                "大学",
+                "その他",
             ]),
             lifecycle_stages: strings(&["機運づくり", "将来計画策定", "設立・活動開始"]),
             officer_roles: strings(&OFFICER_ROLES),
@@ -327,7 +347,14 @@ fn kumamoto() -> Preset {
             area_levels: strings(&["区", "まちづくりセンター", "小学校区"]),
             liaison_level: 1,
             grades: three_grades(),
-            positions: vec![position("fulltime", "地域担当職員（専任）", PositionKind::FullTime, None, 3, None)],
+            positions: vec![position(
+                "fulltime",
+                "地域担当職員（専任）",
+                PositionKind::FullTime,
+                None,
+                3,
+                None,
+            )],
             staffing_rule: Some(StaffingRule {
                 school_districts_per_staff: 2,
                 minimum_per_unit: 2,
@@ -335,7 +362,13 @@ fn kumamoto() -> Preset {
             issue_categories: strings(&CATEGORIES),
             duty_types: strings(&DUTY_TYPES),
             organisation_kinds: strings(&[
-                "校区自治協議会", "町内自治会", "NPO", "企業", "大学", "中間支援組織", "その他",
+                "校区自治協議会",
+                "町内自治会",
+                "NPO",
+                "企業",
+                "大学",
+                "中間支援組織",
+                "その他",
             ]),
             lifecycle_stages: strings(&["設立準備", "活動中"]),
             officer_roles: strings(&OFFICER_ROLES),
@@ -347,7 +380,14 @@ fn kumamoto() -> Preset {
 /// Tama (地域協創): full-time liaison staff first, young staff as area
 /// supporters; intermediary support organisations.
 fn tama() -> Preset {
-    let mut supporter = position("supporter", "エリアサポーター", PositionKind::AreaSupporter, Some("staff"), 1, Some(2));
+    let mut supporter = position(
+        "supporter",
+        "エリアサポーター",
+        PositionKind::AreaSupporter,
+        Some("staff"),
+        1,
+        Some(2),
+    );
     supporter.max_years_since_hire = Some(10);
     Preset {
         key: "tama",
@@ -358,15 +398,20 @@ fn tama() -> Preset {
             liaison_level: 0,
             grades: three_grades(),
             positions: vec![
-                position("fulltime", "地域担当職員（専任）", PositionKind::FullTime, None, 3, Some(1)),
+                position(
+                    "fulltime",
+                    "地域担当職員（専任）",
+                    PositionKind::FullTime,
+                    None,
+                    3,
+                    Some(1),
+                ),
                 supporter,
             ],
             staffing_rule: None,
             issue_categories: strings(&CATEGORIES),
             duty_types: strings(&DUTY_TYPES),
-            organisation_kinds: strings(&[
-                "自治会・管理組合", "NPO", "企業", "大学", "中間支援組織", "その他",
-            ]),
+            organisation_kinds: strings(&["自治会・管理組合", "NPO", "企業", "大学", "中間支援組織", "その他"]),
             lifecycle_stages: strings(&["準備", "活動中"]),
             officer_roles: strings(&OFFICER_ROLES),
             coordinating_section: "協創推進室".to_owned(),
@@ -385,13 +430,18 @@ fn osaki() -> Preset {
             area_levels: strings(&["地域", "地区"]),
             liaison_level: 1,
             grades: three_grades(),
-            positions: vec![position("liaison", "地域担当職員", PositionKind::TeamMember, None, 2, Some(2))],
+            positions: vec![position(
+                "liaison",
+                "地域担当職員",
+                PositionKind::TeamMember,
+                None,
+                2,
+                Some(2),
+            )],
             staffing_rule: None,
             issue_categories: strings(&CATEGORIES),
             duty_types: strings(&DUTY_TYPES),
-            organisation_kinds: strings(&[
-                "まちづくり協議会", "行政区", "NPO", "企業", "大学", "その他",
-            ]),
+            organisation_kinds: strings(&["まちづくり協議会", "行政区", "NPO", "企業", "大学", "その他"]),
             lifecycle_stages: strings(&["設立準備", "活動中"]),
             officer_roles: strings(&OFFICER_ROLES),
             coordinating_section: "まちづくり推進課".to_owned(),

@@ -61,9 +61,7 @@ impl StaffInput {
         today: NaiveDate,
     ) -> Result<Self, FieldErrors> {
         let mut f = Fields::new(get);
-        let employee_number = f
-            .code("employee_number", "職員番号", true)
-            .unwrap_or_default();
+        let employee_number = f.code("employee_number", "職員番号", true).unwrap_or_default();
         let name = f.required("name", "氏名", 100);
         let name_kana = f.kana("name_kana", "フリガナ", true).unwrap_or_default();
         let department_id = f.id("department_id", "所属", false);

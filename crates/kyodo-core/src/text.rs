@@ -10,10 +10,10 @@ use unicode_normalization::UnicodeNormalization;
 /// The two sound marks (ﾞ U+FF9E, ﾟ U+FF9F) map to the spacing marks ゛ and ゜;
 /// [`normalize_input`] combines them with the preceding kana when possible.
 const HALFWIDTH_KATAKANA: [char; 63] = [
-    '。', '「', '」', '、', '・', 'ヲ', 'ァ', 'ィ', 'ゥ', 'ェ', 'ォ', 'ャ', 'ュ', 'ョ', 'ッ', 'ー',
-    'ア', 'イ', 'ウ', 'エ', 'オ', 'カ', 'キ', 'ク', 'ケ', 'コ', 'サ', 'シ', 'ス', 'セ', 'ソ', 'タ',
-    'チ', 'ツ', 'テ', 'ト', 'ナ', 'ニ', 'ヌ', 'ネ', 'ノ', 'ハ', 'ヒ', 'フ', 'ヘ', 'ホ', 'マ', 'ミ',
-    'ム', 'メ', 'モ', 'ヤ', 'ユ', 'ヨ', 'ラ', 'リ', 'ル', 'レ', 'ロ', 'ワ', 'ン', '゛', '゜',
+    '。', '「', '」', '、', '・', 'ヲ', 'ァ', 'ィ', 'ゥ', 'ェ', 'ォ', 'ャ', 'ュ', 'ョ', 'ッ', 'ー', 'ア', 'イ', 'ウ',
+    'エ', 'オ', 'カ', 'キ', 'ク', 'ケ', 'コ', 'サ', 'シ', 'ス', 'セ', 'ソ', 'タ', 'チ', 'ツ', 'テ', 'ト', 'ナ', 'ニ',
+    'ヌ', 'ネ', 'ノ', 'ハ', 'ヒ', 'フ', 'ヘ', 'ホ', 'マ', 'ミ', 'ム', 'メ', 'モ', 'ヤ', 'ユ', 'ヨ', 'ラ', 'リ', 'ル',
+    'レ', 'ロ', 'ワ', 'ン', '゛', '゜',
 ];
 
 const HALFWIDTH_VOICED_MARK: char = '\u{FF9E}';
@@ -61,9 +61,7 @@ pub fn normalize_input(s: &str) -> String {
             '\u{FF61}'..='\u{FF9F}' => {
                 let kana = halfwidth_to_fullwidth_katakana(c);
                 let combined = match chars.peek() {
-                    Some(&HALFWIDTH_VOICED_MARK) => {
-                        unicode_normalization::char::compose(kana, COMBINING_VOICED_MARK)
-                    }
+                    Some(&HALFWIDTH_VOICED_MARK) => unicode_normalization::char::compose(kana, COMBINING_VOICED_MARK),
                     Some(&HALFWIDTH_SEMI_VOICED_MARK) => {
                         unicode_normalization::char::compose(kana, COMBINING_SEMI_VOICED_MARK)
                     }
@@ -107,8 +105,9 @@ pub fn normalize_digits(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for (i, &c) in chars.iter().enumerate() {
         let mapped = match c {
-            '\u{FF0D}' | '\u{2010}' | '\u{2011}' | '\u{2012}' | '\u{2013}' | '\u{2014}'
-            | '\u{2015}' | '\u{2212}' => '-',
+            '\u{FF0D}' | '\u{2010}' | '\u{2011}' | '\u{2012}' | '\u{2013}' | '\u{2014}' | '\u{2015}' | '\u{2212}' => {
+                '-'
+            }
             'ー' | 'ｰ' => {
                 let after_digit = i > 0 && chars[i - 1].is_ascii_digit();
                 let before_digit = chars.get(i + 1).is_some_and(char::is_ascii_digit);
@@ -168,9 +167,7 @@ pub fn is_kana_reading(s: &str) -> bool {
 pub fn to_katakana(s: &str) -> String {
     s.chars()
         .map(|c| match c {
-            '\u{3041}'..='\u{3096}' | '\u{309D}'..='\u{309E}' => {
-                shift_char(c, KATAKANA_HIRAGANA_OFFSET, true)
-            }
+            '\u{3041}'..='\u{3096}' | '\u{309D}'..='\u{309E}' => shift_char(c, KATAKANA_HIRAGANA_OFFSET, true),
             _ => c,
         })
         .collect()
@@ -194,9 +191,7 @@ fn halfwidth_to_fullwidth_katakana(c: char) -> char {
 
 fn katakana_to_hiragana(c: char) -> char {
     match c {
-        '\u{30A1}'..='\u{30F6}' | '\u{30FD}'..='\u{30FE}' => {
-            shift_char(c, KATAKANA_HIRAGANA_OFFSET, false)
-        }
+        '\u{30A1}'..='\u{30F6}' | '\u{30FD}'..='\u{30FE}' => shift_char(c, KATAKANA_HIRAGANA_OFFSET, false),
         _ => c,
     }
 }
@@ -217,10 +212,7 @@ mod tests {
 
     #[test]
     fn normalize_input_trims_and_collapses_spaces() {
-        assert_eq!(
-            normalize_input("\u{3000} 山田\u{3000}\u{3000}太郎 \t"),
-            "山田 太郎"
-        );
+        assert_eq!(normalize_input("\u{3000} 山田\u{3000}\u{3000}太郎 \t"), "山田 太郎");
         assert_eq!(normalize_input("   "), "");
         assert_eq!(normalize_input(""), "");
         assert_eq!(normalize_input("a \n b"), "a b");
@@ -235,10 +227,7 @@ mod tests {
     #[test]
     fn normalize_input_converts_fullwidth_ascii() {
         assert_eq!(normalize_input("ＡＢＣ１２３！＠～"), "ABC123！＠～");
-        assert_eq!(
-            normalize_input("ｔａｒｏ＠ｅｘａｍｐｌｅ．ｊｐ"),
-            "taro＠example．jp"
-        );
+        assert_eq!(normalize_input("ｔａｒｏ＠ｅｘａｍｐｌｅ．ｊｐ"), "taro＠example．jp");
     }
 
     #[test]
@@ -254,10 +243,7 @@ mod tests {
     fn halfwidth_table_agrees_with_nfkc() {
         // The sound marks are left out: NFKC maps them to combining marks.
         for (half, full) in ('\u{FF61}'..='\u{FF9D}').zip(HALFWIDTH_KATAKANA) {
-            assert_eq!(
-                half.to_string().nfkc().collect::<String>(),
-                full.to_string()
-            );
+            assert_eq!(half.to_string().nfkc().collect::<String>(), full.to_string());
         }
     }
 
@@ -288,10 +274,7 @@ mod tests {
 
     #[test]
     fn normalize_digits_converts_long_vowel_mark_only_between_digits() {
-        assert_eq!(
-            normalize_digits("０９０ー１２３４ｰ５６７８"),
-            "090-1234-5678"
-        );
+        assert_eq!(normalize_digits("０９０ー１２３４ｰ５６７８"), "090-1234-5678");
         assert_eq!(normalize_digits("ー1"), "ー1");
         assert_eq!(normalize_digits("1ー"), "1ー");
         assert_eq!(normalize_digits("1ーー2"), "1ーー2");

@@ -48,11 +48,7 @@ impl FieldErrors {
 
     /// `Ok(value)` when nothing was reported, else the errors.
     pub fn into_result<T>(self, value: T) -> Result<T, FieldErrors> {
-        if self.is_empty() {
-            Ok(value)
-        } else {
-            Err(self)
-        }
+        if self.is_empty() { Ok(value) } else { Err(self) }
     }
 }
 
@@ -136,11 +132,7 @@ impl<'a> Fields<'a> {
             }
             return None;
         }
-        if value.chars().count() > 32
-            || !value
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
-        {
+        if value.chars().count() > 32 || !value.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
             self.errors.add(
                 field,
                 format!("{label}は32文字以内の半角英数字・ハイフン・アンダースコアで入力してください"),
@@ -169,12 +161,7 @@ impl<'a> Fields<'a> {
     }
 
     /// A date in any form Japanese staff type (西暦 or 和暦).
-    pub fn date(
-        &mut self,
-        field: &str,
-        label: &str,
-        required: bool,
-    ) -> Option<chrono::NaiveDate> {
+    pub fn date(&mut self, field: &str, label: &str, required: bool) -> Option<chrono::NaiveDate> {
         let value = self.raw(field);
         if value.is_empty() {
             if required {
@@ -203,21 +190,14 @@ impl<'a> Fields<'a> {
         match value.parse::<i64>() {
             Ok(id) if id > 0 => Some(id),
             _ => {
-                self.errors
-                    .add(field, format!("{label}の指定が正しくありません"));
+                self.errors.add(field, format!("{label}の指定が正しくありません"));
                 None
             }
         }
     }
 
     /// One of the allowed values (from the scheme settings); empty is `None`.
-    pub fn choice(
-        &mut self,
-        field: &str,
-        label: &str,
-        allowed: &[String],
-        required: bool,
-    ) -> Option<String> {
+    pub fn choice(&mut self, field: &str, label: &str, allowed: &[String], required: bool) -> Option<String> {
         let value = self.raw(field);
         if value.is_empty() {
             if required {
@@ -228,10 +208,7 @@ impl<'a> Fields<'a> {
         // Compared after folding 全角/半角, so 「区（自治会）」 typed either
         // way matches; the scheme's own spelling is what is stored.
         let folded = crate::text::fold_ascii(&value);
-        match allowed
-            .iter()
-            .find(|a| crate::text::fold_ascii(a) == folded)
-        {
+        match allowed.iter().find(|a| crate::text::fold_ascii(a) == folded) {
             Some(found) => Some(found.clone()),
             None => {
                 self.errors.add(
@@ -254,10 +231,7 @@ mod tests {
     use std::collections::HashMap;
 
     fn fields(map: &HashMap<&str, &str>) -> impl Fn(&str) -> Option<String> + use<> {
-        let owned: HashMap<String, String> = map
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect();
+        let owned: HashMap<String, String> = map.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
         move |k| owned.get(k).cloned()
     }
 
@@ -291,7 +265,10 @@ mod tests {
         let get = fields(&HashMap::from([("kind", "区(自治会)")]));
         let mut f = Fields::new(&get);
         let allowed = vec!["区（自治会）".to_owned()];
-        assert_eq!(f.choice("kind", "種別", &allowed, true).as_deref(), Some("区（自治会）"));
+        assert_eq!(
+            f.choice("kind", "種別", &allowed, true).as_deref(),
+            Some("区（自治会）")
+        );
         assert!(f.errors.is_empty());
     }
 

@@ -36,11 +36,7 @@ pub fn fiscal_year_end(fy: i32) -> NaiveDate {
 }
 
 fn saturated(year: i32) -> NaiveDate {
-    if year < 0 {
-        NaiveDate::MIN
-    } else {
-        NaiveDate::MAX
-    }
+    if year < 0 { NaiveDate::MIN } else { NaiveDate::MAX }
 }
 
 /// A Japanese era (元号), from 明治 on.
@@ -311,11 +307,7 @@ fn split_fields(s: &str) -> Option<Fields<'_>> {
         fields
     };
     let is_year = year == "元" || is_digits(year, 1..=4);
-    (is_year && is_digits(month, 1..=2) && is_digits(day, 1..=2)).then_some(Fields::Separated {
-        year,
-        month,
-        day,
-    })
+    (is_year && is_digits(month, 1..=2) && is_digits(day, 1..=2)).then_some(Fields::Separated { year, month, day })
 }
 
 fn is_digits(s: &str, len: std::ops::RangeInclusive<usize>) -> bool {
@@ -494,11 +486,7 @@ mod tests {
             "R999999999999.1.1",
             "+2026-04-01",
         ] {
-            assert_eq!(
-                parse_date(input),
-                Err(DateParseError::InvalidFormat),
-                "{input}"
-            );
+            assert_eq!(parse_date(input), Err(DateParseError::InvalidFormat), "{input}");
         }
         assert_eq!(parse_date(" \u{3000}"), Err(DateParseError::Empty));
     }
@@ -533,10 +521,7 @@ mod tests {
             DateParseError::InvalidFormat.to_string(),
             "日付の形式が正しくありません（例: 2026-04-01、令和8年4月1日）"
         );
-        assert_eq!(
-            DateParseError::Nonexistent.to_string(),
-            "存在しない日付です"
-        );
+        assert_eq!(DateParseError::Nonexistent.to_string(), "存在しない日付です");
         assert_eq!(
             DateParseError::OutsideEra { era: Era::Heisei }.to_string(),
             "その元号にない日付です（平成は1989年1月8日〜2019年4月30日）"

@@ -41,7 +41,10 @@ pub struct NewUser {
 pub async fn create(db: &Db, actor: &Actor, new: &NewUser) -> Result<User> {
     let mut errors = kyodo_core::validation::FieldErrors::new();
     if !kyodo_core::accounts::valid_login(&new.login) {
-        errors.add("login", "ログイン名は3〜64文字の半角英数字と . _ - @ で入力してください");
+        errors.add(
+            "login",
+            "ログイン名は3〜64文字の半角英数字と . _ - @ で入力してください",
+        );
     }
     if let Some(problem) =
         kyodo_core::accounts::link_error(new.role, new.staff_id, new.department_id, new.organisation_id)
@@ -174,8 +177,13 @@ pub async fn set_password(db: &Db, actor: &Actor, user_id: i64, hash: &str) -> R
     if n == 0 {
         return Err(StoreError::NotFound);
     }
-    tx.execute(&Query::delete().from_table("sessions").and_where(Expr::col("user_id").eq(user_id)).to_owned())
-        .await?;
+    tx.execute(
+        &Query::delete()
+            .from_table("sessions")
+            .and_where(Expr::col("user_id").eq(user_id))
+            .to_owned(),
+    )
+    .await?;
     audit::record(
         &mut tx,
         actor,
@@ -209,8 +217,13 @@ pub async fn set_disabled(db: &Db, actor: &Actor, user_id: i64, disabled: bool) 
         return Err(StoreError::NotFound);
     }
     if disabled {
-        tx.execute(&Query::delete().from_table("sessions").and_where(Expr::col("user_id").eq(user_id)).to_owned())
-            .await?;
+        tx.execute(
+            &Query::delete()
+                .from_table("sessions")
+                .and_where(Expr::col("user_id").eq(user_id))
+                .to_owned(),
+        )
+        .await?;
     }
     audit::record(
         &mut tx,
@@ -265,7 +278,12 @@ pub async fn session_user(db: &Db, id_hash: &str) -> Result<Option<(User, String
         .columns(USER_COLUMNS.map(|c| ("u", c)))
         .column(("s", "csrf_token"))
         .from_as("sessions", "s")
-        .join_as(sea_query::JoinType::InnerJoin, "users", "u", Expr::col(("u", "id")).equals(("s", "user_id")))
+        .join_as(
+            sea_query::JoinType::InnerJoin,
+            "users",
+            "u",
+            Expr::col(("u", "id")).equals(("s", "user_id")),
+        )
         .and_where(Expr::col(("s", "id_hash")).eq(id_hash))
         .and_where(Expr::col(("s", "expires_at")).gt(Utc::now()))
         .and_where(Expr::col(("u", "disabled_at")).is_null())
@@ -274,8 +292,13 @@ pub async fn session_user(db: &Db, id_hash: &str) -> Result<Option<(User, String
 }
 
 pub async fn delete_session(db: &Db, id_hash: &str) -> Result<()> {
-    db.execute(&Query::delete().from_table("sessions").and_where(Expr::col("id_hash").eq(id_hash)).to_owned())
-        .await?;
+    db.execute(
+        &Query::delete()
+            .from_table("sessions")
+            .and_where(Expr::col("id_hash").eq(id_hash))
+            .to_owned(),
+    )
+    .await?;
     Ok(())
 }
 
@@ -283,7 +306,12 @@ pub async fn delete_session(db: &Db, id_hash: &str) -> Result<()> {
 pub async fn purge_expired(db: &Db) -> Result<u64> {
     let now = Utc::now();
     let a = db
-        .execute(&Query::delete().from_table("sessions").and_where(Expr::col("expires_at").lte(now)).to_owned())
+        .execute(
+            &Query::delete()
+                .from_table("sessions")
+                .and_where(Expr::col("expires_at").lte(now))
+                .to_owned(),
+        )
         .await?;
     let b = db
         .execute(
@@ -310,7 +338,9 @@ pub async fn recent_failures(db: &Db, login: &str, ip: &str, window: Duration) -
     let by_login = db
         .fetch_i64(&base.clone().and_where(Expr::col("login").eq(login)).to_owned())
         .await?;
-    let by_ip = db.fetch_i64(&base.clone().and_where(Expr::col("ip").eq(ip)).to_owned()).await?;
+    let by_ip = db
+        .fetch_i64(&base.clone().and_where(Expr::col("ip").eq(ip)).to_owned())
+        .await?;
     Ok((by_login, by_ip))
 }
 
@@ -437,7 +467,12 @@ pub async fn token_user(db: &Db, token_hash: &str) -> Result<Option<User>> {
         .expr_as(Expr::col(("t", "id")), "token_id")
         .column(("t", "last_used_at"))
         .from_as("api_tokens", "t")
-        .join_as(sea_query::JoinType::InnerJoin, "users", "u", Expr::col(("u", "id")).equals(("t", "user_id")))
+        .join_as(
+            sea_query::JoinType::InnerJoin,
+            "users",
+            "u",
+            Expr::col(("u", "id")).equals(("t", "user_id")),
+        )
         .and_where(Expr::col(("t", "token_hash")).eq(token_hash))
         .and_where(Expr::col(("t", "revoked_at")).is_null())
         .and_where(Expr::col(("u", "disabled_at")).is_null())

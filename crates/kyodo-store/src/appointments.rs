@@ -20,12 +20,28 @@ pub struct CurrentAppointment {
 }
 
 /// The appointments of `staff_id` in force on `on`.
-pub async fn current_for_staff(db: &Db, municipality_id: i64, staff_id: i64, on: NaiveDate) -> Result<Vec<CurrentAppointment>> {
+pub async fn current_for_staff(
+    db: &Db,
+    municipality_id: i64,
+    staff_id: i64,
+    on: NaiveDate,
+) -> Result<Vec<CurrentAppointment>> {
     let q = Query::select()
-        .columns([("p", "id"), ("p", "area_id"), ("p", "position_key"), ("p", "start_on"), ("p", "planned_end_on")])
+        .columns([
+            ("p", "id"),
+            ("p", "area_id"),
+            ("p", "position_key"),
+            ("p", "start_on"),
+            ("p", "planned_end_on"),
+        ])
         .expr_as(Expr::col(("a", "name")), "area_name")
         .from_as("appointments", "p")
-        .join_as(sea_query::JoinType::InnerJoin, "areas", "a", Expr::col(("a", "id")).equals(("p", "area_id")))
+        .join_as(
+            sea_query::JoinType::InnerJoin,
+            "areas",
+            "a",
+            Expr::col(("a", "id")).equals(("p", "area_id")),
+        )
         .and_where(Expr::col(("p", "municipality_id")).eq(municipality_id))
         .and_where(Expr::col(("p", "staff_id")).eq(staff_id))
         .and_where(Expr::col(("p", "start_on")).lte(on))
@@ -78,7 +94,15 @@ pub async fn appoint(
         .insert_id(
             &Query::insert()
                 .into_table("appointments")
-                .columns(["municipality_id", "staff_id", "area_id", "position_key", "start_on", "planned_end_on", "created_at"])
+                .columns([
+                    "municipality_id",
+                    "staff_id",
+                    "area_id",
+                    "position_key",
+                    "start_on",
+                    "planned_end_on",
+                    "created_at",
+                ])
                 .values_panic([
                     actor.municipality_id.into(),
                     staff_id.into(),

@@ -222,7 +222,15 @@ pub async fn update_in(
         relevel_children(tx, actor.municipality_id, id, level, levels).await?;
     }
     let after = get_in(tx, actor.municipality_id, id).await?;
-    common::audit_change(tx, actor, TABLE, id, Some(audit::snapshot(&before)), audit::snapshot(&after)).await
+    common::audit_change(
+        tx,
+        actor,
+        TABLE,
+        id,
+        Some(audit::snapshot(&before)),
+        audit::snapshot(&after),
+    )
+    .await
 }
 
 /// Moving an area moves its subtree: the levels below follow.
@@ -318,13 +326,7 @@ pub async fn export_rows(db: &Db, municipality_id: i64) -> Result<Vec<AreaRow>> 
 
 /// Imports areas keyed by code: new codes are created, known codes updated.
 /// A parent may be defined earlier in the same file.
-pub async fn import(
-    db: &Db,
-    actor: &Actor,
-    levels: usize,
-    lines: Vec<CsvLine>,
-    dry_run: bool,
-) -> Result<ImportReport> {
+pub async fn import(db: &Db, actor: &Actor, levels: usize, lines: Vec<CsvLine>, dry_run: bool) -> Result<ImportReport> {
     let columns = kyodo_core::areas::CSV_COLUMNS;
     let mut tx = db.begin().await?;
     let mut errors = Vec::new();

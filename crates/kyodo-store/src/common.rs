@@ -1,9 +1,9 @@
 //! Pieces every record module uses: list queries, version checks,
 //! references within one municipality, search text, import reports.
 
+pub use kyodo_core::csv_import::{ImportReport, UpdatedRecord};
 use kyodo_core::listing::{ListQuery, Page};
 use sea_query::{Expr, ExprTrait, Order, SelectStatement};
-pub use kyodo_core::csv_import::{ImportReport, UpdatedRecord};
 
 use crate::db::{Db, Record, Tx};
 use crate::error::{Result, StoreError};
@@ -211,7 +211,13 @@ pub async fn has_active_children(tx: &mut Tx, table: &'static str, id: i64) -> R
 }
 
 /// Logs an archive or restore.
-pub async fn audit_archive(tx: &mut Tx, actor: &crate::audit::Actor, table: &'static str, id: i64, archived: bool) -> Result<()> {
+pub async fn audit_archive(
+    tx: &mut Tx,
+    actor: &crate::audit::Actor,
+    table: &'static str,
+    id: i64,
+    archived: bool,
+) -> Result<()> {
     crate::audit::record(
         tx,
         actor,

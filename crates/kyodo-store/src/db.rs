@@ -27,7 +27,10 @@ pub enum Backend {
 pub enum Db {
     /// SQLite allows one writer at a time: writes go through a one-connection
     /// pool so they queue in the app instead of failing with SQLITE_BUSY.
-    Sqlite { read: SqlitePool, write: SqlitePool },
+    Sqlite {
+        read: SqlitePool,
+        write: SqlitePool,
+    },
     Postgres(PgPool),
 }
 
@@ -181,8 +184,8 @@ impl Db {
 impl Tx {
     fn target(&mut self) -> Target<'_> {
         match self {
-            Tx::Sqlite(tx) => Target::Sqlite(&mut **tx),
-            Tx::Postgres(tx) => Target::Postgres(&mut **tx),
+            Tx::Sqlite(tx) => Target::Sqlite(tx),
+            Tx::Postgres(tx) => Target::Postgres(tx),
         }
     }
 
@@ -201,10 +204,7 @@ impl Tx {
         }))
     }
 
-    async fn fetch_optional_on<T: Record>(
-        target: Target<'_>,
-        stmt: &impl SqlxBinder,
-    ) -> Result<Option<T>> {
+    async fn fetch_optional_on<T: Record>(target: Target<'_>, stmt: &impl SqlxBinder) -> Result<Option<T>> {
         Ok(run!(target, stmt, |sql, values, conn| {
             sqlx::query_as_with::<_, T, _>(AssertSqlSafe(sql), values)
                 .fetch_optional(conn)

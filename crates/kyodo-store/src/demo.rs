@@ -2,13 +2,13 @@
 //! staff will use, then officers, key people, appointments and one account
 //! per role.
 
+use crate::Db;
+use crate::audit::Actor;
+use crate::error::{Result, StoreError};
 use chrono::NaiveDate;
 use kyodo_core::accounts::Role;
 use kyodo_core::csv_import::{DataKind, write_table};
 use kyodo_core::demo;
-use crate::Db;
-use crate::audit::Actor;
-use crate::error::{Result, StoreError};
 
 /// The password of every demo account (printed with the logins).
 pub const DEMO_PASSWORD: &str = "kyodo-demo-2026";
@@ -52,10 +52,14 @@ pub async fn load(db: &Db, key: &str, today: NaiveDate, password_hash: &str) -> 
         })
         .collect()
     };
-    if crate::municipalities::by_code(db, preset.municipality_code).await?.is_some() {
+    if crate::municipalities::by_code(db, preset.municipality_code)
+        .await?
+        .is_some()
+    {
         return Ok(logins(key));
     }
-    let muni = crate::municipalities::create(db, preset.municipality_code, preset.municipality_name, &preset.scheme).await?;
+    let muni =
+        crate::municipalities::create(db, preset.municipality_code, preset.municipality_name, &preset.scheme).await?;
     let actor = Actor::command_line(muni.id);
     let data = demo::generate(&preset, today);
     let scheme = &muni.scheme;
@@ -63,12 +67,29 @@ pub async fn load(db: &Db, key: &str, today: NaiveDate, password_hash: &str) -> 
     let areas = data
         .areas
         .iter()
-        .map(|a| vec![a.code.clone(), a.name.clone(), String::new(), a.parent_code.clone().unwrap_or_default(), String::new(), String::new()])
+        .map(|a| {
+            vec![
+                a.code.clone(),
+                a.name.clone(),
+                String::new(),
+                a.parent_code.clone().unwrap_or_default(),
+                String::new(),
+                String::new(),
+            ]
+        })
         .collect();
     let departments = data
         .departments
         .iter()
-        .map(|d| vec![d.code.clone(), d.name.clone(), String::new(), d.parent_code.clone().unwrap_or_default(), String::new()])
+        .map(|d| {
+            vec![
+                d.code.clone(),
+                d.name.clone(),
+                String::new(),
+                d.parent_code.clone().unwrap_or_default(),
+                String::new(),
+            ]
+        })
         .collect();
     let organisations = data
         .organisations
@@ -135,13 +156,19 @@ pub async fn load(db: &Db, key: &str, today: NaiveDate, password_hash: &str) -> 
         .collect();
 
     for o in &data.organisations {
-        let Some(org_id) = id_of(&org_ids, &o.code) else { continue };
+        let Some(org_id) = id_of(&org_ids, &o.code) else {
+            continue;
+        };
         for (role, name) in &o.officers {
             let input = kyodo_core::organisations::OfficerInput {
                 role: role.clone(),
                 name: name.clone(),
-                term_start: Some(kyodo_core::wareki::fiscal_year_start(kyodo_core::wareki::fiscal_year(today) - 1)),
-                term_end: Some(kyodo_core::wareki::fiscal_year_end(kyodo_core::wareki::fiscal_year(today))),
+                term_start: Some(kyodo_core::wareki::fiscal_year_start(
+                    kyodo_core::wareki::fiscal_year(today) - 1,
+                )),
+                term_end: Some(kyodo_core::wareki::fiscal_year_end(kyodo_core::wareki::fiscal_year(
+                    today,
+                ))),
             };
             crate::organisations::add_officer(db, &actor, org_id, &input).await?;
         }
@@ -159,7 +186,8 @@ pub async fn load(db: &Db, key: &str, today: NaiveDate, password_hash: &str) -> 
         }
     }
     for a in &data.appointments {
-        if let (Some(staff_id), Some(area_id)) = (id_of(&staff_ids, &a.employee_number), id_of(&area_ids, &a.area_code)) {
+        if let (Some(staff_id), Some(area_id)) = (id_of(&staff_ids, &a.employee_number), id_of(&area_ids, &a.area_code))
+        {
             crate::appointments::appoint(db, &actor, staff_id, area_id, &a.position_key, a.start, a.planned_end)
                 .await?;
         }
@@ -169,14 +197,22 @@ pub async fn load(db: &Db, key: &str, today: NaiveDate, password_hash: &str) -> 
         .appointments
         .first()
         .and_then(|a| id_of(&staff_ids, &a.employee_number));
-    let coordinating = dept_ids.iter().find(|(_, _, n)| *n == scheme.coordinating_section).map(|(_, id, _)| *id);
+    let coordinating = dept_ids
+        .iter()
+        .find(|(_, _, n)| *n == scheme.coordinating_section)
+        .map(|(_, id, _)| *id);
     let doboku = dept_ids.iter().find(|(_, _, n)| n == "土木課").map(|(_, id, _)| *id);
     let first_org = data.organisations.first().and_then(|o| id_of(&org_ids, &o.code));
     let accounts = logins(key);
     for l in &accounts {
         let (staff_id, department_id, organisation_id, display) = match l.role {
             Role::Admin => (None, None, None, "システム管理者（デモ）".to_owned()),
-            Role::Coordinator => (None, coordinating, None, format!("{}（デモ）", scheme.coordinating_section)),
+            Role::Coordinator => (
+                None,
+                coordinating,
+                None,
+                format!("{}（デモ）", scheme.coordinating_section),
+            ),
             Role::Liaison => (first_appointee, None, None, "地域担当職員（デモ）".to_owned()),
             Role::Department => (None, doboku, None, "土木課（デモ）".to_owned()),
             Role::Community => (None, None, first_org, "地区協議会 事務局（デモ）".to_owned()),

@@ -176,7 +176,15 @@ pub async fn update_in(
         return Err(common::missing_or_conflict(tx, TABLE, actor.municipality_id, id).await);
     }
     let after = get_in(tx, actor.municipality_id, id).await?;
-    common::audit_change(tx, actor, TABLE, id, Some(audit::snapshot(&before)), audit::snapshot(&after)).await
+    common::audit_change(
+        tx,
+        actor,
+        TABLE,
+        id,
+        Some(audit::snapshot(&before)),
+        audit::snapshot(&after),
+    )
+    .await
 }
 
 pub async fn update(db: &Db, actor: &Actor, id: i64, version: i64, input: &DepartmentInput) -> Result<DepartmentRow> {
@@ -198,7 +206,9 @@ pub async fn set_archived(db: &Db, actor: &Actor, id: i64, archived: bool) -> Re
         && let Some(parent) = dept.parent_id
         && !common::exists_in(&mut tx, TABLE, actor.municipality_id, parent).await?
     {
-        return Err(StoreError::Refused("上位の部署がアーカイブ済みのため復元できません".into()));
+        return Err(StoreError::Refused(
+            "上位の部署がアーカイブ済みのため復元できません".into(),
+        ));
     }
     common::set_archived(&mut tx, TABLE, actor.municipality_id, id, archived).await?;
     common::audit_archive(&mut tx, actor, TABLE, id, archived).await?;

@@ -18,7 +18,13 @@ fn name(s: &str) -> Alias {
 fn tenant_table(table: &str) -> TableCreateStatement {
     let mut t = Table::create();
     t.table(name(table))
-        .col(ColumnDef::new(name("id")).big_integer().not_null().auto_increment().primary_key())
+        .col(
+            ColumnDef::new(name("id"))
+                .big_integer()
+                .not_null()
+                .auto_increment()
+                .primary_key(),
+        )
         .col(ColumnDef::new(name("municipality_id")).big_integer().not_null())
         .foreign_key(
             ForeignKey::create()
@@ -72,18 +78,31 @@ fn index(table: &str, cols: &[&str], unique: bool) -> IndexCreateStatement {
     i
 }
 
-enum Step {
-    Table(TableCreateStatement),
-    Index(IndexCreateStatement),
+/// One schema statement, rendered for each database.
+struct Step {
+    sqlite: String,
+    postgres: String,
 }
 
 impl Step {
-    fn sql(&self, backend: Backend) -> String {
-        match (self, backend) {
-            (Step::Table(t), Backend::Sqlite) => t.to_string(SqliteQueryBuilder),
-            (Step::Table(t), Backend::Postgres) => t.to_string(PostgresQueryBuilder),
-            (Step::Index(i), Backend::Sqlite) => i.to_string(SqliteQueryBuilder),
-            (Step::Index(i), Backend::Postgres) => i.to_string(PostgresQueryBuilder),
+    fn table(t: TableCreateStatement) -> Self {
+        Step {
+            sqlite: t.to_string(SqliteQueryBuilder),
+            postgres: t.to_string(PostgresQueryBuilder),
+        }
+    }
+
+    fn index(i: IndexCreateStatement) -> Self {
+        Step {
+            sqlite: i.to_string(SqliteQueryBuilder),
+            postgres: i.to_string(PostgresQueryBuilder),
+        }
+    }
+
+    fn sql(&self, backend: Backend) -> &str {
+        match backend {
+            Backend::Sqlite => &self.sqlite,
+            Backend::Postgres => &self.postgres,
         }
     }
 }
@@ -94,13 +113,19 @@ fn v1_foundation() -> Vec<Step> {
 
     let mut m = Table::create();
     m.table(name("municipalities"))
-        .col(ColumnDef::new(name("id")).big_integer().not_null().auto_increment().primary_key())
+        .col(
+            ColumnDef::new(name("id"))
+                .big_integer()
+                .not_null()
+                .auto_increment()
+                .primary_key(),
+        )
         .col(text("code").not_null())
         .col(text("name").not_null())
         .col(text("scheme").not_null())
         .col(ColumnDef::new(name("created_at")).timestamp_with_time_zone().not_null());
-    steps.push(Step::Table(m));
-    steps.push(Step::Index(index("municipalities", &["code"], true)));
+    steps.push(Step::table(m));
+    steps.push(Step::index(index("municipalities", &["code"], true)));
 
     // Areas (地区): a tree.
     let mut t = tenant_table("areas");
@@ -111,9 +136,9 @@ fn v1_foundation() -> Vec<Step> {
         .col(text("name_kana").null())
         .col(text("note").null());
     record_columns(&mut t);
-    steps.push(Step::Table(t));
-    steps.push(Step::Index(index("areas", &["municipality_id", "code"], true)));
-    steps.push(Step::Index(index("areas", &["parent_id"], false)));
+    steps.push(Step::table(t));
+    steps.push(Step::index(index("areas", &["municipality_id", "code"], true)));
+    steps.push(Step::index(index("areas", &["parent_id"], false)));
 
     // Departments (部署): a tree.
     let mut t = tenant_table("departments");
@@ -123,9 +148,9 @@ fn v1_foundation() -> Vec<Step> {
         .col(text("name_kana").null())
         .col(text("phone").null());
     record_columns(&mut t);
-    steps.push(Step::Table(t));
-    steps.push(Step::Index(index("departments", &["municipality_id", "code"], true)));
-    steps.push(Step::Index(index("departments", &["parent_id"], false)));
+    steps.push(Step::table(t));
+    steps.push(Step::index(index("departments", &["municipality_id", "code"], true)));
+    steps.push(Step::index(index("departments", &["parent_id"], false)));
 
     // Organisations (団体).
     let mut t = tenant_table("organisations");
@@ -139,9 +164,9 @@ fn v1_foundation() -> Vec<Step> {
         .col(ColumnDef::new(name("approved_on")).date().null())
         .col(text("note").null());
     record_columns(&mut t);
-    steps.push(Step::Table(t));
-    steps.push(Step::Index(index("organisations", &["municipality_id", "code"], true)));
-    steps.push(Step::Index(index("organisations", &["area_id"], false)));
+    steps.push(Step::table(t));
+    steps.push(Step::index(index("organisations", &["municipality_id", "code"], true)));
+    steps.push(Step::index(index("organisations", &["area_id"], false)));
 
     let mut t = tenant_table("officers");
     reference(&mut t, "officers", "organisation_id", "organisations", false);
@@ -150,8 +175,8 @@ fn v1_foundation() -> Vec<Step> {
         .col(ColumnDef::new(name("term_start")).date().null())
         .col(ColumnDef::new(name("term_end")).date().null())
         .col(ColumnDef::new(name("created_at")).timestamp_with_time_zone().not_null());
-    steps.push(Step::Table(t));
-    steps.push(Step::Index(index("officers", &["organisation_id"], false)));
+    steps.push(Step::table(t));
+    steps.push(Step::index(index("officers", &["organisation_id"], false)));
 
     let mut t = tenant_table("key_people");
     reference(&mut t, "key_people", "organisation_id", "organisations", false);
@@ -164,8 +189,8 @@ fn v1_foundation() -> Vec<Step> {
         .col(text("note").null())
         .col(ColumnDef::new(name("created_at")).timestamp_with_time_zone().not_null())
         .col(ColumnDef::new(name("updated_at")).timestamp_with_time_zone().not_null());
-    steps.push(Step::Table(t));
-    steps.push(Step::Index(index("key_people", &["organisation_id"], false)));
+    steps.push(Step::table(t));
+    steps.push(Step::index(index("key_people", &["organisation_id"], false)));
 
     // Staff (職員) and their grade history.
     let mut t = tenant_table("staff");
@@ -178,18 +203,22 @@ fn v1_foundation() -> Vec<Step> {
         .col(ColumnDef::new(name("hire_date")).date().not_null())
         .col(text("email").null());
     record_columns(&mut t);
-    steps.push(Step::Table(t));
-    steps.push(Step::Index(index("staff", &["municipality_id", "employee_number"], true)));
-    steps.push(Step::Index(index("staff", &["municipality_id", "name_kana"], false)));
-    steps.push(Step::Index(index("staff", &["department_id"], false)));
-    steps.push(Step::Index(index("staff", &["home_area_id"], false)));
+    steps.push(Step::table(t));
+    steps.push(Step::index(index(
+        "staff",
+        &["municipality_id", "employee_number"],
+        true,
+    )));
+    steps.push(Step::index(index("staff", &["municipality_id", "name_kana"], false)));
+    steps.push(Step::index(index("staff", &["department_id"], false)));
+    steps.push(Step::index(index("staff", &["home_area_id"], false)));
 
     let mut t = tenant_table("grade_changes");
     reference(&mut t, "grade_changes", "staff_id", "staff", false);
     t.col(text("grade").not_null())
         .col(ColumnDef::new(name("effective_on")).date().not_null());
-    steps.push(Step::Table(t));
-    steps.push(Step::Index(index("grade_changes", &["staff_id"], false)));
+    steps.push(Step::table(t));
+    steps.push(Step::index(index("grade_changes", &["staff_id"], false)));
 
     // Appointments (任命): which districts a liaison serves, hence their scope.
     let mut t = tenant_table("appointments");
@@ -201,9 +230,9 @@ fn v1_foundation() -> Vec<Step> {
         .col(ColumnDef::new(name("ended_on")).date().null())
         .col(text("end_reason").null())
         .col(ColumnDef::new(name("created_at")).timestamp_with_time_zone().not_null());
-    steps.push(Step::Table(t));
-    steps.push(Step::Index(index("appointments", &["staff_id"], false)));
-    steps.push(Step::Index(index("appointments", &["area_id"], false)));
+    steps.push(Step::table(t));
+    steps.push(Step::index(index("appointments", &["staff_id"], false)));
+    steps.push(Step::index(index("appointments", &["area_id"], false)));
 
     // Accounts. Logins are unique across the deployment: the login form
     // does not ask which municipality.
@@ -218,9 +247,9 @@ fn v1_foundation() -> Vec<Step> {
         .col(ColumnDef::new(name("disabled_at")).timestamp_with_time_zone().null())
         .col(ColumnDef::new(name("created_at")).timestamp_with_time_zone().not_null())
         .col(ColumnDef::new(name("updated_at")).timestamp_with_time_zone().not_null());
-    steps.push(Step::Table(t));
-    steps.push(Step::Index(index("users", &["login"], true)));
-    steps.push(Step::Index(index("users", &["municipality_id", "role"], false)));
+    steps.push(Step::table(t));
+    steps.push(Step::index(index("users", &["login"], true)));
+    steps.push(Step::index(index("users", &["municipality_id", "role"], false)));
 
     let mut t = Table::create();
     t.table(name("sessions"))
@@ -235,8 +264,8 @@ fn v1_foundation() -> Vec<Step> {
         .col(text("csrf_token").not_null())
         .col(ColumnDef::new(name("created_at")).timestamp_with_time_zone().not_null())
         .col(ColumnDef::new(name("expires_at")).timestamp_with_time_zone().not_null());
-    steps.push(Step::Table(t));
-    steps.push(Step::Index(index("sessions", &["user_id"], false)));
+    steps.push(Step::table(t));
+    steps.push(Step::index(index("sessions", &["user_id"], false)));
 
     let mut t = tenant_table("api_tokens");
     reference(&mut t, "api_tokens", "user_id", "users", false);
@@ -245,19 +274,25 @@ fn v1_foundation() -> Vec<Step> {
         .col(ColumnDef::new(name("created_at")).timestamp_with_time_zone().not_null())
         .col(ColumnDef::new(name("last_used_at")).timestamp_with_time_zone().null())
         .col(ColumnDef::new(name("revoked_at")).timestamp_with_time_zone().null());
-    steps.push(Step::Table(t));
-    steps.push(Step::Index(index("api_tokens", &["token_hash"], true)));
+    steps.push(Step::table(t));
+    steps.push(Step::index(index("api_tokens", &["token_hash"], true)));
 
     let mut t = Table::create();
     t.table(name("login_attempts"))
-        .col(ColumnDef::new(name("id")).big_integer().not_null().auto_increment().primary_key())
+        .col(
+            ColumnDef::new(name("id"))
+                .big_integer()
+                .not_null()
+                .auto_increment()
+                .primary_key(),
+        )
         .col(text("login").not_null())
         .col(text("ip").not_null())
         .col(ColumnDef::new(name("at")).timestamp_with_time_zone().not_null())
         .col(ColumnDef::new(name("success")).boolean().not_null());
-    steps.push(Step::Table(t));
-    steps.push(Step::Index(index("login_attempts", &["login", "at"], false)));
-    steps.push(Step::Index(index("login_attempts", &["ip", "at"], false)));
+    steps.push(Step::table(t));
+    steps.push(Step::index(index("login_attempts", &["login", "at"], false)));
+    steps.push(Step::index(index("login_attempts", &["ip", "at"], false)));
 
     let mut t = tenant_table("audit_log");
     t.col(ColumnDef::new(name("at")).timestamp_with_time_zone().not_null())
@@ -268,9 +303,13 @@ fn v1_foundation() -> Vec<Step> {
         .col(ColumnDef::new(name("entity_id")).big_integer().null())
         .col(text("detail").null())
         .col(text("ip").null());
-    steps.push(Step::Table(t));
-    steps.push(Step::Index(index("audit_log", &["municipality_id", "at"], false)));
-    steps.push(Step::Index(index("audit_log", &["municipality_id", "entity", "entity_id"], false)));
+    steps.push(Step::table(t));
+    steps.push(Step::index(index("audit_log", &["municipality_id", "at"], false)));
+    steps.push(Step::index(index(
+        "audit_log",
+        &["municipality_id", "entity", "entity_id"],
+        false,
+    )));
 
     steps
 }
@@ -304,15 +343,13 @@ pub async fn migrate(db: &Db) -> Result<usize> {
             continue;
         }
         for step in (m.steps)() {
-            tx.execute_raw(&step.sql(tx.backend()))
-                .await
-                .map_err(|e| match e {
-                    StoreError::Database(source) => StoreError::Migration {
-                        version: m.version,
-                        source,
-                    },
-                    other => other,
-                })?;
+            tx.execute_raw(step.sql(tx.backend())).await.map_err(|e| match e {
+                StoreError::Database(source) => StoreError::Migration {
+                    version: m.version,
+                    source,
+                },
+                other => other,
+            })?;
         }
         tx.execute_raw(&format!(
             "INSERT INTO kyodo_migrations (version, name, applied_at) VALUES ({}, '{}', '{}')",

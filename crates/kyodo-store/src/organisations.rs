@@ -69,10 +69,20 @@ fn restrict(q: &mut SelectStatement, visible: &Visible) {
     }
 }
 
-pub async fn list(db: &Db, municipality_id: i64, visible: &Visible, query: &ListQuery) -> Result<Page<OrganisationRow>> {
+pub async fn list(
+    db: &Db,
+    municipality_id: i64,
+    visible: &Visible,
+    query: &ListQuery,
+) -> Result<Page<OrganisationRow>> {
     let spec = ListSpec {
         table: "o",
-        sorts: &[("code", "code"), ("name", "name_kana"), ("kind", "kind"), ("stage", "stage")],
+        sorts: &[
+            ("code", "code"),
+            ("name", "name_kana"),
+            ("kind", "kind"),
+            ("stage", "stage"),
+        ],
     };
     let mut base = select_rows();
     restrict(&mut base, visible);
@@ -217,10 +227,24 @@ pub async fn update_in(
         return Err(common::missing_or_conflict(tx, TABLE, actor.municipality_id, id).await);
     }
     let after = get_in(tx, actor.municipality_id, id).await?;
-    common::audit_change(tx, actor, TABLE, id, Some(audit::snapshot(&before)), audit::snapshot(&after)).await
+    common::audit_change(
+        tx,
+        actor,
+        TABLE,
+        id,
+        Some(audit::snapshot(&before)),
+        audit::snapshot(&after),
+    )
+    .await
 }
 
-pub async fn update(db: &Db, actor: &Actor, id: i64, version: i64, input: &OrganisationInput) -> Result<OrganisationRow> {
+pub async fn update(
+    db: &Db,
+    actor: &Actor,
+    id: i64,
+    version: i64,
+    input: &OrganisationInput,
+) -> Result<OrganisationRow> {
     let mut tx = db.begin().await?;
     update_in(&mut tx, actor, id, Some(version), input).await?;
     tx.commit().await?;
@@ -321,7 +345,15 @@ pub async fn add_officer(db: &Db, actor: &Actor, organisation_id: i64, input: &O
         .insert_id(
             &Query::insert()
                 .into_table("officers")
-                .columns(["municipality_id", "organisation_id", "role", "name", "term_start", "term_end", "created_at"])
+                .columns([
+                    "municipality_id",
+                    "organisation_id",
+                    "role",
+                    "name",
+                    "term_start",
+                    "term_end",
+                    "created_at",
+                ])
                 .values_panic([
                     actor.municipality_id.into(),
                     organisation_id.into(),
@@ -459,7 +491,15 @@ pub async fn add_key_person(db: &Db, actor: &Actor, organisation_id: i64, input:
         )
         .await?;
     // The log names the record, not its contents: the log is not a copy of personal data.
-    common::audit_change(&mut tx, actor, "key_people", id, None, serde_json::json!({"organisation_id": organisation_id})).await?;
+    common::audit_change(
+        &mut tx,
+        actor,
+        "key_people",
+        id,
+        None,
+        serde_json::json!({"organisation_id": organisation_id}),
+    )
+    .await?;
     tx.commit().await?;
     Ok(id)
 }

@@ -231,7 +231,15 @@ pub async fn update_in(
         add_grade_change(tx, actor.municipality_id, id, &input.grade, on).await?;
     }
     let after = get_in(tx, actor.municipality_id, id).await?;
-    common::audit_change(tx, actor, TABLE, id, Some(audit::snapshot(&before)), audit::snapshot(&after)).await
+    common::audit_change(
+        tx,
+        actor,
+        TABLE,
+        id,
+        Some(audit::snapshot(&before)),
+        audit::snapshot(&after),
+    )
+    .await
 }
 
 pub async fn update(
@@ -294,7 +302,11 @@ pub async fn import(
                 let code = common::cell_code(&raw);
                 let id = map.get(&code).map(ToString::to_string);
                 if id.is_none() {
-                    line_errors.push(ImportError::new(line.line, Some(header), format!("{what}「{code}」がありません")));
+                    line_errors.push(ImportError::new(
+                        line.line,
+                        Some(header),
+                        format!("{what}「{code}」がありません"),
+                    ));
                 }
                 id
             })

@@ -51,9 +51,7 @@ pub async fn fresh_database() -> Result<(Db, TestDatabase)> {
         let base = std::env::var("KYODO_TEST_POSTGRES_URL")
             .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_owned());
         let admin = Db::connect(&base).await?;
-        admin
-            .execute_raw(&format!("CREATE SCHEMA {name}"))
-            .await?;
+        admin.execute_raw(&format!("CREATE SCHEMA {name}")).await?;
         admin.close().await;
         let sep = if base.contains('?') { '&' } else { '?' };
         TestDatabase {

@@ -43,21 +43,35 @@ pub async fn home(State(state): State<AppState>, PageCaller(caller): PageCaller)
     };
     let mut counts = Vec::new();
     if caller.can(Action::AreaRead) {
-        counts.push(("地区", "/areas", kyodo_store::areas::list(&state.db, muni, &one).await?.total));
+        counts.push((
+            "地区",
+            "/areas",
+            kyodo_store::areas::list(&state.db, muni, &one).await?.total,
+        ));
     }
     if caller.can(Action::OrganisationRead) {
         let visible = caller.organisations_in(caller.scope(Action::OrganisationRead));
         counts.push((
             "団体",
             "/organisations",
-            kyodo_store::organisations::list(&state.db, muni, &visible, &one).await?.total,
+            kyodo_store::organisations::list(&state.db, muni, &visible, &one)
+                .await?
+                .total,
         ));
     }
     if caller.can(Action::DepartmentRead) {
-        counts.push(("部署", "/departments", kyodo_store::departments::list(&state.db, muni, &one).await?.total));
+        counts.push((
+            "部署",
+            "/departments",
+            kyodo_store::departments::list(&state.db, muni, &one).await?.total,
+        ));
     }
     if caller.can(Action::StaffRead) {
-        counts.push(("職員", "/staff", kyodo_store::staff::list(&state.db, muni, &one).await?.total));
+        counts.push((
+            "職員",
+            "/staff",
+            kyodo_store::staff::list(&state.db, muni, &one).await?.total,
+        ));
     }
     let served = match caller.user.staff_id {
         Some(staff) => kyodo_store::appointments::current_for_staff(&state.db, muni, staff, caller.today)
@@ -158,8 +172,8 @@ pub async fn login(
         None => None,
     };
     // Verify against a dummy hash for unknown logins so timing does not tell which logins exist.
-    let ok = auth::verify_password(password, hash.clone().unwrap_or_else(|| DUMMY_HASH.to_owned())).await
-        && hash.is_some();
+    let ok =
+        auth::verify_password(password, hash.clone().unwrap_or_else(|| DUMMY_HASH.to_owned())).await && hash.is_some();
     let user = match user {
         Some(u) if ok && u.disabled_at.is_none() => u,
         other => {
@@ -217,7 +231,8 @@ pub async fn login(
 }
 
 /// An argon2id hash of a random string, so unknown logins cost the same time.
-const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$GpZ3sK/oH9p7VIiV56G/64Zo/8GaUw434IimaPqxwCo";
+const DUMMY_HASH: &str =
+    "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$GpZ3sK/oH9p7VIiV56G/64Zo/8GaUw434IimaPqxwCo";
 
 pub async fn logout(
     State(state): State<AppState>,
@@ -241,7 +256,11 @@ pub async fn logout(
     )
     .await?;
     let secure = auth::is_secure(&headers, state.config.secure_cookies);
-    Ok(([(header::SET_COOKIE, auth::session_cookie("", secure, 0))], Redirect::to("/login")).into_response())
+    Ok((
+        [(header::SET_COOKIE, auth::session_cookie("", secure, 0))],
+        Redirect::to("/login"),
+    )
+        .into_response())
 }
 
 #[derive(Template)]
@@ -257,12 +276,16 @@ struct AccountPage {
 
 fn password_fields() -> Vec<FieldSpec> {
     vec![
-        FieldSpec::text("current_password", "今のパスワード").kind(FieldKind::Password).required(),
+        FieldSpec::text("current_password", "今のパスワード")
+            .kind(FieldKind::Password)
+            .required(),
         FieldSpec::text("new_password", "新しいパスワード")
             .kind(FieldKind::Password)
             .required()
             .hint("10文字以上。長い文章のようなパスワードがおすすめです"),
-        FieldSpec::text("confirm_password", "新しいパスワード（確認）").kind(FieldKind::Password).required(),
+        FieldSpec::text("confirm_password", "新しいパスワード（確認）")
+            .kind(FieldKind::Password)
+            .required(),
     ]
 }
 
@@ -274,9 +297,7 @@ async fn account_view(
     notice: Option<&str>,
 ) -> PageResult<Response> {
     caller.require(Action::OwnAccount)?;
-    let fmt = |t: chrono::DateTime<chrono::Utc>| {
-        (t + chrono::Duration::hours(9)).format("%Y-%m-%d %H:%M").to_string()
-    };
+    let fmt = |t: chrono::DateTime<chrono::Utc>| (t + chrono::Duration::hours(9)).format("%Y-%m-%d %H:%M").to_string();
     let tokens = kyodo_store::accounts::tokens(&state.db, caller.municipality.id, caller.user.id)
         .await?
         .into_iter()
@@ -414,18 +435,19 @@ pub async fn users_page(
     let rows = users
         .into_iter()
         .map(|u| {
-            let button = (u.id != caller.user.id && (u.role != Role::Admin || caller.role() == Role::Admin)).then(|| {
-                let (verb, label, danger) = if u.disabled_at.is_some() {
-                    ("enable", "再開する", false)
-                } else {
-                    ("disable", "停止する", true)
-                };
-                pages::ActionButton {
-                    action: format!("/users/{}/{verb}", u.id),
-                    label,
-                    danger,
-                }
-            });
+            let button =
+                (u.id != caller.user.id && (u.role != Role::Admin || caller.role() == Role::Admin)).then(|| {
+                    let (verb, label, danger) = if u.disabled_at.is_some() {
+                        ("enable", "再開する", false)
+                    } else {
+                        ("disable", "停止する", true)
+                    };
+                    pages::ActionButton {
+                        action: format!("/users/{}/{verb}", u.id),
+                        label,
+                        danger,
+                    }
+                });
             let cells = vec![
                 Cell::text(u.login.clone()),
                 Cell::text(u.display_name.clone()),
@@ -462,10 +484,13 @@ async fn user_form(state: &AppState, caller: &Caller, form: FormState) -> PageRe
     let departments = kyodo_store::departments::all(&state.db, muni).await?;
     let organisations = kyodo_store::organisations::all(&state.db, muni).await?;
     let fields = vec![
-        FieldSpec::text("login", "ログイン名").required().hint("半角英数字と . _ - @、3〜64文字"),
+        FieldSpec::text("login", "ログイン名")
+            .required()
+            .hint("半角英数字と . _ - @、3〜64文字"),
         FieldSpec::text("display_name", "表示名").required(),
         FieldSpec::select("role", "役割", role_options(caller)).required(),
-        FieldSpec::text("staff_id", "職員番号（地域担当職員のとき）").hint("地域担当職員は、担当地区が職員の任命から決まります"),
+        FieldSpec::text("staff_id", "職員番号（地域担当職員のとき）")
+            .hint("地域担当職員は、担当地区が職員の任命から決まります"),
         FieldSpec::select(
             "department_id",
             "部署（担当部署のとき）",

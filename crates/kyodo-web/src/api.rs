@@ -57,7 +57,12 @@ impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for ApiQuer
         axum::extract::Query::<T>::from_request_parts(parts, state)
             .await
             .map(|q| ApiQuery(q.0))
-            .map_err(|e| ApiError(AppError::BadRequest(format!("検索条件の指定が正しくありません（{}）", e.body_text()))))
+            .map_err(|e| {
+                ApiError(AppError::BadRequest(format!(
+                    "検索条件の指定が正しくありません（{}）",
+                    e.body_text()
+                )))
+            })
     }
 }
 

@@ -20,7 +20,10 @@ const BASE: &str = "/areas";
 
 fn values(a: &Area) -> HashMap<String, String> {
     HashMap::from([
-        ("parent_id".into(), a.parent_id.map(|p| p.to_string()).unwrap_or_default()),
+        (
+            "parent_id".into(),
+            a.parent_id.map(|p| p.to_string()).unwrap_or_default(),
+        ),
         ("code".into(), a.code.clone()),
         ("name".into(), a.name.clone()),
         ("name_kana".into(), pages::opt(&a.name_kana)),
@@ -58,7 +61,9 @@ async fn form_view(
             pages::options(&parents, |a| a.id.to_string(), |a| area_label(caller, a)),
         )
         .hint("いちばん上の階層の地区なら「選択なし」のまま"),
-        FieldSpec::text("code", "地区コード").required().hint("半角英数字。CSVの取込で地区を見分けるのに使います"),
+        FieldSpec::text("code", "地区コード")
+            .required()
+            .hint("半角英数字。CSVの取込で地区を見分けるのに使います"),
         FieldSpec::text("name", "地区名").required(),
         FieldSpec::text("name_kana", "ふりがな"),
         FieldSpec::text("note", "備考").kind(FieldKind::Textarea),
@@ -110,8 +115,7 @@ pub async fn list_page(
             let a = &r.area;
             vec![
                 Cell::text(a.code.clone()),
-                Cell::link(a.name.clone(), format!("{BASE}/{}", a.id))
-                    .tagged(a.archived_at.map(|_| "アーカイブ済み")),
+                Cell::link(a.name.clone(), format!("{BASE}/{}", a.id)).tagged(a.archived_at.map(|_| "アーカイブ済み")),
                 Cell::text(scheme.level_name(usize::try_from(a.level).unwrap_or(0))),
                 match a.parent_id {
                     Some(p) => Cell::link(pages::opt(&r.parent_name), format!("{BASE}/{p}")),
@@ -226,7 +230,10 @@ pub async fn detail_page(
                     .iter()
                     .map(|c| {
                         (
-                            vec![Cell::text(c.code.clone()), Cell::link(c.name.clone(), format!("{BASE}/{}", c.id))],
+                            vec![
+                                Cell::text(c.code.clone()),
+                                Cell::link(c.name.clone(), format!("{BASE}/{}", c.id)),
+                            ],
                             None,
                         )
                     })
@@ -296,7 +303,13 @@ pub async fn update_page(
     }
 }
 
-async fn set_archived(state: AppState, caller: Caller, id: i64, form: FormFields, archived: bool) -> PageResult<Response> {
+async fn set_archived(
+    state: AppState,
+    caller: Caller,
+    id: i64,
+    form: FormFields,
+    archived: bool,
+) -> PageResult<Response> {
     caller.check_csrf(form.csrf())?;
     caller.require(Action::AreaWrite)?;
     kyodo_store::areas::set_archived(&state.db, &caller.actor(), id, archived).await?;
@@ -333,7 +346,9 @@ pub async fn list_api(
     ApiQuery(query): ApiQuery<ListQuery>,
 ) -> ApiResult<Json<Page<AreaRow>>> {
     caller.require(Action::AreaRead)?;
-    Ok(Json(kyodo_store::areas::list(&state.db, caller.municipality.id, &query).await?))
+    Ok(Json(
+        kyodo_store::areas::list(&state.db, caller.municipality.id, &query).await?,
+    ))
 }
 
 #[utoipa::path(get, path = "/areas/{id}", tag = "areas", params(("id" = i64, Path)),
@@ -344,7 +359,9 @@ pub async fn get_api(
     Path(id): Path<i64>,
 ) -> ApiResult<Json<AreaRow>> {
     caller.require(Action::AreaRead)?;
-    Ok(Json(kyodo_store::areas::get(&state.db, caller.municipality.id, id).await?))
+    Ok(Json(
+        kyodo_store::areas::get(&state.db, caller.municipality.id, id).await?,
+    ))
 }
 
 /// Fields of an area for POST and PATCH (PATCH may send only some; `version` guards against lost updates).

@@ -63,7 +63,9 @@ pub async fn audit_page(
         .iter()
         .map(|e| {
             (
-                (e.at + chrono::Duration::hours(9)).format("%Y-%m-%d %H:%M:%S").to_string(),
+                (e.at + chrono::Duration::hours(9))
+                    .format("%Y-%m-%d %H:%M:%S")
+                    .to_string(),
                 e.login.clone().unwrap_or_default(),
                 kyodo_core::audit::kind::label(&e.action).to_owned(),
                 match e.entity_id {
@@ -76,7 +78,11 @@ pub async fn audit_page(
         })
         .collect();
     let mut actions = vec![(String::new(), "（すべて）".to_owned())];
-    actions.extend(ACTIONS.iter().map(|a| ((*a).to_owned(), kyodo_core::audit::kind::label(a).to_owned())));
+    actions.extend(
+        ACTIONS
+            .iter()
+            .map(|a| ((*a).to_owned(), kyodo_core::audit::kind::label(a).to_owned())),
+    );
     Ok(pages::render(&AuditPage {
         layout: Layout::new(&caller, "監査ログ", "/audit"),
         actions,

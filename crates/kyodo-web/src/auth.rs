@@ -214,7 +214,9 @@ impl FromRequestParts<AppState> for PageCaller {
     type Rejection = PageError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        Ok(PageCaller(resolve(parts, state).await?.ok_or(AppError::Unauthenticated)?))
+        Ok(PageCaller(
+            resolve(parts, state).await?.ok_or(AppError::Unauthenticated)?,
+        ))
     }
 }
 

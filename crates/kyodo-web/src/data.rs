@@ -1,11 +1,11 @@
 //! CSV import and export pages and API.
 
 use askama::Template;
+use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{Multipart, Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::Json;
 use kyodo_core::csv_import::{DataKind, ImportReport};
 use kyodo_core::encoding::TextEncoding;
 use kyodo_core::permissions::Action;
@@ -39,7 +39,13 @@ fn view(caller: &Caller, kind: Option<DataKind>, report: Option<ImportReport>, e
                 let cols: Vec<String> = k
                     .columns()
                     .iter()
-                    .map(|c| if c.required { format!("{}（必須）", c.header) } else { c.header.to_owned() })
+                    .map(|c| {
+                        if c.required {
+                            format!("{}（必須）", c.header)
+                        } else {
+                            c.header.to_owned()
+                        }
+                    })
                     .collect();
                 (k.as_str(), k.label(), cols.join("、"))
             })
@@ -55,7 +61,13 @@ pub async fn data_page(PageCaller(caller): PageCaller) -> PageResult<Response> {
     Ok(pages::render(&view(&caller, None, None, Vec::new())))
 }
 
-async fn import(state: &AppState, caller: &Caller, kind: DataKind, bytes: &[u8], dry_run: bool) -> Result<ImportReport, AppError> {
+async fn import(
+    state: &AppState,
+    caller: &Caller,
+    kind: DataKind,
+    bytes: &[u8],
+    dry_run: bool,
+) -> Result<ImportReport, AppError> {
     caller.require(Action::DataImport)?;
     Ok(kyodo_store::data::import_csv(
         &state.db,
@@ -140,7 +152,10 @@ async fn export(state: &AppState, caller: &Caller, kind: DataKind, q: &ExportQue
     Ok((
         [
             (header::CONTENT_TYPE, format!("text/csv; charset={charset}")),
-            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{filename}\"")),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{filename}\""),
+            ),
         ],
         bytes,
     )
@@ -176,7 +191,9 @@ pub async fn import_api(
     body: Bytes,
 ) -> ApiResult<Json<ImportReport>> {
     let kind = kind_of(&kind)?;
-    Ok(Json(import(&state, &caller, kind, &body, q.dry_run.unwrap_or(false)).await?))
+    Ok(Json(
+        import(&state, &caller, kind, &body, q.dry_run.unwrap_or(false)).await?,
+    ))
 }
 
 /// Exports every active record of a kind as CSV.

@@ -20,7 +20,10 @@ const BASE: &str = "/departments";
 
 fn values(d: &Department) -> HashMap<String, String> {
     HashMap::from([
-        ("parent_id".into(), d.parent_id.map(|p| p.to_string()).unwrap_or_default()),
+        (
+            "parent_id".into(),
+            d.parent_id.map(|p| p.to_string()).unwrap_or_default(),
+        ),
         ("code".into(), d.code.clone()),
         ("name".into(), d.name.clone()),
         ("name_kana".into(), pages::opt(&d.name_kana)),
@@ -47,7 +50,9 @@ async fn form_view(
             pages::options(&parents, |d| d.id.to_string(), |d| d.name.clone()),
         )
         .hint("部なら「選択なし」、課なら所属する部を選びます"),
-        FieldSpec::text("code", "部署コード").required().hint("半角英数字。CSVの取込で部署を見分けるのに使います"),
+        FieldSpec::text("code", "部署コード")
+            .required()
+            .hint("半角英数字。CSVの取込で部署を見分けるのに使います"),
         FieldSpec::text("name", "部署名").required(),
         FieldSpec::text("name_kana", "ふりがな"),
         FieldSpec::text("phone", "電話番号").kind(FieldKind::Tel),
@@ -98,8 +103,7 @@ pub async fn list_page(
             let d = &r.department;
             vec![
                 Cell::text(d.code.clone()),
-                Cell::link(d.name.clone(), format!("{BASE}/{}", d.id))
-                    .tagged(d.archived_at.map(|_| "アーカイブ済み")),
+                Cell::link(d.name.clone(), format!("{BASE}/{}", d.id)).tagged(d.archived_at.map(|_| "アーカイブ済み")),
                 match d.parent_id {
                     Some(p) => Cell::link(pages::opt(&r.parent_name), format!("{BASE}/{p}")),
                     None => Cell::text(""),
@@ -133,7 +137,11 @@ pub async fn create_page(
     }
 }
 
-async fn create(state: &AppState, caller: &Caller, fields: &HashMap<String, String>) -> Result<DepartmentRow, AppError> {
+async fn create(
+    state: &AppState,
+    caller: &Caller,
+    fields: &HashMap<String, String>,
+) -> Result<DepartmentRow, AppError> {
     let input = DepartmentInput::parse(&pages::form_getter(fields))?;
     Ok(kyodo_store::departments::create(&state.db, &caller.actor(), &input).await?)
 }
@@ -228,7 +236,10 @@ pub async fn detail_page(
                     .map(|c| {
                         let c = &c.department;
                         (
-                            vec![Cell::text(c.code.clone()), Cell::link(c.name.clone(), format!("{BASE}/{}", c.id))],
+                            vec![
+                                Cell::text(c.code.clone()),
+                                Cell::link(c.name.clone(), format!("{BASE}/{}", c.id)),
+                            ],
                             None,
                         )
                     })
@@ -269,7 +280,14 @@ pub async fn edit_page(
     caller.require(Action::DepartmentWrite)?;
     let row = kyodo_store::departments::get(&state.db, caller.municipality.id, id).await?;
     let form = FormState::new(values(&row.department));
-    form_view(&state, &caller, form, Some((id, row.department.version)), StatusCode::OK).await
+    form_view(
+        &state,
+        &caller,
+        form,
+        Some((id, row.department.version)),
+        StatusCode::OK,
+    )
+    .await
 }
 
 pub async fn update_page(
@@ -296,7 +314,13 @@ pub async fn update_page(
     }
 }
 
-async fn set_archived(state: AppState, caller: Caller, id: i64, form: FormFields, archived: bool) -> PageResult<Response> {
+async fn set_archived(
+    state: AppState,
+    caller: Caller,
+    id: i64,
+    form: FormFields,
+    archived: bool,
+) -> PageResult<Response> {
     caller.check_csrf(form.csrf())?;
     caller.require(Action::DepartmentWrite)?;
     kyodo_store::departments::set_archived(&state.db, &caller.actor(), id, archived).await?;
@@ -333,7 +357,9 @@ pub async fn list_api(
     ApiQuery(query): ApiQuery<ListQuery>,
 ) -> ApiResult<Json<Page<DepartmentRow>>> {
     caller.require(Action::DepartmentRead)?;
-    Ok(Json(kyodo_store::departments::list(&state.db, caller.municipality.id, &query).await?))
+    Ok(Json(
+        kyodo_store::departments::list(&state.db, caller.municipality.id, &query).await?,
+    ))
 }
 
 #[utoipa::path(get, path = "/departments/{id}", tag = "departments", params(("id" = i64, Path)),
@@ -344,7 +370,9 @@ pub async fn get_api(
     Path(id): Path<i64>,
 ) -> ApiResult<Json<DepartmentRow>> {
     caller.require(Action::DepartmentRead)?;
-    Ok(Json(kyodo_store::departments::get(&state.db, caller.municipality.id, id).await?))
+    Ok(Json(
+        kyodo_store::departments::get(&state.db, caller.municipality.id, id).await?,
+    ))
 }
 
 /// Fields of a department for POST and PATCH (PATCH may send only some; `version` guards against lost updates).

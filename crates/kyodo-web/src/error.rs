@@ -95,7 +95,10 @@ impl AppError {
             AppError::Invalid(_) => "入力内容に誤りがあります。各項目のメッセージを確認してください".into(),
             AppError::Refused(m) => m.clone(),
             AppError::Import(errors) => {
-                format!("取り込めませんでした（{}件の誤り）。何も登録されていません", errors.len())
+                format!(
+                    "取り込めませんでした（{}件の誤り）。何も登録されていません",
+                    errors.len()
+                )
             }
             AppError::BadRequest(m) => m.clone(),
             AppError::Csrf => {
@@ -105,7 +108,8 @@ impl AppError {
                 "ログインの失敗が続いたため、しばらくログインできません。15分ほど待ってからお試しください".into()
             }
             AppError::Internal(_) => {
-                "システムで問題が起きました。時間をおいてもう一度お試しください。続く場合は管理者に連絡してください".into()
+                "システムで問題が起きました。時間をおいてもう一度お試しください。続く場合は管理者に連絡してください"
+                    .into()
             }
         }
     }

@@ -46,9 +46,9 @@ impl AppState {
 
     /// Today in Japan, where every user of kyodo is.
     pub fn today(&self) -> NaiveDate {
-        self.config.today.unwrap_or_else(|| {
-            (chrono::Utc::now() + chrono::Duration::hours(9)).date_naive()
-        })
+        self.config
+            .today
+            .unwrap_or_else(|| (chrono::Utc::now() + chrono::Duration::hours(9)).date_naive())
     }
 }
 

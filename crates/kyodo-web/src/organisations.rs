@@ -9,7 +9,9 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use kyodo_core::listing::{ListQuery, Page};
-use kyodo_core::organisations::{KeyPerson, KeyPersonInput, OfficerInput, Organisation, OrganisationInput, OrganisationRow};
+use kyodo_core::organisations::{
+    KeyPerson, KeyPersonInput, OfficerInput, Organisation, OrganisationInput, OrganisationRow,
+};
 use kyodo_core::permissions::{Action, Scope};
 use kyodo_core::validation::FieldErrors;
 
@@ -75,11 +77,17 @@ async fn form_view(
         areas.retain(|a| caller.served_areas.contains(&a.id));
     }
     let fields = vec![
-        FieldSpec::text("code", "団体コード").required().hint("半角英数字。CSVの取込で団体を見分けるのに使います"),
+        FieldSpec::text("code", "団体コード")
+            .required()
+            .hint("半角英数字。CSVの取込で団体を見分けるのに使います"),
         FieldSpec::text("name", "団体名").required(),
         FieldSpec::text("name_kana", "ふりがな"),
         FieldSpec::select("kind", "種別", pages::string_options(&scheme.organisation_kinds)).required(),
-        FieldSpec::select("area_id", "地区", pages::options(&areas, |a| a.id.to_string(), |a| a.name.clone())),
+        FieldSpec::select(
+            "area_id",
+            "地区",
+            pages::options(&areas, |a| a.id.to_string(), |a| a.name.clone()),
+        ),
         FieldSpec::select("stage", "段階", pages::string_options(&scheme.lifecycle_stages)),
         FieldSpec::date("established_on", "設立日"),
         FieldSpec::date("approved_on", "認可日"),
@@ -167,7 +175,11 @@ pub async fn new_page(State(state): State<AppState>, PageCaller(caller): PageCal
     form_view(&state, &caller, FormState::default(), None, StatusCode::OK).await
 }
 
-async fn create(state: &AppState, caller: &Caller, fields: &HashMap<String, String>) -> Result<OrganisationRow, AppError> {
+async fn create(
+    state: &AppState,
+    caller: &Caller,
+    fields: &HashMap<String, String>,
+) -> Result<OrganisationRow, AppError> {
     caller.require(Action::OrganisationWrite)?;
     let input = OrganisationInput::parse(&pages::form_getter(fields), &caller.municipality.scheme)?;
     check_area_reach(caller, &input)?;
@@ -211,7 +223,12 @@ pub struct DetailQuery {
 
 fn officer_fields(caller: &Caller) -> Vec<FieldSpec> {
     vec![
-        FieldSpec::select("role", "役職", pages::string_options(&caller.municipality.scheme.officer_roles)).required(),
+        FieldSpec::select(
+            "role",
+            "役職",
+            pages::string_options(&caller.municipality.scheme.officer_roles),
+        )
+        .required(),
         FieldSpec::text("name", "氏名").required(),
         FieldSpec::date("term_start", "任期開始日"),
         FieldSpec::date("term_end", "任期終了日"),
@@ -226,7 +243,9 @@ fn key_person_fields() -> Vec<FieldSpec> {
         FieldSpec::text("phone", "電話番号").kind(FieldKind::Tel),
         FieldSpec::text("email", "メールアドレス").kind(FieldKind::Email),
         FieldSpec::text("address", "住所"),
-        FieldSpec::text("note", "メモ").kind(FieldKind::Textarea).hint("引継ぎで伝えたいこと（人柄、連絡のつきやすい時間など）"),
+        FieldSpec::text("note", "メモ")
+            .kind(FieldKind::Textarea)
+            .hint("引継ぎで伝えたいこと（人柄、連絡のつきやすい時間など）"),
     ]
 }
 
@@ -261,7 +280,10 @@ async fn detail_view(
                     label: "削除",
                     danger: true,
                 });
-                (vec![Cell::text(x.role.clone()), Cell::text(x.name.clone()), Cell::text(term)], button)
+                (
+                    vec![Cell::text(x.role.clone()), Cell::text(x.name.clone()), Cell::text(term)],
+                    button,
+                )
             })
             .collect(),
         empty: "役員は登録されていません",
@@ -320,7 +342,11 @@ async fn detail_view(
             Item::new("団体コード", o.code.clone()),
             Item::new("ふりがな", pages::opt(&o.name_kana)),
             Item::new("種別", o.kind.clone()),
-            Item::link("地区", pages::opt(&row.area_name), o.area_id.map(|a| format!("/areas/{a}"))),
+            Item::link(
+                "地区",
+                pages::opt(&row.area_name),
+                o.area_id.map(|a| format!("/areas/{a}")),
+            ),
             Item::new("段階", pages::opt(&o.stage)),
             Item::new("設立日", pages::opt_date_ja(&o.established_on)),
             Item::new("認可日", pages::opt_date_ja(&o.approved_on)),
@@ -335,7 +361,11 @@ async fn detail_view(
         },
         sections,
     };
-    let status = if page.sections.iter().any(|s| s.form.as_ref().is_some_and(|f| f.form.has_errors())) {
+    let status = if page
+        .sections
+        .iter()
+        .any(|s| s.form.as_ref().is_some_and(|f| f.form.has_errors()))
+    {
         StatusCode::UNPROCESSABLE_ENTITY
     } else {
         StatusCode::OK
@@ -349,7 +379,15 @@ pub async fn detail_page(
     Path(id): Path<i64>,
     PageQuery(q): PageQuery<DetailQuery>,
 ) -> PageResult<Response> {
-    detail_view(&state, &caller, id, q.notice.as_deref(), FormState::default(), FormState::default()).await
+    detail_view(
+        &state,
+        &caller,
+        id,
+        q.notice.as_deref(),
+        FormState::default(),
+        FormState::default(),
+    )
+    .await
 }
 
 pub async fn edit_page(
@@ -359,7 +397,14 @@ pub async fn edit_page(
 ) -> PageResult<Response> {
     let row = reachable(&state, &caller, Action::OrganisationWrite, id).await?;
     let form = FormState::new(values(&row.organisation));
-    form_view(&state, &caller, form, Some((id, row.organisation.version)), StatusCode::OK).await
+    form_view(
+        &state,
+        &caller,
+        form,
+        Some((id, row.organisation.version)),
+        StatusCode::OK,
+    )
+    .await
 }
 
 pub async fn update_page(
@@ -384,7 +429,13 @@ pub async fn update_page(
     }
 }
 
-async fn set_archived(state: AppState, caller: Caller, id: i64, form: FormFields, archived: bool) -> PageResult<Response> {
+async fn set_archived(
+    state: AppState,
+    caller: Caller,
+    id: i64,
+    form: FormFields,
+    archived: bool,
+) -> PageResult<Response> {
     caller.check_csrf(form.csrf())?;
     reachable(&state, &caller, Action::OrganisationWrite, id).await?;
     kyodo_store::organisations::set_archived(&state.db, &caller.actor(), id, archived).await?;
@@ -490,7 +541,9 @@ pub async fn list_api(
 ) -> ApiResult<Json<Page<OrganisationRow>>> {
     let scope = caller.require(Action::OrganisationRead)?;
     let visible = caller.organisations_in(scope);
-    Ok(Json(kyodo_store::organisations::list(&state.db, caller.municipality.id, &visible, &query).await?))
+    Ok(Json(
+        kyodo_store::organisations::list(&state.db, caller.municipality.id, &visible, &query).await?,
+    ))
 }
 
 #[utoipa::path(get, path = "/organisations/{id}", tag = "organisations", params(("id" = i64, Path)),
@@ -549,5 +602,7 @@ pub async fn key_people_api(
     Path(id): Path<i64>,
 ) -> ApiResult<Json<Vec<KeyPerson>>> {
     reachable(&state, &caller, Action::KeyPersonRead, id).await?;
-    Ok(Json(kyodo_store::organisations::key_people(&state.db, &caller.actor(), id).await?))
+    Ok(Json(
+        kyodo_store::organisations::key_people(&state.db, &caller.actor(), id).await?,
+    ))
 }

@@ -18,7 +18,10 @@ pub fn router(state: AppState) -> Router {
         .route("/account/tokens", post(accounts::create_token_page))
         .route("/account/tokens/{id}/revoke", post(accounts::revoke_token_page))
         .route("/users", get(accounts::users_page))
-        .route("/users/new", get(accounts::new_user_form).post(accounts::create_user_page))
+        .route(
+            "/users/new",
+            get(accounts::new_user_form).post(accounts::create_user_page),
+        )
         .route("/users/{id}/disable", post(accounts::disable_user_page))
         .route("/users/{id}/enable", post(accounts::enable_user_page))
         .route("/areas", get(areas::list_page).post(areas::create_page))
@@ -27,29 +30,53 @@ pub fn router(state: AppState) -> Router {
         .route("/areas/{id}/edit", get(areas::edit_page))
         .route("/areas/{id}/archive", post(areas::archive_page))
         .route("/areas/{id}/restore", post(areas::restore_page))
-        .route("/departments", get(departments::list_page).post(departments::create_page))
+        .route(
+            "/departments",
+            get(departments::list_page).post(departments::create_page),
+        )
         .route("/departments/new", get(departments::new_page))
-        .route("/departments/{id}", get(departments::detail_page).post(departments::update_page))
+        .route(
+            "/departments/{id}",
+            get(departments::detail_page).post(departments::update_page),
+        )
         .route("/departments/{id}/edit", get(departments::edit_page))
         .route("/departments/{id}/archive", post(departments::archive_page))
         .route("/departments/{id}/restore", post(departments::restore_page))
-        .route("/organisations", get(organisations::list_page).post(organisations::create_page))
+        .route(
+            "/organisations",
+            get(organisations::list_page).post(organisations::create_page),
+        )
         .route("/organisations/new", get(organisations::new_page))
-        .route("/organisations/{id}", get(organisations::detail_page).post(organisations::update_page))
+        .route(
+            "/organisations/{id}",
+            get(organisations::detail_page).post(organisations::update_page),
+        )
         .route("/organisations/{id}/edit", get(organisations::edit_page))
         .route("/organisations/{id}/archive", post(organisations::archive_page))
         .route("/organisations/{id}/restore", post(organisations::restore_page))
         .route("/organisations/{id}/officers", post(organisations::add_officer_page))
-        .route("/organisations/{id}/officers/{officer}/delete", post(organisations::remove_officer_page))
-        .route("/organisations/{id}/key-people", post(organisations::add_key_person_page))
-        .route("/organisations/{id}/key-people/{person}/delete", post(organisations::remove_key_person_page))
+        .route(
+            "/organisations/{id}/officers/{officer}/delete",
+            post(organisations::remove_officer_page),
+        )
+        .route(
+            "/organisations/{id}/key-people",
+            post(organisations::add_key_person_page),
+        )
+        .route(
+            "/organisations/{id}/key-people/{person}/delete",
+            post(organisations::remove_key_person_page),
+        )
         .route("/staff", get(staff::list_page).post(staff::create_page))
         .route("/staff/new", get(staff::new_page))
         .route("/staff/{id}", get(staff::detail_page).post(staff::update_page))
         .route("/staff/{id}/edit", get(staff::edit_page))
         .route("/staff/{id}/archive", post(staff::archive_page))
         .route("/staff/{id}/restore", post(staff::restore_page))
-        .route("/settings/scheme", get(scheme::scheme_page).post(scheme::update_scheme_page))
+        .route(
+            "/settings/scheme",
+            get(scheme::scheme_page).post(scheme::update_scheme_page),
+        )
         .route("/data", get(data::data_page))
         .route("/data/import/{kind}", post(data::import_page))
         .route("/data/export/{kind}", get(data::export_file))
@@ -61,9 +88,18 @@ pub fn router(state: AppState) -> Router {
         .route("/areas", get(areas::list_api).post(areas::create_api))
         .route("/areas/{id}", get(areas::get_api).patch(areas::patch_api))
         .route("/departments", get(departments::list_api).post(departments::create_api))
-        .route("/departments/{id}", get(departments::get_api).patch(departments::patch_api))
-        .route("/organisations", get(organisations::list_api).post(organisations::create_api))
-        .route("/organisations/{id}", get(organisations::get_api).patch(organisations::patch_api))
+        .route(
+            "/departments/{id}",
+            get(departments::get_api).patch(departments::patch_api),
+        )
+        .route(
+            "/organisations",
+            get(organisations::list_api).post(organisations::create_api),
+        )
+        .route(
+            "/organisations/{id}",
+            get(organisations::get_api).patch(organisations::patch_api),
+        )
         .route("/organisations/{id}/key-people", get(organisations::key_people_api))
         .route("/staff", get(staff::list_api).post(staff::create_api))
         .route("/staff/{id}", get(staff::get_api).patch(staff::patch_api))

@@ -33,11 +33,19 @@ struct SchemePage {
 }
 
 const LISTS: [(&str, &str, &str); 6] = [
-    ("area_levels", "地区の階層（上から1行ずつ）", "例: 区 → まちづくりセンター → 小学校区"),
+    (
+        "area_levels",
+        "地区の階層（上から1行ずつ）",
+        "例: 区 → まちづくりセンター → 小学校区",
+    ),
     ("issue_categories", "課題の分類（1行に1つ）", ""),
     ("duty_types", "活動の種類（1行に1つ）", ""),
     ("organisation_kinds", "団体の種別（1行に1つ）", ""),
-    ("lifecycle_stages", "団体の段階（順に1行ずつ）", "例: 機運づくり → 将来計画策定 → 設立・活動開始"),
+    (
+        "lifecycle_stages",
+        "団体の段階（順に1行ずつ）",
+        "例: 機運づくり → 将来計画策定 → 設立・活動開始",
+    ),
     ("officer_roles", "役員の役職（1行に1つ）", ""),
 ];
 
@@ -76,8 +84,14 @@ fn values(s: &SchemeSettings) -> HashMap<String, String> {
         v.insert(format!("pos{i}_grade"), p.grade.clone().unwrap_or_default());
         v.insert(format!("pos{i}_term"), p.term_years.to_string());
         v.insert(format!("pos{i}_min"), p.min_years_since_hire.to_string());
-        v.insert(format!("pos{i}_max"), p.max_years_since_hire.map(|m| m.to_string()).unwrap_or_default());
-        v.insert(format!("pos{i}_per"), p.per_unit.map(|m| m.to_string()).unwrap_or_default());
+        v.insert(
+            format!("pos{i}_max"),
+            p.max_years_since_hire.map(|m| m.to_string()).unwrap_or_default(),
+        );
+        v.insert(
+            format!("pos{i}_per"),
+            p.per_unit.map(|m| m.to_string()).unwrap_or_default(),
+        );
         if p.survives_promotion {
             v.insert(format!("pos{i}_promo"), "true".into());
         }
@@ -99,7 +113,11 @@ fn lines(text: &str) -> Vec<String> {
 /// Reads the form back into settings; number fields that are not numbers are reported.
 fn parse(form: &HashMap<String, String>) -> Result<SchemeSettings, FieldErrors> {
     let mut errors = FieldErrors::new();
-    let get = |k: &str| form.get(k).map(|v| kyodo_core::text::normalize_input(v)).unwrap_or_default();
+    let get = |k: &str| {
+        form.get(k)
+            .map(|v| kyodo_core::text::normalize_input(v))
+            .unwrap_or_default()
+    };
     let list = |k: &str| form.get(k).map(|v| lines(v)).unwrap_or_default();
     let number = |k: &str, label: &str, errors: &mut FieldErrors| -> Option<u8> {
         let raw = kyodo_core::text::normalize_digits(&get(k));
@@ -188,9 +206,17 @@ fn view(caller: &Caller, form: FormState, notice: Option<&str>) -> SchemePage {
     let position_rows = (0..scheme.positions.len() + 1).collect();
     let mut list_fields: Vec<FieldSpec> = LISTS
         .iter()
-        .map(|(name, label, hint)| FieldSpec::text(name, label).kind(FieldKind::Textarea).required().hint(hint))
+        .map(|(name, label, hint)| {
+            FieldSpec::text(name, label)
+                .kind(FieldKind::Textarea)
+                .required()
+                .hint(hint)
+        })
         .collect();
-    list_fields.insert(1, FieldSpec::select("liaison_level", "担当単位の階層", level_options).required());
+    list_fields.insert(
+        1,
+        FieldSpec::select("liaison_level", "担当単位の階層", level_options).required(),
+    );
     list_fields.push(FieldSpec::text("coordinating_section", "制度所管課").hint("例: くらしいき課、総合政策課"));
     SchemePage {
         layout: Layout::new(caller, "制度設定", "/settings/scheme").with_notice(notice),
@@ -204,10 +230,14 @@ fn view(caller: &Caller, form: FormState, notice: Option<&str>) -> SchemePage {
         ],
         grade_rows,
         position_rows,
-        kinds: [PositionKind::TeamMember, PositionKind::FullTime, PositionKind::AreaSupporter]
-            .into_iter()
-            .map(|k| (kind_key(k).to_owned(), k.label().to_owned()))
-            .collect(),
+        kinds: [
+            PositionKind::TeamMember,
+            PositionKind::FullTime,
+            PositionKind::AreaSupporter,
+        ]
+        .into_iter()
+        .map(|k| (kind_key(k).to_owned(), k.label().to_owned()))
+        .collect(),
         grades: pages::options(&scheme.grades, |g| g.key.clone(), |g| g.name.clone()),
     }
 }

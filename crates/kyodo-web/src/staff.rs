@@ -6,9 +6,9 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use kyodo_core::staff::{Staff, StaffInput, StaffRow};
 use kyodo_core::listing::{ListQuery, Page};
 use kyodo_core::permissions::Action;
+use kyodo_core::staff::{Staff, StaffInput, StaffRow};
 
 use crate::AppState;
 use crate::api::{ApiQuery, FormFields, JsonFields, PageQuery};
@@ -23,16 +23,26 @@ fn values(s: &Staff) -> HashMap<String, String> {
         ("employee_number".into(), s.employee_number.clone()),
         ("name".into(), s.name.clone()),
         ("name_kana".into(), s.name_kana.clone()),
-        ("department_id".into(), s.department_id.map(|p| p.to_string()).unwrap_or_default()),
+        (
+            "department_id".into(),
+            s.department_id.map(|p| p.to_string()).unwrap_or_default(),
+        ),
         ("grade".into(), s.grade.clone()),
         ("hire_date".into(), s.hire_date.format("%Y-%m-%d").to_string()),
-        ("home_area_id".into(), s.home_area_id.map(|p| p.to_string()).unwrap_or_default()),
+        (
+            "home_area_id".into(),
+            s.home_area_id.map(|p| p.to_string()).unwrap_or_default(),
+        ),
         ("email".into(), pages::opt(&s.email)),
     ])
 }
 
 fn grade_options(caller: &Caller) -> Vec<(String, String)> {
-    pages::options(&caller.municipality.scheme.grades, |g| g.key.clone(), |g| g.name.clone())
+    pages::options(
+        &caller.municipality.scheme.grades,
+        |g| g.key.clone(),
+        |g| g.name.clone(),
+    )
 }
 
 async fn form_view(
@@ -50,7 +60,9 @@ async fn form_view(
     let mut fields = vec![
         FieldSpec::text("employee_number", "職員番号").required(),
         FieldSpec::text("name", "氏名").required(),
-        FieldSpec::text("name_kana", "フリガナ").required().hint("ひらがなで入力してもカタカナで保存します"),
+        FieldSpec::text("name_kana", "フリガナ")
+            .required()
+            .hint("ひらがなで入力してもカタカナで保存します"),
         FieldSpec::select(
             "department_id",
             "所属部署",
@@ -67,7 +79,10 @@ async fn form_view(
         FieldSpec::text("email", "メールアドレス").kind(FieldKind::Email),
     ];
     if editing.is_some() {
-        fields.push(FieldSpec::date("grade_effective_on", "職位の発令日").hint("職位を変えたときだけ。空なら今日の日付で記録します"));
+        fields.push(
+            FieldSpec::date("grade_effective_on", "職位の発令日")
+                .hint("職位を変えたときだけ。空なら今日の日付で記録します"),
+        );
     }
     let (heading, action, version) = match editing {
         Some((id, version)) => ("職員の編集".to_owned(), format!("{BASE}/{id}"), Some(version)),
@@ -264,7 +279,11 @@ pub async fn detail_page(
                             vec![
                                 Cell::link(a.area_name.clone(), format!("/areas/{}", a.area_id)),
                                 Cell::text(position),
-                                Cell::text(format!("{}〜{}", pages::date_ja(&a.start_on), pages::date_ja(&a.planned_end_on))),
+                                Cell::text(format!(
+                                    "{}〜{}",
+                                    pages::date_ja(&a.start_on),
+                                    pages::date_ja(&a.planned_end_on)
+                                )),
                             ],
                             None,
                         )
@@ -279,7 +298,15 @@ pub async fn detail_page(
                 columns: vec!["発令日", "職位"],
                 rows: history
                     .iter()
-                    .map(|h| (vec![Cell::text(pages::date_ja(&h.effective_on)), Cell::text(grade_name(&h.grade))], None))
+                    .map(|h| {
+                        (
+                            vec![
+                                Cell::text(pages::date_ja(&h.effective_on)),
+                                Cell::text(grade_name(&h.grade)),
+                            ],
+                            None,
+                        )
+                    })
                     .collect(),
                 empty: "履歴はありません",
                 form: None,
@@ -324,7 +351,13 @@ pub async fn update_page(
     }
 }
 
-async fn set_archived(state: AppState, caller: Caller, id: i64, form: FormFields, archived: bool) -> PageResult<Response> {
+async fn set_archived(
+    state: AppState,
+    caller: Caller,
+    id: i64,
+    form: FormFields,
+    archived: bool,
+) -> PageResult<Response> {
     caller.check_csrf(form.csrf())?;
     caller.require(Action::StaffWrite)?;
     kyodo_store::staff::set_archived(&state.db, &caller.actor(), id, archived).await?;
@@ -361,7 +394,9 @@ pub async fn list_api(
     ApiQuery(query): ApiQuery<ListQuery>,
 ) -> ApiResult<Json<Page<StaffRow>>> {
     caller.require(Action::StaffRead)?;
-    Ok(Json(kyodo_store::staff::list(&state.db, caller.municipality.id, &query).await?))
+    Ok(Json(
+        kyodo_store::staff::list(&state.db, caller.municipality.id, &query).await?,
+    ))
 }
 
 #[utoipa::path(get, path = "/staff/{id}", tag = "staff", params(("id" = i64, Path)),
@@ -372,7 +407,9 @@ pub async fn get_api(
     Path(id): Path<i64>,
 ) -> ApiResult<Json<StaffRow>> {
     caller.require(Action::StaffRead)?;
-    Ok(Json(kyodo_store::staff::get(&state.db, caller.municipality.id, id).await?))
+    Ok(Json(
+        kyodo_store::staff::get(&state.db, caller.municipality.id, id).await?,
+    ))
 }
 
 /// Fields of a staff record for POST and PATCH (PATCH may send only some; `version` guards against lost updates).

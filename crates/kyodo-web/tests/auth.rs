@@ -16,7 +16,12 @@ async fn repeated_failures_lock_the_login_for_a_while() {
             .await
             .unwrap();
         assert_eq!(res.status(), 401);
-        assert!(res.text().await.unwrap().contains("ログイン名またはパスワードが正しくありません"));
+        assert!(
+            res.text()
+                .await
+                .unwrap()
+                .contains("ログイン名またはパスワードが正しくありません")
+        );
     }
     // Even the right password is refused now.
     let res = client
@@ -37,7 +42,11 @@ async fn session_cookie_is_http_only_and_logout_ends_it() {
     let res = app
         .anonymous()
         .post(app.url("/login"))
-        .form(&[("login", "arao-liaison"), ("password", common::PASSWORD), ("next", "//evil.example")])
+        .form(&[
+            ("login", "arao-liaison"),
+            ("password", common::PASSWORD),
+            ("next", "//evil.example"),
+        ])
         .send()
         .await
         .unwrap();
@@ -61,7 +70,11 @@ async fn password_change_needs_the_current_one_and_ends_sessions() {
     let res = b
         .post(
             "/account/password",
-            &[("current_password", "nope"), ("new_password", "short"), ("confirm_password", "other")],
+            &[
+                ("current_password", "nope"),
+                ("new_password", "short"),
+                ("confirm_password", "other"),
+            ],
         )
         .await;
     assert_eq!(res.status(), 422);
@@ -95,24 +108,50 @@ async fn password_change_needs_the_current_one_and_ends_sessions() {
 async fn tokens_work_until_revoked_and_are_stored_hashed() {
     let app = TestApp::spawn(&["arao"]).await;
     let b = app.login("arao-coordinator").await;
-    let page = b.post("/account/tokens", &[("name", "ポータル連携")]).await.text().await.unwrap();
+    let page = b
+        .post("/account/tokens", &[("name", "ポータル連携")])
+        .await
+        .text()
+        .await
+        .unwrap();
     let start = page.find("<code>kyodo_").expect("token shown once") + "<code>".len();
     let token = &page[start..start + page[start..].find('<').unwrap()];
-    let me = app.anonymous().get(app.url("/api/v1/me")).bearer_auth(token).send().await.unwrap();
+    let me = app
+        .anonymous()
+        .get(app.url("/api/v1/me"))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(me.status(), 200);
     let me: serde_json::Value = me.json().await.unwrap();
     assert_eq!(me["login"], "arao-coordinator");
     assert!(me.get("password_hash").is_none());
 
     let muni = app.municipality("432041").await.id;
-    let user = kyodo_store::accounts::by_login(&app.db, "arao-coordinator").await.unwrap().unwrap();
+    let user = kyodo_store::accounts::by_login(&app.db, "arao-coordinator")
+        .await
+        .unwrap()
+        .unwrap();
     let tokens = kyodo_store::accounts::tokens(&app.db, muni, user.id).await.unwrap();
     assert_eq!(tokens.len(), 1);
-    assert!(kyodo_store::accounts::token_user(&app.db, token).await.unwrap().is_none(), "the raw token is not what is stored");
+    assert!(
+        kyodo_store::accounts::token_user(&app.db, token)
+            .await
+            .unwrap()
+            .is_none(),
+        "the raw token is not what is stored"
+    );
 
     let res = b.post(&format!("/account/tokens/{}/revoke", tokens[0].id), &[]).await;
     assert_eq!(res.status(), 303);
-    let res = app.anonymous().get(app.url("/api/v1/me")).bearer_auth(token).send().await.unwrap();
+    let res = app
+        .anonymous()
+        .get(app.url("/api/v1/me"))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 401);
     let body: serde_json::Value = res.json().await.unwrap();
     assert_eq!(body["message"], "ログインしてください");
@@ -125,15 +164,30 @@ async fn coordinators_manage_accounts_but_not_admins() {
     let res = b
         .post(
             "/users/new",
-            &[("login", "new-admin"), ("display_name", "x"), ("role", "admin"), ("password", "long enough password")],
+            &[
+                ("login", "new-admin"),
+                ("display_name", "x"),
+                ("role", "admin"),
+                ("password", "long enough password"),
+            ],
         )
         .await;
     assert_eq!(res.status(), 422);
-    assert!(res.text().await.unwrap().contains("システム管理者を登録できるのはシステム管理者だけです"));
+    assert!(
+        res.text()
+            .await
+            .unwrap()
+            .contains("システム管理者を登録できるのはシステム管理者だけです")
+    );
     let res = b
         .post(
             "/users/new",
-            &[("login", "new-liaison"), ("display_name", "新任"), ("role", "liaison"), ("password", "long enough password")],
+            &[
+                ("login", "new-liaison"),
+                ("display_name", "新任"),
+                ("role", "liaison"),
+                ("password", "long enough password"),
+            ],
         )
         .await;
     assert_eq!(res.status(), 422, "a liaison account needs its staff record");

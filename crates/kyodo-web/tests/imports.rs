@@ -34,7 +34,12 @@ async fn a_bad_csv_is_refused_whole_with_every_bad_line() {
         .as_array()
         .unwrap()
         .iter()
-        .map(|e| (e["line"].as_u64().unwrap(), e["column"].as_str().unwrap_or("").to_owned()))
+        .map(|e| {
+            (
+                e["line"].as_u64().unwrap(),
+                e["column"].as_str().unwrap_or("").to_owned(),
+            )
+        })
         .collect();
     assert!(errors.contains(&(3, "氏名".into())), "{errors:?}");
     assert!(errors.contains(&(4, "所属部署コード".into())));
@@ -43,7 +48,11 @@ async fn a_bad_csv_is_refused_whole_with_every_bad_line() {
     assert!(errors.contains(&(4, "採用日".into())));
     assert!(errors.contains(&(5, "職員番号".into())), "duplicate in the file");
     assert!(body["message"].as_str().unwrap().contains("何も登録されていません"));
-    assert_eq!(count(&app, muni, "staff").await, before, "the good line was not written either");
+    assert_eq!(
+        count(&app, muni, "staff").await,
+        before,
+        "the good line was not written either"
+    );
 }
 
 #[tokio::test]
@@ -65,8 +74,18 @@ async fn cp932_and_utf8_import_dry_run_then_for_real_and_export_round_trips() {
     assert_eq!(report["dry_run"], true);
     assert_eq!(report["created"], serde_json::json!(["B01"]));
     assert_eq!(report["updated"][0]["key"], "A01");
-    assert_eq!(report["updated"][0]["changes"]["name"], serde_json::json!(["荒尾", "荒尾（中央）"]));
-    assert!(kyodo_store::areas::all(&app.db, muni, true).await.unwrap().iter().all(|a| a.code != "B01"), "dry run wrote nothing");
+    assert_eq!(
+        report["updated"][0]["changes"]["name"],
+        serde_json::json!(["荒尾", "荒尾（中央）"])
+    );
+    assert!(
+        kyodo_store::areas::all(&app.db, muni, true)
+            .await
+            .unwrap()
+            .iter()
+            .all(|a| a.code != "B01"),
+        "dry run wrote nothing"
+    );
 
     let mut utf8_bom = vec![0xEF, 0xBB, 0xBF];
     utf8_bom.extend_from_slice(csv.as_bytes());
@@ -116,10 +135,17 @@ async fn import_page_shows_every_error_and_writes_nothing() {
     let before = count(&app, muni, "organisations").await;
     let b = app.login("arao-coordinator").await;
     let csv = "団体コード,団体名,種別,地区コード\nN1,新しい会,町内会,A01\nN2,もう一つの会,NPO,ZZ\n";
-    let form = reqwest::multipart::Form::new()
-        .text("_csrf", b.csrf.clone())
-        .part("file", reqwest::multipart::Part::bytes(csv.as_bytes().to_vec()).file_name("orgs.csv"));
-    let res = b.client.post(b.url("/data/import/organisations")).multipart(form).send().await.unwrap();
+    let form = reqwest::multipart::Form::new().text("_csrf", b.csrf.clone()).part(
+        "file",
+        reqwest::multipart::Part::bytes(csv.as_bytes().to_vec()).file_name("orgs.csv"),
+    );
+    let res = b
+        .client
+        .post(b.url("/data/import/organisations"))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 422);
     let page = res.text().await.unwrap();
     assert!(page.contains("2行目「種別」"), "{page}");
@@ -142,5 +168,8 @@ async fn garbage_bytes_are_reported_not_guessed() {
         .unwrap();
     assert_eq!(res.status(), 422);
     let body: serde_json::Value = res.json().await.unwrap();
-    assert!(body["errors"][0]["message"].as_str().unwrap().contains("文字コード"), "{body}");
+    assert!(
+        body["errors"][0]["message"].as_str().unwrap().contains("文字コード"),
+        "{body}"
+    );
 }

@@ -85,7 +85,12 @@ async fn every_role_gets_exactly_what_the_table_allows_on_every_route() {
         case("GET", format!("/api/v1/organisations/{o}"), OrganisationRead, Api),
         case("POST", "/api/v1/organisations", OrganisationWrite, Api),
         case("PATCH", format!("/api/v1/organisations/{o}"), OrganisationWrite, Api),
-        case("GET", format!("/api/v1/organisations/{o}/key-people"), KeyPersonRead, Api),
+        case(
+            "GET",
+            format!("/api/v1/organisations/{o}/key-people"),
+            KeyPersonRead,
+            Api,
+        ),
         case("GET", "/api/v1/staff", StaffRead, Api),
         case("GET", format!("/api/v1/staff/{s}"), StaffRead, Api),
         case("POST", "/api/v1/staff", StaffWrite, Api),
@@ -161,7 +166,11 @@ async fn every_role_gets_exactly_what_the_table_allows_on_every_route() {
             }
         }
     }
-    assert!(failures.is_empty(), "permission table not honoured:\n{}", failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "permission table not honoured:\n{}",
+        failures.join("\n")
+    );
 }
 
 #[tokio::test]
@@ -182,7 +191,11 @@ async fn scope_own_means_own() {
                 .send()
         };
         assert_eq!(get(mine, "").await.unwrap().status(), 200, "{login} sees own");
-        assert_eq!(get(mine, "/key-people").await.unwrap().status(), 200, "{login} sees own key people");
+        assert_eq!(
+            get(mine, "/key-people").await.unwrap().status(),
+            200,
+            "{login} sees own key people"
+        );
         let other_status = get(other, "/key-people").await.unwrap().status();
         assert_eq!(other_status, 403, "{login} must not see another district's key people");
         let list: serde_json::Value = client
@@ -194,7 +207,12 @@ async fn scope_own_means_own() {
             .json()
             .await
             .unwrap();
-        let ids: Vec<i64> = list["items"].as_array().unwrap().iter().map(|o| o["id"].as_i64().unwrap()).collect();
+        let ids: Vec<i64> = list["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|o| o["id"].as_i64().unwrap())
+            .collect();
         assert!(ids.contains(&mine));
         // Liaison staff read the whole directory of organisations; a community account only its own.
         assert_eq!(ids.contains(&other), login == "arao-liaison", "{login}'s list");
@@ -230,8 +248,16 @@ async fn every_read_of_key_people_is_audited() {
     let muni = app.municipality("432041").await.id;
     let org = app.id_of(muni, "organisations", "O001").await;
     let coordinator = app.login("arao-coordinator").await;
-    let page = coordinator.get(&format!("/organisations/{org}")).await.text().await.unwrap();
-    assert!(page.contains("キーパーソン") && page.contains("090-"), "coordinator sees contacts");
+    let page = coordinator
+        .get(&format!("/organisations/{org}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("キーパーソン") && page.contains("090-"),
+        "coordinator sees contacts"
+    );
     let admin = app.login("arao-admin").await;
     let page = admin.get(&format!("/organisations/{org}")).await.text().await.unwrap();
     assert!(!page.contains("090-"), "the system admin does not see contacts");
@@ -249,5 +275,11 @@ async fn every_read_of_key_people_is_audited() {
     assert_eq!(log.total, 1, "one read, one entry");
     let entry = &log.items[0];
     assert_eq!(entry.login.as_deref(), Some("arao-coordinator"));
-    assert!(entry.detail.as_deref().unwrap().contains(&format!("\"organisation_id\":{org}")));
+    assert!(
+        entry
+            .detail
+            .as_deref()
+            .unwrap()
+            .contains(&format!("\"organisation_id\":{org}"))
+    );
 }

@@ -57,19 +57,36 @@ async fn a_concurrent_edit_is_refused_not_overwritten() {
     let id = app.id_of(muni, "areas", "A02").await;
     let first = app.login("arao-coordinator").await;
     let second = app.login("arao-admin").await;
-    let version = kyodo_store::areas::get(&app.db, muni, id).await.unwrap().area.version.to_string();
+    let version = kyodo_store::areas::get(&app.db, muni, id)
+        .await
+        .unwrap()
+        .area
+        .version
+        .to_string();
     let res = first
-        .post(&format!("/areas/{id}"), &[("version", &version), ("code", "A02"), ("name", "万田地区")])
+        .post(
+            &format!("/areas/{id}"),
+            &[("version", &version), ("code", "A02"), ("name", "万田地区")],
+        )
         .await;
     assert_eq!(res.status(), 303);
     let res = second
-        .post(&format!("/areas/{id}"), &[("version", &version), ("code", "A02"), ("name", "まんだ")])
+        .post(
+            &format!("/areas/{id}"),
+            &[("version", &version), ("code", "A02"), ("name", "まんだ")],
+        )
         .await;
     assert_eq!(res.status(), 409);
     let page = res.text().await.unwrap();
     assert!(page.contains("ほかの人が先にこの記録を更新しました"));
-    assert!(page.contains("value=\"まんだ\""), "the second editor's text is not lost");
-    assert_eq!(kyodo_store::areas::get(&app.db, muni, id).await.unwrap().area.name, "万田地区");
+    assert!(
+        page.contains("value=\"まんだ\""),
+        "the second editor's text is not lost"
+    );
+    assert_eq!(
+        kyodo_store::areas::get(&app.db, muni, id).await.unwrap().area.name,
+        "万田地区"
+    );
 
     // The API says the same with a stale version.
     let token = app.token("arao-coordinator").await;
@@ -130,10 +147,18 @@ async fn archive_keeps_the_record_and_refuses_while_children_are_active() {
     let b = app.login("niimi-coordinator").await;
     let res = b.post(&format!("/areas/{parent}/archive"), &[]).await;
     assert_eq!(res.status(), 409);
-    assert!(res.text().await.unwrap().contains("下位の地区があるためアーカイブできません"));
+    assert!(
+        res.text()
+            .await
+            .unwrap()
+            .contains("下位の地区があるためアーカイブできません")
+    );
     assert_eq!(b.post(&format!("/areas/{child}/archive"), &[]).await.status(), 303);
     let list = b.get("/areas?q=唐松").await.text().await.unwrap();
-    assert!(!list.contains(&format!("/areas/{child}\"")), "archived areas leave the list");
+    assert!(
+        !list.contains(&format!("/areas/{child}\"")),
+        "archived areas leave the list"
+    );
     let list = b.get("/areas?q=唐松&archived=true").await.text().await.unwrap();
     assert!(list.contains(&format!("/areas/{child}\"")), "but can be shown");
     assert_eq!(b.post(&format!("/areas/{child}/restore"), &[]).await.status(), 303);
@@ -154,7 +179,12 @@ async fn api_creates_validates_and_lists_with_paging_and_search() {
     assert_eq!(res.status(), 422);
     let body: serde_json::Value = res.json().await.unwrap();
     assert_eq!(body["code"], "validation_failed");
-    let fields: Vec<&str> = body["errors"].as_array().unwrap().iter().map(|e| e["field"].as_str().unwrap()).collect();
+    let fields: Vec<&str> = body["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].as_str().unwrap())
+        .collect();
     assert_eq!(fields, vec!["phone", "code", "name"]);
 
     let res = client
@@ -188,7 +218,12 @@ async fn api_creates_validates_and_lists_with_paging_and_search() {
         .unwrap();
     assert_eq!(page["items"].as_array().unwrap().len(), 10);
     assert_eq!(page["page"], 2);
-    let dates: Vec<&str> = page["items"].as_array().unwrap().iter().map(|s| s["hire_date"].as_str().unwrap()).collect();
+    let dates: Vec<&str> = page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["hire_date"].as_str().unwrap())
+        .collect();
     let mut sorted = dates.clone();
     sorted.sort_unstable_by(|a, b| b.cmp(a));
     assert_eq!(dates, sorted, "sorted newest first");
@@ -207,11 +242,34 @@ async fn api_creates_validates_and_lists_with_paging_and_search() {
 #[tokio::test]
 async fn openapi_document_lists_the_api() {
     let app = TestApp::spawn(&[]).await;
-    let doc: serde_json::Value = app.anonymous().get(app.url("/api/v1/openapi.json")).send().await.unwrap().json().await.unwrap();
+    let doc: serde_json::Value = app
+        .anonymous()
+        .get(app.url("/api/v1/openapi.json"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
-    for path in ["/areas", "/areas/{id}", "/organisations", "/departments/{id}", "/staff", "/import/{kind}"] {
+    for path in [
+        "/areas",
+        "/areas/{id}",
+        "/organisations",
+        "/departments/{id}",
+        "/staff",
+        "/import/{kind}",
+    ] {
         assert!(doc["paths"].get(path).is_some(), "{path} documented");
     }
-    let health: serde_json::Value = app.anonymous().get(app.url("/healthz")).send().await.unwrap().json().await.unwrap();
+    let health: serde_json::Value = app
+        .anonymous()
+        .get(app.url("/healthz"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(health["status"], "ok");
 }

@@ -12,7 +12,9 @@ async fn no_user_of_one_municipality_sees_or_changes_another_s_data() {
     let niimi = app.municipality("332101").await.id;
     let niimi_area = app.id_of(niimi, "areas", "A01").await;
     let niimi_org = app.id_of(niimi, "organisations", "O001").await;
-    let niimi_staff = kyodo_store::staff::export_rows(&app.db, niimi).await.unwrap()[0].staff.id;
+    let niimi_staff = kyodo_store::staff::export_rows(&app.db, niimi).await.unwrap()[0]
+        .staff
+        .id;
     let niimi_dept = app.id_of(niimi, "departments", "D01").await;
     let before: Vec<u64> = futures_counts(&app, niimi).await;
 
@@ -26,7 +28,11 @@ async fn no_user_of_one_municipality_sees_or_changes_another_s_data() {
         format!("/api/v1/departments/{niimi_dept}"),
     ] {
         let res = client.get(app.url(&path)).bearer_auth(&token).send().await.unwrap();
-        assert_eq!(res.status(), 404, "GET {path} must not reveal another municipality's record");
+        assert_eq!(
+            res.status(),
+            404,
+            "GET {path} must not reveal another municipality's record"
+        );
         let res = client
             .patch(app.url(&path))
             .bearer_auth(&token)
@@ -34,7 +40,11 @@ async fn no_user_of_one_municipality_sees_or_changes_another_s_data() {
             .send()
             .await
             .unwrap();
-        assert!(matches!(res.status().as_u16(), 404 | 405), "PATCH {path}: {}", res.status());
+        assert!(
+            matches!(res.status().as_u16(), 404 | 405),
+            "PATCH {path}: {}",
+            res.status()
+        );
     }
     // Lists hold only the caller's municipality.
     let areas: serde_json::Value = client
@@ -46,7 +56,13 @@ async fn no_user_of_one_municipality_sees_or_changes_another_s_data() {
         .json()
         .await
         .unwrap();
-    assert!(areas["items"].as_array().unwrap().iter().all(|a| a["municipality_id"] == arao));
+    assert!(
+        areas["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|a| a["municipality_id"] == arao)
+    );
     // Linking a record to another municipality's area is refused.
     let res = client
         .post(app.url("/api/v1/organisations"))

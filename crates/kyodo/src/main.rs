@@ -7,8 +7,8 @@ use clap::{Parser, Subcommand};
 use kyodo_core::accounts::Role;
 use kyodo_core::csv_import::DataKind;
 use kyodo_core::encoding::TextEncoding;
-use kyodo_store::{Db, demo};
 use kyodo_store::audit::Actor;
+use kyodo_store::{Db, demo};
 
 #[derive(Parser)]
 #[command(name = "kyodo", version, about = "地域担当職員制度の運営システム kyodo")]
@@ -118,7 +118,9 @@ async fn open(cli: &Cli) -> Result<Db> {
     let db = Db::connect(&cli.database)
         .await
         .with_context(|| format!("データベースに接続できません: {}", cli.database))?;
-    kyodo_store::migrations::migrate(&db).await.context("migration failed")?;
+    kyodo_store::migrations::migrate(&db)
+        .await
+        .context("migration failed")?;
     Ok(db)
 }
 
@@ -151,7 +153,10 @@ async fn load_demo(db: &Db, key: &str, today: chrono::NaiveDate) -> Result<()> {
 }
 
 fn print_logins(key: &str, logins: &[demo::DemoLogin]) {
-    println!("デモ自治体「{key}」のログイン（パスワードはすべて {}）:", demo::DEMO_PASSWORD);
+    println!(
+        "デモ自治体「{key}」のログイン（パスワードはすべて {}）:",
+        demo::DEMO_PASSWORD
+    );
     for l in logins {
         println!("  {:<24} {}（{}）", l.login, l.role.label(), l.who);
     }
@@ -189,7 +194,10 @@ async fn run(cli: Cli) -> Result<()> {
                 .await
                 .with_context(|| format!("{bind} で待ち受けできません"))?;
             tracing::info!(elapsed_ms = started.elapsed().as_millis() as u64, "ready");
-            println!("kyodo を http://{} で起動しました（Ctrl-C で終了）", listener.local_addr()?);
+            println!(
+                "kyodo を http://{} で起動しました（Ctrl-C で終了）",
+                listener.local_addr()?
+            );
             let config = kyodo_web::Config {
                 secure_cookies: *secure_cookies,
                 today: cli.today.is_some().then_some(today),
@@ -212,16 +220,31 @@ async fn run(cli: Cli) -> Result<()> {
             dry_run,
             municipality: code,
         } => {
-            let kind = DataKind::parse(kind).ok_or_else(|| anyhow!("KIND は areas organisations departments staff のいずれかです"))?;
+            let kind = DataKind::parse(kind)
+                .ok_or_else(|| anyhow!("KIND は areas organisations departments staff のいずれかです"))?;
             let bytes = std::fs::read(file).with_context(|| format!("{} を読めません", file.display()))?;
             let db = open(&cli).await?;
             let muni = municipality(&db, code.as_deref()).await?;
-            match kyodo_store::data::import_csv(&db, &Actor::command_line(muni.id), &muni.scheme, kind, &bytes, *dry_run, today).await {
+            match kyodo_store::data::import_csv(
+                &db,
+                &Actor::command_line(muni.id),
+                &muni.scheme,
+                kind,
+                &bytes,
+                *dry_run,
+                today,
+            )
+            .await
+            {
                 Ok(report) => {
                     println!(
                         "{}{}: 新規 {}件、更新 {}件、変更なし {}件",
                         kind.label(),
-                        if *dry_run { "（確認のみ、登録していません）" } else { "" },
+                        if *dry_run {
+                            "（確認のみ、登録していません）"
+                        } else {
+                            ""
+                        },
                         report.created.len(),
                         report.updated.len(),
                         report.unchanged
@@ -244,7 +267,8 @@ async fn run(cli: Cli) -> Result<()> {
             encoding,
             municipality: code,
         } => {
-            let kind = DataKind::parse(kind).ok_or_else(|| anyhow!("KIND は areas organisations departments staff のいずれかです"))?;
+            let kind = DataKind::parse(kind)
+                .ok_or_else(|| anyhow!("KIND は areas organisations departments staff のいずれかです"))?;
             let enc = TextEncoding::parse(encoding).ok_or_else(|| anyhow!("--encoding は utf-8 か cp932 です"))?;
             let db = open(&cli).await?;
             let muni = municipality(&db, code.as_deref()).await?;
@@ -265,7 +289,9 @@ async fn run(cli: Cli) -> Result<()> {
                 display_name,
                 password_stdin: _,
             } => {
-                let role = Role::parse(role).ok_or_else(|| anyhow!("--role は admin coordinator liaison department community のいずれかです"))?;
+                let role = Role::parse(role).ok_or_else(|| {
+                    anyhow!("--role は admin coordinator liaison department community のいずれかです")
+                })?;
                 let mut password = String::new();
                 std::io::stdin().read_to_string(&mut password)?;
                 let password = password.trim_end_matches(['\r', '\n']).to_owned();
@@ -274,7 +300,9 @@ async fn run(cli: Cli) -> Result<()> {
                 }
                 let db = open(&cli).await?;
                 let muni = municipality(&db, Some(code)).await?;
-                let hash = kyodo_web::auth::hash_password(password).await.map_err(|e| anyhow!("{e}"))?;
+                let hash = kyodo_web::auth::hash_password(password)
+                    .await
+                    .map_err(|e| anyhow!("{e}"))?;
                 let user = kyodo_store::accounts::create(
                     &db,
                     &Actor::command_line(muni.id),
@@ -292,17 +320,30 @@ async fn run(cli: Cli) -> Result<()> {
                 .map_err(|e| match e {
                     kyodo_store::StoreError::Invalid(errors) => anyhow!(
                         "{}",
-                        errors.errors.iter().map(|e| e.message.clone()).collect::<Vec<_>>().join("\n")
+                        errors
+                            .errors
+                            .iter()
+                            .map(|e| e.message.clone())
+                            .collect::<Vec<_>>()
+                            .join("\n")
                     ),
                     other => anyhow!("{other}"),
                 })?;
-                println!("利用者 {}（{}）を登録しました: id {}", user.login, user.role.label(), user.id);
+                println!(
+                    "利用者 {}（{}）を登録しました: id {}",
+                    user.login,
+                    user.role.label(),
+                    user.id
+                );
             }
             UserCommand::List => {
                 let db = open(&cli).await?;
                 let munis = kyodo_store::municipalities::list(&db).await?;
                 for u in kyodo_store::accounts::list(&db, None).await? {
-                    let code = munis.iter().find(|m| m.id == u.municipality_id).map_or("?", |m| m.code.as_str());
+                    let code = munis
+                        .iter()
+                        .find(|m| m.id == u.municipality_id)
+                        .map_or("?", |m| m.code.as_str());
                     println!(
                         "{}\t{}\t{}\t{}\t{}",
                         code,
@@ -321,9 +362,10 @@ async fn run(cli: Cli) -> Result<()> {
                     .await?
                     .ok_or_else(|| anyhow!("ログイン名 {login} の利用者がいません"))?;
                 let state = kyodo_web::AppState::new(db, kyodo_web::Config::default());
-                let token = kyodo_web::accounts::issue_token(&state, &Actor::command_line(user.municipality_id), user.id, name)
-                    .await
-                    .map_err(|e| anyhow!("{e}"))?;
+                let token =
+                    kyodo_web::accounts::issue_token(&state, &Actor::command_line(user.municipality_id), user.id, name)
+                        .await
+                        .map_err(|e| anyhow!("{e}"))?;
                 println!("{token}");
             }
         },

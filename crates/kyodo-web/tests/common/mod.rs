@@ -34,7 +34,9 @@ impl TestApp {
         let (db, guard) = fresh_database().await.expect("fresh database");
         let hash = kyodo_web::auth::hash_password(PASSWORD.to_owned()).await.expect("hash");
         for p in presets {
-            kyodo_store::demo::load(&db, p, today(), &hash).await.expect("demo loads");
+            kyodo_store::demo::load(&db, p, today(), &hash)
+                .await
+                .expect("demo loads");
         }
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let base = format!("http://{}", listener.local_addr().expect("addr"));
@@ -46,7 +48,11 @@ impl TestApp {
             },
         );
         tokio::spawn(kyodo_web::serve(listener, state));
-        TestApp { base, db, _guard: guard }
+        TestApp {
+            base,
+            db,
+            _guard: guard,
+        }
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -55,7 +61,10 @@ impl TestApp {
 
     /// A client with no session.
     pub fn anonymous(&self) -> reqwest::Client {
-        reqwest::Client::builder().redirect(Policy::none()).build().expect("client")
+        reqwest::Client::builder()
+            .redirect(Policy::none())
+            .build()
+            .expect("client")
     }
 
     /// Signs in through the login form and reads the CSRF token off a page.
@@ -72,7 +81,14 @@ impl TestApp {
             .await
             .expect("login request");
         assert_eq!(res.status(), 303, "login of {login} failed");
-        let page = client.get(self.url("/account")).send().await.expect("account").text().await.expect("text");
+        let page = client
+            .get(self.url("/account"))
+            .send()
+            .await
+            .expect("account")
+            .text()
+            .await
+            .expect("text");
         Browser {
             client,
             base: self.base.clone(),
@@ -82,7 +98,10 @@ impl TestApp {
 
     /// A bearer token for `login`, made as `kyodo token create` makes it.
     pub async fn token(&self, login: &str) -> String {
-        let user = kyodo_store::accounts::by_login(&self.db, login).await.expect("query").expect("user exists");
+        let user = kyodo_store::accounts::by_login(&self.db, login)
+            .await
+            .expect("query")
+            .expect("user exists");
         let state = kyodo_web::AppState::new(self.db.clone(), kyodo_web::Config::default());
         kyodo_web::accounts::issue_token(
             &state,
@@ -95,41 +114,52 @@ impl TestApp {
     }
 
     pub async fn municipality(&self, code: &str) -> kyodo_core::municipalities::Municipality {
-        kyodo_store::municipalities::by_code(&self.db, code).await.expect("query").expect("municipality")
+        kyodo_store::municipalities::by_code(&self.db, code)
+            .await
+            .expect("query")
+            .expect("municipality")
     }
 
     /// The id of a record of `table` by its code, in a municipality.
     pub async fn id_of(&self, muni: i64, kind: &str, code: &str) -> i64 {
         match kind {
-            "areas" => kyodo_store::areas::all(&self.db, muni, true)
-                .await
-                .expect("areas")
-                .into_iter()
-                .find(|a| a.code == code)
-                .expect("area")
-                .id,
-            "organisations" => kyodo_store::organisations::all(&self.db, muni)
-                .await
-                .expect("orgs")
-                .into_iter()
-                .find(|o| o.code == code)
-                .expect("org")
-                .id,
-            "departments" => kyodo_store::departments::all(&self.db, muni)
-                .await
-                .expect("depts")
-                .into_iter()
-                .find(|d| d.code == code)
-                .expect("dept")
-                .id,
-            _ => kyodo_store::staff::export_rows(&self.db, muni)
-                .await
-                .expect("staff")
-                .into_iter()
-                .find(|s| s.staff.employee_number == code)
-                .expect("staff")
-                .staff
-                .id,
+            "areas" => {
+                kyodo_store::areas::all(&self.db, muni, true)
+                    .await
+                    .expect("areas")
+                    .into_iter()
+                    .find(|a| a.code == code)
+                    .expect("area")
+                    .id
+            }
+            "organisations" => {
+                kyodo_store::organisations::all(&self.db, muni)
+                    .await
+                    .expect("orgs")
+                    .into_iter()
+                    .find(|o| o.code == code)
+                    .expect("org")
+                    .id
+            }
+            "departments" => {
+                kyodo_store::departments::all(&self.db, muni)
+                    .await
+                    .expect("depts")
+                    .into_iter()
+                    .find(|d| d.code == code)
+                    .expect("dept")
+                    .id
+            }
+            _ => {
+                kyodo_store::staff::export_rows(&self.db, muni)
+                    .await
+                    .expect("staff")
+                    .into_iter()
+                    .find(|s| s.staff.employee_number == code)
+                    .expect("staff")
+                    .staff
+                    .id
+            }
         }
     }
 }
@@ -147,7 +177,12 @@ impl Browser {
     pub async fn post(&self, path: &str, fields: &[(&str, &str)]) -> reqwest::Response {
         let mut all: Vec<(&str, &str)> = vec![("_csrf", self.csrf.as_str())];
         all.extend_from_slice(fields);
-        self.client.post(self.url(path)).form(&all).send().await.expect("request")
+        self.client
+            .post(self.url(path))
+            .form(&all)
+            .send()
+            .await
+            .expect("request")
     }
 }
 
@@ -167,11 +202,18 @@ pub async fn count(app: &TestApp, muni: i64, kind: &str) -> u64 {
     };
     match kind {
         "areas" => kyodo_store::areas::list(&app.db, muni, &q).await.expect("list").total,
-        "departments" => kyodo_store::departments::list(&app.db, muni, &q).await.expect("list").total,
-        "organisations" => kyodo_store::organisations::list(&app.db, muni, &kyodo_store::organisations::Visible::All, &q)
-            .await
-            .expect("list")
-            .total,
+        "departments" => {
+            kyodo_store::departments::list(&app.db, muni, &q)
+                .await
+                .expect("list")
+                .total
+        }
+        "organisations" => {
+            kyodo_store::organisations::list(&app.db, muni, &kyodo_store::organisations::Visible::All, &q)
+                .await
+                .expect("list")
+                .total
+        }
         _ => kyodo_store::staff::list(&app.db, muni, &q).await.expect("list").total,
     }
 }
