@@ -208,16 +208,17 @@ pub fn parse_table(text: &str, columns: &[Column]) -> Result<Vec<CsvLine>, Vec<I
         }
     }
     let mut lines = Vec::new();
+    let mut counter = LineCounter::default();
     for result in records {
         let record = match result {
             Ok(r) => r,
             Err(e) => {
-                let line = e.position().map_or(0, |p| line_at(text, p.byte()));
+                let line = e.position().map_or(0, |p| counter.line_at(text, p.byte()));
                 errors.push(csv_error(line, &e));
                 continue;
             }
         };
-        let line = record.position().map_or(0, |p| line_at(text, p.byte()));
+        let line = record.position().map_or(0, |p| counter.line_at(text, p.byte()));
         if record.iter().all(|c| c.trim().is_empty()) {
             continue;
         }
@@ -246,16 +247,33 @@ pub fn parse_table(text: &str, columns: &[Column]) -> Result<Vec<CsvLine>, Vec<I
     if errors.is_empty() { Ok(lines) } else { Err(errors) }
 }
 
-/// The 1-based line a record starting at `byte` is on, as a spreadsheet
-/// user counts lines. After a CRLF the csv reader places the next record at
-/// the LF, so a newline at `byte` itself belongs before the record.
-fn line_at(text: &str, byte: u64) -> u64 {
-    let end = usize::try_from(byte)
-        .unwrap_or(usize::MAX)
-        .saturating_add(1)
-        .min(text.len());
-    let newlines = text.as_bytes()[..end].iter().filter(|b| **b == b'\n').count();
-    u64::try_from(newlines).unwrap_or(u64::MAX) + 1
+/// Turns the byte offsets of records, which only grow, into line numbers
+/// as a spreadsheet user counts them, scanning the text once in all.
+#[derive(Default)]
+struct LineCounter {
+    scanned: usize,
+    newlines: u64,
+}
+
+impl LineCounter {
+    /// The 1-based line of a record starting at `byte`. After a CRLF the csv
+    /// reader places the next record at the LF, so a newline at `byte`
+    /// itself belongs before the record.
+    fn line_at(&mut self, text: &str, byte: u64) -> u64 {
+        let end = usize::try_from(byte)
+            .unwrap_or(usize::MAX)
+            .saturating_add(1)
+            .min(text.len());
+        if end > self.scanned {
+            let added = text.as_bytes()[self.scanned..end]
+                .iter()
+                .filter(|b| **b == b'\n')
+                .count();
+            self.newlines += u64::try_from(added).unwrap_or(0);
+            self.scanned = end;
+        }
+        self.newlines + 1
+    }
 }
 
 fn csv_error(line: u64, e: &csv::Error) -> ImportError {

@@ -5,7 +5,7 @@ use kyodo_core::areas::{Area, AreaInput, AreaRow};
 use kyodo_core::csv_import::{CsvLine, ImportError};
 use kyodo_core::listing::{ListQuery, Page};
 use kyodo_core::validation::FieldErrors;
-use sea_query::{Expr, ExprTrait, Order, Query, SelectStatement};
+use sea_query::{Condition, Expr, ExprTrait, Order, Query, SelectStatement};
 
 use crate::audit::{self, Actor};
 use crate::common::{self, ImportReport, ListSpec};
@@ -43,14 +43,16 @@ fn select_rows() -> SelectStatement {
 
 pub async fn list(db: &Db, municipality_id: i64, query: &ListQuery) -> Result<Page<AreaRow>> {
     let spec = ListSpec {
+        from: TABLE,
         table: "a",
         sorts: &[("code", "code"), ("name", "name_kana"), ("level", "level")],
     };
-    let mut base = select_rows();
+    let base = select_rows();
+    let mut filters = Condition::all();
     if let Some(parent) = query.area_id {
-        base.and_where(Expr::col(("a", "parent_id")).eq(parent));
+        filters = filters.add(Expr::col(("a", "parent_id")).eq(parent));
     }
-    common::list_page(db, municipality_id, &spec, query, base).await
+    common::list_page(db, municipality_id, &spec, query, base, filters).await
 }
 
 /// Every area of the municipality, for trees and choosers.

@@ -3,7 +3,7 @@
 
 pub use kyodo_core::csv_import::{ImportReport, UpdatedRecord};
 use kyodo_core::listing::{ListQuery, Page};
-use sea_query::{Expr, ExprTrait, Order, SelectStatement};
+use sea_query::{Condition, Expr, ExprTrait, Order, SelectStatement};
 
 use crate::db::{Db, Record, Tx};
 use crate::error::{Result, StoreError};
@@ -20,37 +20,44 @@ pub fn search_text(parts: &[Option<&str>]) -> String {
 
 /// How a list maps its sort keys to columns.
 pub struct ListSpec<'a> {
-    /// The table alias the record's own columns live under.
+    /// The record's table, and the alias its columns live under in `base`.
+    pub from: &'static str,
     pub table: &'static str,
     /// `(sort key, column)`; the first is the default.
     pub sorts: &'a [(&'static str, &'static str)],
 }
 
 /// Runs a list query with the filters every record list shares: tenancy,
-/// archived, `q`, sort and page. `base` already has its columns and joins.
+/// archived, `q`, sort and page, plus the list's own `filters` (on the
+/// record's columns). `base` has the columns and joins of a page; the count
+/// runs on the record's table alone, since the joins add nothing to it.
 pub async fn list_page<T: Record>(
     db: &Db,
     municipality_id: i64,
     spec: &ListSpec<'_>,
     query: &ListQuery,
     mut base: SelectStatement,
+    filters: Condition,
 ) -> Result<Page<T>> {
     let t = spec.table;
-    base.and_where(Expr::col((t, "municipality_id")).eq(municipality_id));
+    let mut cond = filters.add(Expr::col((t, "municipality_id")).eq(municipality_id));
     if !query.archived.unwrap_or(false) {
-        base.and_where(Expr::col((t, "archived_at")).is_null());
+        cond = cond.add(Expr::col((t, "archived_at")).is_null());
     }
     if let Some(words) = query.words() {
         for word in words.split_whitespace() {
             let key = kyodo_core::text::search_key(word);
             let pattern = format!("%{}%", escape_like(&key));
-            base.and_where(Expr::col((t, "search_text")).like(sea_query::LikeExpr::new(pattern).escape('\\')));
+            cond = cond.add(Expr::col((t, "search_text")).like(sea_query::LikeExpr::new(pattern).escape('\\')));
         }
     }
-    let mut count = base.clone();
-    count.clear_selects();
-    count.expr(Expr::col((t, "id")).count());
+    let count = sea_query::Query::select()
+        .expr(Expr::col((t, "id")).count())
+        .from_as(spec.from, t)
+        .cond_where(cond.clone())
+        .to_owned();
     let total = db.fetch_i64(&count).await?;
+    base.cond_where(cond);
 
     let keys: Vec<&str> = spec.sorts.iter().map(|(k, _)| *k).collect();
     let (key, desc) = query.sort_key(&keys, spec.sorts[0].0);

@@ -5,7 +5,7 @@ use kyodo_core::csv_import::{CsvLine, ImportError};
 use kyodo_core::departments::{Department, DepartmentInput, DepartmentRow};
 use kyodo_core::listing::{ListQuery, Page};
 use kyodo_core::validation::FieldErrors;
-use sea_query::{Expr, ExprTrait, Order, Query, SelectStatement};
+use sea_query::{Condition, Expr, ExprTrait, Order, Query, SelectStatement};
 
 use crate::audit::{self, Actor};
 use crate::common::{self, ImportReport, ListSpec};
@@ -42,14 +42,16 @@ fn select_rows() -> SelectStatement {
 
 pub async fn list(db: &Db, municipality_id: i64, query: &ListQuery) -> Result<Page<DepartmentRow>> {
     let spec = ListSpec {
+        from: TABLE,
         table: "d",
         sorts: &[("code", "code"), ("name", "name_kana")],
     };
-    let mut base = select_rows();
+    let base = select_rows();
+    let mut filters = Condition::all();
     if let Some(parent) = query.department_id {
-        base.and_where(Expr::col(("d", "parent_id")).eq(parent));
+        filters = filters.add(Expr::col(("d", "parent_id")).eq(parent));
     }
-    common::list_page(db, municipality_id, &spec, query, base).await
+    common::list_page(db, municipality_id, &spec, query, base, filters).await
 }
 
 pub async fn all(db: &Db, municipality_id: i64) -> Result<Vec<Department>> {

@@ -209,7 +209,12 @@ fn v1_foundation() -> Vec<Step> {
         &["municipality_id", "employee_number"],
         true,
     )));
-    steps.push(Step::index(index("staff", &["municipality_id", "name_kana"], false)));
+    // Serves the default list (active staff by reading) and its count from the index alone.
+    steps.push(Step::index(index(
+        "staff",
+        &["municipality_id", "archived_at", "name_kana"],
+        false,
+    )));
     steps.push(Step::index(index("staff", &["department_id"], false)));
     steps.push(Step::index(index("staff", &["home_area_id"], false)));
 

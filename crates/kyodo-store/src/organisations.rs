@@ -8,7 +8,7 @@ use kyodo_core::organisations::{
 };
 use kyodo_core::scheme::SchemeSettings;
 use kyodo_core::validation::FieldErrors;
-use sea_query::{Expr, ExprTrait, Order, Query, SelectStatement};
+use sea_query::{Condition, Expr, ExprTrait, Order, Query, SelectStatement};
 
 use crate::audit::{self, Actor, Event};
 use crate::common::{self, ImportReport, ListSpec};
@@ -57,15 +57,11 @@ pub enum Visible {
     Only(i64),
 }
 
-fn restrict(q: &mut SelectStatement, visible: &Visible) {
+fn restrict(cond: Condition, visible: &Visible) -> Condition {
     match visible {
-        Visible::All => {}
-        Visible::InAreas(ids) => {
-            q.and_where(Expr::col(("o", "area_id")).is_in(ids.clone()));
-        }
-        Visible::Only(id) => {
-            q.and_where(Expr::col(("o", "id")).eq(*id));
-        }
+        Visible::All => cond,
+        Visible::InAreas(ids) => cond.add(Expr::col(("o", "area_id")).is_in(ids.clone())),
+        Visible::Only(id) => cond.add(Expr::col(("o", "id")).eq(*id)),
     }
 }
 
@@ -76,6 +72,7 @@ pub async fn list(
     query: &ListQuery,
 ) -> Result<Page<OrganisationRow>> {
     let spec = ListSpec {
+        from: TABLE,
         table: "o",
         sorts: &[
             ("code", "code"),
@@ -84,15 +81,16 @@ pub async fn list(
             ("stage", "stage"),
         ],
     };
-    let mut base = select_rows();
-    restrict(&mut base, visible);
+    let base = select_rows();
+    let mut filters = Condition::all();
+    filters = restrict(filters, visible);
     if let Some(area) = query.area_id {
-        base.and_where(Expr::col(("o", "area_id")).eq(area));
+        filters = filters.add(Expr::col(("o", "area_id")).eq(area));
     }
     if let Some(kind) = query.kind.as_deref().filter(|k| !k.is_empty()) {
-        base.and_where(Expr::col(("o", "kind")).eq(kind));
+        filters = filters.add(Expr::col(("o", "kind")).eq(kind));
     }
-    common::list_page(db, municipality_id, &spec, query, base).await
+    common::list_page(db, municipality_id, &spec, query, base, filters).await
 }
 
 pub async fn all(db: &Db, municipality_id: i64) -> Result<Vec<Organisation>> {

@@ -1,0 +1,211 @@
+//! The foundation's numbers (BENCHMARKS.md): start-up with migrations on a
+//! new SQLite file, importing 20,000 staff from a CP932 CSV, and the staff
+//! list page and API over 20,000 staff.
+//!
+//! `cargo bench -p kyodo --bench foundation` (SQLite); add
+//! `KYODO_TEST_DATABASE=postgres` for PostgreSQL.
+
+use std::time::{Duration, Instant};
+
+use kyodo_core::csv_import::{DataKind, write_table};
+use kyodo_core::demo::{Rng, person};
+
+const STAFF: usize = 20_000;
+const REQUESTS: usize = 300;
+
+fn today() -> chrono::NaiveDate {
+    chrono::NaiveDate::from_ymd_opt(2026, 11, 21).expect("date")
+}
+
+fn percentile(samples: &mut [Duration], p: f64) -> Duration {
+    samples.sort_unstable();
+    let i = ((samples.len() as f64 - 1.0) * p).round() as usize;
+    samples[i]
+}
+
+fn ms(d: Duration) -> String {
+    format!("{:.2} ms", d.as_secs_f64() * 1000.0)
+}
+
+fn startup() {
+    let mut samples = Vec::new();
+    for i in 0..10 {
+        let path = std::env::temp_dir().join(format!("kyodo-bench-start-{}-{i}.db", std::process::id()));
+        let port = 18_400 + i;
+        let started = Instant::now();
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_kyodo"))
+            .args(["--database", &format!("sqlite://{}", path.display()), "serve", "--bind"])
+            .arg(format!("127.0.0.1:{port}"))
+            .env("RUST_LOG", "warn")
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .expect("kyodo starts");
+        let url = format!("http://127.0.0.1:{port}/healthz");
+        loop {
+            if let Ok(mut s) = std::net::TcpStream::connect(("127.0.0.1", port as u16)) {
+                use std::io::{Read, Write};
+                let _ = write!(s, "GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+                let mut buf = String::new();
+                let _ = s.read_to_string(&mut buf);
+                if buf.starts_with("HTTP/1.1 200") {
+                    break;
+                }
+            }
+            assert!(started.elapsed() < Duration::from_secs(10), "{url} never answered");
+            std::thread::sleep(Duration::from_millis(2));
+        }
+        samples.push(started.elapsed());
+        let _ = child.kill();
+        let _ = child.wait();
+        for suffix in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+        }
+    }
+    println!(
+        "start-up (spawn → migrations on a new SQLite file → /healthz 200): p50 {}, max {}",
+        ms(percentile(&mut samples, 0.5)),
+        ms(percentile(&mut samples, 1.0))
+    );
+}
+
+/// A CP932 staff file of `n` lines against the arao demo's departments and districts.
+fn staff_csv(n: usize) -> Vec<u8> {
+    let mut rng = Rng::new(42);
+    let departments = ["D0101", "D0102", "D0201", "D0302", "D0401", "D0502", "D0603"];
+    let grades = ["一般職員", "課長補佐・係長級", "課長級"];
+    let rows = (0..n).map(|i| {
+        let (name, kana) = person(&mut rng);
+        vec![
+            format!("9{i:06}"),
+            name,
+            kana,
+            (*rng.pick(&departments)).to_owned(),
+            (*rng.pick(&grades)).to_owned(),
+            format!("{}-04-01", 1990 + rng.below(36)),
+            format!("A{:02}", 1 + rng.below(9)),
+            String::new(),
+        ]
+    });
+    let text = write_table(DataKind::Staff.columns(), rows);
+    kyodo_core::encoding::encode_csv(&text, kyodo_core::encoding::TextEncoding::Cp932).expect("CP932")
+}
+
+async fn timed_requests(client: &reqwest::Client, url: &str, token: Option<&str>) -> (Duration, Duration) {
+    let mut samples = Vec::with_capacity(REQUESTS);
+    for _ in 0..REQUESTS {
+        let mut req = client.get(url);
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        let started = Instant::now();
+        let res = req.send().await.expect("request");
+        assert_eq!(res.status(), 200, "{url}");
+        let _ = res.bytes().await.expect("body");
+        samples.push(started.elapsed());
+    }
+    (percentile(&mut samples, 0.5), percentile(&mut samples, 0.95))
+}
+
+async fn data_and_lists() {
+    let backend = kyodo_store::testing::test_backend();
+    let (db, _guard) = kyodo_store::testing::fresh_database().await.expect("database");
+    let hash = kyodo_web::auth::hash_password(kyodo_store::demo::DEMO_PASSWORD.into())
+        .await
+        .expect("hash");
+    kyodo_store::demo::load(&db, "arao", today(), &hash)
+        .await
+        .expect("demo");
+    let muni = kyodo_store::municipalities::by_code(&db, "432041")
+        .await
+        .expect("q")
+        .expect("arao");
+    let csv = staff_csv(STAFF);
+    let actor = kyodo_store::audit::Actor::command_line(muni.id);
+
+    let started = Instant::now();
+    let report = kyodo_store::data::import_csv(&db, &actor, &muni.scheme, DataKind::Staff, &csv, false, today())
+        .await
+        .expect("import");
+    let import = started.elapsed();
+    assert_eq!(report.created.len(), STAFF);
+    println!(
+        "[{backend}] import of {STAFF} staff rows from CP932 CSV ({} KiB): {}",
+        csv.len() / 1024,
+        ms(import)
+    );
+
+    let started = Instant::now();
+    let report = kyodo_store::data::import_csv(&db, &actor, &muni.scheme, DataKind::Staff, &csv, true, today())
+        .await
+        .expect("dry run");
+    assert_eq!(report.unchanged, STAFF);
+    println!(
+        "[{backend}] dry run of the same file (all unchanged): {}",
+        ms(started.elapsed())
+    );
+
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let base = format!("http://{}", listener.local_addr().expect("addr"));
+    let state = kyodo_web::AppState::new(
+        db.clone(),
+        kyodo_web::Config {
+            secure_cookies: false,
+            today: Some(today()),
+        },
+    );
+    tokio::spawn(kyodo_web::serve(listener, state));
+    let browser = reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client");
+    let res = browser
+        .post(format!("{base}/login"))
+        .form(&[
+            ("login", "arao-coordinator"),
+            ("password", kyodo_store::demo::DEMO_PASSWORD),
+        ])
+        .send()
+        .await
+        .expect("login");
+    assert_eq!(res.status(), 303);
+    let api = reqwest::Client::new();
+    let user = kyodo_store::accounts::by_login(&db, "arao-coordinator")
+        .await
+        .expect("q")
+        .expect("user");
+    let token = {
+        let state = kyodo_web::AppState::new(db.clone(), kyodo_web::Config::default());
+        kyodo_web::accounts::issue_token(&state, &actor, user.id, "bench")
+            .await
+            .expect("token")
+    };
+    for (label, path) in [
+        ("first page", "/staff"),
+        ("search 田中", "/staff?q=%E7%94%B0%E4%B8%AD"),
+        (
+            "department filter, sorted by hire date, page 20",
+            "/staff?department_id=3&sort=-hire_date&page=20",
+        ),
+        ("last page", "/staff?page=405"),
+    ] {
+        let (p50, p95) = timed_requests(&browser, &format!("{base}{path}"), None).await;
+        println!("[{backend}] page {path} ({label}): p50 {}, p95 {}", ms(p50), ms(p95));
+        let (p50, p95) = timed_requests(&api, &format!("{base}/api/v1{path}"), Some(&token)).await;
+        println!("[{backend}] API  /api/v1{path}: p50 {}, p95 {}", ms(p50), ms(p95));
+    }
+}
+
+fn main() {
+    if std::env::args().any(|a| a == "--list") {
+        return;
+    }
+    if kyodo_store::testing::test_backend() == "sqlite" {
+        startup();
+    }
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    runtime.block_on(data_and_lists());
+}
