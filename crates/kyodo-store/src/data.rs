@@ -40,6 +40,11 @@ pub async fn import_csv(
         DataKind::Organisations => crate::organisations::import(db, actor, scheme, lines, dry_run).await?,
         DataKind::Staff => crate::staff::import(db, actor, scheme, lines, dry_run, today).await?,
     };
+    if !dry_run && report.created.len() + report.updated.len() > 1000 {
+        // A large import changes the table's shape: refresh the planner's
+        // statistics now rather than when autovacuum gets to it.
+        db.execute_raw(&format!("ANALYZE {}", kind.as_str())).await?;
+    }
     if !dry_run {
         audit::record_now(
             db,

@@ -361,7 +361,7 @@ pub async fn import(
         }
     }
     if !dry_run {
-        for chunk in new.chunks(500) {
+        for chunk in new.chunks(1000) {
             insert_batch(&mut tx, actor, chunk).await?;
         }
     }
