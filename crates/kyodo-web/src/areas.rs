@@ -102,6 +102,7 @@ pub async fn list_page(
     if caller.can(Action::DataExport) {
         list.export_href = Some("/data/export/areas?encoding=utf-8".into());
     }
+    list.tree_href = Some(format!("{BASE}/tree"));
     list.columns = vec![
         Column::new("地区コード", Some("code")),
         Column::new("地区名", Some("name")),
@@ -126,6 +127,29 @@ pub async fn list_page(
         .collect();
     pages::page_links(&mut list, &page);
     Ok(pages::render(&list))
+}
+
+/// The whole tree of areas, with each level's name.
+pub async fn tree_page(State(state): State<AppState>, PageCaller(caller): PageCaller) -> PageResult<Response> {
+    caller.require(Action::AreaRead)?;
+    let areas = kyodo_store::areas::all(&state.db, caller.municipality.id, false).await?;
+    let scheme = &caller.municipality.scheme;
+    let items = areas
+        .iter()
+        .map(|a| pages::TreeItem {
+            id: a.id,
+            parent_id: a.parent_id,
+            label: a.name.clone(),
+            href: format!("{BASE}/{}", a.id),
+            meta: scheme.level_name(usize::try_from(a.level).unwrap_or(0)).to_owned(),
+        })
+        .collect();
+    Ok(pages::render(&pages::TreePage {
+        layout: Layout::new(&caller, "地区の構成", BASE),
+        heading: "地区の構成".into(),
+        list_href: BASE.into(),
+        nodes: pages::tree_nodes(items),
+    }))
 }
 
 pub async fn new_page(State(state): State<AppState>, PageCaller(caller): PageCaller) -> PageResult<Response> {
@@ -197,23 +221,40 @@ pub async fn detail_page(
     .await?;
     let scheme = &caller.municipality.scheme;
     let writable = caller.can(Action::AreaWrite);
+    let mut items = vec![
+        Item::new("地区コード", a.code.clone()),
+        Item::new("ふりがな", pages::opt(&a.name_kana)),
+        Item::new("階層", scheme.level_name(usize::try_from(a.level).unwrap_or(0))),
+        Item::link(
+            "上位の地区",
+            pages::opt(&row.parent_name),
+            a.parent_id.map(|p| format!("{BASE}/{p}")),
+        ),
+        Item::new("備考", pages::opt(&a.note)),
+    ];
+    // Kumamoto's rule: a centre's full-time liaison staff follow from the
+    // elementary-school districts below it.
+    if let Some(rule) = scheme.staffing_rule
+        && usize::try_from(a.level).ok() == Some(scheme.liaison_level)
+    {
+        let districts = u32::try_from(children.len()).unwrap_or(0);
+        items.push(Item::new(
+            "専任職員の配置数",
+            format!(
+                "{}人（{}{}か所、制度設定の基準による）",
+                rule.staff_for(districts),
+                scheme.level_name(scheme.liaison_level + 1),
+                districts
+            ),
+        ));
+    }
     let page = pages::DetailPage {
         layout: Layout::new(&caller, a.name.clone(), BASE).with_notice(q.notice.as_deref()),
         heading: a.name.clone(),
         back_href: BASE.into(),
         back_label: "地区",
         archived: a.archived_at.is_some(),
-        items: vec![
-            Item::new("地区コード", a.code.clone()),
-            Item::new("ふりがな", pages::opt(&a.name_kana)),
-            Item::new("階層", scheme.level_name(usize::try_from(a.level).unwrap_or(0))),
-            Item::link(
-                "上位の地区",
-                pages::opt(&row.parent_name),
-                a.parent_id.map(|p| format!("{BASE}/{p}")),
-            ),
-            Item::new("備考", pages::opt(&a.note)),
-        ],
+        items,
         edit_href: writable.then(|| format!("{BASE}/{id}/edit")),
         edit_label: "編集",
         buttons: if writable {

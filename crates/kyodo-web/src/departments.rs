@@ -90,6 +90,7 @@ pub async fn list_page(
     if caller.can(Action::DataExport) {
         list.export_href = Some("/data/export/departments?encoding=utf-8".into());
     }
+    list.tree_href = Some(format!("{BASE}/tree"));
     list.columns = vec![
         Column::new("部署コード", Some("code")),
         Column::new("部署名", Some("name")),
@@ -114,6 +115,28 @@ pub async fn list_page(
         .collect();
     pages::page_links(&mut list, &page);
     Ok(pages::render(&list))
+}
+
+/// The 部/課 tree.
+pub async fn tree_page(State(state): State<AppState>, PageCaller(caller): PageCaller) -> PageResult<Response> {
+    caller.require(Action::DepartmentRead)?;
+    let departments = kyodo_store::departments::all(&state.db, caller.municipality.id).await?;
+    let items = departments
+        .iter()
+        .map(|d| pages::TreeItem {
+            id: d.id,
+            parent_id: d.parent_id,
+            label: d.name.clone(),
+            href: format!("{BASE}/{}", d.id),
+            meta: pages::opt(&d.phone),
+        })
+        .collect();
+    Ok(pages::render(&pages::TreePage {
+        layout: Layout::new(&caller, "組織図", BASE),
+        heading: "組織図".into(),
+        list_href: BASE.into(),
+        nodes: pages::tree_nodes(items),
+    }))
 }
 
 pub async fn new_page(State(state): State<AppState>, PageCaller(caller): PageCaller) -> PageResult<Response> {

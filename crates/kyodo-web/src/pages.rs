@@ -332,6 +332,8 @@ pub struct ListPage {
     pub base_path: String,
     pub new_href: Option<String>,
     pub export_href: Option<String>,
+    /// A link to the same records as a tree (areas, departments).
+    pub tree_href: Option<String>,
     pub q: String,
     pub archived: bool,
     pub filters: Vec<Filter>,
@@ -416,6 +418,7 @@ pub fn list_page(layout: Layout, heading: &str, base_path: &str, query: &ListQue
         base_path: base_path.to_owned(),
         new_href: None,
         export_href: None,
+        tree_href: None,
         q: query.q.clone().unwrap_or_default(),
         archived: query.archived.unwrap_or(false),
         filters: Vec::new(),
@@ -568,5 +571,113 @@ pub fn archive_button(base: &str, id: i64, archived: bool) -> ActionButton {
             label: "アーカイブする",
             danger: true,
         }
+    }
+}
+
+/// One node of a tree, in depth-first order, with what the markup needs to
+/// open and close its nested lists.
+pub struct TreeNode {
+    pub label: String,
+    pub href: String,
+    pub meta: String,
+    pub has_children: bool,
+    /// Nested lists that end right after this (leaf) node.
+    pub closes: usize,
+}
+
+/// An item of a tree before ordering: id, parent, label, link, a note.
+pub struct TreeItem {
+    pub id: i64,
+    pub parent_id: Option<i64>,
+    pub label: String,
+    pub href: String,
+    pub meta: String,
+}
+
+/// Orders `items` depth first (children in the given order). Items whose
+/// parent is not among them are shown as roots, so nothing is hidden.
+pub fn tree_nodes(items: Vec<TreeItem>) -> Vec<TreeNode> {
+    let ids: std::collections::HashSet<i64> = items.iter().map(|i| i.id).collect();
+    let mut children: HashMap<Option<i64>, Vec<usize>> = HashMap::new();
+    for (index, item) in items.iter().enumerate() {
+        let parent = item.parent_id.filter(|p| ids.contains(p) && *p != item.id);
+        children.entry(parent).or_default().push(index);
+    }
+    let mut out: Vec<TreeNode> = Vec::with_capacity(items.len());
+    // (node index, depth); depth tells how many lists close after a leaf.
+    let mut stack: Vec<(usize, usize)> = children
+        .get(&None)
+        .map(|roots| roots.iter().rev().map(|&r| (r, 0)).collect())
+        .unwrap_or_default();
+    let mut visited = vec![false; items.len()];
+    while let Some((index, depth)) = stack.pop() {
+        if std::mem::replace(&mut visited[index], true) {
+            continue;
+        }
+        let item = &items[index];
+        let kids = children.get(&Some(item.id)).map_or(&[][..], Vec::as_slice);
+        let next_depth = stack.last().map_or(0, |&(_, d)| d);
+        out.push(TreeNode {
+            label: item.label.clone(),
+            href: item.href.clone(),
+            meta: item.meta.clone(),
+            has_children: !kids.is_empty(),
+            closes: if kids.is_empty() {
+                depth.saturating_sub(next_depth)
+            } else {
+                0
+            },
+        });
+        stack.extend(kids.iter().rev().map(|&k| (k, depth + 1)));
+    }
+    out
+}
+
+#[derive(Template)]
+#[template(path = "tree.html")]
+pub struct TreePage {
+    pub layout: Layout,
+    pub heading: String,
+    pub list_href: String,
+    pub nodes: Vec<TreeNode>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn item(id: i64, parent: Option<i64>) -> TreeItem {
+        TreeItem {
+            id,
+            parent_id: parent,
+            label: id.to_string(),
+            href: String::new(),
+            meta: String::new(),
+        }
+    }
+
+    #[test]
+    fn tree_closes_every_list_it_opens() {
+        // 1 ─ 2 ─ 3, 1 ─ 4, 5
+        let nodes = tree_nodes(vec![
+            item(1, None),
+            item(2, Some(1)),
+            item(3, Some(2)),
+            item(4, Some(1)),
+            item(5, None),
+        ]);
+        let order: Vec<&str> = nodes.iter().map(|n| n.label.as_str()).collect();
+        assert_eq!(order, ["1", "2", "3", "4", "5"]);
+        let opens = nodes.iter().filter(|n| n.has_children).count();
+        let closes: usize = nodes.iter().map(|n| n.closes).sum();
+        assert_eq!(opens, closes, "balanced markup");
+        assert_eq!(nodes[2].closes, 1, "after 3, the list under 2 ends");
+        assert_eq!(nodes[3].closes, 1, "after 4, the list under 1 ends");
+    }
+
+    #[test]
+    fn orphans_and_cycles_are_shown_not_lost() {
+        let nodes = tree_nodes(vec![item(1, Some(99)), item(2, Some(2))]);
+        assert_eq!(nodes.len(), 2);
     }
 }

@@ -26,6 +26,7 @@ pub fn router(state: AppState) -> Router {
         .route("/users/{id}/enable", post(accounts::enable_user_page))
         .route("/areas", get(areas::list_page).post(areas::create_page))
         .route("/areas/new", get(areas::new_page))
+        .route("/areas/tree", get(areas::tree_page))
         .route("/areas/{id}", get(areas::detail_page).post(areas::update_page))
         .route("/areas/{id}/edit", get(areas::edit_page))
         .route("/areas/{id}/archive", post(areas::archive_page))
@@ -35,6 +36,7 @@ pub fn router(state: AppState) -> Router {
             get(departments::list_page).post(departments::create_page),
         )
         .route("/departments/new", get(departments::new_page))
+        .route("/departments/tree", get(departments::tree_page))
         .route(
             "/departments/{id}",
             get(departments::detail_page).post(departments::update_page),

@@ -273,3 +273,27 @@ async fn openapi_document_lists_the_api() {
         .unwrap();
     assert_eq!(health["status"], "ok");
 }
+
+#[tokio::test]
+async fn kumamoto_centres_show_their_tree_and_staffing_by_school_districts() {
+    let app = TestApp::spawn(&["kumamoto"]).await;
+    let muni = app.municipality("431001").await.id;
+    let centre = app.id_of(muni, "areas", "A0101").await;
+    let b = app.login("kumamoto-coordinator").await;
+    let page = b.get(&format!("/areas/{centre}")).await.text().await.unwrap();
+    assert!(page.contains("専任職員の配置数"), "{page}");
+    assert!(page.contains("2人（小学校区2か所"));
+    let page = b.get("/areas/tree").await.text().await.unwrap();
+    let tree = &page[page.find("<ul class=\"tree\">").expect("a tree")..];
+    assert_eq!(
+        tree.matches("<ul>").count(),
+        5 + 19,
+        "one nested list per ward and per centre"
+    );
+    assert_eq!(
+        tree.matches("<ul>").count(),
+        tree.matches("</ul>").count() - 1,
+        "balanced"
+    );
+    assert!(tree.contains("白川第一小学校区"));
+}
