@@ -5,16 +5,17 @@ use std::collections::HashMap;
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use kyodo_core::areas::{Area, AreaInput, AreaRow};
 use kyodo_core::listing::{ListQuery, Page};
 use kyodo_core::permissions::Action;
 
 use crate::AppState;
-use crate::api::{ApiQuery, FormFields, JsonFields, PageQuery};
+use crate::api::{ApiQuery, JsonFields, PageQuery};
 use crate::auth::{ApiCaller, Caller, PageCaller};
+use crate::editing::{self, Editable};
 use crate::error::{ApiResult, AppError, PageResult};
-use crate::pages::{self, Cell, Column, FieldKind, FieldSpec, FormPage, FormState, Item, Layout, Outcome};
+use crate::pages::{self, Cell, Column, FieldKind, FieldSpec, FormPage, FormState, Item, Layout};
 
 const BASE: &str = "/areas";
 
@@ -152,46 +153,6 @@ pub async fn tree_page(State(state): State<AppState>, PageCaller(caller): PageCa
     }))
 }
 
-pub async fn new_page(State(state): State<AppState>, PageCaller(caller): PageCaller) -> PageResult<Response> {
-    caller.require(Action::AreaWrite)?;
-    form_view(&state, &caller, FormState::default(), None, StatusCode::OK).await
-}
-
-pub async fn create_page(
-    State(state): State<AppState>,
-    PageCaller(caller): PageCaller,
-    form: FormFields,
-) -> PageResult<Response> {
-    caller.check_csrf(form.csrf())?;
-    caller.require(Action::AreaWrite)?;
-    let result = create(&state, &caller, &form.0)
-        .await
-        .map(|r| format!("{BASE}/{}?notice=created", r.area.id));
-    match pages::outcome(result, form.0)? {
-        Outcome::Saved(href) => Ok(Redirect::to(&href).into_response()),
-        Outcome::Again(f, status) => form_view(&state, &caller, f, None, status).await,
-    }
-}
-
-async fn create(state: &AppState, caller: &Caller, fields: &HashMap<String, String>) -> Result<AreaRow, AppError> {
-    let input = AreaInput::parse(&pages::form_getter(fields))?;
-    Ok(kyodo_store::areas::create(&state.db, &caller.actor(), levels(caller), &input).await?)
-}
-
-async fn update(
-    state: &AppState,
-    caller: &Caller,
-    id: i64,
-    version: Option<i64>,
-    fields: HashMap<String, String>,
-) -> Result<AreaRow, AppError> {
-    let current = kyodo_store::areas::get(&state.db, caller.municipality.id, id).await?;
-    let merged = crate::api::merged(values(&current.area), fields);
-    let input = AreaInput::parse(&pages::form_getter(&merged))?;
-    let version = version.unwrap_or(current.area.version);
-    Ok(kyodo_store::areas::update(&state.db, &caller.actor(), levels(caller), id, version, &input).await?)
-}
-
 #[derive(serde::Deserialize, Default)]
 pub struct DetailQuery {
     notice: Option<String>,
@@ -309,71 +270,64 @@ pub async fn detail_page(
     Ok(pages::render(&page))
 }
 
-pub async fn edit_page(
-    State(state): State<AppState>,
-    PageCaller(caller): PageCaller,
-    Path(id): Path<i64>,
-) -> PageResult<Response> {
-    caller.require(Action::AreaWrite)?;
-    let row = kyodo_store::areas::get(&state.db, caller.municipality.id, id).await?;
-    let form = FormState::new(values(&row.area));
-    form_view(&state, &caller, form, Some((id, row.area.version)), StatusCode::OK).await
-}
+/// Areas (地区) as an editable record.
+pub struct Areas;
 
-pub async fn update_page(
-    State(state): State<AppState>,
-    PageCaller(caller): PageCaller,
-    Path(id): Path<i64>,
-    form: FormFields,
-) -> PageResult<Response> {
-    caller.check_csrf(form.csrf())?;
-    caller.require(Action::AreaWrite)?;
-    let Some(version) = form.version() else {
-        return Err(AppError::BadRequest("フォームに版番号がありません。編集画面を開き直してください".into()).into());
-    };
-    let result = update(&state, &caller, id, Some(version), form.0.clone())
-        .await
-        .map(|_| format!("{BASE}/{id}?notice=saved"));
-    match pages::outcome(result, form.0)? {
-        Outcome::Saved(href) => Ok(Redirect::to(&href).into_response()),
-        Outcome::Again(f, status) => {
-            // After a conflict the form carries the latest version, so saving again is a decision.
-            let latest = kyodo_store::areas::get(&state.db, caller.municipality.id, id).await?;
-            form_view(&state, &caller, f, Some((id, latest.area.version)), status).await
-        }
+impl Editable for Areas {
+    const BASE: &'static str = BASE;
+    type Row = AreaRow;
+
+    async fn fetch(state: &AppState, caller: &Caller, id: i64, _write: bool) -> Result<AreaRow, AppError> {
+        caller.require(Action::AreaRead)?;
+        Ok(kyodo_store::areas::get(&state.db, caller.municipality.id, id).await?)
     }
-}
 
-async fn set_archived(
-    state: AppState,
-    caller: Caller,
-    id: i64,
-    form: FormFields,
-    archived: bool,
-) -> PageResult<Response> {
-    caller.check_csrf(form.csrf())?;
-    caller.require(Action::AreaWrite)?;
-    kyodo_store::areas::set_archived(&state.db, &caller.actor(), id, archived).await?;
-    let notice = if archived { "archived" } else { "restored" };
-    Ok(Redirect::to(&format!("{BASE}/{id}?notice={notice}")).into_response())
-}
+    fn check_write(caller: &Caller) -> Result<(), AppError> {
+        caller.require(Action::AreaWrite).map(|_| ())
+    }
 
-pub async fn archive_page(
-    State(state): State<AppState>,
-    PageCaller(caller): PageCaller,
-    Path(id): Path<i64>,
-    form: FormFields,
-) -> PageResult<Response> {
-    set_archived(state, caller, id, form, true).await
-}
+    fn id(row: &AreaRow) -> i64 {
+        row.area.id
+    }
 
-pub async fn restore_page(
-    State(state): State<AppState>,
-    PageCaller(caller): PageCaller,
-    Path(id): Path<i64>,
-    form: FormFields,
-) -> PageResult<Response> {
-    set_archived(state, caller, id, form, false).await
+    fn version(row: &AreaRow) -> i64 {
+        row.area.version
+    }
+
+    fn values(row: &AreaRow) -> HashMap<String, String> {
+        values(&row.area)
+    }
+
+    async fn create(state: &AppState, caller: &Caller, fields: &HashMap<String, String>) -> Result<AreaRow, AppError> {
+        let input = AreaInput::parse(&pages::form_getter(fields))?;
+        Ok(kyodo_store::areas::create(&state.db, &caller.actor(), levels(caller), &input).await?)
+    }
+
+    async fn save(
+        state: &AppState,
+        caller: &Caller,
+        id: i64,
+        version: i64,
+        fields: &HashMap<String, String>,
+    ) -> Result<AreaRow, AppError> {
+        let input = AreaInput::parse(&pages::form_getter(fields))?;
+        Ok(kyodo_store::areas::update(&state.db, &caller.actor(), levels(caller), id, version, &input).await?)
+    }
+
+    async fn set_archived(state: &AppState, caller: &Caller, id: i64, archived: bool) -> Result<(), AppError> {
+        kyodo_store::areas::set_archived(&state.db, &caller.actor(), id, archived).await?;
+        Ok(())
+    }
+
+    async fn form_view(
+        state: &AppState,
+        caller: &Caller,
+        form: FormState,
+        editing: Option<(i64, i64)>,
+        status: StatusCode,
+    ) -> PageResult<Response> {
+        form_view(state, caller, form, editing, status).await
+    }
 }
 
 // --- API ---
@@ -424,8 +378,11 @@ pub async fn create_api(
     ApiCaller(caller): ApiCaller,
     JsonFields(fields, _): JsonFields,
 ) -> ApiResult<(StatusCode, Json<AreaRow>)> {
-    caller.require(Action::AreaWrite)?;
-    Ok((StatusCode::CREATED, Json(create(&state, &caller, &fields).await?)))
+    Areas::check_write(&caller)?;
+    Ok((
+        StatusCode::CREATED,
+        Json(Areas::create(&state, &caller, &fields).await?),
+    ))
 }
 
 #[utoipa::path(patch, path = "/areas/{id}", tag = "areas", params(("id" = i64, Path)), request_body = AreaBody,
@@ -436,6 +393,7 @@ pub async fn patch_api(
     Path(id): Path<i64>,
     JsonFields(fields, version): JsonFields,
 ) -> ApiResult<Json<AreaRow>> {
-    caller.require(Action::AreaWrite)?;
-    Ok(Json(update(&state, &caller, id, version, fields).await?))
+    Ok(Json(
+        editing::patch::<Areas>(&state, &caller, id, version, fields).await?,
+    ))
 }

@@ -9,6 +9,7 @@ pub mod audit;
 pub mod auth;
 pub mod data;
 pub mod departments;
+pub mod editing;
 pub mod error;
 pub mod organisations;
 pub mod pages;

@@ -18,9 +18,10 @@ use kyodo_core::validation::FieldErrors;
 use crate::AppState;
 use crate::api::{ApiQuery, FormFields, JsonFields, PageQuery};
 use crate::auth::{ApiCaller, Caller, PageCaller};
+use crate::editing::{self, Editable};
 use crate::error::{ApiResult, AppError, PageResult};
 use crate::pages::{
-    self, ActionButton, Cell, Column, FieldKind, FieldSpec, FormPage, FormState, InlineForm, Item, Layout, Outcome,
+    self, ActionButton, Cell, Column, FieldKind, FieldSpec, FormPage, FormState, InlineForm, Item, Layout,
 };
 
 const BASE: &str = "/organisations";
@@ -168,52 +169,6 @@ pub async fn list_page(
         .collect();
     pages::page_links(&mut list, &page);
     Ok(pages::render(&list))
-}
-
-pub async fn new_page(State(state): State<AppState>, PageCaller(caller): PageCaller) -> PageResult<Response> {
-    caller.require(Action::OrganisationWrite)?;
-    form_view(&state, &caller, FormState::default(), None, StatusCode::OK).await
-}
-
-async fn create(
-    state: &AppState,
-    caller: &Caller,
-    fields: &HashMap<String, String>,
-) -> Result<OrganisationRow, AppError> {
-    caller.require(Action::OrganisationWrite)?;
-    let input = OrganisationInput::parse(&pages::form_getter(fields), &caller.municipality.scheme)?;
-    check_area_reach(caller, &input)?;
-    Ok(kyodo_store::organisations::create(&state.db, &caller.actor(), &input).await?)
-}
-
-async fn update(
-    state: &AppState,
-    caller: &Caller,
-    id: i64,
-    version: Option<i64>,
-    fields: HashMap<String, String>,
-) -> Result<OrganisationRow, AppError> {
-    let current = reachable(state, caller, Action::OrganisationWrite, id).await?;
-    let merged = crate::api::merged(values(&current.organisation), fields);
-    let input = OrganisationInput::parse(&pages::form_getter(&merged), &caller.municipality.scheme)?;
-    check_area_reach(caller, &input)?;
-    let version = version.unwrap_or(current.organisation.version);
-    Ok(kyodo_store::organisations::update(&state.db, &caller.actor(), id, version, &input).await?)
-}
-
-pub async fn create_page(
-    State(state): State<AppState>,
-    PageCaller(caller): PageCaller,
-    form: FormFields,
-) -> PageResult<Response> {
-    caller.check_csrf(form.csrf())?;
-    let result = create(&state, &caller, &form.0)
-        .await
-        .map(|r| format!("{BASE}/{}?notice=created", r.organisation.id));
-    match pages::outcome(result, form.0)? {
-        Outcome::Saved(href) => Ok(Redirect::to(&href).into_response()),
-        Outcome::Again(f, status) => form_view(&state, &caller, f, None, status).await,
-    }
 }
 
 #[derive(serde::Deserialize, Default)]
@@ -390,77 +345,6 @@ pub async fn detail_page(
     .await
 }
 
-pub async fn edit_page(
-    State(state): State<AppState>,
-    PageCaller(caller): PageCaller,
-    Path(id): Path<i64>,
-) -> PageResult<Response> {
-    let row = reachable(&state, &caller, Action::OrganisationWrite, id).await?;
-    let form = FormState::new(values(&row.organisation));
-    form_view(
-        &state,
-        &caller,
-        form,
-        Some((id, row.organisation.version)),
-        StatusCode::OK,
-    )
-    .await
-}
-
-pub async fn update_page(
-    State(state): State<AppState>,
-    PageCaller(caller): PageCaller,
-    Path(id): Path<i64>,
-    form: FormFields,
-) -> PageResult<Response> {
-    caller.check_csrf(form.csrf())?;
-    let Some(version) = form.version() else {
-        return Err(AppError::BadRequest("フォームに版番号がありません。編集画面を開き直してください".into()).into());
-    };
-    let result = update(&state, &caller, id, Some(version), form.0.clone())
-        .await
-        .map(|_| format!("{BASE}/{id}?notice=saved"));
-    match pages::outcome(result, form.0)? {
-        Outcome::Saved(href) => Ok(Redirect::to(&href).into_response()),
-        Outcome::Again(f, status) => {
-            let latest = kyodo_store::organisations::get(&state.db, caller.municipality.id, id).await?;
-            form_view(&state, &caller, f, Some((id, latest.organisation.version)), status).await
-        }
-    }
-}
-
-async fn set_archived(
-    state: AppState,
-    caller: Caller,
-    id: i64,
-    form: FormFields,
-    archived: bool,
-) -> PageResult<Response> {
-    caller.check_csrf(form.csrf())?;
-    reachable(&state, &caller, Action::OrganisationWrite, id).await?;
-    kyodo_store::organisations::set_archived(&state.db, &caller.actor(), id, archived).await?;
-    let notice = if archived { "archived" } else { "restored" };
-    Ok(Redirect::to(&format!("{BASE}/{id}?notice={notice}")).into_response())
-}
-
-pub async fn archive_page(
-    State(state): State<AppState>,
-    PageCaller(caller): PageCaller,
-    Path(id): Path<i64>,
-    form: FormFields,
-) -> PageResult<Response> {
-    set_archived(state, caller, id, form, true).await
-}
-
-pub async fn restore_page(
-    State(state): State<AppState>,
-    PageCaller(caller): PageCaller,
-    Path(id): Path<i64>,
-    form: FormFields,
-) -> PageResult<Response> {
-    set_archived(state, caller, id, form, false).await
-}
-
 pub async fn add_officer_page(
     State(state): State<AppState>,
     PageCaller(caller): PageCaller,
@@ -529,6 +413,76 @@ pub async fn remove_key_person_page(
     Ok(Redirect::to(&format!("{BASE}/{id}?notice=deleted")).into_response())
 }
 
+/// Organisations (団体) as an editable record; liaison staff reach only their districts.
+pub struct Organisations;
+
+impl Editable for Organisations {
+    const BASE: &'static str = BASE;
+    type Row = OrganisationRow;
+
+    async fn fetch(state: &AppState, caller: &Caller, id: i64, write: bool) -> Result<OrganisationRow, AppError> {
+        let action = if write {
+            Action::OrganisationWrite
+        } else {
+            Action::OrganisationRead
+        };
+        reachable(state, caller, action, id).await
+    }
+
+    fn check_write(caller: &Caller) -> Result<(), AppError> {
+        caller.require(Action::OrganisationWrite).map(|_| ())
+    }
+
+    fn id(row: &OrganisationRow) -> i64 {
+        row.organisation.id
+    }
+
+    fn version(row: &OrganisationRow) -> i64 {
+        row.organisation.version
+    }
+
+    fn values(row: &OrganisationRow) -> HashMap<String, String> {
+        values(&row.organisation)
+    }
+
+    async fn create(
+        state: &AppState,
+        caller: &Caller,
+        fields: &HashMap<String, String>,
+    ) -> Result<OrganisationRow, AppError> {
+        let input = OrganisationInput::parse(&pages::form_getter(fields), &caller.municipality.scheme)?;
+        check_area_reach(caller, &input)?;
+        Ok(kyodo_store::organisations::create(&state.db, &caller.actor(), &input).await?)
+    }
+
+    async fn save(
+        state: &AppState,
+        caller: &Caller,
+        id: i64,
+        version: i64,
+        fields: &HashMap<String, String>,
+    ) -> Result<OrganisationRow, AppError> {
+        let input = OrganisationInput::parse(&pages::form_getter(fields), &caller.municipality.scheme)?;
+        check_area_reach(caller, &input)?;
+        Ok(kyodo_store::organisations::update(&state.db, &caller.actor(), id, version, &input).await?)
+    }
+
+    async fn set_archived(state: &AppState, caller: &Caller, id: i64, archived: bool) -> Result<(), AppError> {
+        kyodo_store::organisations::set_archived(&state.db, &caller.actor(), id, archived).await?;
+        Ok(())
+    }
+
+    async fn form_view(
+        state: &AppState,
+        caller: &Caller,
+        form: FormState,
+        editing: Option<(i64, i64)>,
+        status: StatusCode,
+    ) -> PageResult<Response> {
+        form_view(state, caller, form, editing, status).await
+    }
+}
+
 // --- API ---
 
 /// Organisations within the caller's reach, paged and filtered (`kind`, `area_id`).
@@ -579,7 +533,11 @@ pub async fn create_api(
     ApiCaller(caller): ApiCaller,
     JsonFields(fields, _): JsonFields,
 ) -> ApiResult<(StatusCode, Json<OrganisationRow>)> {
-    Ok((StatusCode::CREATED, Json(create(&state, &caller, &fields).await?)))
+    Organisations::check_write(&caller)?;
+    Ok((
+        StatusCode::CREATED,
+        Json(Organisations::create(&state, &caller, &fields).await?),
+    ))
 }
 
 #[utoipa::path(patch, path = "/organisations/{id}", tag = "organisations", params(("id" = i64, Path)), request_body = OrganisationBody,
@@ -590,7 +548,9 @@ pub async fn patch_api(
     Path(id): Path<i64>,
     JsonFields(fields, version): JsonFields,
 ) -> ApiResult<Json<OrganisationRow>> {
-    Ok(Json(update(&state, &caller, id, version, fields).await?))
+    Ok(Json(
+        editing::patch::<Organisations>(&state, &caller, id, version, fields).await?,
+    ))
 }
 
 /// Key people of an organisation: personal data, audited on every read.

@@ -6,7 +6,7 @@ use axum::http::{HeaderValue, header};
 use axum::routing::{get, post};
 use tower_http::set_header::SetResponseHeaderLayer;
 
-use crate::{AppState, accounts, api, areas, audit, data, departments, organisations, scheme, staff};
+use crate::{AppState, accounts, api, areas, audit, data, departments, editing, organisations, scheme, staff};
 
 pub fn router(state: AppState) -> Router {
     let pages = Router::new()
@@ -24,38 +24,65 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/users/{id}/disable", post(accounts::disable_user_page))
         .route("/users/{id}/enable", post(accounts::enable_user_page))
-        .route("/areas", get(areas::list_page).post(areas::create_page))
-        .route("/areas/new", get(areas::new_page))
+        .route(
+            "/areas",
+            get(areas::list_page).post(editing::create_page::<areas::Areas>),
+        )
+        .route("/areas/new", get(editing::new_page::<areas::Areas>))
         .route("/areas/tree", get(areas::tree_page))
-        .route("/areas/{id}", get(areas::detail_page).post(areas::update_page))
-        .route("/areas/{id}/edit", get(areas::edit_page))
-        .route("/areas/{id}/archive", post(areas::archive_page))
-        .route("/areas/{id}/restore", post(areas::restore_page))
+        .route(
+            "/areas/{id}",
+            get(areas::detail_page).post(editing::update_page::<areas::Areas>),
+        )
+        .route("/areas/{id}/edit", get(editing::edit_page::<areas::Areas>))
+        .route("/areas/{id}/archive", post(editing::archive_page::<areas::Areas>))
+        .route("/areas/{id}/restore", post(editing::restore_page::<areas::Areas>))
         .route(
             "/departments",
-            get(departments::list_page).post(departments::create_page),
+            get(departments::list_page).post(editing::create_page::<departments::Departments>),
         )
-        .route("/departments/new", get(departments::new_page))
+        .route("/departments/new", get(editing::new_page::<departments::Departments>))
         .route("/departments/tree", get(departments::tree_page))
         .route(
             "/departments/{id}",
-            get(departments::detail_page).post(departments::update_page),
+            get(departments::detail_page).post(editing::update_page::<departments::Departments>),
         )
-        .route("/departments/{id}/edit", get(departments::edit_page))
-        .route("/departments/{id}/archive", post(departments::archive_page))
-        .route("/departments/{id}/restore", post(departments::restore_page))
+        .route(
+            "/departments/{id}/edit",
+            get(editing::edit_page::<departments::Departments>),
+        )
+        .route(
+            "/departments/{id}/archive",
+            post(editing::archive_page::<departments::Departments>),
+        )
+        .route(
+            "/departments/{id}/restore",
+            post(editing::restore_page::<departments::Departments>),
+        )
         .route(
             "/organisations",
-            get(organisations::list_page).post(organisations::create_page),
+            get(organisations::list_page).post(editing::create_page::<organisations::Organisations>),
         )
-        .route("/organisations/new", get(organisations::new_page))
+        .route(
+            "/organisations/new",
+            get(editing::new_page::<organisations::Organisations>),
+        )
         .route(
             "/organisations/{id}",
-            get(organisations::detail_page).post(organisations::update_page),
+            get(organisations::detail_page).post(editing::update_page::<organisations::Organisations>),
         )
-        .route("/organisations/{id}/edit", get(organisations::edit_page))
-        .route("/organisations/{id}/archive", post(organisations::archive_page))
-        .route("/organisations/{id}/restore", post(organisations::restore_page))
+        .route(
+            "/organisations/{id}/edit",
+            get(editing::edit_page::<organisations::Organisations>),
+        )
+        .route(
+            "/organisations/{id}/archive",
+            post(editing::archive_page::<organisations::Organisations>),
+        )
+        .route(
+            "/organisations/{id}/restore",
+            post(editing::restore_page::<organisations::Organisations>),
+        )
         .route("/organisations/{id}/officers", post(organisations::add_officer_page))
         .route(
             "/organisations/{id}/officers/{officer}/delete",
@@ -69,12 +96,24 @@ pub fn router(state: AppState) -> Router {
             "/organisations/{id}/key-people/{person}/delete",
             post(organisations::remove_key_person_page),
         )
-        .route("/staff", get(staff::list_page).post(staff::create_page))
-        .route("/staff/new", get(staff::new_page))
-        .route("/staff/{id}", get(staff::detail_page).post(staff::update_page))
-        .route("/staff/{id}/edit", get(staff::edit_page))
-        .route("/staff/{id}/archive", post(staff::archive_page))
-        .route("/staff/{id}/restore", post(staff::restore_page))
+        .route(
+            "/staff",
+            get(staff::list_page).post(editing::create_page::<staff::StaffRecords>),
+        )
+        .route("/staff/new", get(editing::new_page::<staff::StaffRecords>))
+        .route(
+            "/staff/{id}",
+            get(staff::detail_page).post(editing::update_page::<staff::StaffRecords>),
+        )
+        .route("/staff/{id}/edit", get(editing::edit_page::<staff::StaffRecords>))
+        .route(
+            "/staff/{id}/archive",
+            post(editing::archive_page::<staff::StaffRecords>),
+        )
+        .route(
+            "/staff/{id}/restore",
+            post(editing::restore_page::<staff::StaffRecords>),
+        )
         .route(
             "/settings/scheme",
             get(scheme::scheme_page).post(scheme::update_scheme_page),

@@ -5,16 +5,17 @@ use std::collections::HashMap;
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use kyodo_core::listing::{ListQuery, Page};
 use kyodo_core::permissions::Action;
 use kyodo_core::staff::{Staff, StaffInput, StaffRow};
 
 use crate::AppState;
-use crate::api::{ApiQuery, FormFields, JsonFields, PageQuery};
+use crate::api::{ApiQuery, JsonFields, PageQuery};
 use crate::auth::{ApiCaller, Caller, PageCaller};
+use crate::editing::{self, Editable};
 use crate::error::{ApiResult, AppError, PageResult};
-use crate::pages::{self, Cell, Column, FieldKind, FieldSpec, FormPage, FormState, Item, Layout, Outcome};
+use crate::pages::{self, Cell, Column, FieldKind, FieldSpec, FormPage, FormState, Item, Layout};
 
 const BASE: &str = "/staff";
 
@@ -161,46 +162,6 @@ pub async fn list_page(
     Ok(pages::render(&list))
 }
 
-pub async fn new_page(State(state): State<AppState>, PageCaller(caller): PageCaller) -> PageResult<Response> {
-    caller.require(Action::StaffWrite)?;
-    form_view(&state, &caller, FormState::default(), None, StatusCode::OK).await
-}
-
-pub async fn create_page(
-    State(state): State<AppState>,
-    PageCaller(caller): PageCaller,
-    form: FormFields,
-) -> PageResult<Response> {
-    caller.check_csrf(form.csrf())?;
-    caller.require(Action::StaffWrite)?;
-    let result = create(&state, &caller, &form.0)
-        .await
-        .map(|r| format!("{BASE}/{}?notice=created", r.staff.id));
-    match pages::outcome(result, form.0)? {
-        Outcome::Saved(href) => Ok(Redirect::to(&href).into_response()),
-        Outcome::Again(f, status) => form_view(&state, &caller, f, None, status).await,
-    }
-}
-
-async fn create(state: &AppState, caller: &Caller, fields: &HashMap<String, String>) -> Result<StaffRow, AppError> {
-    let input = StaffInput::parse(&pages::form_getter(fields), &caller.municipality.scheme, caller.today)?;
-    Ok(kyodo_store::staff::create(&state.db, &caller.actor(), &input).await?)
-}
-
-async fn update(
-    state: &AppState,
-    caller: &Caller,
-    id: i64,
-    version: Option<i64>,
-    fields: HashMap<String, String>,
-) -> Result<StaffRow, AppError> {
-    let current = kyodo_store::staff::get(&state.db, caller.municipality.id, id).await?;
-    let merged = crate::api::merged(values(&current.staff), fields);
-    let input = StaffInput::parse(&pages::form_getter(&merged), &caller.municipality.scheme, caller.today)?;
-    let version = version.unwrap_or(current.staff.version);
-    Ok(kyodo_store::staff::update(&state.db, &caller.actor(), id, version, &input, caller.today).await?)
-}
-
 #[derive(serde::Deserialize, Default)]
 pub struct DetailQuery {
     notice: Option<String>,
@@ -316,71 +277,64 @@ pub async fn detail_page(
     Ok(pages::render(&page))
 }
 
-pub async fn edit_page(
-    State(state): State<AppState>,
-    PageCaller(caller): PageCaller,
-    Path(id): Path<i64>,
-) -> PageResult<Response> {
-    caller.require(Action::StaffWrite)?;
-    let row = kyodo_store::staff::get(&state.db, caller.municipality.id, id).await?;
-    let form = FormState::new(values(&row.staff));
-    form_view(&state, &caller, form, Some((id, row.staff.version)), StatusCode::OK).await
-}
+/// Staff (職員) as an editable record.
+pub struct StaffRecords;
 
-pub async fn update_page(
-    State(state): State<AppState>,
-    PageCaller(caller): PageCaller,
-    Path(id): Path<i64>,
-    form: FormFields,
-) -> PageResult<Response> {
-    caller.check_csrf(form.csrf())?;
-    caller.require(Action::StaffWrite)?;
-    let Some(version) = form.version() else {
-        return Err(AppError::BadRequest("フォームに版番号がありません。編集画面を開き直してください".into()).into());
-    };
-    let result = update(&state, &caller, id, Some(version), form.0.clone())
-        .await
-        .map(|_| format!("{BASE}/{id}?notice=saved"));
-    match pages::outcome(result, form.0)? {
-        Outcome::Saved(href) => Ok(Redirect::to(&href).into_response()),
-        Outcome::Again(f, status) => {
-            // After a conflict the form carries the latest version, so saving again is a decision.
-            let latest = kyodo_store::staff::get(&state.db, caller.municipality.id, id).await?;
-            form_view(&state, &caller, f, Some((id, latest.staff.version)), status).await
-        }
+impl Editable for StaffRecords {
+    const BASE: &'static str = BASE;
+    type Row = StaffRow;
+
+    async fn fetch(state: &AppState, caller: &Caller, id: i64, _write: bool) -> Result<StaffRow, AppError> {
+        caller.require(Action::StaffRead)?;
+        Ok(kyodo_store::staff::get(&state.db, caller.municipality.id, id).await?)
     }
-}
 
-async fn set_archived(
-    state: AppState,
-    caller: Caller,
-    id: i64,
-    form: FormFields,
-    archived: bool,
-) -> PageResult<Response> {
-    caller.check_csrf(form.csrf())?;
-    caller.require(Action::StaffWrite)?;
-    kyodo_store::staff::set_archived(&state.db, &caller.actor(), id, archived).await?;
-    let notice = if archived { "archived" } else { "restored" };
-    Ok(Redirect::to(&format!("{BASE}/{id}?notice={notice}")).into_response())
-}
+    fn check_write(caller: &Caller) -> Result<(), AppError> {
+        caller.require(Action::StaffWrite).map(|_| ())
+    }
 
-pub async fn archive_page(
-    State(state): State<AppState>,
-    PageCaller(caller): PageCaller,
-    Path(id): Path<i64>,
-    form: FormFields,
-) -> PageResult<Response> {
-    set_archived(state, caller, id, form, true).await
-}
+    fn id(row: &StaffRow) -> i64 {
+        row.staff.id
+    }
 
-pub async fn restore_page(
-    State(state): State<AppState>,
-    PageCaller(caller): PageCaller,
-    Path(id): Path<i64>,
-    form: FormFields,
-) -> PageResult<Response> {
-    set_archived(state, caller, id, form, false).await
+    fn version(row: &StaffRow) -> i64 {
+        row.staff.version
+    }
+
+    fn values(row: &StaffRow) -> HashMap<String, String> {
+        values(&row.staff)
+    }
+
+    async fn create(state: &AppState, caller: &Caller, fields: &HashMap<String, String>) -> Result<StaffRow, AppError> {
+        let input = StaffInput::parse(&pages::form_getter(fields), &caller.municipality.scheme, caller.today)?;
+        Ok(kyodo_store::staff::create(&state.db, &caller.actor(), &input).await?)
+    }
+
+    async fn save(
+        state: &AppState,
+        caller: &Caller,
+        id: i64,
+        version: i64,
+        fields: &HashMap<String, String>,
+    ) -> Result<StaffRow, AppError> {
+        let input = StaffInput::parse(&pages::form_getter(fields), &caller.municipality.scheme, caller.today)?;
+        Ok(kyodo_store::staff::update(&state.db, &caller.actor(), id, version, &input, caller.today).await?)
+    }
+
+    async fn set_archived(state: &AppState, caller: &Caller, id: i64, archived: bool) -> Result<(), AppError> {
+        kyodo_store::staff::set_archived(&state.db, &caller.actor(), id, archived).await?;
+        Ok(())
+    }
+
+    async fn form_view(
+        state: &AppState,
+        caller: &Caller,
+        form: FormState,
+        editing: Option<(i64, i64)>,
+        status: StatusCode,
+    ) -> PageResult<Response> {
+        form_view(state, caller, form, editing, status).await
+    }
 }
 
 // --- API ---
@@ -436,8 +390,11 @@ pub async fn create_api(
     ApiCaller(caller): ApiCaller,
     JsonFields(fields, _): JsonFields,
 ) -> ApiResult<(StatusCode, Json<StaffRow>)> {
-    caller.require(Action::StaffWrite)?;
-    Ok((StatusCode::CREATED, Json(create(&state, &caller, &fields).await?)))
+    StaffRecords::check_write(&caller)?;
+    Ok((
+        StatusCode::CREATED,
+        Json(StaffRecords::create(&state, &caller, &fields).await?),
+    ))
 }
 
 #[utoipa::path(patch, path = "/staff/{id}", tag = "staff", params(("id" = i64, Path)), request_body = StaffBody,
@@ -448,6 +405,7 @@ pub async fn patch_api(
     Path(id): Path<i64>,
     JsonFields(fields, version): JsonFields,
 ) -> ApiResult<Json<StaffRow>> {
-    caller.require(Action::StaffWrite)?;
-    Ok(Json(update(&state, &caller, id, version, fields).await?))
+    Ok(Json(
+        editing::patch::<StaffRecords>(&state, &caller, id, version, fields).await?,
+    ))
 }
