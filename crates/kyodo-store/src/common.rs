@@ -57,7 +57,6 @@ pub async fn list_page<T: Record>(
         .cond_where(cond.clone())
         .to_owned();
     let total = db.fetch_i64(&count).await?;
-    base.cond_where(cond);
 
     let keys: Vec<&str> = spec.sorts.iter().map(|(k, _)| *k).collect();
     let (key, desc) = query.sort_key(&keys, spec.sorts[0].0);
@@ -67,11 +66,35 @@ pub async fn list_page<T: Record>(
         .find(|(k, _)| *k == key)
         .map_or(spec.sorts[0].1, |(_, c)| *c);
     let order = if desc { Order::Desc } else { Order::Asc };
-    base.order_by((t, column), order.clone())
-        .order_by((t, "id"), order)
+    // The page's ids come from the record's table alone, where an index can
+    // order and skip rows; the display joins then run for those rows only.
+    let ids_query = sea_query::Query::select()
+        .column((t, "id"))
+        .from_as(spec.from, t)
+        .cond_where(cond)
+        .order_by((t, column), order.clone())
+        .order_by((t, "id"), order.clone())
         .limit(u64::from(query.per_page()))
-        .offset(query.offset());
-    let items = db.fetch_all(&base).await?;
+        .offset(query.offset())
+        .to_owned();
+    #[derive(sqlx::FromRow)]
+    struct Id {
+        id: i64,
+    }
+    let ids: Vec<i64> = db
+        .fetch_all::<Id>(&ids_query)
+        .await?
+        .into_iter()
+        .map(|r| r.id)
+        .collect();
+    let items = if ids.is_empty() {
+        Vec::new()
+    } else {
+        base.and_where(Expr::col((t, "id")).is_in(ids))
+            .order_by((t, column), order.clone())
+            .order_by((t, "id"), order);
+        db.fetch_all(&base).await?
+    };
     Ok(Page {
         items,
         total: u64::try_from(total).unwrap_or(0),
