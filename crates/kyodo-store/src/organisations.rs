@@ -506,3 +506,71 @@ pub async fn add_key_person(db: &Db, actor: &Actor, organisation_id: i64, input:
 pub async fn remove_key_person(db: &Db, actor: &Actor, organisation_id: i64, id: i64) -> Result<()> {
     remove_child(db, actor, "key_people", organisation_id, id).await
 }
+
+/// One key person, for editing. The read is logged like any other.
+pub async fn key_person(db: &Db, actor: &Actor, organisation_id: i64, id: i64) -> Result<KeyPerson> {
+    let q = Query::select()
+        .columns(KEY_PERSON_COLUMNS)
+        .from("key_people")
+        .and_where(Expr::col("municipality_id").eq(actor.municipality_id))
+        .and_where(Expr::col("organisation_id").eq(organisation_id))
+        .and_where(Expr::col("id").eq(id))
+        .to_owned();
+    let person: KeyPerson = db.fetch_optional(&q).await?.ok_or(StoreError::NotFound)?;
+    audit::record_now(
+        db,
+        actor,
+        Event {
+            action: kyodo_core::audit::kind::READ_PERSONAL,
+            entity: "key_people",
+            entity_id: Some(id),
+            detail: Some(serde_json::json!({"organisation_id": organisation_id, "key_person_ids": [id]})),
+        },
+    )
+    .await?;
+    Ok(person)
+}
+
+pub async fn update_key_person(
+    db: &Db,
+    actor: &Actor,
+    organisation_id: i64,
+    id: i64,
+    input: &KeyPersonInput,
+) -> Result<()> {
+    let mut tx = db.begin().await?;
+    let n = tx
+        .execute(
+            &Query::update()
+                .table("key_people")
+                .value("name", input.name.clone())
+                .value("name_kana", input.name_kana.clone())
+                .value("title", input.title.clone())
+                .value("phone", input.phone.clone())
+                .value("email", input.email.clone())
+                .value("address", input.address.clone())
+                .value("note", input.note.clone())
+                .value("updated_at", Utc::now())
+                .and_where(Expr::col("id").eq(id))
+                .and_where(Expr::col("organisation_id").eq(organisation_id))
+                .and_where(Expr::col("municipality_id").eq(actor.municipality_id))
+                .to_owned(),
+        )
+        .await?;
+    if n == 0 {
+        return Err(StoreError::NotFound);
+    }
+    // Which fields changed is logged, not their personal contents.
+    audit::record(
+        &mut tx,
+        actor,
+        Event {
+            action: kyodo_core::audit::kind::UPDATE,
+            entity: "key_people",
+            entity_id: Some(id),
+            detail: Some(serde_json::json!({"organisation_id": organisation_id})),
+        },
+    )
+    .await?;
+    tx.commit().await
+}

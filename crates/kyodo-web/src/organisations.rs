@@ -264,9 +264,14 @@ async fn detail_view(
                         label: "削除",
                         danger: true,
                     });
+                    let name = if write {
+                        Cell::link(p.name.clone(), format!("{BASE}/{id}/key-people/{}/edit", p.id))
+                    } else {
+                        Cell::text(p.name.clone())
+                    };
                     (
                         vec![
-                            Cell::text(p.name.clone()),
+                            name,
                             Cell::text(pages::opt(&p.title)),
                             Cell::text(pages::opt(&p.phone)),
                             Cell::text(pages::opt(&p.email)),
@@ -397,6 +402,85 @@ pub async fn add_key_person_page(
             let mut f = FormState::new(form.0);
             f.errors = errors;
             detail_view(&state, &caller, id, None, FormState::default(), f).await
+        }
+    }
+}
+
+fn key_person_values(p: &KeyPerson) -> HashMap<String, String> {
+    HashMap::from([
+        ("name".into(), p.name.clone()),
+        ("name_kana".into(), pages::opt(&p.name_kana)),
+        ("title".into(), pages::opt(&p.title)),
+        ("phone".into(), pages::opt(&p.phone)),
+        ("email".into(), pages::opt(&p.email)),
+        ("address".into(), pages::opt(&p.address)),
+        ("note".into(), pages::opt(&p.note)),
+    ])
+}
+
+fn key_person_form(
+    caller: &Caller,
+    org: &OrganisationRow,
+    person: i64,
+    form: FormState,
+    status: StatusCode,
+) -> Response {
+    let id = org.organisation.id;
+    let page = FormPage {
+        layout: Layout::new(caller, "キーパーソンの編集", BASE),
+        heading: format!("キーパーソンの編集（{}）", org.organisation.name),
+        intro: "個人情報です。必要な範囲で正確に記録してください。".into(),
+        action: format!("{BASE}/{id}/key-people/{person}"),
+        fields: key_person_fields(),
+        form,
+        submit_label: "保存する",
+        cancel_href: format!("{BASE}/{id}"),
+        version: None,
+        multipart: false,
+    };
+    (status, pages::render(&page)).into_response()
+}
+
+pub async fn edit_key_person_page(
+    State(state): State<AppState>,
+    PageCaller(caller): PageCaller,
+    Path((id, person)): Path<(i64, i64)>,
+) -> PageResult<Response> {
+    let org = reachable(&state, &caller, Action::KeyPersonWrite, id).await?;
+    let p = kyodo_store::organisations::key_person(&state.db, &caller.actor(), id, person).await?;
+    Ok(key_person_form(
+        &caller,
+        &org,
+        person,
+        FormState::new(key_person_values(&p)),
+        StatusCode::OK,
+    ))
+}
+
+pub async fn update_key_person_page(
+    State(state): State<AppState>,
+    PageCaller(caller): PageCaller,
+    Path((id, person)): Path<(i64, i64)>,
+    form: FormFields,
+) -> PageResult<Response> {
+    caller.check_csrf(form.csrf())?;
+    let org = reachable(&state, &caller, Action::KeyPersonWrite, id).await?;
+    let parsed = KeyPersonInput::parse(&pages::form_getter(&form.0));
+    match parsed {
+        Ok(input) => {
+            kyodo_store::organisations::update_key_person(&state.db, &caller.actor(), id, person, &input).await?;
+            Ok(Redirect::to(&format!("{BASE}/{id}?notice=saved")).into_response())
+        }
+        Err(errors) => {
+            let mut f = FormState::new(form.0);
+            f.errors = errors;
+            Ok(key_person_form(
+                &caller,
+                &org,
+                person,
+                f,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            ))
         }
     }
 }

@@ -93,6 +93,14 @@ pub fn router(state: AppState) -> Router {
             post(organisations::add_key_person_page),
         )
         .route(
+            "/organisations/{id}/key-people/{person}",
+            post(organisations::update_key_person_page),
+        )
+        .route(
+            "/organisations/{id}/key-people/{person}/edit",
+            get(organisations::edit_key_person_page),
+        )
+        .route(
             "/organisations/{id}/key-people/{person}/delete",
             post(organisations::remove_key_person_page),
         )

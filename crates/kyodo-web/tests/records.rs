@@ -297,3 +297,74 @@ async fn kumamoto_centres_show_their_tree_and_staffing_by_school_districts() {
     );
     assert!(tree.contains("白川第一小学校区"));
 }
+
+#[tokio::test]
+async fn key_people_are_edited_by_those_who_reach_them_and_the_reads_are_logged() {
+    let app = TestApp::spawn(&["arao"]).await;
+    let muni = app.municipality("432041").await.id;
+    let own = app.id_of(muni, "organisations", "O001").await;
+    let other = app.id_of(muni, "organisations", "O011").await;
+    let community = app.login("arao-community").await;
+    let coordinator_actor = kyodo_store::audit::Actor::command_line(muni);
+    let person = kyodo_store::organisations::key_people(&app.db, &coordinator_actor, own)
+        .await
+        .unwrap()[0]
+        .id;
+    let other_person = kyodo_store::organisations::key_people(&app.db, &coordinator_actor, other)
+        .await
+        .unwrap()[0]
+        .id;
+
+    let form = community
+        .get(&format!("/organisations/{own}/key-people/{person}/edit"))
+        .await;
+    assert_eq!(form.status(), 200);
+    let res = community
+        .post(
+            &format!("/organisations/{own}/key-people/{person}"),
+            &[
+                ("name", "荒尾 一郎"),
+                ("phone", "０９０－１１１１－２２２２"),
+                ("email", "ichiro@"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 422);
+    let page = res.text().await.unwrap();
+    assert!(
+        page.contains("value=\"０９０－１１１１－２２２２\""),
+        "input kept as typed"
+    );
+    assert!(page.contains("メールアドレスの形式が正しくありません"));
+    let res = community
+        .post(
+            &format!("/organisations/{own}/key-people/{person}"),
+            &[("name", "荒尾 一郎"), ("phone", "０９０－１１１１－２２２２")],
+        )
+        .await;
+    assert_eq!(res.status(), 303);
+    let saved = kyodo_store::organisations::key_person(&app.db, &coordinator_actor, own, person)
+        .await
+        .unwrap();
+    assert_eq!(saved.phone.as_deref(), Some("090-1111-2222"));
+
+    let res = community
+        .post(
+            &format!("/organisations/{other}/key-people/{other_person}"),
+            &[("name", "書き換え")],
+        )
+        .await;
+    assert_eq!(res.status(), 403, "another organisation's key person is out of reach");
+    let reads = kyodo_store::audit::list(
+        &app.db,
+        muni,
+        &kyodo_store::audit::AuditFilter {
+            action: Some("read_personal".into()),
+            login: Some("arao-community".into()),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(reads.total, 1, "opening the edit form is a logged read");
+}
