@@ -3,7 +3,7 @@
 use askama::Template;
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::{Multipart, Path, State};
+use axum::extract::{FromRequest, Multipart, Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use kyodo_core::csv_import::{DataKind, ImportReport};
@@ -85,10 +85,15 @@ pub async fn import_page(
     State(state): State<AppState>,
     PageCaller(caller): PageCaller,
     Path(kind): Path<String>,
-    mut multipart: Multipart,
+    request: axum::extract::Request,
 ) -> PageResult<Response> {
     let kind = kind_of(&kind)?;
+    // The permission is checked before the body is read, so a caller who may
+    // not import hears 403 whatever they sent.
     caller.require(Action::DataImport)?;
+    let mut multipart = Multipart::from_request(request, &state)
+        .await
+        .map_err(|_| AppError::BadRequest("CSVファイルを添付して送信してください".into()))?;
     let mut csrf = None;
     let mut dry_run = false;
     let mut file: Option<Bytes> = None;

@@ -38,6 +38,10 @@ async fn every_role_gets_exactly_what_the_table_allows_on_every_route() {
     let d = app.id_of(muni, "departments", "D0101").await;
     let o = app.id_of(muni, "organisations", "O001").await;
     let s = app.id_of(muni, "staff", "43001").await;
+    let kp = kyodo_store::organisations::key_people(&app.db, &kyodo_store::audit::Actor::command_line(muni), o)
+        .await
+        .expect("key people")[0]
+        .id;
     use Action::*;
     use Via::*;
     let cases = vec![
@@ -48,6 +52,8 @@ async fn every_role_gets_exactly_what_the_table_allows_on_every_route() {
         case("GET", format!("/areas/{a}/edit"), AreaWrite, Page),
         case("POST", "/areas", AreaWrite, Page),
         case("POST", format!("/areas/{a}"), AreaWrite, Page),
+        case("POST", format!("/areas/{a}/archive"), AreaWrite, Page),
+        case("POST", format!("/areas/{a}/restore"), AreaWrite, Page),
         case("GET", "/departments", DepartmentRead, Page),
         case("GET", format!("/departments/{d}"), DepartmentRead, Page),
         case("GET", "/departments/tree", DepartmentRead, Page),
@@ -60,16 +66,47 @@ async fn every_role_gets_exactly_what_the_table_allows_on_every_route() {
         case("POST", "/organisations", OrganisationWrite, Page),
         case("POST", format!("/organisations/{o}/officers"), OfficerWrite, Page),
         case("POST", format!("/organisations/{o}/key-people"), KeyPersonWrite, Page),
+        case(
+            "GET",
+            format!("/organisations/{o}/key-people/{kp}/edit"),
+            KeyPersonWrite,
+            Page,
+        ),
+        case(
+            "POST",
+            format!("/organisations/{o}/key-people/{kp}"),
+            KeyPersonWrite,
+            Page,
+        ),
+        case(
+            "POST",
+            format!("/organisations/{o}/key-people/999999/delete"),
+            KeyPersonWrite,
+            Page,
+        ),
+        case(
+            "POST",
+            format!("/organisations/{o}/officers/999999/delete"),
+            OfficerWrite,
+            Page,
+        ),
+        case("POST", format!("/organisations/{o}/archive"), OrganisationWrite, Page),
+        case("POST", format!("/organisations/{o}/restore"), OrganisationWrite, Page),
         case("GET", "/staff", StaffRead, Page),
         case("GET", format!("/staff/{s}"), StaffRead, Page),
         case("GET", "/staff/new", StaffWrite, Page),
         case("GET", format!("/staff/{s}/edit"), StaffWrite, Page),
         case("POST", "/staff", StaffWrite, Page),
+        case("POST", format!("/staff/{s}"), StaffWrite, Page),
+        case("POST", format!("/departments/{d}"), DepartmentWrite, Page),
         case("GET", "/settings/scheme", SchemeRead, Page),
         case("POST", "/settings/scheme", SchemeWrite, Page),
         case("GET", "/users", UserManage, Page),
         case("GET", "/users/new", UserManage, Page),
         case("POST", "/users/new", UserManage, Page),
+        case("POST", "/users/999999/disable", UserManage, Page),
+        case("POST", "/data/import/areas", DataImport, Page),
+        case("POST", "/account/password", OwnAccount, Page),
         case("GET", "/data", DataImport, Page),
         case("GET", "/data/export/staff", DataExport, Page),
         case("GET", "/audit", AuditRead, Page),
