@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use askama::Template;
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use kyodo_core::accounts::{Role, User};
@@ -15,10 +15,10 @@ use kyodo_core::validation::FieldErrors;
 use kyodo_store::accounts::NewUser;
 
 use crate::AppState;
-use crate::api::{FormFields, PageQuery};
+use crate::api::{FormFields, PagePath, PageQuery};
 use crate::auth::{self, ApiCaller, Caller, PageCaller};
 use crate::error::{ApiResult, AppError, PageResult};
-use crate::pages::{self, Cell, FieldKind, FieldSpec, FormPage, FormState, Layout};
+use crate::pages::{self, Cell, FieldKind, FieldSpec, FormPage, FormState, Item, Layout};
 
 /// Failures allowed per login, and per address, in the throttle window.
 const MAX_FAILURES_PER_LOGIN: i64 = 5;
@@ -406,7 +406,7 @@ pub async fn issue_token(
 pub async fn revoke_token_page(
     State(state): State<AppState>,
     PageCaller(caller): PageCaller,
-    Path(id): Path<i64>,
+    PagePath(id): PagePath<i64>,
     form: FormFields,
 ) -> PageResult<Response> {
     caller.check_csrf(form.csrf())?;
@@ -449,7 +449,7 @@ pub async fn users_page(
                     }
                 });
             let cells = vec![
-                Cell::text(u.login.clone()),
+                Cell::link(u.login.clone(), format!("/users/{}", u.id)),
                 Cell::text(u.display_name.clone()),
                 Cell::text(u.role.label()),
                 Cell::text(if u.disabled_at.is_some() { "停止中" } else { "有効" }),
@@ -626,12 +626,133 @@ async fn create_user_from_fields(
     Ok(kyodo_store::accounts::create(&state.db, &caller.actor(), &new).await?)
 }
 
-async fn set_disabled(state: &AppState, caller: &Caller, id: i64, disabled: bool) -> Result<(), AppError> {
+/// The account `id`, if the caller may manage it (coordinators do not manage admins).
+async fn managed(state: &AppState, caller: &Caller, id: i64) -> Result<User, AppError> {
     caller.require(Action::UserManage)?;
     let target = kyodo_store::accounts::get(&state.db, caller.municipality.id, id).await?;
     if target.role == Role::Admin && caller.role() != Role::Admin {
         return Err(AppError::Forbidden);
     }
+    Ok(target)
+}
+
+async fn user_view(
+    state: &AppState,
+    caller: &Caller,
+    id: i64,
+    form: FormState,
+    notice: Option<&str>,
+) -> PageResult<Response> {
+    let u = managed(state, caller, id).await?;
+    let muni = caller.municipality.id;
+    let linked = match (u.staff_id, u.department_id, u.organisation_id) {
+        (Some(s), _, _) => {
+            let row = kyodo_store::staff::get(&state.db, muni, s).await?;
+            Item::link("職員", row.staff.name, Some(format!("/staff/{s}")))
+        }
+        (_, Some(d), _) => {
+            let row = kyodo_store::departments::get(&state.db, muni, d).await?;
+            Item::link("部署", row.department.name, Some(format!("/departments/{d}")))
+        }
+        (_, _, Some(o)) => {
+            let row = kyodo_store::organisations::get(&state.db, muni, o).await?;
+            Item::link("団体", row.organisation.name, Some(format!("/organisations/{o}")))
+        }
+        _ => Item::new("所属", ""),
+    };
+    let status = if form.has_errors() {
+        axum::http::StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        axum::http::StatusCode::OK
+    };
+    let own = u.id == caller.user.id;
+    let page = pages::DetailPage {
+        layout: Layout::new(caller, u.login.clone(), "/users").with_notice(notice),
+        heading: u.display_name.clone(),
+        back_href: "/users".into(),
+        back_label: "利用者",
+        archived: u.disabled_at.is_some(),
+        items: vec![
+            Item::new("ログイン名", u.login.clone()),
+            Item::new("役割", u.role.label()),
+            linked,
+            Item::new("状態", if u.disabled_at.is_some() { "停止中" } else { "有効" }),
+            Item::new(
+                "登録日",
+                pages::date_ja(&(u.created_at + chrono::Duration::hours(9)).date_naive()),
+            ),
+        ],
+        edit_href: None,
+        edit_label: "",
+        buttons: if own {
+            Vec::new()
+        } else if u.disabled_at.is_some() {
+            vec![pages::ActionButton {
+                action: format!("/users/{id}/enable"),
+                label: "再開する",
+                danger: false,
+            }]
+        } else {
+            vec![pages::ActionButton {
+                action: format!("/users/{id}/disable"),
+                label: "停止する",
+                danger: true,
+            }]
+        },
+        sections: vec![pages::Section {
+            title: "パスワードの再設定".into(),
+            personal: false,
+            columns: Vec::new(),
+            rows: Vec::new(),
+            empty: "パスワードを忘れた人に新しいパスワードを設定します。本人のログイン中の画面はすべて終了します。",
+            form: (!own).then(|| pages::InlineForm {
+                action: format!("/users/{id}/password"),
+                fields: vec![
+                    FieldSpec::text("password", "新しいパスワード")
+                        .kind(FieldKind::Password)
+                        .required()
+                        .hint("10文字以上。本人に安全な方法で伝え、変更してもらってください"),
+                ],
+                form,
+                submit_label: "パスワードを再設定する",
+            }),
+        }],
+    };
+    Ok((status, pages::render(&page)).into_response())
+}
+
+pub async fn user_page(
+    State(state): State<AppState>,
+    PageCaller(caller): PageCaller,
+    PagePath(id): PagePath<i64>,
+    PageQuery(q): PageQuery<NoticeQuery>,
+) -> PageResult<Response> {
+    user_view(&state, &caller, id, FormState::default(), q.notice.as_deref()).await
+}
+
+pub async fn reset_password_page(
+    State(state): State<AppState>,
+    PageCaller(caller): PageCaller,
+    PagePath(id): PagePath<i64>,
+    form: FormFields,
+) -> PageResult<Response> {
+    caller.check_csrf(form.csrf())?;
+    let target = managed(&state, &caller, id).await?;
+    let password = form.0.get("password").cloned().unwrap_or_default();
+    if let Some(problem) = kyodo_core::accounts::password_problem(&password, &target.login) {
+        let f = FormState {
+            errors: FieldErrors::single("password", problem),
+            ..Default::default()
+        };
+        return user_view(&state, &caller, id, f, None).await;
+    }
+    let hash = auth::hash_password(password).await?;
+    kyodo_store::accounts::set_password(&state.db, &caller.actor(), id, &hash).await?;
+    Ok(Redirect::to(&format!("/users/{id}?notice=password")).into_response())
+}
+
+async fn set_disabled(state: &AppState, caller: &Caller, id: i64, disabled: bool) -> Result<(), AppError> {
+    let target = managed(state, caller, id).await?;
     if target.id == caller.user.id {
         return Err(AppError::Refused("自分のアカウントは停止できません".into()));
     }
@@ -642,23 +763,23 @@ async fn set_disabled(state: &AppState, caller: &Caller, id: i64, disabled: bool
 pub async fn disable_user_page(
     State(state): State<AppState>,
     PageCaller(caller): PageCaller,
-    Path(id): Path<i64>,
+    PagePath(id): PagePath<i64>,
     form: FormFields,
 ) -> PageResult<Response> {
     caller.check_csrf(form.csrf())?;
     set_disabled(&state, &caller, id, true).await?;
-    Ok(Redirect::to("/users?notice=saved").into_response())
+    Ok(Redirect::to(&format!("/users/{id}?notice=saved")).into_response())
 }
 
 pub async fn enable_user_page(
     State(state): State<AppState>,
     PageCaller(caller): PageCaller,
-    Path(id): Path<i64>,
+    PagePath(id): PagePath<i64>,
     form: FormFields,
 ) -> PageResult<Response> {
     caller.check_csrf(form.csrf())?;
     set_disabled(&state, &caller, id, false).await?;
-    Ok(Redirect::to("/users?notice=saved").into_response())
+    Ok(Redirect::to(&format!("/users/{id}?notice=saved")).into_response())
 }
 
 /// Who the token or session belongs to.

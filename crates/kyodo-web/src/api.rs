@@ -80,6 +80,35 @@ impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for PageQue
     }
 }
 
+/// Record ids in the path; one that is not a number is a record that does
+/// not exist (404, in Japanese), not a parser's message.
+pub struct ApiPath<T>(pub T);
+
+impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for ApiPath<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        axum::extract::Path::<T>::from_request_parts(parts, state)
+            .await
+            .map(|p| ApiPath(p.0))
+            .map_err(|_| ApiError(AppError::NotFound))
+    }
+}
+
+/// The same for pages.
+pub struct PagePath<T>(pub T);
+
+impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for PagePath<T> {
+    type Rejection = PageError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        axum::extract::Path::<T>::from_request_parts(parts, state)
+            .await
+            .map(|p| PagePath(p.0))
+            .map_err(|_| PageError(AppError::NotFound))
+    }
+}
+
 /// A JSON object body, read as text fields the way a form is.
 pub struct JsonFields(pub HashMap<String, String>, pub Option<i64>);
 

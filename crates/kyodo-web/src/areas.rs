@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use kyodo_core::areas::{Area, AreaInput, AreaRow};
@@ -11,7 +11,7 @@ use kyodo_core::listing::{ListQuery, Page};
 use kyodo_core::permissions::Action;
 
 use crate::AppState;
-use crate::api::{ApiQuery, JsonFields, PageQuery};
+use crate::api::{ApiPath, ApiQuery, JsonFields, PagePath, PageQuery};
 use crate::auth::{ApiCaller, Caller, PageCaller};
 use crate::editing::{self, Editable};
 use crate::error::{ApiResult, AppError, PageResult};
@@ -161,7 +161,7 @@ pub struct DetailQuery {
 pub async fn detail_page(
     State(state): State<AppState>,
     PageCaller(caller): PageCaller,
-    Path(id): Path<i64>,
+    PagePath(id): PagePath<i64>,
     PageQuery(q): PageQuery<DetailQuery>,
 ) -> PageResult<Response> {
     caller.require(Action::AreaRead)?;
@@ -351,7 +351,7 @@ pub async fn list_api(
 pub async fn get_api(
     State(state): State<AppState>,
     ApiCaller(caller): ApiCaller,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> ApiResult<Json<AreaRow>> {
     caller.require(Action::AreaRead)?;
     Ok(Json(
@@ -390,7 +390,7 @@ pub async fn create_api(
 pub async fn patch_api(
     State(state): State<AppState>,
     ApiCaller(caller): ApiCaller,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     JsonFields(fields, version): JsonFields,
 ) -> ApiResult<Json<AreaRow>> {
     Ok(Json(

@@ -3,7 +3,7 @@
 use askama::Template;
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::{FromRequest, Multipart, Path, State};
+use axum::extract::{FromRequest, Multipart, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use kyodo_core::csv_import::{DataKind, ImportReport};
@@ -11,7 +11,7 @@ use kyodo_core::encoding::TextEncoding;
 use kyodo_core::permissions::Action;
 
 use crate::AppState;
-use crate::api::{ApiQuery, PageQuery};
+use crate::api::{ApiPath, ApiQuery, PagePath, PageQuery};
 use crate::auth::{ApiCaller, Caller, PageCaller};
 use crate::error::{ApiResult, AppError, PageResult};
 use crate::pages::{self, Layout};
@@ -84,7 +84,7 @@ async fn import(
 pub async fn import_page(
     State(state): State<AppState>,
     PageCaller(caller): PageCaller,
-    Path(kind): Path<String>,
+    PagePath(kind): PagePath<String>,
     request: axum::extract::Request,
 ) -> PageResult<Response> {
     let kind = kind_of(&kind)?;
@@ -170,7 +170,7 @@ async fn export(state: &AppState, caller: &Caller, kind: DataKind, q: &ExportQue
 pub async fn export_file(
     State(state): State<AppState>,
     PageCaller(caller): PageCaller,
-    Path(kind): Path<String>,
+    PagePath(kind): PagePath<String>,
     PageQuery(q): PageQuery<ExportQuery>,
 ) -> PageResult<Response> {
     Ok(export(&state, &caller, kind_of(&kind)?, &q).await?)
@@ -191,7 +191,7 @@ pub struct ImportQuery {
 pub async fn import_api(
     State(state): State<AppState>,
     ApiCaller(caller): ApiCaller,
-    Path(kind): Path<String>,
+    ApiPath(kind): ApiPath<String>,
     ApiQuery(q): ApiQuery<ImportQuery>,
     body: Bytes,
 ) -> ApiResult<Json<ImportReport>> {
@@ -208,7 +208,7 @@ pub async fn import_api(
 pub async fn export_api(
     State(state): State<AppState>,
     ApiCaller(caller): ApiCaller,
-    Path(kind): Path<String>,
+    ApiPath(kind): ApiPath<String>,
     ApiQuery(q): ApiQuery<ExportQuery>,
 ) -> ApiResult<Response> {
     Ok(export(&state, &caller, kind_of(&kind)?, &q).await?)

@@ -6,12 +6,12 @@
 use std::collections::HashMap;
 use std::future::Future;
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 
 use crate::AppState;
-use crate::api::FormFields;
+use crate::api::{FormFields, PagePath};
 use crate::auth::{Caller, PageCaller};
 use crate::error::{AppError, PageResult};
 use crate::pages::{self, FormState, Outcome};
@@ -106,7 +106,7 @@ pub async fn create_page<E: Editable>(
 pub async fn edit_page<E: Editable>(
     State(state): State<AppState>,
     PageCaller(caller): PageCaller,
-    Path(id): Path<i64>,
+    PagePath(id): PagePath<i64>,
 ) -> PageResult<Response> {
     E::check_write(&caller)?;
     let row = E::fetch(&state, &caller, id, true).await?;
@@ -124,7 +124,7 @@ pub async fn edit_page<E: Editable>(
 pub async fn update_page<E: Editable>(
     State(state): State<AppState>,
     PageCaller(caller): PageCaller,
-    Path(id): Path<i64>,
+    PagePath(id): PagePath<i64>,
     form: FormFields,
 ) -> PageResult<Response> {
     caller.check_csrf(form.csrf())?;
@@ -166,7 +166,7 @@ async fn archive_or_restore<E: Editable>(
 pub async fn archive_page<E: Editable>(
     State(state): State<AppState>,
     PageCaller(caller): PageCaller,
-    Path(id): Path<i64>,
+    PagePath(id): PagePath<i64>,
     form: FormFields,
 ) -> PageResult<Response> {
     archive_or_restore::<E>(state, caller, id, form, true).await
@@ -175,7 +175,7 @@ pub async fn archive_page<E: Editable>(
 pub async fn restore_page<E: Editable>(
     State(state): State<AppState>,
     PageCaller(caller): PageCaller,
-    Path(id): Path<i64>,
+    PagePath(id): PagePath<i64>,
     form: FormFields,
 ) -> PageResult<Response> {
     archive_or_restore::<E>(state, caller, id, form, false).await

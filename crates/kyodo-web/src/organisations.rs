@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use kyodo_core::listing::{ListQuery, Page};
@@ -16,7 +16,7 @@ use kyodo_core::permissions::{Action, Scope};
 use kyodo_core::validation::FieldErrors;
 
 use crate::AppState;
-use crate::api::{ApiQuery, FormFields, JsonFields, PageQuery};
+use crate::api::{ApiPath, ApiQuery, FormFields, JsonFields, PagePath, PageQuery};
 use crate::auth::{ApiCaller, Caller, PageCaller};
 use crate::editing::{self, Editable};
 use crate::error::{ApiResult, AppError, PageResult};
@@ -336,7 +336,7 @@ async fn detail_view(
 pub async fn detail_page(
     State(state): State<AppState>,
     PageCaller(caller): PageCaller,
-    Path(id): Path<i64>,
+    PagePath(id): PagePath<i64>,
     PageQuery(q): PageQuery<DetailQuery>,
 ) -> PageResult<Response> {
     detail_view(
@@ -353,7 +353,7 @@ pub async fn detail_page(
 pub async fn add_officer_page(
     State(state): State<AppState>,
     PageCaller(caller): PageCaller,
-    Path(id): Path<i64>,
+    PagePath(id): PagePath<i64>,
     form: FormFields,
 ) -> PageResult<Response> {
     caller.check_csrf(form.csrf())?;
@@ -375,7 +375,7 @@ pub async fn add_officer_page(
 pub async fn remove_officer_page(
     State(state): State<AppState>,
     PageCaller(caller): PageCaller,
-    Path((id, officer)): Path<(i64, i64)>,
+    PagePath((id, officer)): PagePath<(i64, i64)>,
     form: FormFields,
 ) -> PageResult<Response> {
     caller.check_csrf(form.csrf())?;
@@ -387,7 +387,7 @@ pub async fn remove_officer_page(
 pub async fn add_key_person_page(
     State(state): State<AppState>,
     PageCaller(caller): PageCaller,
-    Path(id): Path<i64>,
+    PagePath(id): PagePath<i64>,
     form: FormFields,
 ) -> PageResult<Response> {
     caller.check_csrf(form.csrf())?;
@@ -444,7 +444,7 @@ fn key_person_form(
 pub async fn edit_key_person_page(
     State(state): State<AppState>,
     PageCaller(caller): PageCaller,
-    Path((id, person)): Path<(i64, i64)>,
+    PagePath((id, person)): PagePath<(i64, i64)>,
 ) -> PageResult<Response> {
     let org = reachable(&state, &caller, Action::KeyPersonWrite, id).await?;
     let p = kyodo_store::organisations::key_person(&state.db, &caller.actor(), id, person).await?;
@@ -460,7 +460,7 @@ pub async fn edit_key_person_page(
 pub async fn update_key_person_page(
     State(state): State<AppState>,
     PageCaller(caller): PageCaller,
-    Path((id, person)): Path<(i64, i64)>,
+    PagePath((id, person)): PagePath<(i64, i64)>,
     form: FormFields,
 ) -> PageResult<Response> {
     caller.check_csrf(form.csrf())?;
@@ -488,7 +488,7 @@ pub async fn update_key_person_page(
 pub async fn remove_key_person_page(
     State(state): State<AppState>,
     PageCaller(caller): PageCaller,
-    Path((id, person)): Path<(i64, i64)>,
+    PagePath((id, person)): PagePath<(i64, i64)>,
     form: FormFields,
 ) -> PageResult<Response> {
     caller.check_csrf(form.csrf())?;
@@ -589,7 +589,7 @@ pub async fn list_api(
 pub async fn get_api(
     State(state): State<AppState>,
     ApiCaller(caller): ApiCaller,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> ApiResult<Json<OrganisationRow>> {
     Ok(Json(reachable(&state, &caller, Action::OrganisationRead, id).await?))
 }
@@ -629,7 +629,7 @@ pub async fn create_api(
 pub async fn patch_api(
     State(state): State<AppState>,
     ApiCaller(caller): ApiCaller,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     JsonFields(fields, version): JsonFields,
 ) -> ApiResult<Json<OrganisationRow>> {
     Ok(Json(
@@ -643,7 +643,7 @@ pub async fn patch_api(
 pub async fn key_people_api(
     State(state): State<AppState>,
     ApiCaller(caller): ApiCaller,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> ApiResult<Json<Vec<KeyPerson>>> {
     reachable(&state, &caller, Action::KeyPersonRead, id).await?;
     Ok(Json(

@@ -22,6 +22,8 @@ pub fn router(state: AppState) -> Router {
             "/users/new",
             get(accounts::new_user_form).post(accounts::create_user_page),
         )
+        .route("/users/{id}", get(accounts::user_page))
+        .route("/users/{id}/password", post(accounts::reset_password_page))
         .route("/users/{id}/disable", post(accounts::disable_user_page))
         .route("/users/{id}/enable", post(accounts::enable_user_page))
         .route(

@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use kyodo_core::listing::{ListQuery, Page};
@@ -11,7 +11,7 @@ use kyodo_core::permissions::Action;
 use kyodo_core::staff::{Staff, StaffInput, StaffRow};
 
 use crate::AppState;
-use crate::api::{ApiQuery, JsonFields, PageQuery};
+use crate::api::{ApiPath, ApiQuery, JsonFields, PagePath, PageQuery};
 use crate::auth::{ApiCaller, Caller, PageCaller};
 use crate::editing::{self, Editable};
 use crate::error::{ApiResult, AppError, PageResult};
@@ -170,7 +170,7 @@ pub struct DetailQuery {
 pub async fn detail_page(
     State(state): State<AppState>,
     PageCaller(caller): PageCaller,
-    Path(id): Path<i64>,
+    PagePath(id): PagePath<i64>,
     PageQuery(q): PageQuery<DetailQuery>,
 ) -> PageResult<Response> {
     caller.require(Action::StaffRead)?;
@@ -358,7 +358,7 @@ pub async fn list_api(
 pub async fn get_api(
     State(state): State<AppState>,
     ApiCaller(caller): ApiCaller,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> ApiResult<Json<StaffRow>> {
     caller.require(Action::StaffRead)?;
     Ok(Json(
@@ -402,7 +402,7 @@ pub async fn create_api(
 pub async fn patch_api(
     State(state): State<AppState>,
     ApiCaller(caller): ApiCaller,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     JsonFields(fields, version): JsonFields,
 ) -> ApiResult<Json<StaffRow>> {
     Ok(Json(

@@ -213,3 +213,47 @@ async fn coordinators_manage_accounts_but_not_admins() {
         .unwrap();
     assert_eq!(res.status(), 303, "the new account signs in");
 }
+
+#[tokio::test]
+async fn a_forgotten_password_is_reset_by_a_manager_and_admins_stay_out_of_coordinators_reach() {
+    let app = TestApp::spawn(&["arao"]).await;
+    let muni = app.municipality("432041").await.id;
+    let users = kyodo_store::accounts::list(&app.db, Some(muni)).await.unwrap();
+    let id_of = |login: &str| users.iter().find(|u| u.login == login).unwrap().id;
+    let b = app.login("arao-coordinator").await;
+    let liaison = id_of("arao-liaison");
+    assert_eq!(b.get(&format!("/users/{liaison}")).await.status(), 200);
+    let res = b
+        .post(&format!("/users/{liaison}/password"), &[("password", "short")])
+        .await;
+    assert_eq!(res.status(), 422);
+    assert!(res.text().await.unwrap().contains("10文字以上"));
+    let res = b
+        .post(
+            &format!("/users/{liaison}/password"),
+            &[("password", "reset by the coordinator")],
+        )
+        .await;
+    assert_eq!(res.status(), 303);
+    let res = app
+        .anonymous()
+        .post(app.url("/login"))
+        .form(&[("login", "arao-liaison"), ("password", "reset by the coordinator")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303);
+
+    let admin = id_of("arao-admin");
+    assert_eq!(b.get(&format!("/users/{admin}")).await.status(), 403);
+    assert_eq!(
+        b.post(
+            &format!("/users/{admin}/password"),
+            &[("password", "taking over the admin")]
+        )
+        .await
+        .status(),
+        403
+    );
+    assert_eq!(b.post(&format!("/users/{admin}/disable"), &[]).await.status(), 403);
+}

@@ -368,3 +368,23 @@ async fn key_people_are_edited_by_those_who_reach_them_and_the_reads_are_logged(
     .unwrap();
     assert_eq!(reads.total, 1, "opening the edit form is a logged read");
 }
+
+#[tokio::test]
+async fn a_malformed_id_is_a_japanese_not_found() {
+    let app = TestApp::spawn(&["arao"]).await;
+    let b = app.login("arao-coordinator").await;
+    let res = b.get("/areas/abc").await;
+    assert_eq!(res.status(), 404);
+    assert!(res.text().await.unwrap().contains("お探しの記録は見つかりませんでした"));
+    let token = app.token("arao-coordinator").await;
+    let res = app
+        .anonymous()
+        .get(app.url("/api/v1/staff/1e9"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 404);
+    let body: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(body["code"], "not_found");
+}
