@@ -131,6 +131,8 @@ impl<S: Send + Sync> FromRequest<S> for JsonFields {
                     serde_json::Value::String(s) => s,
                     serde_json::Value::Number(n) => n.to_string(),
                     serde_json::Value::Bool(b) => b.to_string(),
+                    // `null` clears a field, as an empty form field does.
+                    serde_json::Value::Null => String::new(),
                     _ => return None,
                 };
                 Some((k, text))

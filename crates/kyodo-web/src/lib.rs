@@ -57,10 +57,24 @@ pub use routes::router;
 
 /// Serves `router` on `listener` until Ctrl-C (or SIGTERM).
 pub async fn serve(listener: tokio::net::TcpListener, state: AppState) -> std::io::Result<()> {
+    let db = state.db.clone();
+    // Expired sessions and old login attempts are removed hourly; with
+    // several servers each does it, which is harmless.
+    let sweeper = tokio::spawn(async move {
+        let mut every = tokio::time::interval(std::time::Duration::from_secs(3600));
+        loop {
+            every.tick().await;
+            if let Err(e) = kyodo_store::accounts::purge_expired(&db).await {
+                tracing::warn!(error = %e, "purging expired sessions failed");
+            }
+        }
+    });
     let app = router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
-    axum::serve(listener, app)
+    let served = axum::serve(listener, app)
         .with_graceful_shutdown(shutdown_signal())
-        .await
+        .await;
+    sweeper.abort();
+    served
 }
 
 async fn shutdown_signal() {

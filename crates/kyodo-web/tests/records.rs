@@ -206,6 +206,20 @@ async fn api_creates_validates_and_lists_with_paging_and_search() {
         .unwrap();
     assert_eq!(found["total"], 1, "search ignores 半角/全角 and kana kind");
     assert_eq!(found["items"][0]["name_kana"], "デジタルスイシンカ");
+    let id = found["items"][0]["id"].as_i64().unwrap();
+    let cleared: serde_json::Value = client
+        .patch(app.url(&format!("/api/v1/departments/{id}")))
+        .bearer_auth(&token)
+        .json(&serde_json::json!({"name_kana": null, "phone": "０９６８-１１-２２２２"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(cleared["name_kana"], serde_json::Value::Null, "null clears a field");
+    assert_eq!(cleared["phone"], "0968-11-2222");
+    assert_eq!(cleared["name"], "デジタル推進課", "fields not sent are kept");
 
     let page: serde_json::Value = client
         .get(app.url("/api/v1/staff?per_page=10&page=2&sort=-hire_date"))
