@@ -165,6 +165,7 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(api::healthz))
         .route("/static/kyodo.css", get(api::stylesheet))
         .fallback(api::page_not_found)
+        .layer(axum::middleware::from_fn(crate::auth::same_origin_writes))
         .layer(axum::extract::DefaultBodyLimit::max(32 * 1024 * 1024))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::X_CONTENT_TYPE_OPTIONS,

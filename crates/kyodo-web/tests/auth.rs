@@ -257,3 +257,38 @@ async fn a_forgotten_password_is_reset_by_a_manager_and_admins_stay_out_of_coord
     );
     assert_eq!(b.post(&format!("/users/{admin}/disable"), &[]).await.status(), 403);
 }
+
+#[tokio::test]
+async fn writes_from_another_site_are_refused_even_at_the_login_form() {
+    let app = TestApp::spawn(&["arao"]).await;
+    let res = app
+        .anonymous()
+        .post(app.url("/login"))
+        .header("Origin", "http://evil.example")
+        .form(&[("login", "arao-coordinator"), ("password", common::PASSWORD)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 403);
+    assert!(res.text().await.unwrap().contains("ほかのサイトから送られた操作"));
+    let res = app
+        .anonymous()
+        .post(app.url("/login"))
+        .header("Sec-Fetch-Site", "cross-site")
+        .form(&[("login", "arao-coordinator"), ("password", common::PASSWORD)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 403);
+    // The same form from this site signs in.
+    let res = app
+        .anonymous()
+        .post(app.url("/login"))
+        .header("Origin", app.base.clone())
+        .header("Sec-Fetch-Site", "same-origin")
+        .form(&[("login", "arao-coordinator"), ("password", common::PASSWORD)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303);
+}
