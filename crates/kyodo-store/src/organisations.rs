@@ -377,6 +377,55 @@ pub async fn add_officer(db: &Db, actor: &Actor, organisation_id: i64, input: &O
     Ok(id)
 }
 
+pub async fn update_officer(
+    db: &Db,
+    actor: &Actor,
+    organisation_id: i64,
+    officer_id: i64,
+    input: &OfficerInput,
+) -> Result<()> {
+    let mut tx = db.begin().await?;
+    let select = Query::select()
+        .columns(["id", "organisation_id", "role", "name", "term_start", "term_end"])
+        .from("officers")
+        .and_where(Expr::col("id").eq(officer_id))
+        .and_where(Expr::col("organisation_id").eq(organisation_id))
+        .and_where(Expr::col("municipality_id").eq(actor.municipality_id))
+        .to_owned();
+    let before: Officer = tx.fetch_optional(&select).await?.ok_or(StoreError::NotFound)?;
+    tx.execute(
+        &Query::update()
+            .table("officers")
+            .value("role", input.role.clone())
+            .value("name", input.name.clone())
+            .value("term_start", input.term_start)
+            .value("term_end", input.term_end)
+            .and_where(Expr::col("id").eq(officer_id))
+            .to_owned(),
+    )
+    .await?;
+    let after: Officer = tx.fetch_optional(&select).await?.ok_or(StoreError::NotFound)?;
+    common::audit_change(
+        &mut tx,
+        actor,
+        "officers",
+        officer_id,
+        Some(audit::snapshot(&before)),
+        audit::snapshot(&after),
+    )
+    .await?;
+    tx.commit().await
+}
+
+/// One officer of an organisation.
+pub async fn officer(db: &Db, municipality_id: i64, organisation_id: i64, officer_id: i64) -> Result<Officer> {
+    officers(db, municipality_id, organisation_id)
+        .await?
+        .into_iter()
+        .find(|o| o.id == officer_id)
+        .ok_or(StoreError::NotFound)
+}
+
 pub async fn remove_officer(db: &Db, actor: &Actor, organisation_id: i64, officer_id: i64) -> Result<()> {
     remove_child(db, actor, "officers", organisation_id, officer_id).await
 }

@@ -372,6 +372,74 @@ pub async fn add_officer_page(
     }
 }
 
+fn officer_form(caller: &Caller, org: &OrganisationRow, officer: i64, form: FormState, status: StatusCode) -> Response {
+    let id = org.organisation.id;
+    let page = FormPage {
+        layout: Layout::new(caller, "役員の編集", BASE),
+        heading: format!("役員の編集（{}）", org.organisation.name),
+        intro: String::new(),
+        action: format!("{BASE}/{id}/officers/{officer}"),
+        fields: officer_fields(caller),
+        form,
+        submit_label: "保存する",
+        cancel_href: format!("{BASE}/{id}"),
+        version: None,
+        multipart: false,
+    };
+    (status, pages::render(&page)).into_response()
+}
+
+pub async fn edit_officer_page(
+    State(state): State<AppState>,
+    PageCaller(caller): PageCaller,
+    PagePath((id, officer)): PagePath<(i64, i64)>,
+) -> PageResult<Response> {
+    let org = reachable(&state, &caller, Action::OfficerWrite, id).await?;
+    let o = kyodo_store::organisations::officer(&state.db, caller.municipality.id, id, officer).await?;
+    let date = |d: Option<chrono::NaiveDate>| d.map(|d| d.format("%Y-%m-%d").to_string()).unwrap_or_default();
+    let values = HashMap::from([
+        ("role".to_owned(), o.role.clone()),
+        ("name".to_owned(), o.name.clone()),
+        ("term_start".to_owned(), date(o.term_start)),
+        ("term_end".to_owned(), date(o.term_end)),
+    ]);
+    Ok(officer_form(
+        &caller,
+        &org,
+        officer,
+        FormState::new(values),
+        StatusCode::OK,
+    ))
+}
+
+pub async fn update_officer_page(
+    State(state): State<AppState>,
+    PageCaller(caller): PageCaller,
+    PagePath((id, officer)): PagePath<(i64, i64)>,
+    form: FormFields,
+) -> PageResult<Response> {
+    caller.check_csrf(form.csrf())?;
+    let org = reachable(&state, &caller, Action::OfficerWrite, id).await?;
+    let parsed = OfficerInput::parse(&pages::form_getter(&form.0), &caller.municipality.scheme);
+    match parsed {
+        Ok(input) => {
+            kyodo_store::organisations::update_officer(&state.db, &caller.actor(), id, officer, &input).await?;
+            Ok(Redirect::to(&format!("{BASE}/{id}?notice=saved")).into_response())
+        }
+        Err(errors) => {
+            let mut f = FormState::new(form.0);
+            f.errors = errors;
+            Ok(officer_form(
+                &caller,
+                &org,
+                officer,
+                f,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            ))
+        }
+    }
+}
+
 pub async fn remove_officer_page(
     State(state): State<AppState>,
     PageCaller(caller): PageCaller,

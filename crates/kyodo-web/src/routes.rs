@@ -87,6 +87,14 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/organisations/{id}/officers", post(organisations::add_officer_page))
         .route(
+            "/organisations/{id}/officers/{officer}",
+            post(organisations::update_officer_page),
+        )
+        .route(
+            "/organisations/{id}/officers/{officer}/edit",
+            get(organisations::edit_officer_page),
+        )
+        .route(
             "/organisations/{id}/officers/{officer}/delete",
             post(organisations::remove_officer_page),
         )

@@ -402,3 +402,66 @@ async fn a_malformed_id_is_a_japanese_not_found() {
     let body: serde_json::Value = res.json().await.unwrap();
     assert_eq!(body["code"], "not_found");
 }
+
+#[tokio::test]
+async fn an_officer_s_term_is_edited_and_a_backwards_term_refused() {
+    let app = TestApp::spawn(&["arao"]).await;
+    let muni = app.municipality("432041").await.id;
+    let org = app.id_of(muni, "organisations", "O001").await;
+    let officer = kyodo_store::organisations::officers(&app.db, muni, org).await.unwrap()[0].clone();
+    let b = app.login("arao-liaison").await;
+    assert_eq!(
+        b.get(&format!("/organisations/{org}/officers/{}/edit", officer.id))
+            .await
+            .status(),
+        200
+    );
+    let path = format!("/organisations/{org}/officers/{}", officer.id);
+    let res = b
+        .post(
+            &path,
+            &[
+                ("role", &officer.role),
+                ("name", &officer.name),
+                ("term_start", "R9.4.1"),
+                ("term_end", "R8.3.31"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 422);
+    assert!(
+        res.text()
+            .await
+            .unwrap()
+            .contains("任期終了日は任期開始日以降の日付にしてください")
+    );
+    let res = b
+        .post(
+            &path,
+            &[
+                ("role", &officer.role),
+                ("name", &officer.name),
+                ("term_start", "R9.4.1"),
+                ("term_end", "R11.3.31"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 303);
+    let saved = kyodo_store::organisations::officer(&app.db, muni, org, officer.id)
+        .await
+        .unwrap();
+    assert_eq!(saved.term_end, chrono::NaiveDate::from_ymd_opt(2029, 3, 31));
+    let log = kyodo_store::audit::list(
+        &app.db,
+        muni,
+        &kyodo_store::audit::AuditFilter {
+            entity: Some("officers".into()),
+            action: Some("update".into()),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(log.total, 1);
+    assert!(log.items[0].detail.as_deref().unwrap().contains("term_end"));
+}
