@@ -75,15 +75,6 @@ impl<T> Page<T> {
         let per = u64::from(self.per_page.max(1));
         u32::try_from(self.total.div_ceil(per)).unwrap_or(u32::MAX).max(1)
     }
-
-    pub fn map<U>(self, f: impl FnMut(T) -> U) -> Page<U> {
-        Page {
-            items: self.items.into_iter().map(f).collect(),
-            total: self.total,
-            page: self.page,
-            per_page: self.per_page,
-        }
-    }
 }
 
 #[cfg(test)]

@@ -105,16 +105,8 @@ impl SchemeSettings {
         self.grades.iter().find(|g| g.key == key).map(|g| g.name.as_str())
     }
 
-    pub fn grade_keys(&self) -> Vec<String> {
-        self.grades.iter().map(|g| g.key.clone()).collect()
-    }
-
     pub fn level_name(&self, level: usize) -> &str {
         self.area_levels.get(level).map_or("地区", |s| s.as_str())
-    }
-
-    pub fn liaison_level_name(&self) -> &str {
-        self.level_name(self.liaison_level)
     }
 
     /// Checks the settings hang together; every problem is reported.

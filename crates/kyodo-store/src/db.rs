@@ -268,11 +268,3 @@ impl Tx {
         Ok(())
     }
 }
-
-/// True when `e` is a unique-constraint violation (a duplicate code, login…).
-pub fn is_unique_violation(e: &StoreError) -> bool {
-    match e {
-        StoreError::Database(sqlx::Error::Database(db)) => db.is_unique_violation(),
-        _ => false,
-    }
-}

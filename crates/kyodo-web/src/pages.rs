@@ -132,16 +132,6 @@ impl FormState {
     pub fn has_errors(&self) -> bool {
         !self.errors.is_empty()
     }
-
-    /// Field errors for fields the form does not show, so none is lost.
-    pub fn other_errors(&self, shown: &[FieldSpec]) -> Vec<String> {
-        self.errors
-            .errors
-            .iter()
-            .filter(|e| !shown.iter().any(|f| f.name == e.field))
-            .map(|e| e.message.clone())
-            .collect()
-    }
 }
 
 pub enum FieldKind {
@@ -258,27 +248,16 @@ pub struct FormPage {
     pub multipart: bool,
 }
 
-impl FormPage {
-    pub fn other_errors(&self) -> Vec<String> {
-        self.form.other_errors(&self.fields)
-    }
-}
-
 // --- Lists ---
 
 pub struct Column {
     pub label: &'static str,
     pub sort: Option<&'static str>,
-    pub numeric: bool,
 }
 
 impl Column {
     pub fn new(label: &'static str, sort: Option<&'static str>) -> Self {
-        Column {
-            label,
-            sort,
-            numeric: false,
-        }
+        Column { label, sort }
     }
 }
 
