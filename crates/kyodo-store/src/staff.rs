@@ -85,6 +85,17 @@ pub async fn get(db: &Db, municipality_id: i64, id: i64) -> Result<StaffRow> {
     db.fetch_optional(&q).await?.ok_or(StoreError::NotFound)
 }
 
+/// The staff member with employee number `number` (職員番号), archived or not.
+pub async fn by_employee_number(db: &Db, municipality_id: i64, number: &str) -> Result<Option<Staff>> {
+    let q = Query::select()
+        .columns(COLUMNS)
+        .from(TABLE)
+        .and_where(Expr::col("municipality_id").eq(municipality_id))
+        .and_where(Expr::col("employee_number").eq(number))
+        .to_owned();
+    db.fetch_optional(&q).await
+}
+
 async fn get_in(tx: &mut Tx, municipality_id: i64, id: i64) -> Result<Staff> {
     let q = Query::select()
         .columns(COLUMNS)

@@ -578,23 +578,11 @@ async fn create_user_from_fields(
     let staff_id = match get("staff_id") {
         Some(number) => {
             let number = kyodo_core::text::normalize_digits(&number);
-            let found = kyodo_store::staff::list(
-                &state.db,
-                caller.municipality.id,
-                &ListQuery {
-                    q: Some(number.clone()),
-                    per_page: Some(50),
-                    ..Default::default()
-                },
-            )
-            .await?
-            .items
-            .into_iter()
-            .find(|s| s.staff.employee_number == number);
+            let found = kyodo_store::staff::by_employee_number(&state.db, caller.municipality.id, &number).await?;
             if found.is_none() {
                 errors.add("staff_id", format!("職員番号「{number}」の職員がいません"));
             }
-            found.map(|s| s.staff.id)
+            found.map(|s| s.id)
         }
         None => None,
     };
