@@ -353,10 +353,7 @@ pub async fn get_api(
     ApiCaller(caller): ApiCaller,
     ApiPath(id): ApiPath<i64>,
 ) -> ApiResult<Json<AreaRow>> {
-    caller.require(Action::AreaRead)?;
-    Ok(Json(
-        kyodo_store::areas::get(&state.db, caller.municipality.id, id).await?,
-    ))
+    Ok(Json(Areas::fetch(&state, &caller, id, false).await?))
 }
 
 /// Fields of an area for POST and PATCH (PATCH may send only some; `version` guards against lost updates).

@@ -339,10 +339,7 @@ pub async fn get_api(
     ApiCaller(caller): ApiCaller,
     ApiPath(id): ApiPath<i64>,
 ) -> ApiResult<Json<DepartmentRow>> {
-    caller.require(Action::DepartmentRead)?;
-    Ok(Json(
-        kyodo_store::departments::get(&state.db, caller.municipality.id, id).await?,
-    ))
+    Ok(Json(Departments::fetch(&state, &caller, id, false).await?))
 }
 
 /// Fields of a department for POST and PATCH (PATCH may send only some; `version` guards against lost updates).

@@ -659,7 +659,7 @@ pub async fn get_api(
     ApiCaller(caller): ApiCaller,
     ApiPath(id): ApiPath<i64>,
 ) -> ApiResult<Json<OrganisationRow>> {
-    Ok(Json(reachable(&state, &caller, Action::OrganisationRead, id).await?))
+    Ok(Json(Organisations::fetch(&state, &caller, id, false).await?))
 }
 
 /// Fields of an organisation for POST and PATCH; `kind` and `stage` come from the scheme settings.

@@ -360,10 +360,7 @@ pub async fn get_api(
     ApiCaller(caller): ApiCaller,
     ApiPath(id): ApiPath<i64>,
 ) -> ApiResult<Json<StaffRow>> {
-    caller.require(Action::StaffRead)?;
-    Ok(Json(
-        kyodo_store::staff::get(&state.db, caller.municipality.id, id).await?,
-    ))
+    Ok(Json(StaffRecords::fetch(&state, &caller, id, false).await?))
 }
 
 /// Fields of a staff record for POST and PATCH (PATCH may send only some; `version` guards against lost updates).
