@@ -309,8 +309,7 @@ pub async fn set_archived(db: &Db, actor: &Actor, id: i64, archived: bool) -> Re
             "上位の地区がアーカイブ済みのため復元できません。先に上位の地区を復元してください".into(),
         ));
     }
-    common::set_archived(&mut tx, TABLE, actor.municipality_id, id, archived).await?;
-    common::audit_archive(&mut tx, actor, TABLE, id, archived).await?;
+    common::set_archived(&mut tx, actor, TABLE, id, archived).await?;
     tx.commit().await?;
     get(db, actor.municipality_id, id).await
 }

@@ -155,11 +155,11 @@ pub async fn missing_or_conflict(tx: &mut Tx, table: &'static str, municipality_
     }
 }
 
-/// Sets or clears `archived_at`; archiving twice is harmless.
+/// Sets or clears `archived_at` and logs it; archiving twice is harmless.
 pub async fn set_archived(
     tx: &mut Tx,
+    actor: &crate::audit::Actor,
     table: &'static str,
-    municipality_id: i64,
     id: i64,
     archived: bool,
 ) -> Result<()> {
@@ -170,12 +170,26 @@ pub async fn set_archived(
         .value("version", Expr::col("version").add(1))
         .value("updated_at", chrono::Utc::now())
         .and_where(Expr::col("id").eq(id))
-        .and_where(Expr::col("municipality_id").eq(municipality_id))
+        .and_where(Expr::col("municipality_id").eq(actor.municipality_id))
         .to_owned();
     if tx.execute(&q).await? == 0 {
         return Err(StoreError::NotFound);
     }
-    Ok(())
+    crate::audit::record(
+        tx,
+        actor,
+        crate::audit::Event {
+            action: if archived {
+                kyodo_core::audit::kind::ARCHIVE
+            } else {
+                kyodo_core::audit::kind::RESTORE
+            },
+            entity: table,
+            entity_id: Some(id),
+            detail: None,
+        },
+    )
+    .await
 }
 
 /// Ends an import: all or nothing. Errors roll everything back; a dry run
@@ -238,31 +252,6 @@ pub async fn has_active_children(tx: &mut Tx, table: &'static str, id: i64) -> R
         .and_where(Expr::col("archived_at").is_null())
         .to_owned();
     Ok(tx.fetch_i64(&q).await? > 0)
-}
-
-/// Logs an archive or restore.
-pub async fn audit_archive(
-    tx: &mut Tx,
-    actor: &crate::audit::Actor,
-    table: &'static str,
-    id: i64,
-    archived: bool,
-) -> Result<()> {
-    crate::audit::record(
-        tx,
-        actor,
-        crate::audit::Event {
-            action: if archived {
-                kyodo_core::audit::kind::ARCHIVE
-            } else {
-                kyodo_core::audit::kind::RESTORE
-            },
-            entity: table,
-            entity_id: Some(id),
-            detail: None,
-        },
-    )
-    .await
 }
 
 /// Logs a create with the new record, or an update with its changes.

@@ -212,8 +212,7 @@ pub async fn set_archived(db: &Db, actor: &Actor, id: i64, archived: bool) -> Re
             "上位の部署がアーカイブ済みのため復元できません".into(),
         ));
     }
-    common::set_archived(&mut tx, TABLE, actor.municipality_id, id, archived).await?;
-    common::audit_archive(&mut tx, actor, TABLE, id, archived).await?;
+    common::set_archived(&mut tx, actor, TABLE, id, archived).await?;
     tx.commit().await?;
     get(db, actor.municipality_id, id).await
 }

@@ -251,9 +251,7 @@ pub async fn update(
 
 pub async fn set_archived(db: &Db, actor: &Actor, id: i64, archived: bool) -> Result<OrganisationRow> {
     let mut tx = db.begin().await?;
-    get_in(&mut tx, actor.municipality_id, id).await?;
-    common::set_archived(&mut tx, TABLE, actor.municipality_id, id, archived).await?;
-    common::audit_archive(&mut tx, actor, TABLE, id, archived).await?;
+    common::set_archived(&mut tx, actor, TABLE, id, archived).await?;
     tx.commit().await?;
     get(db, actor.municipality_id, id).await
 }
