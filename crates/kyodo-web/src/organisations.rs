@@ -373,19 +373,15 @@ pub async fn add_officer_page(
 }
 
 fn officer_form(caller: &Caller, org: &OrganisationRow, officer: i64, form: FormState, status: StatusCode) -> Response {
-    let id = org.organisation.id;
-    let page = FormPage {
-        layout: Layout::new(caller, "役員の編集", BASE),
-        heading: format!("役員の編集（{}）", org.organisation.name),
-        intro: String::new(),
-        action: format!("{BASE}/{id}/officers/{officer}"),
-        fields: officer_fields(caller),
+    let page = child_form(
+        caller,
+        org,
+        "役員",
+        "",
+        format!("officers/{officer}"),
+        officer_fields(caller),
         form,
-        submit_label: "保存する",
-        cancel_href: format!("{BASE}/{id}"),
-        version: None,
-        multipart: false,
-    };
+    );
     (status, pages::render(&page)).into_response()
 }
 
@@ -486,6 +482,31 @@ fn key_person_values(p: &KeyPerson) -> HashMap<String, String> {
     ])
 }
 
+/// The edit form of an organisation's officer or key person.
+fn child_form(
+    caller: &Caller,
+    org: &OrganisationRow,
+    what: &str,
+    intro: &str,
+    path: String,
+    fields: Vec<FieldSpec>,
+    form: FormState,
+) -> FormPage {
+    let id = org.organisation.id;
+    FormPage {
+        layout: Layout::new(caller, format!("{what}の編集"), BASE),
+        heading: format!("{what}の編集（{}）", org.organisation.name),
+        intro: intro.to_owned(),
+        action: format!("{BASE}/{id}/{path}"),
+        fields,
+        form,
+        submit_label: "保存する",
+        cancel_href: format!("{BASE}/{id}"),
+        version: None,
+        multipart: false,
+    }
+}
+
 fn key_person_form(
     caller: &Caller,
     org: &OrganisationRow,
@@ -493,19 +514,9 @@ fn key_person_form(
     form: FormState,
     status: StatusCode,
 ) -> Response {
-    let id = org.organisation.id;
-    let page = FormPage {
-        layout: Layout::new(caller, "キーパーソンの編集", BASE),
-        heading: format!("キーパーソンの編集（{}）", org.organisation.name),
-        intro: "個人情報です。必要な範囲で正確に記録してください。".into(),
-        action: format!("{BASE}/{id}/key-people/{person}"),
-        fields: key_person_fields(),
-        form,
-        submit_label: "保存する",
-        cancel_href: format!("{BASE}/{id}"),
-        version: None,
-        multipart: false,
-    };
+    let path = format!("key-people/{person}");
+    let intro = "個人情報です。必要な範囲で正確に記録してください。";
+    let page = child_form(caller, org, "キーパーソン", intro, path, key_person_fields(), form);
     (status, pages::render(&page)).into_response()
 }
 
