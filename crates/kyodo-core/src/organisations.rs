@@ -89,10 +89,6 @@ pub struct OrganisationRow {
     pub area_name: Option<String>,
 }
 
-fn date_cell(d: Option<NaiveDate>) -> String {
-    d.map(|d| d.format("%Y-%m-%d").to_string()).unwrap_or_default()
-}
-
 impl OrganisationRow {
     pub fn csv_record(&self) -> Vec<String> {
         let o = &self.organisation;
@@ -103,8 +99,8 @@ impl OrganisationRow {
             o.kind.clone(),
             self.area_code.clone().unwrap_or_default(),
             o.stage.clone().unwrap_or_default(),
-            date_cell(o.established_on),
-            date_cell(o.approved_on),
+            crate::wareki::iso_date(o.established_on),
+            crate::wareki::iso_date(o.approved_on),
             o.note.clone().unwrap_or_default(),
         ]
     }

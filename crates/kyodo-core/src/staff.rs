@@ -160,7 +160,7 @@ impl StaffRow {
             s.name_kana.clone(),
             self.department_code.clone().unwrap_or_default(),
             scheme.grade_name(&s.grade).unwrap_or(&s.grade).to_owned(),
-            s.hire_date.format("%Y-%m-%d").to_string(),
+            crate::wareki::iso_date(Some(s.hire_date)),
             self.home_area_code.clone().unwrap_or_default(),
             s.email.clone().unwrap_or_default(),
         ]

@@ -168,6 +168,11 @@ pub fn to_wareki(date: NaiveDate) -> Option<Wareki> {
     })
 }
 
+/// `2026-04-01`, the form dates take in CSV files and form fields; empty for none.
+pub fn iso_date(date: Option<NaiveDate>) -> String {
+    date.map(|d| d.format("%Y-%m-%d").to_string()).unwrap_or_default()
+}
+
 /// Formats a date in 和暦: "令和8年11月21日", "令和元年5月1日".
 /// Dates before 明治 are formatted in the Western calendar ("1867年1月1日").
 pub fn format_date_wareki(date: NaiveDate) -> String {

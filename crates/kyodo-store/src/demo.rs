@@ -9,6 +9,7 @@ use chrono::NaiveDate;
 use kyodo_core::accounts::Role;
 use kyodo_core::csv_import::{DataKind, write_table};
 use kyodo_core::demo;
+use kyodo_core::wareki::iso_date;
 
 /// The password of every demo account (printed with the logins).
 pub const DEMO_PASSWORD: &str = "kyodo-demo-2026";
@@ -21,10 +22,6 @@ pub struct DemoLogin {
 
 fn csv(kind: DataKind, rows: Vec<Vec<String>>) -> Vec<u8> {
     write_table(kind.columns(), rows).into_bytes()
-}
-
-fn date(d: Option<NaiveDate>) -> String {
-    d.map(|d| d.format("%Y-%m-%d").to_string()).unwrap_or_default()
 }
 
 /// Loads the demo for `key` unless its municipality is already there;
@@ -103,7 +100,7 @@ pub async fn load(db: &Db, key: &str, today: NaiveDate, password_hash: &str) -> 
                 o.area_code.clone(),
                 o.stage.clone().unwrap_or_default(),
                 String::new(),
-                date(o.approved_on),
+                iso_date(o.approved_on),
                 String::new(),
             ]
         })
@@ -118,7 +115,7 @@ pub async fn load(db: &Db, key: &str, today: NaiveDate, password_hash: &str) -> 
                 s.name_kana.clone(),
                 s.department_code.clone(),
                 s.grade.clone(),
-                date(Some(s.hire_date)),
+                iso_date(Some(s.hire_date)),
                 s.home_area_code.clone().unwrap_or_default(),
                 String::new(),
             ]

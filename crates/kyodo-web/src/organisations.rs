@@ -14,6 +14,7 @@ use kyodo_core::organisations::{
 };
 use kyodo_core::permissions::{Action, Scope};
 use kyodo_core::validation::FieldErrors;
+use kyodo_core::wareki::iso_date;
 
 use crate::AppState;
 use crate::api::{ApiPath, ApiQuery, FormFields, JsonFields, PagePath, PageQuery};
@@ -27,7 +28,6 @@ use crate::pages::{
 const BASE: &str = "/organisations";
 
 fn values(o: &Organisation) -> HashMap<String, String> {
-    let date = |d: Option<chrono::NaiveDate>| d.map(|d| d.format("%Y-%m-%d").to_string()).unwrap_or_default();
     HashMap::from([
         ("code".into(), o.code.clone()),
         ("name".into(), o.name.clone()),
@@ -35,8 +35,8 @@ fn values(o: &Organisation) -> HashMap<String, String> {
         ("kind".into(), o.kind.clone()),
         ("area_id".into(), o.area_id.map(|a| a.to_string()).unwrap_or_default()),
         ("stage".into(), pages::opt(&o.stage)),
-        ("established_on".into(), date(o.established_on)),
-        ("approved_on".into(), date(o.approved_on)),
+        ("established_on".into(), iso_date(o.established_on)),
+        ("approved_on".into(), iso_date(o.approved_on)),
         ("note".into(), pages::opt(&o.note)),
     ])
 }
@@ -392,12 +392,11 @@ pub async fn edit_officer_page(
 ) -> PageResult<Response> {
     let org = reachable(&state, &caller, Action::OfficerWrite, id).await?;
     let o = kyodo_store::organisations::officer(&state.db, caller.municipality.id, id, officer).await?;
-    let date = |d: Option<chrono::NaiveDate>| d.map(|d| d.format("%Y-%m-%d").to_string()).unwrap_or_default();
     let values = HashMap::from([
         ("role".to_owned(), o.role.clone()),
         ("name".to_owned(), o.name.clone()),
-        ("term_start".to_owned(), date(o.term_start)),
-        ("term_end".to_owned(), date(o.term_end)),
+        ("term_start".to_owned(), iso_date(o.term_start)),
+        ("term_end".to_owned(), iso_date(o.term_end)),
     ]);
     Ok(officer_form(
         &caller,

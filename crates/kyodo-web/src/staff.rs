@@ -29,7 +29,7 @@ fn values(s: &Staff) -> HashMap<String, String> {
             s.department_id.map(|p| p.to_string()).unwrap_or_default(),
         ),
         ("grade".into(), s.grade.clone()),
-        ("hire_date".into(), s.hire_date.format("%Y-%m-%d").to_string()),
+        ("hire_date".into(), kyodo_core::wareki::iso_date(Some(s.hire_date))),
         (
             "home_area_id".into(),
             s.home_area_id.map(|p| p.to_string()).unwrap_or_default(),
