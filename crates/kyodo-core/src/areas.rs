@@ -42,7 +42,7 @@ impl AreaInput {
             code: f.code("code", "地区コード", true).unwrap_or_default(),
             name: f.required("name", "地区名", 100),
             name_kana: f.kana("name_kana", "ふりがな", false),
-            note: f.optional("note", "備考", 2000),
+            note: f.text("note", "備考", 2000, false),
         };
         f.finish(input)
     }

@@ -2,17 +2,21 @@
 //! rules over them. No I/O lives here: no database, no HTTP, no files.
 
 pub mod accounts;
+#[macro_use]
+pub mod keyed;
 pub mod areas;
 pub mod audit;
 pub mod csv_import;
 pub mod demo;
 pub mod departments;
 pub mod encoding;
+pub mod issues;
 pub mod listing;
 pub mod municipalities;
 pub mod organisations;
 pub mod permissions;
 pub mod scheme;
+pub mod search;
 pub mod staff;
 pub mod text;
 pub mod validation;

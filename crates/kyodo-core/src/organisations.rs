@@ -56,7 +56,7 @@ impl OrganisationInput {
             stage: f.choice("stage", "段階", &scheme.lifecycle_stages, false),
             established_on: f.date("established_on", "設立日", false),
             approved_on: f.date("approved_on", "認可日", false),
-            note: f.optional("note", "備考", 2000),
+            note: f.text("note", "備考", 2000, false),
         };
         if let (Some(est), Some(app)) = (input.established_on, input.approved_on)
             && app < est
@@ -194,7 +194,7 @@ impl KeyPersonInput {
             phone,
             email,
             address: f.optional("address", "住所", 200),
-            note: f.optional("note", "メモ", 2000),
+            note: f.text("note", "メモ", 2000, false),
         };
         f.finish(input)
     }

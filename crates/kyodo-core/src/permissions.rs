@@ -31,6 +31,27 @@ pub enum Action {
     DataExport,
     /// One's own password and API tokens.
     OwnAccount,
+    /// Issues (地域課題・要望・提案): liaison staff their districts', departments
+    /// those routed to them, community accounts their organisation's (public fields).
+    IssueRead,
+    /// What only city staff read of an issue: the team's plan, internal notes, the full history.
+    IssueInternalRead,
+    /// Taking an issue in (受付).
+    IssueCreate,
+    /// Correcting an issue's fields.
+    IssueEdit,
+    /// Sorting the responsibility (整理) and routing to departments.
+    IssueSort,
+    /// The team's response plan: draft, review, decide, send back.
+    IssuePlan,
+    /// A department's answer (回答).
+    IssueAnswer,
+    /// Moving an issue on to another department (担当部署の変更).
+    IssueReroute,
+    /// Reporting back to the community (地域への報告), closing, reopening.
+    IssueReportBack,
+    /// Marking an issue as reflected in a plan or budget (施策反映).
+    IssueReflect,
 }
 
 /// How far an allowed action reaches.
@@ -69,7 +90,31 @@ pub const TABLE: &[(Action, [Scope; 6])] = &[
     (Action::DataImport, [M, M, N, N, N, N]),
     (Action::DataExport, [M, M, N, N, N, N]),
     (Action::OwnAccount, [M, M, M, M, M, N]),
+    // Issues are the districts' business: the system admin has none of it.
+    (Action::IssueRead, [N, M, O, O, O, N]),
+    (Action::IssueInternalRead, [N, M, O, O, N, N]),
+    (Action::IssueCreate, [N, M, O, N, O, N]),
+    (Action::IssueEdit, [N, M, O, N, N, N]),
+    (Action::IssueSort, [N, M, O, N, N, N]),
+    (Action::IssuePlan, [N, M, O, N, N, N]),
+    (Action::IssueAnswer, [N, M, N, O, N, N]),
+    (Action::IssueReroute, [N, M, O, O, N, N]),
+    (Action::IssueReportBack, [N, M, O, N, N, N]),
+    (Action::IssueReflect, [N, M, N, O, N, N]),
 ];
+
+/// The permission a transition of the issue workflow needs.
+pub fn issue_transition_action(action: &str) -> Option<Action> {
+    Some(match action {
+        "sort" => Action::IssueSort,
+        "draft" | "review" | "decide" | "send_back" => Action::IssuePlan,
+        "answer" => Action::IssueAnswer,
+        "reroute" => Action::IssueReroute,
+        "report_back" | "close" | "reopen" => Action::IssueReportBack,
+        "reflect" => Action::IssueReflect,
+        _ => return None,
+    })
+}
 
 fn column(role: Option<Role>) -> usize {
     match role {
@@ -105,7 +150,20 @@ mod tests {
         for (a, _) in TABLE {
             assert!(seen.insert(*a), "{a:?} twice");
         }
-        assert_eq!(seen.len(), 18);
+        assert_eq!(seen.len(), 28);
+    }
+
+    #[test]
+    fn every_workflow_action_has_a_permission() {
+        for action in crate::issues::ACTIONS {
+            assert!(issue_transition_action(action).is_some(), "{action}");
+        }
+    }
+
+    #[test]
+    fn internal_issue_text_never_reaches_the_community() {
+        assert_eq!(scope(Some(Role::Community), Action::IssueRead), Scope::Own);
+        assert_eq!(scope(Some(Role::Community), Action::IssueInternalRead), Scope::Denied);
     }
 
     #[test]

@@ -78,6 +78,35 @@ impl StaffingRule {
     }
 }
 
+crate::keyed_enum! {
+    /// A step of the team's response plan (対応方針) for an issue.
+    pub enum PlanStep {
+        /// 一般職員: 地域課題の整理及び対応方針案の検討.
+        Draft = ("draft", "方針案の作成"),
+        /// 課長補佐・係長級: 検討のサポート及び取りまとめ.
+        Review = ("review", "方針案の確認"),
+        /// 課長級: 対応方針の決定及び関係部署との調整.
+        Decide = ("decide", "対応方針の決定"),
+    }
+}
+
+/// One team step and the positions that may take it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct IssueStep {
+    pub step: PlanStep,
+    /// Position keys that may take the step; empty means any team member.
+    #[serde(default)]
+    pub positions: Vec<String>,
+}
+
+/// Schemes without grades decide in one step.
+fn one_step_decision() -> Vec<IssueStep> {
+    vec![IssueStep {
+        step: PlanStep::Decide,
+        positions: Vec::new(),
+    }]
+}
+
 /// The whole of one municipality's scheme settings.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct SchemeSettings {
@@ -98,6 +127,15 @@ pub struct SchemeSettings {
     /// The section that owns the scheme (くらしいき課, 総合政策課…).
     #[serde(default)]
     pub coordinating_section: String,
+    /// The team's steps to a response plan, in order, ending with the decision.
+    #[serde(default = "one_step_decision")]
+    pub issue_steps: Vec<IssueStep>,
+    /// How long departments have to answer.
+    #[serde(default)]
+    pub answer_deadlines: crate::issues::AnswerDeadlines,
+    /// Whether outside apps may send issues through Open311 GeoReport v2.
+    #[serde(default)]
+    pub open311_enabled: bool,
 }
 
 impl SchemeSettings {
@@ -131,6 +169,21 @@ impl SchemeSettings {
                 errors.add(field, format!("{label}は1項目40文字以内で入力してください"));
             }
         }
+        self.validate_issue_steps(&mut errors);
+        for d in std::iter::once(&self.answer_deadlines.days).chain(self.answer_deadlines.categories.iter().map(|c| &c.days)) {
+            if d.iter().any(|days| !(1..=365).contains(days)) {
+                errors.add("answer_deadlines", "回答期限は1〜365日で入力してください");
+                break;
+            }
+        }
+        for c in &self.answer_deadlines.categories {
+            if !self.issue_categories.contains(&c.category) {
+                errors.add(
+                    "answer_deadlines",
+                    format!("回答期限の分類「{}」が課題の分類にありません", c.category),
+                );
+            }
+        }
         if self.liaison_level >= self.area_levels.len() {
             errors.add("liaison_level", "担当単位の階層を選択してください");
         }
@@ -160,6 +213,29 @@ impl SchemeSettings {
             }
         }
         errors.into_result(())
+    }
+}
+
+impl SchemeSettings {
+    fn validate_issue_steps(&self, errors: &mut FieldErrors) {
+        let order: Vec<PlanStep> = self.issue_steps.iter().map(|s| s.step).collect();
+        let ascending = order.windows(2).all(|w| (w[0] as u8) < (w[1] as u8));
+        if order.last() != Some(&PlanStep::Decide) || !ascending {
+            errors.add(
+                "issue_steps",
+                "対応方針の段階は「作成→確認→決定」の順で、最後を「決定」にしてください",
+            );
+        }
+        for step in &self.issue_steps {
+            for key in &step.positions {
+                if !self.positions.iter().any(|p| &p.key == key) {
+                    errors.add(
+                        "issue_steps",
+                        format!("{}の担当職「{key}」が担当職の一覧にありません", step.step.label()),
+                    );
+                }
+            }
+        }
     }
 }
 
@@ -285,6 +361,22 @@ fn arao() -> Preset {
             lifecycle_stages: strings(&["設立準備", "活動中"]),
             officer_roles: strings(&OFFICER_ROLES),
             coordinating_section: "くらしいき課".to_owned(),
+            issue_steps: vec![
+                IssueStep {
+                    step: PlanStep::Draft,
+                    positions: Vec::new(),
+                },
+                IssueStep {
+                    step: PlanStep::Review,
+                    positions: strings(&["chief", "manager"]),
+                },
+                IssueStep {
+                    step: PlanStep::Decide,
+                    positions: strings(&["manager"]),
+                },
+            ],
+            answer_deadlines: Default::default(),
+            open311_enabled: false,
         },
     }
 }
@@ -324,6 +416,9 @@ fn niimi() -> Preset {
             lifecycle_stages: strings(&["機運づくり", "将来計画策定", "設立・活動開始"]),
             officer_roles: strings(&OFFICER_ROLES),
             coordinating_section: "総合政策課".to_owned(),
+            issue_steps: one_step_decision(),
+            answer_deadlines: Default::default(),
+            open311_enabled: false,
         },
     }
 }
@@ -365,6 +460,9 @@ fn kumamoto() -> Preset {
             lifecycle_stages: strings(&["設立準備", "活動中"]),
             officer_roles: strings(&OFFICER_ROLES),
             coordinating_section: "地域政策課".to_owned(),
+            issue_steps: one_step_decision(),
+            answer_deadlines: Default::default(),
+            open311_enabled: false,
         },
     }
 }
@@ -407,6 +505,9 @@ fn tama() -> Preset {
             lifecycle_stages: strings(&["準備", "活動中"]),
             officer_roles: strings(&OFFICER_ROLES),
             coordinating_section: "協創推進室".to_owned(),
+            issue_steps: one_step_decision(),
+            answer_deadlines: Default::default(),
+            open311_enabled: false,
         },
     }
 }
@@ -437,6 +538,9 @@ fn osaki() -> Preset {
             lifecycle_stages: strings(&["設立準備", "活動中"]),
             officer_roles: strings(&OFFICER_ROLES),
             coordinating_section: "まちづくり推進課".to_owned(),
+            issue_steps: one_step_decision(),
+            answer_deadlines: Default::default(),
+            open311_enabled: false,
         },
     }
 }

@@ -81,6 +81,23 @@ pub fn normalize_input(s: &str) -> String {
     out
 }
 
+/// Normalises a multi-line text (本文・メモ): each line as [`normalize_input`]
+/// does, line breaks kept (CRLF folded to LF), runs of blank lines cut to one.
+pub fn normalize_multiline(s: &str) -> String {
+    let mut out: Vec<String> = Vec::new();
+    for line in s.replace("\r\n", "\n").replace('\r', "\n").split('\n') {
+        let line = normalize_input(line);
+        if line.is_empty() && out.last().is_none_or(|l: &String| l.is_empty()) {
+            continue;
+        }
+        out.push(line);
+    }
+    while out.last().is_some_and(|l| l.is_empty()) {
+        out.pop();
+    }
+    out.join("\n")
+}
+
 /// [`normalize_input`], then every full-width ASCII character (U+FF01..=U+FF5E) to ASCII:
 /// for machine-read values such as codes, logins and e-mail addresses (`ｎａｍｅ＠ｃｉｔｙ．ｊｐ`).
 pub fn fold_ascii(s: &str) -> String {
@@ -129,6 +146,21 @@ pub fn search_key(s: &str) -> String {
         .flat_map(char::to_lowercase)
         .filter(|c| !c.is_whitespace())
         .map(katakana_to_hiragana)
+        .collect()
+}
+
+/// The runs of letters and digits in `s` as search keys: NFKC, lower case,
+/// katakana as hiragana; whitespace and punctuation end a run, so that no
+/// bigram spans two words (検索語の区切り).
+pub fn search_runs(s: &str) -> Vec<String> {
+    let key: String = s
+        .nfkc()
+        .flat_map(char::to_lowercase)
+        .map(katakana_to_hiragana)
+        .collect();
+    key.split(|c: char| !c.is_alphanumeric())
+        .filter(|run| !run.is_empty())
+        .map(str::to_owned)
         .collect()
 }
 
@@ -209,6 +241,19 @@ fn shift_char(c: char, offset: u32, up: bool) -> char {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn search_runs_split_at_spaces_and_punctuation() {
+        assert_eq!(search_runs("防災　訓練、ｶﾞｲﾄｳ（LED）"), vec!["防災", "訓練", "がいとう", "led"]);
+    }
+
+    #[test]
+    fn multiline_text_keeps_its_lines() {
+        assert_eq!(
+            normalize_multiline("  一行目　ｶﾞｲﾄｳ\r\n\r\n\r\n二行目 ＡＢ \n\n"),
+            "一行目 ガイトウ\n\n二行目 AB"
+        );
+    }
 
     #[test]
     fn normalize_input_trims_and_collapses_spaces() {

@@ -98,6 +98,25 @@ impl<'a> Fields<'a> {
         value
     }
 
+    /// A multi-line text (本文・メモ) of at most `max` characters, line breaks kept;
+    /// empty becomes `None` (and an error when `required`).
+    pub fn text(&mut self, field: &str, label: &str, max: usize, required: bool) -> Option<String> {
+        let value = (self.get)(field)
+            .map(|v| crate::text::normalize_multiline(&v))
+            .unwrap_or_default();
+        if value.is_empty() {
+            if required {
+                self.errors.add(field, format!("{label}を入力してください"));
+            }
+            return None;
+        }
+        if value.chars().count() > max {
+            self.errors
+                .add(field, format!("{label}は{max}文字以内で入力してください"));
+        }
+        Some(value)
+    }
+
     /// An optional e-mail address (全角 folded), lightly checked.
     pub fn email(&mut self, field: &str, label: &str) -> Option<String> {
         let value = crate::text::fold_ascii(&self.raw(field));

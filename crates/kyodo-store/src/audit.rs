@@ -17,16 +17,30 @@ pub struct Actor {
     pub municipality_id: i64,
     pub user_id: Option<i64>,
     pub login: Option<String>,
+    /// The name shown in histories (表示名).
+    pub name: Option<String>,
     pub ip: Option<String>,
 }
 
 impl Actor {
+    /// A signed-in user acting from `ip`.
+    pub fn user(user: &kyodo_core::accounts::User, ip: Option<String>) -> Self {
+        Actor {
+            municipality_id: user.municipality_id,
+            user_id: Some(user.id),
+            login: Some(user.login.clone()),
+            name: Some(user.display_name.clone()),
+            ip,
+        }
+    }
+
     /// The command line acting on a municipality (imports, `user add`).
     pub fn command_line(municipality_id: i64) -> Self {
         Actor {
             municipality_id,
             user_id: None,
             login: Some("(コマンド)".to_owned()),
+            name: None,
             ip: None,
         }
     }

@@ -99,6 +99,14 @@ impl Step {
         }
     }
 
+    /// SQL written for each database by hand (full-text search differs).
+    fn raw(sqlite: &str, postgres: &str) -> Self {
+        Step {
+            sqlite: sqlite.to_owned(),
+            postgres: postgres.to_owned(),
+        }
+    }
+
     fn sql(&self, backend: Backend) -> &str {
         match backend {
             Backend::Sqlite => &self.sqlite,
@@ -319,17 +327,151 @@ fn v1_foundation() -> Vec<Step> {
     steps
 }
 
+fn timestamp(col: &str) -> ColumnDef {
+    let mut c = ColumnDef::new(name(col));
+    c.timestamp_with_time_zone();
+    c
+}
+
+fn date(col: &str) -> ColumnDef {
+    let mut c = ColumnDef::new(name(col));
+    c.date();
+    c
+}
+
+/// Version 2: issues (地域課題・要望・提案), their routes to departments,
+/// their history, and the bigram search index.
+fn v2_issues() -> Vec<Step> {
+    let mut steps = Vec::new();
+
+    let mut t = tenant_table("issues");
+    reference(&mut t, "issues", "area_id", "areas", false);
+    reference(&mut t, "issues", "organisation_id", "organisations", true);
+    reference(&mut t, "issues", "created_by", "users", true);
+    t.col(text("kind").not_null())
+        .col(text("title").not_null())
+        .col(text("body").not_null())
+        .col(text("category").not_null())
+        .col(text("priority").not_null())
+        .col(text("location").null())
+        .col(ColumnDef::new(name("latitude")).double().null())
+        .col(ColumnDef::new(name("longitude")).double().null())
+        .col(ColumnDef::new(name("fiscal_year")).integer().not_null())
+        .col(text("source").not_null())
+        .col(text("source_note").null())
+        .col(date("received_on").not_null())
+        .col(text("status").not_null())
+        .col(text("responsibility").null())
+        .col(text("other_body").null())
+        .col(text("plan_text").null())
+        .col(date("answer_due_on").null())
+        .col(date("reported_on").null())
+        .col(text("report_method").null())
+        .col(text("report_text").null())
+        .col(ColumnDef::new(name("continuing")).boolean().not_null().default(false))
+        .col(timestamp("closed_at").null())
+        .col(text("close_reason").null())
+        .col(text("policy_reflection").null())
+        .col(date("reflected_on").null())
+        // Bigram tokens (kyodo_core::search), indexed by FTS5 or GIN below.
+        .col(text("search_text").not_null().default(""))
+        .col(ColumnDef::new(name("version")).big_integer().not_null().default(1))
+        .col(timestamp("created_at").not_null())
+        .col(timestamp("updated_at").not_null());
+    steps.push(Step::table(t));
+    // The default list (newest first), and the same per status and per district.
+    steps.push(Step::index(index("issues", &["municipality_id", "received_on", "id"], false)));
+    steps.push(Step::index(index(
+        "issues",
+        &["municipality_id", "status", "received_on"],
+        false,
+    )));
+    steps.push(Step::index(index("issues", &["area_id", "received_on"], false)));
+    steps.push(Step::index(index("issues", &["organisation_id", "received_on"], false)));
+    steps.push(Step::index(index(
+        "issues",
+        &["municipality_id", "status", "answer_due_on"],
+        false,
+    )));
+
+    let mut t = tenant_table("issue_routes");
+    reference(&mut t, "issue_routes", "issue_id", "issues", false);
+    reference(&mut t, "issue_routes", "department_id", "departments", false);
+    reference(&mut t, "issue_routes", "answered_by_user_id", "users", true);
+    t.col(timestamp("routed_at").null())
+        .col(date("due_on").null())
+        .col(text("stance").null())
+        .col(text("answer_text").null())
+        .col(text("internal_note").null())
+        .col(date("expected_on").null())
+        .col(text("reason").null())
+        .col(timestamp("answered_at").null())
+        .col(text("answered_by").null())
+        .col(timestamp("rerouted_at").null())
+        .col(text("reroute_reason").null())
+        .col(timestamp("created_at").not_null());
+    steps.push(Step::table(t));
+    steps.push(Step::index(index("issue_routes", &["issue_id"], false)));
+    // The department inbox: its routes, newest issue first.
+    steps.push(Step::index(index(
+        "issue_routes",
+        &["department_id", "answered_at", "issue_id"],
+        false,
+    )));
+
+    let mut t = tenant_table("issue_events");
+    reference(&mut t, "issue_events", "issue_id", "issues", false);
+    t.col(timestamp("at").not_null())
+        .col(ColumnDef::new(name("user_id")).big_integer().null())
+        .col(text("actor").null())
+        .col(text("action").not_null())
+        .col(text("from_status").null())
+        .col(text("to_status").null())
+        .col(text("note").null())
+        .col(text("public_note").null());
+    steps.push(Step::table(t));
+    steps.push(Step::index(index("issue_events", &["issue_id", "at"], false)));
+
+    // Search: an external-content FTS5 table kept in step by triggers on
+    // SQLite; a GIN index over the same tokens on PostgreSQL. `detail=none`
+    // stores rowids only: bigram AND-queries need no positions.
+    steps.push(Step::raw(
+        "CREATE VIRTUAL TABLE issue_fts USING fts5(search_text, content='issues', content_rowid='id', detail=none, tokenize=\"unicode61 remove_diacritics 0 tokenchars '_'\")",
+        "CREATE INDEX ix_issues_search ON issues USING GIN (array_to_tsvector(string_to_array(search_text, ' ')))",
+    ));
+    steps.push(Step::raw(
+        "CREATE TRIGGER issues_fts_insert AFTER INSERT ON issues BEGIN INSERT INTO issue_fts(rowid, search_text) VALUES (new.id, new.search_text); END",
+        "",
+    ));
+    steps.push(Step::raw(
+        "CREATE TRIGGER issues_fts_delete AFTER DELETE ON issues BEGIN INSERT INTO issue_fts(issue_fts, rowid, search_text) VALUES ('delete', old.id, old.search_text); END",
+        "",
+    ));
+    steps.push(Step::raw(
+        "CREATE TRIGGER issues_fts_update AFTER UPDATE OF search_text ON issues BEGIN INSERT INTO issue_fts(issue_fts, rowid, search_text) VALUES ('delete', old.id, old.search_text); INSERT INTO issue_fts(rowid, search_text) VALUES (new.id, new.search_text); END",
+        "",
+    ));
+    steps
+}
+
 struct Migration {
     version: i64,
     name: &'static str,
     steps: fn() -> Vec<Step>,
 }
 
-const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    name: "foundation",
-    steps: v1_foundation,
-}];
+const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "foundation",
+        steps: v1_foundation,
+    },
+    Migration {
+        version: 2,
+        name: "issues",
+        steps: v2_issues,
+    },
+];
 
 /// Applies every migration not yet applied; returns how many ran.
 pub async fn migrate(db: &Db) -> Result<usize> {
@@ -348,7 +490,11 @@ pub async fn migrate(db: &Db) -> Result<usize> {
             continue;
         }
         for step in (m.steps)() {
-            tx.execute_raw(step.sql(tx.backend())).await.map_err(|e| match e {
+            let sql = step.sql(tx.backend());
+            if sql.is_empty() {
+                continue;
+            }
+            tx.execute_raw(sql).await.map_err(|e| match e {
                 StoreError::Database(source) => StoreError::Migration {
                     version: m.version,
                     source,

@@ -179,12 +179,7 @@ pub async fn login(
         other => {
             kyodo_store::accounts::record_attempt(&state.db, &login, &ip, false).await?;
             if let Some(u) = other {
-                let actor = kyodo_store::audit::Actor {
-                    municipality_id: u.municipality_id,
-                    user_id: Some(u.id),
-                    login: Some(u.login.clone()),
-                    ip: Some(ip.clone()),
-                };
+                let actor = kyodo_store::audit::Actor::user(&u, Some(ip.clone()));
                 kyodo_store::audit::record_now(
                     &state.db,
                     &actor,
@@ -208,12 +203,7 @@ pub async fn login(
     kyodo_store::accounts::record_attempt(&state.db, &login, &ip, true).await?;
     let sid = auth::random_secret();
     kyodo_store::accounts::create_session(&state.db, &auth::secret_hash(&sid), user.id, &auth::random_secret()).await?;
-    let actor = kyodo_store::audit::Actor {
-        municipality_id: user.municipality_id,
-        user_id: Some(user.id),
-        login: Some(user.login.clone()),
-        ip: Some(ip),
-    };
+    let actor = kyodo_store::audit::Actor::user(&user, Some(ip));
     kyodo_store::audit::record_now(
         &state.db,
         &actor,

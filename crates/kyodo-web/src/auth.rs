@@ -89,12 +89,7 @@ impl Caller {
     }
 
     pub fn actor(&self) -> Actor {
-        Actor {
-            municipality_id: self.municipality.id,
-            user_id: Some(self.user.id),
-            login: Some(self.user.login.clone()),
-            ip: self.ip.clone(),
-        }
+        Actor::user(&self.user, self.ip.clone())
     }
 
     /// Which organisations an action with this scope reaches.

@@ -9,7 +9,8 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use kyodo_core::permissions::Action;
-use kyodo_core::scheme::{Grade, Position, PositionKind, SchemeSettings, StaffingRule};
+use kyodo_core::issues::{AnswerDeadlines, CategoryDeadline};
+use kyodo_core::scheme::{Grade, IssueStep, PlanStep, Position, PositionKind, SchemeSettings, StaffingRule};
 use kyodo_core::validation::FieldErrors;
 
 use crate::AppState;
@@ -26,6 +27,7 @@ struct SchemePage {
     form: FormState,
     list_fields: Vec<FieldSpec>,
     rule_fields: Vec<FieldSpec>,
+    issue_fields: Vec<FieldSpec>,
     grade_rows: Vec<usize>,
     position_rows: Vec<usize>,
     kinds: Vec<(String, String)>,
@@ -100,7 +102,83 @@ fn values(s: &SchemeSettings) -> HashMap<String, String> {
         v.insert("rule_schools".into(), rule.school_districts_per_staff.to_string());
         v.insert("rule_minimum".into(), rule.minimum_per_unit.to_string());
     }
+    issue_values(s, &mut v);
     v
+}
+
+/// The issue workflow's settings as form fields: the team's steps, answer
+/// deadlines (高,中,低 days, and per-category lines), Open311.
+fn issue_values(s: &SchemeSettings, v: &mut HashMap<String, String>) {
+    for step in &s.issue_steps {
+        v.insert(format!("step_{}", step.step.key()), "true".into());
+        v.insert(format!("step_{}_positions", step.step.key()), step.positions.join(","));
+    }
+    let days = |d: &[u16; 3]| d.map(|n| n.to_string()).join(",");
+    v.insert("deadline_days".into(), days(&s.answer_deadlines.days));
+    let categories: Vec<String> = s
+        .answer_deadlines
+        .categories
+        .iter()
+        .map(|c| format!("{},{}", c.category, days(&c.days)))
+        .collect();
+    v.insert("deadline_categories".into(), categories.join("\n"));
+    if s.open311_enabled {
+        v.insert("open311_enabled".into(), "true".into());
+    }
+}
+
+fn parse_days(raw: &str) -> Option<[u16; 3]> {
+    let parts: Vec<u16> = raw
+        .split([',', '、'])
+        .map(|p| kyodo_core::text::normalize_digits(p).parse::<u16>())
+        .collect::<Result<_, _>>()
+        .ok()?;
+    parts.try_into().ok()
+}
+
+fn parse_issue_settings(
+    get: &dyn Fn(&str) -> String,
+    errors: &mut FieldErrors,
+) -> (Vec<IssueStep>, AnswerDeadlines, bool) {
+    let steps = PlanStep::ALL
+        .iter()
+        .filter(|step| **step == PlanStep::Decide || get(&format!("step_{}", step.key())) == "true")
+        .map(|step| IssueStep {
+            step: *step,
+            positions: get(&format!("step_{}_positions", step.key()))
+                .split([',', '、', ' '])
+                .map(kyodo_core::text::fold_ascii)
+                .filter(|k| !k.is_empty())
+                .collect(),
+        })
+        .collect();
+    let days = parse_days(&get("deadline_days")).unwrap_or_else(|| {
+        errors.add("deadline_days", "回答期限は「高,中,低」の日数を3つ、カンマで区切って入力してください");
+        AnswerDeadlines::default().days
+    });
+    let mut categories = Vec::new();
+    for line in lines(&get_multiline(get, "deadline_categories")) {
+        match line.split_once([',', '、']) {
+            Some((category, rest)) if parse_days(rest).is_some() => categories.push(CategoryDeadline {
+                category: category.trim().to_owned(),
+                days: parse_days(rest).unwrap_or(days),
+            }),
+            _ => errors.add(
+                "deadline_categories",
+                format!("「{line}」は「分類,高,中,低」の形で入力してください（例: 防災,7,14,30）"),
+            ),
+        }
+    }
+    (
+        steps,
+        AnswerDeadlines { days, categories },
+        get("open311_enabled") == "true",
+    )
+}
+
+/// `get` normalises each value to one line; the category lines need their breaks.
+fn get_multiline(get: &dyn Fn(&str) -> String, key: &str) -> String {
+    get(&format!("{key}__raw"))
 }
 
 fn lines(text: &str) -> Vec<String> {
@@ -113,10 +191,12 @@ fn lines(text: &str) -> Vec<String> {
 /// Reads the form back into settings; number fields that are not numbers are reported.
 fn parse(form: &HashMap<String, String>) -> Result<SchemeSettings, FieldErrors> {
     let mut errors = FieldErrors::new();
-    let get = |k: &str| {
-        form.get(k)
+    let get = |k: &str| match k.strip_suffix("__raw") {
+        Some(raw) => form.get(raw).cloned().unwrap_or_default(),
+        None => form
+            .get(k)
             .map(|v| kyodo_core::text::normalize_input(v))
-            .unwrap_or_default()
+            .unwrap_or_default(),
     };
     let list = |k: &str| form.get(k).map(|v| lines(v)).unwrap_or_default();
     let number = |k: &str, label: &str, errors: &mut FieldErrors| -> Option<u8> {
@@ -175,6 +255,7 @@ fn parse(form: &HashMap<String, String>) -> Result<SchemeSettings, FieldErrors> 
         }),
         _ => None,
     };
+    let (issue_steps, answer_deadlines, open311_enabled) = parse_issue_settings(&get, &mut errors);
     let settings = SchemeSettings {
         area_levels: list("area_levels"),
         liaison_level: get("liaison_level").parse().unwrap_or(0),
@@ -187,6 +268,9 @@ fn parse(form: &HashMap<String, String>) -> Result<SchemeSettings, FieldErrors> 
         lifecycle_stages: list("lifecycle_stages"),
         officer_roles: list("officer_roles"),
         coordinating_section: get("coordinating_section"),
+        issue_steps,
+        answer_deadlines,
+        open311_enabled,
     };
     if let Err(more) = settings.validate() {
         errors.errors.extend(more.errors);
@@ -227,6 +311,18 @@ fn view(caller: &Caller, form: FormState, notice: Option<&str>) -> SchemePage {
             FieldSpec::text("rule_schools", "専任職員1人あたりの小学校区の数")
                 .hint("熊本市のように、担当単位の小学校区の数で専任職員の人数を決めるときだけ入力します"),
             FieldSpec::text("rule_minimum", "1単位の最少人数（上の決まりを使うとき）"),
+        ],
+        issue_fields: vec![
+            FieldSpec::text("step_draft_positions", "方針案を作成できる担当職のキー")
+                .hint("カンマ区切り。空欄ならチームの誰でも作成できます"),
+            FieldSpec::text("step_review_positions", "方針案を確認できる担当職のキー").hint("例: chief,manager"),
+            FieldSpec::text("step_decide_positions", "対応方針を決定できる担当職のキー").hint("例: manager"),
+            FieldSpec::text("deadline_days", "部署の回答期限（日数: 高,中,低）")
+                .required()
+                .hint("地区の優先度ごとの日数。例: 14,30,60"),
+            FieldSpec::text("deadline_categories", "分類ごとの回答期限")
+                .kind(FieldKind::Textarea)
+                .hint("1行に「分類,高,中,低」。例: 防災,7,14,30"),
         ],
         grade_rows,
         position_rows,

@@ -1,0 +1,107 @@
+//! What an issue list asks for: filters, search words, sort and page.
+
+use serde::Deserialize;
+
+use super::IssueStatus;
+use crate::listing::{DEFAULT_PER_PAGE, ListQuery, MAX_PER_PAGE};
+
+/// Filters of the issue list, the department inbox and the API.
+#[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams)]
+pub struct IssueQuery {
+    /// Words to find in titles, texts and answers (Japanese bigram search).
+    pub q: Option<String>,
+    /// 1-based page number.
+    pub page: Option<u32>,
+    pub per_page: Option<u32>,
+    /// `received`, `due` or `updated`; prefix `-` for descending. Default `-received`.
+    pub sort: Option<String>,
+    /// One status or several, comma-separated (`received,sorted`).
+    pub status: Option<String>,
+    pub kind: Option<String>,
+    pub category: Option<String>,
+    pub area_id: Option<i64>,
+    pub organisation_id: Option<i64>,
+    /// Issues routed to this department.
+    pub department_id: Option<i64>,
+    pub fiscal_year: Option<i32>,
+    pub responsibility: Option<String>,
+    /// Only issues past their answer deadline.
+    pub overdue: Option<bool>,
+    /// Only 継続案件.
+    pub continuing: Option<bool>,
+    /// Only open issues (not 完了).
+    pub open: Option<bool>,
+    /// With `department_id`: only routes still waiting for the department's answer.
+    pub pending: Option<bool>,
+}
+
+impl IssueQuery {
+    pub fn page(&self) -> u32 {
+        self.page.unwrap_or(1).max(1)
+    }
+
+    pub fn per_page(&self) -> u32 {
+        self.per_page.unwrap_or(DEFAULT_PER_PAGE).clamp(1, MAX_PER_PAGE)
+    }
+
+    pub fn offset(&self) -> u64 {
+        u64::from(self.page() - 1) * u64::from(self.per_page())
+    }
+
+    /// The statuses asked for; unknown keys are ignored.
+    pub fn statuses(&self) -> Vec<IssueStatus> {
+        self.status
+            .as_deref()
+            .unwrap_or("")
+            .split(',')
+            .filter_map(|s| IssueStatus::try_from(s.trim().to_owned()).ok())
+            .collect()
+    }
+
+    /// `(key, descending)`: `received` (default, newest first), `due`, `updated`.
+    pub fn sort_key(&self) -> (&'static str, bool) {
+        let raw = self.sort.as_deref().unwrap_or("-received");
+        let (desc, key) = match raw.strip_prefix('-') {
+            Some(rest) => (true, rest),
+            None => (false, raw),
+        };
+        match key {
+            "due" => ("due", desc),
+            "updated" => ("updated", desc),
+            "received" => ("received", desc),
+            _ => ("received", true),
+        }
+    }
+
+    /// The generic list query, for the paging and sorting links of a page.
+    pub fn as_list_query(&self) -> ListQuery {
+        ListQuery {
+            q: self.q.clone(),
+            page: self.page,
+            per_page: self.per_page,
+            sort: self.sort.clone(),
+            ..Default::default()
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn statuses_and_sort_fall_back_safely() {
+        let q = IssueQuery {
+            status: Some("received, awaiting_answer,bogus".into()),
+            sort: Some("-password".into()),
+            ..Default::default()
+        };
+        assert_eq!(q.statuses(), vec![IssueStatus::Received, IssueStatus::AwaitingAnswer]);
+        assert_eq!(q.sort_key(), ("received", true));
+        let q = IssueQuery {
+            sort: Some("due".into()),
+            ..Default::default()
+        };
+        assert_eq!(q.sort_key(), ("due", false));
+    }
+}

@@ -1,0 +1,123 @@
+//! Japanese full-text search by character bigrams (文字2-gram検索).
+//!
+//! Text is cut into runs of letters and digits, normalised (NFKC, lower
+//! case, katakana as hiragana) and indexed as overlapping two-character
+//! tokens, each prefixed with the municipality's id so that one tenant's
+//! index entries never mix with another's. SQLite keeps the tokens in an
+//! FTS5 table, PostgreSQL in a GIN index: both in the database, so every
+//! server sees the same index. A query matches when every bigram of every
+//! word is present; a one-character word matches tokens starting with it.
+
+use crate::text::search_runs;
+
+/// Queries longer than this many tokens are cut: more adds nothing but cost.
+const MAX_QUERY_TOKENS: usize = 32;
+
+/// One token of a query.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Term {
+    Exact(String),
+    /// A one-character word: any token that starts with it.
+    Prefix(String),
+}
+
+fn token(tenant: i64, gram: &str) -> String {
+    format!("{tenant}_{gram}")
+}
+
+/// The index tokens of `texts`, space-separated, without duplicates.
+pub fn index_tokens(tenant: i64, texts: &[&str]) -> String {
+    let mut seen = std::collections::HashSet::new();
+    let mut out = Vec::new();
+    for text in texts {
+        for run in search_runs(text) {
+            for gram in crate::text::bigrams(&run) {
+                if seen.insert(gram.clone()) {
+                    out.push(token(tenant, &gram));
+                }
+            }
+        }
+    }
+    out.join(" ")
+}
+
+/// The terms a query `q` must all match; empty when `q` has no letters.
+pub fn query_terms(tenant: i64, q: &str) -> Vec<Term> {
+    let mut terms = Vec::new();
+    for run in search_runs(q) {
+        if run.chars().count() == 1 {
+            terms.push(Term::Prefix(token(tenant, &run)));
+        } else {
+            for gram in crate::text::bigrams(&run) {
+                let t = Term::Exact(token(tenant, &gram));
+                if !terms.contains(&t) {
+                    terms.push(t);
+                }
+            }
+        }
+    }
+    terms.truncate(MAX_QUERY_TOKENS);
+    terms
+}
+
+/// The terms as an SQLite FTS5 MATCH expression (`and`: all, else any).
+pub fn fts5_match(terms: &[Term], and: bool) -> String {
+    let parts: Vec<String> = terms
+        .iter()
+        .map(|t| match t {
+            Term::Exact(s) => format!("\"{}\"", s.replace('"', "\"\"")),
+            Term::Prefix(s) => format!("\"{}\"*", s.replace('"', "\"\"")),
+        })
+        .collect();
+    parts.join(if and { " AND " } else { " OR " })
+}
+
+/// The terms as a PostgreSQL `tsquery` literal (`and`: all, else any).
+pub fn tsquery(terms: &[Term], and: bool) -> String {
+    let quote = |s: &str| format!("'{}'", s.replace('\\', "\\\\").replace('\'', "''"));
+    let parts: Vec<String> = terms
+        .iter()
+        .map(|t| match t {
+            Term::Exact(s) => quote(s),
+            Term::Prefix(s) => format!("{}:*", quote(s)),
+        })
+        .collect();
+    parts.join(if and { " & " } else { " | " })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn two_character_words_are_one_token() {
+        assert_eq!(index_tokens(7, &["防災"]), "7_防災");
+        assert_eq!(query_terms(7, "側溝"), vec![Term::Exact("7_側溝".into())]);
+    }
+
+    #[test]
+    fn width_and_kana_differences_make_the_same_tokens() {
+        let stored = index_tokens(1, &["ｶﾞｲﾄｳの設置（ＬＥＤ）"]);
+        for q in ["ガイトウ", "がいとう", "led", "ＬＥＤ"] {
+            for term in query_terms(1, q) {
+                let Term::Exact(t) = term else { panic!() };
+                assert!(stored.split(' ').any(|s| s == t), "{q}: {t} not in {stored}");
+            }
+        }
+    }
+
+    #[test]
+    fn words_do_not_bridge_spaces_or_punctuation() {
+        let stored = index_tokens(1, &["防災　訓練。"]);
+        assert!(!stored.contains("災訓"), "{stored}");
+    }
+
+    #[test]
+    fn query_syntax_for_each_database() {
+        let terms = query_terms(3, "街灯 川");
+        assert_eq!(fts5_match(&terms, true), "\"3_街灯\" AND \"3_川\"*");
+        assert_eq!(tsquery(&terms, true), "'3_街灯' & '3_川':*");
+        assert_eq!(tsquery(&terms, false), "'3_街灯' | '3_川':*");
+        assert!(query_terms(3, "、。！").is_empty());
+    }
+}
