@@ -15,6 +15,7 @@ pub mod common;
 pub mod data;
 pub mod demo;
 pub mod departments;
+pub mod issues;
 pub mod municipalities;
 pub mod organisations;
 pub mod staff;

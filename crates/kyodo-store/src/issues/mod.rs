@@ -1,0 +1,416 @@
+//! Issues (地域課題・要望・提案): reading lists, records, routes and
+//! history, and Japanese full-text search over the bigram index. Writes are
+//! in [`write`].
+
+mod write;
+
+pub use write::{TransitionContext, create, transition, update};
+
+use chrono::NaiveDate;
+use kyodo_core::issues::{IssueEvent, IssueQuery, IssueRow, IssueStatus, Route};
+use kyodo_core::listing::Page;
+use kyodo_core::search::{self, Term};
+use sea_query::{Condition, Expr, ExprTrait, JoinType, Order, Query, SelectStatement};
+
+use crate::db::{Backend, Db};
+use crate::error::{Result, StoreError};
+
+const TABLE: &str = "issues";
+
+/// The columns of [`kyodo_core::issues::Issue`], in order.
+const COLUMNS: [&str; 32] = [
+    "id",
+    "municipality_id",
+    "kind",
+    "title",
+    "body",
+    "category",
+    "area_id",
+    "organisation_id",
+    "priority",
+    "location",
+    "latitude",
+    "longitude",
+    "fiscal_year",
+    "source",
+    "source_note",
+    "received_on",
+    "status",
+    "responsibility",
+    "other_body",
+    "plan_text",
+    "answer_due_on",
+    "reported_on",
+    "report_method",
+    "report_text",
+    "continuing",
+    "closed_at",
+    "close_reason",
+    "policy_reflection",
+    "reflected_on",
+    "created_at",
+    "updated_at",
+    "version",
+];
+
+/// Which issues a caller reaches.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Reach {
+    All,
+    /// A liaison's districts and the areas below them.
+    InAreas(Vec<i64>),
+    /// Issues routed to this department.
+    RoutedTo(i64),
+    /// A community account's organisation.
+    Organisation(i64),
+    Nothing,
+}
+
+fn select_rows() -> SelectStatement {
+    let mut q = Query::select();
+    q.columns(COLUMNS.map(|c| ("i", c)))
+        .expr_as(Expr::col(("a", "name")), "area_name")
+        .expr_as(Expr::col(("o", "name")), "organisation_name")
+        .from_as(TABLE, "i")
+        .join_as(
+            JoinType::InnerJoin,
+            "areas",
+            "a",
+            Expr::col(("a", "id")).equals(("i", "area_id")),
+        )
+        .join_as(
+            JoinType::LeftJoin,
+            "organisations",
+            "o",
+            Expr::col(("o", "id")).equals(("i", "organisation_id")),
+        );
+    q
+}
+
+/// `EXISTS` a route of the issue to `department` (sent, not only planned).
+fn routed_to(department: i64, pending_only: bool) -> Expr {
+    let mut sub = Query::select();
+    sub.expr(Expr::val(1))
+        .from_as("issue_routes", "r")
+        .and_where(Expr::col(("r", "issue_id")).equals(("i", "id")))
+        .and_where(Expr::col(("r", "department_id")).eq(department))
+        .and_where(Expr::col(("r", "routed_at")).is_not_null());
+    if pending_only {
+        sub.and_where(Expr::col(("r", "answered_at")).is_null())
+            .and_where(Expr::col(("r", "rerouted_at")).is_null());
+    }
+    Expr::exists(sub.to_owned())
+}
+
+fn reach_condition(reach: &Reach) -> Condition {
+    let c = Condition::all();
+    match reach {
+        Reach::All => c,
+        Reach::InAreas(ids) => c.add(Expr::col(("i", "area_id")).is_in(ids.clone())),
+        Reach::RoutedTo(d) => c.add(routed_to(*d, false)),
+        Reach::Organisation(o) => c.add(Expr::col(("i", "organisation_id")).eq(*o)),
+        Reach::Nothing => c.add(Expr::val(1).eq(0)),
+    }
+}
+
+/// The search condition for `terms` on this database (`and`: every term).
+/// Custom SQL takes `?` for SQLite and `$1` for PostgreSQL.
+fn search_condition(backend: Backend, terms: &[Term], and: bool) -> Expr {
+    match backend {
+        Backend::Sqlite => Expr::cust_with_values(
+            "\"i\".\"id\" IN (SELECT rowid FROM issue_fts WHERE issue_fts MATCH ?)",
+            [search::fts5_match(terms, and)],
+        ),
+        Backend::Postgres => Expr::cust_with_values(
+            "array_to_tsvector(string_to_array(\"i\".\"search_text\", ' ')) @@ $1::tsquery",
+            [search::tsquery(terms, and)],
+        ),
+    }
+}
+
+fn filters(db: &Db, municipality_id: i64, reach: &Reach, q: &IssueQuery, today: NaiveDate) -> Condition {
+    let mut c = reach_condition(reach).add(Expr::col(("i", "municipality_id")).eq(municipality_id));
+    let statuses: Vec<String> = q.statuses().iter().map(|s| s.key().to_owned()).collect();
+    if !statuses.is_empty() {
+        c = c.add(Expr::col(("i", "status")).is_in(statuses));
+    }
+    let text_filters = [
+        ("kind", &q.kind),
+        ("category", &q.category),
+        ("responsibility", &q.responsibility),
+    ];
+    for (col, value) in text_filters {
+        if let Some(v) = value.as_deref().filter(|v| !v.is_empty()) {
+            c = c.add(Expr::col(("i", col)).eq(v));
+        }
+    }
+    if let Some(area) = q.area_id {
+        c = c.add(Expr::col(("i", "area_id")).eq(area));
+    }
+    if let Some(org) = q.organisation_id {
+        c = c.add(Expr::col(("i", "organisation_id")).eq(org));
+    }
+    if let Some(fy) = q.fiscal_year {
+        // 継続案件 carry over: a continuing issue from an earlier year shows in later ones.
+        c = c.add(
+            Condition::any()
+                .add(Expr::col(("i", "fiscal_year")).eq(fy))
+                .add(
+                    Condition::all()
+                        .add(Expr::col(("i", "continuing")).eq(true))
+                        .add(Expr::col(("i", "fiscal_year")).lt(fy))
+                        .add(Expr::col(("i", "status")).ne(IssueStatus::Closed.key())),
+                ),
+        );
+    }
+    if let Some(d) = q.department_id {
+        c = c.add(routed_to(d, q.pending.unwrap_or(false)));
+    }
+    if q.overdue.unwrap_or(false) {
+        c = c
+            .add(Expr::col(("i", "status")).eq(IssueStatus::AwaitingAnswer.key()))
+            .add(Expr::col(("i", "answer_due_on")).lt(today));
+    }
+    if q.continuing.unwrap_or(false) {
+        c = c.add(Expr::col(("i", "continuing")).eq(true));
+    }
+    if q.open.unwrap_or(false) {
+        c = c.add(Expr::col(("i", "status")).ne(IssueStatus::Closed.key()));
+    }
+    if let Some(words) = q.q.as_deref() {
+        let terms = search::query_terms(municipality_id, words);
+        if !terms.is_empty() {
+            c = c.add(search_condition(db.backend(), &terms, true));
+        }
+    }
+    c
+}
+
+/// One page of issues the caller reaches, filtered, searched and sorted.
+pub async fn list(
+    db: &Db,
+    municipality_id: i64,
+    reach: &Reach,
+    q: &IssueQuery,
+    today: NaiveDate,
+) -> Result<Page<IssueRow>> {
+    let cond = filters(db, municipality_id, reach, q, today);
+    let count = Query::select()
+        .expr(Expr::col(("i", "id")).count())
+        .from_as(TABLE, "i")
+        .cond_where(cond.clone())
+        .to_owned();
+    let total = db.fetch_i64(&count).await?;
+    let (key, desc) = q.sort_key();
+    let column = match key {
+        "due" => "answer_due_on",
+        "updated" => "updated_at",
+        _ => "received_on",
+    };
+    let order = if desc { Order::Desc } else { Order::Asc };
+    // Ids first from the issues table alone (an index orders and skips),
+    // then the joins for that page only.
+    let ids_query = Query::select()
+        .column(("i", "id"))
+        .from_as(TABLE, "i")
+        .cond_where(cond)
+        .order_by(("i", column), order.clone())
+        .order_by(("i", "id"), order.clone())
+        .limit(u64::from(q.per_page()))
+        .offset(q.offset())
+        .to_owned();
+    let ids: Vec<i64> = db.fetch_all::<Id>(&ids_query).await?.into_iter().map(|r| r.id).collect();
+    let items = if ids.is_empty() {
+        Vec::new()
+    } else {
+        let rows = select_rows()
+            .and_where(Expr::col(("i", "id")).is_in(ids))
+            .order_by(("i", column), order.clone())
+            .order_by(("i", "id"), order)
+            .to_owned();
+        db.fetch_all(&rows).await?
+    };
+    Ok(Page {
+        items,
+        total: u64::try_from(total).unwrap_or(0),
+        page: q.page(),
+        per_page: q.per_page(),
+    })
+}
+
+#[derive(sqlx::FromRow)]
+struct Id {
+    id: i64,
+}
+
+pub async fn get(db: &Db, municipality_id: i64, id: i64) -> Result<IssueRow> {
+    let q = select_rows()
+        .and_where(Expr::col(("i", "id")).eq(id))
+        .and_where(Expr::col(("i", "municipality_id")).eq(municipality_id))
+        .to_owned();
+    db.fetch_optional(&q).await?.ok_or(StoreError::NotFound)
+}
+
+fn select_routes() -> SelectStatement {
+    Query::select()
+        .columns(
+            [
+                "id",
+                "issue_id",
+                "department_id",
+                "routed_at",
+                "due_on",
+                "stance",
+                "answer_text",
+                "internal_note",
+                "expected_on",
+                "reason",
+                "answered_at",
+                "answered_by",
+                "rerouted_at",
+                "reroute_reason",
+            ]
+            .map(|c| ("r", c)),
+        )
+        .expr_as(Expr::col(("d", "name")), "department_name")
+        .from_as("issue_routes", "r")
+        .join_as(
+            JoinType::InnerJoin,
+            "departments",
+            "d",
+            Expr::col(("d", "id")).equals(("r", "department_id")),
+        )
+        .order_by(("r", "id"), Order::Asc)
+        .to_owned()
+}
+
+/// The departments an issue is (or was, or will be) routed to.
+pub async fn routes(db: &Db, municipality_id: i64, issue_id: i64) -> Result<Vec<Route>> {
+    let q = select_routes()
+        .and_where(Expr::col(("r", "issue_id")).eq(issue_id))
+        .and_where(Expr::col(("r", "municipality_id")).eq(municipality_id))
+        .to_owned();
+    db.fetch_all(&q).await
+}
+
+/// The issue's history, oldest first.
+pub async fn events(db: &Db, municipality_id: i64, issue_id: i64) -> Result<Vec<IssueEvent>> {
+    let q = Query::select()
+        .columns([
+            "id",
+            "issue_id",
+            "at",
+            "actor",
+            "action",
+            "from_status",
+            "to_status",
+            "note",
+            "public_note",
+        ])
+        .from("issue_events")
+        .and_where(Expr::col("issue_id").eq(issue_id))
+        .and_where(Expr::col("municipality_id").eq(municipality_id))
+        .order_by("at", Order::Asc)
+        .order_by("id", Order::Asc)
+        .to_owned();
+    db.fetch_all(&q).await
+}
+
+/// Whether `reach` takes in `issue` (with its `routes`).
+pub fn reaches(reach: &Reach, issue: &kyodo_core::issues::Issue, routes: &[Route]) -> bool {
+    match reach {
+        Reach::All => true,
+        Reach::InAreas(ids) => ids.contains(&issue.area_id),
+        Reach::RoutedTo(d) => routes.iter().any(|r| r.department_id == *d && r.routed_at.is_some()),
+        Reach::Organisation(o) => issue.organisation_id == Some(*o),
+        Reach::Nothing => false,
+    }
+}
+
+/// Past issues like `text` (他地域での事例), best first: any shared bigram
+/// counts, ranked by how well they match. Catches duplicates and shows
+/// answers worth reusing.
+pub async fn similar(
+    db: &Db,
+    municipality_id: i64,
+    reach: &Reach,
+    text: &str,
+    exclude: Option<i64>,
+    limit: usize,
+) -> Result<Vec<IssueRow>> {
+    let terms: Vec<Term> = search::query_terms(municipality_id, text)
+        .into_iter()
+        .filter(|t| matches!(t, Term::Exact(_)))
+        .collect();
+    if terms.is_empty() {
+        return Ok(Vec::new());
+    }
+    // The best candidates by rank first, straight from the index; then the
+    // caller's reach and the display joins for those few.
+    const CANDIDATES: u64 = 100;
+    let candidates = match db.backend() {
+        Backend::Sqlite => Query::select()
+            .expr_as(Expr::cust("rowid"), "id")
+            .from("issue_fts")
+            .and_where(Expr::cust_with_values("issue_fts MATCH ?", [search::fts5_match(&terms, false)]))
+            .order_by_expr(Expr::cust("rank"), Order::Asc)
+            .limit(CANDIDATES)
+            .to_owned(),
+        Backend::Postgres => Query::select()
+            .column(("i", "id"))
+            .from_as(TABLE, "i")
+            .and_where(Expr::col(("i", "municipality_id")).eq(municipality_id))
+            .and_where(search_condition(Backend::Postgres, &terms, false))
+            .order_by_expr(
+                Expr::cust_with_values(
+                    "ts_rank(array_to_tsvector(string_to_array(\"i\".\"search_text\", ' ')), $1::tsquery)",
+                    [search::tsquery(&terms, false)],
+                ),
+                Order::Desc,
+            )
+            .limit(CANDIDATES)
+            .to_owned(),
+    };
+    let ranked: Vec<i64> = db
+        .fetch_all::<Id>(&candidates)
+        .await?
+        .into_iter()
+        .map(|r| r.id)
+        .filter(|id| Some(*id) != exclude)
+        .collect();
+    if ranked.is_empty() {
+        return Ok(Vec::new());
+    }
+    let q = select_rows()
+        .cond_where(reach_condition(reach))
+        .and_where(Expr::col(("i", "municipality_id")).eq(municipality_id))
+        .and_where(Expr::col(("i", "id")).is_in(ranked.clone()))
+        .to_owned();
+    let mut rows: Vec<IssueRow> = db.fetch_all(&q).await?;
+    rows.sort_by_key(|r| ranked.iter().position(|id| *id == r.issue.id));
+    rows.truncate(limit);
+    Ok(rows)
+}
+
+/// Counts per status for the caller's reach (dashboards, inbox badges).
+pub async fn count_by_status(db: &Db, municipality_id: i64, reach: &Reach) -> Result<Vec<(IssueStatus, i64)>> {
+    #[derive(sqlx::FromRow)]
+    struct Count {
+        status: String,
+        n: i64,
+    }
+    let q = Query::select()
+        .column(("i", "status"))
+        .expr_as(Expr::col(("i", "id")).count(), "n")
+        .from_as(TABLE, "i")
+        .cond_where(reach_condition(reach))
+        .and_where(Expr::col(("i", "municipality_id")).eq(municipality_id))
+        .group_by_col(("i", "status"))
+        .to_owned();
+    Ok(db
+        .fetch_all::<Count>(&q)
+        .await?
+        .into_iter()
+        .filter_map(|c| IssueStatus::try_from(c.status).ok().map(|s| (s, c.n)))
+        .collect())
+}
