@@ -129,3 +129,34 @@ pub async fn appoint(
     tx.commit().await?;
     Ok(id)
 }
+
+/// The positions `staff_id` holds on `on` in a liaison unit that contains
+/// `area_id` (the unit itself or an area below it).
+pub async fn positions_in_area(
+    db: &Db,
+    municipality_id: i64,
+    staff_id: i64,
+    area_id: i64,
+    on: NaiveDate,
+) -> Result<Vec<String>> {
+    let current = current_for_staff(db, municipality_id, staff_id, on).await?;
+    if current.is_empty() {
+        return Ok(Vec::new());
+    }
+    let areas = crate::areas::all(db, municipality_id, true).await?;
+    let mut ancestors = vec![area_id];
+    let mut at = Some(area_id);
+    // A tree deeper than the number of areas would be a cycle.
+    for _ in 0..areas.len() {
+        at = at.and_then(|id| areas.iter().find(|a| a.id == id)).and_then(|a| a.parent_id);
+        match at {
+            Some(parent) => ancestors.push(parent),
+            None => break,
+        }
+    }
+    Ok(current
+        .into_iter()
+        .filter(|a| ancestors.contains(&a.area_id))
+        .map(|a| a.position_key)
+        .collect())
+}

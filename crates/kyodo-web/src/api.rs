@@ -50,13 +50,28 @@ pub async fn page_not_found() -> PageError {
 /// Query parameters; a malformed one is a 400 with a Japanese message.
 pub struct ApiQuery<T>(pub T);
 
+/// The query string without empty parameters: a filter form's "all" choice
+/// sends `area_id=`, which means no filter, not a malformed number.
+fn query_without_empty<T: DeserializeOwned>(parts: &Parts) -> Result<T, axum::extract::rejection::QueryRejection> {
+    let kept: Vec<&str> = parts
+        .uri
+        .query()
+        .unwrap_or("")
+        .split('&')
+        .filter(|pair| pair.split_once('=').is_some_and(|(_, v)| !v.is_empty()))
+        .collect();
+    let uri: axum::http::Uri = format!("/?{}", kept.join("&"))
+        .parse()
+        .unwrap_or_else(|_| axum::http::Uri::from_static("/"));
+    axum::extract::Query::<T>::try_from_uri(&uri).map(|q| q.0)
+}
+
 impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        axum::extract::Query::<T>::from_request_parts(parts, state)
-            .await
-            .map(|q| ApiQuery(q.0))
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        query_without_empty(parts)
+            .map(ApiQuery)
             .map_err(|e| {
                 ApiError(AppError::BadRequest(format!(
                     "検索条件の指定が正しくありません（{}）",
@@ -72,10 +87,9 @@ pub struct PageQuery<T>(pub T);
 impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for PageQuery<T> {
     type Rejection = PageError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        axum::extract::Query::<T>::from_request_parts(parts, state)
-            .await
-            .map(|q| PageQuery(q.0))
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        query_without_empty(parts)
+            .map(PageQuery)
             .map_err(|_| PageError(AppError::BadRequest("URLの検索条件が正しくありません".into())))
     }
 }
@@ -133,6 +147,16 @@ impl<S: Send + Sync> FromRequest<S> for JsonFields {
                     serde_json::Value::Bool(b) => b.to_string(),
                     // `null` clears a field, as an empty form field does.
                     serde_json::Value::Null => String::new(),
+                    // A list of ids (`departments`), as a multiple select sends it.
+                    serde_json::Value::Array(items) => items
+                        .iter()
+                        .map(|i| match i {
+                            serde_json::Value::String(s) => Some(s.clone()),
+                            serde_json::Value::Number(n) => Some(n.to_string()),
+                            _ => None,
+                        })
+                        .collect::<Option<Vec<_>>>()?
+                        .join(","),
                     _ => return None,
                 };
                 Some((k, text))
@@ -142,16 +166,28 @@ impl<S: Send + Sync> FromRequest<S> for JsonFields {
     }
 }
 
-/// Form fields of a page's POST, with the CSRF token.
+/// Form fields of a page's POST, with the CSRF token. A field sent more
+/// than once (a multiple select) arrives as its values joined by commas.
 pub struct FormFields(pub HashMap<String, String>);
 
 impl<S: Send + Sync> FromRequest<S> for FormFields {
     type Rejection = PageError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        axum::Form::<HashMap<String, String>>::from_request(req, state)
+        axum::Form::<Vec<(String, String)>>::from_request(req, state)
             .await
-            .map(|f| FormFields(f.0))
+            .map(|f| {
+                let mut map: HashMap<String, String> = HashMap::new();
+                for (k, v) in f.0 {
+                    map.entry(k)
+                        .and_modify(|joined| {
+                            joined.push(',');
+                            joined.push_str(&v);
+                        })
+                        .or_insert(v);
+                }
+                FormFields(map)
+            })
             .map_err(|_| PageError(AppError::BadRequest("フォームの送信内容を読み取れませんでした".into())))
     }
 }
@@ -182,6 +218,13 @@ pub fn merged(mut current: HashMap<String, String>, patch: HashMap<String, Strin
     servers((url = "/api/v1")),
     paths(
         crate::accounts::me_api,
+        crate::issues::list_api,
+        crate::issues::get_api,
+        crate::issues::create_api,
+        crate::issues::patch_api,
+        crate::issues::similar_api,
+        crate::issues::detail::transition_api,
+        crate::issues::detail::history_api,
         crate::areas::list_api,
         crate::areas::get_api,
         crate::areas::create_api,

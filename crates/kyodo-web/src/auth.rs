@@ -13,6 +13,7 @@ use kyodo_core::accounts::{Role, User};
 use kyodo_core::municipalities::Municipality;
 use kyodo_core::permissions::{self, Action, Scope};
 use kyodo_store::audit::Actor;
+use kyodo_store::issues::Reach;
 use kyodo_store::organisations::Visible;
 use sha2::{Digest, Sha256};
 
@@ -99,6 +100,17 @@ impl Caller {
             (Scope::Own, Role::Community) => Visible::Only(self.user.organisation_id.unwrap_or(0)),
             (Scope::Own, Role::Liaison) => Visible::InAreas(self.served_areas.clone()),
             _ => Visible::Only(0),
+        }
+    }
+
+    /// Which issues an action with this caller's scope reaches.
+    pub fn issue_reach(&self, action: Action) -> Reach {
+        match (self.scope(action), self.user.role) {
+            (Scope::Municipality, _) => Reach::All,
+            (Scope::Own, Role::Liaison) => Reach::InAreas(self.served_areas.clone()),
+            (Scope::Own, Role::Department) => self.user.department_id.map_or(Reach::Nothing, Reach::RoutedTo),
+            (Scope::Own, Role::Community) => self.user.organisation_id.map_or(Reach::Nothing, Reach::Organisation),
+            _ => Reach::Nothing,
         }
     }
 

@@ -11,6 +11,7 @@ pub mod data;
 pub mod departments;
 pub mod editing;
 pub mod error;
+pub mod issues;
 pub mod organisations;
 pub mod pages;
 pub mod routes;

@@ -42,6 +42,7 @@ pub struct Layout {
 }
 
 const NAV: &[(&str, &str, Action)] = &[
+    ("/issues", "課題・要望", Action::IssueRead),
     ("/areas", "地区", Action::AreaRead),
     ("/organisations", "団体", Action::OrganisationRead),
     ("/departments", "部署", Action::DepartmentRead),
@@ -102,6 +103,7 @@ fn notice_text(key: &str) -> Option<&'static str> {
         "password" => "パスワードを変更しました",
         "imported" => "取り込みました",
         "revoked" => "APIトークンを失効させました",
+        "recorded" => "記録しました",
         _ => return None,
     })
 }
@@ -143,6 +145,10 @@ pub enum FieldKind {
     Tel,
     Password,
     Select(Vec<(String, String)>),
+    /// Several choices at once; the form value is the chosen values joined by commas.
+    Multi(Vec<(String, String)>),
+    /// A yes/no box; checked sends `true`.
+    Checkbox,
 }
 
 pub struct FieldSpec {
@@ -199,7 +205,24 @@ impl FieldSpec {
     }
 
     pub fn is_select(&self) -> bool {
-        matches!(self.kind, FieldKind::Select(_))
+        matches!(self.kind, FieldKind::Select(_) | FieldKind::Multi(_))
+    }
+
+    pub fn is_multiple(&self) -> bool {
+        matches!(self.kind, FieldKind::Multi(_))
+    }
+
+    pub fn is_checkbox(&self) -> bool {
+        matches!(self.kind, FieldKind::Checkbox)
+    }
+
+    /// Whether `value` is chosen in `form` (a multiple select holds several).
+    pub fn chosen(&self, form: &FormState, value: &str) -> bool {
+        let current = form.v(self.name);
+        match self.kind {
+            FieldKind::Multi(_) => current.split(',').any(|v| v == value),
+            _ => current == value,
+        }
     }
 
     pub fn is_textarea(&self) -> bool {
@@ -208,7 +231,7 @@ impl FieldSpec {
 
     pub fn options(&self) -> &[(String, String)] {
         match &self.kind {
-            FieldKind::Select(o) => o,
+            FieldKind::Select(o) | FieldKind::Multi(o) => o,
             _ => &[],
         }
     }
@@ -284,6 +307,14 @@ impl Cell {
         }
     }
 
+    /// The tag's style: a warning for what is late, quiet otherwise.
+    pub fn tag_class(&self) -> &'static str {
+        match self.tag {
+            Some("期限超過") => "tag--late",
+            _ => "tag--archived",
+        }
+    }
+
     pub fn tagged(mut self, tag: Option<&'static str>) -> Self {
         self.tag = tag;
         self
@@ -295,6 +326,13 @@ pub struct Filter {
     pub label: &'static str,
     pub options: Vec<(String, String)>,
     pub value: String,
+}
+
+/// A yes/no filter (期限超過のみ…), carried in the query as `name=true`.
+pub struct Check {
+    pub name: &'static str,
+    pub label: &'static str,
+    pub checked: bool,
 }
 
 pub struct PageLink {
@@ -313,9 +351,15 @@ pub struct ListPage {
     pub export_href: Option<String>,
     /// A link to the same records as a tree (areas, departments).
     pub tree_href: Option<String>,
+    pub new_label: &'static str,
     pub q: String,
+    /// The placeholder of the keyword box: what the words are looked for in.
+    pub search_hint: &'static str,
     pub archived: bool,
+    /// Whether the records have an archive to show (issues are closed instead).
+    pub show_archived: bool,
     pub filters: Vec<Filter>,
+    pub checks: Vec<Check>,
     pub columns: Vec<Column>,
     pub rows: Vec<Vec<Cell>>,
     pub total: u64,
@@ -356,6 +400,9 @@ impl ListPage {
         }
         if self.archived {
             pairs.push(("archived".into(), "true".into()));
+        }
+        for c in self.checks.iter().filter(|c| c.checked) {
+            pairs.push((c.name.into(), "true".into()));
         }
         let sort = sort.unwrap_or(&self.sort);
         if !sort.is_empty() {
@@ -398,9 +445,13 @@ pub fn list_page(layout: Layout, heading: &str, base_path: &str, query: &ListQue
         new_href: None,
         export_href: None,
         tree_href: None,
+        new_label: "新規登録",
         q: query.q.clone().unwrap_or_default(),
+        search_hint: "名称・ふりがな・コード",
         archived: query.archived.unwrap_or(false),
+        show_archived: true,
         filters: Vec::new(),
+        checks: Vec::new(),
         columns: Vec::new(),
         rows: Vec::new(),
         total: 0,
@@ -492,6 +543,13 @@ pub struct ErrorPage {
 /// 和暦 for people, e.g. 令和8年4月1日.
 pub fn date_ja(d: &chrono::NaiveDate) -> String {
     kyodo_core::wareki::format_date_wareki(*d)
+}
+
+/// A moment in Japan's time (JST has no daylight saving), e.g. 令和8年11月21日 14:05.
+pub fn datetime_ja(t: &chrono::DateTime<chrono::Utc>) -> String {
+    let jst = chrono::FixedOffset::east_opt(9 * 3600).expect("+09:00 is a valid offset");
+    let local = t.with_timezone(&jst);
+    format!("{} {}", date_ja(&local.date_naive()), local.format("%H:%M"))
 }
 
 pub fn opt_date_ja(d: &Option<chrono::NaiveDate>) -> String {

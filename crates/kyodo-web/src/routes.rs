@@ -6,6 +6,7 @@ use axum::http::{HeaderValue, header};
 use axum::routing::{get, post};
 use tower_http::set_header::SetResponseHeaderLayer;
 
+use crate::issues::{self, Issues, detail};
 use crate::{AppState, accounts, api, areas, audit, data, departments, editing, organisations, scheme, staff};
 
 pub fn router(state: AppState) -> Router {
@@ -26,6 +27,17 @@ pub fn router(state: AppState) -> Router {
         .route("/users/{id}/password", post(accounts::reset_password_page))
         .route("/users/{id}/disable", post(accounts::disable_user_page))
         .route("/users/{id}/enable", post(accounts::enable_user_page))
+        .route(
+            "/issues",
+            get(issues::list_page).post(editing::create_page::<Issues>),
+        )
+        .route("/issues/new", get(editing::new_page::<Issues>))
+        .route(
+            "/issues/{id}",
+            get(detail::detail_page).post(editing::update_page::<Issues>),
+        )
+        .route("/issues/{id}/edit", get(editing::edit_page::<Issues>))
+        .route("/issues/{id}/transitions", post(detail::transition_page))
         .route(
             "/areas",
             get(areas::list_page).post(editing::create_page::<areas::Areas>),
@@ -144,6 +156,11 @@ pub fn router(state: AppState) -> Router {
     let api = Router::new()
         .route("/openapi.json", get(api::openapi_json))
         .route("/me", get(accounts::me_api))
+        .route("/issues", get(issues::list_api).post(issues::create_api))
+        .route("/issues/similar", get(issues::similar_api))
+        .route("/issues/{id}", get(issues::get_api).patch(issues::patch_api))
+        .route("/issues/{id}/transitions", post(detail::transition_api))
+        .route("/issues/{id}/history", get(detail::history_api))
         .route("/areas", get(areas::list_api).post(areas::create_api))
         .route("/areas/{id}", get(areas::get_api).patch(areas::patch_api))
         .route("/departments", get(departments::list_api).post(departments::create_api))

@@ -9,7 +9,7 @@ mod workflow;
 
 pub use input::{IssueInput, ReportInput};
 pub use query::IssueQuery;
-pub use workflow::{ACTIONS, AnswerInput, Decision, Transition, TransitionError, apply, plan_step_for};
+pub use workflow::{ACTIONS, AnswerInput, Decision, Transition, TransitionError, apply, offered, plan_step_for};
 
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;

@@ -280,6 +280,29 @@ fn status_after(step: PlanStep) -> IssueStatus {
     }
 }
 
+/// The actions that may apply to an issue in `status` under `steps`, in the
+/// order a page offers them (the permission table still decides who).
+pub fn offered(status: IssueStatus, steps: &[IssueStep]) -> Vec<&'static str> {
+    use IssueStatus as S;
+    let mut out = Vec::new();
+    if let Some(step) = plan_step_for(status, steps) {
+        out.push(step.step.key());
+    }
+    match status {
+        S::Received => out.push("sort"),
+        S::Sorted => out.push("sort"),
+        S::Drafted | S::Reviewed => out.extend(["send_back", "sort"]),
+        S::AwaitingAnswer => out.extend(["answer", "reroute"]),
+        S::ToReport | S::Reported => out.extend(["report_back", "answer"]),
+        S::Closed => out.push("reopen"),
+    }
+    if status != S::Closed {
+        out.push("close");
+    }
+    out.push("reflect");
+    out
+}
+
 /// What a transition does to the issue's status.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Decision {
@@ -517,6 +540,19 @@ mod tests {
         assert_eq!(apply(&sorted, &[], &steps, &decide, None).unwrap().to, IssueStatus::ToReport);
         let draft = Transition::Draft { text: text("案") };
         assert!(matches!(apply(&sorted, &[], &steps, &draft, None), Err(TransitionError::Refused(m)) if m.contains("設定では")));
+    }
+
+    #[test]
+    fn every_offered_action_is_one_the_machine_accepts_in_that_status() {
+        let steps = three_steps();
+        for status in IssueStatus::ALL {
+            for action in offered(*status, &steps) {
+                assert!(ACTIONS.contains(&action), "{action}");
+            }
+        }
+        assert_eq!(offered(IssueStatus::Sorted, &steps)[0], "draft");
+        assert_eq!(offered(IssueStatus::Sorted, &one_step())[0], "decide");
+        assert_eq!(offered(IssueStatus::Closed, &steps), vec!["reopen", "reflect"]);
     }
 
     #[test]

@@ -1,0 +1,575 @@
+//! Issues, requests and proposals (地域課題・要望・提案): the list and inbox,
+//! intake and correction forms, and the API. The detail page and the
+//! workflow's transitions are in [`detail`].
+
+pub mod detail;
+
+use std::collections::HashMap;
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use kyodo_core::accounts::Role;
+use kyodo_core::issues::{IssueInput, IssueKind, IssueQuery, IssueRow, IssueStatus, Priority, Source};
+use kyodo_core::listing::Page;
+use kyodo_core::permissions::Action;
+use kyodo_core::validation::FieldErrors;
+use kyodo_core::wareki::iso_date;
+use kyodo_store::issues::{self, Reach};
+use serde::Serialize;
+
+use crate::AppState;
+use crate::api::{ApiPath, ApiQuery, JsonFields, PageQuery};
+use crate::auth::{ApiCaller, Caller, PageCaller};
+use crate::editing::Editable;
+use crate::error::{ApiResult, AppError, PageResult};
+use crate::pages::{self, Cell, Column, FieldKind, FieldSpec, FormPage, FormState, Layout};
+
+pub const BASE: &str = "/issues";
+
+/// The issue, if `action` reaches it; 403 if it exists but is out of reach.
+pub async fn reachable(state: &AppState, caller: &Caller, action: Action, id: i64) -> Result<IssueRow, AppError> {
+    caller.require(action)?;
+    let row = issues::get(&state.db, caller.municipality.id, id).await?;
+    let reach = caller.issue_reach(action);
+    let routes = match reach {
+        Reach::RoutedTo(_) => issues::routes(&state.db, caller.municipality.id, id).await?,
+        _ => Vec::new(),
+    };
+    if issues::reaches(&reach, &row.issue, &routes) {
+        Ok(row)
+    } else {
+        Err(AppError::Forbidden)
+    }
+}
+
+/// What a community account may read of an issue: no team plan, no
+/// internal notes, the team's inner steps shown as one status.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct PublicIssue {
+    pub id: i64,
+    pub kind: IssueKind,
+    pub title: String,
+    pub body: String,
+    pub category: String,
+    pub area_name: String,
+    pub organisation_name: Option<String>,
+    pub received_on: chrono::NaiveDate,
+    pub fiscal_year: i32,
+    /// The status as the community sees it (受付済み, 対応を検討中…).
+    pub status: String,
+    pub closed: bool,
+    pub answers: Vec<PublicAnswer>,
+    pub reported_on: Option<chrono::NaiveDate>,
+    pub report_text: Option<String>,
+    pub continuing: bool,
+    pub version: i64,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct PublicAnswer {
+    pub department: String,
+    pub stance: String,
+    pub answer: String,
+    pub expected_on: Option<chrono::NaiveDate>,
+}
+
+pub fn public_issue(row: &IssueRow, routes: &[kyodo_core::issues::Route]) -> PublicIssue {
+    let i = &row.issue;
+    PublicIssue {
+        id: i.id,
+        kind: i.kind,
+        title: i.title.clone(),
+        body: i.body.clone(),
+        category: i.category.clone(),
+        area_name: row.area_name.clone(),
+        organisation_name: row.organisation_name.clone(),
+        received_on: i.received_on,
+        fiscal_year: i.fiscal_year,
+        status: i.status.public_label().to_owned(),
+        closed: !i.status.is_open(),
+        answers: routes
+            .iter()
+            .filter(|r| r.is_active())
+            .filter_map(|r| {
+                Some(PublicAnswer {
+                    department: r.department_name.clone(),
+                    stance: r.stance?.label().to_owned(),
+                    answer: r.answer_text.clone()?,
+                    expected_on: r.expected_on,
+                })
+            })
+            .collect(),
+        reported_on: i.reported_on,
+        report_text: i.report_text.clone(),
+        continuing: i.continuing,
+        version: i.version,
+    }
+}
+
+/// An issue as the API gives it: all of it to staff, the public part to the community.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[serde(untagged)]
+pub enum IssueView {
+    Staff {
+        #[serde(flatten)]
+        row: Box<IssueRow>,
+        routes: Vec<kyodo_core::issues::Route>,
+    },
+    Public(Box<PublicIssue>),
+}
+
+pub async fn view(state: &AppState, caller: &Caller, row: IssueRow) -> Result<IssueView, AppError> {
+    let routes = issues::routes(&state.db, caller.municipality.id, row.issue.id).await?;
+    Ok(if caller.can(Action::IssueInternalRead) {
+        IssueView::Staff {
+            row: Box::new(row),
+            routes,
+        }
+    } else {
+        IssueView::Public(Box::new(public_issue(&row, &routes)))
+    })
+}
+
+fn values(row: &IssueRow) -> HashMap<String, String> {
+    let i = &row.issue;
+    let opt_f = |v: Option<f64>| v.map(|x| x.to_string()).unwrap_or_default();
+    HashMap::from([
+        ("kind".into(), i.kind.key().into()),
+        ("title".into(), i.title.clone()),
+        ("body".into(), i.body.clone()),
+        ("category".into(), i.category.clone()),
+        ("area_id".into(), i.area_id.to_string()),
+        (
+            "organisation_id".into(),
+            i.organisation_id.map(|o| o.to_string()).unwrap_or_default(),
+        ),
+        ("priority".into(), i.priority.key().into()),
+        ("location".into(), pages::opt(&i.location)),
+        ("latitude".into(), opt_f(i.latitude)),
+        ("longitude".into(), opt_f(i.longitude)),
+        ("fiscal_year".into(), i.fiscal_year.to_string()),
+        ("source".into(), i.source.key().into()),
+        ("source_note".into(), pages::opt(&i.source_note)),
+        ("received_on".into(), iso_date(Some(i.received_on))),
+    ])
+}
+
+/// Reads an intake or correction. A community account's issue is always
+/// its own organisation's, in that organisation's area, from its own form.
+async fn parse_input(
+    state: &AppState,
+    caller: &Caller,
+    fields: &HashMap<String, String>,
+) -> Result<IssueInput, AppError> {
+    let mut fields = fields.clone();
+    if caller.role() == Role::Community {
+        let org_id = caller.user.organisation_id.ok_or(AppError::Forbidden)?;
+        let org = kyodo_store::organisations::get(&state.db, caller.municipality.id, org_id).await?;
+        fields.insert("organisation_id".into(), org_id.to_string());
+        fields.insert(
+            "area_id".into(),
+            org.organisation.area_id.map(|a| a.to_string()).unwrap_or_default(),
+        );
+        fields.insert("source".into(), Source::CommunityForm.key().into());
+        fields.remove("received_on");
+        fields.remove("fiscal_year");
+    }
+    let input = IssueInput::parse(&pages::form_getter(&fields), &caller.municipality.scheme, caller.today)?;
+    // Liaison staff take issues in for the districts they serve.
+    if caller.role() == Role::Liaison && !caller.served_areas.contains(&input.area_id) {
+        return Err(AppError::Invalid(FieldErrors::single(
+            "area_id",
+            "担当している地区の課題だけを受け付けられます",
+        )));
+    }
+    Ok(input)
+}
+
+/// The issue pages that share the generic create and edit handlers.
+pub struct Issues;
+
+impl Editable for Issues {
+    const BASE: &'static str = BASE;
+    type Row = IssueRow;
+
+    async fn fetch(state: &AppState, caller: &Caller, id: i64, write: bool) -> Result<IssueRow, AppError> {
+        let action = if write { Action::IssueEdit } else { Action::IssueRead };
+        reachable(state, caller, action, id).await
+    }
+
+    fn check_write(caller: &Caller) -> Result<(), AppError> {
+        if caller.can(Action::IssueCreate) || caller.can(Action::IssueEdit) {
+            Ok(())
+        } else {
+            Err(AppError::Forbidden)
+        }
+    }
+
+    fn id(row: &IssueRow) -> i64 {
+        row.issue.id
+    }
+
+    fn version(row: &IssueRow) -> i64 {
+        row.issue.version
+    }
+
+    fn values(row: &IssueRow) -> HashMap<String, String> {
+        values(row)
+    }
+
+    async fn create(state: &AppState, caller: &Caller, fields: &HashMap<String, String>) -> Result<IssueRow, AppError> {
+        caller.require(Action::IssueCreate)?;
+        let input = parse_input(state, caller, fields).await?;
+        Ok(issues::create(&state.db, &caller.actor(), &input).await?)
+    }
+
+    async fn save(
+        state: &AppState,
+        caller: &Caller,
+        id: i64,
+        version: i64,
+        fields: &HashMap<String, String>,
+    ) -> Result<IssueRow, AppError> {
+        caller.require(Action::IssueEdit)?;
+        let input = parse_input(state, caller, fields).await?;
+        Ok(issues::update(&state.db, &caller.actor(), id, version, &input).await?)
+    }
+
+    async fn set_archived(_: &AppState, _: &Caller, _: i64, _: bool) -> Result<(), AppError> {
+        Err(AppError::Refused(
+            "課題はアーカイブしません。取り下げや重複は理由を付けて完了にしてください".into(),
+        ))
+    }
+
+    async fn form_view(
+        state: &AppState,
+        caller: &Caller,
+        form: FormState,
+        editing: Option<(i64, i64)>,
+        status: StatusCode,
+    ) -> PageResult<Response> {
+        let scheme = &caller.municipality.scheme;
+        let community = caller.role() == Role::Community;
+        let mut fields = vec![
+            FieldSpec::select("kind", "種別", IssueKind::options()).required(),
+            FieldSpec::text("title", "件名").required().hint("一言で。例: 通学路の街灯が切れている"),
+            FieldSpec::text("body", "内容")
+                .kind(FieldKind::Textarea)
+                .required()
+                .hint("いつ・どこで・何が困っているか。個人の氏名や連絡先は書かないでください"),
+            FieldSpec::select("category", "分類", pages::string_options(&scheme.issue_categories)).required(),
+            FieldSpec::select("priority", "地区の優先度", Priority::options()),
+            FieldSpec::text("location", "場所").hint("住所や目印。例: 〇〇公民館前の交差点"),
+        ];
+        if !community {
+            let muni = caller.municipality.id;
+            let mut areas = kyodo_store::areas::all(&state.db, muni, false).await?;
+            if caller.role() == Role::Liaison {
+                areas.retain(|a| caller.served_areas.contains(&a.id));
+            }
+            let orgs = kyodo_store::organisations::list(
+                &state.db,
+                muni,
+                &caller.organisations_in(caller.scope(Action::OrganisationRead)),
+                &kyodo_core::listing::ListQuery {
+                    per_page: Some(kyodo_core::listing::MAX_PER_PAGE),
+                    ..Default::default()
+                },
+            )
+            .await?;
+            fields.splice(
+                4..4,
+                [
+                    FieldSpec::select(
+                        "area_id",
+                        "地区",
+                        pages::options(&areas, |a| a.id.to_string(), |a| a.name.clone()),
+                    )
+                    .required(),
+                    FieldSpec::select(
+                        "organisation_id",
+                        "団体",
+                        pages::options(
+                            &orgs.items,
+                            |o| o.organisation.id.to_string(),
+                            |o| o.organisation.name.clone(),
+                        ),
+                    ),
+                ],
+            );
+            fields.extend([
+                FieldSpec::text("latitude", "緯度").hint("地図の位置（任意）。例: 32.9870"),
+                FieldSpec::text("longitude", "経度").hint("例: 130.4330"),
+                FieldSpec::select("source", "受付経路", Source::options()),
+                FieldSpec::text("source_note", "受付の経緯").hint("例: 11月役員会、窓口での相談"),
+                FieldSpec::date("received_on", "受付日").hint("空欄なら今日。令和8年11月1日 のようにも入力できます"),
+                FieldSpec::text("fiscal_year", "年度").hint("空欄なら受付日の年度（西暦4桁）"),
+            ]);
+        }
+        let (heading, action, version) = match editing {
+            Some((id, version)) => ("課題の修正".to_owned(), format!("{BASE}/{id}"), Some(version)),
+            None if community => ("課題・要望を市に伝える".to_owned(), BASE.to_owned(), None),
+            None => ("課題・要望の受付".to_owned(), BASE.to_owned(), None),
+        };
+        let page = FormPage {
+            layout: Layout::new(caller, heading.clone(), BASE),
+            heading,
+            intro: if community {
+                "地域担当職員が受け付け、市の担当部署と調整して回答します。".into()
+            } else {
+                String::new()
+            },
+            action,
+            fields,
+            form,
+            submit_label: if editing.is_some() { "保存する" } else { "受け付ける" },
+            cancel_href: editing.map_or(BASE.to_owned(), |(id, _)| format!("{BASE}/{id}")),
+            version,
+            multipart: false,
+        };
+        Ok((status, pages::render(&page)).into_response())
+    }
+}
+
+/// The list filters as a page shows them.
+fn filter_bar(caller: &Caller, q: &IssueQuery, areas: &[kyodo_core::areas::Area]) -> Vec<pages::Filter> {
+    let scheme = &caller.municipality.scheme;
+    let statuses: Vec<(String, String)> = std::iter::once((String::new(), "（すべて）".to_owned()))
+        .chain(
+            IssueStatus::ALL
+                .iter()
+                .map(|s| (s.key().to_owned(), s.label().to_owned())),
+        )
+        .collect();
+    let this_year = kyodo_core::wareki::fiscal_year(caller.today);
+    let years: Vec<(String, String)> = std::iter::once((String::new(), "（すべて）".to_owned()))
+        .chain((this_year - 4..=this_year).rev().map(|y| {
+            (y.to_string(), kyodo_core::wareki::format_fiscal_year(y))
+        }))
+        .collect();
+    vec![
+        pages::Filter {
+            name: "status",
+            label: "状況",
+            options: statuses,
+            value: q.status.clone().unwrap_or_default(),
+        },
+        pages::Filter {
+            name: "category",
+            label: "分類",
+            options: pages::string_options(&scheme.issue_categories),
+            value: q.category.clone().unwrap_or_default(),
+        },
+        pages::Filter {
+            name: "area_id",
+            label: "地区",
+            options: pages::options(areas, |a| a.id.to_string(), |a| a.name.clone()),
+            value: q.area_id.map(|a| a.to_string()).unwrap_or_default(),
+        },
+        pages::Filter {
+            name: "fiscal_year",
+            label: "年度",
+            options: years,
+            value: q.fiscal_year.map(|y| y.to_string()).unwrap_or_default(),
+        },
+    ]
+}
+
+fn due_text(caller: &Caller, row: &IssueRow) -> (String, Option<&'static str>) {
+    let i = &row.issue;
+    match i.answer_due_on {
+        Some(due) if i.status == IssueStatus::AwaitingAnswer => {
+            let late = due < caller.today;
+            (pages::date_ja(&due), late.then_some("期限超過"))
+        }
+        _ => (String::new(), None),
+    }
+}
+
+pub async fn list_page(
+    State(state): State<AppState>,
+    PageCaller(caller): PageCaller,
+    PageQuery(q): PageQuery<IssueQuery>,
+) -> PageResult<Response> {
+    caller.require(Action::IssueRead)?;
+    let reach = caller.issue_reach(Action::IssueRead);
+    let page = issues::list(&state.db, caller.municipality.id, &reach, &q, caller.today).await?;
+    let community = caller.role() == Role::Community;
+    let heading = if community { "地域からの課題・要望" } else { "課題・要望・提案" };
+    let mut list = pages::list_page(Layout::new(&caller, heading, BASE), heading, BASE, &q.as_list_query());
+    list.search_hint = "件名・内容・回答（2文字から）";
+    list.show_archived = false;
+    if caller.can(Action::IssueCreate) {
+        list.new_href = Some(format!("{BASE}/new"));
+        list.new_label = if community { "課題・要望を伝える" } else { "新規受付" };
+    }
+    if !community {
+        let areas = kyodo_store::areas::all(&state.db, caller.municipality.id, false).await?;
+        list.filters = filter_bar(&caller, &q, &areas);
+        list.checks = vec![
+            pages::Check {
+                name: "overdue",
+                label: "回答期限を過ぎたもの",
+                checked: q.overdue.unwrap_or(false),
+            },
+            pages::Check {
+                name: "open",
+                label: "完了を除く",
+                checked: q.open.unwrap_or(false),
+            },
+            pages::Check {
+                name: "continuing",
+                label: "継続案件",
+                checked: q.continuing.unwrap_or(false),
+            },
+        ];
+    }
+    list.columns = vec![
+        Column::new("受付日", Some("received")),
+        Column::new("件名", None),
+        Column::new("種別", None),
+        Column::new("分類", None),
+        Column::new("地区", None),
+        Column::new("状況", None),
+        Column::new("回答期限", if community { None } else { Some("due") }),
+    ];
+    list.rows = page
+        .items
+        .iter()
+        .map(|r| {
+            let i = &r.issue;
+            let (due, late) = if community {
+                (String::new(), None)
+            } else {
+                due_text(&caller, r)
+            };
+            let status = if community {
+                i.status.public_label()
+            } else {
+                i.status.label()
+            };
+            vec![
+                Cell::text(pages::date_ja(&i.received_on)),
+                Cell::link(i.title.clone(), format!("{BASE}/{}", i.id)),
+                Cell::text(i.kind.label()),
+                Cell::text(i.category.clone()),
+                Cell::text(r.area_name.clone()),
+                Cell::text(status).tagged(i.continuing.then_some("継続")),
+                Cell::text(due).tagged(late),
+            ]
+        })
+        .collect();
+    pages::page_links(&mut list, &page);
+    Ok(pages::render(&list))
+}
+
+/// Issues, filtered and searched (`q`: Japanese full text, two characters and up).
+#[utoipa::path(get, path = "/issues", tag = "issues", params(IssueQuery),
+    responses((status = 200, description = "One page of issues; the community gets the public part only")))]
+pub async fn list_api(
+    State(state): State<AppState>,
+    ApiCaller(caller): ApiCaller,
+    ApiQuery(q): ApiQuery<IssueQuery>,
+) -> ApiResult<Response> {
+    caller.require(Action::IssueRead)?;
+    let reach = caller.issue_reach(Action::IssueRead);
+    let page = issues::list(&state.db, caller.municipality.id, &reach, &q, caller.today).await?;
+    if caller.can(Action::IssueInternalRead) {
+        return Ok(Json(page).into_response());
+    }
+    let mut items = Vec::with_capacity(page.items.len());
+    for row in &page.items {
+        let routes = issues::routes(&state.db, caller.municipality.id, row.issue.id).await?;
+        items.push(public_issue(row, &routes));
+    }
+    Ok(Json(Page {
+        items,
+        total: page.total,
+        page: page.page,
+        per_page: page.per_page,
+    })
+    .into_response())
+}
+
+#[utoipa::path(get, path = "/issues/{id}", tag = "issues",
+    responses((status = 200, body = IssueView), (status = 403), (status = 404)))]
+pub async fn get_api(
+    State(state): State<AppState>,
+    ApiCaller(caller): ApiCaller,
+    ApiPath(id): ApiPath<i64>,
+) -> ApiResult<Json<IssueView>> {
+    let row = reachable(&state, &caller, Action::IssueRead, id).await?;
+    Ok(Json(view(&state, &caller, row).await?))
+}
+
+/// Takes an issue in; it waits for sorting (`status: received`).
+#[utoipa::path(post, path = "/issues", tag = "issues",
+    responses((status = 201, body = IssueView), (status = 422, body = crate::error::ErrorBody)))]
+pub async fn create_api(
+    State(state): State<AppState>,
+    ApiCaller(caller): ApiCaller,
+    JsonFields(fields, _): JsonFields,
+) -> ApiResult<Response> {
+    let row = Issues::create(&state, &caller, &fields).await?;
+    let view = view(&state, &caller, row).await?;
+    Ok((StatusCode::CREATED, Json(view)).into_response())
+}
+
+/// Corrects an issue's fields; send `version` to be told of a conflict.
+#[utoipa::path(patch, path = "/issues/{id}", tag = "issues",
+    responses((status = 200, body = IssueView), (status = 409, body = crate::error::ErrorBody)))]
+pub async fn patch_api(
+    State(state): State<AppState>,
+    ApiCaller(caller): ApiCaller,
+    ApiPath(id): ApiPath<i64>,
+    JsonFields(fields, version): JsonFields,
+) -> ApiResult<Json<IssueView>> {
+    let row = crate::editing::patch::<Issues>(&state, &caller, id, version, fields).await?;
+    Ok(Json(view(&state, &caller, row).await?))
+}
+
+#[derive(serde::Deserialize, utoipa::IntoParams)]
+pub struct SimilarQuery {
+    /// The title (and text) being typed.
+    pub text: String,
+    /// An issue to leave out (the one being edited).
+    pub exclude: Option<i64>,
+}
+
+/// Past issues like the text being typed, from every district the caller reaches (他地域での事例).
+#[utoipa::path(get, path = "/issues/similar", tag = "issues", params(SimilarQuery),
+    responses((status = 200, description = "Up to 5 issues, best first")))]
+pub async fn similar_api(
+    State(state): State<AppState>,
+    ApiCaller(caller): ApiCaller,
+    ApiQuery(q): ApiQuery<SimilarQuery>,
+) -> ApiResult<Response> {
+    caller.require(Action::IssueRead)?;
+    let rows = similar(&state, &caller, &q.text, q.exclude).await?;
+    Ok(Json(
+        rows.iter()
+            .map(|r| {
+                serde_json::json!({
+                    "id": r.issue.id,
+                    "title": r.issue.title,
+                    "area_name": r.area_name,
+                    "status": r.issue.status.label(),
+                    "received_on": r.issue.received_on,
+                })
+            })
+            .collect::<Vec<_>>(),
+    )
+    .into_response())
+}
+
+/// Similar issues: staff see every district (other districts' answers are
+/// the point), the community only their own organisation's.
+pub async fn similar(state: &AppState, caller: &Caller, text: &str, exclude: Option<i64>) -> Result<Vec<IssueRow>, AppError> {
+    let reach = match caller.role() {
+        Role::Liaison | Role::Coordinator => Reach::All,
+        _ => caller.issue_reach(Action::IssueRead),
+    };
+    Ok(issues::similar(&state.db, caller.municipality.id, &reach, text, exclude, 5).await?)
+}
