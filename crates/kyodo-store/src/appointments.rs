@@ -160,3 +160,28 @@ pub async fn positions_in_area(
         .map(|a| a.position_key)
         .collect())
 }
+
+/// Who serves the liaison unit `area_id` on `on`, as what.
+#[derive(Debug, Clone, serde::Serialize, sqlx::FromRow)]
+pub struct Holder {
+    pub staff_id: i64,
+    pub position_key: String,
+}
+
+pub async fn for_area(db: &Db, municipality_id: i64, area_id: i64, on: NaiveDate) -> Result<Vec<Holder>> {
+    let q = Query::select()
+        .columns(["staff_id", "position_key"])
+        .from("appointments")
+        .and_where(Expr::col("municipality_id").eq(municipality_id))
+        .and_where(Expr::col("area_id").eq(area_id))
+        .and_where(Expr::col("start_on").lte(on))
+        .and_where(Expr::col("planned_end_on").gte(on))
+        .cond_where(
+            Cond::any()
+                .add(Expr::col("ended_on").is_null())
+                .add(Expr::col("ended_on").gt(on)),
+        )
+        .order_by("id", sea_query::Order::Asc)
+        .to_owned();
+    db.fetch_all(&q).await
+}

@@ -190,6 +190,8 @@ pub async fn load(db: &Db, key: &str, today: NaiveDate, password_hash: &str) -> 
         }
     }
 
+    load_issues(db, &muni, &data, today, &area_ids, &org_ids, &dept_ids).await?;
+
     let first_appointee = data
         .appointments
         .first()
@@ -230,4 +232,116 @@ pub async fn load(db: &Db, key: &str, today: NaiveDate, password_hash: &str) -> 
         .await?;
     }
     Ok(accounts)
+}
+
+/// Drives each demo issue through the workflow to its target status, as
+/// the people in the demo would have: the liaison team, then the departments.
+async fn load_issues(
+    db: &Db,
+    muni: &kyodo_core::municipalities::Municipality,
+    data: &demo::DemoData,
+    today: NaiveDate,
+    area_ids: &[(String, i64)],
+    org_ids: &[(String, i64)],
+    dept_ids: &[(String, i64, String)],
+) -> Result<()> {
+    use kyodo_core::issues::{AnswerInput, IssueInput, IssueStatus, ReportInput, ReportMethod, Source, Transition};
+    let scheme = &muni.scheme;
+    let team = Actor {
+        name: Some("地域担当職員（デモ）".into()),
+        ..Actor::command_line(muni.id)
+    };
+    let rank = |s: IssueStatus| IssueStatus::ALL.iter().position(|x| *x == s).unwrap_or(0);
+    for d in demo::issues(data, today) {
+        let Some(area_id) = area_ids.iter().find(|(c, _)| *c == d.area_code).map(|(_, id)| *id) else {
+            continue;
+        };
+        let departments: Vec<(i64, String)> = d
+            .departments
+            .iter()
+            .filter_map(|name| dept_ids.iter().find(|(_, _, n)| n == name).map(|(_, id, n)| (*id, n.clone())))
+            .collect();
+        let input = IssueInput {
+            kind: d.kind,
+            title: d.title.to_owned(),
+            body: d.body.to_owned(),
+            category: d.category.to_owned(),
+            area_id,
+            organisation_id: d
+                .organisation_code
+                .as_ref()
+                .and_then(|code| org_ids.iter().find(|(c, _)| c == code).map(|(_, id)| *id)),
+            priority: d.priority,
+            location: None,
+            latitude: None,
+            longitude: None,
+            fiscal_year: kyodo_core::wareki::fiscal_year(d.received_on),
+            source: Source::Meeting,
+            source_note: Some("地区協議会 役員会".into()),
+            received_on: d.received_on,
+        };
+        let mut row = crate::issues::create(db, &team, &input).await?;
+        // Decisions were made a few days after intake, so older ones are overdue now.
+        let decided_on = (d.received_on + chrono::Days::new(4)).min(today);
+        let mut steps: Vec<(Actor, Transition)> = vec![(
+            team.clone(),
+            Transition::Sort {
+                responsibility: d.responsibility,
+                departments: departments.iter().map(|(id, _)| *id).collect(),
+                other_body: d.other_body.map(str::to_owned),
+                comment: None,
+            },
+        )];
+        for step in &scheme.issue_steps {
+            let text = format!("{}。{}", d.responsibility.label(), d.title);
+            steps.push((
+                team.clone(),
+                match step.step {
+                    kyodo_core::scheme::PlanStep::Draft => Transition::Draft { text },
+                    kyodo_core::scheme::PlanStep::Review => Transition::Review { text, comment: None },
+                    kyodo_core::scheme::PlanStep::Decide => Transition::Decide { text },
+                },
+            ));
+        }
+        for (id, name) in &departments {
+            steps.push((
+                Actor {
+                    name: Some(format!("{name}（デモ）")),
+                    ..Actor::command_line(muni.id)
+                },
+                Transition::Answer(AnswerInput {
+                    department_id: Some(*id),
+                    stance: d.stance,
+                    answer_text: d.answer.to_owned(),
+                    internal_note: None,
+                    expected_on: (d.stance == kyodo_core::issues::Stance::WillAct)
+                        .then(|| today + chrono::Days::new(40)),
+                    reason: (d.stance == kyodo_core::issues::Stance::Difficult).then(|| "歩道の幅員不足".to_owned()),
+                }),
+            ));
+        }
+        steps.push((
+            team.clone(),
+            Transition::ReportBack(ReportInput {
+                reported_on: today.min(decided_on + chrono::Days::new(20)),
+                method: ReportMethod::OfficerMeeting,
+                text: Some("役員会で回答を報告しました。".into()),
+                continuing: d.continuing,
+            }),
+        ));
+        steps.push((team.clone(), Transition::Close { reason: None }));
+        for (actor, t) in steps {
+            if rank(row.issue.status) >= rank(d.target) {
+                break;
+            }
+            let ctx = crate::issues::TransitionContext {
+                steps: &scheme.issue_steps,
+                deadlines: &scheme.answer_deadlines,
+                today: decided_on,
+                caller_department: None,
+            };
+            row = crate::issues::transition(db, &actor, row.issue.id, None, &t, &ctx).await?;
+        }
+    }
+    Ok(())
 }

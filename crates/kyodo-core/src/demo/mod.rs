@@ -106,6 +106,9 @@ pub fn person(rng: &mut Rng) -> (String, String) {
     (format!("{f} {g}"), format!("{fk} {gk}"))
 }
 
+mod issues;
+pub use issues::{DemoIssue, issues};
+
 #[derive(Debug, Clone)]
 pub struct DemoArea {
     pub code: String,
