@@ -33,6 +33,7 @@ struct HomePage {
     fiscal_year: String,
     counts: Vec<(&'static str, &'static str, u64)>,
     served: Vec<(String, String, String)>,
+    inbox: Vec<crate::issues::inbox::InboxEntry>,
 }
 
 pub async fn home(State(state): State<AppState>, PageCaller(caller): PageCaller) -> PageResult<Response> {
@@ -73,6 +74,7 @@ pub async fn home(State(state): State<AppState>, PageCaller(caller): PageCaller)
             kyodo_store::staff::list(&state.db, muni, &one).await?.total,
         ));
     }
+    let inbox = crate::issues::inbox::entries(&state, &caller).await?;
     let served = match caller.user.staff_id {
         Some(staff) => kyodo_store::appointments::current_for_staff(&state.db, muni, staff, caller.today)
             .await?
@@ -96,6 +98,7 @@ pub async fn home(State(state): State<AppState>, PageCaller(caller): PageCaller)
         fiscal_year: kyodo_core::wareki::format_fiscal_year(kyodo_core::wareki::fiscal_year(caller.today)),
         counts,
         served,
+        inbox,
     }))
 }
 

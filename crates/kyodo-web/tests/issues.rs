@@ -412,3 +412,33 @@ async fn the_team_steps_follow_the_positions_in_the_scheme() {
     let (status, body) = manager.act(id, json!({"action": "send_back", "comment": "日程を入れて"})).await;
     assert_eq!((status, body["status"].as_str()), (200, Some("sorted")), "{body}");
 }
+
+#[tokio::test]
+async fn the_home_page_is_an_inbox_of_what_waits_for_each_role() {
+    let d = demo().await;
+    let liaison = Api::new(&d.app, "arao-liaison").await;
+    let (_, created) = liaison.send("POST", "/issues", Some(intake(d.area, d.org, "市道の陥没"))).await;
+    let id = created["id"].as_i64().unwrap();
+    let department = d.app.login("arao-department").await;
+    let before = department.get("/").await.text().await.unwrap();
+    assert!(before.contains("回答待ちの課題"), "{before}");
+    let pending = |page: &str| -> i64 {
+        let at = page.find("回答待ちの課題").unwrap();
+        let tail = &page[at..];
+        let start = tail.find("\">").unwrap() + 2;
+        let n: String = tail[start..].chars().take_while(|c| c.is_ascii_digit()).collect();
+        n.parse().unwrap()
+    };
+    let n = pending(&before);
+    liaison.act(id, json!({"action": "sort", "responsibility": "city", "departments": [d.doboku]})).await;
+    for action in ["draft", "review", "decide"] {
+        assert_eq!(liaison.act(id, json!({"action": action, "text": "補修"})).await.0, 200);
+    }
+    let after = department.get("/").await.text().await.unwrap();
+    assert_eq!(pending(&after), n + 1, "the decision lands in the department's inbox");
+    let list = department.get("/issues?pending=true").await.text().await.unwrap();
+    assert!(list.contains(&format!("/issues/{id}\"")), "the inbox link lists it");
+    // The liaison's home shows the team's own queue.
+    let home = d.app.login("arao-liaison").await.get("/").await.text().await.unwrap();
+    assert!(home.contains("整理待ちの課題") && home.contains("地域への報告待ち"));
+}

@@ -186,6 +186,16 @@ fn filters(db: &Db, municipality_id: i64, reach: &Reach, q: &IssueQuery, today: 
     c
 }
 
+/// How many issues the caller reaches match `q` (inbox badges).
+pub async fn count(db: &Db, municipality_id: i64, reach: &Reach, q: &IssueQuery, today: NaiveDate) -> Result<i64> {
+    let count = Query::select()
+        .expr(Expr::col(("i", "id")).count())
+        .from_as(TABLE, "i")
+        .cond_where(filters(db, municipality_id, reach, q, today))
+        .to_owned();
+    db.fetch_i64(&count).await
+}
+
 /// One page of issues the caller reaches, filtered, searched and sorted.
 pub async fn list(
     db: &Db,
@@ -288,6 +298,18 @@ fn select_routes() -> SelectStatement {
 pub async fn routes(db: &Db, municipality_id: i64, issue_id: i64) -> Result<Vec<Route>> {
     let q = select_routes()
         .and_where(Expr::col(("r", "issue_id")).eq(issue_id))
+        .and_where(Expr::col(("r", "municipality_id")).eq(municipality_id))
+        .to_owned();
+    db.fetch_all(&q).await
+}
+
+/// The routes of several issues at once (a page of a list), in one query.
+pub async fn routes_of(db: &Db, municipality_id: i64, issue_ids: &[i64]) -> Result<Vec<Route>> {
+    if issue_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let q = select_routes()
+        .and_where(Expr::col(("r", "issue_id")).is_in(issue_ids.to_vec()))
         .and_where(Expr::col(("r", "municipality_id")).eq(municipality_id))
         .to_owned();
     db.fetch_all(&q).await

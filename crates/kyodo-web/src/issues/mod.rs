@@ -3,6 +3,7 @@
 //! workflow's transitions are in [`detail`].
 
 pub mod detail;
+pub mod inbox;
 
 use std::collections::HashMap;
 
@@ -333,6 +334,14 @@ impl Editable for Issues {
     }
 }
 
+/// Department staff asking for pending issues mean their own department's.
+fn own_department(caller: &Caller, mut q: IssueQuery) -> IssueQuery {
+    if caller.role() == Role::Department && q.pending == Some(true) && q.department_id.is_none() {
+        q.department_id = caller.user.department_id;
+    }
+    q
+}
+
 /// The list filters as a page shows them.
 fn filter_bar(caller: &Caller, q: &IssueQuery, areas: &[kyodo_core::areas::Area]) -> Vec<pages::Filter> {
     let scheme = &caller.municipality.scheme;
@@ -394,6 +403,7 @@ pub async fn list_page(
     PageQuery(q): PageQuery<IssueQuery>,
 ) -> PageResult<Response> {
     caller.require(Action::IssueRead)?;
+    let q = own_department(&caller, q);
     let reach = caller.issue_reach(Action::IssueRead);
     let page = issues::list(&state.db, caller.municipality.id, &reach, &q, caller.today).await?;
     let community = caller.role() == Role::Community;
@@ -425,6 +435,13 @@ pub async fn list_page(
                 checked: q.continuing.unwrap_or(false),
             },
         ];
+        if caller.role() == Role::Department {
+            list.checks.push(pages::Check {
+                name: "pending",
+                label: "自分の部署の回答待ち",
+                checked: q.pending.unwrap_or(false),
+            });
+        }
     }
     list.columns = vec![
         Column::new("受付日", Some("received")),
@@ -474,16 +491,22 @@ pub async fn list_api(
     ApiQuery(q): ApiQuery<IssueQuery>,
 ) -> ApiResult<Response> {
     caller.require(Action::IssueRead)?;
+    let q = own_department(&caller, q);
     let reach = caller.issue_reach(Action::IssueRead);
     let page = issues::list(&state.db, caller.municipality.id, &reach, &q, caller.today).await?;
     if caller.can(Action::IssueInternalRead) {
         return Ok(Json(page).into_response());
     }
-    let mut items = Vec::with_capacity(page.items.len());
-    for row in &page.items {
-        let routes = issues::routes(&state.db, caller.municipality.id, row.issue.id).await?;
-        items.push(public_issue(row, &routes));
-    }
+    let ids: Vec<i64> = page.items.iter().map(|r| r.issue.id).collect();
+    let routes = issues::routes_of(&state.db, caller.municipality.id, &ids).await?;
+    let items = page
+        .items
+        .iter()
+        .map(|row| {
+            let mine: Vec<_> = routes.iter().filter(|r| r.issue_id == row.issue.id).cloned().collect();
+            public_issue(row, &mine)
+        })
+        .collect();
     Ok(Json(Page {
         items,
         total: page.total,
