@@ -85,6 +85,34 @@ pub fn tsquery(terms: &[Term], and: bool) -> String {
     parts.join(if and { " & " } else { " | " })
 }
 
+/// For "similar" lookups: any run of two consecutive query tokens (a
+/// three-character phrase) — far more selective than any single bigram,
+/// yet forgiving of different wording around it. `(fts5, tsquery)`.
+pub fn phrase_windows(terms: &[Term]) -> (String, String) {
+    if terms.len() < 2 {
+        return (fts5_match(terms, false), tsquery(terms, false));
+    }
+    let (mut fts, mut ts) = (Vec::new(), Vec::new());
+    for pair in terms.windows(2) {
+        fts.push(format!("({})", fts5_match(pair, true)));
+        ts.push(format!("({})", tsquery(pair, true)));
+    }
+    (fts.join(" OR "), ts.join(" | "))
+}
+
+/// How much of the query's tokens a stored token list shares (0.0–1.0).
+pub fn overlap(terms: &[Term], stored: &str) -> f64 {
+    if terms.is_empty() {
+        return 0.0;
+    }
+    let stored: std::collections::HashSet<&str> = stored.split(' ').collect();
+    let hits = terms
+        .iter()
+        .filter(|t| matches!(t, Term::Exact(s) if stored.contains(s.as_str())))
+        .count();
+    hits as f64 / terms.len() as f64
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -110,6 +138,16 @@ mod tests {
     fn words_do_not_bridge_spaces_or_punctuation() {
         let stored = index_tokens(1, &["防災　訓練。"]);
         assert!(!stored.contains("災訓"), "{stored}");
+    }
+
+    #[test]
+    fn similar_lookups_match_phrases_and_score_by_shared_tokens() {
+        let terms = query_terms(1, "街灯切れ");
+        let (fts, ts) = phrase_windows(&terms);
+        assert_eq!(fts, "(\"1_街灯\" AND \"1_灯切\") OR (\"1_灯切\" AND \"1_切れ\")");
+        assert_eq!(ts, "('1_街灯' & '1_灯切') | ('1_灯切' & '1_切れ')");
+        let stored = index_tokens(1, &["街灯が切れている"]);
+        assert!((overlap(&terms, &stored) - 2.0 / 3.0).abs() < 1e-9, "街灯 and 切れ, not 灯切");
     }
 
     #[test]

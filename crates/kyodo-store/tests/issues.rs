@@ -141,14 +141,16 @@ async fn search_finds_two_character_words_across_widths_and_kana() {
     let (c, _g) = city().await;
     let a = c.intake("防災倉庫の点検", "ｶｰﾌﾞﾐﾗｰも確認したい").await;
     let b = c.intake("街灯が切れている", "通学路の街灯。LEDにしてほしい").await;
-    let _ = c.intake("公園の草刈り", "夏までに").await;
-    assert_eq!(c.search("防災").await, vec![a]);
-    assert_eq!(c.search("街灯").await, vec![b]);
-    assert_eq!(c.search("かーぶみらー").await, vec![a], "hiragana finds half-width katakana");
-    assert_eq!(c.search("ＬＥＤ").await, vec![b], "full-width finds half-width");
-    assert_eq!(c.search("街灯 通学路").await, vec![b]);
-    assert!(c.search("街灯 防災").await.is_empty(), "every word must match");
-    let similar = issues::similar(&c.db, c.actor.municipality_id, &Reach::All, "街灯の修理", None, 5)
+    let grass = c.intake("公園の草刈り", "夏までに").await;
+    // The demo's own issues are there too: look only at these three.
+    let ours = |found: Vec<i64>| -> Vec<i64> { found.into_iter().filter(|id| [a, b, grass].contains(id)).collect() };
+    assert_eq!(ours(c.search("防災").await), vec![a]);
+    assert_eq!(ours(c.search("街灯").await), vec![b]);
+    assert_eq!(ours(c.search("かーぶみらー").await), vec![a], "hiragana finds half-width katakana");
+    assert_eq!(ours(c.search("ＬＥＤ").await), vec![b], "full-width finds half-width");
+    assert_eq!(ours(c.search("街灯 通学路").await), vec![b]);
+    assert!(ours(c.search("街灯 防災").await).is_empty(), "every word must match");
+    let similar = issues::similar(&c.db, c.actor.municipality_id, &Reach::All, "LEDの街灯にしてほしい", None, 5)
         .await
         .unwrap();
     assert_eq!(similar.first().map(|r| r.issue.id), Some(b));

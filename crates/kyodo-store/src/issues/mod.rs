@@ -87,19 +87,19 @@ fn select_rows() -> SelectStatement {
     q
 }
 
-/// `EXISTS` a route of the issue to `department` (sent, not only planned).
+/// The issue is routed to `department` (sent, not only planned). Written as
+/// `id IN (…)` so the routes' index yields the few issue ids directly.
 fn routed_to(department: i64, pending_only: bool) -> Expr {
     let mut sub = Query::select();
-    sub.expr(Expr::val(1))
+    sub.column(("r", "issue_id"))
         .from_as("issue_routes", "r")
-        .and_where(Expr::col(("r", "issue_id")).equals(("i", "id")))
         .and_where(Expr::col(("r", "department_id")).eq(department))
         .and_where(Expr::col(("r", "routed_at")).is_not_null());
     if pending_only {
         sub.and_where(Expr::col(("r", "answered_at")).is_null())
             .and_where(Expr::col(("r", "rerouted_at")).is_null());
     }
-    Expr::exists(sub.to_owned())
+    Expr::col(("i", "id")).in_subquery(sub.to_owned())
 }
 
 fn reach_condition(reach: &Reach) -> Condition {
@@ -349,9 +349,10 @@ pub fn reaches(reach: &Reach, issue: &kyodo_core::issues::Issue, routes: &[Route
     }
 }
 
-/// Past issues like `text` (他地域での事例), best first: any shared bigram
-/// counts, ranked by how well they match. Catches duplicates and shows
-/// answers worth reusing.
+/// Past issues like `text` (他地域での事例), best first: candidates share a
+/// three-character phrase with it (newest few hundred, straight from the
+/// index), ranked by how many of its bigrams they share. Catches duplicates
+/// and shows answers worth reusing.
 pub async fn similar(
     db: &Db,
     municipality_id: i64,
@@ -360,6 +361,9 @@ pub async fn similar(
     exclude: Option<i64>,
     limit: usize,
 ) -> Result<Vec<IssueRow>> {
+    const CANDIDATES: u64 = 300;
+    /// Below this share of the text's bigrams, a match is a coincidence.
+    const MIN_OVERLAP: f64 = 0.25;
     let terms: Vec<Term> = search::query_terms(municipality_id, text)
         .into_iter()
         .filter(|t| matches!(t, Term::Exact(_)))
@@ -367,50 +371,49 @@ pub async fn similar(
     if terms.is_empty() {
         return Ok(Vec::new());
     }
-    // The best candidates by rank first, straight from the index; then the
-    // caller's reach and the display joins for those few.
-    const CANDIDATES: u64 = 100;
-    let candidates = match db.backend() {
-        Backend::Sqlite => Query::select()
-            .expr_as(Expr::cust("rowid"), "id")
-            .from("issue_fts")
-            .and_where(Expr::cust_with_values("issue_fts MATCH ?", [search::fts5_match(&terms, false)]))
-            .order_by_expr(Expr::cust("rank"), Order::Asc)
-            .limit(CANDIDATES)
-            .to_owned(),
-        Backend::Postgres => Query::select()
-            .column(("i", "id"))
-            .from_as(TABLE, "i")
-            .and_where(Expr::col(("i", "municipality_id")).eq(municipality_id))
-            .and_where(search_condition(Backend::Postgres, &terms, false))
-            .order_by_expr(
-                Expr::cust_with_values(
-                    "ts_rank(array_to_tsvector(string_to_array(\"i\".\"search_text\", ' ')), $1::tsquery)",
-                    [search::tsquery(&terms, false)],
-                ),
-                Order::Desc,
-            )
-            .limit(CANDIDATES)
-            .to_owned(),
+    let (fts, ts) = search::phrase_windows(&terms);
+    let matched = match db.backend() {
+        Backend::Sqlite => Expr::cust_with_values(
+            "\"i\".\"id\" IN (SELECT rowid FROM issue_fts WHERE issue_fts MATCH ? ORDER BY rowid DESC LIMIT 300)",
+            [fts],
+        ),
+        Backend::Postgres => Expr::cust_with_values(
+            "array_to_tsvector(string_to_array(\"i\".\"search_text\", ' ')) @@ $1::tsquery",
+            [ts],
+        ),
     };
-    let ranked: Vec<i64> = db
-        .fetch_all::<Id>(&candidates)
+    #[derive(sqlx::FromRow)]
+    struct Candidate {
+        id: i64,
+        search_text: String,
+    }
+    let mut q = Query::select();
+    q.columns([("i", "id"), ("i", "search_text")])
+        .from_as(TABLE, "i")
+        .cond_where(reach_condition(reach))
+        .and_where(Expr::col(("i", "municipality_id")).eq(municipality_id))
+        .and_where(matched)
+        .order_by(("i", "id"), Order::Desc)
+        .limit(CANDIDATES);
+    if let Some(id) = exclude {
+        q.and_where(Expr::col(("i", "id")).ne(id));
+    }
+    let mut scored: Vec<(f64, i64)> = db
+        .fetch_all::<Candidate>(&q)
         .await?
         .into_iter()
-        .map(|r| r.id)
-        .filter(|id| Some(*id) != exclude)
+        .map(|c| (search::overlap(&terms, &c.search_text), c.id))
+        .filter(|(score, _)| *score >= MIN_OVERLAP)
         .collect();
+    scored.sort_by(|a, b| b.0.total_cmp(&a.0).then(b.1.cmp(&a.1)));
+    scored.truncate(limit);
+    let ranked: Vec<i64> = scored.iter().map(|(_, id)| *id).collect();
     if ranked.is_empty() {
         return Ok(Vec::new());
     }
-    let q = select_rows()
-        .cond_where(reach_condition(reach))
-        .and_where(Expr::col(("i", "municipality_id")).eq(municipality_id))
-        .and_where(Expr::col(("i", "id")).is_in(ranked.clone()))
-        .to_owned();
-    let mut rows: Vec<IssueRow> = db.fetch_all(&q).await?;
+    let rows = select_rows().and_where(Expr::col(("i", "id")).is_in(ranked.clone())).to_owned();
+    let mut rows: Vec<IssueRow> = db.fetch_all(&rows).await?;
     rows.sort_by_key(|r| ranked.iter().position(|id| *id == r.issue.id));
-    rows.truncate(limit);
     Ok(rows)
 }
 

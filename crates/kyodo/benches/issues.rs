@@ -1,0 +1,407 @@
+//! The issue workflow's numbers (BENCHMARKS.md): filtered lists, the
+//! department inbox and Japanese search over 200,000 issues in one SQLite
+//! city (or 1,000,000 across 100 municipalities on PostgreSQL), then 200
+//! simulated users for 60 s with mixed reads and writes.
+//!
+//! `cargo bench -p kyodo --bench issues` (SQLite); add
+//! `KYODO_TEST_DATABASE=postgres` for PostgreSQL. `KYODO_BENCH_ISSUES`,
+//! `KYODO_BENCH_MUNICIPALITIES`, `KYODO_BENCH_USERS` and
+//! `KYODO_BENCH_SECONDS` change the sizes.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use kyodo_core::demo::Rng;
+use kyodo_store::Db;
+use sea_query::{Expr, ExprTrait, Query};
+
+fn today() -> chrono::NaiveDate {
+    chrono::NaiveDate::from_ymd_opt(2026, 11, 21).expect("date")
+}
+
+fn env_or(name: &str, default: usize) -> usize {
+    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+}
+
+fn percentile(samples: &mut [Duration], p: f64) -> Duration {
+    samples.sort_unstable();
+    let i = ((samples.len() as f64 - 1.0) * p).round() as usize;
+    samples[i]
+}
+
+fn ms(d: Duration) -> String {
+    format!("{:.2} ms", d.as_secs_f64() * 1000.0)
+}
+
+const PLACES: [&str; 12] = [
+    "公民館前", "通学路", "県道との交差点", "児童公園", "駅前", "集会所の裏", "小学校の正門前", "市営住宅",
+    "農業用水路", "バス停", "神社の参道", "商店街",
+];
+const SUBJECTS: [(&str, &str); 14] = [
+    ("街灯が切れている", "防犯"),
+    ("側溝の蓋ががたつく", "道路"),
+    ("カーブミラーがほしい", "交通"),
+    ("防災倉庫の備品を見直したい", "防災"),
+    ("草が伸びている", "環境整備"),
+    ("ごみが散乱している", "環境整備"),
+    ("道路が陥没している", "道路"),
+    ("見守りの担い手が足りない", "高齢者見守り"),
+    ("子どもの居場所がほしい", "子育て"),
+    ("避難所の看板が読めない", "防災"),
+    ("ベンチを置いてほしい", "交通"),
+    ("トイレを洋式にしてほしい", "公共施設"),
+    ("空き家の瓦が落ちそう", "防犯"),
+    ("水路に泥がたまっている", "道路"),
+];
+const DETAILS: [&str; 8] = [
+    "夜は真っ暗で、下校時の子どもが心配です。",
+    "雨のたびに水たまりができ、高齢者が歩きにくい。",
+    "役員会で何度も話題になっています。",
+    "車が通るたびに大きな音がします。",
+    "地区としても草刈りや見回りに協力できます。",
+    "以前にも要望しましたが、改善されていません。",
+    "防災訓練のときに気づきました。",
+    "近所の方から相談を受けました。",
+];
+const STATUSES: [&str; 8] = [
+    "received",
+    "sorted",
+    "drafted",
+    "reviewed",
+    "awaiting_answer",
+    "to_report",
+    "reported",
+    "closed",
+];
+
+/// Inserts `n` issues into municipality `muni` (areas, departments given),
+/// in batches, with routes for those past the decision.
+async fn generate(db: &Db, muni: i64, areas: &[i64], departments: &[i64], n: usize, rng: &mut Rng) {
+    let now = chrono::Utc::now();
+    let mut tx = db.begin().await.expect("tx");
+    let batch = 500;
+    let mut routed: Vec<(usize, &'static str, chrono::NaiveDate)> = Vec::new();
+    for start in (0..n).step_by(batch) {
+        let mut insert = Query::insert();
+        insert.into_table("issues").columns([
+            "municipality_id",
+            "kind",
+            "title",
+            "body",
+            "category",
+            "area_id",
+            "priority",
+            "fiscal_year",
+            "source",
+            "received_on",
+            "status",
+            "responsibility",
+            "answer_due_on",
+            "search_text",
+            "created_at",
+            "updated_at",
+        ]);
+        for i in start..(start + batch).min(n) {
+            let (subject, category) = *rng.pick(&SUBJECTS);
+            let place = *rng.pick(&PLACES);
+            let title = format!("{place}の{subject}");
+            let body = format!("{}{}", rng.pick(&DETAILS), rng.pick(&DETAILS));
+            let received = today() - chrono::Days::new(rng.below(5 * 365) as u64);
+            let status = STATUSES[rng.below(STATUSES.len())];
+            let past_decision = matches!(status, "awaiting_answer" | "to_report" | "reported" | "closed");
+            let due = received + chrono::Days::new(34);
+            if past_decision && !departments.is_empty() {
+                routed.push((i, status, due));
+            }
+            let tokens = kyodo_core::search::index_tokens(muni, &[&title, &body]);
+            insert.values_panic([
+                muni.into(),
+                ["issue", "request", "proposal"][i % 3].into(),
+                title.into(),
+                body.into(),
+                category.into(),
+                (*rng.pick(areas)).into(),
+                ["high", "normal", "low"][i % 3].into(),
+                kyodo_core::wareki::fiscal_year(received).into(),
+                "meeting".into(),
+                received.into(),
+                status.into(),
+                (if past_decision { Some("city") } else { None }).into(),
+                (if status == "awaiting_answer" { Some(due) } else { None }).into(),
+                tokens.into(),
+                now.into(),
+                now.into(),
+            ]);
+        }
+        tx.execute(&insert).await.expect("insert issues");
+    }
+    tx.commit().await.expect("commit");
+    // Routes for issues past the decision, by their ids in insertion order.
+    #[derive(sqlx::FromRow)]
+    struct Id {
+        id: i64,
+    }
+    let ids: Vec<i64> = db
+        .fetch_all::<Id>(
+            &Query::select()
+                .column("id")
+                .from("issues")
+                .and_where(Expr::col("municipality_id").eq(muni))
+                .order_by("id", sea_query::Order::Desc)
+                .limit(n as u64)
+                .to_owned(),
+        )
+        .await
+        .expect("ids")
+        .into_iter()
+        .rev()
+        .map(|r| r.id)
+        .collect();
+    let mut tx = db.begin().await.expect("tx");
+    for chunk in routed.chunks(batch) {
+        let mut insert = Query::insert();
+        insert.into_table("issue_routes").columns([
+            "municipality_id",
+            "issue_id",
+            "department_id",
+            "routed_at",
+            "due_on",
+            "answered_at",
+            "created_at",
+        ]);
+        for (i, status, due) in chunk {
+            let answered = (*status != "awaiting_answer").then_some(now);
+            insert.values_panic([
+                muni.into(),
+                ids[*i].into(),
+                (*rng.pick(departments)).into(),
+                now.into(),
+                (*due).into(),
+                answered.into(),
+                now.into(),
+            ]);
+        }
+        tx.execute(&insert).await.expect("insert routes");
+    }
+    tx.commit().await.expect("commit");
+}
+
+async fn timed(client: &reqwest::Client, url: &str, token: &str, n: usize) -> (Duration, Duration) {
+    let mut samples = Vec::with_capacity(n);
+    for _ in 0..n {
+        let started = Instant::now();
+        let res = client.get(url).bearer_auth(token).send().await.expect("request");
+        assert_eq!(res.status(), 200, "{url}");
+        let _ = res.bytes().await.expect("body");
+        samples.push(started.elapsed());
+    }
+    (percentile(&mut samples, 0.5), percentile(&mut samples, 0.95))
+}
+
+async fn token_for(db: &Db, login: &str) -> String {
+    let user = kyodo_store::accounts::by_login(db, login).await.expect("q").expect("user");
+    let state = kyodo_web::AppState::new(db.clone(), kyodo_web::Config::default());
+    kyodo_web::accounts::issue_token(
+        &state,
+        &kyodo_store::audit::Actor::command_line(user.municipality_id),
+        user.id,
+        "bench",
+    )
+    .await
+    .expect("token")
+}
+
+/// `users` tasks for `seconds`: mostly reads (lists, searches, a record), one in five a write.
+async fn load(base: &str, tokens: &[String], issue_ids: &[i64], area: i64, users: usize, seconds: u64) {
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(users)
+        .build()
+        .expect("client");
+    let errors = Arc::new(AtomicU64::new(0));
+    let deadline = Instant::now() + Duration::from_secs(seconds);
+    let mut tasks = Vec::new();
+    for u in 0..users {
+        let client = client.clone();
+        let base = base.to_owned();
+        let token = tokens[u % tokens.len()].clone();
+        let ids = issue_ids.to_vec();
+        let errors = errors.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut rng = Rng::new(u as u64 + 1);
+            let mut samples = Vec::new();
+            while Instant::now() < deadline {
+                let started = Instant::now();
+                let pick = rng.below(10);
+                let res = match pick {
+                    0..=2 => client.get(format!("{base}/api/v1/issues?open=true")).bearer_auth(&token).send().await,
+                    3..=4 => {
+                        let (subject, _) = *rng.pick(&SUBJECTS);
+                        let word: String = subject.chars().take(2).collect();
+                        client
+                            .get(format!("{base}/api/v1/issues"))
+                            .query(&[("q", word)])
+                            .bearer_auth(&token)
+                            .send()
+                            .await
+                    }
+                    5..=7 => {
+                        let id = *rng.pick(&ids);
+                        client.get(format!("{base}/api/v1/issues/{id}")).bearer_auth(&token).send().await
+                    }
+                    _ => {
+                        client
+                            .post(format!("{base}/api/v1/issues"))
+                            .bearer_auth(&token)
+                            .json(&serde_json::json!({
+                                "kind": "request", "title": "負荷試験の要望", "body": "街灯が暗い",
+                                "category": "防犯", "area_id": area
+                            }))
+                            .send()
+                            .await
+                    }
+                };
+                match res {
+                    Ok(r) if r.status().is_success() => {
+                        let _ = r.bytes().await;
+                    }
+                    _ => {
+                        errors.fetch_add(1, Ordering::Relaxed);
+                    }
+                }
+                samples.push(started.elapsed());
+            }
+            samples
+        }));
+    }
+    let mut all = Vec::new();
+    for t in tasks {
+        all.extend(t.await.expect("task"));
+    }
+    let count = all.len();
+    println!(
+        "load: {users} users × {seconds} s: {count} requests ({:.0}/s), errors {}, p50 {}, p95 {}, p99 {}",
+        count as f64 / seconds as f64,
+        errors.load(Ordering::Relaxed),
+        ms(percentile(&mut all, 0.5)),
+        ms(percentile(&mut all, 0.95)),
+        ms(percentile(&mut all, 0.99)),
+    );
+}
+
+async fn run() {
+    let backend = kyodo_store::testing::test_backend();
+    let postgres = backend == "postgres";
+    let municipalities = env_or("KYODO_BENCH_MUNICIPALITIES", if postgres { 100 } else { 1 });
+    let total = env_or("KYODO_BENCH_ISSUES", if postgres { 1_000_000 } else { 200_000 });
+    let (db, _guard) = kyodo_store::testing::fresh_database().await.expect("database");
+    let hash = kyodo_web::auth::hash_password(kyodo_store::demo::DEMO_PASSWORD.into())
+        .await
+        .expect("hash");
+    kyodo_store::demo::load(&db, "arao", today(), &hash).await.expect("demo");
+    let muni = kyodo_store::municipalities::by_code(&db, "432041").await.expect("q").expect("arao");
+    let areas: Vec<i64> = kyodo_store::areas::all(&db, muni.id, false).await.expect("areas").iter().map(|a| a.id).collect();
+    let departments: Vec<i64> = kyodo_store::departments::all(&db, muni.id)
+        .await
+        .expect("departments")
+        .iter()
+        .map(|d| d.id)
+        .collect();
+    let mut rng = Rng::new(7);
+    let started = Instant::now();
+    let per = total / municipalities;
+    generate(&db, muni.id, &areas, &departments, per, &mut rng).await;
+    // The other tenants share the tables (and the search index) with their own areas.
+    for m in 1..municipalities {
+        let other = kyodo_store::municipalities::create(&db, &format!("9{m:05}"), &format!("市{m}"), &muni.scheme)
+            .await
+            .expect("municipality");
+        let actor = kyodo_store::audit::Actor::command_line(other.id);
+        let mut other_areas = Vec::new();
+        for a in 0..5 {
+            let input = kyodo_core::areas::AreaInput {
+                code: format!("B{a}"),
+                name: format!("地区{a}"),
+                name_kana: None,
+                parent_id: None,
+                note: None,
+            };
+            other_areas.push(kyodo_store::areas::create(&db, &actor, 1, &input).await.expect("area").area.id);
+        }
+        generate(&db, other.id, &other_areas, &[], per, &mut rng).await;
+    }
+    db.execute_raw("ANALYZE").await.expect("analyze");
+    println!(
+        "[{backend}] generated {} issues in {municipalities} municipalities: {:.1} s",
+        per * municipalities,
+        started.elapsed().as_secs_f64()
+    );
+
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let base = format!("http://{}", listener.local_addr().expect("addr"));
+    let state = kyodo_web::AppState::new(
+        db.clone(),
+        kyodo_web::Config {
+            secure_cookies: false,
+            today: Some(today()),
+        },
+    );
+    tokio::spawn(kyodo_web::serve(listener, state));
+    let client = reqwest::Client::new();
+    let coordinator = token_for(&db, "arao-coordinator").await;
+    let liaison = token_for(&db, "arao-liaison").await;
+    let department = token_for(&db, "arao-department").await;
+    let enc = |s: &str| s.bytes().map(|b| format!("%{b:02X}")).collect::<String>();
+    let cases: Vec<(&str, String, &String)> = vec![
+        ("list, newest first (coordinator)", "/issues".into(), &coordinator),
+        (
+            "filtered: status + category + 年度",
+            format!("/issues?status=awaiting_answer&category={}&fiscal_year=2026", enc("道路")),
+            &coordinator,
+        ),
+        ("overdue answers", "/issues?overdue=true".into(), &coordinator),
+        ("liaison's districts", "/issues?open=true".into(), &liaison),
+        ("department inbox (pending)", "/issues?pending=true".into(), &department),
+        ("search 街灯", format!("/issues?q={}", enc("街灯")), &coordinator),
+        ("search 側溝", format!("/issues?q={}", enc("側溝")), &coordinator),
+        ("search 防災 (liaison)", format!("/issues?q={}", enc("防災")), &liaison),
+        ("search かーぶみらー", format!("/issues?q={}", enc("かーぶみらー")), &coordinator),
+        ("search two words", format!("/issues?q={}", enc("通学路 街灯")), &coordinator),
+        ("similar issues", format!("/issues/similar?text={}", enc("公民館前の街灯が切れている")), &coordinator),
+    ];
+    for (label, path, token) in &cases {
+        let (p50, p95) = timed(&client, &format!("{base}/api/v1{path}"), token, 200).await;
+        println!("[{backend}] {label} — /api/v1{path}: p50 {}, p95 {}", ms(p50), ms(p95));
+    }
+    let sample: Vec<i64> = kyodo_store::issues::list(
+        &db,
+        muni.id,
+        &kyodo_store::issues::Reach::All,
+        &kyodo_core::issues::IssueQuery {
+            per_page: Some(500),
+            ..Default::default()
+        },
+        today(),
+    )
+    .await
+    .expect("sample")
+    .items
+    .iter()
+    .map(|r| r.issue.id)
+    .collect();
+    let users = env_or("KYODO_BENCH_USERS", 200);
+    let seconds = env_or("KYODO_BENCH_SECONDS", 60) as u64;
+    print!("[{backend}] ");
+    load(&base, &[coordinator.clone()], &sample, areas[0], users, seconds).await;
+}
+
+fn main() {
+    if std::env::args().any(|a| a == "--list") {
+        return;
+    }
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    runtime.block_on(run());
+}
