@@ -66,6 +66,9 @@ impl ListQuery {
 pub struct Page<T> {
     pub items: Vec<T>,
     pub total: u64,
+    /// `total` is a lower bound: counting stopped there (「…件以上」).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub more: bool,
     pub page: u32,
     pub per_page: u32,
 }
@@ -112,6 +115,7 @@ mod tests {
         let p: Page<()> = Page {
             items: vec![],
             total: 101,
+            more: false,
             page: 1,
             per_page: 50,
         };

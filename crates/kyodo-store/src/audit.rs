@@ -145,6 +145,7 @@ pub async fn list(db: &Db, municipality_id: i64, f: &AuditFilter) -> Result<Page
     Ok(Page {
         items,
         total: u64::try_from(total).unwrap_or(0),
+        more: false,
         page,
         per_page,
     })

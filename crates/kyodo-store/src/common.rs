@@ -98,6 +98,7 @@ pub async fn list_page<T: Record>(
     Ok(Page {
         items,
         total: u64::try_from(total).unwrap_or(0),
+        more: false,
         page: query.page(),
         per_page: query.per_page(),
     })

@@ -363,6 +363,8 @@ pub struct ListPage {
     pub columns: Vec<Column>,
     pub rows: Vec<Vec<Cell>>,
     pub total: u64,
+    /// The total is a lower bound (「…件以上」).
+    pub more: bool,
     pub pages: Vec<PageLink>,
     pub sort: String,
 }
@@ -426,6 +428,7 @@ pub fn page_links<T>(list: &mut ListPage, page: &Page<T>) {
     numbers.sort_unstable();
     numbers.dedup();
     list.total = page.total;
+    list.more = page.more;
     list.pages = numbers
         .into_iter()
         .map(|n| PageLink {
@@ -455,6 +458,7 @@ pub fn list_page(layout: Layout, heading: &str, base_path: &str, query: &ListQue
         columns: Vec::new(),
         rows: Vec::new(),
         total: 0,
+        more: false,
         pages: Vec::new(),
         sort: query.sort.clone().unwrap_or_default(),
     }

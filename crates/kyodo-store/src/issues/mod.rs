@@ -186,14 +186,28 @@ fn filters(db: &Db, municipality_id: i64, reach: &Reach, q: &IssueQuery, today: 
     c
 }
 
-/// How many issues the caller reaches match `q` (inbox badges).
-pub async fn count(db: &Db, municipality_id: i64, reach: &Reach, q: &IssueQuery, today: NaiveDate) -> Result<i64> {
-    let count = Query::select()
-        .expr(Expr::col(("i", "id")).count())
+/// Counting stops here: past it a list says 「10,000件以上」, and a count
+/// never costs more than reading this many index entries.
+pub const COUNT_LIMIT: u64 = 10_000;
+
+/// How many issues match `cond`, up to one past [`COUNT_LIMIT`].
+async fn capped_count(db: &Db, cond: Condition) -> Result<i64> {
+    let matching = Query::select()
+        .column(("i", "id"))
         .from_as(TABLE, "i")
-        .cond_where(filters(db, municipality_id, reach, q, today))
+        .cond_where(cond)
+        .limit(COUNT_LIMIT + 1)
+        .to_owned();
+    let count = Query::select()
+        .expr(Expr::col("id").count())
+        .from_subquery(matching, "m")
         .to_owned();
     db.fetch_i64(&count).await
+}
+
+/// How many issues the caller reaches match `q` (inbox badges), up to one past [`COUNT_LIMIT`].
+pub async fn count(db: &Db, municipality_id: i64, reach: &Reach, q: &IssueQuery, today: NaiveDate) -> Result<i64> {
+    capped_count(db, filters(db, municipality_id, reach, q, today)).await
 }
 
 /// One page of issues the caller reaches, filtered, searched and sorted.
@@ -205,16 +219,14 @@ pub async fn list(
     today: NaiveDate,
 ) -> Result<Page<IssueRow>> {
     let cond = filters(db, municipality_id, reach, q, today);
-    let count = Query::select()
-        .expr(Expr::col(("i", "id")).count())
-        .from_as(TABLE, "i")
-        .cond_where(cond.clone())
-        .to_owned();
-    let total = db.fetch_i64(&count).await?;
+    let total = capped_count(db, cond.clone()).await?;
     let (key, desc) = q.sort_key();
+    let searching = q.q.as_deref().is_some_and(|w| !search::query_terms(municipality_id, w).is_empty());
     let column = match key {
         "due" => "answer_due_on",
         "updated" => "updated_at",
+        // A search's hits come newest intake first straight off the index.
+        _ if searching && q.sort.is_none() => "id",
         _ => "received_on",
     };
     let order = if desc { Order::Desc } else { Order::Asc };
@@ -240,9 +252,11 @@ pub async fn list(
             .to_owned();
         db.fetch_all(&rows).await?
     };
+    let more = u64::try_from(total).unwrap_or(0) > COUNT_LIMIT;
     Ok(Page {
         items,
-        total: u64::try_from(total).unwrap_or(0),
+        total: Ord::min(u64::try_from(total).unwrap_or(0), COUNT_LIMIT),
+        more,
         page: q.page(),
         per_page: q.per_page(),
     })

@@ -510,6 +510,7 @@ pub async fn list_api(
     Ok(Json(Page {
         items,
         total: page.total,
+        more: page.more,
         page: page.page,
         per_page: page.per_page,
     })
