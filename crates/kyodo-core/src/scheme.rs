@@ -170,7 +170,9 @@ impl SchemeSettings {
             }
         }
         self.validate_issue_steps(&mut errors);
-        for d in std::iter::once(&self.answer_deadlines.days).chain(self.answer_deadlines.categories.iter().map(|c| &c.days)) {
+        for d in
+            std::iter::once(&self.answer_deadlines.days).chain(self.answer_deadlines.categories.iter().map(|c| &c.days))
+        {
             if d.iter().any(|days| !(1..=365).contains(days)) {
                 errors.add("answer_deadlines", "回答期限は1〜365日で入力してください");
                 break;

@@ -147,7 +147,10 @@ mod tests {
         assert_eq!(fts, "(\"1_街灯\" AND \"1_灯切\") OR (\"1_灯切\" AND \"1_切れ\")");
         assert_eq!(ts, "('1_街灯' & '1_灯切') | ('1_灯切' & '1_切れ')");
         let stored = index_tokens(1, &["街灯が切れている"]);
-        assert!((overlap(&terms, &stored) - 2.0 / 3.0).abs() < 1e-9, "街灯 and 切れ, not 灯切");
+        assert!(
+            (overlap(&terms, &stored) - 2.0 / 3.0).abs() < 1e-9,
+            "街灯 and 切れ, not 灯切"
+        );
     }
 
     #[test]

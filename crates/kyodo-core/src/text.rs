@@ -244,7 +244,10 @@ mod tests {
 
     #[test]
     fn search_runs_split_at_spaces_and_punctuation() {
-        assert_eq!(search_runs("防災　訓練、ｶﾞｲﾄｳ（LED）"), vec!["防災", "訓練", "がいとう", "led"]);
+        assert_eq!(
+            search_runs("防災　訓練、ｶﾞｲﾄｳ（LED）"),
+            vec!["防災", "訓練", "がいとう", "led"]
+        );
     }
 
     #[test]

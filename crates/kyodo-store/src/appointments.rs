@@ -148,7 +148,9 @@ pub async fn positions_in_area(
     let mut at = Some(area_id);
     // A tree deeper than the number of areas would be a cycle.
     for _ in 0..areas.len() {
-        at = at.and_then(|id| areas.iter().find(|a| a.id == id)).and_then(|a| a.parent_id);
+        at = at
+            .and_then(|id| areas.iter().find(|a| a.id == id))
+            .and_then(|a| a.parent_id);
         match at {
             Some(parent) => ancestors.push(parent),
             None => break,

@@ -259,7 +259,12 @@ async fn load_issues(
         let departments: Vec<(i64, String)> = d
             .departments
             .iter()
-            .filter_map(|name| dept_ids.iter().find(|(_, _, n)| n == name).map(|(_, id, n)| (*id, n.clone())))
+            .filter_map(|name| {
+                dept_ids
+                    .iter()
+                    .find(|(_, _, n)| n == name)
+                    .map(|(_, id, n)| (*id, n.clone()))
+            })
             .collect();
         let input = IssueInput {
             kind: d.kind,

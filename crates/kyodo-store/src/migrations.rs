@@ -380,7 +380,11 @@ fn v2_issues() -> Vec<Step> {
         .col(timestamp("updated_at").not_null());
     steps.push(Step::table(t));
     // The default list (newest first), and the same per status and per district.
-    steps.push(Step::index(index("issues", &["municipality_id", "received_on", "id"], false)));
+    steps.push(Step::index(index(
+        "issues",
+        &["municipality_id", "received_on", "id"],
+        false,
+    )));
     steps.push(Step::index(index(
         "issues",
         &["municipality_id", "status", "received_on"],

@@ -30,7 +30,10 @@ struct City {
 async fn city() -> (City, kyodo_store::testing::TestDatabase) {
     let (db, guard) = fresh_database().await.unwrap();
     kyodo_store::demo::load(&db, "arao", today(), "x").await.unwrap();
-    let muni = kyodo_store::municipalities::by_code(&db, "432041").await.unwrap().unwrap();
+    let muni = kyodo_store::municipalities::by_code(&db, "432041")
+        .await
+        .unwrap()
+        .unwrap();
     let area = kyodo_store::areas::all(&db, muni.id, false).await.unwrap()[0].id;
     let departments = kyodo_store::departments::all(&db, muni.id)
         .await
@@ -98,7 +101,10 @@ async fn an_issue_goes_from_intake_to_closing_and_leaves_its_history() {
     let id = c.intake("側溝の蓋が壊れている", "公民館前の側溝。").await;
     let dept = c.departments[0].to_string();
     let steps = [
-        ("sort", vec![("responsibility", "city".to_owned()), ("departments", dept.clone())]),
+        (
+            "sort",
+            vec![("responsibility", "city".to_owned()), ("departments", dept.clone())],
+        ),
         ("draft", vec![("text", "市で補修を依頼する".to_owned())]),
         ("review", vec![("text", "市で補修を依頼する".to_owned())]),
         ("decide", vec![("text", "土木課に補修を依頼".to_owned())]),
@@ -116,15 +122,31 @@ async fn an_issue_goes_from_intake_to_closing_and_leaves_its_history() {
     ];
     let mut statuses = Vec::new();
     for (action, pairs) in steps {
-        statuses.push(c.act(id, action, &pairs).await.unwrap_or_else(|e| panic!("{action}: {e}")));
+        statuses.push(
+            c.act(id, action, &pairs)
+                .await
+                .unwrap_or_else(|e| panic!("{action}: {e}")),
+        );
     }
     use IssueStatus::*;
-    assert_eq!(statuses, vec![Sorted, Drafted, Reviewed, AwaitingAnswer, ToReport, Reported, Closed]);
+    assert_eq!(
+        statuses,
+        vec![Sorted, Drafted, Reviewed, AwaitingAnswer, ToReport, Reported, Closed]
+    );
     let events = issues::events(&c.db, c.actor.municipality_id, id).await.unwrap();
     let actions: Vec<&str> = events.iter().map(|e| e.action.as_str()).collect();
     assert_eq!(
         actions,
-        vec!["intake", "sort", "draft", "review", "decide", "answer", "report_back", "close"]
+        vec![
+            "intake",
+            "sort",
+            "draft",
+            "review",
+            "decide",
+            "answer",
+            "report_back",
+            "close"
+        ]
     );
     let routes = issues::routes(&c.db, c.actor.municipality_id, id).await.unwrap();
     assert_eq!(routes.len(), 1);
@@ -132,7 +154,10 @@ async fn an_issue_goes_from_intake_to_closing_and_leaves_its_history() {
     // The answer is searchable as soon as it is given.
     assert_eq!(c.search("蓋を交換").await, vec![id]);
     // A closed issue refuses everything but reopening.
-    let err = c.act(id, "report_back", &[("method", "document".into())]).await.unwrap_err();
+    let err = c
+        .act(id, "report_back", &[("method", "document".into())])
+        .await
+        .unwrap_err();
     assert!(matches!(err, StoreError::Refused(m) if m.contains("完了した課題")));
 }
 
@@ -146,13 +171,24 @@ async fn search_finds_two_character_words_across_widths_and_kana() {
     let ours = |found: Vec<i64>| -> Vec<i64> { found.into_iter().filter(|id| [a, b, grass].contains(id)).collect() };
     assert_eq!(ours(c.search("防災").await), vec![a]);
     assert_eq!(ours(c.search("街灯").await), vec![b]);
-    assert_eq!(ours(c.search("かーぶみらー").await), vec![a], "hiragana finds half-width katakana");
+    assert_eq!(
+        ours(c.search("かーぶみらー").await),
+        vec![a],
+        "hiragana finds half-width katakana"
+    );
     assert_eq!(ours(c.search("ＬＥＤ").await), vec![b], "full-width finds half-width");
     assert_eq!(ours(c.search("街灯 通学路").await), vec![b]);
     assert!(ours(c.search("街灯 防災").await).is_empty(), "every word must match");
-    let similar = issues::similar(&c.db, c.actor.municipality_id, &Reach::All, "LEDの街灯にしてほしい", None, 5)
-        .await
-        .unwrap();
+    let similar = issues::similar(
+        &c.db,
+        c.actor.municipality_id,
+        &Reach::All,
+        "LEDの街灯にしてほしい",
+        None,
+        5,
+    )
+    .await
+    .unwrap();
     assert_eq!(similar.first().map(|r| r.issue.id), Some(b));
 }
 
@@ -160,19 +196,16 @@ async fn search_finds_two_character_words_across_widths_and_kana() {
 async fn a_stale_version_is_a_conflict_not_an_overwrite() {
     let (c, _g) = city().await;
     let id = c.intake("ごみ集積所", "カラス対策").await;
-    let t = Transition::parse(
-        "sort",
-        &getter(&[("responsibility", "community".into())]),
-        today(),
-    )
-    .unwrap();
+    let t = Transition::parse("sort", &getter(&[("responsibility", "community".into())]), today()).unwrap();
     let ctx = TransitionContext {
         steps: &c.scheme.issue_steps,
         deadlines: &c.scheme.answer_deadlines,
         today: today(),
         caller_department: None,
     };
-    let row = issues::transition(&c.db, &c.actor, id, Some(1), &t, &ctx).await.unwrap();
+    let row = issues::transition(&c.db, &c.actor, id, Some(1), &t, &ctx)
+        .await
+        .unwrap();
     assert_eq!(row.issue.version, 2);
     let again = issues::transition(&c.db, &c.actor, id, Some(1), &t, &ctx).await;
     assert!(matches!(again, Err(StoreError::Conflict)));

@@ -70,14 +70,12 @@ impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for ApiQuer
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        query_without_empty(parts)
-            .map(ApiQuery)
-            .map_err(|e| {
-                ApiError(AppError::BadRequest(format!(
-                    "検索条件の指定が正しくありません（{}）",
-                    e.body_text()
-                )))
-            })
+        query_without_empty(parts).map(ApiQuery).map_err(|e| {
+            ApiError(AppError::BadRequest(format!(
+                "検索条件の指定が正しくありません（{}）",
+                e.body_text()
+            )))
+        })
     }
 }
 

@@ -27,10 +27,7 @@ pub fn router(state: AppState) -> Router {
         .route("/users/{id}/password", post(accounts::reset_password_page))
         .route("/users/{id}/disable", post(accounts::disable_user_page))
         .route("/users/{id}/enable", post(accounts::enable_user_page))
-        .route(
-            "/issues",
-            get(issues::list_page).post(editing::create_page::<Issues>),
-        )
+        .route("/issues", get(issues::list_page).post(editing::create_page::<Issues>))
         .route("/issues/new", get(editing::new_page::<Issues>))
         .route(
             "/issues/{id}",

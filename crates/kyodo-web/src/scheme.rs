@@ -8,8 +8,8 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use kyodo_core::permissions::Action;
 use kyodo_core::issues::{AnswerDeadlines, CategoryDeadline};
+use kyodo_core::permissions::Action;
 use kyodo_core::scheme::{Grade, IssueStep, PlanStep, Position, PositionKind, SchemeSettings, StaffingRule};
 use kyodo_core::validation::FieldErrors;
 
@@ -153,7 +153,10 @@ fn parse_issue_settings(
         })
         .collect();
     let days = parse_days(&get("deadline_days")).unwrap_or_else(|| {
-        errors.add("deadline_days", "回答期限は「高,中,低」の日数を3つ、カンマで区切って入力してください");
+        errors.add(
+            "deadline_days",
+            "回答期限は「高,中,低」の日数を3つ、カンマで区切って入力してください",
+        );
         AnswerDeadlines::default().days
     });
     let mut categories = Vec::new();

@@ -39,7 +39,8 @@ impl<'a> Api<'a> {
     }
 
     async fn act(&self, id: i64, body: Value) -> (u16, Value) {
-        self.send("POST", &format!("/issues/{id}/transitions"), Some(body)).await
+        self.send("POST", &format!("/issues/{id}/transitions"), Some(body))
+            .await
     }
 }
 
@@ -118,7 +119,11 @@ async fn from_intake_to_the_community_reading_the_answer() {
     let (status, _) = department.send("GET", &format!("/issues/{id}"), None).await;
     assert_eq!(status, 403);
 
-    for (action, next) in [("draft", "drafted"), ("review", "reviewed"), ("decide", "awaiting_answer")] {
+    for (action, next) in [
+        ("draft", "drafted"),
+        ("review", "reviewed"),
+        ("decide", "awaiting_answer"),
+    ] {
         let (status, body) = liaison
             .act(id, json!({"action": action, "text": "土木課と福祉課に照会する"}))
             .await;
@@ -126,7 +131,9 @@ async fn from_intake_to_the_community_reading_the_answer() {
         assert_eq!(body["status"], next);
     }
     // Reporting back before every department has answered is refused, in Japanese.
-    let (status, body) = liaison.act(id, json!({"action": "report_back", "method": "oral"})).await;
+    let (status, body) = liaison
+        .act(id, json!({"action": "report_back", "method": "oral"}))
+        .await;
     assert_eq!(status, 409);
     assert_eq!(body["message"], "部署の回答がそろってから地域へ報告してください");
 
@@ -134,7 +141,10 @@ async fn from_intake_to_the_community_reading_the_answer() {
     let (_, inbox) = department
         .send("GET", &format!("/issues?department_id={}&pending=true", d.doboku), None)
         .await;
-    assert!(inbox["items"].as_array().unwrap().iter().any(|i| i["id"] == id), "{inbox}");
+    assert!(
+        inbox["items"].as_array().unwrap().iter().any(|i| i["id"] == id),
+        "{inbox}"
+    );
     let (status, body) = department
         .act(
             id,
@@ -177,19 +187,41 @@ async fn from_intake_to_the_community_reading_the_answer() {
     let text = public.to_string();
     assert!(text.contains("12月中にLED灯へ交換します"), "{text}");
     assert!(!text.contains("予算は修繕費から"), "internal note leaked: {text}");
-    assert!(!text.contains("plan_text") && !text.contains("土木課と福祉課に照会する"), "{text}");
+    assert!(
+        !text.contains("plan_text") && !text.contains("土木課と福祉課に照会する"),
+        "{text}"
+    );
     assert_eq!(public["status"], "報告済み");
     let (_, history) = community.send("GET", &format!("/issues/{id}/history"), None).await;
-    let labels: Vec<&str> = history.as_array().unwrap().iter().map(|e| e["label"].as_str().unwrap()).collect();
+    let labels: Vec<&str> = history
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["label"].as_str().unwrap())
+        .collect();
     assert!(!labels.contains(&"方針案の作成"), "team steps are internal: {labels:?}");
     assert!(labels.contains(&"地域への報告"));
 
     // Staff see the whole history, with who did what.
     let (_, history) = liaison.send("GET", &format!("/issues/{id}/history"), None).await;
-    let actions: Vec<&str> = history.as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap()).collect();
+    let actions: Vec<&str> = history
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
     assert_eq!(
         actions,
-        vec!["intake", "sort", "draft", "review", "decide", "answer", "answer", "report_back"]
+        vec![
+            "intake",
+            "sort",
+            "draft",
+            "review",
+            "decide",
+            "answer",
+            "answer",
+            "report_back"
+        ]
     );
     let (status, closed) = liaison.act(id, json!({"action": "close"})).await;
     assert_eq!((status, closed["status"].as_str()), (200, Some("closed")));
@@ -204,8 +236,16 @@ async fn refused_transitions_say_why_and_change_nothing() {
         .await;
     let id = created["id"].as_i64().unwrap();
     let cases = [
-        (json!({"action": "decide", "text": "決定"}), 409, "「受付（整理待ち）」の課題では「対応方針の決定」はできません"),
-        (json!({"action": "answer", "stance": "considering", "answer_text": "x"}), 403, ""),
+        (
+            json!({"action": "decide", "text": "決定"}),
+            409,
+            "「受付（整理待ち）」の課題では「対応方針の決定」はできません",
+        ),
+        (
+            json!({"action": "answer", "stance": "considering", "answer_text": "x"}),
+            403,
+            "",
+        ),
         (json!({"action": "close"}), 422, "理由"),
         (json!({"action": "reopen", "reason": "再開"}), 409, "完了した課題だけ"),
         (json!({"action": "sort", "responsibility": "city"}), 422, "担当部署"),
@@ -217,7 +257,10 @@ async fn refused_transitions_say_why_and_change_nothing() {
         assert!(res.to_string().contains(says), "{body} → {res}");
     }
     let (_, now) = liaison.send("GET", &format!("/issues/{id}"), None).await;
-    assert_eq!((now["status"].as_str(), now["version"].as_i64()), (Some("received"), Some(1)));
+    assert_eq!(
+        (now["status"].as_str(), now["version"].as_i64()),
+        (Some("received"), Some(1))
+    );
     // Two people at once: the second gets a conflict, not a silent overwrite.
     let sort = json!({"action": "sort", "responsibility": "community", "version": 1});
     assert_eq!(liaison.act(id, sort.clone()).await.0, 200);
@@ -242,7 +285,14 @@ async fn each_role_sees_only_its_issues() {
         .await;
     assert_eq!(status, 201, "{other}");
     let (mine, other) = (mine["id"].as_i64().unwrap(), other["id"].as_i64().unwrap());
-    let ids = |v: &Value| -> Vec<i64> { v["items"].as_array().unwrap().iter().map(|i| i["id"].as_i64().unwrap()).collect() };
+    let ids = |v: &Value| -> Vec<i64> {
+        v["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| i["id"].as_i64().unwrap())
+            .collect()
+    };
     for (login, sees_mine, sees_other) in [
         ("arao-coordinator", true, true),
         ("arao-liaison", true, false),
@@ -267,7 +317,10 @@ async fn each_role_sees_only_its_issues() {
         .send("POST", "/issues", Some(intake(d.other_area, 999_999, "公園の遊具")))
         .await;
     assert_eq!(status, 201, "{sent}");
-    assert!(sent.get("area_id").is_none() && sent.get("plan_text").is_none(), "the community gets the public view: {sent}");
+    assert!(
+        sent.get("area_id").is_none() && sent.get("plan_text").is_none(),
+        "the community gets the public view: {sent}"
+    );
     let (_, full) = coordinator.send("GET", &format!("/issues/{}", sent["id"]), None).await;
     assert_eq!(full["organisation_id"], d.org);
     assert_eq!(full["area_id"], d.area);
@@ -297,11 +350,20 @@ async fn search_finds_two_character_words_in_any_width_or_kana() {
         let (_, list) = coordinator
             .send("GET", &format!("/issues?q={}", urlencode(q)), None)
             .await;
-        let found: Vec<i64> = list["items"].as_array().unwrap().iter().map(|i| i["id"].as_i64().unwrap()).collect();
+        let found: Vec<i64> = list["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| i["id"].as_i64().unwrap())
+            .collect();
         assert!(found.contains(&id), "{q}: {found:?}");
     }
     let (_, similar) = coordinator
-        .send("GET", &format!("/issues/similar?text={}", urlencode("カーブミラーがほしい")), None)
+        .send(
+            "GET",
+            &format!("/issues/similar?text={}", urlencode("カーブミラーがほしい")),
+            None,
+        )
         .await;
     assert_eq!(similar[0]["id"], id, "{similar}");
 }
@@ -329,7 +391,10 @@ async fn a_page_form_with_a_mistake_comes_back_with_the_input_and_the_message() 
         .await;
     assert_eq!(res.status(), 422);
     let page = res.text().await.unwrap();
-    assert!(page.contains("受付日に未来の日付は指定できません"), "message beside the field");
+    assert!(
+        page.contains("受付日に未来の日付は指定できません"),
+        "message beside the field"
+    );
     assert!(page.contains("立って待つのがつらい"), "the typed text is kept");
 
     let res = liaison
@@ -346,14 +411,25 @@ async fn a_page_form_with_a_mistake_comes_back_with_the_input_and_the_message() 
         .await;
     assert_eq!(res.status(), 303);
     let href = res.headers()["location"].to_str().unwrap().to_owned();
-    let id: i64 = href.trim_start_matches("/issues/").split('?').next().unwrap().parse().unwrap();
+    let id: i64 = href
+        .trim_start_matches("/issues/")
+        .split('?')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
     let page = liaison.get(&format!("/issues/{id}")).await.text().await.unwrap();
     assert!(page.contains("整理する（役割分担）"), "the next step is offered");
     // A sort for the city without a department: the form comes back open with the message.
     let res = liaison
         .post(
             &format!("/issues/{id}/transitions"),
-            &[("action", "sort"), ("responsibility", "city"), ("comment", "急ぎ"), ("version", "1")],
+            &[
+                ("action", "sort"),
+                ("responsibility", "city"),
+                ("comment", "急ぎ"),
+                ("version", "1"),
+            ],
         )
         .await;
     assert_eq!(res.status(), 422);
@@ -366,12 +442,21 @@ async fn a_page_form_with_a_mistake_comes_back_with_the_input_and_the_message() 
     let res = liaison
         .post(
             &format!("/issues/{id}/transitions"),
-            &[("action", "sort"), ("responsibility", "joint"), ("departments", &d1), ("departments", &d2), ("version", "1")],
+            &[
+                ("action", "sort"),
+                ("responsibility", "joint"),
+                ("departments", &d1),
+                ("departments", &d2),
+                ("version", "1"),
+            ],
         )
         .await;
     assert_eq!(res.status(), 303);
     let page = liaison.get(&format!("/issues/{id}")).await.text().await.unwrap();
-    assert!(page.contains("土木課") && page.contains("福祉課") && page.contains("回付予定"), "both planned");
+    assert!(
+        page.contains("土木課") && page.contains("福祉課") && page.contains("回付予定"),
+        "both planned"
+    );
 }
 
 #[tokio::test]
@@ -382,8 +467,14 @@ async fn the_team_steps_follow_the_positions_in_the_scheme() {
     let appointments = kyodo_store::appointments::for_area(&d.app.db, muni, d.area, common::today())
         .await
         .unwrap();
-    let staff_member = appointments.iter().find(|a| a.position_key == "staff").expect("a 一般職員").staff_id;
-    let hash = kyodo_web::auth::hash_password(common::PASSWORD.to_owned()).await.unwrap();
+    let staff_member = appointments
+        .iter()
+        .find(|a| a.position_key == "staff")
+        .expect("a 一般職員")
+        .staff_id;
+    let hash = kyodo_web::auth::hash_password(common::PASSWORD.to_owned())
+        .await
+        .unwrap();
     kyodo_store::accounts::create(
         &d.app.db,
         &kyodo_store::audit::Actor::command_line(muni),
@@ -400,16 +491,34 @@ async fn the_team_steps_follow_the_positions_in_the_scheme() {
     .await
     .unwrap();
     let junior = Api::new(&d.app, "arao-junior").await;
-    let (_, created) = junior.send("POST", "/issues", Some(intake(d.area, d.org, "水路の泥上げ"))).await;
+    let (_, created) = junior
+        .send("POST", "/issues", Some(intake(d.area, d.org, "水路の泥上げ")))
+        .await;
     let id = created["id"].as_i64().unwrap();
-    assert_eq!(junior.act(id, json!({"action": "sort", "responsibility": "community"})).await.0, 200);
-    assert_eq!(junior.act(id, json!({"action": "draft", "text": "地区の共同作業で"})).await.0, 200);
-    let (status, body) = junior.act(id, json!({"action": "review", "text": "地区の共同作業で"})).await;
+    assert_eq!(
+        junior
+            .act(id, json!({"action": "sort", "responsibility": "community"}))
+            .await
+            .0,
+        200
+    );
+    assert_eq!(
+        junior
+            .act(id, json!({"action": "draft", "text": "地区の共同作業で"}))
+            .await
+            .0,
+        200
+    );
+    let (status, body) = junior
+        .act(id, json!({"action": "review", "text": "地区の共同作業で"}))
+        .await;
     assert_eq!(status, 409);
     assert_eq!(body["message"], "「方針案の確認」は課長補佐・係長級・課長級の担当です");
     // The 課長級 (the demo liaison) reviews, sends it back with a comment, and it returns to the drafter.
     let manager = Api::new(&d.app, "arao-liaison").await;
-    let (status, body) = manager.act(id, json!({"action": "send_back", "comment": "日程を入れて"})).await;
+    let (status, body) = manager
+        .act(id, json!({"action": "send_back", "comment": "日程を入れて"}))
+        .await;
     assert_eq!((status, body["status"].as_str()), (200, Some("sorted")), "{body}");
 }
 
@@ -417,7 +526,9 @@ async fn the_team_steps_follow_the_positions_in_the_scheme() {
 async fn the_home_page_is_an_inbox_of_what_waits_for_each_role() {
     let d = demo().await;
     let liaison = Api::new(&d.app, "arao-liaison").await;
-    let (_, created) = liaison.send("POST", "/issues", Some(intake(d.area, d.org, "市道の陥没"))).await;
+    let (_, created) = liaison
+        .send("POST", "/issues", Some(intake(d.area, d.org, "市道の陥没")))
+        .await;
     let id = created["id"].as_i64().unwrap();
     let department = d.app.login("arao-department").await;
     let before = department.get("/").await.text().await.unwrap();
@@ -430,7 +541,12 @@ async fn the_home_page_is_an_inbox_of_what_waits_for_each_role() {
         n.parse().unwrap()
     };
     let n = pending(&before);
-    liaison.act(id, json!({"action": "sort", "responsibility": "city", "departments": [d.doboku]})).await;
+    liaison
+        .act(
+            id,
+            json!({"action": "sort", "responsibility": "city", "departments": [d.doboku]}),
+        )
+        .await;
     for action in ["draft", "review", "decide"] {
         assert_eq!(liaison.act(id, json!({"action": action, "text": "補修"})).await.0, 200);
     }

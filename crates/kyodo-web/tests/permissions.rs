@@ -67,7 +67,11 @@ async fn routed_issue(app: &TestApp, muni: i64, area: i64, org: i64) -> i64 {
         source_note: None,
         received_on: common::today(),
     };
-    let id = kyodo_store::issues::create(&app.db, &actor, &input).await.unwrap().issue.id;
+    let id = kyodo_store::issues::create(&app.db, &actor, &input)
+        .await
+        .unwrap()
+        .issue
+        .id;
     let scheme = app.municipality("432041").await.scheme;
     let ctx = kyodo_store::issues::TransitionContext {
         steps: &scheme.issue_steps,
@@ -84,10 +88,15 @@ async fn routed_issue(app: &TestApp, muni: i64, area: i64, org: i64) -> i64 {
             comment: None,
         },
         Transition::Draft { text: text() },
-        Transition::Review { text: text(), comment: None },
+        Transition::Review {
+            text: text(),
+            comment: None,
+        },
         Transition::Decide { text: text() },
     ] {
-        kyodo_store::issues::transition(&app.db, &actor, id, None, &t, &ctx).await.unwrap();
+        kyodo_store::issues::transition(&app.db, &actor, id, None, &t, &ctx)
+            .await
+            .unwrap();
     }
     id
 }

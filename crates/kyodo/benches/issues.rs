@@ -35,8 +35,18 @@ fn ms(d: Duration) -> String {
 }
 
 const PLACES: [&str; 12] = [
-    "公民館前", "通学路", "県道との交差点", "児童公園", "駅前", "集会所の裏", "小学校の正門前", "市営住宅",
-    "農業用水路", "バス停", "神社の参道", "商店街",
+    "公民館前",
+    "通学路",
+    "県道との交差点",
+    "児童公園",
+    "駅前",
+    "集会所の裏",
+    "小学校の正門前",
+    "市営住宅",
+    "農業用水路",
+    "バス停",
+    "神社の参道",
+    "商店街",
 ];
 const SUBJECTS: [(&str, &str); 14] = [
     ("街灯が切れている", "防犯"),
@@ -200,7 +210,10 @@ async fn timed(client: &reqwest::Client, url: &str, token: &str, n: usize) -> (D
 }
 
 async fn token_for(db: &Db, login: &str) -> String {
-    let user = kyodo_store::accounts::by_login(db, login).await.expect("q").expect("user");
+    let user = kyodo_store::accounts::by_login(db, login)
+        .await
+        .expect("q")
+        .expect("user");
     let state = kyodo_web::AppState::new(db.clone(), kyodo_web::Config::default());
     kyodo_web::accounts::issue_token(
         &state,
@@ -234,7 +247,13 @@ async fn load(base: &str, tokens: &[String], issue_ids: &[i64], area: i64, users
                 let started = Instant::now();
                 let pick = rng.below(10);
                 let res = match pick {
-                    0..=2 => client.get(format!("{base}/api/v1/issues?open=true")).bearer_auth(&token).send().await,
+                    0..=2 => {
+                        client
+                            .get(format!("{base}/api/v1/issues?open=true"))
+                            .bearer_auth(&token)
+                            .send()
+                            .await
+                    }
                     3..=4 => {
                         let (subject, _) = *rng.pick(&SUBJECTS);
                         let word: String = subject.chars().take(2).collect();
@@ -247,7 +266,11 @@ async fn load(base: &str, tokens: &[String], issue_ids: &[i64], area: i64, users
                     }
                     5..=7 => {
                         let id = *rng.pick(&ids);
-                        client.get(format!("{base}/api/v1/issues/{id}")).bearer_auth(&token).send().await
+                        client
+                            .get(format!("{base}/api/v1/issues/{id}"))
+                            .bearer_auth(&token)
+                            .send()
+                            .await
                     }
                     _ => {
                         client
@@ -298,9 +321,19 @@ async fn run() {
     let hash = kyodo_web::auth::hash_password(kyodo_store::demo::DEMO_PASSWORD.into())
         .await
         .expect("hash");
-    kyodo_store::demo::load(&db, "arao", today(), &hash).await.expect("demo");
-    let muni = kyodo_store::municipalities::by_code(&db, "432041").await.expect("q").expect("arao");
-    let areas: Vec<i64> = kyodo_store::areas::all(&db, muni.id, false).await.expect("areas").iter().map(|a| a.id).collect();
+    kyodo_store::demo::load(&db, "arao", today(), &hash)
+        .await
+        .expect("demo");
+    let muni = kyodo_store::municipalities::by_code(&db, "432041")
+        .await
+        .expect("q")
+        .expect("arao");
+    let areas: Vec<i64> = kyodo_store::areas::all(&db, muni.id, false)
+        .await
+        .expect("areas")
+        .iter()
+        .map(|a| a.id)
+        .collect();
     let departments: Vec<i64> = kyodo_store::departments::all(&db, muni.id)
         .await
         .expect("departments")
@@ -313,7 +346,12 @@ async fn run() {
     generate(&db, muni.id, &areas, &departments, per, &mut rng).await;
     // The other tenants share the tables (and the search index) with their own areas.
     for m in 1..municipalities {
-        let other = kyodo_store::municipalities::create(&db, &format!("9{m:05}"), &format!("市{m}"), &muni.scheme)
+        // Codes with a valid check digit (検査数字), none of them a real city's concern here.
+        let code = (0..10)
+            .map(|c| format!("47{m:03}{c}"))
+            .find(|c| kyodo_core::municipalities::valid_code(c))
+            .expect("one check digit fits");
+        let other = kyodo_store::municipalities::create(&db, &code, &format!("市{m}"), &muni.scheme)
             .await
             .expect("municipality");
         let actor = kyodo_store::audit::Actor::command_line(other.id);
@@ -326,7 +364,13 @@ async fn run() {
                 parent_id: None,
                 note: None,
             };
-            other_areas.push(kyodo_store::areas::create(&db, &actor, 1, &input).await.expect("area").area.id);
+            other_areas.push(
+                kyodo_store::areas::create(&db, &actor, 1, &input)
+                    .await
+                    .expect("area")
+                    .area
+                    .id,
+            );
         }
         generate(&db, other.id, &other_areas, &[], per, &mut rng).await;
     }
@@ -356,7 +400,10 @@ async fn run() {
         ("list, newest first (coordinator)", "/issues".into(), &coordinator),
         (
             "filtered: status + category + 年度",
-            format!("/issues?status=awaiting_answer&category={}&fiscal_year=2026", enc("道路")),
+            format!(
+                "/issues?status=awaiting_answer&category={}&fiscal_year=2026",
+                enc("道路")
+            ),
             &coordinator,
         ),
         ("overdue answers", "/issues?overdue=true".into(), &coordinator),
@@ -365,9 +412,21 @@ async fn run() {
         ("search 街灯", format!("/issues?q={}", enc("街灯")), &coordinator),
         ("search 側溝", format!("/issues?q={}", enc("側溝")), &coordinator),
         ("search 防災 (liaison)", format!("/issues?q={}", enc("防災")), &liaison),
-        ("search かーぶみらー", format!("/issues?q={}", enc("かーぶみらー")), &coordinator),
-        ("search two words", format!("/issues?q={}", enc("通学路 街灯")), &coordinator),
-        ("similar issues", format!("/issues/similar?text={}", enc("公民館前の街灯が切れている")), &coordinator),
+        (
+            "search かーぶみらー",
+            format!("/issues?q={}", enc("かーぶみらー")),
+            &coordinator,
+        ),
+        (
+            "search two words",
+            format!("/issues?q={}", enc("通学路 街灯")),
+            &coordinator,
+        ),
+        (
+            "similar issues",
+            format!("/issues/similar?text={}", enc("公民館前の街灯が切れている")),
+            &coordinator,
+        ),
     ];
     for (label, path, token) in &cases {
         let (p50, p95) = timed(&client, &format!("{base}/api/v1{path}"), token, 200).await;
@@ -377,8 +436,10 @@ async fn run() {
         &db,
         muni.id,
         &kyodo_store::issues::Reach::All,
+        // In the demo liaison's district, so that every simulated user may read them.
         &kyodo_core::issues::IssueQuery {
             per_page: Some(500),
+            area_id: Some(areas[0]),
             ..Default::default()
         },
         today(),
@@ -392,7 +453,15 @@ async fn run() {
     let users = env_or("KYODO_BENCH_USERS", 200);
     let seconds = env_or("KYODO_BENCH_SECONDS", 60) as u64;
     print!("[{backend}] ");
-    load(&base, &[coordinator.clone()], &sample, areas[0], users, seconds).await;
+    load(
+        &base,
+        &[coordinator.clone(), liaison.clone()],
+        &sample,
+        areas[0],
+        users,
+        seconds,
+    )
+    .await;
 }
 
 fn main() {

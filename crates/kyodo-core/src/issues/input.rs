@@ -70,14 +70,7 @@ impl IssueInput {
         today: NaiveDate,
     ) -> Result<Self, FieldErrors> {
         let mut f = Fields::new(get);
-        let kind = keyed(
-            &mut f,
-            "kind",
-            "種別",
-            IssueKind::parse,
-            &IssueKind::options(),
-            None,
-        );
+        let kind = keyed(&mut f, "kind", "種別", IssueKind::parse, &IssueKind::options(), None);
         let title = f.required("title", "件名", 200);
         let body = f.text("body", "内容", 10_000, true).unwrap_or_default();
         let category = f
@@ -117,7 +110,8 @@ impl IssueInput {
             Some(raw) => match crate::text::normalize_digits(&raw).parse::<i32>() {
                 Ok(y) if (2000..=2100).contains(&y) => y,
                 _ => {
-                    f.errors.add("fiscal_year", "年度は西暦の4桁（例: 2026）で入力してください");
+                    f.errors
+                        .add("fiscal_year", "年度は西暦の4桁（例: 2026）で入力してください");
                     0
                 }
             },
@@ -217,9 +211,22 @@ mod tests {
     #[test]
     fn every_problem_is_reported_beside_its_field() {
         let scheme = crate::scheme::preset("arao").unwrap().scheme;
-        let get = getter(&[("kind", "苦情"), ("category", "宇宙"), ("latitude", "32.9"), ("received_on", "2027-01-01")]);
+        let get = getter(&[
+            ("kind", "苦情"),
+            ("category", "宇宙"),
+            ("latitude", "32.9"),
+            ("received_on", "2027-01-01"),
+        ]);
         let errors = IssueInput::parse(&get, &scheme, today()).unwrap_err();
-        for field in ["kind", "title", "body", "category", "area_id", "latitude", "received_on"] {
+        for field in [
+            "kind",
+            "title",
+            "body",
+            "category",
+            "area_id",
+            "latitude",
+            "received_on",
+        ] {
             assert!(errors.get(field).is_some(), "{field}: {errors}");
         }
     }

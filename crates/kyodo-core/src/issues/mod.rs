@@ -14,7 +14,6 @@ pub use workflow::{ACTIONS, AnswerInput, Decision, Transition, TransitionError, 
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 
-
 crate::keyed_enum! {
     /// What the community brings (種別).
     pub enum IssueKind {
@@ -371,21 +370,33 @@ mod tests {
         assert_eq!(IssueKind::parse("要望"), Some(IssueKind::Request));
         assert_eq!(Responsibility::parse("協働で対応"), Some(Responsibility::Joint));
         assert_eq!(IssueKind::parse("苦情"), None);
-        assert_eq!(IssueStatus::try_from("awaiting_answer".to_owned()), Ok(IssueStatus::AwaitingAnswer));
+        assert_eq!(
+            IssueStatus::try_from("awaiting_answer".to_owned()),
+            Ok(IssueStatus::AwaitingAnswer)
+        );
     }
 
     #[test]
     fn deadlines_follow_category_then_priority() {
         let d = AnswerDeadlines::default();
         let on = NaiveDate::from_ymd_opt(2026, 4, 1).unwrap();
-        assert_eq!(d.due_on(on, "道路", Priority::Normal), NaiveDate::from_ymd_opt(2026, 5, 1).unwrap());
+        assert_eq!(
+            d.due_on(on, "道路", Priority::Normal),
+            NaiveDate::from_ymd_opt(2026, 5, 1).unwrap()
+        );
         assert_eq!(d.days_for("防災", Priority::High), 7);
         assert_eq!(d.days_for("道路", Priority::Low), 60);
     }
 
     #[test]
     fn the_community_sees_the_team_steps_as_one() {
-        assert_eq!(IssueStatus::Drafted.public_label(), IssueStatus::Reviewed.public_label());
-        assert_ne!(IssueStatus::Drafted.public_label(), IssueStatus::Received.public_label());
+        assert_eq!(
+            IssueStatus::Drafted.public_label(),
+            IssueStatus::Reviewed.public_label()
+        );
+        assert_ne!(
+            IssueStatus::Drafted.public_label(),
+            IssueStatus::Received.public_label()
+        );
     }
 }

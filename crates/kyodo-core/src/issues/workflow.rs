@@ -124,7 +124,11 @@ fn ids(f: &mut Fields<'_>, raw: Option<String>, field: &str, label: &str) -> Vec
 
 impl Transition {
     /// Reads `action` and its fields from a form or a JSON body.
-    pub fn parse(action: &str, get: &dyn Fn(&str) -> Option<String>, today: NaiveDate) -> Result<Self, TransitionError> {
+    pub fn parse(
+        action: &str,
+        get: &dyn Fn(&str) -> Option<String>,
+        today: NaiveDate,
+    ) -> Result<Self, TransitionError> {
         let mut f = Fields::new(get);
         let t = match action {
             "sort" => {
@@ -134,7 +138,10 @@ impl Transition {
                         None
                     }
                     Some(v) => Responsibility::parse(&v).or_else(|| {
-                        f.errors.add("responsibility", "役割分担は地域・市・協働・他機関のいずれかにしてください");
+                        f.errors.add(
+                            "responsibility",
+                            "役割分担は地域・市・協働・他機関のいずれかにしてください",
+                        );
                         None
                     }),
                 };
@@ -142,13 +149,20 @@ impl Transition {
                 let other_body = f.optional("other_body", "他機関の名称", 100);
                 match responsibility {
                     Some(r) if r.needs_departments() && departments.is_empty() => {
-                        f.errors.add("departments", "市または協働で対応する課題には担当部署を1つ以上選んでください");
+                        f.errors.add(
+                            "departments",
+                            "市または協働で対応する課題には担当部署を1つ以上選んでください",
+                        );
                     }
                     Some(r) if !r.needs_departments() && !departments.is_empty() => {
-                        f.errors.add("departments", format!("「{}」の課題には担当部署を選べません", r.label()));
+                        f.errors.add(
+                            "departments",
+                            format!("「{}」の課題には担当部署を選べません", r.label()),
+                        );
                     }
                     Some(Responsibility::OtherBody) if other_body.is_none() => {
-                        f.errors.add("other_body", "対応する機関の名称（国・県・警察など）を入力してください");
+                        f.errors
+                            .add("other_body", "対応する機関の名称（国・県・警察など）を入力してください");
                     }
                     _ => {}
                 }
@@ -181,7 +195,10 @@ impl Transition {
                         None
                     }
                     Some(v) => Stance::parse(&v).or_else(|| {
-                        f.errors.add("stance", "対応方針は対応する・検討する・対応困難・他機関のいずれかにしてください");
+                        f.errors.add(
+                            "stance",
+                            "対応方針は対応する・検討する・対応困難・他機関のいずれかにしてください",
+                        );
                         None
                     }),
                 };
@@ -191,7 +208,8 @@ impl Transition {
                 let reason = f.text("reason", "理由", 2000, false);
                 match stance {
                     Some(Stance::WillAct) if expected_on.is_none() => {
-                        f.errors.add("expected_on", "「対応する」ときは完了予定日を入力してください");
+                        f.errors
+                            .add("expected_on", "「対応する」ときは完了予定日を入力してください");
                     }
                     Some(Stance::Difficult) if reason.is_none() => {
                         f.errors.add("reason", "「対応困難」のときは理由を入力してください");
@@ -265,10 +283,7 @@ pub fn plan_step_for(status: IssueStatus, steps: &[IssueStep]) -> Option<&IssueS
     };
     match after {
         None => steps.first(),
-        Some(done) => steps
-            .iter()
-            .position(|s| s.step == done)
-            .and_then(|i| steps.get(i + 1)),
+        Some(done) => steps.iter().position(|s| s.step == done).and_then(|i| steps.get(i + 1)),
     }
 }
 
@@ -311,10 +326,7 @@ pub struct Decision {
 
 fn plan_step(issue: &Issue, steps: &[IssueStep], wanted: PlanStep) -> Result<(), TransitionError> {
     if !steps.iter().any(|s| s.step == wanted) {
-        return refused(format!(
-            "この自治体の設定では「{}」の段階はありません",
-            wanted.label()
-        ));
+        return refused(format!("この自治体の設定では「{}」の段階はありません", wanted.label()));
     }
     match plan_step_for(issue.status, steps) {
         Some(s) if s.step == wanted => Ok(()),
@@ -400,7 +412,11 @@ pub fn apply(
             if status != S::AwaitingAnswer {
                 return refused("担当部署を変更できるのは、部署の回答待ちの課題だけです");
             }
-            let from = if *from == 0 { caller_department.unwrap_or(0) } else { *from };
+            let from = if *from == 0 {
+                caller_department.unwrap_or(0)
+            } else {
+                *from
+            };
             if !routes.iter().any(|r| r.department_id == from && r.is_pending()) {
                 return refused("変更前の部署には、回答待ちの回付がありません");
             }
@@ -516,12 +532,21 @@ mod tests {
         let steps = three_steps();
         let city = Some(Responsibility::City);
         let draft = Transition::Draft { text: text("案") };
-        let review = Transition::Review { text: text("案"), comment: None };
+        let review = Transition::Review {
+            text: text("案"),
+            comment: None,
+        };
         let decide = Transition::Decide { text: text("方針") };
         let apply_to = |s, t: &Transition| apply(&issue(s, city), &[], &steps, t, None);
         assert_eq!(apply_to(IssueStatus::Sorted, &draft).unwrap().to, IssueStatus::Drafted);
-        assert_eq!(apply_to(IssueStatus::Drafted, &review).unwrap().to, IssueStatus::Reviewed);
-        assert_eq!(apply_to(IssueStatus::Reviewed, &decide).unwrap().to, IssueStatus::AwaitingAnswer);
+        assert_eq!(
+            apply_to(IssueStatus::Drafted, &review).unwrap().to,
+            IssueStatus::Reviewed
+        );
+        assert_eq!(
+            apply_to(IssueStatus::Reviewed, &decide).unwrap().to,
+            IssueStatus::AwaitingAnswer
+        );
         // No skipping: the decision needs the review first.
         let err = apply_to(IssueStatus::Drafted, &decide).unwrap_err();
         assert_eq!(
@@ -535,11 +560,18 @@ mod tests {
     fn a_one_step_scheme_decides_at_once_and_has_no_draft() {
         let steps = one_step();
         let community = Some(Responsibility::Community);
-        let decide = Transition::Decide { text: text("地域で対応") };
+        let decide = Transition::Decide {
+            text: text("地域で対応"),
+        };
         let sorted = issue(IssueStatus::Sorted, community);
-        assert_eq!(apply(&sorted, &[], &steps, &decide, None).unwrap().to, IssueStatus::ToReport);
+        assert_eq!(
+            apply(&sorted, &[], &steps, &decide, None).unwrap().to,
+            IssueStatus::ToReport
+        );
         let draft = Transition::Draft { text: text("案") };
-        assert!(matches!(apply(&sorted, &[], &steps, &draft, None), Err(TransitionError::Refused(m)) if m.contains("設定では")));
+        assert!(
+            matches!(apply(&sorted, &[], &steps, &draft, None), Err(TransitionError::Refused(m)) if m.contains("設定では"))
+        );
     }
 
     #[test]
@@ -558,10 +590,22 @@ mod tests {
     #[test]
     fn send_back_returns_one_step() {
         let steps = three_steps();
-        let back = Transition::SendBack { comment: text("根拠を") };
+        let back = Transition::SendBack {
+            comment: text("根拠を"),
+        };
         let city = Some(Responsibility::City);
-        assert_eq!(apply(&issue(IssueStatus::Reviewed, city), &[], &steps, &back, None).unwrap().to, IssueStatus::Drafted);
-        assert_eq!(apply(&issue(IssueStatus::Drafted, city), &[], &steps, &back, None).unwrap().to, IssueStatus::Sorted);
+        assert_eq!(
+            apply(&issue(IssueStatus::Reviewed, city), &[], &steps, &back, None)
+                .unwrap()
+                .to,
+            IssueStatus::Drafted
+        );
+        assert_eq!(
+            apply(&issue(IssueStatus::Drafted, city), &[], &steps, &back, None)
+                .unwrap()
+                .to,
+            IssueStatus::Sorted
+        );
         assert!(apply(&issue(IssueStatus::Sorted, city), &[], &steps, &back, None).is_err());
     }
 
@@ -580,10 +624,19 @@ mod tests {
             })
         };
         let routes = vec![route(1, 10, false), route(2, 20, false)];
-        assert_eq!(apply(&i, &routes, &steps, &answer(10), None).unwrap().to, IssueStatus::AwaitingAnswer);
+        assert_eq!(
+            apply(&i, &routes, &steps, &answer(10), None).unwrap().to,
+            IssueStatus::AwaitingAnswer
+        );
         let routes = vec![route(1, 10, true), route(2, 20, false)];
-        assert_eq!(apply(&i, &routes, &steps, &answer(20), None).unwrap().to, IssueStatus::ToReport);
-        assert!(apply(&i, &routes, &steps, &answer(30), None).is_err(), "not routed to 30");
+        assert_eq!(
+            apply(&i, &routes, &steps, &answer(20), None).unwrap().to,
+            IssueStatus::ToReport
+        );
+        assert!(
+            apply(&i, &routes, &steps, &answer(30), None).is_err(),
+            "not routed to 30"
+        );
     }
 
     #[test]
@@ -596,15 +649,26 @@ mod tests {
             continuing: false,
         });
         let i = issue(IssueStatus::AwaitingAnswer, Some(Responsibility::City));
-        assert!(matches!(apply(&i, &[], &steps, &report, None), Err(TransitionError::Refused(m)) if m.contains("回答がそろって")));
+        assert!(
+            matches!(apply(&i, &[], &steps, &report, None), Err(TransitionError::Refused(m)) if m.contains("回答がそろって"))
+        );
         let close = Transition::Close { reason: None };
-        assert!(matches!(apply(&i, &[], &steps, &close, None), Err(TransitionError::Invalid(_))));
+        assert!(matches!(
+            apply(&i, &[], &steps, &close, None),
+            Err(TransitionError::Invalid(_))
+        ));
         let reported = issue(IssueStatus::Reported, Some(Responsibility::City));
-        assert_eq!(apply(&reported, &[], &steps, &close, None).unwrap().to, IssueStatus::Closed);
+        assert_eq!(
+            apply(&reported, &[], &steps, &close, None).unwrap().to,
+            IssueStatus::Closed
+        );
         let closed = issue(IssueStatus::Closed, Some(Responsibility::City));
         assert!(apply(&closed, &[], &steps, &report, None).is_err());
         let reopen = Transition::Reopen { reason: text("再発") };
-        assert_eq!(apply(&closed, &[], &steps, &reopen, None).unwrap().to, IssueStatus::Received);
+        assert_eq!(
+            apply(&closed, &[], &steps, &reopen, None).unwrap().to,
+            IssueStatus::Received
+        );
     }
 
     #[test]
@@ -618,9 +682,15 @@ mod tests {
             reason: text("所管違い"),
         };
         assert!(apply(&i, &routes, &steps, &to(10, 30), None).is_ok());
-        assert!(apply(&i, &routes, &steps, &to(0, 30), Some(10)).is_ok(), "department staff move their own");
+        assert!(
+            apply(&i, &routes, &steps, &to(0, 30), Some(10)).is_ok(),
+            "department staff move their own"
+        );
         assert!(apply(&i, &routes, &steps, &to(10, 20), None).is_err(), "already routed");
-        assert!(apply(&i, &routes, &steps, &to(40, 30), None).is_err(), "not routed from 40");
+        assert!(
+            apply(&i, &routes, &steps, &to(40, 30), None).is_err(),
+            "not routed from 40"
+        );
     }
 
     #[test]
@@ -661,7 +731,8 @@ mod tests {
             let map: HashMap<String, String> = pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
             Transition::parse("answer", &move |k: &str| map.get(k).cloned(), today)
         };
-        let Err(TransitionError::Invalid(e)) = parse(&[("stance", "対応する"), ("answer_text", "設置します")]) else {
+        let Err(TransitionError::Invalid(e)) = parse(&[("stance", "対応する"), ("answer_text", "設置します")])
+        else {
             panic!()
         };
         assert!(e.get("expected_on").is_some());
@@ -669,6 +740,13 @@ mod tests {
             panic!()
         };
         assert!(e.get("reason").is_some());
-        assert!(parse(&[("stance", "will_act"), ("answer_text", "設置します"), ("expected_on", "2027-03-31")]).is_ok());
+        assert!(
+            parse(&[
+                ("stance", "will_act"),
+                ("answer_text", "設置します"),
+                ("expected_on", "2027-03-31")
+            ])
+            .is_ok()
+        );
     }
 }

@@ -153,14 +153,12 @@ fn filters(db: &Db, municipality_id: i64, reach: &Reach, q: &IssueQuery, today: 
     if let Some(fy) = q.fiscal_year {
         // 継続案件 carry over: a continuing issue from an earlier year shows in later ones.
         c = c.add(
-            Condition::any()
-                .add(Expr::col(("i", "fiscal_year")).eq(fy))
-                .add(
-                    Condition::all()
-                        .add(Expr::col(("i", "continuing")).eq(true))
-                        .add(Expr::col(("i", "fiscal_year")).lt(fy))
-                        .add(Expr::col(("i", "status")).ne(IssueStatus::Closed.key())),
-                ),
+            Condition::any().add(Expr::col(("i", "fiscal_year")).eq(fy)).add(
+                Condition::all()
+                    .add(Expr::col(("i", "continuing")).eq(true))
+                    .add(Expr::col(("i", "fiscal_year")).lt(fy))
+                    .add(Expr::col(("i", "status")).ne(IssueStatus::Closed.key())),
+            ),
         );
     }
     if let Some(d) = q.department_id {
@@ -221,7 +219,9 @@ pub async fn list(
     let cond = filters(db, municipality_id, reach, q, today);
     let total = capped_count(db, cond.clone()).await?;
     let (key, desc) = q.sort_key();
-    let searching = q.q.as_deref().is_some_and(|w| !search::query_terms(municipality_id, w).is_empty());
+    let searching =
+        q.q.as_deref()
+            .is_some_and(|w| !search::query_terms(municipality_id, w).is_empty());
     let column = match key {
         "due" => "answer_due_on",
         "updated" => "updated_at",
@@ -241,7 +241,12 @@ pub async fn list(
         .limit(u64::from(q.per_page()))
         .offset(q.offset())
         .to_owned();
-    let ids: Vec<i64> = db.fetch_all::<Id>(&ids_query).await?.into_iter().map(|r| r.id).collect();
+    let ids: Vec<i64> = db
+        .fetch_all::<Id>(&ids_query)
+        .await?
+        .into_iter()
+        .map(|r| r.id)
+        .collect();
     let items = if ids.is_empty() {
         Vec::new()
     } else {
@@ -425,7 +430,9 @@ pub async fn similar(
     if ranked.is_empty() {
         return Ok(Vec::new());
     }
-    let rows = select_rows().and_where(Expr::col(("i", "id")).is_in(ranked.clone())).to_owned();
+    let rows = select_rows()
+        .and_where(Expr::col(("i", "id")).is_in(ranked.clone()))
+        .to_owned();
     let mut rows: Vec<IssueRow> = db.fetch_all(&rows).await?;
     rows.sort_by_key(|r| ranked.iter().position(|id| *id == r.issue.id));
     Ok(rows)

@@ -88,9 +88,7 @@ async fn record_event(tx: &mut Tx, actor: &Actor, issue_id: i64, step: Step<'_>)
             action: &format!("issue.{}", step.action),
             entity: TABLE,
             entity_id: Some(issue_id),
-            detail: step
-                .to
-                .map(|to| serde_json::json!({ "status": to.key() })),
+            detail: step.to.map(|to| serde_json::json!({ "status": to.key() })),
         },
     )
     .await
@@ -310,10 +308,9 @@ fn refusal(e: TransitionError) -> StoreError {
     match e {
         TransitionError::Invalid(errors) => StoreError::Invalid(errors),
         TransitionError::Refused(message) => StoreError::Refused(message),
-        TransitionError::UnknownAction(a) => StoreError::Invalid(FieldErrors::single(
-            "action",
-            format!("操作「{a}」はありません"),
-        )),
+        TransitionError::UnknownAction(a) => {
+            StoreError::Invalid(FieldErrors::single("action", format!("操作「{a}」はありません")))
+        }
     }
 }
 

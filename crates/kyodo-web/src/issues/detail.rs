@@ -115,7 +115,13 @@ async fn positions(state: &AppState, caller: &Caller, area_id: i64) -> Result<Ve
 /// Whether the caller may take `action` on the issue now, by role, reach
 /// and (for the team's steps) position. The status is the workflow's
 /// business and is judged when the action is applied.
-fn allowed(caller: &Caller, row: &IssueRow, routes: &[Route], action: &str, positions: &[String]) -> Result<(), AppError> {
+fn allowed(
+    caller: &Caller,
+    row: &IssueRow,
+    routes: &[Route],
+    action: &str,
+    positions: &[String],
+) -> Result<(), AppError> {
     let Some(permission) = issue_transition_action(action) else {
         return Err(AppError::BadRequest(format!("操作「{action}」はありません")));
     };
@@ -189,7 +195,11 @@ fn action_form(
         }
         "draft" | "review" | "decide" => {
             start.insert("text".into(), plan());
-            let label = if action == "decide" { "対応方針" } else { "対応方針案" };
+            let label = if action == "decide" {
+                "対応方針"
+            } else {
+                "対応方針案"
+            };
             let mut f = vec![
                 FieldSpec::text("text", label)
                     .kind(FieldKind::Textarea)
@@ -220,7 +230,10 @@ fn action_form(
                 .find(|r| Some(r.department_id) == caller.user.department_id && r.is_active())
             {
                 // An answer given before is the start of a progress update.
-                start.insert("stance".into(), r.stance.map(|s| s.key().to_owned()).unwrap_or_default());
+                start.insert(
+                    "stance".into(),
+                    r.stance.map(|s| s.key().to_owned()).unwrap_or_default(),
+                );
                 start.insert("answer_text".into(), r.answer_text.clone().unwrap_or_default());
                 start.insert("expected_on".into(), iso_date(r.expected_on));
                 start.insert("reason".into(), r.reason.clone().unwrap_or_default());
@@ -255,7 +268,9 @@ fn action_form(
                     pages::options(departments, |d| d.id.to_string(), |d| d.name.clone()),
                 )
                 .required(),
-                FieldSpec::text("reason", "変更の理由").kind(FieldKind::Textarea).required(),
+                FieldSpec::text("reason", "変更の理由")
+                    .kind(FieldKind::Textarea)
+                    .required(),
             ]);
             f
         }
@@ -266,7 +281,12 @@ fn action_form(
             }
             vec![
                 FieldSpec::date("reported_on", "報告日").required(),
-                FieldSpec::select("method", "報告方法", pages::options(ReportMethod::ALL, |m| m.key().into(), |m| m.label().into())).required(),
+                FieldSpec::select(
+                    "method",
+                    "報告方法",
+                    pages::options(ReportMethod::ALL, |m| m.key().into(), |m| m.label().into()),
+                )
+                .required(),
                 FieldSpec::text("text", "報告内容（地域に伝えたこと）").kind(FieldKind::Textarea),
                 FieldSpec::text("continuing", "継続案件として翌年度も対応する").kind(FieldKind::Checkbox),
             ]
@@ -315,7 +335,11 @@ pub async fn render(
     let mut items = vec![
         Item::new("受付番号", format!("No.{}", i.id)),
         Item::new("分類", i.category.clone()),
-        Item::link("地区", row.area_name.clone(), internal.then(|| format!("/areas/{}", i.area_id))),
+        Item::link(
+            "地区",
+            row.area_name.clone(),
+            internal.then(|| format!("/areas/{}", i.area_id)),
+        ),
         Item::link(
             "団体",
             pages::opt(&row.organisation_name),
@@ -344,7 +368,10 @@ pub async fn render(
                     (None, _) => String::new(),
                 },
             ),
-            Item::new("回答期限", i.answer_due_on.map(|d| pages::date_ja(&d)).unwrap_or_default()),
+            Item::new(
+                "回答期限",
+                i.answer_due_on.map(|d| pages::date_ja(&d)).unwrap_or_default(),
+            ),
         ]);
         if let (Some(lat), Some(lng)) = (i.latitude, i.longitude) {
             items.push(Item::new("位置", format!("{lat:.5}, {lng:.5}")));
@@ -355,7 +382,9 @@ pub async fn render(
             "施策反映",
             format!(
                 "{p}{}",
-                i.reflected_on.map(|d| format!("（{}）", pages::date_ja(&d))).unwrap_or_default()
+                i.reflected_on
+                    .map(|d| format!("（{}）", pages::date_ja(&d)))
+                    .unwrap_or_default()
             ),
         ));
     }
@@ -381,10 +410,7 @@ pub async fn render(
             } else {
                 String::new()
             },
-            answered: r
-                .answered_at
-                .map(|t| pages::datetime_ja(&t))
-                .unwrap_or_default(),
+            answered: r.answered_at.map(|t| pages::datetime_ja(&t)).unwrap_or_default(),
         })
         .collect();
     let mut report = Vec::new();
@@ -403,7 +429,11 @@ pub async fn render(
         .await?
         .into_iter()
         .filter_map(|e| {
-            let note = if internal { e.note.clone() } else { e.public_note.clone() };
+            let note = if internal {
+                e.note.clone()
+            } else {
+                e.public_note.clone()
+            };
             if !internal && e.public_note.is_none() {
                 return None;
             }
@@ -414,7 +444,11 @@ pub async fn render(
             };
             Some(EventView {
                 at: pages::datetime_ja(&e.at),
-                actor: if internal { e.actor.unwrap_or_default() } else { String::new() },
+                actor: if internal {
+                    e.actor.unwrap_or_default()
+                } else {
+                    String::new()
+                },
                 label: kyodo_core::issues::action_label(&e.action),
                 status,
                 note: note.unwrap_or_default(),
@@ -454,8 +488,9 @@ pub async fn render(
             .await?
             .into_iter()
             .map(|r| SimilarView {
-                href: (!matches!(reach, kyodo_store::issues::Reach::InAreas(_)) || issues::reaches(&reach, &r.issue, &[]))
-                    .then(|| format!("{BASE}/{}", r.issue.id)),
+                href: (!matches!(reach, kyodo_store::issues::Reach::InAreas(_))
+                    || issues::reaches(&reach, &r.issue, &[]))
+                .then(|| format!("{BASE}/{}", r.issue.id)),
                 title: r.issue.title,
                 area: r.area_name,
                 status: r.issue.status.label(),
@@ -471,10 +506,18 @@ pub async fn render(
         layout: Layout::new(caller, i.title.clone(), BASE).with_notice(notice),
         heading: i.title.clone(),
         kind: i.kind.label(),
-        status: if internal { i.status.label() } else { i.status.public_label() },
+        status: if internal {
+            i.status.label()
+        } else {
+            i.status.public_label()
+        },
         internal,
         items,
-        plan_text: if internal { i.plan_text.clone().unwrap_or_default() } else { String::new() },
+        plan_text: if internal {
+            i.plan_text.clone().unwrap_or_default()
+        } else {
+            String::new()
+        },
         routes: route_views,
         report,
         events,
@@ -518,7 +561,9 @@ async fn act(
     let mut t = Transition::parse(action, &pages::form_getter(fields), caller.today).map_err(|e| match e {
         kyodo_core::issues::TransitionError::Invalid(errors) => AppError::Invalid(errors),
         kyodo_core::issues::TransitionError::Refused(m) => AppError::Refused(m),
-        kyodo_core::issues::TransitionError::UnknownAction(a) => AppError::BadRequest(format!("操作「{a}」はありません")),
+        kyodo_core::issues::TransitionError::UnknownAction(a) => {
+            AppError::BadRequest(format!("操作「{a}」はありません"))
+        }
     })?;
     let department = if caller.role() == Role::Department {
         // Their own department, whatever the form says.

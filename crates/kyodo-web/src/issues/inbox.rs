@@ -69,7 +69,11 @@ pub async fn entries(state: &AppState, caller: &Caller) -> Result<Vec<InboxEntry
     }
     if caller.role() == Role::Community {
         wanted.push(("対応中の課題・要望", query(None, false, None, true), false));
-        wanted.push(("回答が報告された課題", query(Some("reported"), false, None, false), false));
+        wanted.push((
+            "回答が報告された課題",
+            query(Some("reported"), false, None, false),
+            false,
+        ));
     }
     let reach = caller.issue_reach(Action::IssueRead);
     let mut out = Vec::with_capacity(wanted.len());

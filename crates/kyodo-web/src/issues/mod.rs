@@ -247,15 +247,21 @@ impl Editable for Issues {
     async fn form_view(
         state: &AppState,
         caller: &Caller,
-        form: FormState,
+        mut form: FormState,
         editing: Option<(i64, i64)>,
         status: StatusCode,
     ) -> PageResult<Response> {
+        // A new issue starts at the district's ordinary priority, not the first choice (高).
+        if form.v("priority").is_empty() {
+            form.values.insert("priority".into(), Priority::Normal.key().into());
+        }
         let scheme = &caller.municipality.scheme;
         let community = caller.role() == Role::Community;
         let mut fields = vec![
             FieldSpec::select("kind", "種別", IssueKind::options()).required(),
-            FieldSpec::text("title", "件名").required().hint("一言で。例: 通学路の街灯が切れている"),
+            FieldSpec::text("title", "件名")
+                .required()
+                .hint("一言で。例: 通学路の街灯が切れている"),
             FieldSpec::text("body", "内容")
                 .kind(FieldKind::Textarea)
                 .required()
@@ -325,7 +331,11 @@ impl Editable for Issues {
             action,
             fields,
             form,
-            submit_label: if editing.is_some() { "保存する" } else { "受け付ける" },
+            submit_label: if editing.is_some() {
+                "保存する"
+            } else {
+                "受け付ける"
+            },
             cancel_href: editing.map_or(BASE.to_owned(), |(id, _)| format!("{BASE}/{id}")),
             version,
             multipart: false,
@@ -354,9 +364,11 @@ fn filter_bar(caller: &Caller, q: &IssueQuery, areas: &[kyodo_core::areas::Area]
         .collect();
     let this_year = kyodo_core::wareki::fiscal_year(caller.today);
     let years: Vec<(String, String)> = std::iter::once((String::new(), "（すべて）".to_owned()))
-        .chain((this_year - 4..=this_year).rev().map(|y| {
-            (y.to_string(), kyodo_core::wareki::format_fiscal_year(y))
-        }))
+        .chain(
+            (this_year - 4..=this_year)
+                .rev()
+                .map(|y| (y.to_string(), kyodo_core::wareki::format_fiscal_year(y))),
+        )
         .collect();
     vec![
         pages::Filter {
@@ -407,13 +419,21 @@ pub async fn list_page(
     let reach = caller.issue_reach(Action::IssueRead);
     let page = issues::list(&state.db, caller.municipality.id, &reach, &q, caller.today).await?;
     let community = caller.role() == Role::Community;
-    let heading = if community { "地域からの課題・要望" } else { "課題・要望・提案" };
+    let heading = if community {
+        "地域からの課題・要望"
+    } else {
+        "課題・要望・提案"
+    };
     let mut list = pages::list_page(Layout::new(&caller, heading, BASE), heading, BASE, &q.as_list_query());
     list.search_hint = "件名・内容・回答（2文字から）";
     list.show_archived = false;
     if caller.can(Action::IssueCreate) {
         list.new_href = Some(format!("{BASE}/new"));
-        list.new_label = if community { "課題・要望を伝える" } else { "新規受付" };
+        list.new_label = if community {
+            "課題・要望を伝える"
+        } else {
+            "新規受付"
+        };
     }
     if !community {
         let areas = kyodo_store::areas::all(&state.db, caller.municipality.id, false).await?;
@@ -590,7 +610,12 @@ pub async fn similar_api(
 
 /// Similar issues: staff see every district (other districts' answers are
 /// the point), the community only their own organisation's.
-pub async fn similar(state: &AppState, caller: &Caller, text: &str, exclude: Option<i64>) -> Result<Vec<IssueRow>, AppError> {
+pub async fn similar(
+    state: &AppState,
+    caller: &Caller,
+    text: &str,
+    exclude: Option<i64>,
+) -> Result<Vec<IssueRow>, AppError> {
     let reach = match caller.role() {
         Role::Liaison | Role::Coordinator => Reach::All,
         _ => caller.issue_reach(Action::IssueRead),
