@@ -122,7 +122,7 @@ fn search_condition(backend: Backend, terms: &[Term], and: bool) -> Expr {
             [search::fts5_match(terms, and)],
         ),
         Backend::Postgres => Expr::cust_with_values(
-            "array_to_tsvector(string_to_array(\"i\".\"search_text\", ' ')) @@ $1::tsquery",
+            "\"i\".\"search_vector\" @@ $1::tsquery",
             [search::tsquery(terms, and)],
         ),
     }
@@ -397,7 +397,7 @@ pub async fn similar(
             [fts],
         ),
         Backend::Postgres => Expr::cust_with_values(
-            "array_to_tsvector(string_to_array(\"i\".\"search_text\", ' ')) @@ $1::tsquery",
+            "\"i\".\"search_vector\" @@ $1::tsquery",
             [ts],
         ),
     };
