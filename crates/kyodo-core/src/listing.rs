@@ -26,17 +26,32 @@ pub struct ListQuery {
     pub kind: Option<String>,
 }
 
+/// The 1-based page asked for (first when absent or 0).
+pub fn page_number(page: Option<u32>) -> u32 {
+    page.unwrap_or(1).max(1)
+}
+
+/// Rows per page, within 1..=[`MAX_PER_PAGE`].
+pub fn rows_per_page(per_page: Option<u32>) -> u32 {
+    per_page.unwrap_or(DEFAULT_PER_PAGE).clamp(1, MAX_PER_PAGE)
+}
+
+/// Rows to skip for a page.
+pub fn rows_before(page: Option<u32>, per_page: Option<u32>) -> u64 {
+    u64::from(page_number(page) - 1) * u64::from(rows_per_page(per_page))
+}
+
 impl ListQuery {
     pub fn page(&self) -> u32 {
-        self.page.unwrap_or(1).max(1)
+        page_number(self.page)
     }
 
     pub fn per_page(&self) -> u32 {
-        self.per_page.unwrap_or(DEFAULT_PER_PAGE).clamp(1, MAX_PER_PAGE)
+        rows_per_page(self.per_page)
     }
 
     pub fn offset(&self) -> u64 {
-        u64::from(self.page() - 1) * u64::from(self.per_page())
+        rows_before(self.page, self.per_page)
     }
 
     /// The search words, normalised; `None` when blank.

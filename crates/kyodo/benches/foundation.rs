@@ -5,6 +5,9 @@
 //! `cargo bench -p kyodo --bench foundation` (SQLite); add
 //! `KYODO_TEST_DATABASE=postgres` for PostgreSQL.
 
+mod common;
+
+use common::{ms, percentile, today};
 use std::time::{Duration, Instant};
 
 use kyodo_core::csv_import::{DataKind, write_table};
@@ -12,20 +15,6 @@ use kyodo_core::demo::{Rng, person};
 
 const STAFF: usize = 20_000;
 const REQUESTS: usize = 300;
-
-fn today() -> chrono::NaiveDate {
-    chrono::NaiveDate::from_ymd_opt(2026, 11, 21).expect("date")
-}
-
-fn percentile(samples: &mut [Duration], p: f64) -> Duration {
-    samples.sort_unstable();
-    let i = ((samples.len() as f64 - 1.0) * p).round() as usize;
-    samples[i]
-}
-
-fn ms(d: Duration) -> String {
-    format!("{:.2} ms", d.as_secs_f64() * 1000.0)
-}
 
 fn startup() {
     let mut samples = Vec::new();

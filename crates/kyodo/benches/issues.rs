@@ -8,6 +8,9 @@
 //! `KYODO_BENCH_MUNICIPALITIES`, `KYODO_BENCH_USERS` and
 //! `KYODO_BENCH_SECONDS` change the sizes.
 
+mod common;
+
+use common::{ms, percentile, today};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
@@ -16,22 +19,8 @@ use kyodo_core::demo::Rng;
 use kyodo_store::Db;
 use sea_query::{Expr, ExprTrait, Query};
 
-fn today() -> chrono::NaiveDate {
-    chrono::NaiveDate::from_ymd_opt(2026, 11, 21).expect("date")
-}
-
 fn env_or(name: &str, default: usize) -> usize {
     std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
-}
-
-fn percentile(samples: &mut [Duration], p: f64) -> Duration {
-    samples.sort_unstable();
-    let i = ((samples.len() as f64 - 1.0) * p).round() as usize;
-    samples[i]
-}
-
-fn ms(d: Duration) -> String {
-    format!("{:.2} ms", d.as_secs_f64() * 1000.0)
 }
 
 const PLACES: [&str; 12] = [

@@ -3,7 +3,7 @@
 use serde::Deserialize;
 
 use super::IssueStatus;
-use crate::listing::{DEFAULT_PER_PAGE, ListQuery, MAX_PER_PAGE};
+use crate::listing::{self, ListQuery};
 
 /// Filters of the issue list, the department inbox and the API.
 #[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams)]
@@ -37,15 +37,15 @@ pub struct IssueQuery {
 
 impl IssueQuery {
     pub fn page(&self) -> u32 {
-        self.page.unwrap_or(1).max(1)
+        listing::page_number(self.page)
     }
 
     pub fn per_page(&self) -> u32 {
-        self.per_page.unwrap_or(DEFAULT_PER_PAGE).clamp(1, MAX_PER_PAGE)
+        listing::rows_per_page(self.per_page)
     }
 
     pub fn offset(&self) -> u64 {
-        u64::from(self.page() - 1) * u64::from(self.per_page())
+        listing::rows_before(self.page, self.per_page)
     }
 
     /// The statuses asked for; unknown keys are ignored.

@@ -121,10 +121,9 @@ fn search_condition(backend: Backend, terms: &[Term], and: bool) -> Expr {
             "\"i\".\"id\" IN (SELECT rowid FROM issue_fts WHERE issue_fts MATCH ?)",
             [search::fts5_match(terms, and)],
         ),
-        Backend::Postgres => Expr::cust_with_values(
-            "\"i\".\"search_vector\" @@ $1::tsquery",
-            [search::tsquery(terms, and)],
-        ),
+        Backend::Postgres => {
+            Expr::cust_with_values("\"i\".\"search_vector\" @@ $1::tsquery", [search::tsquery(terms, and)])
+        }
     }
 }
 
@@ -396,10 +395,7 @@ pub async fn similar(
             "\"i\".\"id\" IN (SELECT rowid FROM issue_fts WHERE issue_fts MATCH ? ORDER BY rowid DESC LIMIT 300)",
             [fts],
         ),
-        Backend::Postgres => Expr::cust_with_values(
-            "\"i\".\"search_vector\" @@ $1::tsquery",
-            [ts],
-        ),
+        Backend::Postgres => Expr::cust_with_values("\"i\".\"search_vector\" @@ $1::tsquery", [ts]),
     };
     #[derive(sqlx::FromRow)]
     struct Candidate {
