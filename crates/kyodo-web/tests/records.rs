@@ -465,3 +465,39 @@ async fn an_officer_s_term_is_edited_and_a_backwards_term_refused() {
     assert_eq!(log.total, 1);
     assert!(log.items[0].detail.as_deref().unwrap().contains("term_end"));
 }
+
+#[tokio::test]
+async fn a_filter_left_at_its_empty_choice_means_no_filter() {
+    // A list's filter form sends `area_id=` for （選択なし）; that was a 400.
+    let app = TestApp::spawn(&["arao"]).await;
+    let b = app.login("arao-coordinator").await;
+    let res = b.get("/organisations?q=&kind=&area_id=").await;
+    assert_eq!(res.status(), 200);
+    let token = app.token("arao-coordinator").await;
+    let res = app
+        .anonymous()
+        .get(app.url("/api/v1/staff?department_id=&page="))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+}
+
+#[tokio::test]
+async fn a_note_keeps_its_line_breaks() {
+    // Notes went through the one-line normaliser, which joined the lines.
+    let app = TestApp::spawn(&["arao"]).await;
+    let token = app.token("arao-coordinator").await;
+    let res = app
+        .anonymous()
+        .post(app.url("/api/v1/organisations"))
+        .bearer_auth(&token)
+        .json(&serde_json::json!({"code": "X1", "name": "見守りの会", "kind": "NPO", "note": "一行目\r\n二行目"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 201);
+    let body: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(body["note"], "一行目\n二行目");
+}
