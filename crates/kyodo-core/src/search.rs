@@ -41,6 +41,27 @@ pub fn index_tokens(tenant: i64, texts: &[&str]) -> String {
     out.join(" ")
 }
 
+/// What an issue is filed under, as index tokens beside its text: its
+/// district, organisation and the departments it was routed to. A search
+/// within a caller's reach (a liaison's districts, a department) then
+/// narrows in the index instead of row by row. A gram is at most two
+/// characters, so these longer tokens never meet a text token.
+pub fn scope_token(tenant: i64, kind: Scope, id: i64) -> String {
+    let kind = match kind {
+        Scope::Area => "area",
+        Scope::Organisation => "org",
+        Scope::Department => "dept",
+    };
+    format!("{tenant}_{kind}{id}")
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    Area,
+    Organisation,
+    Department,
+}
+
 /// The terms a query `q` must all match; empty when `q` has no letters.
 pub fn query_terms(tenant: i64, q: &str) -> Vec<Term> {
     let mut terms = Vec::new();
@@ -70,6 +91,26 @@ pub fn fts5_match(terms: &[Term], and: bool) -> String {
         })
         .collect();
     parts.join(if and { " AND " } else { " OR " })
+}
+
+/// All of `terms`, and one of the `scopes` tokens when there are any (FTS5).
+pub fn fts5_scoped(terms: &[Term], scopes: &[String]) -> String {
+    let text = fts5_match(terms, true);
+    if scopes.is_empty() {
+        return text;
+    }
+    let any: Vec<Term> = scopes.iter().map(|s| Term::Exact(s.clone())).collect();
+    format!("({text}) AND ({})", fts5_match(&any, false))
+}
+
+/// The same as a PostgreSQL `tsquery`.
+pub fn tsquery_scoped(terms: &[Term], scopes: &[String]) -> String {
+    let text = tsquery(terms, true);
+    if scopes.is_empty() {
+        return text;
+    }
+    let any: Vec<Term> = scopes.iter().map(|s| Term::Exact(s.clone())).collect();
+    format!("({text}) & ({})", tsquery(&any, false))
 }
 
 /// The terms as a PostgreSQL `tsquery` literal (`and`: all, else any).
@@ -151,6 +192,19 @@ mod tests {
             (overlap(&terms, &stored) - 2.0 / 3.0).abs() < 1e-9,
             "街灯 and 切れ, not 灯切"
         );
+    }
+
+    #[test]
+    fn scope_tokens_narrow_a_search_and_never_meet_text() {
+        let terms = query_terms(2, "街灯");
+        let scopes = vec![scope_token(2, Scope::Area, 5), scope_token(2, Scope::Area, 6)];
+        assert_eq!(
+            fts5_scoped(&terms, &scopes),
+            "(\"2_街灯\") AND (\"2_area5\" OR \"2_area6\")"
+        );
+        assert_eq!(tsquery_scoped(&terms, &scopes), "('2_街灯') & ('2_area5' | '2_area6')");
+        // "area" in a text is cut into bigrams, none of which is a scope token.
+        assert!(!index_tokens(2, &["area5"]).split(' ').any(|t| t == "2_area5"));
     }
 
     #[test]

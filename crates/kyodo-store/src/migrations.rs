@@ -379,18 +379,20 @@ fn v2_issues() -> Vec<Step> {
         .col(timestamp("created_at").not_null())
         .col(timestamp("updated_at").not_null());
     steps.push(Step::table(t));
-    // The default list (newest first), and the same per status and per district.
-    steps.push(Step::index(index(
-        "issues",
-        &["municipality_id", "received_on", "id"],
-        false,
-    )));
-    steps.push(Step::index(index(
-        "issues",
-        &["municipality_id", "status", "received_on"],
-        false,
-    )));
-    steps.push(Step::index(index("issues", &["area_id", "received_on"], false)));
+    // The default list (newest first), the same per status and per district.
+    // The trailing filter columns let a filtered list and its count be read
+    // from the index alone, without a row lookup per candidate.
+    let filter_columns = ["status", "category", "fiscal_year", "continuing"];
+    let covering = |name: &str, lead: &[&'static str]| {
+        let mut cols: Vec<&str> = lead.to_vec();
+        cols.extend(filter_columns.iter().filter(|c| !lead.contains(c)));
+        let mut i = index("issues", &cols, false);
+        i.name(format!("ix_issues_{name}"));
+        Step::index(i)
+    };
+    steps.push(covering("by_received", &["municipality_id", "received_on", "id"]));
+    steps.push(covering("by_status", &["municipality_id", "status", "received_on"]));
+    steps.push(covering("by_area", &["area_id", "received_on"]));
     steps.push(Step::index(index("issues", &["organisation_id", "received_on"], false)));
     steps.push(Step::index(index(
         "issues",

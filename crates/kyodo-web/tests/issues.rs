@@ -137,6 +137,12 @@ async fn from_intake_to_the_community_reading_the_answer() {
     assert_eq!(status, 409);
     assert_eq!(body["message"], "部署の回答がそろってから地域へ報告してください");
 
+    // Routed now: the department finds it by searching, as its own.
+    let (_, found) = department.send("GET", "/issues?q=%E8%A1%97%E7%81%AF", None).await;
+    assert!(
+        found["items"].as_array().unwrap().iter().any(|i| i["id"] == id),
+        "{found}"
+    );
     // The department's inbox has it; it answers for itself only.
     let (_, inbox) = department
         .send("GET", &format!("/issues?department_id={}&pending=true", d.doboku), None)

@@ -16,6 +16,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use kyodo_core::demo::Rng;
+use kyodo_core::search::{Scope, scope_token};
 use kyodo_store::Db;
 use sea_query::{Expr, ExprTrait, Query};
 
@@ -80,7 +81,7 @@ async fn generate(db: &Db, muni: i64, areas: &[i64], departments: &[i64], n: usi
     let now = chrono::Utc::now();
     let mut tx = db.begin().await.expect("tx");
     let batch = 500;
-    let mut routed: Vec<(usize, &'static str, chrono::NaiveDate)> = Vec::new();
+    let mut routed: Vec<(usize, &'static str, chrono::NaiveDate, i64)> = Vec::new();
     for start in (0..n).step_by(batch) {
         let mut insert = Query::insert();
         insert.into_table("issues").columns([
@@ -110,17 +111,24 @@ async fn generate(db: &Db, muni: i64, areas: &[i64], departments: &[i64], n: usi
             let status = STATUSES[rng.below(STATUSES.len())];
             let past_decision = matches!(status, "awaiting_answer" | "to_report" | "reported" | "closed");
             let due = received + chrono::Days::new(34);
+            let area = *rng.pick(areas);
+            // What the store files an issue under, as it would (kyodo_store::issues).
+            let mut tokens = kyodo_core::search::index_tokens(muni, &[&title, &body]);
+            tokens.push(' ');
+            tokens.push_str(&scope_token(muni, Scope::Area, area));
             if past_decision && !departments.is_empty() {
-                routed.push((i, status, due));
+                let department = *rng.pick(departments);
+                routed.push((i, status, due, department));
+                tokens.push(' ');
+                tokens.push_str(&scope_token(muni, Scope::Department, department));
             }
-            let tokens = kyodo_core::search::index_tokens(muni, &[&title, &body]);
             insert.values_panic([
                 muni.into(),
                 ["issue", "request", "proposal"][i % 3].into(),
                 title.into(),
                 body.into(),
                 category.into(),
-                (*rng.pick(areas)).into(),
+                area.into(),
                 ["high", "normal", "low"][i % 3].into(),
                 kyodo_core::wareki::fiscal_year(received).into(),
                 "meeting".into(),
@@ -169,12 +177,12 @@ async fn generate(db: &Db, muni: i64, areas: &[i64], departments: &[i64], n: usi
             "answered_at",
             "created_at",
         ]);
-        for (i, status, due) in chunk {
+        for (i, status, due, department) in chunk {
             let answered = (*status != "awaiting_answer").then_some(now);
             insert.values_panic([
                 muni.into(),
                 ids[*i].into(),
-                (*rng.pick(departments)).into(),
+                (*department).into(),
                 now.into(),
                 (*due).into(),
                 answered.into(),

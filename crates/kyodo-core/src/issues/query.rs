@@ -73,6 +73,17 @@ impl IssueQuery {
         }
     }
 
+    /// Whether anything but the words, the page and the sort narrows the list.
+    pub fn has_filters(&self) -> bool {
+        let text = [&self.status, &self.kind, &self.category, &self.responsibility];
+        let ids = [self.area_id, self.organisation_id, self.department_id];
+        let flags = [self.overdue, self.continuing, self.open];
+        text.iter().any(|v| v.as_deref().is_some_and(|s| !s.is_empty()))
+            || ids.iter().any(Option::is_some)
+            || self.fiscal_year.is_some()
+            || flags.iter().any(|f| f.unwrap_or(false))
+    }
+
     /// The generic list query, for the paging and sorting links of a page.
     pub fn as_list_query(&self) -> ListQuery {
         ListQuery {
@@ -88,6 +99,19 @@ impl IssueQuery {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn words_and_paging_are_not_filters() {
+        let mut q = IssueQuery {
+            q: Some("街灯".into()),
+            page: Some(3),
+            kind: Some(String::new()),
+            ..Default::default()
+        };
+        assert!(!q.has_filters());
+        q.open = Some(true);
+        assert!(q.has_filters());
+    }
 
     #[test]
     fn statuses_and_sort_fall_back_safely() {

@@ -113,17 +113,32 @@ fn reach_condition(reach: &Reach) -> Condition {
     }
 }
 
-/// The search condition for `terms` on this database (`and`: every term).
-/// Custom SQL takes `?` for SQLite and `$1` for PostgreSQL.
-fn search_condition(backend: Backend, terms: &[Term], and: bool) -> Expr {
+/// The scope tokens that narrow a search to `reach` in the index.
+fn reach_scopes(municipality_id: i64, reach: &Reach) -> Vec<String> {
+    use kyodo_core::search::{Scope, scope_token};
+    match reach {
+        Reach::InAreas(ids) => ids
+            .iter()
+            .map(|a| scope_token(municipality_id, Scope::Area, *a))
+            .collect(),
+        Reach::Organisation(o) => vec![scope_token(municipality_id, Scope::Organisation, *o)],
+        Reach::RoutedTo(d) => vec![scope_token(municipality_id, Scope::Department, *d)],
+        Reach::All | Reach::Nothing => Vec::new(),
+    }
+}
+
+/// The search condition for `terms` (all of them, within `scopes`) on this
+/// database. Custom SQL takes `?` for SQLite and `$1` for PostgreSQL.
+fn search_condition(backend: Backend, terms: &[Term], scopes: &[String]) -> Expr {
     match backend {
         Backend::Sqlite => Expr::cust_with_values(
             "\"i\".\"id\" IN (SELECT rowid FROM issue_fts WHERE issue_fts MATCH ?)",
-            [search::fts5_match(terms, and)],
+            [search::fts5_scoped(terms, scopes)],
         ),
-        Backend::Postgres => {
-            Expr::cust_with_values("\"i\".\"search_vector\" @@ $1::tsquery", [search::tsquery(terms, and)])
-        }
+        Backend::Postgres => Expr::cust_with_values(
+            "\"i\".\"search_vector\" @@ $1::tsquery",
+            [search::tsquery_scoped(terms, scopes)],
+        ),
     }
 }
 
@@ -177,10 +192,47 @@ fn filters(db: &Db, municipality_id: i64, reach: &Reach, q: &IssueQuery, today: 
     if let Some(words) = q.q.as_deref() {
         let terms = search::query_terms(municipality_id, words);
         if !terms.is_empty() {
-            c = c.add(search_condition(db.backend(), &terms, true));
+            c = c.add(search_condition(
+                db.backend(),
+                &terms,
+                &reach_scopes(municipality_id, reach),
+            ));
         }
     }
     c
+}
+
+/// A search with nothing but words (and the caller's reach, in the index's
+/// scope tokens), on SQLite: counted and paged in the FTS index alone, the
+/// rows read for the page only. `None` when the query has other filters.
+async fn search_only(db: &Db, municipality_id: i64, reach: &Reach, q: &IssueQuery) -> Result<Option<(i64, Vec<i64>)>> {
+    let terms = search::query_terms(municipality_id, q.q.as_deref().unwrap_or(""));
+    let only_words = db.backend() == Backend::Sqlite && !terms.is_empty() && q.sort.is_none() && !q.has_filters();
+    if !only_words || *reach == Reach::Nothing {
+        return Ok(None);
+    }
+    let expr = search::fts5_scoped(&terms, &reach_scopes(municipality_id, reach));
+    let matching = Query::select()
+        .expr(Expr::cust("rowid"))
+        .from("issue_fts")
+        .and_where(Expr::cust_with_values("issue_fts MATCH ?", [expr.clone()]))
+        .limit(COUNT_LIMIT + 1)
+        .to_owned();
+    let count = Query::select()
+        .expr(Expr::cust("count(*)"))
+        .from_subquery(matching, "m")
+        .to_owned();
+    let total = db.fetch_i64(&count).await?;
+    let ids = Query::select()
+        .expr_as(Expr::cust("rowid"), "id")
+        .from("issue_fts")
+        .and_where(Expr::cust_with_values("issue_fts MATCH ?", [expr]))
+        .order_by_expr(Expr::cust("rowid"), Order::Desc)
+        .limit(u64::from(q.per_page()))
+        .offset(q.offset())
+        .to_owned();
+    let ids = db.fetch_all::<Id>(&ids).await?.into_iter().map(|r| r.id).collect();
+    Ok(Some((total, ids)))
 }
 
 /// Counting stops here: past it a list says 「10,000件以上」, and a count
@@ -215,6 +267,17 @@ pub async fn list(
     q: &IssueQuery,
     today: NaiveDate,
 ) -> Result<Page<IssueRow>> {
+    if let Some((total, ids)) = search_only(db, municipality_id, reach, q).await? {
+        // The rows still pass the reach and tenancy conditions themselves.
+        let rows = select_rows()
+            .cond_where(reach_condition(reach))
+            .and_where(Expr::col(("i", "municipality_id")).eq(municipality_id))
+            .and_where(Expr::col(("i", "id")).is_in(ids))
+            .order_by(("i", "id"), Order::Desc)
+            .to_owned();
+        let items = db.fetch_all(&rows).await?;
+        return Ok(page_of(items, total, q));
+    }
     let cond = filters(db, municipality_id, reach, q, today);
     let total = capped_count(db, cond.clone()).await?;
     let (key, desc) = q.sort_key();
@@ -256,14 +319,18 @@ pub async fn list(
             .to_owned();
         db.fetch_all(&rows).await?
     };
-    let more = u64::try_from(total).unwrap_or(0) > COUNT_LIMIT;
-    Ok(Page {
+    Ok(page_of(items, total, q))
+}
+
+fn page_of(items: Vec<IssueRow>, counted: i64, q: &IssueQuery) -> Page<IssueRow> {
+    let counted = u64::try_from(counted).unwrap_or(0);
+    Page {
         items,
-        total: Ord::min(u64::try_from(total).unwrap_or(0), COUNT_LIMIT),
-        more,
+        total: Ord::min(counted, COUNT_LIMIT),
+        more: counted > COUNT_LIMIT,
         page: q.page(),
         per_page: q.per_page(),
-    })
+    }
 }
 
 #[derive(sqlx::FromRow)]

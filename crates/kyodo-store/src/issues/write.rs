@@ -94,17 +94,37 @@ async fn record_event(tx: &mut Tx, actor: &Actor, issue_id: i64, step: Step<'_>)
     .await
 }
 
-/// Recomputes the search tokens from the title, text, public answers and report.
+/// Recomputes the search tokens: the title, text, public answers and
+/// report, and what the issue is filed under (district, organisation,
+/// routed departments; see `kyodo_core::search::scope_token`).
 async fn refresh_search(tx: &mut Tx, municipality_id: i64, id: i64) -> Result<()> {
+    use kyodo_core::search::{Scope, scope_token};
     let issue = get_in(tx, municipality_id, id).await?;
     let routes = routes_in(tx, municipality_id, id).await?;
     let mut texts: Vec<&str> = vec![&issue.title, &issue.body];
     texts.extend(issue.report_text.as_deref());
     texts.extend(routes.iter().filter_map(|r| r.answer_text.as_deref()));
-    let tokens = kyodo_core::search::index_tokens(municipality_id, &texts);
+    let mut tokens = kyodo_core::search::index_tokens(municipality_id, &texts);
+    let mut scopes = vec![scope_token(municipality_id, Scope::Area, issue.area_id)];
+    scopes.extend(
+        issue
+            .organisation_id
+            .map(|o| scope_token(municipality_id, Scope::Organisation, o)),
+    );
+    scopes.extend(
+        routes
+            .iter()
+            .filter(|r| r.routed_at.is_some())
+            .map(|r| scope_token(municipality_id, Scope::Department, r.department_id)),
+    );
+    scopes.dedup();
+    for s in scopes {
+        tokens.push(' ');
+        tokens.push_str(&s);
+    }
     let q = Query::update()
         .table(TABLE)
-        .value("search_text", tokens)
+        .value("search_text", tokens.trim_start().to_owned())
         .and_where(Expr::col("id").eq(id))
         .to_owned();
     tx.execute(&q).await?;
@@ -408,6 +428,7 @@ pub async fn transition(
                 }
                 if !planned.is_empty() {
                     up.value("answer_due_on", due);
+                    search_changed = true;
                 }
             }
             (Some(note), public)
@@ -475,6 +496,7 @@ pub async fn transition(
             let due = ctx.deadlines.due_on(ctx.today, &issue.category, issue.priority);
             insert_route(&mut tx, muni, id, *to, Some(due)).await?;
             up.value("answer_due_on", earliest_due(&mut tx, muni, id).await?);
+            search_changed = true;
             (
                 Some(format!("{from_name} → {to_name}\n理由: {reason}")),
                 Some(format!("担当部署を{to_name}に変更しました")),
