@@ -2,8 +2,6 @@
 //! rules over them. No I/O lives here: no database, no HTTP, no files.
 
 pub mod accounts;
-#[macro_use]
-pub mod keyed;
 pub mod areas;
 pub mod audit;
 pub mod csv_import;
@@ -11,6 +9,7 @@ pub mod demo;
 pub mod departments;
 pub mod encoding;
 pub mod issues;
+pub mod keyed;
 pub mod listing;
 pub mod municipalities;
 pub mod organisations;

@@ -5,8 +5,8 @@
 //!
 //! `cargo bench -p kyodo --bench issues` (SQLite); add
 //! `KYODO_TEST_DATABASE=postgres` for PostgreSQL. `KYODO_BENCH_ISSUES`,
-//! `KYODO_BENCH_MUNICIPALITIES`, `KYODO_BENCH_USERS` and
-//! `KYODO_BENCH_SECONDS` change the sizes.
+//! `KYODO_BENCH_MUNICIPALITIES`, `KYODO_BENCH_USERS`, `KYODO_BENCH_SECONDS`
+//! and `KYODO_BENCH_THINK_MS` (a user's pause between requests) change the sizes.
 
 mod common;
 
@@ -222,8 +222,10 @@ async fn token_for(db: &Db, login: &str) -> String {
     .expect("token")
 }
 
-/// `users` tasks for `seconds`: mostly reads (lists, searches, a record), one in five a write.
-async fn load(base: &str, tokens: &[String], issue_ids: &[i64], area: i64, users: usize, seconds: u64) {
+/// `users` tasks for `seconds`: mostly reads (lists, searches, a record), one
+/// in five a write. Each user waits `think_ms` on average (uniformly 0.5–1.5×)
+/// between requests, as people do; 0 makes it a closed-loop stress test.
+async fn load(base: &str, tokens: &[String], issue_ids: &[i64], area: i64, users: usize, seconds: u64, think_ms: u64) {
     let client = reqwest::Client::builder()
         .pool_max_idle_per_host(users)
         .build()
@@ -241,6 +243,10 @@ async fn load(base: &str, tokens: &[String], issue_ids: &[i64], area: i64, users
             let mut rng = Rng::new(u as u64 + 1);
             let mut samples = Vec::new();
             while Instant::now() < deadline {
+                if think_ms > 0 {
+                    let wait = think_ms / 2 + rng.below(think_ms as usize + 1) as u64;
+                    tokio::time::sleep(Duration::from_millis(wait)).await;
+                }
                 let started = Instant::now();
                 let pick = rng.below(10);
                 let res = match pick {
@@ -300,7 +306,7 @@ async fn load(base: &str, tokens: &[String], issue_ids: &[i64], area: i64, users
     }
     let count = all.len();
     println!(
-        "load: {users} users × {seconds} s: {count} requests ({:.0}/s), errors {}, p50 {}, p95 {}, p99 {}",
+        "load: {users} users × {seconds} s, think time {think_ms} ms: {count} requests ({:.0}/s), errors {}, p50 {}, p95 {}, p99 {}",
         count as f64 / seconds as f64,
         errors.load(Ordering::Relaxed),
         ms(percentile(&mut all, 0.5)),
@@ -449,16 +455,12 @@ async fn run() {
     .collect();
     let users = env_or("KYODO_BENCH_USERS", 200);
     let seconds = env_or("KYODO_BENCH_SECONDS", 60) as u64;
+    let tokens = [coordinator.clone(), liaison.clone()];
+    let think = env_or("KYODO_BENCH_THINK_MS", 2000) as u64;
     print!("[{backend}] ");
-    load(
-        &base,
-        &[coordinator.clone(), liaison.clone()],
-        &sample,
-        areas[0],
-        users,
-        seconds,
-    )
-    .await;
+    load(&base, &tokens, &sample, areas[0], users, seconds, think).await;
+    print!("[{backend}] ");
+    load(&base, &tokens, &sample, areas[0], users, seconds / 2, 0).await;
 }
 
 fn main() {
