@@ -29,6 +29,7 @@ pub fn router(state: AppState) -> Router {
         .route("/users/{id}/enable", post(accounts::enable_user_page))
         .route("/issues", get(issues::list_page).post(editing::create_page::<Issues>))
         .route("/issues/new", get(editing::new_page::<Issues>))
+        .route("/issues/export.csv", get(issues::export_file))
         .route(
             "/issues/{id}",
             get(detail::detail_page).post(editing::update_page::<Issues>),
@@ -155,6 +156,7 @@ pub fn router(state: AppState) -> Router {
         .route("/me", get(accounts::me_api))
         .route("/issues", get(issues::list_api).post(issues::create_api))
         .route("/issues/similar", get(issues::similar_api))
+        .route("/issues/export", get(issues::export_api))
         .route("/issues/{id}", get(issues::get_api).patch(issues::patch_api))
         .route("/issues/{id}/transitions", post(detail::transition_api))
         .route("/issues/{id}/history", get(detail::history_api))

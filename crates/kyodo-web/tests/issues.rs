@@ -564,3 +564,62 @@ async fn the_home_page_is_an_inbox_of_what_waits_for_each_role() {
     let home = d.app.login("arao-liaison").await.get("/").await.text().await.unwrap();
     assert!(home.contains("整理待ちの課題") && home.contains("地域への報告待ち"));
 }
+
+#[tokio::test]
+async fn the_filtered_list_exports_to_csv_for_excel() {
+    let d = demo().await;
+    let coordinator = Api::new(&d.app, "arao-coordinator").await;
+    let (_, created) = coordinator
+        .send("POST", "/issues", Some(intake(d.area, d.org, "防犯灯〜通学路")))
+        .await;
+    let id = created["id"].as_i64().unwrap();
+    let client = d.app.anonymous();
+    let res = client
+        .get(
+            d.app
+                .url("/api/v1/issues/export?category=%E9%98%B2%E7%8A%AF&encoding=cp932"),
+        )
+        .bearer_auth(&coordinator.token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    assert!(res.headers()["content-type"].to_str().unwrap().contains("shift_jis"));
+    let bytes = res.bytes().await.unwrap();
+    let (text, enc) = kyodo_core::encoding::decode_csv(&bytes).unwrap();
+    assert_eq!(enc, kyodo_core::encoding::TextEncoding::Cp932);
+    let mut lines = text.lines();
+    assert!(lines.next().unwrap().starts_with("受付番号,受付日,年度,種別,件名"));
+    let ours = text
+        .lines()
+        .find(|l| l.starts_with(&format!("{id},")))
+        .expect("the new issue is in the file");
+    assert!(ours.contains("防犯灯～通学路"), "WAVE DASH written as ～: {ours}");
+    // One record per issue the same filter lists (a record starts with its number and date).
+    let records = text
+        .lines()
+        .filter(|l| {
+            let mut f = l.split(',');
+            f.next().is_some_and(|n| n.parse::<i64>().is_ok())
+                && f.next().is_some_and(|d| d.len() == 10 && d.starts_with("20"))
+        })
+        .count();
+    let (_, list) = coordinator
+        .send("GET", "/issues?category=%E9%98%B2%E7%8A%AF&per_page=500", None)
+        .await;
+    assert_eq!(records as i64, list["total"].as_i64().unwrap());
+    // The page's link carries the list's filters.
+    let page = d
+        .app
+        .login("arao-coordinator")
+        .await
+        .get("/issues?category=%E9%98%B2%E7%8A%AF")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("/issues/export.csv?category=%E9%98%B2%E7%8A%AF"),
+        "export link with the filter"
+    );
+}

@@ -121,6 +121,8 @@ async fn every_role_gets_exactly_what_the_table_allows_on_every_route() {
         case("GET", "/issues", IssueRead, Page),
         case("GET", format!("/issues/{i}"), IssueRead, Page),
         case("GET", "/issues/new", IssueCreate, Page),
+        case("GET", "/issues/export.csv", IssueRead, Page),
+        case("GET", "/api/v1/issues/export", IssueRead, Api),
         case("POST", "/issues", IssueCreate, Page),
         case("GET", format!("/issues/{i}/edit"), IssueEdit, Page),
         case("POST", format!("/issues/{i}"), IssueEdit, Page).with("version", "1"),

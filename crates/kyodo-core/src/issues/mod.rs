@@ -3,10 +3,12 @@
 //! community: sorting (整理), the team's response plan (対応方針), the
 //! department's answer (回答), the report back (地域への報告), closing.
 
+mod export;
 mod input;
 mod query;
 mod workflow;
 
+pub use export::{CSV_COLUMNS, csv_row};
 pub use input::{IssueInput, ReportInput};
 pub use query::IssueQuery;
 pub use workflow::{ACTIONS, AnswerInput, Decision, Transition, TransitionError, apply, offered, plan_step_for};

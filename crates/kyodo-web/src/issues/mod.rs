@@ -344,6 +344,42 @@ impl Editable for Issues {
     }
 }
 
+/// The list's filters as a query string, for the CSV link beside it.
+fn export_params(q: &IssueQuery) -> String {
+    let mut pairs: Vec<(&str, String)> = Vec::new();
+    let text = [
+        ("q", &q.q),
+        ("status", &q.status),
+        ("kind", &q.kind),
+        ("category", &q.category),
+        ("responsibility", &q.responsibility),
+    ];
+    pairs.extend(
+        text.into_iter()
+            .filter_map(|(k, v)| v.clone().filter(|v| !v.is_empty()).map(|v| (k, v))),
+    );
+    let ids = [
+        ("area_id", q.area_id),
+        ("organisation_id", q.organisation_id),
+        ("department_id", q.department_id),
+        ("fiscal_year", q.fiscal_year.map(i64::from)),
+    ];
+    pairs.extend(ids.into_iter().filter_map(|(k, v)| v.map(|v| (k, v.to_string()))));
+    let flags = [
+        ("overdue", q.overdue),
+        ("continuing", q.continuing),
+        ("open", q.open),
+        ("pending", q.pending),
+    ];
+    pairs.extend(
+        flags
+            .into_iter()
+            .filter(|(_, v)| *v == Some(true))
+            .map(|(k, _)| (k, "true".to_owned())),
+    );
+    serde_urlencoded::to_string(pairs).unwrap_or_default()
+}
+
 /// Department staff asking for pending issues mean their own department's.
 fn own_department(caller: &Caller, mut q: IssueQuery) -> IssueQuery {
     if caller.role() == Role::Department && q.pending == Some(true) && q.department_id.is_none() {
@@ -426,6 +462,7 @@ pub async fn list_page(
     };
     let mut list = pages::list_page(Layout::new(&caller, heading, BASE), heading, BASE, &q.as_list_query());
     list.search_hint = "件名・内容・回答（2文字から）";
+    list.export_href = Some(format!("{BASE}/export.csv?{}", export_params(&q)));
     list.show_archived = false;
     if caller.can(Action::IssueCreate) {
         list.new_href = Some(format!("{BASE}/new"));
@@ -621,4 +658,91 @@ pub async fn similar(
         _ => caller.issue_reach(Action::IssueRead),
     };
     Ok(issues::similar(&state.db, caller.municipality.id, &reach, text, exclude, 5).await?)
+}
+
+/// Export rows stop here: a filter narrows a larger set first.
+const EXPORT_LIMIT: u32 = 50_000;
+
+#[derive(serde::Deserialize, Default, utoipa::IntoParams)]
+pub struct ExportQuery {
+    /// `utf-8` (default, with BOM for Excel) or `cp932`.
+    pub encoding: Option<String>,
+}
+
+/// The filtered list as CSV, every page of it (up to 50,000 rows).
+async fn export(
+    state: &AppState,
+    caller: &Caller,
+    q: IssueQuery,
+    encoding: Option<&str>,
+) -> Result<Response, AppError> {
+    use kyodo_core::encoding::{TextEncoding, encode_csv};
+    caller.require(Action::IssueRead)?;
+    let enc = match encoding {
+        None | Some("") => TextEncoding::Utf8,
+        Some(s) => TextEncoding::parse(s)
+            .ok_or_else(|| AppError::BadRequest("encoding は utf-8 か cp932 を指定してください".into()))?,
+    };
+    let q = own_department(caller, q);
+    let reach = caller.issue_reach(Action::IssueRead);
+    let internal = caller.can(Action::IssueInternalRead);
+    let per_page = kyodo_core::listing::MAX_PER_PAGE;
+    let mut lines = Vec::new();
+    for page in 1..=EXPORT_LIMIT / per_page {
+        let paged = IssueQuery {
+            page: Some(page),
+            per_page: Some(per_page),
+            ..q.clone()
+        };
+        let rows = issues::list(&state.db, caller.municipality.id, &reach, &paged, caller.today).await?;
+        let ids: Vec<i64> = rows.items.iter().map(|r| r.issue.id).collect();
+        let routes = issues::routes_of(&state.db, caller.municipality.id, &ids).await?;
+        lines.extend(
+            rows.items
+                .iter()
+                .map(|r| kyodo_core::issues::csv_row(r, &routes, internal)),
+        );
+        if rows.items.len() < per_page as usize {
+            break;
+        }
+    }
+    let text = kyodo_core::csv_import::write_table(kyodo_core::issues::CSV_COLUMNS, lines);
+    let bytes = encode_csv(&text, enc).map_err(|e| AppError::Refused(e.to_string()))?;
+    let charset = match enc {
+        TextEncoding::Utf8 => "utf-8",
+        TextEncoding::Cp932 => "shift_jis",
+    };
+    let filename = format!("issues-{}.csv", caller.today.format("%Y%m%d"));
+    Ok((
+        [
+            (axum::http::header::CONTENT_TYPE, format!("text/csv; charset={charset}")),
+            (
+                axum::http::header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{filename}\""),
+            ),
+        ],
+        bytes,
+    )
+        .into_response())
+}
+
+pub async fn export_file(
+    State(state): State<AppState>,
+    PageCaller(caller): PageCaller,
+    PageQuery(q): PageQuery<IssueQuery>,
+    PageQuery(e): PageQuery<ExportQuery>,
+) -> PageResult<Response> {
+    Ok(export(&state, &caller, q, e.encoding.as_deref()).await?)
+}
+
+/// The filtered issue list as CSV (UTF-8 with BOM, or `encoding=cp932`), every page.
+#[utoipa::path(get, path = "/issues/export", tag = "issues", params(IssueQuery, ExportQuery),
+    responses((status = 200, content_type = "text/csv", body = String)))]
+pub async fn export_api(
+    State(state): State<AppState>,
+    ApiCaller(caller): ApiCaller,
+    ApiQuery(q): ApiQuery<IssueQuery>,
+    ApiQuery(e): ApiQuery<ExportQuery>,
+) -> ApiResult<Response> {
+    Ok(export(&state, &caller, q, e.encoding.as_deref()).await?)
 }
