@@ -179,6 +179,19 @@ pub async fn resolve(parts: &Parts, state: &AppState) -> Result<Option<Caller>, 
     } else {
         return Ok(None);
     };
+    caller_for(parts, state, user, csrf).await.map(Some)
+}
+
+/// The caller behind an API token given some other way than the header
+/// (Open311 sends it as `api_key`); `None` for an unknown or revoked token.
+pub async fn resolve_token(parts: &Parts, state: &AppState, token: &str) -> Result<Option<Caller>, AppError> {
+    match kyodo_store::accounts::token_user(&state.db, &secret_hash(token)).await? {
+        Some(user) => caller_for(parts, state, user, None).await.map(Some),
+        None => Ok(None),
+    }
+}
+
+async fn caller_for(parts: &Parts, state: &AppState, user: User, csrf: Option<String>) -> Result<Caller, AppError> {
     let municipality = kyodo_store::municipalities::get(&state.db, user.municipality_id).await?;
     let today = state.today();
     let served_areas = match (user.role, user.staff_id) {
@@ -187,14 +200,14 @@ pub async fn resolve(parts: &Parts, state: &AppState) -> Result<Option<Caller>, 
         }
         _ => Vec::new(),
     };
-    Ok(Some(Caller {
+    Ok(Caller {
         user,
         municipality,
         csrf,
         served_areas,
         ip: client_ip(parts),
         today,
-    }))
+    })
 }
 
 /// API callers: 401 as JSON when nobody is signed in. A browser session

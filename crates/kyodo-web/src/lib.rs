@@ -12,6 +12,7 @@ pub mod departments;
 pub mod editing;
 pub mod error;
 pub mod issues;
+pub mod open311;
 pub mod organisations;
 pub mod pages;
 pub mod routes;

@@ -7,7 +7,7 @@ use axum::routing::{get, post};
 use tower_http::set_header::SetResponseHeaderLayer;
 
 use crate::issues::{self, Issues, detail};
-use crate::{AppState, accounts, api, areas, audit, data, departments, editing, organisations, scheme, staff};
+use crate::{AppState, accounts, api, areas, audit, data, departments, editing, open311, organisations, scheme, staff};
 
 pub fn router(state: AppState) -> Router {
     let pages = Router::new()
@@ -187,6 +187,13 @@ pub fn router(state: AppState) -> Router {
         .merge(pages)
         .nest("/api/v1", api)
         .route("/healthz", get(api::healthz))
+        .route("/open311/v2/services.json", get(open311::services))
+        .route("/open311/v2/services/{file}", get(open311::service_definition))
+        .route(
+            "/open311/v2/requests.json",
+            get(open311::requests).post(open311::create_request),
+        )
+        .route("/open311/v2/requests/{file}", get(open311::request))
         .route("/static/kyodo.css", get(api::stylesheet))
         .fallback(api::page_not_found)
         .layer(axum::middleware::from_fn(crate::auth::same_origin_writes))
