@@ -149,12 +149,20 @@ async fn export(state: &AppState, caller: &Caller, kind: DataKind, q: &ExportQue
             kyodo_store::data::ExportError::Store(s) => AppError::from(s),
             kyodo_store::data::ExportError::Encoding(e) => AppError::Refused(e.to_string()),
         })?;
+    Ok(csv_attachment(
+        bytes,
+        enc,
+        &format!("{}-{}.csv", kind.as_str(), caller.today.format("%Y%m%d")),
+    ))
+}
+
+/// A CSV file to download, with its charset named for Excel and browsers.
+pub fn csv_attachment(bytes: Vec<u8>, enc: TextEncoding, filename: &str) -> Response {
     let charset = match enc {
         TextEncoding::Utf8 => "utf-8",
         TextEncoding::Cp932 => "shift_jis",
     };
-    let filename = format!("{}-{}.csv", kind.as_str(), caller.today.format("%Y%m%d"));
-    Ok((
+    (
         [
             (header::CONTENT_TYPE, format!("text/csv; charset={charset}")),
             (
@@ -164,7 +172,7 @@ async fn export(state: &AppState, caller: &Caller, kind: DataKind, q: &ExportQue
         ],
         bytes,
     )
-        .into_response())
+        .into_response()
 }
 
 pub async fn export_file(

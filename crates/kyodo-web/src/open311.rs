@@ -87,6 +87,14 @@ async fn caller(
     Ok(caller)
 }
 
+/// The jurisdiction and the `api_key`'s caller of a GET, with its parameters.
+async fn signed_in(state: &AppState, request: Request) -> Result<(i64, HashMap<String, String>, Caller), Response> {
+    let params = query_params(&request);
+    let (muni, _) = jurisdiction(state, &params).await?;
+    let caller = caller(state, request, &params, muni).await?;
+    Ok((muni, params, caller))
+}
+
 fn query_params(request: &Request) -> HashMap<String, String> {
     serde_urlencoded::from_str(request.uri().query().unwrap_or("")).unwrap_or_default()
 }
@@ -259,13 +267,8 @@ async fn list(state: &AppState, caller: &Caller, q: &IssueQuery) -> Result<Vec<V
 /// `GET /open311/v2/requests.json`: the caller's issues, newest first
 /// (`status=open|closed`, `service_code`, `service_request_id` comma list).
 pub async fn requests(State(state): State<AppState>, request: Request) -> Response {
-    let params = query_params(&request);
-    let (muni, _) = match jurisdiction(&state, &params).await {
-        Ok(j) => j,
-        Err(e) => return e,
-    };
-    let caller = match caller(&state, request, &params, muni).await {
-        Ok(c) => c,
+    let (_, params, caller) = match signed_in(&state, request).await {
+        Ok(s) => s,
         Err(e) => return e,
     };
     let mut q = IssueQuery {
@@ -303,13 +306,8 @@ pub async fn request(
     axum::extract::Path(file): axum::extract::Path<String>,
     request: Request,
 ) -> Response {
-    let params = query_params(&request);
-    let (muni, _) = match jurisdiction(&state, &params).await {
-        Ok(j) => j,
-        Err(e) => return e,
-    };
-    let caller = match caller(&state, request, &params, muni).await {
-        Ok(c) => c,
+    let (muni, _, caller) = match signed_in(&state, request).await {
+        Ok(s) => s,
         Err(e) => return e,
     };
     let Ok(id) = file.strip_suffix(".json").unwrap_or(&file).parse::<i64>() else {

@@ -708,22 +708,8 @@ async fn export(
     }
     let text = kyodo_core::csv_import::write_table(kyodo_core::issues::CSV_COLUMNS, lines);
     let bytes = encode_csv(&text, enc).map_err(|e| AppError::Refused(e.to_string()))?;
-    let charset = match enc {
-        TextEncoding::Utf8 => "utf-8",
-        TextEncoding::Cp932 => "shift_jis",
-    };
     let filename = format!("issues-{}.csv", caller.today.format("%Y%m%d"));
-    Ok((
-        [
-            (axum::http::header::CONTENT_TYPE, format!("text/csv; charset={charset}")),
-            (
-                axum::http::header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{filename}\""),
-            ),
-        ],
-        bytes,
-    )
-        .into_response())
+    Ok(crate::data::csv_attachment(bytes, enc, &filename))
 }
 
 pub async fn export_file(
