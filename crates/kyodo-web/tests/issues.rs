@@ -154,7 +154,8 @@ async fn from_intake_to_the_community_reading_the_answer() {
     let (status, body) = department
         .act(
             id,
-            json!({"action": "answer", "stance": "will_act", "answer_text": "12月中にLED灯へ交換します",
+            // Naming another department changes nothing: staff answer for their own.
+            json!({"action": "answer", "department_id": d.fukushi, "stance": "will_act", "answer_text": "12月中にLED灯へ交換します",
                    "expected_on": "2026-12-25", "internal_note": "予算は修繕費から"}),
         )
         .await;

@@ -322,6 +322,8 @@ pub fn offered(status: IssueStatus, steps: &[IssueStep]) -> Vec<&'static str> {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Decision {
     pub to: IssueStatus,
+    /// The route an answer or a reroute acts on (`Route::id`).
+    pub route: Option<i64>,
 }
 
 fn plan_step(issue: &Issue, steps: &[IssueStep], wanted: PlanStep) -> Result<(), TransitionError> {
@@ -345,7 +347,8 @@ fn plan_step(issue: &Issue, steps: &[IssueStep], wanted: PlanStep) -> Result<(),
 
 /// Judges `t` on `issue` (with its department `routes`) under the scheme's
 /// team `steps`: the status it leads to, or why not. `caller_department`
-/// is the answering department for department staff.
+/// is set for department staff: they answer and move on for their own
+/// department only, whatever the transition names.
 pub fn apply(
     issue: &Issue,
     routes: &[Route],
@@ -358,6 +361,7 @@ pub fn apply(
     if status == S::Closed && !matches!(t, Transition::Reopen { .. } | Transition::Reflect { .. }) {
         return refused("完了した課題は変更できません。再開してから操作してください");
     }
+    let mut route = None;
     let to = match t {
         Transition::Sort { .. } => match status {
             S::Received | S::Sorted | S::Drafted | S::Reviewed => S::Sorted,
@@ -394,14 +398,15 @@ pub fn apply(
             if !matches!(status, S::AwaitingAnswer | S::ToReport | S::Reported) {
                 return refused("部署が回答できるのは、対応方針が決まり部署に回付された課題だけです");
             }
-            let department = a.department_id.or(caller_department);
-            let Some(route) = routes
+            let department = caller_department.or(a.department_id);
+            let Some(answered) = routes
                 .iter()
                 .find(|r| Some(r.department_id) == department && r.is_active() && r.routed_at.is_some())
             else {
                 return refused("この部署には回付されていません");
             };
-            let others_pending = routes.iter().any(|r| r.id != route.id && r.is_pending());
+            route = Some(answered.id);
+            let others_pending = routes.iter().any(|r| r.id != answered.id && r.is_pending());
             if status == S::AwaitingAnswer && !others_pending {
                 S::ToReport
             } else {
@@ -412,14 +417,11 @@ pub fn apply(
             if status != S::AwaitingAnswer {
                 return refused("担当部署を変更できるのは、部署の回答待ちの課題だけです");
             }
-            let from = if *from == 0 {
-                caller_department.unwrap_or(0)
-            } else {
-                *from
-            };
-            if !routes.iter().any(|r| r.department_id == from && r.is_pending()) {
+            let from = caller_department.unwrap_or(*from);
+            let Some(moved) = routes.iter().find(|r| r.department_id == from && r.is_pending()) else {
                 return refused("変更前の部署には、回答待ちの回付がありません");
-            }
+            };
+            route = Some(moved.id);
             if routes.iter().any(|r| r.department_id == *to && r.is_active()) {
                 return refused("新しい担当部署には既に回付されています");
             }
@@ -447,7 +449,7 @@ pub fn apply(
         }
         Transition::Reflect { .. } => status,
     };
-    Ok(Decision { to })
+    Ok(Decision { to, route })
 }
 
 #[cfg(test)]

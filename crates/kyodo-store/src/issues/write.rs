@@ -324,6 +324,14 @@ async fn earliest_due(tx: &mut Tx, municipality_id: i64, issue_id: i64) -> Resul
     Ok(routes.iter().filter(|r| r.is_pending()).filter_map(|r| r.due_on).min())
 }
 
+/// The route the workflow chose for an answer or a reroute.
+fn decided_route(routes: &[Route], chosen: Option<i64>) -> Result<&Route> {
+    routes
+        .iter()
+        .find(|r| Some(r.id) == chosen)
+        .ok_or_else(|| StoreError::Corrupt("the workflow chose no route for this action".into()))
+}
+
 fn refusal(e: TransitionError) -> StoreError {
     match e {
         TransitionError::Invalid(errors) => StoreError::Invalid(errors),
@@ -435,13 +443,7 @@ pub async fn transition(
         }
         Transition::SendBack { comment } => (Some(comment.clone()), None),
         Transition::Answer(a) => {
-            let department = a.department_id.or(ctx.caller_department);
-            let Some(route) = routes
-                .iter()
-                .find(|r| Some(r.department_id) == department && r.is_active() && r.routed_at.is_some())
-            else {
-                return Err(StoreError::Refused("この部署には回付されていません".into()));
-            };
+            let route = decided_route(&routes, decision.route)?;
             let q = Query::update()
                 .table("issue_routes")
                 .value("stance", a.stance.key())
@@ -467,30 +469,20 @@ pub async fn transition(
             }
             (Some(note), Some(public))
         }
-        Transition::Reroute { from, to, reason } => {
-            let from = if *from == 0 {
-                ctx.caller_department.unwrap_or(0)
-            } else {
-                *from
-            };
+        Transition::Reroute { to, reason, .. } => {
+            let moved = decided_route(&routes, decision.route)?;
             let Some(to_name) = department_name(&mut tx, muni, *to).await? else {
                 return Err(StoreError::Invalid(FieldErrors::single(
                     "to_department_id",
                     "新しい担当部署が見つかりません",
                 )));
             };
-            let from_name = routes
-                .iter()
-                .find(|r| r.department_id == from)
-                .map(|r| r.department_name.clone())
-                .unwrap_or_default();
+            let from_name = &moved.department_name;
             let q = Query::update()
                 .table("issue_routes")
                 .value("rerouted_at", now)
                 .value("reroute_reason", reason.clone())
-                .and_where(Expr::col("issue_id").eq(id))
-                .and_where(Expr::col("department_id").eq(from))
-                .and_where(Expr::col("rerouted_at").is_null())
+                .and_where(Expr::col("id").eq(moved.id))
                 .to_owned();
             tx.execute(&q).await?;
             let due = ctx.deadlines.due_on(ctx.today, &issue.category, issue.priority);

@@ -558,24 +558,16 @@ async fn act(
     let routes = issues::routes(&state.db, caller.municipality.id, id).await?;
     let pos = positions(state, caller, row.issue.area_id).await?;
     allowed(caller, &row, &routes, action, &pos)?;
-    let mut t = Transition::parse(action, &pages::form_getter(fields), caller.today).map_err(|e| match e {
+    let t = Transition::parse(action, &pages::form_getter(fields), caller.today).map_err(|e| match e {
         kyodo_core::issues::TransitionError::Invalid(errors) => AppError::Invalid(errors),
         kyodo_core::issues::TransitionError::Refused(m) => AppError::Refused(m),
         kyodo_core::issues::TransitionError::UnknownAction(a) => {
             AppError::BadRequest(format!("操作「{a}」はありません"))
         }
     })?;
-    let department = if caller.role() == Role::Department {
-        // Their own department, whatever the form says.
-        match &mut t {
-            Transition::Answer(a) => a.department_id = caller.user.department_id,
-            Transition::Reroute { from, .. } => *from = caller.user.department_id.unwrap_or(0),
-            _ => {}
-        }
-        caller.user.department_id
-    } else {
-        None
-    };
+    // Department staff answer and move on for their own department, whatever the form says.
+    // (An account without a department acts for none: department 0 has no routes.)
+    let department = (caller.role() == Role::Department).then(|| caller.user.department_id.unwrap_or(0));
     let scheme = &caller.municipality.scheme;
     let ctx = TransitionContext {
         steps: &scheme.issue_steps,
