@@ -87,12 +87,12 @@ async fn caller(
     Ok(caller)
 }
 
-/// The jurisdiction and the `api_key`'s caller of a GET, with its parameters.
-async fn signed_in(state: &AppState, request: Request) -> Result<(i64, HashMap<String, String>, Caller), Response> {
+/// The `api_key`'s caller of a GET in its jurisdiction, with the parameters.
+async fn signed_in(state: &AppState, request: Request) -> Result<(HashMap<String, String>, Caller), Response> {
     let params = query_params(&request);
     let (muni, _) = jurisdiction(state, &params).await?;
     let caller = caller(state, request, &params, muni).await?;
-    Ok((muni, params, caller))
+    Ok((params, caller))
 }
 
 fn query_params(request: &Request) -> HashMap<String, String> {
@@ -267,7 +267,7 @@ async fn list(state: &AppState, caller: &Caller, q: &IssueQuery) -> Result<Vec<V
 /// `GET /open311/v2/requests.json`: the caller's issues, newest first
 /// (`status=open|closed`, `service_code`, `service_request_id` comma list).
 pub async fn requests(State(state): State<AppState>, request: Request) -> Response {
-    let (_, params, caller) = match signed_in(&state, request).await {
+    let (params, caller) = match signed_in(&state, request).await {
         Ok(s) => s,
         Err(e) => return e,
     };
@@ -306,19 +306,15 @@ pub async fn request(
     axum::extract::Path(file): axum::extract::Path<String>,
     request: Request,
 ) -> Response {
-    let (muni, _, caller) = match signed_in(&state, request).await {
+    let (_, caller) = match signed_in(&state, request).await {
         Ok(s) => s,
         Err(e) => return e,
     };
     let Ok(id) = file.strip_suffix(".json").unwrap_or(&file).parse::<i64>() else {
         return error(StatusCode::NOT_FOUND, "その service_request_id はありません");
     };
-    let row = match crate::issues::reachable(&state, &caller, Action::IssueRead, id).await {
-        Ok(r) => r,
-        Err(e) => return from_app(e),
-    };
-    match kyodo_store::issues::routes(&state.db, muni, id).await {
-        Ok(routes) => Json(vec![request_json(&row, &routes)]).into_response(),
-        Err(e) => from_app(e.into()),
+    match crate::issues::reachable(&state, &caller, Action::IssueRead, id).await {
+        Ok((row, routes)) => Json(vec![request_json(&row, &routes)]).into_response(),
+        Err(e) => from_app(e),
     }
 }

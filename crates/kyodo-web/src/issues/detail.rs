@@ -327,9 +327,8 @@ pub async fn render(
     notice: Option<&str>,
     carried: Option<Carried>,
 ) -> PageResult<IssuePage> {
-    let row = reachable(state, caller, Action::IssueRead, id).await?;
+    let (row, routes) = reachable(state, caller, Action::IssueRead, id).await?;
     let muni = caller.municipality.id;
-    let routes = issues::routes(&state.db, muni, id).await?;
     let internal = caller.can(Action::IssueInternalRead);
     let i = &row.issue;
     let mut items = vec![
@@ -554,8 +553,7 @@ async fn act(
     version: Option<i64>,
     fields: &HashMap<String, String>,
 ) -> Result<IssueRow, AppError> {
-    let row = reachable(state, caller, Action::IssueRead, id).await?;
-    let routes = issues::routes(&state.db, caller.municipality.id, id).await?;
+    let (row, routes) = reachable(state, caller, Action::IssueRead, id).await?;
     let pos = positions(state, caller, row.issue.area_id).await?;
     allowed(caller, &row, &routes, action, &pos)?;
     let t = Transition::parse(action, &pages::form_getter(fields), caller.today).map_err(|e| match e {

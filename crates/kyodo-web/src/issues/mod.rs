@@ -12,7 +12,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use kyodo_core::accounts::Role;
-use kyodo_core::issues::{IssueInput, IssueKind, IssueQuery, IssueRow, IssueStatus, Priority, Source};
+use kyodo_core::issues::{IssueInput, IssueKind, IssueQuery, IssueRow, IssueStatus, Priority, Route, Source};
 use kyodo_core::listing::Page;
 use kyodo_core::permissions::Action;
 use kyodo_core::validation::FieldErrors;
@@ -29,17 +29,20 @@ use crate::pages::{self, Cell, Column, FieldKind, FieldSpec, FormPage, FormState
 
 pub const BASE: &str = "/issues";
 
-/// The issue, if `action` reaches it; 403 if it exists but is out of reach.
-pub async fn reachable(state: &AppState, caller: &Caller, action: Action, id: i64) -> Result<IssueRow, AppError> {
+/// The issue and its department routes, if `action` reaches it; 403 if it
+/// exists but is out of reach. The routes decide a department's reach and
+/// every page and answer of an issue shows them, so they are read once here.
+pub async fn reachable(
+    state: &AppState,
+    caller: &Caller,
+    action: Action,
+    id: i64,
+) -> Result<(IssueRow, Vec<Route>), AppError> {
     caller.require(action)?;
     let row = issues::get(&state.db, caller.municipality.id, id).await?;
-    let reach = caller.issue_reach(action);
-    let routes = match reach {
-        Reach::RoutedTo(_) => issues::routes(&state.db, caller.municipality.id, id).await?,
-        _ => Vec::new(),
-    };
-    if issues::reaches(&reach, &row.issue, &routes) {
-        Ok(row)
+    let routes = issues::routes(&state.db, caller.municipality.id, id).await?;
+    if issues::reaches(&caller.issue_reach(action), &row.issue, &routes) {
+        Ok((row, routes))
     } else {
         Err(AppError::Forbidden)
     }
@@ -121,16 +124,21 @@ pub enum IssueView {
     Public(Box<PublicIssue>),
 }
 
+/// The issue as this caller may read it, after a write (its routes read afresh).
 pub async fn view(state: &AppState, caller: &Caller, row: IssueRow) -> Result<IssueView, AppError> {
     let routes = issues::routes(&state.db, caller.municipality.id, row.issue.id).await?;
-    Ok(if caller.can(Action::IssueInternalRead) {
+    Ok(view_of(caller, row, routes))
+}
+
+pub fn view_of(caller: &Caller, row: IssueRow, routes: Vec<Route>) -> IssueView {
+    if caller.can(Action::IssueInternalRead) {
         IssueView::Staff {
             row: Box::new(row),
             routes,
         }
     } else {
         IssueView::Public(Box::new(public_issue(&row, &routes)))
-    })
+    }
 }
 
 fn values(row: &IssueRow) -> HashMap<String, String> {
@@ -197,7 +205,7 @@ impl Editable for Issues {
 
     async fn fetch(state: &AppState, caller: &Caller, id: i64, write: bool) -> Result<IssueRow, AppError> {
         let action = if write { Action::IssueEdit } else { Action::IssueRead };
-        reachable(state, caller, action, id).await
+        Ok(reachable(state, caller, action, id).await?.0)
     }
 
     fn check_write(caller: &Caller) -> Result<(), AppError> {
@@ -581,8 +589,8 @@ pub async fn get_api(
     ApiCaller(caller): ApiCaller,
     ApiPath(id): ApiPath<i64>,
 ) -> ApiResult<Json<IssueView>> {
-    let row = reachable(&state, &caller, Action::IssueRead, id).await?;
-    Ok(Json(view(&state, &caller, row).await?))
+    let (row, routes) = reachable(&state, &caller, Action::IssueRead, id).await?;
+    Ok(Json(view_of(&caller, row, routes)))
 }
 
 /// Takes an issue in; it waits for sorting (`status: received`).
