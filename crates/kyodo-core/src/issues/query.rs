@@ -1,37 +1,54 @@
 //! What an issue list asks for: filters, search words, sort and page.
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use super::IssueStatus;
 use crate::listing::{self, ListQuery};
 
 /// Filters of the issue list, the department inbox and the API.
-#[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams)]
+/// Serialises to the query string it was read from (links keep their filters).
+#[derive(Debug, Clone, Default, Deserialize, Serialize, utoipa::IntoParams)]
 pub struct IssueQuery {
     /// Words to find in titles, texts and answers (Japanese bigram search).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub q: Option<String>,
     /// 1-based page number.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub page: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub per_page: Option<u32>,
     /// `received`, `due` or `updated`; prefix `-` for descending. Default `-received`.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub sort: Option<String>,
     /// One status or several, comma-separated (`received,sorted`).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub kind: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub category: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub area_id: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub organisation_id: Option<i64>,
     /// Issues routed to this department.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub department_id: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub fiscal_year: Option<i32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub responsibility: Option<String>,
     /// Only issues past their answer deadline.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub overdue: Option<bool>,
     /// Only 継続案件.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub continuing: Option<bool>,
     /// Only open issues (not 完了).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub open: Option<bool>,
     /// With `department_id`: only routes still waiting for the department's answer.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub pending: Option<bool>,
 }
 

@@ -29,16 +29,7 @@ fn query(status: Option<&str>, overdue: bool, pending_for: Option<i64>, open: bo
 }
 
 fn href(q: &IssueQuery) -> String {
-    let mut pairs: Vec<(&str, String)> = Vec::new();
-    if let Some(s) = &q.status {
-        pairs.push(("status", s.clone()));
-    }
-    for (k, v) in [("overdue", q.overdue), ("pending", q.pending), ("open", q.open)] {
-        if v == Some(true) {
-            pairs.push((k, "true".into()));
-        }
-    }
-    format!("/issues?{}", serde_urlencoded::to_string(pairs).unwrap_or_default())
+    format!("/issues?{}", serde_urlencoded::to_string(q).unwrap_or_default())
 }
 
 /// The caller's inbox entries; empty for roles with no issues.

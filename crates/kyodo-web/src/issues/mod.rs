@@ -352,40 +352,14 @@ impl Editable for Issues {
     }
 }
 
-/// The list's filters as a query string, for the CSV link beside it.
+/// The list's filters (not its page) as a query string, for the CSV link beside it.
 fn export_params(q: &IssueQuery) -> String {
-    let mut pairs: Vec<(&str, String)> = Vec::new();
-    let text = [
-        ("q", &q.q),
-        ("status", &q.status),
-        ("kind", &q.kind),
-        ("category", &q.category),
-        ("responsibility", &q.responsibility),
-    ];
-    pairs.extend(
-        text.into_iter()
-            .filter_map(|(k, v)| v.clone().filter(|v| !v.is_empty()).map(|v| (k, v))),
-    );
-    let ids = [
-        ("area_id", q.area_id),
-        ("organisation_id", q.organisation_id),
-        ("department_id", q.department_id),
-        ("fiscal_year", q.fiscal_year.map(i64::from)),
-    ];
-    pairs.extend(ids.into_iter().filter_map(|(k, v)| v.map(|v| (k, v.to_string()))));
-    let flags = [
-        ("overdue", q.overdue),
-        ("continuing", q.continuing),
-        ("open", q.open),
-        ("pending", q.pending),
-    ];
-    pairs.extend(
-        flags
-            .into_iter()
-            .filter(|(_, v)| *v == Some(true))
-            .map(|(k, _)| (k, "true".to_owned())),
-    );
-    serde_urlencoded::to_string(pairs).unwrap_or_default()
+    let all_pages = IssueQuery {
+        page: None,
+        per_page: None,
+        ..q.clone()
+    };
+    serde_urlencoded::to_string(&all_pages).unwrap_or_default()
 }
 
 /// Department staff asking for pending issues mean their own department's.
