@@ -259,11 +259,7 @@ async fn relevel_children(tx: &mut Tx, municipality_id: i64, id: i64, level: i32
             .and_where(Expr::col("municipality_id").eq(municipality_id))
             .and_where(Expr::col("parent_id").eq(parent))
             .to_owned();
-        #[derive(sqlx::FromRow)]
-        struct Id {
-            id: i64,
-        }
-        let kids: Vec<Id> = tx.fetch_all(&q).await?;
+        let kids: Vec<common::Id> = tx.fetch_all(&q).await?;
         tx.execute(
             &Query::update()
                 .table(TABLE)

@@ -36,7 +36,7 @@ pub async fn list_page<T: Record>(
     municipality_id: i64,
     spec: &ListSpec<'_>,
     query: &ListQuery,
-    mut base: SelectStatement,
+    base: SelectStatement,
     filters: Condition,
 ) -> Result<Page<T>> {
     let t = spec.table;
@@ -66,8 +66,6 @@ pub async fn list_page<T: Record>(
         .find(|(k, _)| *k == key)
         .map_or(spec.sorts[0].1, |(_, c)| *c);
     let order = if desc { Order::Desc } else { Order::Asc };
-    // The page's ids come from the record's table alone, where an index can
-    // order and skip rows; the display joins then run for those rows only.
     let ids_query = sea_query::Query::select()
         .column((t, "id"))
         .from_as(spec.from, t)
@@ -77,24 +75,7 @@ pub async fn list_page<T: Record>(
         .limit(u64::from(query.per_page()))
         .offset(query.offset())
         .to_owned();
-    #[derive(sqlx::FromRow)]
-    struct Id {
-        id: i64,
-    }
-    let ids: Vec<i64> = db
-        .fetch_all::<Id>(&ids_query)
-        .await?
-        .into_iter()
-        .map(|r| r.id)
-        .collect();
-    let items = if ids.is_empty() {
-        Vec::new()
-    } else {
-        base.and_where(Expr::col((t, "id")).is_in(ids))
-            .order_by((t, column), order.clone())
-            .order_by((t, "id"), order);
-        db.fetch_all(&base).await?
-    };
+    let items = page_rows(db, ids_query, base, t, column, order).await?;
     Ok(Page {
         items,
         total: u64::try_from(total).unwrap_or(0),
@@ -102,6 +83,48 @@ pub async fn list_page<T: Record>(
         page: query.page(),
         per_page: query.per_page(),
     })
+}
+
+/// A row of one `id` column.
+#[derive(sqlx::FromRow)]
+pub(crate) struct Id {
+    pub id: i64,
+}
+
+/// A page in two steps: `ids_query` picks the page's ids from the record's
+/// table alone, where an index can order and skip rows; `base` (the columns
+/// and display joins, the table under `alias`) then runs for those rows only.
+pub(crate) async fn page_rows<T: Record>(
+    db: &Db,
+    ids_query: SelectStatement,
+    mut base: SelectStatement,
+    alias: &'static str,
+    column: &'static str,
+    order: Order,
+) -> Result<Vec<T>> {
+    let ids: Vec<i64> = db
+        .fetch_all::<Id>(&ids_query)
+        .await?
+        .into_iter()
+        .map(|r| r.id)
+        .collect();
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    base.and_where(Expr::col((alias, "id")).is_in(ids))
+        .order_by((alias, column), order.clone())
+        .order_by((alias, "id"), order);
+    db.fetch_all(&base).await
+}
+
+/// How many rows `matching` selects, counting no further than `limit`.
+pub(crate) async fn count_up_to(db: &Db, mut matching: SelectStatement, limit: u64) -> Result<i64> {
+    matching.limit(limit);
+    let count = sea_query::Query::select()
+        .expr(Expr::cust("count(*)"))
+        .from_subquery(matching, "m")
+        .to_owned();
+    db.fetch_i64(&count).await
 }
 
 fn escape_like(s: &str) -> String {
@@ -134,10 +157,6 @@ pub async fn id_by_key(
         .and_where(Expr::col(key_col).eq(key))
         .and_where(Expr::col("municipality_id").eq(municipality_id))
         .to_owned();
-    #[derive(sqlx::FromRow)]
-    struct Id {
-        id: i64,
-    }
     Ok(tx.fetch_optional::<Id>(&q).await?.map(|r| r.id))
 }
 

@@ -12,6 +12,7 @@ use kyodo_core::listing::Page;
 use kyodo_core::search::{self, Term};
 use sea_query::{Condition, Expr, ExprTrait, JoinType, Order, Query, SelectStatement};
 
+use crate::common;
 use crate::db::{Backend, Db};
 use crate::error::{Result, StoreError};
 
@@ -216,13 +217,8 @@ async fn search_only(db: &Db, municipality_id: i64, reach: &Reach, q: &IssueQuer
         .expr(Expr::cust("rowid"))
         .from("issue_fts")
         .and_where(Expr::cust_with_values("issue_fts MATCH ?", [expr.clone()]))
-        .limit(COUNT_LIMIT + 1)
         .to_owned();
-    let count = Query::select()
-        .expr(Expr::cust("count(*)"))
-        .from_subquery(matching, "m")
-        .to_owned();
-    let total = db.fetch_i64(&count).await?;
+    let total = common::count_up_to(db, matching, COUNT_LIMIT + 1).await?;
     let ids = Query::select()
         .expr_as(Expr::cust("rowid"), "id")
         .from("issue_fts")
@@ -231,7 +227,12 @@ async fn search_only(db: &Db, municipality_id: i64, reach: &Reach, q: &IssueQuer
         .limit(u64::from(q.per_page()))
         .offset(q.offset())
         .to_owned();
-    let ids = db.fetch_all::<Id>(&ids).await?.into_iter().map(|r| r.id).collect();
+    let ids = db
+        .fetch_all::<common::Id>(&ids)
+        .await?
+        .into_iter()
+        .map(|r| r.id)
+        .collect();
     Ok(Some((total, ids)))
 }
 
@@ -245,13 +246,8 @@ async fn capped_count(db: &Db, cond: Condition) -> Result<i64> {
         .column(("i", "id"))
         .from_as(TABLE, "i")
         .cond_where(cond)
-        .limit(COUNT_LIMIT + 1)
         .to_owned();
-    let count = Query::select()
-        .expr(Expr::col("id").count())
-        .from_subquery(matching, "m")
-        .to_owned();
-    db.fetch_i64(&count).await
+    common::count_up_to(db, matching, COUNT_LIMIT + 1).await
 }
 
 /// How many issues the caller reaches match `q` (inbox badges), up to one past [`COUNT_LIMIT`].
@@ -292,8 +288,6 @@ pub async fn list(
         _ => "received_on",
     };
     let order = if desc { Order::Desc } else { Order::Asc };
-    // Ids first from the issues table alone (an index orders and skips),
-    // then the joins for that page only.
     let ids_query = Query::select()
         .column(("i", "id"))
         .from_as(TABLE, "i")
@@ -303,22 +297,7 @@ pub async fn list(
         .limit(u64::from(q.per_page()))
         .offset(q.offset())
         .to_owned();
-    let ids: Vec<i64> = db
-        .fetch_all::<Id>(&ids_query)
-        .await?
-        .into_iter()
-        .map(|r| r.id)
-        .collect();
-    let items = if ids.is_empty() {
-        Vec::new()
-    } else {
-        let rows = select_rows()
-            .and_where(Expr::col(("i", "id")).is_in(ids))
-            .order_by(("i", column), order.clone())
-            .order_by(("i", "id"), order)
-            .to_owned();
-        db.fetch_all(&rows).await?
-    };
+    let items = common::page_rows(db, ids_query, select_rows(), "i", column, order).await?;
     Ok(page_of(items, total, q))
 }
 
@@ -331,11 +310,6 @@ fn page_of(items: Vec<IssueRow>, counted: i64, q: &IssueQuery) -> Page<IssueRow>
         page: q.page(),
         per_page: q.per_page(),
     }
-}
-
-#[derive(sqlx::FromRow)]
-struct Id {
-    id: i64,
 }
 
 pub async fn get(db: &Db, municipality_id: i64, id: i64) -> Result<IssueRow> {
@@ -499,27 +473,4 @@ pub async fn similar(
     let mut rows: Vec<IssueRow> = db.fetch_all(&rows).await?;
     rows.sort_by_key(|r| ranked.iter().position(|id| *id == r.issue.id));
     Ok(rows)
-}
-
-/// Counts per status for the caller's reach (dashboards, inbox badges).
-pub async fn count_by_status(db: &Db, municipality_id: i64, reach: &Reach) -> Result<Vec<(IssueStatus, i64)>> {
-    #[derive(sqlx::FromRow)]
-    struct Count {
-        status: String,
-        n: i64,
-    }
-    let q = Query::select()
-        .column(("i", "status"))
-        .expr_as(Expr::col(("i", "id")).count(), "n")
-        .from_as(TABLE, "i")
-        .cond_where(reach_condition(reach))
-        .and_where(Expr::col(("i", "municipality_id")).eq(municipality_id))
-        .group_by_col(("i", "status"))
-        .to_owned();
-    Ok(db
-        .fetch_all::<Count>(&q)
-        .await?
-        .into_iter()
-        .filter_map(|c| IssueStatus::try_from(c.status).ok().map(|s| (s, c.n)))
-        .collect())
 }
