@@ -7,7 +7,7 @@
 
 mod common;
 
-use common::{ms, percentile, today};
+use common::{ms, percentile, timed, today, token_for};
 use std::time::{Duration, Instant};
 
 use kyodo_core::csv_import::{DataKind, write_table};
@@ -79,22 +79,6 @@ fn staff_csv(n: usize) -> Vec<u8> {
     kyodo_core::encoding::encode_csv(&text, kyodo_core::encoding::TextEncoding::Cp932).expect("CP932")
 }
 
-async fn timed_requests(client: &reqwest::Client, url: &str, token: Option<&str>) -> (Duration, Duration) {
-    let mut samples = Vec::with_capacity(REQUESTS);
-    for _ in 0..REQUESTS {
-        let mut req = client.get(url);
-        if let Some(t) = token {
-            req = req.bearer_auth(t);
-        }
-        let started = Instant::now();
-        let res = req.send().await.expect("request");
-        assert_eq!(res.status(), 200, "{url}");
-        let _ = res.bytes().await.expect("body");
-        samples.push(started.elapsed());
-    }
-    (percentile(&mut samples, 0.5), percentile(&mut samples, 0.95))
-}
-
 async fn data_and_lists() {
     let backend = kyodo_store::testing::test_backend();
     let (db, _guard) = kyodo_store::testing::fresh_database().await.expect("database");
@@ -159,16 +143,7 @@ async fn data_and_lists() {
         .expect("login");
     assert_eq!(res.status(), 303);
     let api = reqwest::Client::new();
-    let user = kyodo_store::accounts::by_login(&db, "arao-coordinator")
-        .await
-        .expect("q")
-        .expect("user");
-    let token = {
-        let state = kyodo_web::AppState::new(db.clone(), kyodo_web::Config::default());
-        kyodo_web::accounts::issue_token(&state, &actor, user.id, "bench")
-            .await
-            .expect("token")
-    };
+    let token = token_for(&db, "arao-coordinator").await;
     for (label, path) in [
         ("first page", "/staff"),
         ("search 田中", "/staff?q=%E7%94%B0%E4%B8%AD"),
@@ -178,9 +153,9 @@ async fn data_and_lists() {
         ),
         ("last page", "/staff?page=405"),
     ] {
-        let (p50, p95) = timed_requests(&browser, &format!("{base}{path}"), None).await;
+        let (p50, p95) = timed(&browser, &format!("{base}{path}"), None, REQUESTS).await;
         println!("[{backend}] page {path} ({label}): p50 {}, p95 {}", ms(p50), ms(p95));
-        let (p50, p95) = timed_requests(&api, &format!("{base}/api/v1{path}"), Some(&token)).await;
+        let (p50, p95) = timed(&api, &format!("{base}/api/v1{path}"), Some(&token), REQUESTS).await;
         println!("[{backend}] API  /api/v1{path}: p50 {}, p95 {}", ms(p50), ms(p95));
     }
 }

@@ -10,7 +10,7 @@
 
 mod common;
 
-use common::{ms, percentile, today};
+use common::{ms, percentile, timed, today, token_for};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
@@ -192,34 +192,6 @@ async fn generate(db: &Db, muni: i64, areas: &[i64], departments: &[i64], n: usi
         tx.execute(&insert).await.expect("insert routes");
     }
     tx.commit().await.expect("commit");
-}
-
-async fn timed(client: &reqwest::Client, url: &str, token: &str, n: usize) -> (Duration, Duration) {
-    let mut samples = Vec::with_capacity(n);
-    for _ in 0..n {
-        let started = Instant::now();
-        let res = client.get(url).bearer_auth(token).send().await.expect("request");
-        assert_eq!(res.status(), 200, "{url}");
-        let _ = res.bytes().await.expect("body");
-        samples.push(started.elapsed());
-    }
-    (percentile(&mut samples, 0.5), percentile(&mut samples, 0.95))
-}
-
-async fn token_for(db: &Db, login: &str) -> String {
-    let user = kyodo_store::accounts::by_login(db, login)
-        .await
-        .expect("q")
-        .expect("user");
-    let state = kyodo_web::AppState::new(db.clone(), kyodo_web::Config::default());
-    kyodo_web::accounts::issue_token(
-        &state,
-        &kyodo_store::audit::Actor::command_line(user.municipality_id),
-        user.id,
-        "bench",
-    )
-    .await
-    .expect("token")
 }
 
 /// `users` tasks for `seconds`: mostly reads (lists, searches, a record), one
@@ -432,7 +404,7 @@ async fn run() {
         ),
     ];
     for (label, path, token) in &cases {
-        let (p50, p95) = timed(&client, &format!("{base}/api/v1{path}"), token, 200).await;
+        let (p50, p95) = timed(&client, &format!("{base}/api/v1{path}"), Some(token.as_str()), 200).await;
         println!("[{backend}] {label} — /api/v1{path}: p50 {}, p95 {}", ms(p50), ms(p95));
     }
     let sample: Vec<i64> = kyodo_store::issues::list(
