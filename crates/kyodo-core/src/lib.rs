@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod areas;
 pub mod audit;
+pub mod charts;
 pub mod csv_import;
 pub mod demo;
 pub mod departments;

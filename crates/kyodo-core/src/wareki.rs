@@ -25,6 +25,11 @@ pub fn fiscal_year(date: NaiveDate) -> i32 {
     }
 }
 
+/// The calendar day in Japan (JST, no daylight saving) at moment `t`.
+pub fn jst_date(t: chrono::DateTime<chrono::Utc>) -> NaiveDate {
+    (t + chrono::Duration::hours(9)).date_naive()
+}
+
 /// April 1 of fiscal year `fy` (saturates at the limits of `NaiveDate`).
 pub fn fiscal_year_start(fy: i32) -> NaiveDate {
     NaiveDate::from_ymd_opt(fy, 4, 1).unwrap_or(saturated(fy))

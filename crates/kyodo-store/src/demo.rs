@@ -285,7 +285,13 @@ async fn load_issues(
             source_note: Some("地区協議会 役員会".into()),
             received_on: d.received_on,
         };
-        let mut row = crate::issues::create(db, &team, &input).await?;
+        // Each step is dated as it would have happened, at 10:00 JST, a
+        // minute apart on the same day so that the timeline keeps its order.
+        let at = |day: NaiveDate, minute: i64| {
+            let moment = day.min(today).and_hms_opt(1, 0, 0).unwrap_or_default().and_utc();
+            moment + chrono::Duration::minutes(minute)
+        };
+        let mut row = crate::issues::create_at(db, &team, &input, at(d.received_on, 0)).await?;
         // Decisions were made a few days after intake, so older ones are overdue now.
         let decided_on = (d.received_on + chrono::Days::new(4)).min(today);
         let mut steps: Vec<(Actor, Transition)> = vec![(
@@ -335,14 +341,26 @@ async fn load_issues(
             }),
         ));
         steps.push((team.clone(), Transition::Close { reason: None }));
-        for (actor, t) in steps {
+        // Departments take between three days and two weeks to answer.
+        let answered_on = decided_on + chrono::Days::new(3 + row.issue.id.unsigned_abs() % 12);
+        for (minute, (actor, t)) in (1..).zip(steps) {
             if rank(row.issue.status) >= rank(d.target) {
                 break;
             }
+            let day = match &t {
+                Transition::Sort { .. } => d.received_on + chrono::Days::new(1),
+                Transition::Draft { .. } => d.received_on + chrono::Days::new(2),
+                Transition::Review { .. } => d.received_on + chrono::Days::new(3),
+                Transition::Answer(_) => answered_on,
+                Transition::ReportBack(r) => r.reported_on,
+                Transition::Close { .. } => answered_on.max(decided_on + chrono::Days::new(21)),
+                _ => decided_on,
+            };
             let ctx = crate::issues::TransitionContext {
                 steps: &scheme.issue_steps,
                 deadlines: &scheme.answer_deadlines,
                 today: decided_on,
+                at: at(day, minute),
                 caller_department: None,
             };
             row = crate::issues::transition(db, &actor, row.issue.id, None, &t, &ctx).await?;

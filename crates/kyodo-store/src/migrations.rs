@@ -4,7 +4,7 @@
 
 use sea_query::{
     Alias, ColumnDef, ExprTrait, ForeignKey, ForeignKeyAction, Index, IndexCreateStatement, PostgresQueryBuilder,
-    SqliteQueryBuilder, Table, TableCreateStatement,
+    SqliteQueryBuilder, Table, TableAlterStatement, TableCreateStatement,
 };
 
 use crate::db::{Backend, Db, Tx};
@@ -86,6 +86,13 @@ struct Step {
 
 impl Step {
     fn table(t: TableCreateStatement) -> Self {
+        Step {
+            sqlite: t.to_string(SqliteQueryBuilder),
+            postgres: t.to_string(PostgresQueryBuilder),
+        }
+    }
+
+    fn alter(t: TableAlterStatement) -> Self {
         Step {
             sqlite: t.to_string(SqliteQueryBuilder),
             postgres: t.to_string(PostgresQueryBuilder),
@@ -466,6 +473,84 @@ fn v2_issues() -> Vec<Step> {
     steps
 }
 
+/// Version 3: what the issue workflow needed next: the first answer's time
+/// (for days to answer), answer templates, attachments, e-mail settings and
+/// each user's address for the daily digest.
+fn v3_issue_extras() -> Vec<Step> {
+    let mut steps = Vec::new();
+    let alter = Table::alter()
+        .table(name("issue_routes"))
+        .add_column(timestamp("first_answered_at").null())
+        .to_owned();
+    steps.push(Step::alter(alter));
+    let backfill = "UPDATE issue_routes SET first_answered_at = answered_at";
+    steps.push(Step::raw(backfill, backfill));
+
+    // Answer templates (回答の定型文), one department's each.
+    let mut t = tenant_table("answer_templates");
+    reference(&mut t, "answer_templates", "department_id", "departments", false);
+    t.col(text("title").not_null())
+        .col(text("body").not_null())
+        .col(timestamp("created_at").not_null())
+        .col(timestamp("updated_at").not_null());
+    steps.push(Step::table(t));
+    steps.push(Step::index(index("answer_templates", &["department_id"], false)));
+
+    // Photos and files (添付ファイル), kept in the database so that every
+    // server sees them and a backup holds them.
+    let mut t = tenant_table("issue_attachments");
+    reference(&mut t, "issue_attachments", "issue_id", "issues", false);
+    t.col(text("filename").not_null())
+        .col(text("content_type").not_null())
+        .col(ColumnDef::new(name("size")).big_integer().not_null())
+        .col(ColumnDef::new(name("content")).blob().not_null())
+        .col(ColumnDef::new(name("internal")).boolean().not_null().default(false))
+        .col(text("uploaded_by").null())
+        .col(timestamp("created_at").not_null());
+    steps.push(Step::table(t));
+    steps.push(Step::index(index("issue_attachments", &["issue_id"], false)));
+
+    // Outgoing mail (SMTP) per municipality, and the last digest day, which
+    // one server claims so that several servers send it once.
+    let mut t = Table::create();
+    t.table(name("mail_settings"))
+        .col(
+            ColumnDef::new(name("municipality_id"))
+                .big_integer()
+                .not_null()
+                .primary_key(),
+        )
+        .foreign_key(
+            ForeignKey::create()
+                .from(name("mail_settings"), name("municipality_id"))
+                .to(name("municipalities"), name("id"))
+                .on_delete(ForeignKeyAction::Restrict),
+        )
+        .col(text("host").not_null())
+        .col(ColumnDef::new(name("port")).integer().not_null())
+        .col(text("security").not_null())
+        .col(text("username").null())
+        .col(text("password").null())
+        .col(text("from_address").not_null())
+        .col(
+            ColumnDef::new(name("digest_enabled"))
+                .boolean()
+                .not_null()
+                .default(false),
+        )
+        .col(ColumnDef::new(name("digest_hour")).integer().not_null().default(7))
+        .col(date("last_digest_on").null())
+        .col(timestamp("updated_at").not_null());
+    steps.push(Step::table(t));
+
+    let alter = Table::alter()
+        .table(name("users"))
+        .add_column(text("email").null())
+        .to_owned();
+    steps.push(Step::alter(alter));
+    steps
+}
+
 struct Migration {
     version: i64,
     name: &'static str,
@@ -482,6 +567,11 @@ const MIGRATIONS: &[Migration] = &[
         version: 2,
         name: "issues",
         steps: v2_issues,
+    },
+    Migration {
+        version: 3,
+        name: "issue_extras",
+        steps: v3_issue_extras,
     },
 ];
 

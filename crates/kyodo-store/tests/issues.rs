@@ -73,6 +73,7 @@ impl City {
             steps: &self.scheme.issue_steps,
             deadlines: &self.scheme.answer_deadlines,
             today: today(),
+            at: chrono::Utc::now(),
             caller_department: None,
         };
         issues::transition(&self.db, &self.actor, id, None, &t, &ctx)
@@ -201,6 +202,7 @@ async fn a_stale_version_is_a_conflict_not_an_overwrite() {
         steps: &c.scheme.issue_steps,
         deadlines: &c.scheme.answer_deadlines,
         today: today(),
+        at: chrono::Utc::now(),
         caller_department: None,
     };
     let row = issues::transition(&c.db, &c.actor, id, Some(1), &t, &ctx)

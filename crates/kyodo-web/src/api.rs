@@ -222,6 +222,7 @@ pub fn merged(mut current: HashMap<String, String>, patch: HashMap<String, Strin
         crate::issues::patch_api,
         crate::issues::similar_api,
         crate::issues::export_api,
+        crate::issues::dashboard::dashboard_api,
         crate::issues::detail::transition_api,
         crate::issues::detail::history_api,
         crate::areas::list_api,

@@ -18,6 +18,7 @@ pub mod pages;
 pub mod routes;
 pub mod scheme;
 pub mod staff;
+pub mod xlsx;
 
 use std::sync::Arc;
 

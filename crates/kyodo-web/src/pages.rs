@@ -351,6 +351,8 @@ pub struct ListPage {
     pub export_href: Option<String>,
     /// A link to the same records as a tree (areas, departments).
     pub tree_href: Option<String>,
+    /// Further links beside the buttons: (label, href), e.g. Excel and the dashboard.
+    pub links: Vec<(&'static str, String)>,
     pub new_label: &'static str,
     pub q: String,
     /// The placeholder of the keyword box: what the words are looked for in.
@@ -447,6 +449,7 @@ pub fn list_page(layout: Layout, heading: &str, base_path: &str, query: &ListQue
         base_path: base_path.to_owned(),
         new_href: None,
         export_href: None,
+        links: Vec::new(),
         tree_href: None,
         new_label: "新規登録",
         q: query.q.clone().unwrap_or_default(),

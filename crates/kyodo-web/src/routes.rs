@@ -6,7 +6,7 @@ use axum::http::{HeaderValue, header};
 use axum::routing::{get, post};
 use tower_http::set_header::SetResponseHeaderLayer;
 
-use crate::issues::{self, Issues, detail};
+use crate::issues::{self, Issues, dashboard, detail};
 use crate::{AppState, accounts, api, areas, audit, data, departments, editing, open311, organisations, scheme, staff};
 
 pub fn router(state: AppState) -> Router {
@@ -30,6 +30,9 @@ pub fn router(state: AppState) -> Router {
         .route("/issues", get(issues::list_page).post(editing::create_page::<Issues>))
         .route("/issues/new", get(editing::new_page::<Issues>))
         .route("/issues/export.csv", get(issues::export_file))
+        .route("/issues/export.xlsx", get(issues::export_xlsx))
+        .route("/issues/dashboard", get(dashboard::dashboard_page))
+        .route("/issues/dashboard.xlsx", get(dashboard::dashboard_xlsx))
         .route(
             "/issues/{id}",
             get(detail::detail_page).post(editing::update_page::<Issues>),
@@ -157,6 +160,7 @@ pub fn router(state: AppState) -> Router {
         .route("/issues", get(issues::list_api).post(issues::create_api))
         .route("/issues/similar", get(issues::similar_api))
         .route("/issues/export", get(issues::export_api))
+        .route("/issues/dashboard", get(dashboard::dashboard_api))
         .route("/issues/{id}", get(issues::get_api).patch(issues::patch_api))
         .route("/issues/{id}/transitions", post(detail::transition_api))
         .route("/issues/{id}/history", get(detail::history_api))

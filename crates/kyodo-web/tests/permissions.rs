@@ -77,6 +77,7 @@ async fn routed_issue(app: &TestApp, muni: i64, area: i64, org: i64) -> i64 {
         steps: &scheme.issue_steps,
         deadlines: &scheme.answer_deadlines,
         today: common::today(),
+        at: chrono::Utc::now(),
         caller_department: None,
     };
     let text = || "土木課で補修".to_owned();
@@ -123,6 +124,10 @@ async fn every_role_gets_exactly_what_the_table_allows_on_every_route() {
         case("GET", "/issues/new", IssueCreate, Page),
         case("GET", "/issues/export.csv", IssueRead, Page),
         case("GET", "/api/v1/issues/export", IssueRead, Api),
+        case("GET", "/issues/export.xlsx", IssueRead, Page),
+        case("GET", "/issues/dashboard", IssueInternalRead, Page),
+        case("GET", "/issues/dashboard.xlsx", IssueInternalRead, Page),
+        case("GET", "/api/v1/issues/dashboard", IssueInternalRead, Api),
         case("POST", "/issues", IssueCreate, Page),
         case("GET", format!("/issues/{i}/edit"), IssueEdit, Page),
         case("POST", format!("/issues/{i}"), IssueEdit, Page).with("version", "1"),

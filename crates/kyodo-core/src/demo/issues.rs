@@ -256,7 +256,9 @@ pub fn issues(data: &DemoData, today: NaiveDate) -> Vec<DemoIssue> {
             } else {
                 first
             };
-            let target = TARGETS[n % TARGETS.len()];
+            // Each round of eight shifts by one, so that a status meets
+            // different templates (and waiting answers have departments).
+            let target = TARGETS[(n + n / TARGETS.len()) % TARGETS.len()];
             // Older issues are further along; some waiting answers are overdue.
             let days_ago = 3 + (n as u64 % 8) * 9 + (n as u64 / 8) * 20;
             DemoIssue {
@@ -274,7 +276,7 @@ pub fn issues(data: &DemoData, today: NaiveDate) -> Vec<DemoIssue> {
                 stance: t.7,
                 answer: t.8,
                 target,
-                continuing: n == 14 || n == 22,
+                continuing: target == IssueStatus::Reported && n > TARGETS.len(),
             }
         })
         .collect()
@@ -299,5 +301,12 @@ mod tests {
         let categories = &preset.scheme.issue_categories;
         assert!(issues.iter().all(|i| categories.iter().any(|c| c == i.category)));
         assert!(issues.iter().all(|i| i.received_on < today));
+        // Departments have answers to give, and continuing issues carry over.
+        let waiting: Vec<_> = issues
+            .iter()
+            .filter(|i| i.target == IssueStatus::AwaitingAnswer)
+            .collect();
+        assert!(waiting.iter().filter(|i| !i.departments.is_empty()).count() >= 2);
+        assert!(issues.iter().filter(|i| i.continuing).count() >= 2);
     }
 }

@@ -6,6 +6,7 @@
 mod export;
 mod input;
 mod query;
+pub mod stats;
 mod workflow;
 
 pub use export::{CSV_COLUMNS, csv_row};

@@ -2,9 +2,10 @@
 //! history, and Japanese full-text search over the bigram index. Writes are
 //! in [`write`].
 
+pub mod stats;
 mod write;
 
-pub use write::{TransitionContext, create, transition, update};
+pub use write::{TransitionContext, create, create_at, transition, update};
 
 use chrono::NaiveDate;
 use kyodo_core::issues::{IssueEvent, IssueQuery, IssueRow, IssueStatus, Route};

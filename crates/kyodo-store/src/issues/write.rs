@@ -2,7 +2,7 @@
 //! in one transaction with its history entry and audit record, guarded by
 //! the record's version so that two editors never overwrite each other.
 
-use chrono::{NaiveDate, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use kyodo_core::issues::{
     AnswerDeadlines, Issue, IssueInput, IssueRow, IssueStatus, Responsibility, Route, Transition, TransitionError,
 };
@@ -21,6 +21,8 @@ pub struct TransitionContext<'a> {
     pub steps: &'a [IssueStep],
     pub deadlines: &'a AnswerDeadlines,
     pub today: NaiveDate,
+    /// When it happens: now, or a past moment when the demo replays a history.
+    pub at: DateTime<Utc>,
     /// The caller's department, for department staff answering or rerouting.
     pub caller_department: Option<i64>,
 }
@@ -52,7 +54,7 @@ struct Step<'a> {
     public_note: Option<String>,
 }
 
-async fn record_event(tx: &mut Tx, actor: &Actor, issue_id: i64, step: Step<'_>) -> Result<()> {
+async fn record_event(tx: &mut Tx, actor: &Actor, issue_id: i64, at: DateTime<Utc>, step: Step<'_>) -> Result<()> {
     let q = Query::insert()
         .into_table("issue_events")
         .columns([
@@ -70,7 +72,7 @@ async fn record_event(tx: &mut Tx, actor: &Actor, issue_id: i64, step: Step<'_>)
         .values_panic([
             actor.municipality_id.into(),
             issue_id.into(),
-            Utc::now().into(),
+            at.into(),
             actor.user_id.into(),
             actor.name.clone().or_else(|| actor.login.clone()).into(),
             step.action.into(),
@@ -163,9 +165,13 @@ fn input_values(up: &mut UpdateStatement, input: &IssueInput) {
 
 /// Takes an issue in (受付): it waits for sorting.
 pub async fn create(db: &Db, actor: &Actor, input: &IssueInput) -> Result<IssueRow> {
+    create_at(db, actor, input, Utc::now()).await
+}
+
+/// [`create`] at a given moment (the demo's histories).
+pub async fn create_at(db: &Db, actor: &Actor, input: &IssueInput, now: DateTime<Utc>) -> Result<IssueRow> {
     let mut tx = db.begin().await?;
     check_references(&mut tx, actor.municipality_id, input).await?;
-    let now = Utc::now();
     let id = tx
         .insert_id(
             &Query::insert()
@@ -215,6 +221,7 @@ pub async fn create(db: &Db, actor: &Actor, input: &IssueInput) -> Result<IssueR
         &mut tx,
         actor,
         id,
+        now,
         Step {
             action: "intake",
             from: None,
@@ -260,6 +267,7 @@ pub async fn update(db: &Db, actor: &Actor, id: i64, version: i64, input: &Issue
         &mut tx,
         actor,
         id,
+        Utc::now(),
         Step {
             action: "edit",
             from: None,
@@ -294,6 +302,7 @@ async fn insert_route(
     issue_id: i64,
     department_id: i64,
     routed: Option<NaiveDate>,
+    now: DateTime<Utc>,
 ) -> Result<()> {
     let q = Query::insert()
         .into_table("issue_routes")
@@ -309,9 +318,9 @@ async fn insert_route(
             municipality_id.into(),
             issue_id.into(),
             department_id.into(),
-            routed.map(|_| Utc::now()).into(),
+            routed.map(|_| now).into(),
             routed.into(),
-            Utc::now().into(),
+            now.into(),
         ])
         .to_owned();
     tx.execute(&q).await?;
@@ -360,7 +369,7 @@ pub async fn transition(
     }
     let routes = routes_in(&mut tx, muni, id).await?;
     let decision = kyodo_core::issues::apply(&issue, &routes, ctx.steps, t, ctx.caller_department).map_err(refusal)?;
-    let now = Utc::now();
+    let now = ctx.at;
     let mut up = Query::update();
     up.table(TABLE)
         .value("status", decision.to.key())
@@ -394,7 +403,7 @@ pub async fn transition(
                 .to_owned();
             tx.execute(&clear).await?;
             for d in departments {
-                insert_route(&mut tx, muni, id, *d, None).await?;
+                insert_route(&mut tx, muni, id, *d, None, ctx.at).await?;
             }
             up.value("responsibility", responsibility.key())
                 .value("other_body", other_body.clone());
@@ -452,6 +461,10 @@ pub async fn transition(
                 .value("expected_on", a.expected_on)
                 .value("reason", a.reason.clone())
                 .value("answered_at", now)
+                .value(
+                    "first_answered_at",
+                    Expr::col("first_answered_at").if_null(Expr::val(now)),
+                )
                 .value("answered_by", actor.name.clone().or_else(|| actor.login.clone()))
                 .value("answered_by_user_id", actor.user_id)
                 .and_where(Expr::col("id").eq(route.id))
@@ -486,7 +499,7 @@ pub async fn transition(
                 .to_owned();
             tx.execute(&q).await?;
             let due = ctx.deadlines.due_on(ctx.today, &issue.category, issue.priority);
-            insert_route(&mut tx, muni, id, *to, Some(due)).await?;
+            insert_route(&mut tx, muni, id, *to, Some(due), ctx.at).await?;
             up.value("answer_due_on", earliest_due(&mut tx, muni, id).await?);
             search_changed = true;
             (
@@ -554,6 +567,7 @@ pub async fn transition(
         &mut tx,
         actor,
         id,
+        now,
         Step {
             action: t.action(),
             from: Some(issue.status),

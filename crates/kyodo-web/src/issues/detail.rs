@@ -571,6 +571,7 @@ async fn act(
         steps: &scheme.issue_steps,
         deadlines: &scheme.answer_deadlines,
         today: caller.today,
+        at: chrono::Utc::now(),
         caller_department: department,
     };
     Ok(issues::transition(&state.db, &caller.actor(), id, version, &t, &ctx).await?)

@@ -2,6 +2,7 @@
 //! intake and correction forms, and the API. The detail page and the
 //! workflow's transitions are in [`detail`].
 
+pub mod dashboard;
 pub mod detail;
 pub mod inbox;
 
@@ -445,6 +446,11 @@ pub async fn list_page(
     let mut list = pages::list_page(Layout::new(&caller, heading, BASE), heading, BASE, &q.as_list_query());
     list.search_hint = "件名・内容・回答（2文字から）";
     list.export_href = Some(format!("{BASE}/export.csv?{}", export_params(&q)));
+    list.links
+        .push(("Excelで書き出す", format!("{BASE}/export.xlsx?{}", export_params(&q))));
+    if caller.can(Action::IssueInternalRead) {
+        list.links.push(("状況（グラフ）", format!("{BASE}/dashboard")));
+    }
     list.show_archived = false;
     if caller.can(Action::IssueCreate) {
         list.new_href = Some(format!("{BASE}/new"));
@@ -647,24 +653,15 @@ const EXPORT_LIMIT: u32 = 50_000;
 
 #[derive(serde::Deserialize, Default, utoipa::IntoParams)]
 pub struct ExportQuery {
-    /// `utf-8` (default, with BOM for Excel) or `cp932`.
+    /// `csv` (default) or `xlsx`.
+    pub format: Option<String>,
+    /// For CSV: `utf-8` (default, with BOM for Excel) or `cp932`.
     pub encoding: Option<String>,
 }
 
-/// The filtered list as CSV, every page of it (up to 50,000 rows).
-async fn export(
-    state: &AppState,
-    caller: &Caller,
-    q: IssueQuery,
-    encoding: Option<&str>,
-) -> Result<Response, AppError> {
-    use kyodo_core::encoding::{TextEncoding, encode_csv};
+/// The filtered list's rows, every page of it (up to 50,000).
+async fn export_rows(state: &AppState, caller: &Caller, q: IssueQuery) -> Result<Vec<Vec<String>>, AppError> {
     caller.require(Action::IssueRead)?;
-    let enc = match encoding {
-        None | Some("") => TextEncoding::Utf8,
-        Some(s) => TextEncoding::parse(s)
-            .ok_or_else(|| AppError::BadRequest("encoding は utf-8 か cp932 を指定してください".into()))?,
-    };
     let q = own_department(caller, q);
     let reach = caller.issue_reach(Action::IssueRead);
     let internal = caller.can(Action::IssueInternalRead);
@@ -688,10 +685,42 @@ async fn export(
             break;
         }
     }
+    Ok(lines)
+}
+
+/// The filtered list as CSV or an Excel workbook.
+async fn export(state: &AppState, caller: &Caller, q: IssueQuery, e: &ExportQuery) -> Result<Response, AppError> {
+    use kyodo_core::encoding::{TextEncoding, encode_csv};
+    let stem = format!("issues-{}", caller.today.format("%Y%m%d"));
+    match e.format.as_deref() {
+        None | Some("") | Some("csv") => {}
+        Some("xlsx") => {
+            let lines = export_rows(state, caller, q).await?;
+            let sheet = crate::xlsx::Sheet {
+                name: "課題一覧".into(),
+                headers: kyodo_core::issues::CSV_COLUMNS
+                    .iter()
+                    .map(|c| c.header.to_owned())
+                    .collect(),
+                rows: lines
+                    .into_iter()
+                    .map(|line| line.into_iter().map(crate::xlsx::XCell::Text).collect())
+                    .collect(),
+            };
+            let bytes = crate::xlsx::workbook(vec![sheet])?;
+            return Ok(crate::xlsx::attachment(bytes, &format!("{stem}.xlsx")));
+        }
+        Some(_) => return Err(AppError::BadRequest("format は csv か xlsx を指定してください".into())),
+    }
+    let enc = match e.encoding.as_deref() {
+        None | Some("") => TextEncoding::Utf8,
+        Some(s) => TextEncoding::parse(s)
+            .ok_or_else(|| AppError::BadRequest("encoding は utf-8 か cp932 を指定してください".into()))?,
+    };
+    let lines = export_rows(state, caller, q).await?;
     let text = kyodo_core::csv_import::write_table(kyodo_core::issues::CSV_COLUMNS, lines);
     let bytes = encode_csv(&text, enc).map_err(|e| AppError::Refused(e.to_string()))?;
-    let filename = format!("issues-{}.csv", caller.today.format("%Y%m%d"));
-    Ok(crate::data::csv_attachment(bytes, enc, &filename))
+    Ok(crate::data::csv_attachment(bytes, enc, &format!("{stem}.csv")))
 }
 
 pub async fn export_file(
@@ -700,10 +729,22 @@ pub async fn export_file(
     PageQuery(q): PageQuery<IssueQuery>,
     PageQuery(e): PageQuery<ExportQuery>,
 ) -> PageResult<Response> {
-    Ok(export(&state, &caller, q, e.encoding.as_deref()).await?)
+    Ok(export(&state, &caller, q, &e).await?)
 }
 
-/// The filtered issue list as CSV (UTF-8 with BOM, or `encoding=cp932`), every page.
+pub async fn export_xlsx(
+    State(state): State<AppState>,
+    PageCaller(caller): PageCaller,
+    PageQuery(q): PageQuery<IssueQuery>,
+) -> PageResult<Response> {
+    let e = ExportQuery {
+        format: Some("xlsx".into()),
+        encoding: None,
+    };
+    Ok(export(&state, &caller, q, &e).await?)
+}
+
+/// The filtered issue list, every page: CSV (UTF-8 with BOM, or `encoding=cp932`) or `format=xlsx`.
 #[utoipa::path(get, path = "/issues/export", tag = "issues", params(IssueQuery, ExportQuery),
     responses((status = 200, content_type = "text/csv", body = String)))]
 pub async fn export_api(
@@ -712,5 +753,5 @@ pub async fn export_api(
     ApiQuery(q): ApiQuery<IssueQuery>,
     ApiQuery(e): ApiQuery<ExportQuery>,
 ) -> ApiResult<Response> {
-    Ok(export(&state, &caller, q, e.encoding.as_deref()).await?)
+    Ok(export(&state, &caller, q, &e).await?)
 }

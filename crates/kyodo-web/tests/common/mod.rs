@@ -8,6 +8,7 @@ use chrono::NaiveDate;
 use kyodo_store::Db;
 use kyodo_store::testing::{TestDatabase, fresh_database};
 use reqwest::redirect::Policy;
+use serde_json::{Value, json};
 
 pub const PASSWORD: &str = kyodo_store::demo::DEMO_PASSWORD;
 
@@ -216,4 +217,115 @@ pub async fn count(app: &TestApp, muni: i64, kind: &str) -> u64 {
         }
         _ => kyodo_store::staff::list(&app.db, muni, &q).await.expect("list").total,
     }
+}
+
+/// Calls the API with one login's token.
+pub struct Api<'a> {
+    pub app: &'a TestApp,
+    pub token: String,
+}
+
+impl<'a> Api<'a> {
+    pub async fn new(app: &'a TestApp, login: &str) -> Api<'a> {
+        Api {
+            app,
+            token: app.token(login).await,
+        }
+    }
+
+    pub async fn send(&self, method: &str, path: &str, body: Option<Value>) -> (u16, Value) {
+        let client = self.app.anonymous();
+        let url = self.app.url(&format!("/api/v1{path}"));
+        let req = match method {
+            "GET" => client.get(url),
+            "PATCH" => client.patch(url),
+            _ => client.post(url),
+        };
+        let req = match body {
+            Some(b) => req.json(&b),
+            None => req,
+        };
+        let res = req.bearer_auth(&self.token).send().await.expect("request");
+        let status = res.status().as_u16();
+        (status, res.json().await.unwrap_or(Value::Null))
+    }
+
+    pub async fn act(&self, id: i64, body: Value) -> (u16, Value) {
+        self.send("POST", &format!("/issues/{id}/transitions"), Some(body))
+            .await
+    }
+}
+
+/// The arao demo with the ids the issue tests use.
+pub struct Demo {
+    pub app: TestApp,
+    pub area: i64,
+    pub other_area: i64,
+    pub org: i64,
+    pub doboku: i64,
+    pub fukushi: i64,
+}
+
+pub async fn demo() -> Demo {
+    let app = TestApp::spawn(&["arao"]).await;
+    let muni = app.municipality("432041").await.id;
+    let dept = |name: &'static str| {
+        let db = app.db.clone();
+        async move {
+            kyodo_store::departments::all(&db, muni)
+                .await
+                .unwrap()
+                .into_iter()
+                .find(|d| d.name == name)
+                .unwrap()
+                .id
+        }
+    };
+    let (doboku, fukushi) = (dept("土木課").await, dept("福祉課").await);
+    Demo {
+        area: app.id_of(muni, "areas", "A01").await,
+        other_area: app.id_of(muni, "areas", "A02").await,
+        org: app.id_of(muni, "organisations", "O001").await,
+        doboku,
+        fukushi,
+        app,
+    }
+}
+
+/// An issue as a liaison takes it in.
+pub fn intake(area: i64, org: i64, title: &str) -> Value {
+    json!({
+        "kind": "request",
+        "title": title,
+        "body": "通学路の交差点付近。\n夜は真っ暗になる。",
+        "category": "防犯",
+        "area_id": area,
+        "organisation_id": org,
+        "source": "meeting",
+        "source_note": "11月役員会",
+    })
+}
+
+/// Takes an issue in as the demo liaison and has the team route it to
+/// `department`: it waits for that department's answer.
+pub async fn routed_issue(liaison: &Api<'_>, d: &Demo, title: &str, department: i64) -> i64 {
+    let (status, created) = liaison
+        .send("POST", "/issues", Some(intake(d.area, d.org, title)))
+        .await;
+    assert_eq!(status, 201, "{created}");
+    let id = created["id"].as_i64().expect("id");
+    let (status, body) = liaison
+        .act(
+            id,
+            json!({"action": "sort", "responsibility": "city", "departments": [department]}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    for action in ["draft", "review", "decide"] {
+        let (status, body) = liaison
+            .act(id, json!({"action": action, "text": "担当部署に照会する"}))
+            .await;
+        assert_eq!(status, 200, "{action}: {body}");
+    }
+    id
 }
