@@ -52,6 +52,12 @@ pub enum Action {
     IssueReportBack,
     /// Marking an issue as reflected in a plan or budget (施策反映).
     IssueReflect,
+    /// Add photos and files to an issue (添付).
+    IssueAttach,
+    /// Keep a department's answer templates (回答の定型文).
+    AnswerTemplateWrite,
+    /// Set the SMTP server and the daily digest (メール設定).
+    MailSettingsWrite,
 }
 
 /// How far an allowed action reaches.
@@ -101,6 +107,12 @@ pub const TABLE: &[(Action, [Scope; 6])] = &[
     (Action::IssueReroute, [N, M, O, O, N, N]),
     (Action::IssueReportBack, [N, M, O, N, N, N]),
     (Action::IssueReflect, [N, M, N, O, N, N]),
+    // Photos and files: whoever reaches the issue may add to it.
+    (Action::IssueAttach, [N, M, O, O, O, N]),
+    // Answer templates: a department keeps its own.
+    (Action::AnswerTemplateWrite, [N, M, N, O, N, N]),
+    // Outgoing mail (SMTP) and the daily digest.
+    (Action::MailSettingsWrite, [M, M, N, N, N, N]),
 ];
 
 /// The permission a transition of the issue workflow needs.
@@ -150,7 +162,7 @@ mod tests {
         for (a, _) in TABLE {
             assert!(seen.insert(*a), "{a:?} twice");
         }
-        assert_eq!(seen.len(), 28);
+        assert_eq!(seen.len(), 31);
     }
 
     #[test]

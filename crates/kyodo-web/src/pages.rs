@@ -104,6 +104,7 @@ fn notice_text(key: &str) -> Option<&'static str> {
         "imported" => "取り込みました",
         "revoked" => "APIトークンを失効させました",
         "recorded" => "記録しました",
+        "attached" => "添付しました",
         _ => return None,
     })
 }

@@ -6,7 +6,7 @@ use axum::http::{HeaderValue, header};
 use axum::routing::{get, post};
 use tower_http::set_header::SetResponseHeaderLayer;
 
-use crate::issues::{self, Issues, dashboard, detail};
+use crate::issues::{self, Issues, dashboard, detail, files};
 use crate::{AppState, accounts, api, areas, audit, data, departments, editing, open311, organisations, scheme, staff};
 
 pub fn router(state: AppState) -> Router {
@@ -39,6 +39,9 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/issues/{id}/edit", get(editing::edit_page::<Issues>))
         .route("/issues/{id}/transitions", post(detail::transition_page))
+        .route("/issues/{id}/files", post(files::upload_page))
+        .route("/issues/{id}/files/{file}", get(files::download_page))
+        .route("/issues/{id}/files/{file}/delete", post(files::remove_page))
         .route(
             "/areas",
             get(areas::list_page).post(editing::create_page::<areas::Areas>),
@@ -164,6 +167,8 @@ pub fn router(state: AppState) -> Router {
         .route("/issues/{id}", get(issues::get_api).patch(issues::patch_api))
         .route("/issues/{id}/transitions", post(detail::transition_api))
         .route("/issues/{id}/history", get(detail::history_api))
+        .route("/issues/{id}/files", get(files::list_api).post(files::upload_api))
+        .route("/issues/{id}/files/{file}", get(files::download_api))
         .route("/areas", get(areas::list_api).post(areas::create_api))
         .route("/areas/{id}", get(areas::get_api).patch(areas::patch_api))
         .route("/departments", get(departments::list_api).post(departments::create_api))

@@ -3,6 +3,7 @@
 //! community: sorting (整理), the team's response plan (対応方針), the
 //! department's answer (回答), the report back (地域への報告), closing.
 
+pub mod attachments;
 mod export;
 mod input;
 mod query;
@@ -304,6 +305,8 @@ pub fn action_label(action: &str) -> &'static str {
         "close" => "完了",
         "reopen" => "再開",
         "reflect" => "施策反映",
+        "attach" => "添付",
+        "detach" => "添付の削除",
         _ => "その他",
     }
 }

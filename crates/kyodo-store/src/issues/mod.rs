@@ -2,6 +2,7 @@
 //! history, and Japanese full-text search over the bigram index. Writes are
 //! in [`write`].
 
+pub mod attachments;
 pub mod stats;
 mod write;
 

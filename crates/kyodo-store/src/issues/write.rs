@@ -46,15 +46,21 @@ async fn routes_in(tx: &mut Tx, municipality_id: i64, issue_id: i64) -> Result<V
 }
 
 /// One history entry. `public_note`: what the community may read, if anything.
-struct Step<'a> {
-    action: &'a str,
-    from: Option<IssueStatus>,
-    to: Option<IssueStatus>,
-    note: Option<String>,
-    public_note: Option<String>,
+pub(super) struct Step<'a> {
+    pub action: &'a str,
+    pub from: Option<IssueStatus>,
+    pub to: Option<IssueStatus>,
+    pub note: Option<String>,
+    pub public_note: Option<String>,
 }
 
-async fn record_event(tx: &mut Tx, actor: &Actor, issue_id: i64, at: DateTime<Utc>, step: Step<'_>) -> Result<()> {
+pub(super) async fn record_event(
+    tx: &mut Tx,
+    actor: &Actor,
+    issue_id: i64,
+    at: DateTime<Utc>,
+    step: Step<'_>,
+) -> Result<()> {
     let q = Query::insert()
         .into_table("issue_events")
         .columns([

@@ -74,6 +74,10 @@ pub struct IssuePage {
     pub actions: Vec<ActionForm>,
     pub edit_href: Option<String>,
     pub similar: Vec<SimilarView>,
+    pub files: Vec<super::files::FileView>,
+    pub can_attach: bool,
+    /// Whether the upload form may offer 庁内のみ.
+    pub staff: bool,
     /// Why the last action was refused, or a conflict.
     pub alert: Option<String>,
     pub version: i64,
@@ -498,6 +502,9 @@ pub async fn render(
     } else {
         Vec::new()
     };
+    let files = super::files::views(caller, super::files::visible(state, caller, id).await?);
+    let can_attach =
+        caller.can(Action::IssueAttach) && issues::reaches(&caller.issue_reach(Action::IssueAttach), i, &routes);
     let editable = caller.can(Action::IssueEdit)
         && i.status.is_open()
         && issues::reaches(&caller.issue_reach(Action::IssueEdit), i, &routes);
@@ -523,6 +530,9 @@ pub async fn render(
         actions,
         edit_href: editable.then(|| format!("{BASE}/{id}/edit")),
         similar,
+        files,
+        can_attach,
+        staff: internal,
         alert,
         version: i.version,
         id,

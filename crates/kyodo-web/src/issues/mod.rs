@@ -4,6 +4,7 @@
 
 pub mod dashboard;
 pub mod detail;
+pub mod files;
 pub mod inbox;
 
 use std::collections::HashMap;
