@@ -39,6 +39,17 @@ pub async fn stylesheet() -> Response {
         .into_response()
 }
 
+pub async fn script() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        include_str!("../static/kyodo.js"),
+    )
+        .into_response()
+}
+
 pub async fn not_found() -> ApiError {
     ApiError(AppError::NotFound)
 }
@@ -228,6 +239,9 @@ pub fn merged(mut current: HashMap<String, String>, patch: HashMap<String, Strin
         crate::issues::files::list_api,
         crate::issues::files::upload_api,
         crate::issues::files::download_api,
+        crate::issues::templates::list_api,
+        crate::issues::templates::create_api,
+        crate::issues::templates::delete_api,
         crate::areas::list_api,
         crate::areas::get_api,
         crate::areas::create_api,

@@ -48,6 +48,11 @@ const NAV: &[(&str, &str, Action)] = &[
     ("/departments", "部署", Action::DepartmentRead),
     ("/staff", "職員", Action::StaffRead),
     ("/settings/scheme", "制度設定", Action::SchemeRead),
+    (
+        "/settings/answer-templates",
+        "回答の定型文",
+        Action::AnswerTemplateWrite,
+    ),
     ("/users", "利用者", Action::UserManage),
     ("/data", "取込・書出し", Action::DataImport),
     ("/audit", "監査ログ", Action::AuditRead),

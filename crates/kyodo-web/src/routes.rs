@@ -6,7 +6,7 @@ use axum::http::{HeaderValue, header};
 use axum::routing::{get, post};
 use tower_http::set_header::SetResponseHeaderLayer;
 
-use crate::issues::{self, Issues, dashboard, detail, files};
+use crate::issues::{self, Issues, dashboard, detail, files, templates};
 use crate::{AppState, accounts, api, areas, audit, data, departments, editing, open311, organisations, scheme, staff};
 
 pub fn router(state: AppState) -> Router {
@@ -152,6 +152,11 @@ pub fn router(state: AppState) -> Router {
             "/settings/scheme",
             get(scheme::scheme_page).post(scheme::update_scheme_page),
         )
+        .route(
+            "/settings/answer-templates",
+            get(templates::page).post(templates::create_page),
+        )
+        .route("/settings/answer-templates/{id}/delete", post(templates::remove_page))
         .route("/data", get(data::data_page))
         .route("/data/import/{kind}", post(data::import_page))
         .route("/data/export/{kind}", get(data::export_file))
@@ -188,6 +193,11 @@ pub fn router(state: AppState) -> Router {
         .route("/staff", get(staff::list_api).post(staff::create_api))
         .route("/staff/{id}", get(staff::get_api).patch(staff::patch_api))
         .route("/scheme", get(scheme::get_api))
+        .route(
+            "/answer-templates",
+            get(templates::list_api).post(templates::create_api),
+        )
+        .route("/answer-templates/{id}", axum::routing::delete(templates::delete_api))
         .route("/import/{kind}", post(data::import_api))
         .route("/export/{kind}", get(data::export_api))
         .fallback(api::not_found);
@@ -204,6 +214,7 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/open311/v2/requests/{file}", get(open311::request))
         .route("/static/kyodo.css", get(api::stylesheet))
+        .route("/static/kyodo.js", get(api::script))
         .fallback(api::page_not_found)
         .layer(axum::middleware::from_fn(crate::auth::same_origin_writes))
         .layer(axum::extract::DefaultBodyLimit::max(32 * 1024 * 1024))

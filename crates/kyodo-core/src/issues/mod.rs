@@ -8,6 +8,7 @@ mod export;
 mod input;
 mod query;
 pub mod stats;
+pub mod templates;
 mod workflow;
 
 pub use export::{CSV_COLUMNS, csv_row};

@@ -4,6 +4,7 @@
 
 pub mod attachments;
 pub mod stats;
+pub mod templates;
 mod write;
 
 pub use write::{TransitionContext, create, create_at, transition, update};

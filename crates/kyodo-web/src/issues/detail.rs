@@ -75,6 +75,8 @@ pub struct IssuePage {
     pub edit_href: Option<String>,
     pub similar: Vec<SimilarView>,
     pub files: Vec<super::files::FileView>,
+    /// Answer templates offered in the answer form: (label, text).
+    pub templates: Vec<(String, String)>,
     pub can_attach: bool,
     /// Whether the upload form may offer 庁内のみ.
     pub staff: bool,
@@ -463,7 +465,7 @@ pub async fn render(
     let departments = kyodo_store::departments::all(&state.db, muni).await?;
     let mut carried = carried;
     let alert = carried.as_mut().and_then(|c| c.alert.take());
-    let actions = kyodo_core::issues::offered(i.status, &scheme.issue_steps)
+    let actions: Vec<ActionForm> = kyodo_core::issues::offered(i.status, &scheme.issue_steps)
         .into_iter()
         .filter(|a| allowed(caller, &row, &routes, a, &pos).is_ok())
         .map(|action| {
@@ -503,6 +505,24 @@ pub async fn render(
         Vec::new()
     };
     let files = super::files::views(caller, super::files::visible(state, caller, id).await?);
+    let answering = actions.iter().any(|a| a.action == "answer");
+    let templates = if answering {
+        let coordinator = caller.role() == kyodo_core::accounts::Role::Coordinator;
+        super::templates::offered(state, caller)
+            .await?
+            .into_iter()
+            .map(|t| {
+                let label = if coordinator {
+                    format!("{}: {}", t.department_name, t.title)
+                } else {
+                    t.title
+                };
+                (label, t.body)
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
     let can_attach =
         caller.can(Action::IssueAttach) && issues::reaches(&caller.issue_reach(Action::IssueAttach), i, &routes);
     let editable = caller.can(Action::IssueEdit)
@@ -531,6 +551,7 @@ pub async fn render(
         edit_href: editable.then(|| format!("{BASE}/{id}/edit")),
         similar,
         files,
+        templates,
         can_attach,
         staff: internal,
         alert,

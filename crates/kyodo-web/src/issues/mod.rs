@@ -6,6 +6,7 @@ pub mod dashboard;
 pub mod detail;
 pub mod files;
 pub mod inbox;
+pub mod templates;
 
 use std::collections::HashMap;
 
