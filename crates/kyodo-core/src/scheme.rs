@@ -100,6 +100,11 @@ pub struct IssueStep {
 }
 
 /// Schemes without grades decide in one step.
+/// Progress answers in September and March: mid-year and before the next year's budget.
+pub fn twice_a_year() -> Vec<u32> {
+    vec![9, 3]
+}
+
 fn one_step_decision() -> Vec<IssueStep> {
     vec![IssueStep {
         step: PlanStep::Decide,
@@ -136,6 +141,10 @@ pub struct SchemeSettings {
     /// Whether outside apps may send issues through Open311 GeoReport v2.
     #[serde(default)]
     pub open311_enabled: bool,
+    /// The months when departments give progress answers (進捗回答) on
+    /// continuing issues, e.g. September and March.
+    #[serde(default = "twice_a_year")]
+    pub progress_months: Vec<u32>,
 }
 
 impl SchemeSettings {
@@ -170,6 +179,9 @@ impl SchemeSettings {
             }
         }
         self.validate_issue_steps(&mut errors);
+        if self.progress_months.iter().any(|m| !(1..=12).contains(m)) {
+            errors.add("progress_months", "進捗回答の月は1〜12で入力してください");
+        }
         for d in
             std::iter::once(&self.answer_deadlines.days).chain(self.answer_deadlines.categories.iter().map(|c| &c.days))
         {
@@ -379,6 +391,7 @@ fn arao() -> Preset {
             ],
             answer_deadlines: Default::default(),
             open311_enabled: false,
+            progress_months: twice_a_year(),
         },
     }
 }
@@ -421,6 +434,7 @@ fn niimi() -> Preset {
             issue_steps: one_step_decision(),
             answer_deadlines: Default::default(),
             open311_enabled: false,
+            progress_months: twice_a_year(),
         },
     }
 }
@@ -465,6 +479,7 @@ fn kumamoto() -> Preset {
             issue_steps: one_step_decision(),
             answer_deadlines: Default::default(),
             open311_enabled: false,
+            progress_months: twice_a_year(),
         },
     }
 }
@@ -510,6 +525,7 @@ fn tama() -> Preset {
             issue_steps: one_step_decision(),
             answer_deadlines: Default::default(),
             open311_enabled: false,
+            progress_months: twice_a_year(),
         },
     }
 }
@@ -543,6 +559,7 @@ fn osaki() -> Preset {
             issue_steps: one_step_decision(),
             answer_deadlines: Default::default(),
             open311_enabled: false,
+            progress_months: twice_a_year(),
         },
     }
 }

@@ -30,6 +30,11 @@ pub fn jst_date(t: chrono::DateTime<chrono::Utc>) -> NaiveDate {
     (t + chrono::Duration::hours(9)).date_naive()
 }
 
+/// The moment a calendar day begins in Japan (00:00 JST).
+pub fn jst_start_of(day: NaiveDate) -> chrono::DateTime<chrono::Utc> {
+    day.and_time(chrono::NaiveTime::MIN).and_utc() - chrono::Duration::hours(9)
+}
+
 /// April 1 of fiscal year `fy` (saturates at the limits of `NaiveDate`).
 pub fn fiscal_year_start(fy: i32) -> NaiveDate {
     NaiveDate::from_ymd_opt(fy, 4, 1).unwrap_or(saturated(fy))

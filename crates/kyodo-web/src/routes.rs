@@ -6,7 +6,7 @@ use axum::http::{HeaderValue, header};
 use axum::routing::{get, post};
 use tower_http::set_header::SetResponseHeaderLayer;
 
-use crate::issues::{self, Issues, dashboard, detail, files, templates};
+use crate::issues::{self, Issues, dashboard, detail, files, progress, templates};
 use crate::{AppState, accounts, api, areas, audit, data, departments, editing, open311, organisations, scheme, staff};
 
 pub fn router(state: AppState) -> Router {
@@ -32,6 +32,7 @@ pub fn router(state: AppState) -> Router {
         .route("/issues/export.csv", get(issues::export_file))
         .route("/issues/export.xlsx", get(issues::export_xlsx))
         .route("/issues/dashboard", get(dashboard::dashboard_page))
+        .route("/issues/progress-report", get(progress::page))
         .route("/issues/dashboard.xlsx", get(dashboard::dashboard_xlsx))
         .route(
             "/issues/{id}",

@@ -125,6 +125,28 @@ fn issue_values(s: &SchemeSettings, v: &mut HashMap<String, String>) {
     if s.open311_enabled {
         v.insert("open311_enabled".into(), "true".into());
     }
+    let months: Vec<String> = s.progress_months.iter().map(u32::to_string).collect();
+    v.insert("progress_months".into(), months.join(","));
+}
+
+/// 「9,3」: the months of progress answers; empty for none.
+fn parse_months(raw: &str, errors: &mut FieldErrors) -> Vec<u32> {
+    let mut months = Vec::new();
+    for part in raw.split([',', '、', ' ']).filter(|p| !p.trim().is_empty()) {
+        match kyodo_core::text::normalize_digits(part)
+            .trim()
+            .trim_end_matches('月')
+            .parse::<u32>()
+        {
+            Ok(m) if !months.contains(&m) => months.push(m),
+            Ok(_) => {}
+            Err(_) => {
+                errors.add("progress_months", "進捗回答の月は「9,3」のように数字で入力してください");
+                break;
+            }
+        }
+    }
+    months
 }
 
 fn parse_days(raw: &str) -> Option<[u16; 3]> {
@@ -136,10 +158,15 @@ fn parse_days(raw: &str) -> Option<[u16; 3]> {
     parts.try_into().ok()
 }
 
-fn parse_issue_settings(
-    get: &dyn Fn(&str) -> String,
-    errors: &mut FieldErrors,
-) -> (Vec<IssueStep>, AnswerDeadlines, bool) {
+/// The issue workflow's part of the settings form.
+struct IssueSettings {
+    steps: Vec<IssueStep>,
+    deadlines: AnswerDeadlines,
+    open311_enabled: bool,
+    progress_months: Vec<u32>,
+}
+
+fn parse_issue_settings(get: &dyn Fn(&str) -> String, errors: &mut FieldErrors) -> IssueSettings {
     let steps = PlanStep::ALL
         .iter()
         .filter(|step| **step == PlanStep::Decide || get(&format!("step_{}", step.key())) == "true")
@@ -172,11 +199,12 @@ fn parse_issue_settings(
             ),
         }
     }
-    (
+    IssueSettings {
         steps,
-        AnswerDeadlines { days, categories },
-        get("open311_enabled") == "true",
-    )
+        deadlines: AnswerDeadlines { days, categories },
+        open311_enabled: get("open311_enabled") == "true",
+        progress_months: parse_months(&get("progress_months"), errors),
+    }
 }
 
 /// `get` normalises each value to one line; the category lines need their breaks.
@@ -258,7 +286,7 @@ fn parse(form: &HashMap<String, String>) -> Result<SchemeSettings, FieldErrors> 
         }),
         _ => None,
     };
-    let (issue_steps, answer_deadlines, open311_enabled) = parse_issue_settings(&get, &mut errors);
+    let issue = parse_issue_settings(&get, &mut errors);
     let settings = SchemeSettings {
         area_levels: list("area_levels"),
         liaison_level: get("liaison_level").parse().unwrap_or(0),
@@ -271,9 +299,10 @@ fn parse(form: &HashMap<String, String>) -> Result<SchemeSettings, FieldErrors> 
         lifecycle_stages: list("lifecycle_stages"),
         officer_roles: list("officer_roles"),
         coordinating_section: get("coordinating_section"),
-        issue_steps,
-        answer_deadlines,
-        open311_enabled,
+        issue_steps: issue.steps,
+        answer_deadlines: issue.deadlines,
+        open311_enabled: issue.open311_enabled,
+        progress_months: issue.progress_months,
     };
     if let Err(more) = settings.validate() {
         errors.errors.extend(more.errors);
@@ -326,6 +355,8 @@ fn view(caller: &Caller, form: FormState, notice: Option<&str>) -> SchemePage {
             FieldSpec::text("deadline_categories", "分類ごとの回答期限")
                 .kind(FieldKind::Textarea)
                 .hint("1行に「分類,高,中,低」。例: 防災,7,14,30"),
+            FieldSpec::text("progress_months", "継続案件の進捗回答の月")
+                .hint("カンマ区切り。例: 9,3（9月と3月）。空欄なら進捗回答を求めません"),
         ],
         grade_rows,
         position_rows,

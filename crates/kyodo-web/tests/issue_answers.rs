@@ -79,3 +79,80 @@ async fn a_department_keeps_its_answer_templates_and_the_answer_form_offers_them
         .await;
     assert_eq!(res.status(), 403);
 }
+
+/// Moves the progress schedule so that the round begins on 1 November: the
+/// demo's continuing issues were last answered before it.
+async fn progress_round_in_november(d: &common::Demo) {
+    let muni = d.app.municipality("432041").await;
+    let mut scheme = muni.scheme.clone();
+    scheme.progress_months = vec![11, 5];
+    kyodo_store::municipalities::update_scheme(&d.app.db, &kyodo_store::audit::Actor::command_line(muni.id), &scheme)
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn continuing_issues_get_progress_answers_on_the_schedule_and_a_printable_sheet() {
+    let d = demo().await;
+    progress_round_in_november(&d).await;
+    let coordinator = Api::new(&d.app, "arao-coordinator").await;
+    let (status, owed) = coordinator.send("GET", "/issues?progress_due=true", None).await;
+    assert_eq!(status, 200);
+    let owed: Vec<&serde_json::Value> = owed["items"].as_array().unwrap().iter().collect();
+    assert!(
+        !owed.is_empty(),
+        "the demo has continuing issues answered before the round"
+    );
+    assert!(
+        owed.iter()
+            .all(|i| i["continuing"] == true && i["status"] == "reported")
+    );
+
+    // A department answers again: a progress answer, and the issue leaves its list.
+    let id = owed[0]["id"].as_i64().unwrap();
+    let (_, issue) = coordinator.send("GET", &format!("/issues/{id}"), None).await;
+    let routes = issue["routes"].as_array().unwrap();
+    let department = routes[0]["department_id"].as_i64().unwrap();
+    let (status, body) = coordinator
+        .act(
+            id,
+            json!({"action": "answer", "department_id": department, "stance": "will_act",
+                   "answer_text": "来年度予算に計上しました。", "expected_on": "2027-06-30"}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        body["status"], "reported",
+        "a progress answer keeps the issue where it is"
+    );
+    let (_, still) = coordinator
+        .send(
+            "GET",
+            &format!("/issues?progress_due=true&department_id={department}"),
+            None,
+        )
+        .await;
+    assert!(
+        still["items"].as_array().unwrap().iter().all(|i| i["id"] != id),
+        "{still}"
+    );
+
+    // The district's sheet shows the new answer as this round's.
+    let area = issue["area_id"].as_i64().unwrap();
+    let browser = d.app.login("arao-coordinator").await;
+    let sheet = browser
+        .get(&format!("/issues/progress-report?area_id={area}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(sheet.contains("継続案件 進捗回答書"), "{sheet}");
+    assert!(sheet.contains("令和8年11月の進捗回答"), "{sheet}");
+    assert!(sheet.contains("来年度予算に計上しました。"), "{sheet}");
+    // The home page counts what is still owed.
+    let home = browser.get("/").await.text().await.unwrap();
+    assert!(home.contains("進捗回答待ちの継続案件"), "{home}");
+    // Community accounts have no sheet; it is printed for them by the city.
+    let res = d.app.login("arao-community").await.get("/issues/progress-report").await;
+    assert_eq!(res.status(), 403);
+}

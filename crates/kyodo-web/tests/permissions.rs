@@ -126,6 +126,7 @@ async fn every_role_gets_exactly_what_the_table_allows_on_every_route() {
         case("GET", "/api/v1/issues/export", IssueRead, Api),
         case("GET", "/issues/export.xlsx", IssueRead, Page),
         case("GET", "/issues/dashboard", IssueInternalRead, Page),
+        case("GET", "/issues/progress-report", IssueInternalRead, Page),
         case("GET", "/settings/answer-templates", AnswerTemplateWrite, Page),
         case("POST", "/settings/answer-templates", AnswerTemplateWrite, Page),
         case("GET", "/api/v1/answer-templates", AnswerTemplateWrite, Api),

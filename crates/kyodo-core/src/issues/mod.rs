@@ -6,6 +6,7 @@
 pub mod attachments;
 mod export;
 mod input;
+pub mod progress;
 mod query;
 pub mod stats;
 pub mod templates;

@@ -50,6 +50,14 @@ pub struct IssueQuery {
     /// With `department_id`: only routes still waiting for the department's answer.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub pending: Option<bool>,
+    /// Only 継続案件 whose departments owe a progress answer (進捗回答) for
+    /// the current round of the municipality's schedule.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub progress_due: Option<bool>,
+    /// The current round's start, set by the server from the schedule (never read from the caller).
+    #[serde(skip)]
+    #[param(ignore)]
+    pub progress_since: Option<chrono::NaiveDate>,
 }
 
 impl IssueQuery {
@@ -94,7 +102,7 @@ impl IssueQuery {
     pub fn has_filters(&self) -> bool {
         let text = [&self.status, &self.kind, &self.category, &self.responsibility];
         let ids = [self.area_id, self.organisation_id, self.department_id];
-        let flags = [self.overdue, self.continuing, self.open];
+        let flags = [self.overdue, self.continuing, self.open, self.progress_due];
         text.iter().any(|v| v.as_deref().is_some_and(|s| !s.is_empty()))
             || ids.iter().any(Option::is_some)
             || self.fiscal_year.is_some()

@@ -106,6 +106,24 @@ fn routed_to(department: i64, pending_only: bool) -> Expr {
     Expr::col(("i", "id")).in_subquery(sub.to_owned())
 }
 
+/// Continuing open issues with a route last answered before the round began
+/// (of `department`, when given): a progress answer (進捗回答) is owed.
+fn progress_owed(since: NaiveDate, department: Option<i64>) -> Condition {
+    let mut sub = Query::select();
+    sub.column(("r", "issue_id"))
+        .from_as("issue_routes", "r")
+        .and_where(Expr::col(("r", "routed_at")).is_not_null())
+        .and_where(Expr::col(("r", "rerouted_at")).is_null())
+        .and_where(Expr::col(("r", "answered_at")).lt(kyodo_core::wareki::jst_start_of(since)));
+    if let Some(d) = department {
+        sub.and_where(Expr::col(("r", "department_id")).eq(d));
+    }
+    Condition::all()
+        .add(Expr::col(("i", "continuing")).eq(true))
+        .add(Expr::col(("i", "status")).ne(IssueStatus::Closed.key()))
+        .add(Expr::col(("i", "id")).in_subquery(sub.to_owned()))
+}
+
 fn reach_condition(reach: &Reach) -> Condition {
     let c = Condition::all();
     match reach {
@@ -192,6 +210,13 @@ fn filters(db: &Db, municipality_id: i64, reach: &Reach, q: &IssueQuery, today: 
     }
     if q.open.unwrap_or(false) {
         c = c.add(Expr::col(("i", "status")).ne(IssueStatus::Closed.key()));
+    }
+    if q.progress_due.unwrap_or(false) {
+        c = c.add(match q.progress_since {
+            Some(since) => progress_owed(since, q.department_id),
+            // No schedule, no progress answers owed.
+            None => Expr::val(1).eq(0).into(),
+        });
     }
     if let Some(words) = q.q.as_deref() {
         let terms = search::query_terms(municipality_id, words);

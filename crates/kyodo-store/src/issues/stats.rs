@@ -5,7 +5,7 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use kyodo_core::issues::IssueStatus;
 use kyodo_core::issues::stats::{AreaStats, CategoryYear, Dashboard, RouteTiming, department_stats};
-use kyodo_core::wareki::{fiscal_year_end, fiscal_year_start};
+use kyodo_core::wareki::{fiscal_year_end, fiscal_year_start, jst_start_of};
 use sea_query::{Expr, ExprTrait, Func, JoinType, Order, Query};
 
 use super::{Reach, TABLE, reach_condition};
@@ -18,10 +18,6 @@ pub const YEARS_SHOWN: i32 = 5;
 /// `SUM(CASE WHEN cond THEN 1 ELSE 0 END)`.
 fn count_if(cond: Expr) -> Expr {
     Func::sum(Expr::case(cond, 1).finally(0)).into()
-}
-
-fn jst_midnight(d: NaiveDate) -> DateTime<Utc> {
-    d.and_time(chrono::NaiveTime::MIN).and_utc() - chrono::Duration::hours(9)
 }
 
 /// Open and overdue count what waits now, whatever the year it came in;
@@ -85,8 +81,8 @@ pub async fn dashboard(
     let categories: Vec<CategoryYear> = db.fetch_all(&categories).await?;
 
     // The fiscal year in Japan's time: 1 April 00:00 JST to 31 March 24:00 JST.
-    let start = jst_midnight(fiscal_year_start(fiscal_year));
-    let end = jst_midnight(fiscal_year_end(fiscal_year).succ_opt().unwrap_or(NaiveDate::MAX))
+    let start = jst_start_of(fiscal_year_start(fiscal_year));
+    let end = jst_start_of(fiscal_year_end(fiscal_year).succ_opt().unwrap_or(NaiveDate::MAX))
         - chrono::Duration::microseconds(1);
     #[derive(sqlx::FromRow)]
     struct Timing {

@@ -48,12 +48,19 @@ pub async fn entries(state: &AppState, caller: &Caller) -> Result<Vec<InboxEntry
             false,
         ));
     }
+    let progress = |department_id: Option<i64>| IssueQuery {
+        progress_due: Some(true),
+        department_id,
+        ..Default::default()
+    };
     if caller.role() == Role::Department {
         let mine = caller.user.department_id;
         wanted.push(("回答待ちの課題", query(None, false, mine, false), false));
         wanted.push(("回答期限を過ぎた課題", query(None, true, mine, false), true));
+        wanted.push(("進捗回答待ちの継続案件", progress(mine), false));
     } else if caller.can(Action::IssueInternalRead) {
         wanted.push(("部署の回答期限を過ぎた課題", query(None, true, None, false), true));
+        wanted.push(("進捗回答待ちの継続案件", progress(None), false));
     }
     if caller.can(Action::IssueReportBack) {
         wanted.push(("地域への報告待ち", query(Some("to_report"), false, None, false), false));
@@ -69,7 +76,9 @@ pub async fn entries(state: &AppState, caller: &Caller) -> Result<Vec<InboxEntry
     let reach = caller.issue_reach(Action::IssueRead);
     let mut out = Vec::with_capacity(wanted.len());
     for (label, q, late) in wanted {
-        let count = kyodo_store::issues::count(&state.db, caller.municipality.id, &reach, &q, caller.today).await?;
+        let counted = super::server_filters(caller, q.clone());
+        let count =
+            kyodo_store::issues::count(&state.db, caller.municipality.id, &reach, &counted, caller.today).await?;
         out.push(InboxEntry {
             label,
             href: href(&q),

@@ -6,6 +6,7 @@ pub mod dashboard;
 pub mod detail;
 pub mod files;
 pub mod inbox;
+pub mod progress;
 pub mod templates;
 
 use std::collections::HashMap;
@@ -365,11 +366,16 @@ fn export_params(q: &IssueQuery) -> String {
     serde_urlencoded::to_string(&all_pages).unwrap_or_default()
 }
 
-/// Department staff asking for pending issues mean their own department's.
-fn own_department(caller: &Caller, mut q: IssueQuery) -> IssueQuery {
-    if caller.role() == Role::Department && q.pending == Some(true) && q.department_id.is_none() {
+/// What the server adds to a caller's query: department staff asking for
+/// pending or progress answers mean their own department's, and the
+/// progress round comes from the municipality's schedule.
+pub fn server_filters(caller: &Caller, mut q: IssueQuery) -> IssueQuery {
+    let own_work = q.pending == Some(true) || q.progress_due == Some(true);
+    if caller.role() == Role::Department && own_work && q.department_id.is_none() {
         q.department_id = caller.user.department_id;
     }
+    q.progress_since =
+        kyodo_core::issues::progress::round_start(caller.today, &caller.municipality.scheme.progress_months);
     q
 }
 
@@ -436,7 +442,7 @@ pub async fn list_page(
     PageQuery(q): PageQuery<IssueQuery>,
 ) -> PageResult<Response> {
     caller.require(Action::IssueRead)?;
-    let q = own_department(&caller, q);
+    let q = server_filters(&caller, q);
     let reach = caller.issue_reach(Action::IssueRead);
     let page = issues::list(&state.db, caller.municipality.id, &reach, &q, caller.today).await?;
     let community = caller.role() == Role::Community;
@@ -452,6 +458,7 @@ pub async fn list_page(
         .push(("Excelで書き出す", format!("{BASE}/export.xlsx?{}", export_params(&q))));
     if caller.can(Action::IssueInternalRead) {
         list.links.push(("状況（グラフ）", format!("{BASE}/dashboard")));
+        list.links.push(("進捗回答書", format!("{BASE}/progress-report")));
     }
     list.show_archived = false;
     if caller.can(Action::IssueCreate) {
@@ -480,6 +487,11 @@ pub async fn list_page(
                 name: "continuing",
                 label: "継続案件",
                 checked: q.continuing.unwrap_or(false),
+            },
+            pages::Check {
+                name: "progress_due",
+                label: "進捗回答待ち",
+                checked: q.progress_due.unwrap_or(false),
             },
         ];
         if caller.role() == Role::Department {
@@ -538,7 +550,7 @@ pub async fn list_api(
     ApiQuery(q): ApiQuery<IssueQuery>,
 ) -> ApiResult<Response> {
     caller.require(Action::IssueRead)?;
-    let q = own_department(&caller, q);
+    let q = server_filters(&caller, q);
     let reach = caller.issue_reach(Action::IssueRead);
     let page = issues::list(&state.db, caller.municipality.id, &reach, &q, caller.today).await?;
     if caller.can(Action::IssueInternalRead) {
@@ -664,7 +676,7 @@ pub struct ExportQuery {
 /// The filtered list's rows, every page of it (up to 50,000).
 async fn export_rows(state: &AppState, caller: &Caller, q: IssueQuery) -> Result<Vec<Vec<String>>, AppError> {
     caller.require(Action::IssueRead)?;
-    let q = own_department(caller, q);
+    let q = server_filters(caller, q);
     let reach = caller.issue_reach(Action::IssueRead);
     let internal = caller.can(Action::IssueInternalRead);
     let per_page = kyodo_core::listing::MAX_PER_PAGE;
