@@ -12,6 +12,7 @@ pub mod encoding;
 pub mod issues;
 pub mod keyed;
 pub mod listing;
+pub mod mail;
 pub mod municipalities;
 pub mod organisations;
 pub mod permissions;

@@ -9,7 +9,7 @@ use crate::audit::{self, Actor, Event};
 use crate::db::Db;
 use crate::error::{Result, StoreError};
 
-const USER_COLUMNS: [&str; 10] = [
+pub(crate) const USER_COLUMNS: [&str; 10] = [
     "id",
     "municipality_id",
     "login",

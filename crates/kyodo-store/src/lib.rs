@@ -16,6 +16,7 @@ pub mod data;
 pub mod demo;
 pub mod departments;
 pub mod issues;
+pub mod mail;
 pub mod municipalities;
 pub mod organisations;
 pub mod staff;

@@ -265,6 +265,8 @@ struct AccountPage {
     password_form: FormState,
     tokens: Vec<(String, String, String, String, Option<i64>)>,
     new_token: Option<String>,
+    /// Where the daily digest goes; empty: none.
+    email: String,
 }
 
 fn password_fields() -> Vec<FieldSpec> {
@@ -316,6 +318,9 @@ async fn account_view(
         password_form,
         tokens,
         new_token,
+        email: kyodo_store::mail::email_of(&state.db, caller.user.id)
+            .await?
+            .unwrap_or_default(),
     };
     Ok((status, pages::render(&page)).into_response())
 }

@@ -192,6 +192,14 @@ pub async fn resolve_token(parts: &Parts, state: &AppState, token: &str) -> Resu
 }
 
 async fn caller_for(parts: &Parts, state: &AppState, user: User, csrf: Option<String>) -> Result<Caller, AppError> {
+    let mut caller = caller_of(state, user).await?;
+    caller.csrf = csrf;
+    caller.ip = client_ip(parts);
+    Ok(caller)
+}
+
+/// A user as the server acts for them outside a request (the daily digest).
+pub async fn caller_of(state: &AppState, user: User) -> Result<Caller, AppError> {
     let municipality = kyodo_store::municipalities::get(&state.db, user.municipality_id).await?;
     let today = state.today();
     let served_areas = match (user.role, user.staff_id) {
@@ -203,9 +211,9 @@ async fn caller_for(parts: &Parts, state: &AppState, user: User, csrf: Option<St
     Ok(Caller {
         user,
         municipality,
-        csrf,
+        csrf: None,
         served_areas,
-        ip: client_ip(parts),
+        ip: None,
         today,
     })
 }

@@ -12,6 +12,7 @@ pub mod departments;
 pub mod editing;
 pub mod error;
 pub mod issues;
+pub mod mail;
 pub mod open311;
 pub mod organisations;
 pub mod pages;
@@ -32,6 +33,8 @@ pub struct Config {
     pub secure_cookies: bool,
     /// Pretend today is this date (demos and tests of terms and fiscal years).
     pub today: Option<NaiveDate>,
+    /// The address users reach kyodo at, for links in e-mail (e.g. https://kyodo.city.example.jp).
+    pub public_url: Option<String>,
 }
 
 #[derive(Clone)]
@@ -61,6 +64,20 @@ pub use routes::router;
 /// Serves `router` on `listener` until Ctrl-C (or SIGTERM).
 pub async fn serve(listener: tokio::net::TcpListener, state: AppState) -> std::io::Result<()> {
     let db = state.db.clone();
+    // The daily digest: every server looks every five minutes; the one
+    // that claims the day in the database sends it.
+    let digest_state = state.clone();
+    let digests = tokio::spawn(async move {
+        let mut every = tokio::time::interval(std::time::Duration::from_secs(300));
+        loop {
+            every.tick().await;
+            match mail::send_digests(&digest_state, None).await {
+                Ok(r) if r.sent + r.failed > 0 => tracing::info!(sent = r.sent, failed = r.failed, "daily digest"),
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e.message(), "daily digest failed"),
+            }
+        }
+    });
     // Expired sessions and old login attempts are removed hourly; with
     // several servers each does it, which is harmless.
     let sweeper = tokio::spawn(async move {
@@ -77,6 +94,7 @@ pub async fn serve(listener: tokio::net::TcpListener, state: AppState) -> std::i
         .with_graceful_shutdown(shutdown_signal())
         .await;
     sweeper.abort();
+    digests.abort();
     served
 }
 

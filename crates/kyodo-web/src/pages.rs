@@ -110,6 +110,7 @@ fn notice_text(key: &str) -> Option<&'static str> {
         "revoked" => "APIトークンを失効させました",
         "recorded" => "記録しました",
         "attached" => "添付しました",
+        "mail_sent" => "試験メールを送りました。届いたか確かめてください",
         _ => return None,
     })
 }

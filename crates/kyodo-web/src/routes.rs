@@ -7,7 +7,9 @@ use axum::routing::{get, post};
 use tower_http::set_header::SetResponseHeaderLayer;
 
 use crate::issues::{self, Issues, dashboard, detail, files, progress, templates};
-use crate::{AppState, accounts, api, areas, audit, data, departments, editing, open311, organisations, scheme, staff};
+use crate::{
+    AppState, accounts, api, areas, audit, data, departments, editing, mail, open311, organisations, scheme, staff,
+};
 
 pub fn router(state: AppState) -> Router {
     let pages = Router::new()
@@ -158,6 +160,9 @@ pub fn router(state: AppState) -> Router {
             get(templates::page).post(templates::create_page),
         )
         .route("/settings/answer-templates/{id}/delete", post(templates::remove_page))
+        .route("/settings/mail", get(mail::settings_page).post(mail::save_page))
+        .route("/settings/mail/test", post(mail::test_page))
+        .route("/account/email", post(mail::set_own_email_page))
         .route("/data", get(data::data_page))
         .route("/data/import/{kind}", post(data::import_page))
         .route("/data/export/{kind}", get(data::export_file))

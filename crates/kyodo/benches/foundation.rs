@@ -124,6 +124,7 @@ async fn data_and_lists() {
         kyodo_web::Config {
             secure_cookies: false,
             today: Some(today()),
+            public_url: None,
         },
     );
     tokio::spawn(kyodo_web::serve(listener, state));

@@ -363,6 +363,7 @@ async fn run() {
         kyodo_web::Config {
             secure_cookies: false,
             today: Some(today()),
+            public_url: None,
         },
     );
     tokio::spawn(kyodo_web::serve(listener, state));

@@ -35,6 +35,16 @@ enum Command {
         /// Mark session cookies Secure (set when served over HTTPS without a proxy header).
         #[arg(long, env = "KYODO_SECURE_COOKIES")]
         secure_cookies: bool,
+        /// The address users open kyodo at, for links in e-mail.
+        #[arg(long, env = "KYODO_PUBLIC_URL")]
+        public_url: Option<String>,
+    },
+    /// Send the daily digest e-mail now (the server sends it by itself each day).
+    Digest {
+        #[arg(long)]
+        municipality: Option<String>,
+        #[arg(long, env = "KYODO_PUBLIC_URL")]
+        public_url: Option<String>,
     },
     /// Apply database migrations and exit.
     Migrate,
@@ -184,6 +194,7 @@ async fn run(cli: Cli) -> Result<()> {
             bind,
             demo: preset,
             secure_cookies,
+            public_url,
         } => {
             let started = std::time::Instant::now();
             let db = open(&cli).await?;
@@ -201,9 +212,31 @@ async fn run(cli: Cli) -> Result<()> {
             let config = kyodo_web::Config {
                 secure_cookies: *secure_cookies,
                 today: cli.today.is_some().then_some(today),
+                public_url: public_url.clone(),
             };
             kyodo_web::serve(listener, kyodo_web::AppState::new(db.clone(), config)).await?;
             db.close().await;
+        }
+        Command::Digest {
+            municipality: code,
+            public_url,
+        } => {
+            let db = open(&cli).await?;
+            let muni = municipality(&db, code.as_deref()).await?;
+            let config = kyodo_web::Config {
+                today: cli.today.is_some().then_some(today),
+                public_url: public_url.clone(),
+                ..Default::default()
+            };
+            let state = kyodo_web::AppState::new(db.clone(), config);
+            let report = kyodo_web::mail::send_digests(&state, Some(muni.id))
+                .await
+                .map_err(|e| anyhow!("{}", e.message()))?;
+            println!("お知らせを{}通送りました（失敗 {}通）", report.sent, report.failed);
+            db.close().await;
+            if report.failed > 0 {
+                std::process::exit(1);
+            }
         }
         Command::Migrate => {
             let db = Db::connect(&cli.database).await?;

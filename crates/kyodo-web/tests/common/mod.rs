@@ -46,6 +46,7 @@ impl TestApp {
             kyodo_web::Config {
                 secure_cookies: false,
                 today: Some(today()),
+                public_url: None,
             },
         );
         tokio::spawn(kyodo_web::serve(listener, state));
