@@ -540,3 +540,37 @@ async fn the_filtered_list_exports_to_csv_for_excel() {
         "export link with the filter"
     );
 }
+
+#[tokio::test]
+async fn a_map_link_pasted_at_intake_becomes_the_issue_point() {
+    let d = demo().await;
+    let liaison = Api::new(&d.app, "arao-liaison").await;
+    let mut body = intake(d.area, d.org, "倒木が道をふさいでいる");
+    body["map_point"] = json!("https://maps.gsi.go.jp/#16/32.987000/130.433000/");
+    let (status, created) = liaison.send("POST", "/issues", Some(body)).await;
+    assert_eq!(status, 201, "{created}");
+    assert_eq!(created["latitude"], 32.987);
+    assert_eq!(created["longitude"], 130.433);
+    let page = d
+        .app
+        .login("arao-liaison")
+        .await
+        .get(&format!("/issues/{}", created["id"]))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("https://maps.gsi.go.jp/#17/32.987000/130.433000/"),
+        "{page}"
+    );
+
+    let mut body = intake(d.area, d.org, "倒木");
+    body["map_point"] = json!("市役所の裏");
+    let (status, refused) = liaison.send("POST", "/issues", Some(body)).await;
+    assert_eq!(status, 422);
+    assert!(
+        refused.to_string().contains("地図の位置を読み取れませんでした"),
+        "{refused}"
+    );
+}

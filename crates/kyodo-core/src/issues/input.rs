@@ -62,6 +62,22 @@ fn coordinate(f: &mut Fields<'_>, field: &str, label: &str, range: std::ops::Ran
     }
 }
 
+/// A point from a pasted map link or 「緯度, 経度」: the first two decimal
+/// numbers in a row that are a latitude and a longitude. Covers 地理院地図
+/// (`#16/32.987/130.433/`), Google マップ (`@32.987,130.433,17z`, `?q=…`) and
+/// text copied from either.
+pub fn parse_point(text: &str) -> Option<(f64, f64)> {
+    let folded = crate::text::fold_ascii(text);
+    let numbers: Vec<&str> = folded
+        .split(|c: char| !(c.is_ascii_digit() || c == '.' || c == '-'))
+        .filter(|n| n.contains('.') && n.parse::<f64>().is_ok())
+        .collect();
+    numbers.windows(2).find_map(|pair| {
+        let (lat, lng) = (pair[0].parse::<f64>().ok()?, pair[1].parse::<f64>().ok()?);
+        ((-90.0..=90.0).contains(&lat) && (-180.0..=180.0).contains(&lng)).then_some((lat, lng))
+    })
+}
+
 impl IssueInput {
     /// Reads and checks the fields; `today` is the default for the date received.
     pub fn parse(
@@ -87,8 +103,21 @@ impl IssueInput {
             Some(Priority::Normal),
         );
         let location = f.optional("location", "場所", 200);
-        let latitude = coordinate(&mut f, "latitude", "緯度", -90.0..=90.0);
-        let longitude = coordinate(&mut f, "longitude", "経度", -180.0..=180.0);
+        let mut latitude = coordinate(&mut f, "latitude", "緯度", -90.0..=90.0);
+        let mut longitude = coordinate(&mut f, "longitude", "経度", -180.0..=180.0);
+        if let Some(pasted) = f.optional("map_point", "地図の位置", 2000) {
+            match parse_point(&pasted) {
+                Some((lat, lng)) if latitude.is_none() && longitude.is_none() => {
+                    latitude = Some(lat);
+                    longitude = Some(lng);
+                }
+                Some(_) => {}
+                None => f.errors.add(
+                    "map_point",
+                    "地図の位置を読み取れませんでした。地理院地図やGoogleマップのURL、または「32.9870, 130.4330」の形で貼り付けてください",
+                ),
+            }
+        }
         if latitude.is_some() != longitude.is_some() {
             f.errors.add("latitude", "緯度と経度は両方入力してください");
         }
@@ -176,6 +205,24 @@ impl ReportInput {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_point_comes_from_a_pasted_map_link_or_text() {
+        assert_eq!(
+            parse_point("https://maps.gsi.go.jp/#16/32.987000/130.433000/&base=std"),
+            Some((32.987, 130.433))
+        );
+        assert_eq!(
+            parse_point("https://www.google.com/maps/@32.9871,130.4332,17z?entry=ttu"),
+            Some((32.9871, 130.4332))
+        );
+        assert_eq!(
+            parse_point("３２．９８７０，　１３０．４３３０"),
+            Some((32.987, 130.433))
+        );
+        assert_eq!(parse_point("荒尾市役所の前"), None);
+        assert_eq!(parse_point("130.43, 32.98, 999.1"), None);
+    }
     use std::collections::HashMap;
 
     fn getter(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> + use<> {

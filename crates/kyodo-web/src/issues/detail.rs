@@ -379,7 +379,12 @@ pub async fn render(
             ),
         ]);
         if let (Some(lat), Some(lng)) = (i.latitude, i.longitude) {
-            items.push(Item::new("位置", format!("{lat:.5}, {lng:.5}")));
+            // 地理院地図 (the GSI's map) opens at the point; kyodo embeds no map tiles.
+            items.push(Item::link(
+                "位置",
+                format!("{lat:.5}, {lng:.5}（地理院地図で開く）"),
+                Some(format!("https://maps.gsi.go.jp/#17/{lat:.6}/{lng:.6}/")),
+            ));
         }
     }
     if let Some(p) = &i.policy_reflection {

@@ -319,7 +319,9 @@ impl Editable for Issues {
                 ],
             );
             fields.extend([
-                FieldSpec::text("latitude", "緯度").hint("地図の位置（任意）。例: 32.9870"),
+                FieldSpec::text("map_point", "地図の位置（貼り付け）")
+                    .hint("地理院地図やGoogleマップで場所を開き、そのURLを貼り付けてください（任意）。「32.9870, 130.4330」でも構いません"),
+                FieldSpec::text("latitude", "緯度").hint("数値で入れる場合。例: 32.9870"),
                 FieldSpec::text("longitude", "経度").hint("例: 130.4330"),
                 FieldSpec::select("source", "受付経路", Source::options()),
                 FieldSpec::text("source_note", "受付の経緯").hint("例: 11月役員会、窓口での相談"),
