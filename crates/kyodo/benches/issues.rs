@@ -175,16 +175,20 @@ async fn generate(db: &Db, muni: i64, areas: &[i64], departments: &[i64], n: usi
             "routed_at",
             "due_on",
             "answered_at",
+            "first_answered_at",
             "created_at",
         ]);
         for (i, status, due, department) in chunk {
-            let answered = (*status != "awaiting_answer").then_some(now);
+            // Routed three weeks before the deadline; answered 0–24 days later.
+            let routed = kyodo_core::wareki::jst_start_of(*due) - chrono::Duration::days(21);
+            let answered = (*status != "awaiting_answer").then(|| routed + chrono::Duration::days((*i % 25) as i64));
             insert.values_panic([
                 muni.into(),
                 ids[*i].into(),
                 (*department).into(),
-                now.into(),
+                routed.into(),
                 (*due).into(),
+                answered.into(),
                 answered.into(),
                 now.into(),
             ]);
@@ -396,6 +400,21 @@ async fn run() {
         (
             "search two words",
             format!("/issues?q={}", enc("通学路 街灯")),
+            &coordinator,
+        ),
+        (
+            "dashboard (coordinator, whole city)",
+            "/issues/dashboard?fiscal_year=2026".into(),
+            &coordinator,
+        ),
+        (
+            "dashboard (department)",
+            "/issues/dashboard?fiscal_year=2026".into(),
+            &department,
+        ),
+        (
+            "progress answers owed",
+            "/issues?progress_due=true".into(),
             &coordinator,
         ),
         (
