@@ -11,6 +11,17 @@ use crate::db::Db;
 use crate::error::{Result, StoreError};
 
 const TABLE: &str = "mail_settings";
+/// The settings' columns, as read, written and overwritten.
+const COLUMNS: [&str; 8] = [
+    "host",
+    "port",
+    "security",
+    "username",
+    "password",
+    "from_address",
+    "digest_enabled",
+    "digest_hour",
+];
 
 #[derive(sqlx::FromRow)]
 struct Row {
@@ -26,16 +37,7 @@ struct Row {
 
 pub async fn get(db: &Db, municipality_id: i64) -> Result<Option<MailSettings>> {
     let q = Query::select()
-        .columns([
-            "host",
-            "port",
-            "security",
-            "username",
-            "password",
-            "from_address",
-            "digest_enabled",
-            "digest_hour",
-        ])
+        .columns(COLUMNS)
         .from(TABLE)
         .and_where(Expr::col("municipality_id").eq(municipality_id))
         .to_owned();
@@ -59,18 +61,7 @@ pub async fn save(db: &Db, actor: &Actor, s: &MailSettings) -> Result<()> {
     let mut tx = db.begin().await?;
     let q = Query::insert()
         .into_table(TABLE)
-        .columns([
-            "municipality_id",
-            "host",
-            "port",
-            "security",
-            "username",
-            "password",
-            "from_address",
-            "digest_enabled",
-            "digest_hour",
-            "updated_at",
-        ])
+        .columns(["municipality_id"].into_iter().chain(COLUMNS).chain(["updated_at"]))
         .values_panic([
             actor.municipality_id.into(),
             s.host.clone().into(),
@@ -85,17 +76,7 @@ pub async fn save(db: &Db, actor: &Actor, s: &MailSettings) -> Result<()> {
         ])
         .on_conflict(
             OnConflict::column("municipality_id")
-                .update_columns([
-                    "host",
-                    "port",
-                    "security",
-                    "username",
-                    "password",
-                    "from_address",
-                    "digest_enabled",
-                    "digest_hour",
-                    "updated_at",
-                ])
+                .update_columns(COLUMNS.into_iter().chain(["updated_at"]))
                 .to_owned(),
         )
         .to_owned();
