@@ -325,15 +325,10 @@ async fn account_view(
     Ok((status, pages::render(&page)).into_response())
 }
 
-#[derive(serde::Deserialize, Default)]
-pub struct NoticeQuery {
-    pub notice: Option<String>,
-}
-
 pub async fn account_page(
     State(state): State<AppState>,
     PageCaller(caller): PageCaller,
-    PageQuery(q): PageQuery<NoticeQuery>,
+    PageQuery(q): PageQuery<crate::pages::NoticeQuery>,
 ) -> PageResult<Response> {
     account_view(&state, &caller, FormState::default(), None, q.notice.as_deref()).await
 }
@@ -426,7 +421,7 @@ fn role_options(caller: &Caller) -> Vec<(String, String)> {
 pub async fn users_page(
     State(state): State<AppState>,
     PageCaller(caller): PageCaller,
-    PageQuery(q): PageQuery<NoticeQuery>,
+    PageQuery(q): PageQuery<crate::pages::NoticeQuery>,
 ) -> PageResult<Response> {
     caller.require(Action::UserManage)?;
     let users = kyodo_store::accounts::list(&state.db, Some(caller.municipality.id)).await?;
@@ -711,7 +706,7 @@ pub async fn user_page(
     State(state): State<AppState>,
     PageCaller(caller): PageCaller,
     PagePath(id): PagePath<i64>,
-    PageQuery(q): PageQuery<NoticeQuery>,
+    PageQuery(q): PageQuery<crate::pages::NoticeQuery>,
 ) -> PageResult<Response> {
     user_view(&state, &caller, id, FormState::default(), q.notice.as_deref()).await
 }

@@ -140,16 +140,11 @@ pub async fn tree_page(State(state): State<AppState>, PageCaller(caller): PageCa
     }))
 }
 
-#[derive(serde::Deserialize, Default)]
-pub struct DetailQuery {
-    notice: Option<String>,
-}
-
 pub async fn detail_page(
     State(state): State<AppState>,
     PageCaller(caller): PageCaller,
     PagePath(id): PagePath<i64>,
-    PageQuery(q): PageQuery<DetailQuery>,
+    PageQuery(q): PageQuery<crate::pages::NoticeQuery>,
 ) -> PageResult<Response> {
     caller.require(Action::DepartmentRead)?;
     let muni = caller.municipality.id;

@@ -173,15 +173,10 @@ fn values(s: &MailSettings) -> std::collections::HashMap<String, String> {
     v
 }
 
-#[derive(serde::Deserialize, Default)]
-pub struct NoticeQuery {
-    notice: Option<String>,
-}
-
 pub async fn settings_page(
     State(state): State<AppState>,
     PageCaller(caller): PageCaller,
-    PageQuery(q): PageQuery<NoticeQuery>,
+    PageQuery(q): PageQuery<crate::pages::NoticeQuery>,
 ) -> PageResult<Response> {
     caller.require(Action::MailSettingsWrite)?;
     let saved = kyodo_store::mail::get(&state.db, caller.municipality.id).await?;

@@ -171,11 +171,6 @@ pub async fn list_page(
     Ok(pages::render(&list))
 }
 
-#[derive(serde::Deserialize, Default)]
-pub struct DetailQuery {
-    notice: Option<String>,
-}
-
 fn officer_fields(caller: &Caller) -> Vec<FieldSpec> {
     vec![
         FieldSpec::select(
@@ -337,7 +332,7 @@ pub async fn detail_page(
     State(state): State<AppState>,
     PageCaller(caller): PageCaller,
     PagePath(id): PagePath<i64>,
-    PageQuery(q): PageQuery<DetailQuery>,
+    PageQuery(q): PageQuery<crate::pages::NoticeQuery>,
 ) -> PageResult<Response> {
     detail_view(
         &state,

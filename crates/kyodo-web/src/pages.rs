@@ -97,6 +97,12 @@ impl Layout {
     }
 }
 
+/// A page's `?notice=KEY` after a redirect (see [`notice_text`]).
+#[derive(serde::Deserialize, Default)]
+pub struct NoticeQuery {
+    pub notice: Option<String>,
+}
+
 /// Confirmation messages named in a `?notice=` after a redirect.
 fn notice_text(key: &str) -> Option<&'static str> {
     Some(match key {

@@ -372,12 +372,10 @@ fn view(caller: &Caller, form: FormState, notice: Option<&str>) -> SchemePage {
     }
 }
 
-#[derive(serde::Deserialize, Default)]
-pub struct NoticeQuery {
-    notice: Option<String>,
-}
-
-pub async fn scheme_page(PageCaller(caller): PageCaller, PageQuery(q): PageQuery<NoticeQuery>) -> PageResult<Response> {
+pub async fn scheme_page(
+    PageCaller(caller): PageCaller,
+    PageQuery(q): PageQuery<crate::pages::NoticeQuery>,
+) -> PageResult<Response> {
     caller.require(Action::SchemeRead)?;
     let form = FormState::new(values(&caller.municipality.scheme));
     Ok(pages::render(&view(&caller, form, q.notice.as_deref())))

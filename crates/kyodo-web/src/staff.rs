@@ -162,16 +162,11 @@ pub async fn list_page(
     Ok(pages::render(&list))
 }
 
-#[derive(serde::Deserialize, Default)]
-pub struct DetailQuery {
-    notice: Option<String>,
-}
-
 pub async fn detail_page(
     State(state): State<AppState>,
     PageCaller(caller): PageCaller,
     PagePath(id): PagePath<i64>,
-    PageQuery(q): PageQuery<DetailQuery>,
+    PageQuery(q): PageQuery<crate::pages::NoticeQuery>,
 ) -> PageResult<Response> {
     caller.require(Action::StaffRead)?;
     let muni = caller.municipality.id;

@@ -565,16 +565,11 @@ pub async fn render(
     })
 }
 
-#[derive(serde::Deserialize, Default)]
-pub struct DetailQuery {
-    notice: Option<String>,
-}
-
 pub async fn detail_page(
     State(state): State<AppState>,
     PageCaller(caller): PageCaller,
     PagePath(id): PagePath<i64>,
-    PageQuery(q): PageQuery<DetailQuery>,
+    PageQuery(q): PageQuery<crate::pages::NoticeQuery>,
 ) -> PageResult<Response> {
     let page = render(&state, &caller, id, q.notice.as_deref(), None).await?;
     Ok(pages::render(&page))

@@ -81,15 +81,10 @@ async fn render(
     })
 }
 
-#[derive(serde::Deserialize, Default)]
-pub struct NoticeQuery {
-    notice: Option<String>,
-}
-
 pub async fn page(
     State(state): State<AppState>,
     PageCaller(caller): PageCaller,
-    crate::api::PageQuery(q): crate::api::PageQuery<NoticeQuery>,
+    crate::api::PageQuery(q): crate::api::PageQuery<crate::pages::NoticeQuery>,
 ) -> PageResult<Response> {
     let page = render(&state, &caller, FormState::default(), q.notice.as_deref()).await?;
     Ok(pages::render(&page))
