@@ -192,15 +192,20 @@ pub async fn resolve_token(parts: &Parts, state: &AppState, token: &str) -> Resu
 }
 
 async fn caller_for(parts: &Parts, state: &AppState, user: User, csrf: Option<String>) -> Result<Caller, AppError> {
-    let mut caller = caller_of(state, user).await?;
+    let municipality = kyodo_store::municipalities::get(&state.db, user.municipality_id).await?;
+    let mut caller = caller_of(state, user, municipality).await?;
     caller.csrf = csrf;
     caller.ip = client_ip(parts);
     Ok(caller)
 }
 
-/// A user as the server acts for them outside a request (the daily digest).
-pub async fn caller_of(state: &AppState, user: User) -> Result<Caller, AppError> {
-    let municipality = kyodo_store::municipalities::get(&state.db, user.municipality_id).await?;
+/// A user of `municipality` (their own), as the server acts for them; outside
+/// a request (the daily digest) it has no CSRF token and no address.
+pub async fn caller_of(
+    state: &AppState,
+    user: User,
+    municipality: kyodo_core::municipalities::Municipality,
+) -> Result<Caller, AppError> {
     let today = state.today();
     let served_areas = match (user.role, user.staff_id) {
         (Role::Liaison, Some(staff)) => {

@@ -55,7 +55,7 @@ impl AppState {
     pub fn today(&self) -> NaiveDate {
         self.config
             .today
-            .unwrap_or_else(|| (chrono::Utc::now() + chrono::Duration::hours(9)).date_naive())
+            .unwrap_or_else(|| kyodo_core::wareki::jst_date(chrono::Utc::now()))
     }
 }
 

@@ -89,6 +89,7 @@ pub struct DigestReport {
 pub async fn send_digests(state: &AppState, force: Option<i64>) -> Result<DigestReport, AppError> {
     let mut report = DigestReport::default();
     let hour = (chrono::Utc::now() + chrono::Duration::hours(9)).hour();
+    let today = state.today();
     for muni in kyodo_store::municipalities::list(&state.db).await? {
         if force.is_some_and(|f| f != muni.id) {
             continue;
@@ -98,12 +99,12 @@ pub async fn send_digests(state: &AppState, force: Option<i64>) -> Result<Digest
         };
         let due = settings.digest_enabled
             && hour >= u32::from(settings.digest_hour)
-            && kyodo_store::mail::claim_digest(&state.db, muni.id, state.today()).await?;
+            && kyodo_store::mail::claim_digest(&state.db, muni.id, today).await?;
         if !due && force.is_none() {
             continue;
         }
         for (user, email) in kyodo_store::mail::recipients(&state.db, muni.id).await? {
-            let caller = crate::auth::caller_of(state, user).await?;
+            let caller = crate::auth::caller_of(state, user, muni.clone()).await?;
             let Some((subject, body)) = digest_for(state, &caller).await? else {
                 continue;
             };

@@ -114,24 +114,23 @@ pub async fn get(db: &Db, municipality_id: i64, issue_id: i64, id: i64) -> Resul
     db.fetch_optional(&q).await?.ok_or(StoreError::NotFound)
 }
 
-/// The file's bytes.
-pub async fn content(db: &Db, municipality_id: i64, issue_id: i64, id: i64) -> Result<Vec<u8>> {
+/// The file and its bytes, in one read.
+pub async fn content(db: &Db, municipality_id: i64, issue_id: i64, id: i64) -> Result<(Attachment, Vec<u8>)> {
     #[derive(sqlx::FromRow)]
-    struct Content {
+    struct WithContent {
+        #[sqlx(flatten)]
+        file: Attachment,
         content: Vec<u8>,
     }
-    let q = Query::select()
+    let q = select(municipality_id, issue_id)
         .column("content")
-        .from(TABLE)
-        .and_where(Expr::col("municipality_id").eq(municipality_id))
-        .and_where(Expr::col("issue_id").eq(issue_id))
         .and_where(Expr::col("id").eq(id))
         .to_owned();
-    Ok(db
-        .fetch_optional::<Content>(&q)
+    let found = db
+        .fetch_optional::<WithContent>(&q)
         .await?
-        .ok_or(StoreError::NotFound)?
-        .content)
+        .ok_or(StoreError::NotFound)?;
+    Ok((found.file, found.content))
 }
 
 pub async fn remove(db: &Db, actor: &Actor, issue_id: i64, id: i64) -> Result<()> {

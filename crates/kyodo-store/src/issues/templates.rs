@@ -2,7 +2,7 @@
 
 use chrono::Utc;
 use kyodo_core::issues::templates::{AnswerTemplate, TemplateInput};
-use sea_query::{Expr, ExprTrait, JoinType, Order, Query};
+use sea_query::{Expr, ExprTrait, JoinType, Order, Query, SelectStatement};
 
 use crate::audit::{self, Actor, Event};
 use crate::db::Db;
@@ -10,10 +10,9 @@ use crate::error::{Result, StoreError};
 
 const TABLE: &str = "answer_templates";
 
-/// The templates of `department`, or of every department.
-pub async fn list(db: &Db, municipality_id: i64, department: Option<i64>) -> Result<Vec<AnswerTemplate>> {
-    let mut q = Query::select();
-    q.columns(["id", "department_id", "title", "body"].map(|c| ("t", c)))
+fn select(municipality_id: i64) -> SelectStatement {
+    Query::select()
+        .columns(["id", "department_id", "title", "body"].map(|c| ("t", c)))
         .expr_as(Expr::col(("d", "name")), "department_name")
         .from_as(TABLE, "t")
         .join_as(
@@ -23,12 +22,25 @@ pub async fn list(db: &Db, municipality_id: i64, department: Option<i64>) -> Res
             Expr::col(("d", "id")).equals(("t", "department_id")),
         )
         .and_where(Expr::col(("t", "municipality_id")).eq(municipality_id))
-        .order_by(("d", "code"), Order::Asc)
+        .to_owned()
+}
+
+/// The templates of `department`, or of every department.
+pub async fn list(db: &Db, municipality_id: i64, department: Option<i64>) -> Result<Vec<AnswerTemplate>> {
+    let mut q = select(municipality_id);
+    q.order_by(("d", "code"), Order::Asc)
         .order_by(("t", "title"), Order::Asc);
     if let Some(d) = department {
         q.and_where(Expr::col(("t", "department_id")).eq(d));
     }
     db.fetch_all(&q).await
+}
+
+pub async fn get(db: &Db, municipality_id: i64, id: i64) -> Result<AnswerTemplate> {
+    let q = select(municipality_id)
+        .and_where(Expr::col(("t", "id")).eq(id))
+        .to_owned();
+    db.fetch_optional(&q).await?.ok_or(StoreError::NotFound)
 }
 
 pub async fn create(db: &Db, actor: &Actor, input: &TemplateInput) -> Result<i64> {

@@ -87,10 +87,10 @@ async fn read_upload(state: &AppState, request: axum::extract::Request) -> Resul
     Ok(upload)
 }
 
-/// Checks reach, kind and size, and stores the file. The community cannot
-/// mark a file internal: what it sends is its own.
+/// Checks kind and size, and stores the file; the caller has checked reach
+/// (before reading the body). The community cannot mark a file internal:
+/// what it sends is its own.
 async fn attach(state: &AppState, caller: &Caller, id: i64, upload: Upload) -> Result<Attachment, AppError> {
-    reachable(state, caller, Action::IssueAttach, id).await?;
     let content_type = attachments::content_type(&upload.filename, &upload.content)
         .map_err(|e| AppError::Invalid(kyodo_core::validation::FieldErrors::single("file", e.to_string())))?;
     let file = NewAttachment {
@@ -134,11 +134,10 @@ pub async fn upload_page(
 /// The file itself. Photos and PDFs open in the browser; other files download.
 async fn download(state: &AppState, caller: &Caller, id: i64, file_id: i64) -> Result<Response, AppError> {
     reachable(state, caller, Action::IssueRead, id).await?;
-    let file = store::get(&state.db, caller.municipality.id, id, file_id).await?;
+    let (file, bytes) = store::content(&state.db, caller.municipality.id, id, file_id).await?;
     if file.internal && !caller.can(Action::IssueInternalRead) {
         return Err(AppError::NotFound);
     }
-    let bytes = store::content(&state.db, caller.municipality.id, id, file_id).await?;
     let inline = file.is_image() || file.content_type == "application/pdf";
     let disposition = format!(
         "{}; filename*=UTF-8''{}",

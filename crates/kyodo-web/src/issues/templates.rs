@@ -149,8 +149,7 @@ pub async fn create_api(
     JsonFields(fields, _): JsonFields,
 ) -> ApiResult<Response> {
     let id = create(&state, &caller, &fields).await?;
-    let all = store::list(&state.db, caller.municipality.id, None).await?;
-    let created = all.into_iter().find(|t| t.id == id).ok_or(AppError::NotFound)?;
+    let created = store::get(&state.db, caller.municipality.id, id).await?;
     Ok((StatusCode::CREATED, Json(created)).into_response())
 }
 
