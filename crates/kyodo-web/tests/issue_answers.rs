@@ -52,11 +52,8 @@ async fn a_department_keeps_its_answer_templates_and_the_answer_form_offers_them
         .map(|t| t["title"].as_str().unwrap())
         .collect();
     assert_eq!(titles, vec!["街灯のLED化"]);
-    let res = d
-        .app
-        .anonymous()
-        .delete(d.app.url(&format!("/api/v1/answer-templates/{}", theirs["id"])))
-        .bearer_auth(&department.token)
+    let res = department
+        .request(reqwest::Method::DELETE, &format!("/answer-templates/{}", theirs["id"]))
         .send()
         .await
         .unwrap();

@@ -16,10 +16,7 @@ async fn upload(api: &Api<'_>, id: i64, name: &str, bytes: &[u8], internal: bool
         form = form.text("internal", "true");
     }
     let res = api
-        .app
-        .anonymous()
-        .post(api.app.url(&format!("/api/v1/issues/{id}/files")))
-        .bearer_auth(&api.token)
+        .request(reqwest::Method::POST, &format!("/issues/{id}/files"))
         .multipart(form)
         .send()
         .await
@@ -61,24 +58,14 @@ async fn photos_and_files_reach_whoever_reads_the_issue_but_internal_ones_only_s
         .map(|f| f["filename"].as_str().unwrap())
         .collect();
     assert_eq!(names, vec!["現場写真.jpg"]);
-    let memo_path = format!("/api/v1/issues/{id}/files/{}", memo["id"]);
-    let res = d
-        .app
-        .anonymous()
-        .get(d.app.url(&memo_path))
-        .bearer_auth(&community.token)
+    let memo_path = format!("/issues/{id}/files/{}", memo["id"]);
+    let res = community
+        .request(reqwest::Method::GET, &memo_path)
         .send()
         .await
         .unwrap();
     assert_eq!(res.status(), 404);
-    let res = d
-        .app
-        .anonymous()
-        .get(d.app.url(&memo_path))
-        .bearer_auth(&liaison.token)
-        .send()
-        .await
-        .unwrap();
+    let res = liaison.request(reqwest::Method::GET, &memo_path).send().await.unwrap();
     assert_eq!(res.status(), 200);
     assert_eq!(res.headers()["content-type"], "application/pdf");
     assert!(

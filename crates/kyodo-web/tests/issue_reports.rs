@@ -110,10 +110,8 @@ async fn the_dashboard_page_draws_charts_and_exports_to_excel() {
 async fn the_list_exports_to_xlsx_through_the_api() {
     let d = demo().await;
     let coordinator = Api::new(&d.app, "arao-coordinator").await;
-    let client = d.app.anonymous();
-    let res = client
-        .get(d.app.url("/api/v1/issues/export?format=xlsx&open=true"))
-        .bearer_auth(&coordinator.token)
+    let res = coordinator
+        .request(reqwest::Method::GET, "/issues/export?format=xlsx&open=true")
         .send()
         .await
         .unwrap();

@@ -490,13 +490,11 @@ async fn the_filtered_list_exports_to_csv_for_excel() {
         .send("POST", "/issues", Some(intake(d.area, d.org, "防犯灯〜通学路")))
         .await;
     let id = created["id"].as_i64().unwrap();
-    let client = d.app.anonymous();
-    let res = client
-        .get(
-            d.app
-                .url("/api/v1/issues/export?category=%E9%98%B2%E7%8A%AF&encoding=cp932"),
+    let res = coordinator
+        .request(
+            reqwest::Method::GET,
+            "/issues/export?category=%E9%98%B2%E7%8A%AF&encoding=cp932",
         )
-        .bearer_auth(&coordinator.token)
         .send()
         .await
         .unwrap();

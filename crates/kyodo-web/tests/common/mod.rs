@@ -234,19 +234,27 @@ impl<'a> Api<'a> {
         }
     }
 
+    /// A request to `/api/v1{path}` with this login's token, for callers that
+    /// want the raw response (files, downloads, DELETE).
+    pub fn request(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
+        self.app
+            .anonymous()
+            .request(method, self.app.url(&format!("/api/v1{path}")))
+            .bearer_auth(&self.token)
+    }
+
     pub async fn send(&self, method: &str, path: &str, body: Option<Value>) -> (u16, Value) {
-        let client = self.app.anonymous();
-        let url = self.app.url(&format!("/api/v1{path}"));
-        let req = match method {
-            "GET" => client.get(url),
-            "PATCH" => client.patch(url),
-            _ => client.post(url),
+        let method = match method {
+            "GET" => reqwest::Method::GET,
+            "PATCH" => reqwest::Method::PATCH,
+            _ => reqwest::Method::POST,
         };
+        let req = self.request(method, path);
         let req = match body {
             Some(b) => req.json(&b),
             None => req,
         };
-        let res = req.bearer_auth(&self.token).send().await.expect("request");
+        let res = req.send().await.expect("request");
         let status = res.status().as_u16();
         (status, res.json().await.unwrap_or(Value::Null))
     }
