@@ -551,6 +551,83 @@ fn v3_issue_extras() -> Vec<Step> {
     steps
 }
 
+/// Version 4: the dashboard counted by indexes. Days to the first answer
+/// are kept on the route (counted in Japan's calendar, which SQL cannot do
+/// portably), and the counts read indexes that hold every column they need.
+fn v4_dashboard_counts() -> Vec<Step> {
+    let mut steps = Vec::new();
+    let alter = Table::alter()
+        .table(name("issue_routes"))
+        .add_column(ColumnDef::new(name("first_answer_days")).big_integer().null())
+        .to_owned();
+    steps.push(Step::alter(alter));
+    steps.push(Step::raw(
+        "UPDATE issue_routes SET first_answer_days = CAST(julianday(date(first_answered_at, '+9 hours')) - julianday(date(routed_at, '+9 hours')) AS INTEGER) WHERE first_answered_at IS NOT NULL AND routed_at IS NOT NULL",
+        "UPDATE issue_routes SET first_answer_days = (first_answered_at AT TIME ZONE 'Asia/Tokyo')::date - (routed_at AT TIME ZONE 'Asia/Tokyo')::date WHERE first_answered_at IS NOT NULL AND routed_at IS NOT NULL",
+    ));
+    // What waits (first_answered_at IS NULL) and what was answered in a year.
+    steps.push(Step::index(index(
+        "issue_routes",
+        &[
+            "municipality_id",
+            "first_answered_at",
+            "department_id",
+            "first_answer_days",
+        ],
+        false,
+    )));
+    // A year's intake per district and per category.
+    steps.push(Step::index(index(
+        "issues",
+        &["municipality_id", "fiscal_year", "area_id", "category", "status"],
+        false,
+    )));
+    // Continuing open issues (進捗回答), few among many.
+    steps.push(Step::index(index(
+        "issues",
+        &["municipality_id", "continuing", "status"],
+        false,
+    )));
+    // The overdue list's index, widened so that what is open per district
+    // is counted from it alone.
+    steps.push(Step::raw(
+        "DROP INDEX ix_issues_municipality_id_status_answer_due_on",
+        "DROP INDEX ix_issues_municipality_id_status_answer_due_on",
+    ));
+    steps.push(Step::index(index(
+        "issues",
+        &["municipality_id", "status", "answer_due_on", "area_id", "continuing"],
+        false,
+    )));
+    steps
+}
+
+/// Version 5: appointments as the coordinator records them: the 辞令's
+/// date and appointer, the reason for an early end, and the term a
+/// replacement finishes.
+fn v5_appointments() -> Vec<Step> {
+    let mut steps = Vec::new();
+    // SQLite adds one column per statement.
+    for column in [
+        date("appointed_on").null().to_owned(),
+        text("appointed_by").null().to_owned(),
+        text("end_note").null().to_owned(),
+        ColumnDef::new(name("replaces_id")).big_integer().null().to_owned(),
+        text("note").null().to_owned(),
+    ] {
+        steps.push(Step::alter(
+            Table::alter().table(name("appointments")).add_column(column).to_owned(),
+        ));
+    }
+    // A unit's team over time, and each year's ending terms.
+    steps.push(Step::index(index(
+        "appointments",
+        &["municipality_id", "planned_end_on"],
+        false,
+    )));
+    steps
+}
+
 struct Migration {
     version: i64,
     name: &'static str,
@@ -572,6 +649,16 @@ const MIGRATIONS: &[Migration] = &[
         version: 3,
         name: "issue_extras",
         steps: v3_issue_extras,
+    },
+    Migration {
+        version: 4,
+        name: "dashboard_counts",
+        steps: v4_dashboard_counts,
+    },
+    Migration {
+        version: 5,
+        name: "appointments",
+        steps: v5_appointments,
     },
 ];
 

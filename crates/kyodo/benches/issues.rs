@@ -6,7 +6,8 @@
 //! `cargo bench -p kyodo --bench issues` (SQLite); add
 //! `KYODO_TEST_DATABASE=postgres` for PostgreSQL. `KYODO_BENCH_ISSUES`,
 //! `KYODO_BENCH_MUNICIPALITIES`, `KYODO_BENCH_USERS`, `KYODO_BENCH_SECONDS`
-//! and `KYODO_BENCH_THINK_MS` (a user's pause between requests) change the sizes.
+//! and `KYODO_BENCH_THINK_MS` (a user's pause between requests) change the sizes;
+//! `KYODO_BENCH_ONLY` runs only the cases whose label contains it.
 
 mod common;
 
@@ -176,6 +177,7 @@ async fn generate(db: &Db, muni: i64, areas: &[i64], departments: &[i64], n: usi
             "due_on",
             "answered_at",
             "first_answered_at",
+            "first_answer_days",
             "created_at",
         ]);
         for (i, status, due, department) in chunk {
@@ -190,6 +192,9 @@ async fn generate(db: &Db, muni: i64, areas: &[i64], departments: &[i64], n: usi
                 (*due).into(),
                 answered.into(),
                 answered.into(),
+                answered
+                    .map(|a| kyodo_core::issues::stats::answer_days(routed, a))
+                    .into(),
                 now.into(),
             ]);
         }
@@ -423,9 +428,17 @@ async fn run() {
             &coordinator,
         ),
     ];
+    // `KYODO_BENCH_ONLY=dashboard` times the matching cases and skips the load test.
+    let only = std::env::var("KYODO_BENCH_ONLY").ok();
     for (label, path, token) in &cases {
+        if only.as_deref().is_some_and(|o| !label.contains(o)) {
+            continue;
+        }
         let (p50, p95) = timed(&client, &format!("{base}/api/v1{path}"), Some(token.as_str()), 200).await;
         println!("[{backend}] {label} — /api/v1{path}: p50 {}, p95 {}", ms(p50), ms(p95));
+    }
+    if only.is_some() {
+        return;
     }
     let sample: Vec<i64> = kyodo_store::issues::list(
         &db,

@@ -3,19 +3,34 @@
 
 use std::collections::BTreeMap;
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-/// One department route as the dashboard needs it.
+/// Calendar days in Japan from routing to an answer: routed at 23:30 and
+/// answered at 08:00 the next morning is one day, whatever UTC says.
+pub fn answer_days(routed_at: DateTime<Utc>, answered_at: DateTime<Utc>) -> i64 {
+    (crate::wareki::jst_date(answered_at) - crate::wareki::jst_date(routed_at)).num_days()
+}
+
+/// One department's routes waiting for an answer now, counted by the database.
 #[derive(Debug, Clone)]
-pub struct RouteTiming {
+#[cfg_attr(feature = "sqlx", derive(sqlx::FromRow))]
+pub struct WaitingRoutes {
     pub department_id: i64,
     pub department_name: String,
-    pub routed_at: DateTime<Utc>,
-    /// The first answer: later answers are progress updates, not the answer time.
-    pub first_answered_at: Option<DateTime<Utc>>,
-    pub due_on: Option<NaiveDate>,
-    pub rerouted: bool,
+    pub open: i64,
+    /// Of those, past their answer deadline.
+    pub overdue: i64,
+}
+
+/// How many of one department's first answers in the year took `days` days.
+#[derive(Debug, Clone)]
+#[cfg_attr(feature = "sqlx", derive(sqlx::FromRow))]
+pub struct AnswerDays {
+    pub department_id: i64,
+    pub department_name: String,
+    pub days: i64,
+    pub count: i64,
 }
 
 /// A department's load (部署別の状況).
@@ -33,40 +48,29 @@ pub struct DepartmentStats {
     pub median_days_to_answer: Option<f64>,
 }
 
-/// Routes moved on to another department count for neither.
-pub fn department_stats(timings: &[RouteTiming], today: NaiveDate) -> Vec<DepartmentStats> {
-    let mut by_dept: BTreeMap<i64, (DepartmentStats, Vec<i64>)> = BTreeMap::new();
-    for t in timings.iter().filter(|t| !t.rerouted) {
-        let (s, days) = by_dept.entry(t.department_id).or_insert_with(|| {
-            (
-                DepartmentStats {
-                    department_id: t.department_id,
-                    department: t.department_name.clone(),
-                    open: 0,
-                    overdue: 0,
-                    answered: 0,
-                    median_days_to_answer: None,
-                },
-                Vec::new(),
-            )
-        });
-        match t.first_answered_at {
-            Some(answered) => {
-                s.answered += 1;
-                days.push((crate::wareki::jst_date(answered) - crate::wareki::jst_date(t.routed_at)).num_days());
-            }
-            None => {
-                s.open += 1;
-                if t.due_on.is_some_and(|d| d < today) {
-                    s.overdue += 1;
-                }
-            }
-        }
+/// Joins what waits and how long answers took, per department. The database
+/// counts answers per number of days, so a year of answers arrives as a few
+/// hundred rows rather than one row per answer.
+pub fn department_stats(waiting: &[WaitingRoutes], answered: &[AnswerDays]) -> Vec<DepartmentStats> {
+    let mut by_dept: BTreeMap<i64, (DepartmentStats, Vec<(i64, i64)>)> = BTreeMap::new();
+    for w in waiting {
+        let (s, _) = by_dept
+            .entry(w.department_id)
+            .or_insert_with(|| empty(w.department_id, &w.department_name));
+        s.open += count(w.open);
+        s.overdue += count(w.overdue);
+    }
+    for a in answered {
+        let (s, days) = by_dept
+            .entry(a.department_id)
+            .or_insert_with(|| empty(a.department_id, &a.department_name));
+        s.answered += count(a.count);
+        days.push((a.days, a.count));
     }
     let mut out: Vec<DepartmentStats> = by_dept
         .into_values()
-        .map(|(mut s, mut days)| {
-            s.median_days_to_answer = median(&mut days);
+        .map(|(mut s, days)| {
+            s.median_days_to_answer = median_of_counts(days);
             s
         })
         .collect();
@@ -75,17 +79,49 @@ pub fn department_stats(timings: &[RouteTiming], today: NaiveDate) -> Vec<Depart
     out
 }
 
-/// The middle value; the mean of the two middle ones for an even count.
-pub fn median(values: &mut [i64]) -> Option<f64> {
-    if values.is_empty() {
+fn empty(id: i64, name: &str) -> (DepartmentStats, Vec<(i64, i64)>) {
+    (
+        DepartmentStats {
+            department_id: id,
+            department: name.to_owned(),
+            open: 0,
+            overdue: 0,
+            answered: 0,
+            median_days_to_answer: None,
+        },
+        Vec::new(),
+    )
+}
+
+/// A database count as the dashboard's u32; no city has four billion routes.
+fn count(n: i64) -> u32 {
+    u32::try_from(n.max(0)).unwrap_or(u32::MAX)
+}
+
+/// The median of values given as (value, how many times): the middle value,
+/// or the mean of the two middle ones for an even total.
+pub fn median_of_counts(mut counts: Vec<(i64, i64)>) -> Option<f64> {
+    counts.retain(|(_, n)| *n > 0);
+    counts.sort_unstable();
+    let total: i64 = counts.iter().map(|(_, n)| n).sum();
+    if total == 0 {
         return None;
     }
-    values.sort_unstable();
-    let n = values.len();
-    Some(if n % 2 == 1 {
-        values[n / 2] as f64
+    // The value at 0-based position `k` of the expanded, sorted list.
+    let nth = |k: i64| {
+        let mut seen = 0;
+        for (v, n) in counts.iter() {
+            seen += n;
+            if k < seen {
+                return *v;
+            }
+        }
+        counts.last().map_or(0, |(v, _)| *v)
+    };
+    Some(if total % 2 == 1 {
+        nth(total / 2) as f64
     } else {
-        (values[n / 2 - 1] + values[n / 2]) as f64 / 2.0
+        (nth(total / 2 - 1) + nth(total / 2)) as f64 / 2.0
     })
 }
 
@@ -105,6 +141,59 @@ pub struct AreaStats {
     pub continuing: i64,
     /// Of those taken in during the year, closed.
     pub closed: i64,
+}
+
+/// A district's intake during the year, counted by the database.
+#[derive(Debug, Clone, Default)]
+#[cfg_attr(feature = "sqlx", derive(sqlx::FromRow))]
+pub struct AreaYear {
+    pub area_id: i64,
+    pub received: i64,
+    pub closed: i64,
+}
+
+/// What a district has open now in one status, counted by the database.
+#[derive(Debug, Clone, Default)]
+#[cfg_attr(feature = "sqlx", derive(sqlx::FromRow))]
+pub struct AreaOpen {
+    pub area_id: i64,
+    pub open: i64,
+    pub overdue: i64,
+    pub continuing: i64,
+}
+
+/// One row per district that has anything to count, in the order of
+/// `areas` (id, name). The year's intake and what is open now are counted
+/// apart so that each count reads its own index.
+pub fn area_stats(areas: &[(i64, String)], year: &[AreaYear], open: &[AreaOpen]) -> Vec<AreaStats> {
+    areas
+        .iter()
+        .filter_map(|(id, name)| {
+            let y = year.iter().find(|y| y.area_id == *id);
+            // One row per status: summed here, since grouping by status lets
+            // the database count from its index alone.
+            let rows: Vec<&AreaOpen> = open.iter().filter(|o| o.area_id == *id).collect();
+            if y.is_none() && rows.is_empty() {
+                return None;
+            }
+            let y = y.cloned().unwrap_or_default();
+            let o = rows.iter().fold(AreaOpen::default(), |sum, o| AreaOpen {
+                area_id: *id,
+                open: sum.open + o.open,
+                overdue: sum.overdue + o.overdue,
+                continuing: sum.continuing + o.continuing,
+            });
+            Some(AreaStats {
+                area_id: *id,
+                area: name.clone(),
+                received: y.received,
+                open: o.open,
+                overdue: o.overdue,
+                continuing: o.continuing,
+                closed: y.closed,
+            })
+        })
+        .collect()
 }
 
 /// Issues of one category taken in during one fiscal year.
@@ -150,60 +239,85 @@ pub struct Dashboard {
 mod tests {
     use super::*;
 
-    fn at(d: &str) -> DateTime<Utc> {
-        // 10:00 JST on the day: the same calendar day in UTC.
-        format!("{d}T01:00:00Z").parse().unwrap()
-    }
-
-    fn timing(dept: i64, routed: &str, answered: Option<&str>, due: Option<&str>) -> RouteTiming {
-        RouteTiming {
+    fn waiting(dept: i64, open: i64, overdue: i64) -> WaitingRoutes {
+        WaitingRoutes {
             department_id: dept,
             department_name: format!("部署{dept}"),
-            routed_at: at(routed),
-            first_answered_at: answered.map(at),
-            due_on: due.map(|d| d.parse().unwrap()),
-            rerouted: false,
+            open,
+            overdue,
+        }
+    }
+
+    fn took(dept: i64, days: i64, count: i64) -> AnswerDays {
+        AnswerDays {
+            department_id: dept,
+            department_name: format!("部署{dept}"),
+            days,
+            count,
         }
     }
 
     #[test]
     fn median_of_odd_and_even_counts() {
-        assert_eq!(median(&mut []), None);
-        assert_eq!(median(&mut [9, 1, 5]), Some(5.0));
-        assert_eq!(median(&mut [10, 1, 3, 4]), Some(3.5));
+        assert_eq!(median_of_counts(vec![]), None);
+        assert_eq!(median_of_counts(vec![(9, 1), (1, 1), (5, 1)]), Some(5.0));
+        assert_eq!(median_of_counts(vec![(10, 1), (1, 1), (3, 1), (4, 1)]), Some(3.5));
+        // 1,1,1,2,9,9: the middle pair is 1 and 2.
+        assert_eq!(median_of_counts(vec![(9, 2), (1, 3), (2, 1)]), Some(1.5));
+        assert_eq!(median_of_counts(vec![(4, 0)]), None);
     }
 
     #[test]
-    fn departments_count_open_overdue_and_median_days() {
-        let today: NaiveDate = "2026-11-21".parse().unwrap();
-        let mut rerouted = timing(1, "2026-05-01", None, Some("2026-05-15"));
-        rerouted.rerouted = true;
-        let timings = vec![
-            timing(1, "2026-05-01", Some("2026-05-11"), None),
-            timing(1, "2026-06-01", Some("2026-06-21"), None),
-            timing(1, "2026-11-01", None, Some("2026-11-20")),
-            timing(1, "2026-11-10", None, Some("2026-11-30")),
-            rerouted,
-            timing(2, "2026-04-01", Some("2026-04-04"), None),
-        ];
-        let stats = department_stats(&timings, today);
-        assert_eq!(stats.len(), 2);
-        let d1 = &stats[0];
-        assert_eq!((d1.department_id, d1.open, d1.overdue, d1.answered), (1, 2, 1, 2));
+    fn departments_join_waiting_and_answer_days() {
+        let stats = department_stats(
+            &[waiting(1, 2, 1), waiting(3, 5, 0)],
+            &[took(1, 10, 1), took(1, 20, 1), took(2, 3, 1)],
+        );
+        let ids: Vec<i64> = stats.iter().map(|s| s.department_id).collect();
+        // The most waiting first.
+        assert_eq!(ids, vec![3, 1, 2]);
+        let d1 = &stats[1];
+        assert_eq!((d1.open, d1.overdue, d1.answered), (2, 1, 2));
         assert_eq!(d1.median_days_to_answer, Some(15.0));
-        assert_eq!(stats[1].median_days_to_answer, Some(3.0));
-        assert_eq!(stats[1].open, 0);
+        assert_eq!((stats[2].open, stats[2].median_days_to_answer), (0, Some(3.0)));
+        assert_eq!(stats[0].median_days_to_answer, None);
     }
 
     #[test]
     fn answer_days_follow_the_japanese_calendar() {
         // Routed 23:30 JST on 5/1 (14:30 UTC), answered 08:00 JST on 5/2
         // (23:00 UTC 5/1): one day in Japan, zero in UTC.
-        let mut t = timing(1, "2026-05-01", None, None);
-        t.routed_at = "2026-05-01T14:30:00Z".parse().unwrap();
-        t.first_answered_at = Some("2026-05-01T23:00:00Z".parse().unwrap());
-        let stats = department_stats(&[t], "2026-06-01".parse().unwrap());
-        assert_eq!(stats[0].median_days_to_answer, Some(1.0));
+        let routed = "2026-05-01T14:30:00Z".parse().unwrap();
+        let answered = "2026-05-01T23:00:00Z".parse().unwrap();
+        assert_eq!(answer_days(routed, answered), 1);
+    }
+
+    #[test]
+    fn areas_merge_the_year_and_now_in_the_given_order() {
+        let areas = vec![(1, "一".to_owned()), (2, "二".to_owned()), (3, "三".to_owned())];
+        let year = [AreaYear {
+            area_id: 3,
+            received: 4,
+            closed: 1,
+        }];
+        let open = [
+            AreaOpen {
+                area_id: 1,
+                open: 2,
+                overdue: 1,
+                continuing: 1,
+            },
+            AreaOpen {
+                area_id: 1,
+                open: 3,
+                overdue: 0,
+                continuing: 0,
+            },
+        ];
+        let stats = area_stats(&areas, &year, &open);
+        assert_eq!(stats.iter().map(|a| a.area_id).collect::<Vec<_>>(), vec![1, 3]);
+        assert_eq!((stats[0].open, stats[0].overdue, stats[0].received), (5, 1, 0));
+        assert_eq!((stats[1].received, stats[1].closed, stats[1].open), (4, 1, 0));
     }
 
     #[test]

@@ -471,6 +471,12 @@ pub async fn transition(
                     "first_answered_at",
                     Expr::col("first_answered_at").if_null(Expr::val(now)),
                 )
+                .value(
+                    "first_answer_days",
+                    Expr::col("first_answer_days").if_null(Expr::val(
+                        route.routed_at.map(|r| kyodo_core::issues::stats::answer_days(r, now)),
+                    )),
+                )
                 .value("answered_by", actor.name.clone().or_else(|| actor.login.clone()))
                 .value("answered_by_user_id", actor.user_id)
                 .and_where(Expr::col("id").eq(route.id))
