@@ -2,6 +2,7 @@
 //! rules over them. No I/O lives here: no database, no HTTP, no files.
 
 pub mod accounts;
+pub mod appointments;
 pub mod areas;
 pub mod audit;
 pub mod charts;

@@ -58,6 +58,11 @@ pub enum Action {
     AnswerTemplateWrite,
     /// Set the SMTP server and the daily digest (メール設定).
     MailSettingsWrite,
+    /// Teams, terms and the roster (names and positions).
+    AppointmentRead,
+    /// Appoint, end early; see who could serve next April and the coverage
+    /// (which weighs staff's home districts).
+    AppointmentWrite,
 }
 
 /// How far an allowed action reaches.
@@ -113,6 +118,8 @@ pub const TABLE: &[(Action, [Scope; 6])] = &[
     (Action::AnswerTemplateWrite, [N, M, N, O, N, N]),
     // Outgoing mail (SMTP) and the daily digest.
     (Action::MailSettingsWrite, [M, M, N, N, N, N]),
+    (Action::AppointmentRead, [M, M, M, M, N, N]),
+    (Action::AppointmentWrite, [M, M, N, N, N, N]),
 ];
 
 /// The permission a transition of the issue workflow needs.
@@ -162,7 +169,7 @@ mod tests {
         for (a, _) in TABLE {
             assert!(seen.insert(*a), "{a:?} twice");
         }
-        assert_eq!(seen.len(), 31);
+        assert_eq!(seen.len(), 33);
     }
 
     #[test]

@@ -145,6 +145,9 @@ pub struct SchemeSettings {
     /// continuing issues, e.g. September and March.
     #[serde(default = "twice_a_year")]
     pub progress_months: Vec<u32>,
+    /// Who appoints, and the rules beyond each position's own.
+    #[serde(default)]
+    pub appointment_rules: crate::appointments::AppointmentRules,
 }
 
 impl SchemeSettings {
@@ -392,6 +395,14 @@ fn arao() -> Preset {
             answer_deadlines: Default::default(),
             open311_enabled: false,
             progress_months: twice_a_year(),
+            // The rotation planner's Arao model: not in one's own district,
+            // one department once per team, a replacement finishing the term.
+            appointment_rules: crate::appointments::AppointmentRules {
+                exclude_home_area: true,
+                replacement_serves_remaining_term: true,
+                distinct_departments_in_unit: true,
+                ..Default::default()
+            },
         },
     }
 }
@@ -435,6 +446,7 @@ fn niimi() -> Preset {
             answer_deadlines: Default::default(),
             open311_enabled: false,
             progress_months: twice_a_year(),
+            appointment_rules: Default::default(),
         },
     }
 }
@@ -480,6 +492,7 @@ fn kumamoto() -> Preset {
             answer_deadlines: Default::default(),
             open311_enabled: false,
             progress_months: twice_a_year(),
+            appointment_rules: Default::default(),
         },
     }
 }
@@ -526,6 +539,7 @@ fn tama() -> Preset {
             answer_deadlines: Default::default(),
             open311_enabled: false,
             progress_months: twice_a_year(),
+            appointment_rules: Default::default(),
         },
     }
 }
@@ -560,6 +574,7 @@ fn osaki() -> Preset {
             answer_deadlines: Default::default(),
             open311_enabled: false,
             progress_months: twice_a_year(),
+            appointment_rules: Default::default(),
         },
     }
 }

@@ -1,13 +1,162 @@
-//! Appointments (任命): which staff member serves which district, as what,
-//! from when. This is the minimum the foundation needs — a liaison's scope
-//! is the districts of their current appointments.
+//! Appointments (任命): which staff member serves which liaison unit, as
+//! what, from when to when. A liaison's scope is the districts of their
+//! appointments in force; the rules live in `kyodo_core::appointments`.
 
-use chrono::{NaiveDate, Utc};
-use sea_query::{Cond, Expr, ExprTrait, Query};
+use chrono::{Duration, NaiveDate, Utc};
+use kyodo_core::appointments::{
+    Appointment, AppointmentInput, Candidate, EndInput, EndReason, Overlap, PoolMember, Proposal, planned_end,
+    refusals, slots,
+};
+use kyodo_core::areas::Area;
+use kyodo_core::scheme::SchemeSettings;
+use kyodo_core::validation::FieldErrors;
+use sea_query::{Cond, Condition, Expr, ExprTrait, JoinType, Order, Query, SelectStatement};
 
 use crate::audit::{self, Actor, Event};
-use crate::db::Db;
-use crate::error::Result;
+use crate::db::{Db, Tx};
+use crate::error::{Result, StoreError};
+
+const TABLE: &str = "appointments";
+
+/// The last day served: the early end, or the planned one.
+fn last_day() -> Expr {
+    Expr::col(("p", "ended_on")).if_null(Expr::col(("p", "planned_end_on")))
+}
+
+/// In force on `on` (both ends inclusive).
+fn in_force(on: NaiveDate) -> Condition {
+    Cond::all()
+        .add(Expr::col(("p", "start_on")).lte(on))
+        .add(last_day().gte(on))
+}
+
+/// Overlapping `from..=to`.
+fn overlapping(from: NaiveDate, to: NaiveDate) -> Condition {
+    Cond::all()
+        .add(Expr::col(("p", "start_on")).lte(to))
+        .add(last_day().gte(from))
+}
+
+/// Which appointments a list shows, as of a day.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Period {
+    /// In force on the day (在任中).
+    #[default]
+    Current,
+    /// Starting after the day (就任前).
+    Upcoming,
+    /// Over before the day (退任済み).
+    Past,
+    All,
+}
+
+/// A list's filters.
+#[derive(Debug, Clone, Default)]
+pub struct AppointmentFilter {
+    pub area_id: Option<i64>,
+    pub staff_id: Option<i64>,
+    pub period: Period,
+}
+
+fn select_rows() -> SelectStatement {
+    let mut q = Query::select();
+    q.columns(
+        [
+            "id",
+            "staff_id",
+            "area_id",
+            "position_key",
+            "start_on",
+            "planned_end_on",
+            "ended_on",
+            "end_reason",
+            "end_note",
+            "appointed_on",
+            "appointed_by",
+            "replaces_id",
+            "note",
+        ]
+        .map(|c| ("p", c)),
+    )
+    .expr_as(Expr::col(("s", "name")), "staff_name")
+    .expr_as(Expr::col(("s", "name_kana")), "staff_name_kana")
+    .expr_as(Expr::col(("s", "employee_number")), "employee_number")
+    .expr_as(Expr::col(("s", "grade")), "grade")
+    .expr_as(Expr::col(("s", "department_id")), "department_id")
+    .expr_as(Expr::col(("d", "name")), "department_name")
+    .expr_as(Expr::col(("a", "name")), "area_name")
+    .from_as(TABLE, "p")
+    .join_as(
+        JoinType::InnerJoin,
+        "staff",
+        "s",
+        Expr::col(("s", "id")).equals(("p", "staff_id")),
+    )
+    .join_as(
+        JoinType::InnerJoin,
+        "areas",
+        "a",
+        Expr::col(("a", "id")).equals(("p", "area_id")),
+    )
+    .join_as(
+        JoinType::LeftJoin,
+        "departments",
+        "d",
+        Expr::col(("d", "id")).equals(("s", "department_id")),
+    );
+    q
+}
+
+/// Appointments as of `on`, by district code, then start.
+pub async fn list(
+    db: &Db,
+    municipality_id: i64,
+    filter: &AppointmentFilter,
+    on: NaiveDate,
+) -> Result<Vec<Appointment>> {
+    let mut q = select_rows();
+    q.and_where(Expr::col(("p", "municipality_id")).eq(municipality_id));
+    if let Some(a) = filter.area_id {
+        q.and_where(Expr::col(("p", "area_id")).eq(a));
+    }
+    if let Some(s) = filter.staff_id {
+        q.and_where(Expr::col(("p", "staff_id")).eq(s));
+    }
+    match filter.period {
+        Period::Current => {
+            q.cond_where(in_force(on));
+        }
+        Period::Upcoming => {
+            q.and_where(Expr::col(("p", "start_on")).gt(on));
+        }
+        Period::Past => {
+            q.and_where(last_day().lt(on));
+        }
+        Period::All => {}
+    }
+    q.order_by(("a", "code"), Order::Asc)
+        .order_by(("p", "start_on"), Order::Desc)
+        .order_by(("p", "id"), Order::Asc);
+    db.fetch_all(&q).await
+}
+
+/// Appointments in force on `on` or starting after it: today's teams and
+/// the ones already appointed for later.
+pub async fn from_day(db: &Db, municipality_id: i64, on: NaiveDate) -> Result<Vec<Appointment>> {
+    let mut q = select_rows();
+    q.and_where(Expr::col(("p", "municipality_id")).eq(municipality_id))
+        .and_where(last_day().gte(on))
+        .order_by(("a", "code"), Order::Asc)
+        .order_by(("p", "start_on"), Order::Asc);
+    db.fetch_all(&q).await
+}
+
+pub async fn get(db: &Db, municipality_id: i64, id: i64) -> Result<Appointment> {
+    let mut q = select_rows();
+    q.and_where(Expr::col(("p", "municipality_id")).eq(municipality_id))
+        .and_where(Expr::col(("p", "id")).eq(id));
+    db.fetch_optional(&q).await?.ok_or(StoreError::NotFound)
+}
 
 #[derive(Debug, Clone, serde::Serialize, sqlx::FromRow)]
 pub struct CurrentAppointment {
@@ -35,24 +184,30 @@ pub async fn current_for_staff(
             ("p", "planned_end_on"),
         ])
         .expr_as(Expr::col(("a", "name")), "area_name")
-        .from_as("appointments", "p")
+        .from_as(TABLE, "p")
         .join_as(
-            sea_query::JoinType::InnerJoin,
+            JoinType::InnerJoin,
             "areas",
             "a",
             Expr::col(("a", "id")).equals(("p", "area_id")),
         )
         .and_where(Expr::col(("p", "municipality_id")).eq(municipality_id))
         .and_where(Expr::col(("p", "staff_id")).eq(staff_id))
-        .and_where(Expr::col(("p", "start_on")).lte(on))
-        .and_where(Expr::col(("p", "planned_end_on")).gte(on))
-        .cond_where(
-            Cond::any()
-                .add(Expr::col(("p", "ended_on")).is_null())
-                .add(Expr::col(("p", "ended_on")).gt(on)),
-        )
+        .cond_where(in_force(on))
         .to_owned();
     db.fetch_all(&q).await
+}
+
+/// `root` and every area below it.
+pub fn subtree(all: &[Area], root: i64) -> Vec<i64> {
+    let mut ids = vec![root];
+    let mut i = 0;
+    while i < ids.len() {
+        let parent = ids[i];
+        ids.extend(all.iter().filter(|a| a.parent_id == Some(parent)).map(|a| a.id));
+        i += 1;
+    }
+    ids
 }
 
 /// The districts a liaison serves on `on`, with every area below them.
@@ -66,68 +221,10 @@ pub async fn served_area_ids(db: &Db, municipality_id: i64, staff_id: i64, on: N
         return Ok(roots);
     }
     let all = crate::areas::all(db, municipality_id, false).await?;
-    let mut ids = roots;
-    let mut i = 0;
-    while i < ids.len() {
-        let parent = ids[i];
-        ids.extend(all.iter().filter(|a| a.parent_id == Some(parent)).map(|a| a.id));
-        i += 1;
-    }
+    let mut ids: Vec<i64> = roots.iter().flat_map(|r| subtree(&all, *r)).collect();
     ids.sort_unstable();
     ids.dedup();
     Ok(ids)
-}
-
-/// Records an appointment (the demo and the CLI use this until the
-/// appointment feature has its own pages).
-pub async fn appoint(
-    db: &Db,
-    actor: &Actor,
-    staff_id: i64,
-    area_id: i64,
-    position_key: &str,
-    start_on: NaiveDate,
-    planned_end_on: NaiveDate,
-) -> Result<i64> {
-    let mut tx = db.begin().await?;
-    let id = tx
-        .insert_id(
-            &Query::insert()
-                .into_table("appointments")
-                .columns([
-                    "municipality_id",
-                    "staff_id",
-                    "area_id",
-                    "position_key",
-                    "start_on",
-                    "planned_end_on",
-                    "created_at",
-                ])
-                .values_panic([
-                    actor.municipality_id.into(),
-                    staff_id.into(),
-                    area_id.into(),
-                    position_key.into(),
-                    start_on.into(),
-                    planned_end_on.into(),
-                    Utc::now().into(),
-                ])
-                .to_owned(),
-        )
-        .await?;
-    audit::record(
-        &mut tx,
-        actor,
-        Event {
-            action: kyodo_core::audit::kind::CREATE,
-            entity: "appointments",
-            entity_id: Some(id),
-            detail: Some(serde_json::json!({"staff_id": staff_id, "area_id": area_id, "position": position_key})),
-        },
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(id)
 }
 
 /// The positions `staff_id` holds on `on` in a liaison unit that contains
@@ -144,21 +241,9 @@ pub async fn positions_in_area(
         return Ok(Vec::new());
     }
     let areas = crate::areas::all(db, municipality_id, true).await?;
-    let mut ancestors = vec![area_id];
-    let mut at = Some(area_id);
-    // A tree deeper than the number of areas would be a cycle.
-    for _ in 0..areas.len() {
-        at = at
-            .and_then(|id| areas.iter().find(|a| a.id == id))
-            .and_then(|a| a.parent_id);
-        match at {
-            Some(parent) => ancestors.push(parent),
-            None => break,
-        }
-    }
     Ok(current
         .into_iter()
-        .filter(|a| ancestors.contains(&a.area_id))
+        .filter(|a| subtree(&areas, a.area_id).contains(&area_id))
         .map(|a| a.position_key)
         .collect())
 }
@@ -172,18 +257,428 @@ pub struct Holder {
 
 pub async fn for_area(db: &Db, municipality_id: i64, area_id: i64, on: NaiveDate) -> Result<Vec<Holder>> {
     let q = Query::select()
-        .columns(["staff_id", "position_key"])
-        .from("appointments")
-        .and_where(Expr::col("municipality_id").eq(municipality_id))
-        .and_where(Expr::col("area_id").eq(area_id))
-        .and_where(Expr::col("start_on").lte(on))
-        .and_where(Expr::col("planned_end_on").gte(on))
-        .cond_where(
-            Cond::any()
-                .add(Expr::col("ended_on").is_null())
-                .add(Expr::col("ended_on").gt(on)),
+        .columns([("p", "staff_id"), ("p", "position_key")])
+        .from_as(TABLE, "p")
+        .and_where(Expr::col(("p", "municipality_id")).eq(municipality_id))
+        .and_where(Expr::col(("p", "area_id")).eq(area_id))
+        .cond_where(in_force(on))
+        .order_by(("p", "id"), Order::Asc)
+        .to_owned();
+    db.fetch_all(&q).await
+}
+
+#[derive(sqlx::FromRow)]
+struct StaffFacts {
+    name: String,
+    department_id: Option<i64>,
+    grade: String,
+    hire_date: NaiveDate,
+    home_area_id: Option<i64>,
+    archived: bool,
+}
+
+#[derive(sqlx::FromRow)]
+struct OverlapRow {
+    staff_id: i64,
+    staff_name: String,
+    department_id: Option<i64>,
+    area_id: i64,
+    area_name: String,
+    position_key: String,
+    start_on: NaiveDate,
+    planned_end_on: NaiveDate,
+    ended_on: Option<NaiveDate>,
+}
+
+impl From<OverlapRow> for Overlap {
+    fn from(r: OverlapRow) -> Self {
+        Overlap {
+            staff_id: r.staff_id,
+            staff_name: r.staff_name,
+            department_id: r.department_id,
+            area_id: r.area_id,
+            area_name: r.area_name,
+            position_key: r.position_key,
+            first_day: r.start_on,
+            last_day: r.ended_on.unwrap_or(r.planned_end_on),
+        }
+    }
+}
+
+async fn overlaps(
+    tx: &mut Tx,
+    municipality_id: i64,
+    narrow: Condition,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Result<Vec<OverlapRow>> {
+    let q = Query::select()
+        .columns(
+            [
+                "staff_id",
+                "area_id",
+                "position_key",
+                "start_on",
+                "planned_end_on",
+                "ended_on",
+            ]
+            .map(|c| ("p", c)),
         )
-        .order_by("id", sea_query::Order::Asc)
+        .expr_as(Expr::col(("s", "name")), "staff_name")
+        .expr_as(Expr::col(("s", "department_id")), "department_id")
+        .expr_as(Expr::col(("a", "name")), "area_name")
+        .from_as(TABLE, "p")
+        .join_as(
+            JoinType::InnerJoin,
+            "staff",
+            "s",
+            Expr::col(("s", "id")).equals(("p", "staff_id")),
+        )
+        .join_as(
+            JoinType::InnerJoin,
+            "areas",
+            "a",
+            Expr::col(("a", "id")).equals(("p", "area_id")),
+        )
+        .and_where(Expr::col(("p", "municipality_id")).eq(municipality_id))
+        .cond_where(narrow)
+        .cond_where(overlapping(from, to))
+        .to_owned();
+    tx.fetch_all(&q).await
+}
+
+/// The grade `staff_id` held on `on`, from the grade history.
+async fn grade_on(tx: &mut Tx, municipality_id: i64, staff_id: i64, on: NaiveDate) -> Result<Option<String>> {
+    #[derive(sqlx::FromRow)]
+    struct G {
+        grade: String,
+    }
+    let q = Query::select()
+        .column("grade")
+        .from("grade_changes")
+        .and_where(Expr::col("municipality_id").eq(municipality_id))
+        .and_where(Expr::col("staff_id").eq(staff_id))
+        .and_where(Expr::col("effective_on").lte(on))
+        .order_by("effective_on", Order::Desc)
+        .order_by("id", Order::Desc)
+        .limit(1)
+        .to_owned();
+    Ok(tx.fetch_optional::<G>(&q).await?.map(|g| g.grade))
+}
+
+async fn areas_in(tx: &mut Tx, municipality_id: i64) -> Result<Vec<Area>> {
+    let q = Query::select()
+        .columns([
+            "id",
+            "municipality_id",
+            "parent_id",
+            "level",
+            "code",
+            "name",
+            "name_kana",
+            "note",
+            "archived_at",
+            "version",
+        ])
+        .from("areas")
+        .and_where(Expr::col("municipality_id").eq(municipality_id))
+        .to_owned();
+    tx.fetch_all(&q).await
+}
+
+/// Appoints after checking every rule of the scheme; a refusal names each
+/// broken rule beside its field, and nothing is written.
+pub async fn appoint(db: &Db, actor: &Actor, scheme: &SchemeSettings, input: &AppointmentInput) -> Result<Appointment> {
+    let mut tx = db.begin().await?;
+    let id = appoint_in(&mut tx, actor, scheme, input).await?;
+    tx.commit().await?;
+    get(db, actor.municipality_id, id).await
+}
+
+pub async fn appoint_in(tx: &mut Tx, actor: &Actor, scheme: &SchemeSettings, input: &AppointmentInput) -> Result<i64> {
+    let muni = actor.municipality_id;
+    let invalid = |field: &str, message: &str| StoreError::Invalid(FieldErrors::single(field, message));
+    let position = scheme
+        .positions
+        .iter()
+        .find(|p| p.key == input.position_key)
+        .ok_or_else(|| invalid("position_key", "制度設定にない職です"))?;
+    let areas = areas_in(tx, muni).await?;
+    let unit = areas
+        .iter()
+        .find(|a| a.id == input.area_id)
+        .ok_or_else(|| invalid("area_id", "地区が見つかりません"))?;
+    if unit.archived_at.is_some() {
+        return Err(invalid("area_id", "この地区はアーカイブされています"));
+    }
+    if usize::try_from(unit.level).ok() != Some(scheme.liaison_level) {
+        return Err(invalid(
+            "area_id",
+            &format!("任命先は{}を選んでください", scheme.level_name(scheme.liaison_level)),
+        ));
+    }
+    let staff = Query::select()
+        .columns(["name", "department_id", "grade", "hire_date", "home_area_id"])
+        .expr_as(Expr::col("archived_at").is_not_null(), "archived")
+        .from("staff")
+        .and_where(Expr::col("municipality_id").eq(muni))
+        .and_where(Expr::col("id").eq(input.staff_id))
+        .to_owned();
+    let staff: StaffFacts = tx
+        .fetch_optional(&staff)
+        .await?
+        .ok_or_else(|| invalid("staff_id", "職員が見つかりません"))?;
+    let grade = grade_on(tx, muni, input.staff_id, input.start_on)
+        .await?
+        .unwrap_or(staff.grade);
+    let candidate = Candidate {
+        name: staff.name,
+        department_id: staff.department_id,
+        grade,
+        hire_date: staff.hire_date,
+        home_area_id: staff.home_area_id,
+        archived: staff.archived,
+    };
+
+    // A position left early whose term still runs: its successor may serve the rest.
+    #[derive(sqlx::FromRow)]
+    struct Vacated {
+        id: i64,
+        planned_end_on: NaiveDate,
+    }
+    let vacated = Query::select()
+        .columns([("p", "id"), ("p", "planned_end_on")])
+        .from_as(TABLE, "p")
+        .and_where(Expr::col(("p", "municipality_id")).eq(muni))
+        .and_where(Expr::col(("p", "area_id")).eq(input.area_id))
+        .and_where(Expr::col(("p", "position_key")).eq(&input.position_key))
+        .and_where(Expr::col(("p", "ended_on")).lt(input.start_on))
+        .and_where(Expr::col(("p", "planned_end_on")).gte(input.start_on))
+        .order_by(("p", "ended_on"), Order::Desc)
+        .limit(1)
+        .to_owned();
+    let vacated: Option<Vacated> = tx.fetch_optional(&vacated).await?;
+    let end = planned_end(
+        position,
+        &scheme.appointment_rules,
+        input.start_on,
+        vacated.as_ref().map(|v| v.planned_end_on),
+    );
+    let replaces_id = vacated.filter(|v| v.planned_end_on == end).map(|v| v.id);
+
+    let candidate_overlaps: Vec<Overlap> = overlaps(
+        tx,
+        muni,
+        Cond::all().add(Expr::col(("p", "staff_id")).eq(input.staff_id)),
+        input.start_on,
+        end,
+    )
+    .await?
+    .into_iter()
+    .map(Overlap::from)
+    .collect();
+    let unit_overlaps: Vec<Overlap> = overlaps(
+        tx,
+        muni,
+        Cond::all().add(Expr::col(("p", "area_id")).eq(input.area_id)),
+        input.start_on,
+        end,
+    )
+    .await?
+    .into_iter()
+    .map(Overlap::from)
+    .collect();
+    let unit_area_ids = subtree(&areas, unit.id);
+    let school_districts = areas
+        .iter()
+        .filter(|a| a.parent_id == Some(unit.id) && a.archived_at.is_none())
+        .count() as u32;
+    let errors = refusals(&Proposal {
+        scheme,
+        position,
+        staff_id: input.staff_id,
+        candidate: &candidate,
+        unit_name: &unit.name,
+        unit_area_ids: &unit_area_ids,
+        start_on: input.start_on,
+        candidate_overlaps: &candidate_overlaps,
+        unit_overlaps: &unit_overlaps,
+        slots: slots(position, scheme, school_districts),
+    });
+    if !errors.is_empty() {
+        return Err(StoreError::Invalid(errors));
+    }
+
+    let id = tx
+        .insert_id(
+            &Query::insert()
+                .into_table(TABLE)
+                .columns([
+                    "municipality_id",
+                    "staff_id",
+                    "area_id",
+                    "position_key",
+                    "start_on",
+                    "planned_end_on",
+                    "appointed_on",
+                    "appointed_by",
+                    "replaces_id",
+                    "note",
+                    "created_at",
+                ])
+                .values_panic([
+                    muni.into(),
+                    input.staff_id.into(),
+                    input.area_id.into(),
+                    input.position_key.clone().into(),
+                    input.start_on.into(),
+                    end.into(),
+                    input.appointed_on.into(),
+                    input.appointed_by.clone().into(),
+                    replaces_id.into(),
+                    input.note.clone().into(),
+                    Utc::now().into(),
+                ])
+                .to_owned(),
+        )
+        .await?;
+    audit::record(
+        tx,
+        actor,
+        Event {
+            action: kyodo_core::audit::kind::CREATE,
+            entity: TABLE,
+            entity_id: Some(id),
+            detail: Some(serde_json::json!({
+                "staff_id": input.staff_id,
+                "area_id": input.area_id,
+                "position": input.position_key,
+                "start_on": input.start_on,
+                "planned_end_on": end,
+            })),
+        },
+    )
+    .await?;
+    Ok(id)
+}
+
+/// Ends an appointment before its term (異動, 退職, 休職…).
+pub async fn end_early(db: &Db, actor: &Actor, id: i64, input: &EndInput) -> Result<Appointment> {
+    let current = get(db, actor.municipality_id, id).await?;
+    if current.ended_on.is_some() {
+        return Err(StoreError::Refused("この任命は既に終了しています".into()));
+    }
+    let mut tx = db.begin().await?;
+    end_in(&mut tx, actor, id, input.ended_on, input.reason, input.note.as_deref()).await?;
+    tx.commit().await?;
+    get(db, actor.municipality_id, id).await
+}
+
+async fn end_in(
+    tx: &mut Tx,
+    actor: &Actor,
+    id: i64,
+    ended_on: NaiveDate,
+    reason: EndReason,
+    note: Option<&str>,
+) -> Result<()> {
+    let q = Query::update()
+        .table(TABLE)
+        .value("ended_on", ended_on)
+        .value("end_reason", reason.key())
+        .value("end_note", note)
+        .and_where(Expr::col("id").eq(id))
+        .and_where(Expr::col("municipality_id").eq(actor.municipality_id))
+        .and_where(Expr::col("ended_on").is_null())
+        .to_owned();
+    if tx.execute(&q).await? == 0 {
+        return Err(StoreError::Conflict);
+    }
+    audit::record(
+        tx,
+        actor,
+        Event {
+            action: "end",
+            entity: TABLE,
+            entity_id: Some(id),
+            detail: Some(serde_json::json!({"ended_on": ended_on, "reason": reason.key(), "note": note})),
+        },
+    )
+    .await
+}
+
+/// A change of grade ends the staff member's appointments to positions
+/// that require the old grade, unless the scheme says a promotion keeps
+/// the term (Arao). The last day served is the day before the change.
+pub async fn end_for_grade_change(
+    tx: &mut Tx,
+    actor: &Actor,
+    scheme: &SchemeSettings,
+    staff_id: i64,
+    new_grade: &str,
+    effective_on: NaiveDate,
+) -> Result<()> {
+    #[derive(sqlx::FromRow)]
+    struct Held {
+        id: i64,
+        position_key: String,
+        start_on: NaiveDate,
+    }
+    let q = Query::select()
+        .columns([("p", "id"), ("p", "position_key"), ("p", "start_on")])
+        .from_as(TABLE, "p")
+        .and_where(Expr::col(("p", "municipality_id")).eq(actor.municipality_id))
+        .and_where(Expr::col(("p", "staff_id")).eq(staff_id))
+        .and_where(Expr::col(("p", "ended_on")).is_null())
+        .and_where(Expr::col(("p", "planned_end_on")).gte(effective_on))
+        .to_owned();
+    let held: Vec<Held> = tx.fetch_all(&q).await?;
+    for h in held {
+        let Some(position) = scheme.positions.iter().find(|p| p.key == h.position_key) else {
+            continue;
+        };
+        let still_fits = position.grade.as_deref().is_none_or(|g| g == new_grade);
+        if still_fits || position.survives_promotion {
+            continue;
+        }
+        let last = Ord::max(effective_on - Duration::days(1), h.start_on);
+        end_in(tx, actor, h.id, last, EndReason::Promotion, None).await?;
+    }
+    Ok(())
+}
+
+/// Every active staff member with whether they have ever served.
+pub async fn pool(db: &Db, municipality_id: i64) -> Result<Vec<PoolMember>> {
+    let served = Query::select()
+        .expr(Expr::val(1))
+        .from_as(TABLE, "p")
+        .and_where(Expr::col(("p", "staff_id")).equals(("s", "id")))
+        .to_owned();
+    let q = Query::select()
+        .expr_as(Expr::col(("s", "id")), "staff_id")
+        .columns(
+            [
+                "name",
+                "name_kana",
+                "department_id",
+                "grade",
+                "hire_date",
+                "home_area_id",
+            ]
+            .map(|c| ("s", c)),
+        )
+        .expr_as(Expr::col(("d", "name")), "department_name")
+        .expr_as(Expr::exists(served), "served")
+        .from_as("staff", "s")
+        .join_as(
+            JoinType::LeftJoin,
+            "departments",
+            "d",
+            Expr::col(("d", "id")).equals(("s", "department_id")),
+        )
+        .and_where(Expr::col(("s", "municipality_id")).eq(municipality_id))
+        .and_where(Expr::col(("s", "archived_at")).is_null())
+        .order_by(("s", "name_kana"), Order::Asc)
         .to_owned();
     db.fetch_all(&q).await
 }

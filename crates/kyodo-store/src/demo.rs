@@ -185,8 +185,24 @@ pub async fn load(db: &Db, key: &str, today: NaiveDate, password_hash: &str) -> 
     for a in &data.appointments {
         if let (Some(staff_id), Some(area_id)) = (id_of(&staff_ids, &a.employee_number), id_of(&area_ids, &a.area_code))
         {
-            crate::appointments::appoint(db, &actor, staff_id, area_id, &a.position_key, a.start, a.planned_end)
-                .await?;
+            let input = kyodo_core::appointments::AppointmentInput {
+                staff_id,
+                area_id,
+                position_key: a.position_key.clone(),
+                start_on: a.start,
+                appointed_on: a.start,
+                appointed_by: scheme.appointment_rules.appointer.clone(),
+                note: None,
+            };
+            let appointment = crate::appointments::appoint(db, &actor, scheme, &input).await?;
+            if let Some((ended_on, reason)) = a.ended {
+                let end = kyodo_core::appointments::EndInput {
+                    ended_on,
+                    reason,
+                    note: None,
+                };
+                crate::appointments::end_early(db, &actor, appointment.id, &end).await?;
+            }
         }
     }
 
@@ -194,7 +210,8 @@ pub async fn load(db: &Db, key: &str, today: NaiveDate, password_hash: &str) -> 
 
     let first_appointee = data
         .appointments
-        .first()
+        .iter()
+        .find(|a| a.current)
         .and_then(|a| id_of(&staff_ids, &a.employee_number));
     let coordinating = dept_ids
         .iter()

@@ -211,6 +211,7 @@ pub async fn create(db: &Db, actor: &Actor, input: &StaffInput) -> Result<StaffR
 pub async fn update_in(
     tx: &mut Tx,
     actor: &Actor,
+    scheme: &SchemeSettings,
     id: i64,
     version: Option<i64>,
     input: &StaffInput,
@@ -242,6 +243,7 @@ pub async fn update_in(
     if before.grade != input.grade {
         let on = input.grade_effective_on.unwrap_or(today);
         add_grade_change(tx, actor.municipality_id, id, &input.grade, on).await?;
+        crate::appointments::end_for_grade_change(tx, actor, scheme, id, &input.grade, on).await?;
     }
     let after = get_in(tx, actor.municipality_id, id).await?;
     common::audit_change(
@@ -258,13 +260,14 @@ pub async fn update_in(
 pub async fn update(
     db: &Db,
     actor: &Actor,
+    scheme: &SchemeSettings,
     id: i64,
     version: i64,
     input: &StaffInput,
     today: NaiveDate,
 ) -> Result<StaffRow> {
     let mut tx = db.begin().await?;
-    update_in(&mut tx, actor, id, Some(version), input, today).await?;
+    update_in(&mut tx, actor, scheme, id, Some(version), input, today).await?;
     tx.commit().await?;
     get(db, actor.municipality_id, id).await
 }
@@ -360,7 +363,7 @@ pub async fn import(
                 common::tally(&mut report, &input.employee_number, Some(changes));
             }
             Some(old) => {
-                let changes = update_in(&mut tx, actor, old.id, None, &input, today).await?;
+                let changes = update_in(&mut tx, actor, scheme, old.id, None, &input, today).await?;
                 common::tally(&mut report, &input.employee_number, Some(changes));
             }
             None => {

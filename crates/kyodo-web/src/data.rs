@@ -133,16 +133,21 @@ pub async fn import_page(
 #[derive(serde::Deserialize, Default, utoipa::IntoParams)]
 pub struct ExportQuery {
     /// `utf-8` (with BOM, the default) or `cp932` (Shift_JIS for older Excel).
-    encoding: Option<String>,
+    pub encoding: Option<String>,
+}
+
+/// A CSV download's `encoding=`: UTF-8 (with BOM) unless `cp932` is asked for.
+pub fn text_encoding(param: Option<&str>) -> Result<TextEncoding, AppError> {
+    match param {
+        None | Some("") => Ok(TextEncoding::Utf8),
+        Some(s) => TextEncoding::parse(s)
+            .ok_or_else(|| AppError::BadRequest("encoding は utf-8 か cp932 を指定してください".into())),
+    }
 }
 
 async fn export(state: &AppState, caller: &Caller, kind: DataKind, q: &ExportQuery) -> Result<Response, AppError> {
     caller.require(Action::DataExport)?;
-    let enc = match q.encoding.as_deref() {
-        None | Some("") => TextEncoding::Utf8,
-        Some(s) => TextEncoding::parse(s)
-            .ok_or_else(|| AppError::BadRequest("encoding は utf-8 か cp932 を指定してください".into()))?,
-    };
+    let enc = text_encoding(q.encoding.as_deref())?;
     let bytes = kyodo_store::data::export_csv(&state.db, &caller.actor(), &caller.municipality.scheme, kind, enc)
         .await
         .map_err(|e| match e {

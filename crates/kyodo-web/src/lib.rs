@@ -4,6 +4,7 @@
 
 pub mod accounts;
 pub mod api;
+pub mod appointments;
 pub mod areas;
 pub mod audit;
 pub mod auth;

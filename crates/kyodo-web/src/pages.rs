@@ -44,6 +44,7 @@ pub struct Layout {
 const NAV: &[(&str, &str, Action)] = &[
     ("/issues", "課題・要望", Action::IssueRead),
     ("/areas", "地区", Action::AreaRead),
+    ("/appointments", "任命", Action::AppointmentRead),
     ("/organisations", "団体", Action::OrganisationRead),
     ("/departments", "部署", Action::DepartmentRead),
     ("/staff", "職員", Action::StaffRead),
@@ -116,6 +117,7 @@ fn notice_text(key: &str) -> Option<&'static str> {
         "revoked" => "APIトークンを失効させました",
         "recorded" => "記録しました",
         "attached" => "添付しました",
+        "appointed" => "任命しました",
         "mail_sent" => "試験メールを送りました。届いたか確かめてください",
         _ => return None,
     })

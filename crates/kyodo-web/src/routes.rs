@@ -8,7 +8,8 @@ use tower_http::set_header::SetResponseHeaderLayer;
 
 use crate::issues::{self, Issues, dashboard, detail, files, progress, templates};
 use crate::{
-    AppState, accounts, api, areas, audit, data, departments, editing, mail, open311, organisations, scheme, staff,
+    AppState, accounts, api, appointments, areas, audit, data, departments, editing, mail, open311, organisations,
+    scheme, staff,
 };
 
 pub fn router(state: AppState) -> Router {
@@ -45,6 +46,18 @@ pub fn router(state: AppState) -> Router {
         .route("/issues/{id}/files", post(files::upload_page))
         .route("/issues/{id}/files/{file}", get(files::download_page))
         .route("/issues/{id}/files/{file}/delete", post(files::remove_page))
+        .route(
+            "/appointments",
+            get(appointments::list_page).post(appointments::create_page),
+        )
+        .route("/appointments/new", get(appointments::new_page))
+        .route("/appointments/next-april", get(appointments::team::next_april_page))
+        .route("/appointments/coverage", get(appointments::team::coverage_page))
+        .route("/appointments/roster.csv", get(appointments::roster::csv_page))
+        .route("/appointments/roster.xlsx", get(appointments::roster::xlsx_page))
+        .route("/appointments/{id}", get(appointments::detail_page))
+        .route("/appointments/{id}/end", post(appointments::end_page))
+        .route("/areas/{id}/team", get(appointments::team::team_page))
         .route(
             "/areas",
             get(areas::list_page).post(editing::create_page::<areas::Areas>),
@@ -204,6 +217,13 @@ pub fn router(state: AppState) -> Router {
             get(templates::list_api).post(templates::create_api),
         )
         .route("/answer-templates/{id}", axum::routing::delete(templates::delete_api))
+        .route(
+            "/appointments",
+            get(appointments::list_api).post(appointments::create_api),
+        )
+        .route("/appointments/{id}", get(appointments::get_api))
+        .route("/appointments/{id}/end", post(appointments::end_api))
+        .route("/public/{code}/roster", get(appointments::roster::public_api))
         .route("/import/{kind}", post(data::import_api))
         .route("/export/{kind}", get(data::export_api))
         .fallback(api::not_found);

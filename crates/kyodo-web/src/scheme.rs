@@ -8,6 +8,7 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
+use kyodo_core::appointments::AppointmentRules;
 use kyodo_core::issues::{AnswerDeadlines, CategoryDeadline};
 use kyodo_core::permissions::Action;
 use kyodo_core::scheme::{Grade, IssueStep, PlanStep, Position, PositionKind, SchemeSettings, StaffingRule};
@@ -101,6 +102,20 @@ fn values(s: &SchemeSettings) -> HashMap<String, String> {
     if let Some(rule) = s.staffing_rule {
         v.insert("rule_schools".into(), rule.school_districts_per_staff.to_string());
         v.insert("rule_minimum".into(), rule.minimum_per_unit.to_string());
+    }
+    let rules = &s.appointment_rules;
+    v.insert("appointer".into(), rules.appointer.clone());
+    for (key, on) in [
+        ("exclude_home_area", rules.exclude_home_area),
+        (
+            "replacement_serves_remaining_term",
+            rules.replacement_serves_remaining_term,
+        ),
+        ("distinct_departments_in_unit", rules.distinct_departments_in_unit),
+    ] {
+        if on {
+            v.insert(key.into(), "true".into());
+        }
     }
     issue_values(s, &mut v);
     v
@@ -303,6 +318,14 @@ fn parse(form: &HashMap<String, String>) -> Result<SchemeSettings, FieldErrors> 
         answer_deadlines: issue.deadlines,
         open311_enabled: issue.open311_enabled,
         progress_months: issue.progress_months,
+        appointment_rules: AppointmentRules {
+            appointer: Some(get("appointer"))
+                .filter(|a| !a.is_empty())
+                .unwrap_or_else(|| AppointmentRules::default().appointer),
+            exclude_home_area: get("exclude_home_area") == "true",
+            replacement_serves_remaining_term: get("replacement_serves_remaining_term") == "true",
+            distinct_departments_in_unit: get("distinct_departments_in_unit") == "true",
+        },
     };
     if let Err(more) = settings.validate() {
         errors.errors.extend(more.errors);

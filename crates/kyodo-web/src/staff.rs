@@ -313,7 +313,16 @@ impl Editable for StaffRecords {
         fields: &HashMap<String, String>,
     ) -> Result<StaffRow, AppError> {
         let input = StaffInput::parse(&pages::form_getter(fields), &caller.municipality.scheme, caller.today)?;
-        Ok(kyodo_store::staff::update(&state.db, &caller.actor(), id, version, &input, caller.today).await?)
+        Ok(kyodo_store::staff::update(
+            &state.db,
+            &caller.actor(),
+            &caller.municipality.scheme,
+            id,
+            version,
+            &input,
+            caller.today,
+        )
+        .await?)
     }
 
     async fn set_archived(state: &AppState, caller: &Caller, id: i64, archived: bool) -> Result<(), AppError> {

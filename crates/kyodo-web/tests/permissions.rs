@@ -116,6 +116,10 @@ async fn every_role_gets_exactly_what_the_table_allows_on_every_route() {
         .expect("key people")[0]
         .id;
     let i = routed_issue(&app, muni, a, o).await;
+    let p = kyodo_store::appointments::list(&app.db, muni, &Default::default(), common::today())
+        .await
+        .expect("appointments")[0]
+        .id;
     use Action::*;
     use Via::*;
     let cases = vec![
@@ -162,6 +166,20 @@ async fn every_role_gets_exactly_what_the_table_allows_on_every_route() {
         case("POST", format!("/api/v1/issues/{i}/transitions"), IssueReroute, Api).with("action", "reroute"),
         case("POST", format!("/api/v1/issues/{i}/transitions"), IssueReportBack, Api).with("action", "report_back"),
         case("POST", format!("/api/v1/issues/{i}/transitions"), IssueReflect, Api).with("action", "reflect"),
+        case("GET", "/appointments", AppointmentRead, Page),
+        case("GET", format!("/appointments/{p}"), AppointmentRead, Page),
+        case("GET", format!("/areas/{a}/team"), AppointmentRead, Page),
+        case("GET", "/appointments/roster.csv", AppointmentRead, Page),
+        case("GET", "/appointments/roster.xlsx", AppointmentRead, Page),
+        case("GET", "/appointments/new", AppointmentWrite, Page),
+        case("POST", "/appointments", AppointmentWrite, Page),
+        case("POST", format!("/appointments/{p}/end"), AppointmentWrite, Page),
+        case("GET", "/appointments/next-april", AppointmentWrite, Page),
+        case("GET", "/appointments/coverage", AppointmentWrite, Page),
+        case("GET", "/api/v1/appointments", AppointmentRead, Api),
+        case("GET", format!("/api/v1/appointments/{p}"), AppointmentRead, Api),
+        case("POST", "/api/v1/appointments", AppointmentWrite, Api),
+        case("POST", format!("/api/v1/appointments/{p}/end"), AppointmentWrite, Api),
         case("GET", "/areas", AreaRead, Page),
         case("GET", format!("/areas/{a}"), AreaRead, Page),
         case("GET", "/areas/tree", AreaRead, Page),

@@ -235,7 +235,12 @@ const TARGETS: [IssueStatus; 8] = [
 /// organisation (where the demo logins work), the rest across the city.
 pub fn issues(data: &DemoData, today: NaiveDate) -> Vec<DemoIssue> {
     let units: Vec<&str> = {
-        let mut u: Vec<&str> = data.appointments.iter().map(|a| a.area_code.as_str()).collect();
+        let mut u: Vec<&str> = data
+            .appointments
+            .iter()
+            .filter(|a| a.current)
+            .map(|a| a.area_code.as_str())
+            .collect();
         u.dedup();
         u
     };

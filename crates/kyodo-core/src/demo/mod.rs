@@ -154,7 +154,10 @@ pub struct DemoAppointment {
     pub area_code: String,
     pub position_key: String,
     pub start: NaiveDate,
-    pub planned_end: NaiveDate,
+    /// The last day served and why, for one that ended before its term.
+    pub ended: Option<(NaiveDate, crate::appointments::EndReason)>,
+    /// Serving today (the rest are predecessors).
+    pub current: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -327,10 +330,14 @@ pub fn generate(preset: &Preset, today: NaiveDate) -> DemoData {
     }
 
     // Appointments: each unit's positions filled with eligible staff, terms
-    // staggered so that a team never changes all at once.
+    // staggered so that a team never changes all at once, each after a
+    // predecessor whose term ran before it; in the second unit the 一般職員's
+    // predecessor left early (異動) and the successor serves the rest of the term.
     let mut appointments = Vec::new();
     let mut used = std::collections::HashSet::new();
     for (u, unit) in units.iter().enumerate() {
+        // One department once per unit, over the unit's whole history here.
+        let mut unit_departments = std::collections::HashSet::new();
         for (p, position) in scheme.positions.iter().enumerate() {
             let holders = position.per_unit.map_or_else(
                 || scheme.staffing_rule.map_or(1, |r| r.staff_for(2)) as usize,
@@ -340,25 +347,54 @@ pub fn generate(preset: &Preset, today: NaiveDate) -> DemoData {
                 let term = i32::from(position.term_years.max(1));
                 let served = i32::try_from((u + p + h) % usize::try_from(term).unwrap_or(1)).unwrap_or(0);
                 let start_fy = fy - served;
-                let candidate = staff.iter().find(|s| {
-                    !used.contains(&s.employee_number)
-                        && position.grade.as_ref().is_none_or(|g| *g == s.grade)
-                        && s.home_area_code.as_deref() != Some(unit.code.as_str())
-                        && crate::wareki::fiscal_year(s.hire_date) + i32::from(position.min_years_since_hire)
-                            <= start_fy
-                        && position
-                            .max_years_since_hire
-                            .is_none_or(|m| crate::wareki::fiscal_year(s.hire_date) + i32::from(m) >= start_fy)
-                        && s.grade != "director"
-                });
-                if let Some(s) = candidate {
-                    used.insert(s.employee_number.clone());
+                let left_early = u == 1 && p + 1 == scheme.positions.len() && h == 0 && served == 0 && term >= 2;
+                let mut pick = |start: NaiveDate| {
+                    let found = staff.iter().find(|s| {
+                        !used.contains(&s.employee_number)
+                            && !unit_departments.contains(&s.department_code)
+                            && s.home_area_code.as_deref() != Some(unit.code.as_str())
+                            && s.grade != "director"
+                            && crate::appointments::meets_position(position, &s.grade, s.hire_date, start)
+                    })?;
+                    used.insert(found.employee_number.clone());
+                    unit_departments.insert(found.department_code.clone());
+                    Some(found.employee_number.clone())
+                };
+                // The predecessor: a full term before, or (left early) from
+                // last April to the end of September.
+                let (before_start, before_ended) = if left_early {
+                    (
+                        crate::wareki::fiscal_year_start(fy - 1),
+                        Some((
+                            NaiveDate::from_ymd_opt(fy, 9, 30).unwrap_or(today),
+                            crate::appointments::EndReason::Transfer,
+                        )),
+                    )
+                } else {
+                    (crate::wareki::fiscal_year_start(start_fy - term), None)
+                };
+                if let Some(employee_number) = pick(before_start) {
                     appointments.push(DemoAppointment {
-                        employee_number: s.employee_number.clone(),
+                        employee_number,
                         area_code: unit.code.clone(),
                         position_key: position.key.clone(),
-                        start: crate::wareki::fiscal_year_start(start_fy),
-                        planned_end: crate::wareki::fiscal_year_end(start_fy + term - 1),
+                        start: before_start,
+                        ended: before_ended,
+                        current: false,
+                    });
+                }
+                let start = match before_ended {
+                    Some((last, _)) => last.succ_opt().unwrap_or(last),
+                    None => crate::wareki::fiscal_year_start(start_fy),
+                };
+                if let Some(employee_number) = pick(start) {
+                    appointments.push(DemoAppointment {
+                        employee_number,
+                        area_code: unit.code.clone(),
+                        position_key: position.key.clone(),
+                        start,
+                        ended: None,
+                        current: true,
                     });
                 }
             }
@@ -468,7 +504,11 @@ mod tests {
         let preset = crate::scheme::preset("arao").unwrap();
         let data = generate(&preset, today());
         assert_eq!(data.areas.len(), 9);
-        assert_eq!(data.appointments.len(), 27, "three per district");
+        let current: Vec<&DemoAppointment> = data.appointments.iter().filter(|a| a.current).collect();
+        assert_eq!(current.len(), 27, "three per district");
+        assert_eq!(data.appointments.len(), 54, "each after a predecessor");
+        let early: Vec<&DemoAppointment> = data.appointments.iter().filter(|a| a.ended.is_some()).collect();
+        assert_eq!(early.len(), 1, "one left early, for the remaining-term example");
         let by_number: std::collections::HashMap<_, _> =
             data.staff.iter().map(|s| (s.employee_number.as_str(), s)).collect();
         for a in &data.appointments {
@@ -488,8 +528,7 @@ mod tests {
             }
         }
         for unit in data.areas.iter() {
-            let starts: std::collections::HashSet<_> = data
-                .appointments
+            let starts: std::collections::HashSet<_> = current
                 .iter()
                 .filter(|a| a.area_code == unit.code)
                 .map(|a| a.start)

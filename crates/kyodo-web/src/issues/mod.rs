@@ -706,7 +706,7 @@ async fn export_rows(state: &AppState, caller: &Caller, q: IssueQuery) -> Result
 
 /// The filtered list as CSV or an Excel workbook.
 async fn export(state: &AppState, caller: &Caller, q: IssueQuery, e: &ExportQuery) -> Result<Response, AppError> {
-    use kyodo_core::encoding::{TextEncoding, encode_csv};
+    use kyodo_core::encoding::encode_csv;
     let stem = format!("issues-{}", caller.today.format("%Y%m%d"));
     match e.format.as_deref() {
         None | Some("") | Some("csv") => {}
@@ -728,11 +728,7 @@ async fn export(state: &AppState, caller: &Caller, q: IssueQuery, e: &ExportQuer
         }
         Some(_) => return Err(AppError::BadRequest("format は csv か xlsx を指定してください".into())),
     }
-    let enc = match e.encoding.as_deref() {
-        None | Some("") => TextEncoding::Utf8,
-        Some(s) => TextEncoding::parse(s)
-            .ok_or_else(|| AppError::BadRequest("encoding は utf-8 か cp932 を指定してください".into()))?,
-    };
+    let enc = crate::data::text_encoding(e.encoding.as_deref())?;
     let lines = export_rows(state, caller, q).await?;
     let text = kyodo_core::csv_import::write_table(kyodo_core::issues::CSV_COLUMNS, lines);
     let bytes = encode_csv(&text, enc).map_err(|e| AppError::Refused(e.to_string()))?;
