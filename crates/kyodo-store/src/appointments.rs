@@ -277,74 +277,33 @@ struct StaffFacts {
     archived: bool,
 }
 
-#[derive(sqlx::FromRow)]
-struct OverlapRow {
-    staff_id: i64,
-    staff_name: String,
-    department_id: Option<i64>,
-    area_id: i64,
-    area_name: String,
-    position_key: String,
-    start_on: NaiveDate,
-    planned_end_on: NaiveDate,
-    ended_on: Option<NaiveDate>,
-}
-
-impl From<OverlapRow> for Overlap {
-    fn from(r: OverlapRow) -> Self {
-        Overlap {
-            staff_id: r.staff_id,
-            staff_name: r.staff_name,
-            department_id: r.department_id,
-            area_id: r.area_id,
-            area_name: r.area_name,
-            position_key: r.position_key,
-            first_day: r.start_on,
-            last_day: r.ended_on.unwrap_or(r.planned_end_on),
-        }
+fn overlap_of(a: Appointment) -> Overlap {
+    Overlap {
+        last_day: a.last_day(),
+        staff_id: a.staff_id,
+        staff_name: a.staff_name,
+        department_id: a.department_id,
+        area_id: a.area_id,
+        area_name: a.area_name,
+        position_key: a.position_key,
+        first_day: a.start_on,
     }
 }
 
+/// Appointments overlapping `from..=to`, narrowed to a staff member or a unit.
 async fn overlaps(
     tx: &mut Tx,
     municipality_id: i64,
     narrow: Condition,
     from: NaiveDate,
     to: NaiveDate,
-) -> Result<Vec<OverlapRow>> {
-    let q = Query::select()
-        .columns(
-            [
-                "staff_id",
-                "area_id",
-                "position_key",
-                "start_on",
-                "planned_end_on",
-                "ended_on",
-            ]
-            .map(|c| ("p", c)),
-        )
-        .expr_as(Expr::col(("s", "name")), "staff_name")
-        .expr_as(Expr::col(("s", "department_id")), "department_id")
-        .expr_as(Expr::col(("a", "name")), "area_name")
-        .from_as(TABLE, "p")
-        .join_as(
-            JoinType::InnerJoin,
-            "staff",
-            "s",
-            Expr::col(("s", "id")).equals(("p", "staff_id")),
-        )
-        .join_as(
-            JoinType::InnerJoin,
-            "areas",
-            "a",
-            Expr::col(("a", "id")).equals(("p", "area_id")),
-        )
-        .and_where(Expr::col(("p", "municipality_id")).eq(municipality_id))
+) -> Result<Vec<Overlap>> {
+    let mut q = select_rows();
+    q.and_where(Expr::col(("p", "municipality_id")).eq(municipality_id))
         .cond_where(narrow)
-        .cond_where(overlapping(from, to))
-        .to_owned();
-    tx.fetch_all(&q).await
+        .cond_where(overlapping(from, to));
+    let rows: Vec<Appointment> = tx.fetch_all(&q).await?;
+    Ok(rows.into_iter().map(overlap_of).collect())
 }
 
 /// The grade `staff_id` held on `on`, from the grade history.
@@ -368,18 +327,7 @@ async fn grade_on(tx: &mut Tx, municipality_id: i64, staff_id: i64, on: NaiveDat
 
 async fn areas_in(tx: &mut Tx, municipality_id: i64) -> Result<Vec<Area>> {
     let q = Query::select()
-        .columns([
-            "id",
-            "municipality_id",
-            "parent_id",
-            "level",
-            "code",
-            "name",
-            "name_kana",
-            "note",
-            "archived_at",
-            "version",
-        ])
+        .columns(crate::areas::COLUMNS)
         .from("areas")
         .and_where(Expr::col("municipality_id").eq(municipality_id))
         .to_owned();
@@ -473,10 +421,7 @@ pub async fn appoint_in(tx: &mut Tx, actor: &Actor, scheme: &SchemeSettings, inp
         input.start_on,
         end,
     )
-    .await?
-    .into_iter()
-    .map(Overlap::from)
-    .collect();
+    .await?;
     let unit_overlaps: Vec<Overlap> = overlaps(
         tx,
         muni,
@@ -484,10 +429,7 @@ pub async fn appoint_in(tx: &mut Tx, actor: &Actor, scheme: &SchemeSettings, inp
         input.start_on,
         end,
     )
-    .await?
-    .into_iter()
-    .map(Overlap::from)
-    .collect();
+    .await?;
     let unit_area_ids = subtree(&areas, unit.id);
     let school_districts = areas
         .iter()

@@ -13,7 +13,7 @@ use crate::db::{Db, Tx};
 use crate::error::{Result, StoreError};
 
 const TABLE: &str = "areas";
-const COLUMNS: [&str; 10] = [
+pub(crate) const COLUMNS: [&str; 10] = [
     "id",
     "municipality_id",
     "parent_id",
