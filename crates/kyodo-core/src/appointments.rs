@@ -71,7 +71,7 @@ impl Appointment {
         self.start_on <= on && on <= self.last_day()
     }
 
-    /// 「在任中」「任命予定」「任期満了」「途中退任（異動）」 as of `on`.
+    /// 「就任前」「在任中」「任期満了」「途中退任（異動）」 as of `on`.
     pub fn state_label(&self, on: NaiveDate) -> String {
         if self.start_on > on {
             "就任前".to_owned()
@@ -293,6 +293,14 @@ pub fn year_of_service(hire_date: NaiveDate, on: NaiveDate) -> i32 {
     fiscal_year(on) - fiscal_year(hire_date) + 1
 }
 
+/// The elementary-school districts of a unit (Kumamoto): the areas directly
+/// below it that are not archived.
+pub fn school_districts(all: &[crate::areas::Area], unit: i64) -> u32 {
+    all.iter()
+        .filter(|a| a.parent_id == Some(unit) && a.archived_at.is_none())
+        .count() as u32
+}
+
 /// How many holders of `position` a unit has: the position's own number,
 /// or for full-time posts Kumamoto's rule over the elementary-school
 /// districts below the unit.
@@ -323,7 +331,6 @@ pub struct Overlap {
     pub staff_id: i64,
     pub staff_name: String,
     pub department_id: Option<i64>,
-    pub area_id: i64,
     pub area_name: String,
     pub position_key: String,
     pub first_day: NaiveDate,

@@ -5,7 +5,7 @@
 use chrono::{Duration, NaiveDate, Utc};
 use kyodo_core::appointments::{
     Appointment, AppointmentInput, Candidate, EndInput, EndReason, Overlap, PoolMember, Proposal, planned_end,
-    refusals, slots,
+    refusals, school_districts, slots,
 };
 use kyodo_core::areas::Area;
 use kyodo_core::scheme::SchemeSettings;
@@ -283,7 +283,6 @@ fn overlap_of(a: Appointment) -> Overlap {
         staff_id: a.staff_id,
         staff_name: a.staff_name,
         department_id: a.department_id,
-        area_id: a.area_id,
         area_name: a.area_name,
         position_key: a.position_key,
         first_day: a.start_on,
@@ -431,10 +430,6 @@ pub async fn appoint_in(tx: &mut Tx, actor: &Actor, scheme: &SchemeSettings, inp
     )
     .await?;
     let unit_area_ids = subtree(&areas, unit.id);
-    let school_districts = areas
-        .iter()
-        .filter(|a| a.parent_id == Some(unit.id) && a.archived_at.is_none())
-        .count() as u32;
     let errors = refusals(&Proposal {
         scheme,
         position,
@@ -445,7 +440,7 @@ pub async fn appoint_in(tx: &mut Tx, actor: &Actor, scheme: &SchemeSettings, inp
         start_on: input.start_on,
         candidate_overlaps: &candidate_overlaps,
         unit_overlaps: &unit_overlaps,
-        slots: slots(position, scheme, school_districts),
+        slots: slots(position, scheme, school_districts(&areas, unit.id)),
     });
     if !errors.is_empty() {
         return Err(StoreError::Invalid(errors));

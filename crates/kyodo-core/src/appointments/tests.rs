@@ -31,7 +31,6 @@ fn overlap(staff_id: i64, position_key: &str, department_id: i64, last_day: &str
         staff_id,
         staff_name: format!("職員{staff_id}"),
         department_id: Some(department_id),
-        area_id: 1,
         area_name: "荒尾地区".into(),
         position_key: position_key.into(),
         first_day: d("2025-04-01"),

@@ -339,10 +339,8 @@ pub fn generate(preset: &Preset, today: NaiveDate) -> DemoData {
         // One department once per unit, over the unit's whole history here.
         let mut unit_departments = std::collections::HashSet::new();
         for (p, position) in scheme.positions.iter().enumerate() {
-            let holders = position.per_unit.map_or_else(
-                || scheme.staffing_rule.map_or(1, |r| r.staff_for(2)) as usize,
-                usize::from,
-            );
+            // Demo centres are staffed as if each covered two school districts.
+            let holders = crate::appointments::slots(position, scheme, 2) as usize;
             for h in 0..holders {
                 let term = i32::from(position.term_years.max(1));
                 let served = i32::try_from((u + p + h) % usize::try_from(term).unwrap_or(1)).unwrap_or(0);

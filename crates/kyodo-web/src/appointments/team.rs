@@ -9,7 +9,8 @@ use axum::extract::State;
 use axum::response::Response;
 use chrono::NaiveDate;
 use kyodo_core::appointments::{
-    Appointment, CoverageRow, PoolMember, coverage, meets_position, next_april, slots, whole_team_ends,
+    Appointment, CoverageRow, PoolMember, coverage, meets_position, next_april, school_districts, slots,
+    whole_team_ends,
 };
 use kyodo_core::areas::Area;
 use kyodo_core::permissions::Action;
@@ -24,19 +25,20 @@ use crate::auth::{Caller, PageCaller};
 use crate::error::{AppError, PageResult};
 use crate::pages::{self, Layout};
 
-/// The liaison units: areas at the scheme's liaison level, in code order.
-pub async fn units(state: &AppState, caller: &Caller) -> Result<Vec<Area>, AppError> {
+/// The liaison units among `all`: areas at the scheme's liaison level, not
+/// archived, in code order.
+fn units_of(caller: &Caller, all: &[Area]) -> Vec<Area> {
     let level = caller.municipality.scheme.liaison_level;
-    Ok(kyodo_store::areas::all(&state.db, caller.municipality.id, false)
-        .await?
-        .into_iter()
-        .filter(|a| usize::try_from(a.level).ok() == Some(level))
-        .collect())
+    all.iter()
+        .filter(|a| a.archived_at.is_none() && usize::try_from(a.level).ok() == Some(level))
+        .cloned()
+        .collect()
 }
 
-/// Areas directly below `unit` (Kumamoto: a centre's elementary-school districts).
-fn school_districts(all: &[Area], unit: i64) -> u32 {
-    all.iter().filter(|a| a.parent_id == Some(unit)).count() as u32
+/// The liaison units, read for a chooser.
+pub async fn units(state: &AppState, caller: &Caller) -> Result<Vec<Area>, AppError> {
+    let all = kyodo_store::areas::all(&state.db, caller.municipality.id, false).await?;
+    Ok(units_of(caller, &all))
 }
 
 /// One position in a team: who holds it and how many seats stay open.
@@ -222,7 +224,7 @@ pub async fn next_april_page(State(state): State<AppState>, PageCaller(caller): 
     let appointments = store::from_day(&state.db, muni, today).await?;
     let pool = store::pool(&state.db, muni).await?;
     let mut outlooks = Vec::new();
-    for unit in units(&state, &caller).await? {
+    for unit in units_of(&caller, &all_areas) {
         let team: Vec<&Appointment> = appointments.iter().filter(|a| a.area_id == unit.id).collect();
         let seats = seats(&caller, &team, next, school_districts(&all_areas, unit.id));
         let leaving: Vec<Line> = team
