@@ -501,13 +501,17 @@ pub async fn appoint_in(tx: &mut Tx, actor: &Actor, scheme: &SchemeSettings, inp
 
 /// Ends an appointment before its term (異動, 退職, 休職…).
 pub async fn end_early(db: &Db, actor: &Actor, id: i64, input: &EndInput) -> Result<Appointment> {
-    let current = get(db, actor.municipality_id, id).await?;
-    if current.ended_on.is_some() {
-        return Err(StoreError::Refused("この任命は既に終了しています".into()));
-    }
     let mut tx = db.begin().await?;
-    end_in(&mut tx, actor, id, input.ended_on, input.reason, input.note.as_deref()).await?;
-    tx.commit().await?;
+    match end_in(&mut tx, actor, id, input.ended_on, input.reason, input.note.as_deref()).await {
+        Ok(()) => tx.commit().await?,
+        // Nothing was updated: say whether it is missing or already over.
+        Err(StoreError::Conflict) => {
+            drop(tx);
+            get(db, actor.municipality_id, id).await?;
+            return Err(StoreError::Refused("この任命は既に終了しています".into()));
+        }
+        Err(e) => return Err(e),
+    }
     get(db, actor.municipality_id, id).await
 }
 

@@ -177,6 +177,16 @@ async fn an_early_end_leaves_the_remaining_term_to_the_successor() {
     assert_eq!(s, 200, "{v}");
     assert_eq!(v["ended_on"], "2026-09-30");
     assert_eq!(v["end_reason"], "transfer");
+    // Once over, it is not ended again.
+    let (s, v) = api
+        .send(
+            "POST",
+            &format!("/appointments/{id}/end"),
+            Some(json!({"ended_on": "2026-08-31", "reason": "退職"})),
+        )
+        .await;
+    assert_eq!(s, 409, "{v}");
+    assert!(v["message"].as_str().unwrap().contains("既に終了"), "{v}");
 
     // Serving until the last day, not after.
     let on = |d: &str| format!("/appointments?area_id={}&on={d}", f.area);
