@@ -54,12 +54,7 @@ pub struct Appointment {
     pub note: Option<String>,
 }
 
-impl TryFrom<crate::issues::OptionalKey> for Option<EndReason> {
-    type Error = String;
-    fn try_from(k: crate::issues::OptionalKey) -> Result<Self, String> {
-        k.0.map(EndReason::try_from).transpose()
-    }
-}
+crate::issues::optional_key!(EndReason);
 
 impl Appointment {
     /// The last day served or to be served.

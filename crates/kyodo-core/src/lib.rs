@@ -2,6 +2,7 @@
 //! rules over them. No I/O lives here: no database, no HTTP, no files.
 
 pub mod accounts;
+pub mod activities;
 pub mod appointments;
 pub mod areas;
 pub mod audit;
@@ -10,10 +11,12 @@ pub mod csv_import;
 pub mod demo;
 pub mod departments;
 pub mod encoding;
+pub mod handovers;
 pub mod issues;
 pub mod keyed;
 pub mod listing;
 pub mod mail;
+pub mod meetings;
 pub mod municipalities;
 pub mod organisations;
 pub mod permissions;

@@ -63,6 +63,23 @@ pub enum Action {
     /// Appoint, end early; see who could serve next April and the coverage
     /// (which weighs staff's home districts).
     AppointmentWrite,
+    /// Meetings and events (会議・行事) and their minutes: liaison staff
+    /// their districts', community accounts their organisation's.
+    MeetingRead,
+    /// Record a meeting, its minutes and the issues raised in it.
+    MeetingWrite,
+    /// The activity log (活動記録): liaison staff their own entries, and a
+    /// team's 課長級 the whole team's.
+    ActivityRead,
+    /// Log an activity; only the owner edits an entry.
+    ActivityWrite,
+    /// Hours per person and month, alerts and the activity reports (負担).
+    WorkloadRead,
+    /// Handovers (引継ぎ) and their dossier, key people included: the
+    /// predecessor and the successor, and the coordinator.
+    HandoverRead,
+    /// Tick the checklist, write the handover note, sign off.
+    HandoverWrite,
 }
 
 /// How far an allowed action reaches.
@@ -120,6 +137,14 @@ pub const TABLE: &[(Action, [Scope; 6])] = &[
     (Action::MailSettingsWrite, [M, M, N, N, N, N]),
     (Action::AppointmentRead, [M, M, M, M, N, N]),
     (Action::AppointmentWrite, [M, M, N, N, N, N]),
+    // The liaison team's own records: the system admin and departments have none of them.
+    (Action::MeetingRead, [N, M, O, N, O, N]),
+    (Action::MeetingWrite, [N, M, O, N, N, N]),
+    (Action::ActivityRead, [N, M, O, N, N, N]),
+    (Action::ActivityWrite, [N, M, O, N, N, N]),
+    (Action::WorkloadRead, [N, M, O, N, N, N]),
+    (Action::HandoverRead, [N, M, O, N, N, N]),
+    (Action::HandoverWrite, [N, M, O, N, N, N]),
 ];
 
 /// The permission a transition of the issue workflow needs.
@@ -169,7 +194,7 @@ mod tests {
         for (a, _) in TABLE {
             assert!(seen.insert(*a), "{a:?} twice");
         }
-        assert_eq!(seen.len(), 33);
+        assert_eq!(seen.len(), 40);
     }
 
     #[test]

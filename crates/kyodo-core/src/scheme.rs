@@ -148,11 +148,25 @@ pub struct SchemeSettings {
     /// Who appoints, and the rules beyond each position's own.
     #[serde(default)]
     pub appointment_rules: crate::appointments::AppointmentRules,
+    /// When a month's liaison work is worth a coordinator's look.
+    #[serde(default)]
+    pub workload_alert: crate::activities::WorkloadAlert,
 }
 
 impl SchemeSettings {
     pub fn grade_name(&self, key: &str) -> Option<&str> {
         self.grades.iter().find(|g| g.key == key).map(|g| g.name.as_str())
+    }
+
+    /// The positions that lead a team (チームの課長級): those that decide its
+    /// response plan; in a one-step scheme, every position. They see all of
+    /// the team's activity records.
+    pub fn team_lead_positions(&self) -> Vec<&str> {
+        let decide = self.issue_steps.iter().find(|s| s.step == PlanStep::Decide);
+        match decide {
+            Some(s) if !s.positions.is_empty() => s.positions.iter().map(String::as_str).collect(),
+            _ => self.positions.iter().map(|p| p.key.as_str()).collect(),
+        }
     }
 
     pub fn level_name(&self, level: usize) -> &str {
@@ -403,6 +417,7 @@ fn arao() -> Preset {
                 distinct_departments_in_unit: true,
                 ..Default::default()
             },
+            workload_alert: Default::default(),
         },
     }
 }
@@ -447,6 +462,7 @@ fn niimi() -> Preset {
             open311_enabled: false,
             progress_months: twice_a_year(),
             appointment_rules: Default::default(),
+            workload_alert: Default::default(),
         },
     }
 }
@@ -493,6 +509,7 @@ fn kumamoto() -> Preset {
             open311_enabled: false,
             progress_months: twice_a_year(),
             appointment_rules: Default::default(),
+            workload_alert: Default::default(),
         },
     }
 }
@@ -540,6 +557,7 @@ fn tama() -> Preset {
             open311_enabled: false,
             progress_months: twice_a_year(),
             appointment_rules: Default::default(),
+            workload_alert: Default::default(),
         },
     }
 }
@@ -575,6 +593,7 @@ fn osaki() -> Preset {
             open311_enabled: false,
             progress_months: twice_a_year(),
             appointment_rules: Default::default(),
+            workload_alert: Default::default(),
         },
     }
 }

@@ -227,6 +227,28 @@ pub async fn served_area_ids(db: &Db, municipality_id: i64, staff_id: i64, on: N
     Ok(ids)
 }
 
+/// The districts (with every area below them) where `staff_id` holds one
+/// of `lead_positions` on `on`: the teams whose records they see as 課長級.
+pub async fn led_area_ids(
+    db: &Db,
+    municipality_id: i64,
+    staff_id: i64,
+    on: NaiveDate,
+    lead_positions: &[&str],
+) -> Result<Vec<i64>> {
+    let roots: Vec<i64> = current_for_staff(db, municipality_id, staff_id, on)
+        .await?
+        .into_iter()
+        .filter(|a| lead_positions.contains(&a.position_key.as_str()))
+        .map(|a| a.area_id)
+        .collect();
+    if roots.is_empty() {
+        return Ok(roots);
+    }
+    let all = crate::areas::all(db, municipality_id, false).await?;
+    Ok(roots.iter().flat_map(|r| subtree(&all, *r)).collect())
+}
+
 /// The positions `staff_id` holds on `on` in a liaison unit that contains
 /// `area_id` (the unit itself or an area below it).
 pub async fn positions_in_area(
@@ -496,6 +518,7 @@ pub async fn appoint_in(tx: &mut Tx, actor: &Actor, scheme: &SchemeSettings, inp
         },
     )
     .await?;
+    crate::handovers::open_for(tx, actor, id).await?;
     Ok(id)
 }
 

@@ -143,6 +143,18 @@ pub async fn exists_in(tx: &mut Tx, table: &'static str, municipality_id: i64, i
     Ok(tx.fetch_i64(&q).await? > 0)
 }
 
+/// True when `id` is a row of `table` in this municipality, for records
+/// that are never archived (meetings, issues).
+pub async fn row_exists(tx: &mut Tx, table: &'static str, municipality_id: i64, id: i64) -> Result<bool> {
+    let q = sea_query::Query::select()
+        .expr(Expr::col("id").count())
+        .from(table)
+        .and_where(Expr::col("id").eq(id))
+        .and_where(Expr::col("municipality_id").eq(municipality_id))
+        .to_owned();
+    Ok(tx.fetch_i64(&q).await? > 0)
+}
+
 /// The id of the row of `table` whose `key_col` is `key`, in this municipality.
 pub async fn id_by_key(
     tx: &mut Tx,
@@ -162,15 +174,9 @@ pub async fn id_by_key(
 
 /// After an UPDATE … WHERE version = ? changed nothing: gone, or changed by someone else?
 pub async fn missing_or_conflict(tx: &mut Tx, table: &'static str, municipality_id: i64, id: i64) -> StoreError {
-    let q = sea_query::Query::select()
-        .expr(Expr::col("id").count())
-        .from(table)
-        .and_where(Expr::col("id").eq(id))
-        .and_where(Expr::col("municipality_id").eq(municipality_id))
-        .to_owned();
-    match tx.fetch_i64(&q).await {
-        Ok(0) => StoreError::NotFound,
-        Ok(_) => StoreError::Conflict,
+    match row_exists(tx, table, municipality_id, id).await {
+        Ok(false) => StoreError::NotFound,
+        Ok(true) => StoreError::Conflict,
         Err(e) => e,
     }
 }

@@ -628,6 +628,156 @@ fn v5_appointments() -> Vec<Step> {
     steps
 }
 
+/// Version 6: the liaison team at work: meetings and who attended, the
+/// issues raised in them, the activity log with its monthly totals, and
+/// handovers with their ticked checklist.
+fn v6_team_work() -> Vec<Step> {
+    let mut steps = Vec::new();
+
+    let mut t = tenant_table("meetings");
+    reference(&mut t, "meetings", "area_id", "areas", false);
+    reference(&mut t, "meetings", "organisation_id", "organisations", true);
+    reference(&mut t, "meetings", "main_meeting_id", "meetings", true);
+    reference(&mut t, "meetings", "created_by", "users", true);
+    t.col(text("kind").not_null())
+        .col(text("title").not_null())
+        .col(date("held_on").not_null())
+        .col(text("start_time").null())
+        .col(text("end_time").null())
+        .col(text("place").null())
+        .col(ColumnDef::new(name("public")).boolean().not_null().default(false))
+        .col(ColumnDef::new(name("observers_allowed")).boolean().not_null().default(false))
+        .col(text("minutes").null())
+        .col(ColumnDef::new(name("version")).big_integer().not_null().default(1))
+        .col(timestamp("created_at").not_null())
+        .col(timestamp("updated_at").not_null());
+    steps.push(Step::table(t));
+    steps.push(Step::index(index("meetings", &["municipality_id", "held_on"], false)));
+    steps.push(Step::index(index("meetings", &["area_id", "held_on"], false)));
+    steps.push(Step::index(index("meetings", &["organisation_id", "held_on"], false)));
+    steps.push(Step::index(index("meetings", &["main_meeting_id"], false)));
+
+    let mut t = Table::create();
+    t.table(name("meeting_staff"))
+        .col(ColumnDef::new(name("meeting_id")).big_integer().not_null())
+        .col(ColumnDef::new(name("staff_id")).big_integer().not_null())
+        .primary_key(Index::create().col(name("meeting_id")).col(name("staff_id")))
+        .foreign_key(
+            ForeignKey::create()
+                .from(name("meeting_staff"), name("meeting_id"))
+                .to(name("meetings"), name("id"))
+                .on_delete(ForeignKeyAction::Cascade),
+        )
+        .foreign_key(
+            ForeignKey::create()
+                .from(name("meeting_staff"), name("staff_id"))
+                .to(name("staff"), name("id"))
+                .on_delete(ForeignKeyAction::Restrict),
+        );
+    steps.push(Step::table(t));
+    steps.push(Step::index(index("meeting_staff", &["staff_id"], false)));
+
+    steps.push(Step::alter(
+        Table::alter()
+            .table(name("issues"))
+            .add_column(ColumnDef::new(name("meeting_id")).big_integer().null())
+            .to_owned(),
+    ));
+    steps.push(Step::index(index("issues", &["meeting_id"], false)));
+
+    let mut t = tenant_table("activities");
+    reference(&mut t, "activities", "staff_id", "staff", false);
+    reference(&mut t, "activities", "area_id", "areas", false);
+    reference(&mut t, "activities", "meeting_id", "meetings", true);
+    reference(&mut t, "activities", "issue_id", "issues", true);
+    t.col(date("done_on").not_null())
+        .col(text("duty_type").not_null())
+        .col(ColumnDef::new(name("minutes")).big_integer().not_null())
+        .col(ColumnDef::new(name("out_of_hours")).boolean().not_null().default(false))
+        .col(text("compensation").null())
+        .col(ColumnDef::new(name("official_car")).boolean().not_null().default(false))
+        .col(text("note").null())
+        .col(ColumnDef::new(name("version")).big_integer().not_null().default(1))
+        .col(timestamp("created_at").not_null())
+        .col(timestamp("updated_at").not_null());
+    steps.push(Step::table(t));
+    steps.push(Step::index(index("activities", &["staff_id", "done_on"], false)));
+    steps.push(Step::index(index("activities", &["area_id", "done_on"], false)));
+    steps.push(Step::index(index("activities", &["municipality_id", "done_on"], false)));
+    steps.push(Step::index(index("activities", &["meeting_id"], false)));
+    steps.push(Step::index(index("activities", &["issue_id"], false)));
+
+    // Monthly totals, kept in the transaction of each entry's write, so the
+    // workload pages read thousands of rows instead of millions.
+    let mut t = Table::create();
+    t.table(name("activity_months"))
+        .col(ColumnDef::new(name("municipality_id")).big_integer().not_null())
+        .col(ColumnDef::new(name("staff_id")).big_integer().not_null())
+        .col(ColumnDef::new(name("area_id")).big_integer().not_null())
+        .col(ColumnDef::new(name("month")).integer().not_null())
+        .col(text("duty_type").not_null())
+        .col(ColumnDef::new(name("minutes")).big_integer().not_null())
+        .col(ColumnDef::new(name("out_of_hours_minutes")).big_integer().not_null())
+        .col(ColumnDef::new(name("entries")).big_integer().not_null())
+        .primary_key(
+            Index::create()
+                .col(name("staff_id"))
+                .col(name("month"))
+                .col(name("area_id"))
+                .col(name("duty_type")),
+        );
+    steps.push(Step::table(t));
+    // A month or a year across the municipality, read from the index alone.
+    steps.push(Step::index(index(
+        "activity_months",
+        &[
+            "municipality_id",
+            "month",
+            "staff_id",
+            "area_id",
+            "duty_type",
+            "minutes",
+            "out_of_hours_minutes",
+            "entries",
+        ],
+        false,
+    )));
+
+    let mut t = tenant_table("handovers");
+    reference(&mut t, "handovers", "area_id", "areas", false);
+    reference(&mut t, "handovers", "predecessor_appointment_id", "appointments", false);
+    reference(&mut t, "handovers", "successor_appointment_id", "appointments", false);
+    t.col(text("note").null())
+        .col(timestamp("predecessor_signed_at").null())
+        .col(timestamp("successor_signed_at").null())
+        .col(timestamp("created_at").not_null())
+        .col(timestamp("updated_at").not_null());
+    steps.push(Step::table(t));
+    steps.push(Step::index(index("handovers", &["successor_appointment_id"], true)));
+    steps.push(Step::index(index("handovers", &["predecessor_appointment_id"], false)));
+    steps.push(Step::index(index("handovers", &["municipality_id", "successor_signed_at"], false)));
+
+    let mut t = Table::create();
+    t.table(name("handover_ticks"))
+        .col(
+            ColumnDef::new(name("id"))
+                .big_integer()
+                .not_null()
+                .auto_increment()
+                .primary_key(),
+        )
+        .col(text("kind").not_null())
+        .col(ColumnDef::new(name("ref_id")).big_integer().not_null())
+        .col(date("done_on").not_null())
+        .col(text("done_by").null())
+        .col(text("note").null())
+        .col(timestamp("created_at").not_null());
+    reference(&mut t, "handover_ticks", "handover_id", "handovers", false);
+    steps.push(Step::table(t));
+    steps.push(Step::index(index("handover_ticks", &["handover_id", "kind", "ref_id"], true)));
+    steps
+}
+
 struct Migration {
     version: i64,
     name: &'static str,
@@ -659,6 +809,11 @@ const MIGRATIONS: &[Migration] = &[
         version: 5,
         name: "appointments",
         steps: v5_appointments,
+    },
+    Migration {
+        version: 6,
+        name: "team_work",
+        steps: v6_team_work,
     },
 ];
 

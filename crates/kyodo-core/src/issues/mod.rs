@@ -181,14 +181,15 @@ pub struct OptionalKey(pub Option<String>);
 
 macro_rules! optional_key {
     ($($t:ty),+) => {$(
-        impl TryFrom<OptionalKey> for Option<$t> {
+        impl TryFrom<$crate::issues::OptionalKey> for Option<$t> {
             type Error = String;
-            fn try_from(k: OptionalKey) -> Result<Self, String> {
+            fn try_from(k: $crate::issues::OptionalKey) -> Result<Self, String> {
                 k.0.map(<$t>::try_from).transpose()
             }
         }
     )+};
 }
+pub(crate) use optional_key;
 optional_key!(Responsibility, ReportMethod, Stance);
 
 #[cfg(feature = "sqlx")]

@@ -7,7 +7,7 @@ pub mod stats;
 pub mod templates;
 mod write;
 
-pub use write::{TransitionContext, create, create_at, transition, update};
+pub use write::{TransitionContext, create, create_at, create_in, transition, update};
 
 use chrono::NaiveDate;
 use kyodo_core::issues::{IssueEvent, IssueQuery, IssueRow, IssueStatus, Route};

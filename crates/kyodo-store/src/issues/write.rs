@@ -177,7 +177,14 @@ pub async fn create(db: &Db, actor: &Actor, input: &IssueInput) -> Result<IssueR
 /// [`create`] at a given moment (the demo's histories).
 pub async fn create_at(db: &Db, actor: &Actor, input: &IssueInput, now: DateTime<Utc>) -> Result<IssueRow> {
     let mut tx = db.begin().await?;
-    check_references(&mut tx, actor.municipality_id, input).await?;
+    let id = create_in(&mut tx, actor, input, now).await?;
+    tx.commit().await?;
+    super::get(db, actor.municipality_id, id).await
+}
+
+/// [`create_at`] inside a caller's transaction (an issue raised at a meeting).
+pub async fn create_in(tx: &mut Tx, actor: &Actor, input: &IssueInput, now: DateTime<Utc>) -> Result<i64> {
+    check_references(tx, actor.municipality_id, input).await?;
     let id = tx
         .insert_id(
             &Query::insert()
@@ -222,9 +229,9 @@ pub async fn create_at(db: &Db, actor: &Actor, input: &IssueInput, now: DateTime
     up.table(TABLE).and_where(Expr::col("id").eq(id));
     input_values(&mut up, input);
     tx.execute(&up).await?;
-    refresh_search(&mut tx, actor.municipality_id, id).await?;
+    refresh_search(tx, actor.municipality_id, id).await?;
     record_event(
-        &mut tx,
+        tx,
         actor,
         id,
         now,
@@ -237,8 +244,7 @@ pub async fn create_at(db: &Db, actor: &Actor, input: &IssueInput, now: DateTime
         },
     )
     .await?;
-    tx.commit().await?;
-    super::get(db, actor.municipality_id, id).await
+    Ok(id)
 }
 
 /// Corrects an issue's fields; `version` is what the editor saw.
