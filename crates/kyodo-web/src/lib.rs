@@ -3,6 +3,7 @@
 //! SQL here: every read and write goes through `kyodo_store`.
 
 pub mod accounts;
+pub mod activities;
 pub mod api;
 pub mod appointments;
 pub mod areas;
@@ -12,14 +13,17 @@ pub mod data;
 pub mod departments;
 pub mod editing;
 pub mod error;
+pub mod handovers;
 pub mod issues;
 pub mod mail;
+pub mod meetings;
 pub mod open311;
 pub mod organisations;
 pub mod pages;
 pub mod routes;
 pub mod scheme;
 pub mod staff;
+pub mod workload;
 pub mod xlsx;
 
 use std::sync::Arc;

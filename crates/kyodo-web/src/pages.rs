@@ -45,6 +45,10 @@ const NAV: &[(&str, &str, Action)] = &[
     ("/issues", "課題・要望", Action::IssueRead),
     ("/areas", "地区", Action::AreaRead),
     ("/appointments", "任命", Action::AppointmentRead),
+    ("/meetings", "会議", Action::MeetingRead),
+    ("/activities", "活動記録", Action::ActivityRead),
+    ("/workload", "負担", Action::WorkloadRead),
+    ("/handovers", "引継ぎ", Action::HandoverRead),
     ("/organisations", "団体", Action::OrganisationRead),
     ("/departments", "部署", Action::DepartmentRead),
     ("/staff", "職員", Action::StaffRead),
@@ -118,6 +122,8 @@ fn notice_text(key: &str) -> Option<&'static str> {
         "recorded" => "記録しました",
         "attached" => "添付しました",
         "appointed" => "任命しました",
+        "logged" => "活動を記録しました",
+        "signed" => "引継ぎの完了を記録しました",
         "mail_sent" => "試験メールを送りました。届いたか確かめてください",
         _ => return None,
     })
@@ -325,7 +331,7 @@ impl Cell {
     /// The tag's style: a warning for what is late, quiet otherwise.
     pub fn tag_class(&self) -> &'static str {
         match self.tag {
-            Some("期限超過") => "tag--late",
+            Some("期限超過" | "要確認") => "tag--late",
             _ => "tag--archived",
         }
     }
@@ -480,6 +486,30 @@ pub fn list_page(layout: Layout, heading: &str, base_path: &str, query: &ListQue
         pages: Vec::new(),
         sort: query.sort.clone().unwrap_or_default(),
     }
+}
+
+/// A table of a [`RecordsPage`].
+pub struct Table {
+    pub title: String,
+    pub columns: Vec<String>,
+    pub rows: Vec<Vec<Cell>>,
+    pub empty: &'static str,
+}
+
+/// A page of plain tables under a few filters: meetings, activities,
+/// workload, handovers. `printable` adds a print button (A4 reports).
+#[derive(Template)]
+#[template(path = "records.html")]
+pub struct RecordsPage {
+    pub layout: Layout,
+    pub heading: String,
+    pub intro: String,
+    pub base_path: String,
+    /// (label, href, primary).
+    pub links: Vec<(String, String, bool)>,
+    pub filters: Vec<Filter>,
+    pub tables: Vec<Table>,
+    pub printable: bool,
 }
 
 // --- Detail pages ---

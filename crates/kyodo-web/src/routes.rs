@@ -8,8 +8,8 @@ use tower_http::set_header::SetResponseHeaderLayer;
 
 use crate::issues::{self, Issues, dashboard, detail, files, progress, templates};
 use crate::{
-    AppState, accounts, api, appointments, areas, audit, data, departments, editing, mail, open311, organisations,
-    scheme, staff,
+    AppState, accounts, activities, api, appointments, areas, audit, data, departments, editing, handovers, mail, meetings, open311, organisations,
+    scheme, staff, workload,
 };
 
 pub fn router(state: AppState) -> Router {
@@ -58,6 +58,37 @@ pub fn router(state: AppState) -> Router {
         .route("/appointments/{id}", get(appointments::detail_page))
         .route("/appointments/{id}/end", post(appointments::end_page))
         .route("/areas/{id}/team", get(appointments::team::team_page))
+        .route(
+            "/meetings",
+            get(meetings::list_page).post(editing::create_page::<meetings::Meetings>),
+        )
+        .route("/meetings/new", get(meetings::new_page))
+        .route(
+            "/meetings/{id}",
+            get(meetings::detail_page).post(editing::update_page::<meetings::Meetings>),
+        )
+        .route("/meetings/{id}/edit", get(editing::edit_page::<meetings::Meetings>))
+        .route("/meetings/{id}/issues", post(meetings::raise_page))
+        .route("/activities", get(activities::list_page).post(activities::create_page))
+        .route("/activities/new", get(activities::new_page))
+        .route(
+            "/activities/{id}",
+            post(editing::update_page::<activities::Activities>),
+        )
+        .route("/activities/{id}/edit", get(editing::edit_page::<activities::Activities>))
+        .route("/activities/{id}/delete", post(activities::delete_page))
+        .route("/workload", get(workload::dashboard_page))
+        .route("/workload/export.xlsx", get(workload::dashboard_xlsx))
+        .route("/workload/report", get(workload::report_page))
+        .route("/workload/report.xlsx", get(workload::report_xlsx))
+        .route("/workload/staff/{id}", get(workload::staff_page))
+        .route("/workload/staff/{id}/export.xlsx", get(workload::staff_xlsx))
+        .route("/handovers", get(handovers::list_page))
+        .route("/handovers/{id}", get(handovers::detail_page))
+        .route("/handovers/{id}/tick", post(handovers::tick_page))
+        .route("/handovers/{id}/untick", post(handovers::untick_page))
+        .route("/handovers/{id}/sign", post(handovers::sign_page))
+        .route("/handovers/{id}/note", post(handovers::note_page))
         .route(
             "/areas",
             get(areas::list_page).post(editing::create_page::<areas::Areas>),
@@ -224,6 +255,15 @@ pub fn router(state: AppState) -> Router {
         .route("/appointments/{id}", get(appointments::get_api))
         .route("/appointments/{id}/end", post(appointments::end_api))
         .route("/public/{code}/roster", get(appointments::roster::public_api))
+        .route("/meetings", get(meetings::list_api).post(meetings::create_api))
+        .route("/meetings/{id}", get(meetings::get_api).patch(meetings::patch_api))
+        .route("/meetings/{id}/issues", post(meetings::raise_api))
+        .route("/activities", get(activities::list_api).post(activities::create_api))
+        .route("/activities/{id}", get(activities::get_api).patch(activities::patch_api))
+        .route("/handovers", get(handovers::list_api))
+        .route("/handovers/{id}", get(handovers::get_api))
+        .route("/handovers/{id}/tick", post(handovers::tick_api))
+        .route("/handovers/{id}/sign", post(handovers::sign_api))
         .route("/import/{kind}", post(data::import_api))
         .route("/export/{kind}", get(data::export_api))
         .fallback(api::not_found);

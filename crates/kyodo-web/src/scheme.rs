@@ -8,6 +8,7 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
+use kyodo_core::activities::WorkloadAlert;
 use kyodo_core::appointments::AppointmentRules;
 use kyodo_core::issues::{AnswerDeadlines, CategoryDeadline};
 use kyodo_core::permissions::Action;
@@ -117,6 +118,11 @@ fn values(s: &SchemeSettings) -> HashMap<String, String> {
             v.insert(key.into(), "true".into());
         }
     }
+    v.insert("alert_hours".into(), s.workload_alert.monthly_hours.to_string());
+    v.insert(
+        "alert_out_of_hours".into(),
+        s.workload_alert.monthly_out_of_hours.to_string(),
+    );
     issue_values(s, &mut v);
     v
 }
@@ -255,6 +261,16 @@ fn parse(form: &HashMap<String, String>) -> Result<SchemeSettings, FieldErrors> 
             None
         })
     };
+    let hours_field = |k: &str, label: &str, errors: &mut FieldErrors| -> Option<u16> {
+        let raw = kyodo_core::text::normalize_digits(&get(k));
+        if raw.is_empty() {
+            return None;
+        }
+        raw.parse::<u16>().ok().filter(|h| (1..=744).contains(h)).or_else(|| {
+            errors.add(k, format!("{label}は1〜744の時間数で入力してください"));
+            None
+        })
+    };
     let grades: Vec<Grade> = (0..20)
         .filter_map(|i| {
             let key = get(&format!("grade{i}_key"));
@@ -326,6 +342,12 @@ fn parse(form: &HashMap<String, String>) -> Result<SchemeSettings, FieldErrors> 
             replacement_serves_remaining_term: get("replacement_serves_remaining_term") == "true",
             distinct_departments_in_unit: get("distinct_departments_in_unit") == "true",
         },
+        workload_alert: WorkloadAlert {
+            monthly_hours: hours_field("alert_hours", "1か月の活動時間の警告", &mut errors)
+                .unwrap_or(WorkloadAlert::default().monthly_hours),
+            monthly_out_of_hours: hours_field("alert_out_of_hours", "1か月の時間外の警告", &mut errors)
+                .unwrap_or(WorkloadAlert::default().monthly_out_of_hours),
+        },
     };
     if let Err(more) = settings.validate() {
         errors.errors.extend(more.errors);
@@ -366,6 +388,9 @@ fn view(caller: &Caller, form: FormState, notice: Option<&str>) -> SchemePage {
             FieldSpec::text("rule_schools", "専任職員1人あたりの小学校区の数")
                 .hint("熊本市のように、担当単位の小学校区の数で専任職員の人数を決めるときだけ入力します"),
             FieldSpec::text("rule_minimum", "1単位の最少人数（上の決まりを使うとき）"),
+            FieldSpec::text("alert_hours", "負担の警告: 1か月の活動時間（時間）")
+                .hint("1人の1か月の地域担当の活動がこの時間を超えると、負担の集計で警告します。例: 20"),
+            FieldSpec::text("alert_out_of_hours", "負担の警告: 1か月の時間外（時間）").hint("例: 10"),
         ],
         issue_fields: vec![
             FieldSpec::text("step_draft_positions", "方針案を作成できる担当職のキー")
