@@ -182,9 +182,13 @@ pub async fn load(db: &Db, key: &str, today: NaiveDate, password_hash: &str) -> 
             crate::organisations::add_key_person(db, &actor, org_id, &input).await?;
         }
     }
+    let mut serving: Vec<(i64, i64)> = Vec::new();
     for a in &data.appointments {
         if let (Some(staff_id), Some(area_id)) = (id_of(&staff_ids, &a.employee_number), id_of(&area_ids, &a.area_code))
         {
+            if a.current {
+                serving.push((staff_id, area_id));
+            }
             let input = kyodo_core::appointments::AppointmentInput {
                 staff_id,
                 area_id,
@@ -207,12 +211,10 @@ pub async fn load(db: &Db, key: &str, today: NaiveDate, password_hash: &str) -> 
     }
 
     load_issues(db, &muni, &data, today, &area_ids, &org_ids, &dept_ids).await?;
+    load_team_work(db, &actor, scheme, today, &serving).await?;
 
-    let first_appointee = data
-        .appointments
-        .iter()
-        .find(|a| a.current)
-        .and_then(|a| id_of(&staff_ids, &a.employee_number));
+    let first_appointee = serving.first().map(|(staff, _)| *staff);
+    settle_handovers(db, &actor, today, first_appointee).await?;
     let coordinating = dept_ids
         .iter()
         .find(|(_, _, n)| *n == scheme.coordinating_section)
@@ -381,6 +383,139 @@ async fn load_issues(
                 caller_department: None,
             };
             row = crate::issues::transition(db, &actor, row.issue.id, None, &t, &ctx).await?;
+        }
+    }
+    Ok(())
+}
+
+/// This 年度's meetings and activity for every team serving today: a
+/// board meeting a month, a workshop with its preparation and review, and
+/// three entries a month per member; the second member carries too much
+/// this month, so the workload page has an alert to show.
+async fn load_team_work(
+    db: &Db,
+    actor: &Actor,
+    scheme: &kyodo_core::scheme::SchemeSettings,
+    today: NaiveDate,
+    serving: &[(i64, i64)],
+) -> Result<()> {
+    use chrono::{Datelike, Duration};
+    use kyodo_core::activities::{ActivityInput, Compensation};
+    use kyodo_core::meetings::{MeetingInput, MeetingKind};
+
+    let orgs = crate::organisations::all(db, actor.municipality_id).await?;
+    let mut units: Vec<i64> = serving.iter().map(|(_, a)| *a).collect();
+    units.sort_unstable();
+    units.dedup();
+    let fy_start = kyodo_core::wareki::fiscal_year_start(kyodo_core::wareki::fiscal_year(today));
+    for unit in &units {
+        let team: Vec<i64> = serving.iter().filter(|(_, a)| a == unit).map(|(s, _)| *s).collect();
+        let org = orgs.iter().find(|o| o.area_id == Some(*unit)).map(|o| o.id);
+        let meeting = |kind: MeetingKind, title: String, held_on: NaiveDate, main: Option<i64>| MeetingInput {
+            area_id: *unit,
+            organisation_id: org,
+            kind,
+            title,
+            held_on,
+            start_time: Some("19:00".into()),
+            end_time: Some("20:30".into()),
+            place: Some("地区公民館".into()),
+            public: kind == MeetingKind::Workshop,
+            observers_allowed: kind != MeetingKind::Preparation,
+            staff_ids: team.clone(),
+            minutes: Some("前回の議事録の確認。夏祭りの準備状況。防犯灯の要望を市に伝えることになった。".into()),
+            main_meeting_id: main,
+        };
+        for back in 1..=3 {
+            let held_on = today - Duration::days(30 * back);
+            let title = format!("{}月の役員会", held_on.month());
+            crate::meetings::create(db, actor, &meeting(MeetingKind::Board, title, held_on, None)).await?;
+        }
+        let workshop = crate::meetings::create(
+            db,
+            actor,
+            &meeting(MeetingKind::Workshop, "地域の将来を考えるワークショップ".into(), today - Duration::days(20), None),
+        )
+        .await?;
+        for (kind, days, title) in [
+            (MeetingKind::Preparation, 34, "ワークショップ事前打合せ（1回目）"),
+            (MeetingKind::Preparation, 27, "ワークショップ事前打合せ（2回目）"),
+            (MeetingKind::Review, 13, "ワークショップの振り返り"),
+        ] {
+            let input = meeting(kind, title.into(), today - Duration::days(days), Some(workshop.id));
+            crate::meetings::create(db, actor, &input).await?;
+        }
+    }
+    let duty = &scheme.duty_types;
+    for (k, (staff, area)) in serving.iter().enumerate() {
+        let mut month = fy_start;
+        while month <= today {
+            for (j, day) in [5u32, 12, 20].into_iter().enumerate() {
+                let Some(done_on) = month.with_day(day).filter(|d| *d <= today) else {
+                    continue;
+                };
+                let evening = j == 2;
+                let input = ActivityInput {
+                    done_on,
+                    area_id: *area,
+                    duty_type: duty[(k + j) % duty.len()].clone(),
+                    minutes: 60 + 30 * ((k + j + month.month() as usize) % 4) as i64,
+                    out_of_hours: evening,
+                    compensation: evening.then_some(if k % 2 == 0 {
+                        Compensation::TimeOff
+                    } else {
+                        Compensation::Allowance
+                    }),
+                    official_car: j == 1,
+                    meeting_id: None,
+                    issue_id: None,
+                    note: None,
+                };
+                crate::activities::create(db, actor, *staff, &input).await?;
+            }
+            let Some(next) = month.checked_add_months(chrono::Months::new(1)) else {
+                break;
+            };
+            month = next;
+        }
+        if k == 1 {
+            for back in 0..8 {
+                let input = ActivityInput {
+                    done_on: std::cmp::min(today.with_day(1).unwrap_or(today) + Duration::days(back * 3), today),
+                    area_id: *area,
+                    duty_type: duty[0].clone(),
+                    minutes: 180,
+                    out_of_hours: true,
+                    compensation: Some(Compensation::Allowance),
+                    official_car: false,
+                    meeting_id: None,
+                    issue_id: None,
+                    note: Some("イベント準備".into()),
+                };
+                crate::activities::create(db, actor, *staff, &input).await?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Past handovers were completed at the time; the demo liaison's own is
+/// under way, with its first two introductions done.
+async fn settle_handovers(db: &Db, actor: &Actor, today: NaiveDate, liaison: Option<i64>) -> Result<()> {
+    use kyodo_core::handovers::Party;
+    let muni = actor.municipality_id;
+    for h in crate::handovers::list(db, muni, crate::handovers::Reach::All, true).await? {
+        let ours = liaison.is_some_and(|l| h.party_of(Some(l)).is_some());
+        let done_on = std::cmp::min(h.successor_first_day, today);
+        let d = crate::handovers::dossier(db, actor, h, today).await?;
+        let items = if ours { &d.checklist[..2.min(d.checklist.len())] } else { &d.checklist[..] };
+        for i in items {
+            crate::handovers::tick(db, actor, d.handover.id, i.kind, i.ref_id, done_on, None).await?;
+        }
+        if !ours {
+            for party in [Party::Predecessor, Party::Successor] {
+                crate::handovers::sign(db, actor, d.handover.id, party).await?;
+            }
         }
     }
     Ok(())
