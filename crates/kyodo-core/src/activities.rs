@@ -120,7 +120,8 @@ impl ActivityInput {
             Some(v) => {
                 let parsed = Compensation::parse(&v);
                 if parsed.is_none() {
-                    f.errors.add("compensation", "時間外の扱いは「振替・代休」か「手当」にしてください");
+                    f.errors
+                        .add("compensation", "時間外の扱いは「振替・代休」か「手当」にしてください");
                 }
                 parsed
             }
@@ -157,7 +158,10 @@ pub fn month_key(day: NaiveDate) -> i32 {
 
 /// The twelve month keys of a fiscal year, April first.
 pub fn fiscal_months(fy: i32) -> Vec<i32> {
-    (4..=12).map(|m| fy * 100 + m).chain((1..=3).map(|m| (fy + 1) * 100 + m)).collect()
+    (4..=12)
+        .map(|m| fy * 100 + m)
+        .chain((1..=3).map(|m| (fy + 1) * 100 + m))
+        .collect()
 }
 
 /// 「令和8年11月」.
@@ -250,7 +254,12 @@ pub fn sum_by<K: Ord>(totals: &[MonthTotal], key: impl Fn(&MonthTotal) -> K) -> 
 
 /// Whether someone acting as `viewer_staff_id`, leading the districts in
 /// `led_areas`, may see an entry (the owner; the team's 課長級).
-pub fn visible_to(activity_staff_id: i64, activity_area_id: i64, viewer_staff_id: Option<i64>, led_areas: &[i64]) -> bool {
+pub fn visible_to(
+    activity_staff_id: i64,
+    activity_area_id: i64,
+    viewer_staff_id: Option<i64>,
+    led_areas: &[i64],
+) -> bool {
     viewer_staff_id == Some(activity_staff_id) || led_areas.contains(&activity_area_id)
 }
 
@@ -269,7 +278,12 @@ mod tests {
 
     fn parse(pairs: &[(&str, &str)]) -> Result<ActivityInput, FieldErrors> {
         let map: HashMap<String, String> = pairs.iter().map(|(k, v)| ((*k).into(), (*v).into())).collect();
-        ActivityInput::parse(&move |k: &str| map.get(k).cloned(), &duty_types(), day(2026, 11, 21), Some(7))
+        ActivityInput::parse(
+            &move |k: &str| map.get(k).cloned(),
+            &duty_types(),
+            day(2026, 11, 21),
+            Some(7),
+        )
     }
 
     #[test]

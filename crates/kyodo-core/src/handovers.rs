@@ -118,7 +118,11 @@ pub fn checklist(people: &[Introduction], open_issues: usize, ticks: &[Tick]) ->
         .iter()
         .map(|p| (ItemKind::Introduce, p.key_person_id, format!("{}を紹介する", p.label)))
         .collect();
-    items.push((ItemKind::MeetingTogether, 0, ItemKind::MeetingTogether.label().to_owned()));
+    items.push((
+        ItemKind::MeetingTogether,
+        0,
+        ItemKind::MeetingTogether.label().to_owned(),
+    ));
     if open_issues > 0 {
         items.push((
             ItemKind::OpenIssues,
@@ -214,7 +218,9 @@ pub fn commitments(routes: &[crate::issues::Route]) -> Vec<String> {
         .iter()
         .filter(|r| r.rerouted_at.is_none())
         .filter_map(|r| {
-            let stance = r.stance.filter(|s| matches!(s, Stance::WillAct | Stance::Considering))?;
+            let stance = r
+                .stance
+                .filter(|s| matches!(s, Stance::WillAct | Stance::Considering))?;
             let due = r
                 .expected_on
                 .map(|d| format!("（完了予定 {}）", crate::wareki::format_date_wareki(d)))

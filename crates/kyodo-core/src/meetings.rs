@@ -145,8 +145,10 @@ impl MeetingInput {
             }
             Some(v) => MeetingKind::parse(&v).or_else(|| {
                 let labels: Vec<&str> = MeetingKind::ALL.iter().map(|k| k.label()).collect();
-                f.errors
-                    .add("kind", format!("種類は次のいずれかにしてください: {}", labels.join("、")));
+                f.errors.add(
+                    "kind",
+                    format!("種類は次のいずれかにしてください: {}", labels.join("、")),
+                );
                 None
             }),
         };
@@ -176,10 +178,8 @@ impl MeetingInput {
             && main_meeting_id.is_some()
             && !k.serves_main_session()
         {
-            f.errors.add(
-                "main_meeting_id",
-                "本番の会議を選べるのは事前打合せと振り返りだけです",
-            );
+            f.errors
+                .add("main_meeting_id", "本番の会議を選べるのは事前打合せと振り返りだけです");
         }
         let (Some(area_id), Some(kind), Some(held_on)) = (area_id, kind, held_on) else {
             return Err(f.errors);
@@ -283,7 +283,12 @@ mod tests {
     fn only_preparation_and_review_meetings_belong_to_a_main_session() {
         let mut pairs = BASE.to_vec();
         pairs.push(("main_meeting_id", "9"));
-        assert!(parse(&pairs).expect_err("a board meeting").get("main_meeting_id").is_some());
+        assert!(
+            parse(&pairs)
+                .expect_err("a board meeting")
+                .get("main_meeting_id")
+                .is_some()
+        );
         pairs[1] = ("kind", "事前打合せ");
         assert_eq!(parse(&pairs).expect("valid").main_meeting_id, Some(9));
     }

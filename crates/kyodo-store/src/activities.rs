@@ -20,7 +20,10 @@ const MONTHS: &str = "activity_months";
 pub enum Reach {
     All,
     /// Their own entries, and every entry in the districts they lead (チームの課長級).
-    Own { staff_id: Option<i64>, led_areas: Vec<i64> },
+    Own {
+        staff_id: Option<i64>,
+        led_areas: Vec<i64>,
+    },
 }
 
 impl Reach {
@@ -225,7 +228,13 @@ pub async fn create(db: &Db, actor: &Actor, staff_id: i64, input: &ActivityInput
     columns.extend(["municipality_id", "staff_id", "created_at", "updated_at"]);
     row.extend([muni.into(), staff_id.into(), now.into(), now.into()]);
     let id = tx
-        .insert_id(&Query::insert().into_table(TABLE).columns(columns).values_panic(row).to_owned())
+        .insert_id(
+            &Query::insert()
+                .into_table(TABLE)
+                .columns(columns)
+                .values_panic(row)
+                .to_owned(),
+        )
         .await?;
     move_totals(&mut tx, muni, staff_id, input, 1).await?;
     audit::record(
@@ -250,7 +259,9 @@ async fn owned(tx: &mut Tx, municipality_id: i64, id: i64, owner: i64) -> Result
         .and_where(Expr::col(("x", "id")).eq(id));
     let a: Activity = tx.fetch_optional(&q).await?.ok_or(StoreError::NotFound)?;
     if a.staff_id != owner {
-        return Err(StoreError::Refused("活動記録を修正できるのは記録した本人だけです".into()));
+        return Err(StoreError::Refused(
+            "活動記録を修正できるのは記録した本人だけです".into(),
+        ));
     }
     Ok(ActivityInput {
         done_on: a.done_on,
@@ -303,8 +314,13 @@ pub async fn delete(db: &Db, actor: &Actor, id: i64, owner: i64) -> Result<()> {
     let muni = actor.municipality_id;
     let mut tx = db.begin().await?;
     let before = owned(&mut tx, muni, id, owner).await?;
-    tx.execute(&Query::delete().from_table(TABLE).and_where(Expr::col("id").eq(id)).to_owned())
-        .await?;
+    tx.execute(
+        &Query::delete()
+            .from_table(TABLE)
+            .and_where(Expr::col("id").eq(id))
+            .to_owned(),
+    )
+    .await?;
     move_totals(&mut tx, muni, owner, &before, -1).await?;
     audit::record(
         &mut tx,

@@ -434,7 +434,12 @@ async fn load_team_work(
         let workshop = crate::meetings::create(
             db,
             actor,
-            &meeting(MeetingKind::Workshop, "地域の将来を考えるワークショップ".into(), today - Duration::days(20), None),
+            &meeting(
+                MeetingKind::Workshop,
+                "地域の将来を考えるワークショップ".into(),
+                today - Duration::days(20),
+                None,
+            ),
         )
         .await?;
         for (kind, days, title) in [
@@ -507,14 +512,18 @@ async fn settle_handovers(db: &Db, actor: &Actor, today: NaiveDate, liaison: Opt
     for h in crate::handovers::list(db, muni, crate::handovers::Reach::All, true).await? {
         let ours = liaison.is_some_and(|l| h.party_of(Some(l)).is_some());
         let done_on = std::cmp::min(h.successor_first_day, today);
-        let d = crate::handovers::dossier(db, actor, h, today).await?;
-        let items = if ours { &d.checklist[..2.min(d.checklist.len())] } else { &d.checklist[..] };
+        let checklist = crate::handovers::checklist_of(db, muni, &h).await?;
+        let items = if ours {
+            &checklist[..2.min(checklist.len())]
+        } else {
+            &checklist[..]
+        };
         for i in items {
-            crate::handovers::tick(db, actor, d.handover.id, i.kind, i.ref_id, done_on, None).await?;
+            crate::handovers::tick(db, actor, h.id, i.kind, i.ref_id, done_on, None).await?;
         }
         if !ours {
             for party in [Party::Predecessor, Party::Successor] {
-                crate::handovers::sign(db, actor, d.handover.id, party).await?;
+                crate::handovers::sign(db, actor, h.id, party).await?;
             }
         }
     }

@@ -255,7 +255,15 @@ pub async fn tick(
     tx.execute(
         &Query::insert()
             .into_table(TICKS)
-            .columns(["handover_id", "kind", "ref_id", "done_on", "done_by", "note", "created_at"])
+            .columns([
+                "handover_id",
+                "kind",
+                "ref_id",
+                "done_on",
+                "done_by",
+                "note",
+                "created_at",
+            ])
             .values_panic([
                 id.into(),
                 kind.key().into(),
@@ -301,7 +309,14 @@ pub async fn untick(db: &Db, actor: &Actor, id: i64, kind: ItemKind, ref_id: i64
 /// The predecessor's note: commitments made, what to watch.
 pub async fn set_note(db: &Db, actor: &Actor, id: i64, note: Option<&str>) -> Result<()> {
     let mut tx = db.begin().await?;
-    touch(&mut tx, actor, id, kyodo_core::audit::kind::UPDATE, serde_json::json!({"note": note})).await?;
+    touch(
+        &mut tx,
+        actor,
+        id,
+        kyodo_core::audit::kind::UPDATE,
+        serde_json::json!({"note": note}),
+    )
+    .await?;
     tx.execute(
         &Query::update()
             .table(TABLE)
@@ -337,12 +352,72 @@ pub async fn sign(db: &Db, actor: &Actor, id: i64, party: Party) -> Result<()> {
     tx.commit().await
 }
 
+/// The key people of the organisations in `area_ids`, with their contacts.
+/// Callers that show them log the read.
+async fn people(db: &Db, muni: i64, area_ids: &[i64]) -> Result<Vec<DossierPerson>> {
+    db.fetch_all(
+        &Query::select()
+            .columns(["id", "organisation_id", "name", "title", "phone", "email", "note"].map(|c| ("k", c)))
+            .expr_as(Expr::col(("o", "name")), "organisation_name")
+            .from_as("key_people", "k")
+            .join_as(
+                JoinType::InnerJoin,
+                "organisations",
+                "o",
+                Expr::col(("o", "id")).equals(("k", "organisation_id")),
+            )
+            .and_where(Expr::col(("k", "municipality_id")).eq(muni))
+            .and_where(Expr::col(("o", "area_id")).is_in(area_ids.to_vec()))
+            .and_where(Expr::col(("o", "archived_at")).is_null())
+            .order_by(("o", "name_kana"), Order::Asc)
+            .order_by(("k", "id"), Order::Asc)
+            .to_owned(),
+    )
+    .await
+}
+
+async fn open_issue_count(db: &Db, muni: i64, area_ids: &[i64]) -> Result<i64> {
+    db.fetch_i64(
+        &Query::select()
+            .expr(Expr::col("id").count())
+            .from("issues")
+            .and_where(Expr::col("municipality_id").eq(muni))
+            .and_where(Expr::col("area_id").is_in(area_ids.to_vec()))
+            .and_where(Expr::col("status").ne(IssueStatus::Closed.key()))
+            .to_owned(),
+    )
+    .await
+}
+
+/// The district and every area below it.
+async fn district(db: &Db, muni: i64, area_id: i64) -> Result<(Vec<kyodo_core::areas::Area>, Vec<i64>)> {
+    let all = crate::areas::all(db, muni, false).await?;
+    let ids = crate::appointments::subtree(&all, area_id);
+    Ok((all, ids))
+}
+
+/// The checklist as it stands, to decide a sign-off; nothing is shown, so
+/// no personal read is logged.
+pub async fn checklist_of(db: &Db, muni: i64, h: &Handover) -> Result<Vec<kyodo_core::handovers::ChecklistItem>> {
+    let (_, area_ids) = district(db, muni, h.area_id).await?;
+    let people: Vec<_> = people(db, muni, &area_ids)
+        .await?
+        .iter()
+        .map(DossierPerson::introduction)
+        .collect();
+    let open = open_issue_count(db, muni, &area_ids).await?;
+    Ok(checklist(
+        &people,
+        usize::try_from(open).unwrap_or(0),
+        &ticks(db, h.id).await?,
+    ))
+}
+
 /// The dossier of a handover as of `today`. Reading it reads the key
 /// people's contacts, so the read is logged.
 pub async fn dossier(db: &Db, actor: &Actor, handover: Handover, today: NaiveDate) -> Result<Dossier> {
     let muni = actor.municipality_id;
-    let all_areas = crate::areas::all(db, muni, false).await?;
-    let area_ids = crate::appointments::subtree(&all_areas, handover.area_id);
+    let (all_areas, area_ids) = district(db, muni, handover.area_id).await?;
     let areas = area_ids
         .iter()
         .filter_map(|id| all_areas.iter().find(|a| a.id == *id))
@@ -368,28 +443,7 @@ pub async fn dossier(db: &Db, actor: &Actor, handover: Handover, today: NaiveDat
                 .to_owned(),
         )
         .await?;
-    let org_ids: Vec<i64> = organisations.iter().map(|o| o.id).collect();
-    let key_people: Vec<DossierPerson> = db
-        .fetch_all(
-            &Query::select()
-                .columns(
-                    ["id", "organisation_id", "name", "title", "phone", "email", "note"].map(|c| ("k", c)),
-                )
-                .expr_as(Expr::col(("o", "name")), "organisation_name")
-                .from_as("key_people", "k")
-                .join_as(
-                    JoinType::InnerJoin,
-                    "organisations",
-                    "o",
-                    Expr::col(("o", "id")).equals(("k", "organisation_id")),
-                )
-                .and_where(Expr::col(("k", "municipality_id")).eq(muni))
-                .and_where(Expr::col(("k", "organisation_id")).is_in(org_ids))
-                .order_by(("o", "name_kana"), Order::Asc)
-                .order_by(("k", "id"), Order::Asc)
-                .to_owned(),
-        )
-        .await?;
+    let key_people = people(db, muni, &area_ids).await?;
     audit::record_now(
         db,
         actor,

@@ -646,7 +646,12 @@ fn v6_team_work() -> Vec<Step> {
         .col(text("end_time").null())
         .col(text("place").null())
         .col(ColumnDef::new(name("public")).boolean().not_null().default(false))
-        .col(ColumnDef::new(name("observers_allowed")).boolean().not_null().default(false))
+        .col(
+            ColumnDef::new(name("observers_allowed"))
+                .boolean()
+                .not_null()
+                .default(false),
+        )
         .col(text("minutes").null())
         .col(ColumnDef::new(name("version")).big_integer().not_null().default(1))
         .col(timestamp("created_at").not_null())
@@ -755,7 +760,11 @@ fn v6_team_work() -> Vec<Step> {
     steps.push(Step::table(t));
     steps.push(Step::index(index("handovers", &["successor_appointment_id"], true)));
     steps.push(Step::index(index("handovers", &["predecessor_appointment_id"], false)));
-    steps.push(Step::index(index("handovers", &["municipality_id", "successor_signed_at"], false)));
+    steps.push(Step::index(index(
+        "handovers",
+        &["municipality_id", "successor_signed_at"],
+        false,
+    )));
 
     let mut t = Table::create();
     t.table(name("handover_ticks"))
@@ -774,7 +783,11 @@ fn v6_team_work() -> Vec<Step> {
         .col(timestamp("created_at").not_null());
     reference(&mut t, "handover_ticks", "handover_id", "handovers", false);
     steps.push(Step::table(t));
-    steps.push(Step::index(index("handover_ticks", &["handover_id", "kind", "ref_id"], true)));
+    steps.push(Step::index(index(
+        "handover_ticks",
+        &["handover_id", "kind", "ref_id"],
+        true,
+    )));
     steps
 }
 

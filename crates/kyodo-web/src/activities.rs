@@ -162,9 +162,19 @@ pub async fn list_page(
         ],
         tables: vec![Table {
             title: String::new(),
-            columns: ["日付", "氏名", "地区", "種類", "時間", "時間外", "公用車", "関連", "メモ"]
-                .map(String::from)
-                .to_vec(),
+            columns: [
+                "日付",
+                "氏名",
+                "地区",
+                "種類",
+                "時間",
+                "時間外",
+                "公用車",
+                "関連",
+                "メモ",
+            ]
+            .map(String::from)
+            .to_vec(),
             rows: rows.iter().map(|a| row(&caller, a)).collect(),
             empty: "この年度の活動記録はありません。",
         }],
@@ -224,7 +234,10 @@ fn values(a: &Activity) -> HashMap<String, String> {
             a.compensation.map(|c| c.key().to_owned()).unwrap_or_default(),
         ),
         ("official_car".into(), a.official_car.to_string()),
-        ("meeting_id".into(), a.meeting_id.map(|m| m.to_string()).unwrap_or_default()),
+        (
+            "meeting_id".into(),
+            a.meeting_id.map(|m| m.to_string()).unwrap_or_default(),
+        ),
         ("issue_id".into(), a.issue_id.map(|i| i.to_string()).unwrap_or_default()),
         ("note".into(), pages::opt(&a.note)),
     ])
@@ -285,7 +298,9 @@ impl Editable for Activities {
     }
 
     async fn set_archived(_: &AppState, _: &Caller, _: i64, _: bool) -> Result<(), AppError> {
-        Err(AppError::BadRequest("活動記録はアーカイブしません。削除してください".into()))
+        Err(AppError::BadRequest(
+            "活動記録はアーカイブしません。削除してください".into(),
+        ))
     }
 
     async fn form_view(
@@ -469,5 +484,7 @@ pub async fn patch_api(
     ApiPath(id): ApiPath<i64>,
     JsonFields(fields, version): JsonFields,
 ) -> ApiResult<Json<Activity>> {
-    Ok(Json(editing::patch::<Activities>(&state, &caller, id, version, fields).await?))
+    Ok(Json(
+        editing::patch::<Activities>(&state, &caller, id, version, fields).await?,
+    ))
 }

@@ -61,7 +61,12 @@ pub async fn list_page(
     let all = q.all.unwrap_or(false);
     let page = RecordsPage {
         layout: Layout::new(&caller, "引継ぎ", BASE),
-        heading: if all { "引継ぎ（すべて）" } else { "完了していない引継ぎ" }.into(),
+        heading: if all {
+            "引継ぎ（すべて）"
+        } else {
+            "完了していない引継ぎ"
+        }
+        .into(),
         intro: "後任者が任命されると、前任者からの引継ぎが始まります。確認項目を済ませ、2人とも確認すると完了です。"
             .into(),
         base_path: BASE.into(),
@@ -168,12 +173,21 @@ async fn view(state: &AppState, caller: &Caller, id: i64, error: Option<String>)
         predecessor_signed: signed_text(h.predecessor_signed_at),
         successor_signed: signed_text(h.successor_signed_at),
         checks,
-        received: d.open_issues.iter().map(|i| format_date_wareki(i.received_on)).collect(),
+        received: d
+            .open_issues
+            .iter()
+            .map(|i| format_date_wareki(i.received_on))
+            .collect(),
         held: d.meetings.iter().map(|m| format_date_wareki(m.held_on)).collect(),
-        activity_hours: d.activity.iter().map(|a| kyodo_core::activities::hours(a.minutes)).collect(),
+        activity_hours: d
+            .activity
+            .iter()
+            .map(|a| kyodo_core::activities::hours(a.minutes))
+            .collect(),
         today: iso_date(Some(caller.today)),
         can_sign: can_write && party.is_some_and(|p| h.signed(p).is_none()),
-        can_note: can_write && (party == Some(Party::Predecessor) || caller.scope(Action::HandoverWrite) == Scope::Municipality),
+        can_note: can_write
+            && (party == Some(Party::Predecessor) || caller.scope(Action::HandoverWrite) == Scope::Municipality),
         party,
         can_write,
         error,
@@ -226,15 +240,20 @@ async fn sign(state: &AppState, caller: &Caller, id: i64) -> Result<(), AppError
     let party = h
         .party_of(caller.user.staff_id)
         .ok_or_else(|| AppError::Refused("引継ぎの完了を確認できるのは前任者と後任者だけです".into()))?;
-    let d = store::dossier(&state.db, &caller.actor(), h, caller.today).await?;
-    if let Some(reason) = sign_refusal(&d.handover, &d.checklist, party) {
+    let items = store::checklist_of(&state.db, caller.municipality.id, &h).await?;
+    if let Some(reason) = sign_refusal(&h, &items, party) {
         return Err(AppError::Refused(reason));
     }
     store::sign(&state.db, &caller.actor(), id, party).await?;
     Ok(())
 }
 
-async fn set_note(state: &AppState, caller: &Caller, id: i64, fields: &HashMap<String, String>) -> Result<(), AppError> {
+async fn set_note(
+    state: &AppState,
+    caller: &Caller,
+    id: i64,
+    fields: &HashMap<String, String>,
+) -> Result<(), AppError> {
     let h = fetch(state, caller, id, Action::HandoverWrite).await?;
     let coordinator = caller.scope(Action::HandoverWrite) == Scope::Municipality;
     if !coordinator && h.party_of(caller.user.staff_id) != Some(Party::Predecessor) {
@@ -251,7 +270,13 @@ async fn set_note(state: &AppState, caller: &Caller, id: i64, fields: &HashMap<S
 }
 
 /// After a POST: back to the sheet, or the sheet again with the reason it was refused.
-async fn after(state: &AppState, caller: &Caller, id: i64, result: Result<(), AppError>, notice: &str) -> PageResult<Response> {
+async fn after(
+    state: &AppState,
+    caller: &Caller,
+    id: i64,
+    result: Result<(), AppError>,
+    notice: &str,
+) -> PageResult<Response> {
     match result {
         Ok(()) => Ok(Redirect::to(&format!("{BASE}/{id}?notice={notice}")).into_response()),
         Err(AppError::Refused(reason)) => {

@@ -47,7 +47,11 @@ fn reaches(caller: &Caller, m: &Meeting) -> bool {
 
 /// The meeting, if the caller may read it (`write`: change it).
 async fn fetch(state: &AppState, caller: &Caller, id: i64, write: bool) -> Result<Meeting, AppError> {
-    caller.require(if write { Action::MeetingWrite } else { Action::MeetingRead })?;
+    caller.require(if write {
+        Action::MeetingWrite
+    } else {
+        Action::MeetingRead
+    })?;
     let m = store::get(&state.db, caller.municipality.id, id).await?;
     if reaches(caller, &m) {
         Ok(m)
@@ -116,7 +120,11 @@ fn when(m: &Meeting) -> String {
 }
 
 /// The districts a caller may pick: a liaison's own, or every unit.
-pub async fn area_options(state: &AppState, caller: &Caller, action: Action) -> Result<Vec<(String, String)>, AppError> {
+pub async fn area_options(
+    state: &AppState,
+    caller: &Caller,
+    action: Action,
+) -> Result<Vec<(String, String)>, AppError> {
     let mut units = crate::appointments::team::units(state, caller).await?;
     if caller.scope(action) == Scope::Own {
         units.retain(|a| caller.served_areas.contains(&a.id));
@@ -161,7 +169,9 @@ pub async fn list_page(
         ],
         tables: vec![Table {
             title: String::new(),
-            columns: ["日時", "種類", "会議名", "地区", "団体", "公開"].map(String::from).to_vec(),
+            columns: ["日時", "種類", "会議名", "地区", "団体", "公開"]
+                .map(String::from)
+                .to_vec(),
             rows: rows
                 .iter()
                 .map(|m| {
@@ -196,7 +206,10 @@ fn values(m: &Meeting, attendees: &[Attendee]) -> HashMap<String, String> {
     let ids: Vec<String> = attendees.iter().map(|a| a.staff_id.to_string()).collect();
     HashMap::from([
         ("area_id".into(), m.area_id.to_string()),
-        ("organisation_id".into(), m.organisation_id.map(|o| o.to_string()).unwrap_or_default()),
+        (
+            "organisation_id".into(),
+            m.organisation_id.map(|o| o.to_string()).unwrap_or_default(),
+        ),
         ("kind".into(), m.kind.key().into()),
         ("title".into(), m.title.clone()),
         ("held_on".into(), iso_date(Some(m.held_on))),
@@ -294,7 +307,9 @@ impl Editable for Meetings {
     }
 
     async fn set_archived(_: &AppState, _: &Caller, _: i64, _: bool) -> Result<(), AppError> {
-        Err(AppError::BadRequest("会議はアーカイブしません。内容を修正してください".into()))
+        Err(AppError::BadRequest(
+            "会議はアーカイブしません。内容を修正してください".into(),
+        ))
     }
 
     async fn form_view(
@@ -329,9 +344,16 @@ impl Editable for Meetings {
         )
         .await?;
         let fields = vec![
-            FieldSpec::select("area_id", "地区", area_options(state, caller, Action::MeetingWrite).await?).required(),
+            FieldSpec::select(
+                "area_id",
+                "地区",
+                area_options(state, caller, Action::MeetingWrite).await?,
+            )
+            .required(),
             FieldSpec::select("kind", "種類", MeetingKind::options()).required(),
-            FieldSpec::text("title", "会議名").required().hint("例: 第3回役員会、防災ワークショップ"),
+            FieldSpec::text("title", "会議名")
+                .required()
+                .hint("例: 第3回役員会、防災ワークショップ"),
             FieldSpec::date("held_on", "開催日").required(),
             FieldSpec::text("start_time", "開始時刻").hint("例: 19:00"),
             FieldSpec::text("end_time", "終了時刻").hint("例: 21:00"),
@@ -626,7 +648,9 @@ pub async fn patch_api(
     ApiPath(id): ApiPath<i64>,
     JsonFields(fields, version): JsonFields,
 ) -> ApiResult<Json<MeetingRecord>> {
-    Ok(Json(editing::patch::<Meetings>(&state, &caller, id, version, fields).await?))
+    Ok(Json(
+        editing::patch::<Meetings>(&state, &caller, id, version, fields).await?,
+    ))
 }
 
 /// The id of an issue created from the minutes.

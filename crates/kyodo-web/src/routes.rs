@@ -8,8 +8,8 @@ use tower_http::set_header::SetResponseHeaderLayer;
 
 use crate::issues::{self, Issues, dashboard, detail, files, progress, templates};
 use crate::{
-    AppState, accounts, activities, api, appointments, areas, audit, data, departments, editing, handovers, mail, meetings, open311, organisations,
-    scheme, staff, workload,
+    AppState, accounts, activities, api, appointments, areas, audit, data, departments, editing, handovers, mail,
+    meetings, open311, organisations, scheme, staff, workload,
 };
 
 pub fn router(state: AppState) -> Router {
@@ -71,11 +71,11 @@ pub fn router(state: AppState) -> Router {
         .route("/meetings/{id}/issues", post(meetings::raise_page))
         .route("/activities", get(activities::list_page).post(activities::create_page))
         .route("/activities/new", get(activities::new_page))
+        .route("/activities/{id}", post(editing::update_page::<activities::Activities>))
         .route(
-            "/activities/{id}",
-            post(editing::update_page::<activities::Activities>),
+            "/activities/{id}/edit",
+            get(editing::edit_page::<activities::Activities>),
         )
-        .route("/activities/{id}/edit", get(editing::edit_page::<activities::Activities>))
         .route("/activities/{id}/delete", post(activities::delete_page))
         .route("/workload", get(workload::dashboard_page))
         .route("/workload/export.xlsx", get(workload::dashboard_xlsx))
@@ -259,7 +259,10 @@ pub fn router(state: AppState) -> Router {
         .route("/meetings/{id}", get(meetings::get_api).patch(meetings::patch_api))
         .route("/meetings/{id}/issues", post(meetings::raise_api))
         .route("/activities", get(activities::list_api).post(activities::create_api))
-        .route("/activities/{id}", get(activities::get_api).patch(activities::patch_api))
+        .route(
+            "/activities/{id}",
+            get(activities::get_api).patch(activities::patch_api),
+        )
         .route("/handovers", get(handovers::list_api))
         .route("/handovers/{id}", get(handovers::get_api))
         .route("/handovers/{id}/tick", post(handovers::tick_api))

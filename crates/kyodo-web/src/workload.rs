@@ -41,9 +41,13 @@ impl WorkloadQuery {
     /// The month key inside the 年度, if a month was asked for.
     fn month_key(&self, caller: &Caller) -> Option<i32> {
         let fy = self.fy(caller);
-        self.month
-            .filter(|m| (1..=12).contains(m))
-            .map(|m| if m >= 4 { fy * 100 + m as i32 } else { (fy + 1) * 100 + m as i32 })
+        self.month.filter(|m| (1..=12).contains(m)).map(|m| {
+            if m >= 4 {
+                fy * 100 + m as i32
+            } else {
+                (fy + 1) * 100 + m as i32
+            }
+        })
     }
 }
 
@@ -160,11 +164,16 @@ async fn context(state: &AppState, caller: &Caller, reach: &Reach, months: (i32,
 
 impl Context {
     fn name(&self, staff_id: i64) -> String {
-        self.staff.get(&staff_id).map_or_else(|| "（不明）".into(), |s| s.name.clone())
+        self.staff
+            .get(&staff_id)
+            .map_or_else(|| "（不明）".into(), |s| s.name.clone())
     }
 
     fn kana(&self, staff_id: i64) -> String {
-        self.staff.get(&staff_id).map(|s| s.name_kana.clone()).unwrap_or_default()
+        self.staff
+            .get(&staff_id)
+            .map(|s| s.name_kana.clone())
+            .unwrap_or_default()
     }
 
     fn area(&self, area_id: i64) -> String {
@@ -203,7 +212,11 @@ impl Context {
             row.extend(load_cells(load, duty));
             let tag = (!alerts.is_empty()).then_some("要確認");
             row.push(alerts.join("・").into());
-            g.push(row, Some(format!("{BASE}/staff/{id}?fiscal_year={}", fiscal_year(caller.today))), tag);
+            g.push(
+                row,
+                Some(format!("{BASE}/staff/{id}?fiscal_year={}", fiscal_year(caller.today))),
+                tag,
+            );
         }
         g
     }
@@ -261,7 +274,11 @@ async fn dashboard(state: &AppState, caller: &Caller, q: &WorkloadQuery) -> Resu
     let fy = q.fy(caller);
     let month = q.month_key(caller).unwrap_or_else(|| {
         let now = month_key(caller.today);
-        if fiscal_months(fy).contains(&now) { now } else { year_range(fy).1 }
+        if fiscal_months(fy).contains(&now) {
+            now
+        } else {
+            year_range(fy).1
+        }
     });
     let ctx = context(state, caller, &reach, year_range(fy)).await?;
     let this_month: Vec<MonthTotal> = ctx.totals.iter().filter(|t| t.month == month).cloned().collect();
@@ -278,9 +295,18 @@ async fn dashboard(state: &AppState, caller: &Caller, q: &WorkloadQuery) -> Resu
             &this_month,
             true,
         ),
-        ctx.teams(caller, format!("{}のチームごとの比較", format_fiscal_year(fy)), &ctx.totals),
+        ctx.teams(
+            caller,
+            format!("{}のチームごとの比較", format_fiscal_year(fy)),
+            &ctx.totals,
+        ),
         ctx.months(caller, fy),
-        ctx.people(caller, format!("{}の職員ごとの合計", format_fiscal_year(fy)), &ctx.totals, false),
+        ctx.people(
+            caller,
+            format!("{}の職員ごとの合計", format_fiscal_year(fy)),
+            &ctx.totals,
+            false,
+        ),
     ])
 }
 
@@ -359,7 +385,12 @@ async fn report(state: &AppState, caller: &Caller, q: &WorkloadQuery) -> Result<
     };
     let all_areas = kyodo_store::areas::all(&state.db, caller.municipality.id, true).await?;
     let area_ids = kyodo_store::appointments::subtree(&all_areas, area_id);
-    let mine: Vec<MonthTotal> = ctx.totals.iter().filter(|t| area_ids.contains(&t.area_id)).cloned().collect();
+    let mine: Vec<MonthTotal> = ctx
+        .totals
+        .iter()
+        .filter(|t| area_ids.contains(&t.area_id))
+        .cloned()
+        .collect();
     let title = format!("{} {period}の活動報告", ctx.area(area_id));
     let mut grids = vec![ctx.people(caller, "職員ごとの活動時間".into(), &mine, false)];
     if caller.can(Action::MeetingRead) {
@@ -461,7 +492,12 @@ pub async fn report_xlsx(
 /// One staff member's 年度 for personnel evaluation: hours per month and
 /// duty type, and the meetings and community events attended. The
 /// coordinator and the person themself may see it.
-async fn staff_year(state: &AppState, caller: &Caller, staff_id: i64, fy: i32) -> Result<(String, Vec<Grid>), AppError> {
+async fn staff_year(
+    state: &AppState,
+    caller: &Caller,
+    staff_id: i64,
+    fy: i32,
+) -> Result<(String, Vec<Grid>), AppError> {
     let scope = caller.require(Action::WorkloadRead)?;
     if scope != Scope::Municipality && caller.user.staff_id != Some(staff_id) {
         return Err(AppError::Forbidden);
@@ -481,11 +517,7 @@ async fn staff_year(state: &AppState, caller: &Caller, staff_id: i64, fy: i32) -
             .await?;
     let events = meetings.iter().filter(|m| m.kind == MeetingKind::Event).count() as i64;
 
-    let mut summary = Grid::new(
-        "年間のまとめ",
-        ["項目", "値"].map(String::from).to_vec(),
-        "",
-    );
+    let mut summary = Grid::new("年間のまとめ", ["項目", "値"].map(String::from).to_vec(), "");
     let year = sum_by(&totals, |_| ());
     let load = year.get(&()).cloned().unwrap_or_default();
     for (label, value) in [
@@ -498,7 +530,11 @@ async fn staff_year(state: &AppState, caller: &Caller, staff_id: i64, fy: i32) -
         summary.push(vec![label.into(), value], None, None);
     }
 
-    let mut months = Grid::new("月別の活動時間", load_headers(&["月"], duty), "この年度の活動記録はありません。");
+    let mut months = Grid::new(
+        "月別の活動時間",
+        load_headers(&["月"], duty),
+        "この年度の活動記録はありません。",
+    );
     let per_month = sum_by(&totals, |t| t.month);
     for m in fiscal_months(fy) {
         let load = per_month.get(&m).cloned().unwrap_or_default();
@@ -524,7 +560,10 @@ async fn staff_year(state: &AppState, caller: &Caller, staff_id: i64, fy: i32) -
             None,
         );
     }
-    Ok((format!("{name} {}の地域担当の活動", format_fiscal_year(fy)), vec![summary, months, attended]))
+    Ok((
+        format!("{name} {}の地域担当の活動", format_fiscal_year(fy)),
+        vec![summary, months, attended],
+    ))
 }
 
 pub async fn staff_page(

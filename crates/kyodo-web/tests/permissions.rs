@@ -120,9 +120,91 @@ async fn every_role_gets_exactly_what_the_table_allows_on_every_route() {
         .await
         .expect("appointments")[0]
         .id;
+    // A meeting of the demo community's organisation in the demo liaison's
+    // district; an entry of the demo liaison's; the handover the demo
+    // liaison receives.
+    let liaison_staff = kyodo_store::accounts::by_login(&app.db, "arao-liaison")
+        .await
+        .unwrap()
+        .unwrap()
+        .staff_id
+        .unwrap();
+    let m = kyodo_store::meetings::list(
+        &app.db,
+        muni,
+        &kyodo_store::meetings::Reach::Organisation(o),
+        &Default::default(),
+    )
+    .await
+    .unwrap()[0]
+        .id;
+    let act = kyodo_store::activities::list(
+        &app.db,
+        muni,
+        &kyodo_store::activities::Reach::Own {
+            staff_id: Some(liaison_staff),
+            led_areas: Vec::new(),
+        },
+        &Default::default(),
+    )
+    .await
+    .unwrap()[0]
+        .id;
+    let h = kyodo_store::handovers::list(
+        &app.db,
+        muni,
+        kyodo_store::handovers::Reach::Party(Some(liaison_staff)),
+        true,
+    )
+    .await
+    .unwrap()[0]
+        .id;
     use Action::*;
     use Via::*;
     let cases = vec![
+        case("GET", "/meetings", MeetingRead, Page),
+        case("GET", format!("/meetings/{m}"), MeetingRead, Page),
+        case("GET", "/meetings/new", MeetingWrite, Page),
+        case("POST", "/meetings", MeetingWrite, Page),
+        case("GET", format!("/meetings/{m}/edit"), MeetingWrite, Page),
+        case("POST", format!("/meetings/{m}"), MeetingWrite, Page).with("version", "1"),
+        case("POST", format!("/meetings/{m}/issues"), MeetingWrite, Page),
+        case("GET", "/api/v1/meetings", MeetingRead, Api),
+        case("GET", format!("/api/v1/meetings/{m}"), MeetingRead, Api),
+        case("POST", "/api/v1/meetings", MeetingWrite, Api),
+        case("PATCH", format!("/api/v1/meetings/{m}"), MeetingWrite, Api),
+        case("POST", format!("/api/v1/meetings/{m}/issues"), MeetingWrite, Api),
+        case("GET", "/activities", ActivityRead, Page),
+        case("GET", "/activities/new", ActivityWrite, Page),
+        case("POST", "/activities", ActivityWrite, Page),
+        case("GET", format!("/activities/{act}/edit"), ActivityWrite, Page),
+        case("POST", format!("/activities/{act}"), ActivityWrite, Page).with("version", "1"),
+        case("POST", "/activities/999999/delete", ActivityWrite, Page),
+        case("GET", "/api/v1/activities", ActivityRead, Api),
+        case("GET", format!("/api/v1/activities/{act}"), ActivityRead, Api),
+        case("POST", "/api/v1/activities", ActivityWrite, Api),
+        case("PATCH", format!("/api/v1/activities/{act}"), ActivityWrite, Api),
+        case("GET", "/workload", WorkloadRead, Page),
+        case("GET", "/workload/export.xlsx", WorkloadRead, Page),
+        case("GET", "/workload/report", WorkloadRead, Page),
+        case("GET", "/workload/report.xlsx", WorkloadRead, Page),
+        case("GET", format!("/workload/staff/{liaison_staff}"), WorkloadRead, Page),
+        case(
+            "GET",
+            format!("/workload/staff/{liaison_staff}/export.xlsx"),
+            WorkloadRead,
+            Page,
+        ),
+        case("GET", "/handovers", HandoverRead, Page),
+        case("GET", format!("/handovers/{h}"), HandoverRead, Page),
+        case("POST", format!("/handovers/{h}/tick"), HandoverWrite, Page).with("kind", "meeting"),
+        case("POST", format!("/handovers/{h}/untick"), HandoverWrite, Page).with("kind", "meeting"),
+        case("POST", format!("/handovers/{h}/sign"), HandoverWrite, Page),
+        case("POST", format!("/handovers/{h}/note"), HandoverWrite, Page),
+        case("GET", "/api/v1/handovers", HandoverRead, Api),
+        case("GET", format!("/api/v1/handovers/{h}"), HandoverRead, Api),
+        case("POST", format!("/api/v1/handovers/{h}/tick"), HandoverWrite, Api).with("kind", "meeting"),
+        case("POST", format!("/api/v1/handovers/{h}/sign"), HandoverWrite, Api),
         case("GET", "/issues", IssueRead, Page),
         case("GET", format!("/issues/{i}"), IssueRead, Page),
         case("GET", "/issues/new", IssueCreate, Page),

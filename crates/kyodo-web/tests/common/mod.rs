@@ -338,3 +338,23 @@ pub async fn routed_issue(liaison: &Api<'_>, d: &Demo, title: &str, department: 
     }
     id
 }
+
+/// A liaison account for `staff_id`, signing in with the demo password.
+pub async fn liaison_account(app: &TestApp, muni: i64, login: &str, staff_id: i64) {
+    let hash = kyodo_web::auth::hash_password(PASSWORD.to_owned()).await.expect("hash");
+    kyodo_store::accounts::create(
+        &app.db,
+        &kyodo_store::audit::Actor::command_line(muni),
+        &kyodo_store::accounts::NewUser {
+            login: login.into(),
+            display_name: login.into(),
+            role: kyodo_core::accounts::Role::Liaison,
+            staff_id: Some(staff_id),
+            department_id: None,
+            organisation_id: None,
+            password_hash: hash,
+        },
+    )
+    .await
+    .expect("account");
+}
