@@ -336,32 +336,62 @@ pub async fn delete(db: &Db, actor: &Actor, id: i64, owner: i64) -> Result<()> {
     tx.commit().await
 }
 
-/// The monthly totals of the months `from..=to` (keys like 202604) in reach.
-pub async fn totals(
+/// How [`summed`] groups the monthly totals: always by duty type, and by
+/// these keys as asked; a key not grouped by reads 0.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct GroupBy {
+    pub staff: bool,
+    pub area: bool,
+    pub month: bool,
+}
+
+/// Which monthly totals [`summed`] adds up.
+#[derive(Debug, Clone, Default)]
+pub struct TotalsFilter<'a> {
+    pub staff_id: Option<i64>,
+    /// Only these districts (and areas): a team's report, a handover's dossier.
+    pub area_ids: Option<&'a [i64]>,
+}
+
+/// The monthly totals of the months `from..=to` (keys like 202604) in
+/// reach, summed in the database by `by`: the workload pages read a few
+/// thousand sums instead of a year of rows.
+pub async fn summed(
     db: &Db,
     municipality_id: i64,
     reach: &Reach,
-    from: i32,
-    to: i32,
-    staff_id: Option<i64>,
+    (from, to): (i32, i32),
+    filter: &TotalsFilter<'_>,
+    by: GroupBy,
 ) -> Result<Vec<MonthTotal>> {
     let mut q = Query::select();
-    q.columns([
-        "staff_id",
-        "area_id",
-        "month",
-        "duty_type",
-        "minutes",
-        "out_of_hours_minutes",
-        "entries",
-    ])
-    .from(MONTHS)
-    .and_where(Expr::col("municipality_id").eq(municipality_id))
-    .and_where(Expr::col("month").gte(from))
-    .and_where(Expr::col("month").lte(to))
-    .cond_where(reach.cond((MONTHS, "staff_id"), (MONTHS, "area_id")));
-    if let Some(s) = staff_id {
+    let mut key = |grouped: bool, col: &'static str, zero: sea_query::SimpleExpr| {
+        if grouped {
+            q.column(col).group_by_col(col);
+        } else {
+            q.expr_as(zero, col);
+        }
+    };
+    key(by.staff, "staff_id", Expr::val(0i64));
+    key(by.area, "area_id", Expr::val(0i64));
+    key(by.month, "month", Expr::val(0i32));
+    // PostgreSQL sums BIGINT into NUMERIC; the cast keeps one type on both databases.
+    let sum = |col: &'static str| sea_query::Func::cast_as(Expr::col(col).sum(), "BIGINT");
+    q.column("duty_type")
+        .expr_as(sum("minutes"), "minutes")
+        .expr_as(sum("out_of_hours_minutes"), "out_of_hours_minutes")
+        .expr_as(sum("entries"), "entries")
+        .from(MONTHS)
+        .and_where(Expr::col("municipality_id").eq(municipality_id))
+        .and_where(Expr::col("month").gte(from))
+        .and_where(Expr::col("month").lte(to))
+        .cond_where(reach.cond((MONTHS, "staff_id"), (MONTHS, "area_id")))
+        .group_by_col("duty_type");
+    if let Some(s) = filter.staff_id {
         q.and_where(Expr::col("staff_id").eq(s));
+    }
+    if let Some(areas) = filter.area_ids {
+        q.and_where(Expr::col("area_id").is_in(areas.to_vec()));
     }
     db.fetch_all(&q).await
 }

@@ -491,16 +491,16 @@ pub async fn dossier(db: &Db, actor: &Actor, handover: Handover, today: NaiveDat
         },
     )
     .await?;
-    let totals = crate::activities::totals(
+    let totals = crate::activities::summed(
         db,
         muni,
-        &crate::activities::Reach::Own {
+        &crate::activities::Reach::All,
+        (month_key(year_ago), month_key(today)),
+        &crate::activities::TotalsFilter {
             staff_id: None,
-            led_areas: area_ids,
+            area_ids: Some(&area_ids),
         },
-        month_key(year_ago),
-        month_key(today),
-        None,
+        crate::activities::GroupBy::default(),
     )
     .await?;
     let activity = kyodo_core::activities::sum_by(&totals, |t| t.duty_type.clone())

@@ -748,6 +748,21 @@ fn v6_team_work() -> Vec<Step> {
         false,
     )));
 
+    // A district's months (a team's report, a handover's dossier).
+    steps.push(Step::index(index(
+        "activity_months",
+        &[
+            "area_id",
+            "month",
+            "staff_id",
+            "duty_type",
+            "minutes",
+            "out_of_hours_minutes",
+            "entries",
+        ],
+        false,
+    )));
+
     let mut t = tenant_table("handovers");
     reference(&mut t, "handovers", "area_id", "areas", false);
     reference(&mut t, "handovers", "predecessor_appointment_id", "appointments", false);

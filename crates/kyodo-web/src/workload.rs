@@ -12,7 +12,7 @@ use kyodo_core::activities::{Load, MonthTotal, fiscal_months, hours, month_key, 
 use kyodo_core::meetings::MeetingKind;
 use kyodo_core::permissions::{Action, Scope};
 use kyodo_core::wareki::{fiscal_year, fiscal_year_end, fiscal_year_start, format_date_wareki, format_fiscal_year};
-use kyodo_store::activities::{self as store, Reach};
+use kyodo_store::activities::{self as store, GroupBy, Reach};
 
 use crate::AppState;
 use crate::activities::{fiscal_year_filter, reach};
@@ -136,16 +136,15 @@ fn load_cells(load: &Load, duty_types: &[String]) -> Vec<XCell> {
         .collect()
 }
 
-/// What every workload page reads: the totals in reach and the names.
+/// The names the workload pages show beside the sums.
 struct Context {
-    totals: Vec<MonthTotal>,
     staff: HashMap<i64, store::StaffName>,
     areas: HashMap<i64, String>,
 }
 
-async fn context(state: &AppState, caller: &Caller, reach: &Reach, months: (i32, i32)) -> Result<Context, AppError> {
+/// The names of the staff in `totals`, and every district's.
+async fn context(state: &AppState, caller: &Caller, totals: &[MonthTotal]) -> Result<Context, AppError> {
     let muni = caller.municipality.id;
-    let totals = store::totals(&state.db, muni, reach, months.0, months.1, None).await?;
     let mut ids: Vec<i64> = totals.iter().map(|t| t.staff_id).collect();
     ids.sort_unstable();
     ids.dedup();
@@ -159,7 +158,29 @@ async fn context(state: &AppState, caller: &Caller, reach: &Reach, months: (i32,
         .into_iter()
         .map(|a| (a.id, a.name))
         .collect();
-    Ok(Context { totals, staff, areas })
+    Ok(Context { staff, areas })
+}
+
+/// Sums per person and district, per duty type, over `range`.
+const PER_PERSON: GroupBy = GroupBy {
+    staff: true,
+    area: true,
+    month: false,
+};
+
+async fn summed(
+    state: &AppState,
+    caller: &Caller,
+    reach: &Reach,
+    range: (i32, i32),
+    area_ids: Option<&[i64]>,
+    by: GroupBy,
+) -> Result<Vec<MonthTotal>, AppError> {
+    let filter = store::TotalsFilter {
+        staff_id: None,
+        area_ids,
+    };
+    Ok(store::summed(&state.db, caller.municipality.id, reach, range, &filter, by).await?)
 }
 
 impl Context {
@@ -181,7 +202,8 @@ impl Context {
     }
 
     /// Per person over `totals`, heaviest first, with the alert per month.
-    fn people(&self, caller: &Caller, title: String, totals: &[MonthTotal], alert_monthly: bool) -> Grid {
+    /// `fy` is the 年度 a person's row links to; only the rows the caller may open link.
+    fn people(&self, caller: &Caller, fy: i32, title: String, totals: &[MonthTotal], alert_monthly: bool) -> Grid {
         let scheme = &caller.municipality.scheme;
         let duty = &scheme.duty_types;
         let mut g = Grid::new(
@@ -212,11 +234,8 @@ impl Context {
             row.extend(load_cells(load, duty));
             let tag = (!alerts.is_empty()).then_some("要確認");
             row.push(alerts.join("・").into());
-            g.push(
-                row,
-                Some(format!("{BASE}/staff/{id}?fiscal_year={}", fiscal_year(caller.today))),
-                tag,
-            );
+            let opens = caller.scope(Action::WorkloadRead) == Scope::Municipality || caller.user.staff_id == Some(*id);
+            g.push(row, opens.then(|| format!("{BASE}/staff/{id}?fiscal_year={fy}")), tag);
         }
         g
     }
@@ -245,14 +264,14 @@ impl Context {
         g
     }
 
-    fn months(&self, caller: &Caller, fy: i32) -> Grid {
+    fn months(&self, caller: &Caller, fy: i32, by_month: &[MonthTotal]) -> Grid {
         let duty = &caller.municipality.scheme.duty_types;
         let mut g = Grid::new(
             format!("{}の月別推移", format_fiscal_year(fy)),
             load_headers(&["月"], duty),
             "この年度の活動記録はありません。",
         );
-        let per_month = sum_by(&self.totals, |t| t.month);
+        let per_month = sum_by(by_month, |t| t.month);
         for m in fiscal_months(fy) {
             let load = per_month.get(&m).cloned().unwrap_or_default();
             let mut row: Vec<XCell> = vec![month_label(m).into()];
@@ -280,12 +299,19 @@ async fn dashboard(state: &AppState, caller: &Caller, q: &WorkloadQuery) -> Resu
             year_range(fy).1
         }
     });
-    let ctx = context(state, caller, &reach, year_range(fy)).await?;
-    let this_month: Vec<MonthTotal> = ctx.totals.iter().filter(|t| t.month == month).cloned().collect();
+    let year = summed(state, caller, &reach, year_range(fy), None, PER_PERSON).await?;
+    let this_month = summed(state, caller, &reach, (month, month), None, PER_PERSON).await?;
+    let by_month = GroupBy {
+        month: true,
+        ..GroupBy::default()
+    };
+    let by_month = summed(state, caller, &reach, year_range(fy), None, by_month).await?;
+    let ctx = context(state, caller, &year).await?;
     let alert = &caller.municipality.scheme.workload_alert;
     Ok(vec![
         ctx.people(
             caller,
+            fy,
             format!(
                 "{}の職員ごとの負担（警告: 月{}時間・時間外{}時間を超えたとき）",
                 month_label(month),
@@ -295,16 +321,13 @@ async fn dashboard(state: &AppState, caller: &Caller, q: &WorkloadQuery) -> Resu
             &this_month,
             true,
         ),
-        ctx.teams(
-            caller,
-            format!("{}のチームごとの比較", format_fiscal_year(fy)),
-            &ctx.totals,
-        ),
-        ctx.months(caller, fy),
+        ctx.teams(caller, format!("{}のチームごとの比較", format_fiscal_year(fy)), &year),
+        ctx.months(caller, fy, &by_month),
         ctx.people(
             caller,
+            fy,
             format!("{}の職員ごとの合計", format_fiscal_year(fy)),
-            &ctx.totals,
+            &year,
             false,
         ),
     ])
@@ -378,21 +401,18 @@ async fn report(state: &AppState, caller: &Caller, q: &WorkloadQuery) -> Result<
         Some(m) => ((m, m), month_label(m)),
         None => (year_range(fy), format_fiscal_year(fy)),
     };
-    let ctx = context(state, caller, &reach, range).await?;
     let Some(area_id) = q.area_id else {
+        let all = summed(state, caller, &reach, range, None, PER_PERSON).await?;
+        let ctx = context(state, caller, &all).await?;
         let title = format!("{period}の地区別活動報告");
-        return Ok((title.clone(), vec![ctx.teams(caller, title, &ctx.totals)]));
+        return Ok((title.clone(), vec![ctx.teams(caller, title, &all)]));
     };
     let all_areas = kyodo_store::areas::all(&state.db, caller.municipality.id, true).await?;
     let area_ids = kyodo_store::appointments::subtree(&all_areas, area_id);
-    let mine: Vec<MonthTotal> = ctx
-        .totals
-        .iter()
-        .filter(|t| area_ids.contains(&t.area_id))
-        .cloned()
-        .collect();
+    let mine = summed(state, caller, &reach, range, Some(&area_ids), PER_PERSON).await?;
+    let ctx = context(state, caller, &mine).await?;
     let title = format!("{} {period}の活動報告", ctx.area(area_id));
-    let mut grids = vec![ctx.people(caller, "職員ごとの活動時間".into(), &mine, false)];
+    let mut grids = vec![ctx.people(caller, fy, "職員ごとの活動時間".into(), &mine, false)];
     if caller.can(Action::MeetingRead) {
         let (from, to) = match q.month_key(caller) {
             Some(m) => {
@@ -510,7 +530,15 @@ async fn staff_year(
         .ok_or(AppError::NotFound)?
         .name;
     let (from, to) = year_range(fy);
-    let totals = store::totals(&state.db, muni, &Reach::All, from, to, Some(staff_id)).await?;
+    let by_month = GroupBy {
+        month: true,
+        ..GroupBy::default()
+    };
+    let filter = store::TotalsFilter {
+        staff_id: Some(staff_id),
+        area_ids: None,
+    };
+    let totals = store::summed(&state.db, muni, &Reach::All, (from, to), &filter, by_month).await?;
     let duty = &caller.municipality.scheme.duty_types;
     let meetings =
         kyodo_store::meetings::attended_by(&state.db, muni, staff_id, fiscal_year_start(fy), fiscal_year_end(fy))

@@ -280,16 +280,20 @@ async fn monthly_totals_follow_every_edit_and_delete() {
         let muni = t.muni;
         let staff = t.junior;
         async move {
-            let totals = kyodo_store::activities::totals(
-                &db,
-                muni,
-                &kyodo_store::activities::Reach::All,
-                0,
-                999_999,
-                Some(staff),
-            )
-            .await
-            .unwrap();
+            // Every stored row, as it is (grouped by its whole key).
+            let by_row = kyodo_store::activities::GroupBy {
+                staff: true,
+                area: true,
+                month: true,
+            };
+            let filter = kyodo_store::activities::TotalsFilter {
+                staff_id: Some(staff),
+                area_ids: None,
+            };
+            let all = &kyodo_store::activities::Reach::All;
+            let totals = kyodo_store::activities::summed(&db, muni, all, (0, 999_999), &filter, by_row)
+                .await
+                .unwrap();
             let log = kyodo_store::activities::list(
                 &db,
                 muni,

@@ -57,7 +57,10 @@ async fn staff(db: &Db, muni: i64, n: usize) -> Vec<i64> {
     let q = Query::select()
         .column("id")
         .from("staff")
-        .and_where(sea_query::ExprTrait::like(sea_query::Expr::col("employee_number"), "B%"))
+        .and_where(sea_query::ExprTrait::like(
+            sea_query::Expr::col("employee_number"),
+            "B%",
+        ))
         .to_owned();
     #[derive(sqlx::FromRow)]
     struct Id {
@@ -233,7 +236,9 @@ async fn run() {
     let hash = kyodo_web::auth::hash_password(kyodo_store::demo::DEMO_PASSWORD.into())
         .await
         .expect("hash");
-    kyodo_store::demo::load(&db, "arao", today(), &hash).await.expect("demo");
+    kyodo_store::demo::load(&db, "arao", today(), &hash)
+        .await
+        .expect("demo");
     let muni = kyodo_store::municipalities::by_code(&db, "432041")
         .await
         .expect("q")
@@ -248,7 +253,11 @@ async fn run() {
     let mut rng = Rng::new(11);
     let started = Instant::now();
     let ids = staff(&db, muni.id, staff_n).await;
-    let people: Vec<(i64, i64)> = ids.iter().enumerate().map(|(i, s)| (*s, units[i % units.len()])).collect();
+    let people: Vec<(i64, i64)> = ids
+        .iter()
+        .enumerate()
+        .map(|(i, s)| (*s, units[i % units.len()]))
+        .collect();
     activities(&db, muni.id, &people, &muni.scheme.duty_types, total, &mut rng).await;
     let liaison = kyodo_store::accounts::by_login(&db, "arao-liaison")
         .await
@@ -320,17 +329,29 @@ async fn run() {
             samples.push(started.elapsed());
         }
         let (p50, p95) = (percentile(&mut samples, 0.5), percentile(&mut samples, 0.95));
-        println!("[{backend}] activity entry (API POST, 300): p50 {} / p95 {}", ms(p50), ms(p95));
+        println!(
+            "[{backend}] activity entry (API POST, 300): p50 {} / p95 {}",
+            ms(p50),
+            ms(p95)
+        );
     }
     let cases: Vec<(&str, String, &reqwest::Client)> = vec![
-        ("workload dashboard (coordinator, all staff)", "/workload".into(), &coordinator),
+        (
+            "workload dashboard (coordinator, all staff)",
+            "/workload".into(),
+            &coordinator,
+        ),
         (
             "workload dashboard, a past 年度",
             "/workload?fiscal_year=2020&month=7".into(),
             &coordinator,
         ),
         ("workload dashboard (team lead)", "/workload".into(), &lead),
-        ("workload xlsx (coordinator)", "/workload/export.xlsx".into(), &coordinator),
+        (
+            "workload xlsx (coordinator)",
+            "/workload/export.xlsx".into(),
+            &coordinator,
+        ),
         (
             "district report, 年度 (coordinator)",
             format!("/workload/report?area_id={}", handover.area_id),
