@@ -14,6 +14,7 @@ use crate::error::{Result, StoreError};
 
 const TABLE: &str = "activities";
 const MONTHS: &str = "activity_months";
+const YEARS: &str = "activity_years";
 
 /// Whose entries a caller reaches.
 #[derive(Debug, Clone)]
@@ -141,18 +142,35 @@ async fn check_references(tx: &mut Tx, municipality_id: i64, input: &ActivityInp
     errors.into_result(()).map_err(StoreError::Invalid)
 }
 
-/// Adds one entry to (or, with `sign` -1, takes it from) the monthly totals.
+/// Adds one entry to (or, with `sign` -1, takes it from) the monthly and
+/// the yearly totals.
 async fn move_totals(tx: &mut Tx, municipality_id: i64, staff_id: i64, input: &ActivityInput, sign: i64) -> Result<()> {
     let month = month_key(input.done_on);
+    let year = kyodo_core::wareki::fiscal_year(input.done_on);
+    for (table, period_col, period) in [(MONTHS, "month", month), (YEARS, "fiscal_year", year)] {
+        bump(tx, municipality_id, staff_id, input, sign, (table, period_col, period)).await?;
+    }
+    Ok(())
+}
+
+/// One table's row for the entry's staff, district, period and duty type, moved by `sign`.
+async fn bump(
+    tx: &mut Tx,
+    municipality_id: i64,
+    staff_id: i64,
+    input: &ActivityInput,
+    sign: i64,
+    (table, period_col, period): (&'static str, &'static str, i32),
+) -> Result<()> {
     let out = if input.out_of_hours { input.minutes } else { 0 };
-    let add = |col: &'static str| Expr::col((MONTHS, col)).add(Expr::col(("excluded", col)));
+    let add = |col: &'static str| Expr::col((table, col)).add(Expr::col(("excluded", col)));
     let q = Query::insert()
-        .into_table(MONTHS)
+        .into_table(table)
         .columns([
             "municipality_id",
             "staff_id",
             "area_id",
-            "month",
+            period_col,
             "duty_type",
             "minutes",
             "out_of_hours_minutes",
@@ -162,14 +180,14 @@ async fn move_totals(tx: &mut Tx, municipality_id: i64, staff_id: i64, input: &A
             municipality_id.into(),
             staff_id.into(),
             input.area_id.into(),
-            month.into(),
+            period.into(),
             input.duty_type.clone().into(),
             (sign * input.minutes).into(),
             (sign * out).into(),
             sign.into(),
         ])
         .on_conflict(
-            OnConflict::columns(["staff_id", "month", "area_id", "duty_type"])
+            OnConflict::columns(["staff_id", period_col, "area_id", "duty_type"])
                 .value("minutes", add("minutes"))
                 .value("out_of_hours_minutes", add("out_of_hours_minutes"))
                 .value("entries", add("entries"))
@@ -180,9 +198,9 @@ async fn move_totals(tx: &mut Tx, municipality_id: i64, staff_id: i64, input: &A
     if sign < 0 {
         tx.execute(
             &Query::delete()
-                .from_table(MONTHS)
+                .from_table(table)
                 .and_where(Expr::col("staff_id").eq(staff_id))
-                .and_where(Expr::col("month").eq(month))
+                .and_where(Expr::col(period_col).eq(period))
                 .and_where(Expr::col("area_id").eq(input.area_id))
                 .and_where(Expr::col("duty_type").eq(input.duty_type.clone()))
                 .and_where(Expr::col("entries").lte(0))
@@ -336,13 +354,14 @@ pub async fn delete(db: &Db, actor: &Actor, id: i64, owner: i64) -> Result<()> {
     tx.commit().await
 }
 
-/// How [`summed`] groups the monthly totals: always by duty type, and by
-/// these keys as asked; a key not grouped by reads 0.
+/// How [`summed`] groups the totals: by these keys as asked; a key not
+/// grouped by reads 0 (the duty type, an empty string).
 #[derive(Debug, Clone, Copy, Default)]
 pub struct GroupBy {
     pub staff: bool,
     pub area: bool,
     pub month: bool,
+    pub duty: bool,
 }
 
 /// Which monthly totals [`summed`] adds up.
@@ -364,8 +383,12 @@ pub async fn summed(
     filter: &TotalsFilter<'_>,
     by: GroupBy,
 ) -> Result<Vec<MonthTotal>> {
+    // A whole fiscal year not split by month is read from the yearly totals:
+    // a twelfth of the rows.
+    let whole_year = (from % 100 == 4 && to == from + 99 && !by.month).then_some(from / 100);
+    let table = if whole_year.is_some() { YEARS } else { MONTHS };
     let mut q = Query::select();
-    let mut key = |grouped: bool, col: &'static str, zero: sea_query::SimpleExpr| {
+    let mut key = |grouped: bool, col: &'static str, zero: Expr| {
         if grouped {
             q.column(col).group_by_col(col);
         } else {
@@ -375,18 +398,23 @@ pub async fn summed(
     key(by.staff, "staff_id", Expr::val(0i64));
     key(by.area, "area_id", Expr::val(0i64));
     key(by.month, "month", Expr::val(0i32));
+    key(by.duty, "duty_type", Expr::val(""));
     // PostgreSQL sums BIGINT into NUMERIC; the cast keeps one type on both databases.
     let sum = |col: &'static str| sea_query::Func::cast_as(Expr::col(col).sum(), "BIGINT");
-    q.column("duty_type")
-        .expr_as(sum("minutes"), "minutes")
+    q.expr_as(sum("minutes"), "minutes")
         .expr_as(sum("out_of_hours_minutes"), "out_of_hours_minutes")
         .expr_as(sum("entries"), "entries")
-        .from(MONTHS)
+        .from(table)
         .and_where(Expr::col("municipality_id").eq(municipality_id))
-        .and_where(Expr::col("month").gte(from))
-        .and_where(Expr::col("month").lte(to))
-        .cond_where(reach.cond((MONTHS, "staff_id"), (MONTHS, "area_id")))
-        .group_by_col("duty_type");
+        .cond_where(reach.cond((table, "staff_id"), (table, "area_id")))
+        // Summing nothing gives one row of NULLs, not none.
+        .and_having(Expr::col("entries").sum().gt(0));
+    match whole_year {
+        Some(fy) => q.and_where(Expr::col("fiscal_year").eq(fy)),
+        None => q
+            .and_where(Expr::col("month").gte(from))
+            .and_where(Expr::col("month").lte(to)),
+    };
     if let Some(s) = filter.staff_id {
         q.and_where(Expr::col("staff_id").eq(s));
     }

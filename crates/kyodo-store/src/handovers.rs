@@ -500,7 +500,10 @@ pub async fn dossier(db: &Db, actor: &Actor, handover: Handover, today: NaiveDat
             staff_id: None,
             area_ids: Some(&area_ids),
         },
-        crate::activities::GroupBy::default(),
+        crate::activities::GroupBy {
+            duty: true,
+            ..Default::default()
+        },
     )
     .await?;
     let activity = kyodo_core::activities::sum_by(&totals, |t| t.duty_type.clone())

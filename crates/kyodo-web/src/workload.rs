@@ -166,6 +166,7 @@ const PER_PERSON: GroupBy = GroupBy {
     staff: true,
     area: true,
     month: false,
+    duty: true,
 };
 
 async fn summed(
@@ -264,18 +265,24 @@ impl Context {
         g
     }
 
-    fn months(&self, caller: &Caller, fy: i32, by_month: &[MonthTotal]) -> Grid {
-        let duty = &caller.municipality.scheme.duty_types;
+    /// The 年度 month by month, across every person in reach.
+    fn months(&self, fy: i32, by_month: &[MonthTotal]) -> Grid {
         let mut g = Grid::new(
             format!("{}の月別推移", format_fiscal_year(fy)),
-            load_headers(&["月"], duty),
+            ["月", "合計（時間）", "うち時間外", "記録件数"]
+                .map(String::from)
+                .to_vec(),
             "この年度の活動記録はありません。",
         );
         let per_month = sum_by(by_month, |t| t.month);
         for m in fiscal_months(fy) {
             let load = per_month.get(&m).cloned().unwrap_or_default();
-            let mut row: Vec<XCell> = vec![month_label(m).into()];
-            row.extend(load_cells(&load, duty));
+            let row: Vec<XCell> = vec![
+                month_label(m).into(),
+                h(load.minutes),
+                h(load.out_of_hours_minutes),
+                load.entries.into(),
+            ];
             g.push(row, None, None);
         }
         g
@@ -322,7 +329,7 @@ async fn dashboard(state: &AppState, caller: &Caller, q: &WorkloadQuery) -> Resu
             true,
         ),
         ctx.teams(caller, format!("{}のチームごとの比較", format_fiscal_year(fy)), &year),
-        ctx.months(caller, fy, &by_month),
+        ctx.months(fy, &by_month),
         ctx.people(
             caller,
             fy,
@@ -532,6 +539,7 @@ async fn staff_year(
     let (from, to) = year_range(fy);
     let by_month = GroupBy {
         month: true,
+        duty: true,
         ..GroupBy::default()
     };
     let filter = store::TotalsFilter {

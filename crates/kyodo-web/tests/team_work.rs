@@ -285,6 +285,7 @@ async fn monthly_totals_follow_every_edit_and_delete() {
                 staff: true,
                 area: true,
                 month: true,
+                duty: true,
             };
             let filter = kyodo_store::activities::TotalsFilter {
                 staff_id: Some(staff),
@@ -313,6 +314,25 @@ async fn monthly_totals_follow_every_edit_and_delete() {
             assert_eq!(by_log, by_totals);
             assert_eq!(out_log, out_totals);
             assert!(totals.iter().all(|t| t.entries > 0), "no empty rows left behind");
+            // The yearly totals agree with the log, 年度 by 年度.
+            for fy in [2025, 2026] {
+                let year = kyodo_store::activities::summed(
+                    &db,
+                    muni,
+                    all,
+                    (fy * 100 + 4, (fy + 1) * 100 + 3),
+                    &filter,
+                    kyodo_store::activities::GroupBy::default(),
+                )
+                .await
+                .unwrap();
+                let in_year: i64 = log
+                    .iter()
+                    .filter(|a| kyodo_core::wareki::fiscal_year(a.done_on) == fy)
+                    .map(|a| a.minutes)
+                    .sum();
+                assert_eq!(year.iter().map(|t| t.minutes).sum::<i64>(), in_year, "{fy}年度");
+            }
             (by_totals, totals.len())
         }
     };
@@ -331,7 +351,7 @@ async fn monthly_totals_follow_every_edit_and_delete() {
         .send(
             "PATCH",
             &format!("/activities/{id}"),
-            Some(json!({"duty_type": "人材育成支援", "minutes": "70", "done_on": "2026-09-01", "out_of_hours": false})),
+            Some(json!({"duty_type": "人材育成支援", "minutes": "70", "done_on": "2026-03-15", "out_of_hours": false})),
         )
         .await;
     assert_eq!(s, 200);

@@ -70,7 +70,7 @@ async fn staff(db: &Db, muni: i64, n: usize) -> Vec<i64> {
     ids.into_iter().map(|r| r.id).collect()
 }
 
-/// Staff, month, district, duty type.
+/// Staff, month (or 年度), district, duty type.
 type MonthKey = (i64, i32, i64, usize);
 
 /// Ten years of activity: `n` entries spread over `people` (staff id and
@@ -125,32 +125,46 @@ async fn activities(db: &Db, muni: i64, people: &[(i64, i64)], duty: &[String], 
             tx = db.begin().await.expect("tx");
         }
     }
-    let rows: Vec<_> = months.into_iter().collect();
-    for chunk in rows.chunks(1000) {
-        let mut q = Query::insert();
-        q.into_table("activity_months").columns([
-            "municipality_id",
-            "staff_id",
-            "area_id",
-            "month",
-            "duty_type",
-            "minutes",
-            "out_of_hours_minutes",
-            "entries",
-        ]);
-        for ((staff, month, area, d), (minutes, out, entries)) in chunk {
-            q.values_panic([
-                muni.into(),
-                (*staff).into(),
-                (*area).into(),
-                (*month).into(),
-                duty[*d].clone().into(),
-                (*minutes).into(),
-                (*out).into(),
-                (*entries).into(),
+    // The yearly totals, from the monthly ones: 4–12 belong to their year, 1–3 to the one before.
+    let mut years: HashMap<MonthKey, (i64, i64, i64)> = HashMap::new();
+    for ((staff, month, area, d), v) in &months {
+        let fy = if month % 100 >= 4 { month / 100 } else { month / 100 - 1 };
+        let y = years.entry((*staff, fy, *area, *d)).or_default();
+        y.0 += v.0;
+        y.1 += v.1;
+        y.2 += v.2;
+    }
+    for (table, period, rows) in [
+        ("activity_months", "month", months),
+        ("activity_years", "fiscal_year", years),
+    ] {
+        let rows: Vec<_> = rows.into_iter().collect();
+        for chunk in rows.chunks(1000) {
+            let mut q = Query::insert();
+            q.into_table(table).columns([
+                "municipality_id",
+                "staff_id",
+                "area_id",
+                period,
+                "duty_type",
+                "minutes",
+                "out_of_hours_minutes",
+                "entries",
             ]);
+            for ((staff, key, area, d), (minutes, out, entries)) in chunk {
+                q.values_panic([
+                    muni.into(),
+                    (*staff).into(),
+                    (*area).into(),
+                    (*key).into(),
+                    duty[*d].clone().into(),
+                    (*minutes).into(),
+                    (*out).into(),
+                    (*entries).into(),
+                ]);
+            }
+            tx.execute(&q).await.expect("totals");
         }
-        tx.execute(&q).await.expect("months");
     }
     tx.commit().await.expect("commit");
 }
