@@ -81,17 +81,7 @@ fn staff_csv(n: usize) -> Vec<u8> {
 
 async fn data_and_lists() {
     let backend = kyodo_store::testing::test_backend();
-    let (db, _guard) = kyodo_store::testing::fresh_database().await.expect("database");
-    let hash = kyodo_web::auth::hash_password(kyodo_store::demo::DEMO_PASSWORD.into())
-        .await
-        .expect("hash");
-    kyodo_store::demo::load(&db, "arao", today(), &hash)
-        .await
-        .expect("demo");
-    let muni = kyodo_store::municipalities::by_code(&db, "432041")
-        .await
-        .expect("q")
-        .expect("arao");
+    let (db, _guard, muni) = common::arao_demo().await;
     let csv = staff_csv(STAFF);
     let actor = kyodo_store::audit::Actor::command_line(muni.id);
 
@@ -117,32 +107,8 @@ async fn data_and_lists() {
         ms(started.elapsed())
     );
 
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
-    let base = format!("http://{}", listener.local_addr().expect("addr"));
-    let state = kyodo_web::AppState::new(
-        db.clone(),
-        kyodo_web::Config {
-            secure_cookies: false,
-            today: Some(today()),
-            public_url: None,
-        },
-    );
-    tokio::spawn(kyodo_web::serve(listener, state));
-    let browser = reqwest::Client::builder()
-        .cookie_store(true)
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .expect("client");
-    let res = browser
-        .post(format!("{base}/login"))
-        .form(&[
-            ("login", "arao-coordinator"),
-            ("password", kyodo_store::demo::DEMO_PASSWORD),
-        ])
-        .send()
-        .await
-        .expect("login");
-    assert_eq!(res.status(), 303);
+    let base = common::serve(&db).await;
+    let browser = common::browser(&base, "arao-coordinator").await;
     let api = reqwest::Client::new();
     let token = token_for(&db, "arao-coordinator").await;
     for (label, path) in [

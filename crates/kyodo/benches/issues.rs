@@ -301,17 +301,7 @@ async fn run() {
     let postgres = backend == "postgres";
     let municipalities = env_or("KYODO_BENCH_MUNICIPALITIES", if postgres { 100 } else { 1 });
     let total = env_or("KYODO_BENCH_ISSUES", if postgres { 1_000_000 } else { 200_000 });
-    let (db, _guard) = kyodo_store::testing::fresh_database().await.expect("database");
-    let hash = kyodo_web::auth::hash_password(kyodo_store::demo::DEMO_PASSWORD.into())
-        .await
-        .expect("hash");
-    kyodo_store::demo::load(&db, "arao", today(), &hash)
-        .await
-        .expect("demo");
-    let muni = kyodo_store::municipalities::by_code(&db, "432041")
-        .await
-        .expect("q")
-        .expect("arao");
+    let (db, _guard, muni) = common::arao_demo().await;
     let areas: Vec<i64> = kyodo_store::areas::all(&db, muni.id, false)
         .await
         .expect("areas")
@@ -365,17 +355,7 @@ async fn run() {
         started.elapsed().as_secs_f64()
     );
 
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
-    let base = format!("http://{}", listener.local_addr().expect("addr"));
-    let state = kyodo_web::AppState::new(
-        db.clone(),
-        kyodo_web::Config {
-            secure_cookies: false,
-            today: Some(today()),
-            public_url: None,
-        },
-    );
-    tokio::spawn(kyodo_web::serve(listener, state));
+    let base = common::serve(&db).await;
     let client = reqwest::Client::new();
     let coordinator = token_for(&db, "arao-coordinator").await;
     let liaison = token_for(&db, "arao-liaison").await;

@@ -246,17 +246,7 @@ async fn run() {
     let backend = kyodo_store::testing::test_backend();
     let staff_n = env_or("KYODO_BENCH_STAFF", 2_000);
     let total = env_or("KYODO_BENCH_ACTIVITIES", 5_000_000);
-    let (db, _guard) = kyodo_store::testing::fresh_database().await.expect("database");
-    let hash = kyodo_web::auth::hash_password(kyodo_store::demo::DEMO_PASSWORD.into())
-        .await
-        .expect("hash");
-    kyodo_store::demo::load(&db, "arao", today(), &hash)
-        .await
-        .expect("demo");
-    let muni = kyodo_store::municipalities::by_code(&db, "432041")
-        .await
-        .expect("q")
-        .expect("arao");
+    let (db, _guard, muni) = common::arao_demo().await;
     let units: Vec<i64> = kyodo_store::areas::all(&db, muni.id, false)
         .await
         .expect("areas")
@@ -287,44 +277,23 @@ async fn run() {
     .expect("handovers")[0]
         .clone();
     district_history(&db, muni.id, handover.area_id, &mut rng).await;
-    db.execute_raw("ANALYZE").await.expect("analyze");
+    // PostgreSQL's autovacuum would have set the visibility map of tables
+    // this old (index-only scans need it); a fresh bulk load has not.
+    let settle = if backend == "postgres" {
+        "VACUUM ANALYZE"
+    } else {
+        "ANALYZE"
+    };
+    db.execute_raw(settle).await.expect("analyze");
     println!(
         "[{backend}] generated {staff_n} staff and {total} activities: {:.1} s",
         started.elapsed().as_secs_f64()
     );
 
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
-    let base = format!("http://{}", listener.local_addr().expect("addr"));
-    let state = kyodo_web::AppState::new(
-        db.clone(),
-        kyodo_web::Config {
-            secure_cookies: false,
-            today: Some(today()),
-            public_url: None,
-        },
-    );
-    tokio::spawn(kyodo_web::serve(listener, state));
+    let base = common::serve(&db).await;
     let client = reqwest::Client::new();
-    let session = |login: &'static str| {
-        let base = base.clone();
-        async move {
-            let c = reqwest::Client::builder()
-                .cookie_store(true)
-                .redirect(reqwest::redirect::Policy::none())
-                .build()
-                .expect("client");
-            let res = c
-                .post(format!("{base}/login"))
-                .form(&[("login", login), ("password", kyodo_store::demo::DEMO_PASSWORD)])
-                .send()
-                .await
-                .expect("login");
-            assert_eq!(res.status(), 303);
-            c
-        }
-    };
-    let coordinator = session("arao-coordinator").await;
-    let lead = session("arao-liaison").await;
+    let coordinator = common::browser(&base, "arao-coordinator").await;
+    let lead = common::browser(&base, "arao-liaison").await;
     let liaison_token = token_for(&db, "arao-liaison").await;
 
     if wanted("activity entry") {

@@ -53,3 +53,56 @@ pub async fn token_for(db: &kyodo_store::Db, login: &str) -> String {
     .await
     .expect("token")
 }
+
+/// A fresh database with the arao demo loaded, and its municipality.
+pub async fn arao_demo() -> (
+    kyodo_store::Db,
+    kyodo_store::testing::TestDatabase,
+    kyodo_core::municipalities::Municipality,
+) {
+    let (db, guard) = kyodo_store::testing::fresh_database().await.expect("database");
+    let hash = kyodo_web::auth::hash_password(kyodo_store::demo::DEMO_PASSWORD.into())
+        .await
+        .expect("hash");
+    kyodo_store::demo::load(&db, "arao", today(), &hash)
+        .await
+        .expect("demo");
+    let muni = kyodo_store::municipalities::by_code(&db, "432041")
+        .await
+        .expect("q")
+        .expect("arao");
+    (db, guard, muni)
+}
+
+/// Serves kyodo on `db` on a free port; returns its base URL.
+pub async fn serve(db: &kyodo_store::Db) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let base = format!("http://{}", listener.local_addr().expect("addr"));
+    let state = kyodo_web::AppState::new(
+        db.clone(),
+        kyodo_web::Config {
+            secure_cookies: false,
+            today: Some(today()),
+            public_url: None,
+        },
+    );
+    tokio::spawn(kyodo_web::serve(listener, state));
+    base
+}
+
+/// A browser signed in as the demo account `login`.
+pub async fn browser(base: &str, login: &str) -> reqwest::Client {
+    let client = reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client");
+    let res = client
+        .post(format!("{base}/login"))
+        .form(&[("login", login), ("password", kyodo_store::demo::DEMO_PASSWORD)])
+        .send()
+        .await
+        .expect("login");
+    assert_eq!(res.status(), 303, "login of {login}");
+    client
+}
