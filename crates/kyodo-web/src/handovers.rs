@@ -161,8 +161,7 @@ async fn view(state: &AppState, caller: &Caller, id: i64, error: Option<String>)
                 .into_iter()
                 .flatten()
                 .collect::<Vec<_>>()
-                .join("：")
-                .to_string(),
+                .join("："),
         })
         .collect();
     Ok(DossierView {
