@@ -114,7 +114,7 @@ impl ActivityInput {
                 parsed
             }
         };
-        let out_of_hours = crate::meetings::flag(get, "out_of_hours");
+        let out_of_hours = f.flag("out_of_hours");
         let compensation = match f.optional("compensation", "時間外の扱い", 20) {
             None => None,
             Some(v) => {
@@ -130,6 +130,7 @@ impl ActivityInput {
             f.errors
                 .add("compensation", "時間外のときは「振替・代休」か「手当」を選んでください");
         }
+        let official_car = f.flag("official_car");
         let meeting_id = f.id("meeting_id", "会議", false);
         let issue_id = f.id("issue_id", "課題", false);
         let note = f.text("note", "メモ", 2000, false);
@@ -143,7 +144,7 @@ impl ActivityInput {
             minutes,
             out_of_hours,
             compensation: compensation.filter(|_| out_of_hours),
-            official_car: crate::meetings::flag(get, "official_car"),
+            official_car,
             meeting_id,
             issue_id,
             note,

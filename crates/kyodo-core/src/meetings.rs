@@ -110,29 +110,6 @@ pub fn parse_time(raw: &str) -> Option<String> {
     (h < 24 && m < 60).then(|| format!("{h:02}:{m:02}"))
 }
 
-/// Ids sent as 「3,5,8」 (a multiple select), each checked.
-pub fn parse_ids(f: &mut Fields<'_>, field: &str, label: &str) -> Vec<i64> {
-    let raw = f.optional(field, label, 4000).unwrap_or_default();
-    let mut ids = Vec::new();
-    for part in raw.split([',', '、', ' ']).filter(|p| !p.is_empty()) {
-        match part.parse::<i64>() {
-            Ok(id) if id > 0 => ids.push(id),
-            _ => {
-                f.errors.add(field, format!("{label}の指定が正しくありません"));
-                return Vec::new();
-            }
-        }
-    }
-    ids.sort_unstable();
-    ids.dedup();
-    ids
-}
-
-/// A yes/no field: a checked box sends `true`; the API may send a boolean.
-pub fn flag(get: &dyn Fn(&str) -> Option<String>, field: &str) -> bool {
-    get(field).is_some_and(|v| matches!(crate::text::fold_ascii(v.trim()).as_str(), "true" | "on" | "1" | "はい"))
-}
-
 impl MeetingInput {
     pub fn parse(get: &dyn Fn(&str) -> Option<String>) -> Result<Self, FieldErrors> {
         let mut f = Fields::new(get);
@@ -171,7 +148,9 @@ impl MeetingInput {
             f.errors.add("end_time", "終了時刻は開始時刻より後にしてください");
         }
         let place = f.optional("place", "場所", 200);
-        let staff_ids = parse_ids(&mut f, "staff_ids", "出席した職員");
+        let mut staff_ids = f.ids("staff_ids", "出席した職員");
+        staff_ids.sort_unstable();
+        let (public, observers_allowed) = (f.flag("public"), f.flag("observers_allowed"));
         let minutes = f.text("minutes", "議事録", 20_000, false);
         let main_meeting_id = f.id("main_meeting_id", "本番の会議", false);
         if let Some(k) = kind
@@ -193,8 +172,8 @@ impl MeetingInput {
             start_time,
             end_time,
             place,
-            public: flag(get, "public"),
-            observers_allowed: flag(get, "observers_allowed"),
+            public,
+            observers_allowed,
             staff_ids,
             minutes,
             main_meeting_id,

@@ -215,6 +215,40 @@ impl<'a> Fields<'a> {
         }
     }
 
+    /// Ids given as 「3,5,8」 (a JSON array or a multiple select arrives so),
+    /// in the order given, each once.
+    pub fn ids(&mut self, field: &str, label: &str) -> Vec<i64> {
+        let mut out = Vec::new();
+        let mut bad = false;
+        for part in self.raw(field).split([',', '、', ' ']) {
+            let part = crate::text::normalize_digits(part);
+            if part.is_empty() {
+                continue;
+            }
+            match part.parse::<i64>() {
+                Ok(id) if id > 0 => {
+                    if !out.contains(&id) {
+                        out.push(id);
+                    }
+                }
+                _ => bad = true,
+            }
+        }
+        if bad {
+            self.errors.add(field, format!("{label}の指定が正しくありません"));
+        }
+        out
+    }
+
+    /// A yes/no field: a checked box sends `true`; the API may send a
+    /// boolean; 「はい」 and `on`, `1`, `yes` count as yes, anything else as no.
+    pub fn flag(&self, field: &str) -> bool {
+        matches!(
+            crate::text::fold_ascii(&self.raw(field)).as_str(),
+            "true" | "on" | "1" | "yes" | "はい"
+        )
+    }
+
     /// One of the allowed values (from the scheme settings); empty is `None`.
     pub fn choice(&mut self, field: &str, label: &str, allowed: &[String], required: bool) -> Option<String> {
         let value = self.raw(field);
@@ -266,6 +300,25 @@ mod tests {
         assert_eq!(errors.get("name"), Some("名称を入力してください"));
         assert!(errors.get("kana").unwrap().contains("カタカナ"));
         assert_eq!(errors.errors.len(), 2);
+    }
+
+    #[test]
+    fn ids_keep_their_order_once_each_and_flags_read_yes_in_any_spelling() {
+        let get = fields(&HashMap::from([
+            ("ids", "5、２,5 8"),
+            ("bad", "3,x,-1"),
+            ("a", "true"),
+            ("b", "はい"),
+            ("c", "ｔｒｕｅ"),
+            ("d", "false"),
+        ]));
+        let mut f = Fields::new(&get);
+        assert_eq!(f.ids("ids", "職員"), vec![5, 2, 8]);
+        assert!(f.errors.is_empty());
+        assert_eq!(f.ids("bad", "職員"), vec![3]);
+        assert_eq!(f.errors.errors.len(), 1, "one message for the field");
+        assert!(f.flag("a") && f.flag("b") && f.flag("c"));
+        assert!(!f.flag("d") && !f.flag("missing"));
     }
 
     #[test]

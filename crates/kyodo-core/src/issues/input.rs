@@ -191,7 +191,7 @@ impl ReportInput {
             None,
         );
         let text = f.text("text", "報告内容", 10_000, false);
-        let continuing = get("continuing").is_some_and(|v| matches!(v.trim(), "true" | "1" | "on" | "yes"));
+        let continuing = f.flag("continuing");
         let input = ReportInput {
             reported_on,
             method: method.unwrap_or(ReportMethod::Other),

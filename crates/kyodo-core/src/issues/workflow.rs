@@ -102,26 +102,6 @@ fn refused<T>(message: impl Into<String>) -> Result<T, TransitionError> {
     Err(TransitionError::Refused(message.into()))
 }
 
-/// Comma-separated ids (a JSON array or repeated form fields arrive so).
-fn ids(f: &mut Fields<'_>, raw: Option<String>, field: &str, label: &str) -> Vec<i64> {
-    let mut out = Vec::new();
-    for part in raw.unwrap_or_default().split([',', '、', ' ']) {
-        let part = crate::text::normalize_digits(part);
-        if part.is_empty() {
-            continue;
-        }
-        match part.parse::<i64>() {
-            Ok(id) if id > 0 => {
-                if !out.contains(&id) {
-                    out.push(id);
-                }
-            }
-            _ => f.errors.add(field, format!("{label}の指定が正しくありません")),
-        }
-    }
-    out
-}
-
 impl Transition {
     /// Reads `action` and its fields from a form or a JSON body.
     pub fn parse(
@@ -145,7 +125,7 @@ impl Transition {
                         None
                     }),
                 };
-                let departments = ids(&mut f, get("departments"), "departments", "担当部署");
+                let departments = f.ids("departments", "担当部署");
                 let other_body = f.optional("other_body", "他機関の名称", 100);
                 match responsibility {
                     Some(r) if r.needs_departments() && departments.is_empty() => {
