@@ -212,19 +212,7 @@ pub fn subtree(all: &[Area], root: i64) -> Vec<i64> {
 
 /// The districts a liaison serves on `on`, with every area below them.
 pub async fn served_area_ids(db: &Db, municipality_id: i64, staff_id: i64, on: NaiveDate) -> Result<Vec<i64>> {
-    let roots: Vec<i64> = current_for_staff(db, municipality_id, staff_id, on)
-        .await?
-        .into_iter()
-        .map(|a| a.area_id)
-        .collect();
-    if roots.is_empty() {
-        return Ok(roots);
-    }
-    let all = crate::areas::all(db, municipality_id, false).await?;
-    let mut ids: Vec<i64> = roots.iter().flat_map(|r| subtree(&all, *r)).collect();
-    ids.sort_unstable();
-    ids.dedup();
-    Ok(ids)
+    held_area_ids(db, municipality_id, staff_id, on, |_| true).await
 }
 
 /// The districts (with every area below them) where `staff_id` holds one
@@ -236,17 +224,35 @@ pub async fn led_area_ids(
     on: NaiveDate,
     lead_positions: &[&str],
 ) -> Result<Vec<i64>> {
+    held_area_ids(db, municipality_id, staff_id, on, |position| {
+        lead_positions.contains(&position)
+    })
+    .await
+}
+
+/// The districts of the positions `staff_id` holds on `on` that `keep`
+/// accepts, with every area below them, each once.
+async fn held_area_ids(
+    db: &Db,
+    municipality_id: i64,
+    staff_id: i64,
+    on: NaiveDate,
+    keep: impl Fn(&str) -> bool,
+) -> Result<Vec<i64>> {
     let roots: Vec<i64> = current_for_staff(db, municipality_id, staff_id, on)
         .await?
         .into_iter()
-        .filter(|a| lead_positions.contains(&a.position_key.as_str()))
+        .filter(|a| keep(&a.position_key))
         .map(|a| a.area_id)
         .collect();
     if roots.is_empty() {
         return Ok(roots);
     }
     let all = crate::areas::all(db, municipality_id, false).await?;
-    Ok(roots.iter().flat_map(|r| subtree(&all, *r)).collect())
+    let mut ids: Vec<i64> = roots.iter().flat_map(|r| subtree(&all, *r)).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    Ok(ids)
 }
 
 /// The positions `staff_id` holds on `on` in a liaison unit that contains
@@ -518,7 +524,7 @@ pub async fn appoint_in(tx: &mut Tx, actor: &Actor, scheme: &SchemeSettings, inp
         },
     )
     .await?;
-    crate::handovers::open_for(tx, actor, id).await?;
+    crate::handovers::open_for(tx, actor, id, input).await?;
     Ok(id)
 }
 

@@ -73,43 +73,35 @@ fn select_rows() -> SelectStatement {
 /// Called when `successor_id` is appointed: opens a handover from the
 /// seat's last holder who left before the new term starts, if there is
 /// one not handed over yet and it is someone else.
-pub(crate) async fn open_for(tx: &mut Tx, actor: &Actor, successor_id: i64) -> Result<Option<i64>> {
+pub(crate) async fn open_for(
+    tx: &mut Tx,
+    actor: &Actor,
+    successor_id: i64,
+    successor: &kyodo_core::appointments::AppointmentInput,
+) -> Result<Option<i64>> {
     #[derive(sqlx::FromRow)]
-    struct Seat {
+    struct Predecessor {
         id: i64,
-        staff_id: i64,
-        area_id: i64,
-        position_key: String,
         start_on: NaiveDate,
     }
     let muni = actor.municipality_id;
-    let seat: Seat = tx
-        .fetch_optional(
-            &Query::select()
-                .columns(["id", "staff_id", "area_id", "position_key", "start_on"])
-                .from("appointments")
-                .and_where(Expr::col("id").eq(successor_id))
-                .to_owned(),
-        )
-        .await?
-        .ok_or(StoreError::NotFound)?;
     let handed_over = Query::select()
         .expr(Expr::val(1))
         .from(TABLE)
         .and_where(Expr::col((TABLE, "predecessor_appointment_id")).equals(("p", "id")))
         .to_owned();
-    let predecessor: Option<Seat> = tx
+    let predecessor: Option<Predecessor> = tx
         .fetch_optional(
             &Query::select()
-                .columns(["id", "staff_id", "area_id", "position_key", "start_on"].map(|c| ("p", c)))
+                .columns([("p", "id"), ("p", "start_on")])
                 .from_as("appointments", "p")
                 .and_where(Expr::col(("p", "municipality_id")).eq(muni))
-                .and_where(Expr::col(("p", "area_id")).eq(seat.area_id))
-                .and_where(Expr::col(("p", "position_key")).eq(seat.position_key.clone()))
-                .and_where(Expr::col(("p", "id")).ne(seat.id))
-                .and_where(Expr::col(("p", "staff_id")).ne(seat.staff_id))
-                .and_where(last_day("p").lt(seat.start_on))
-                .and_where(last_day("p").gte(seat.start_on - Duration::days(HANDOVER_WINDOW_DAYS)))
+                .and_where(Expr::col(("p", "area_id")).eq(successor.area_id))
+                .and_where(Expr::col(("p", "position_key")).eq(successor.position_key.clone()))
+                .and_where(Expr::col(("p", "id")).ne(successor_id))
+                .and_where(Expr::col(("p", "staff_id")).ne(successor.staff_id))
+                .and_where(last_day("p").lt(successor.start_on))
+                .and_where(last_day("p").gte(successor.start_on - Duration::days(HANDOVER_WINDOW_DAYS)))
                 .and_where(Expr::exists(handed_over).not())
                 .order_by_expr(last_day("p"), Order::Desc)
                 .limit(1)
@@ -134,9 +126,9 @@ pub(crate) async fn open_for(tx: &mut Tx, actor: &Actor, successor_id: i64) -> R
                 ])
                 .values_panic([
                     muni.into(),
-                    seat.area_id.into(),
+                    successor.area_id.into(),
                     p.id.into(),
-                    seat.id.into(),
+                    successor_id.into(),
                     now.into(),
                     now.into(),
                 ])
@@ -150,7 +142,7 @@ pub(crate) async fn open_for(tx: &mut Tx, actor: &Actor, successor_id: i64) -> R
             action: kyodo_core::audit::kind::CREATE,
             entity: TABLE,
             entity_id: Some(id),
-            detail: Some(serde_json::json!({"predecessor": p.id, "successor": seat.id, "since": p.start_on})),
+            detail: Some(serde_json::json!({"predecessor": p.id, "successor": successor_id, "since": p.start_on})),
         },
     )
     .await?;
@@ -526,19 +518,4 @@ pub async fn dossier(db: &Db, actor: &Actor, handover: Handover, today: NaiveDat
         meetings,
         activity,
     })
-}
-
-/// Handovers not yet signed off by both sides, for the coordinator's inbox.
-pub async fn count_incomplete(db: &Db, municipality_id: i64) -> Result<i64> {
-    let q = Query::select()
-        .expr(Expr::col("id").count())
-        .from(TABLE)
-        .and_where(Expr::col("municipality_id").eq(municipality_id))
-        .cond_where(
-            sea_query::Cond::any()
-                .add(Expr::col("predecessor_signed_at").is_null())
-                .add(Expr::col("successor_signed_at").is_null()),
-        )
-        .to_owned();
-    db.fetch_i64(&q).await
 }
