@@ -155,10 +155,10 @@ pub async fn list_page(
             pages::Filter {
                 name: "area_id",
                 label: "地区",
-                options: crate::meetings::area_options(&state, &caller, Action::ActivityRead).await?,
+                options: crate::appointments::team::unit_options(&state, &caller, Action::ActivityRead).await?,
                 value: q.area_id.map(|a| a.to_string()).unwrap_or_default(),
             },
-            fiscal_year_filter(&caller, fy),
+            pages::fiscal_year_filter(&caller, fy),
         ],
         tables: vec![Table {
             title: String::new(),
@@ -206,20 +206,6 @@ fn row(caller: &Caller, a: &Activity) -> Vec<Cell> {
         related,
         Cell::text(a.note.clone().unwrap_or_default()),
     ]
-}
-
-/// The 年度 chooser shared by the activity and workload pages.
-pub fn fiscal_year_filter(caller: &Caller, fy: i32) -> pages::Filter {
-    let now = fiscal_year(caller.today);
-    pages::Filter {
-        name: "fiscal_year",
-        label: "年度",
-        options: (now - 9..=now)
-            .rev()
-            .map(|y| (y.to_string(), kyodo_core::wareki::format_fiscal_year(y)))
-            .collect(),
-        value: fy.to_string(),
-    }
 }
 
 fn values(a: &Activity) -> HashMap<String, String> {
@@ -315,7 +301,7 @@ impl Editable for Activities {
         let area_options = if caller.scope(Action::ActivityWrite) == Scope::Own {
             units.iter().map(|(id, name)| (id.to_string(), name.clone())).collect()
         } else {
-            crate::meetings::area_options(state, caller, Action::ActivityWrite).await?
+            crate::appointments::team::unit_options(state, caller, Action::ActivityWrite).await?
         };
         let recent = kyodo_store::meetings::list(
             &state.db,

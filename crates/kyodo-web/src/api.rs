@@ -211,6 +211,17 @@ impl FormFields {
     }
 }
 
+/// A date in a query string (`on`, `from`, `to`), 西暦 or 和暦; empty is none,
+/// a bad one a 400 naming the parameter.
+pub fn query_date(raw: Option<&str>, name: &str) -> Result<Option<chrono::NaiveDate>, AppError> {
+    match raw.filter(|s| !s.is_empty()) {
+        None => Ok(None),
+        Some(s) => kyodo_core::wareki::parse_date(s)
+            .map(Some)
+            .map_err(|e| AppError::BadRequest(format!("{name}: {e}"))),
+    }
+}
+
 /// Overlays a PATCH body on the record's current fields.
 pub fn merged(mut current: HashMap<String, String>, patch: HashMap<String, String>) -> HashMap<String, String> {
     current.extend(patch);

@@ -86,22 +86,13 @@ pub struct MeetingQuery {
     pub notice: Option<String>,
 }
 
-fn day(raw: Option<&str>, name: &str) -> Result<Option<chrono::NaiveDate>, AppError> {
-    match raw.filter(|s| !s.is_empty()) {
-        None => Ok(None),
-        Some(s) => kyodo_core::wareki::parse_date(s)
-            .map(Some)
-            .map_err(|e| AppError::BadRequest(format!("{name}: {e}"))),
-    }
-}
-
 async fn list(state: &AppState, caller: &Caller, q: &MeetingQuery) -> Result<Vec<Meeting>, AppError> {
     caller.require(Action::MeetingRead)?;
     let fy = q.fiscal_year.unwrap_or(fiscal_year(caller.today));
     let filter = MeetingFilter {
         area_id: q.area_id,
-        from: day(q.from.as_deref(), "from")?.or(Some(fiscal_year_start(fy))),
-        to: day(q.to.as_deref(), "to")?.or(Some(fiscal_year_end(fy))),
+        from: crate::api::query_date(q.from.as_deref(), "from")?.or(Some(fiscal_year_start(fy))),
+        to: crate::api::query_date(q.to.as_deref(), "to")?.or(Some(fiscal_year_end(fy))),
         ..Default::default()
     };
     Ok(store::list(&state.db, caller.municipality.id, &reach(caller), &filter).await?)
@@ -119,19 +110,6 @@ fn when(m: &Meeting) -> String {
     s
 }
 
-/// The districts a caller may pick: a liaison's own, or every unit.
-pub async fn area_options(
-    state: &AppState,
-    caller: &Caller,
-    action: Action,
-) -> Result<Vec<(String, String)>, AppError> {
-    let mut units = crate::appointments::team::units(state, caller).await?;
-    if caller.scope(action) == Scope::Own {
-        units.retain(|a| caller.served_areas.contains(&a.id));
-    }
-    Ok(pages::options(&units, |a| a.id.to_string(), |a| a.name.clone()))
-}
-
 pub async fn list_page(
     State(state): State<AppState>,
     PageCaller(caller): PageCaller,
@@ -143,10 +121,6 @@ pub async fn list_page(
     if caller.can(Action::MeetingWrite) {
         links.push(("会議を記録する".to_owned(), format!("{BASE}/new"), true));
     }
-    let years = (fiscal_year(caller.today) - 4..=fiscal_year(caller.today))
-        .rev()
-        .map(|y| (y.to_string(), kyodo_core::wareki::format_fiscal_year(y)))
-        .collect();
     let page = RecordsPage {
         layout: Layout::new(&caller, "会議・行事", BASE).with_notice(q.notice.as_deref()),
         heading: "会議・行事".into(),
@@ -157,15 +131,10 @@ pub async fn list_page(
             pages::Filter {
                 name: "area_id",
                 label: "地区",
-                options: area_options(&state, &caller, Action::MeetingRead).await?,
+                options: crate::appointments::team::unit_options(&state, &caller, Action::MeetingRead).await?,
                 value: q.area_id.map(|a| a.to_string()).unwrap_or_default(),
             },
-            pages::Filter {
-                name: "fiscal_year",
-                label: "年度",
-                options: years,
-                value: fy.to_string(),
-            },
+            pages::fiscal_year_filter(&caller, fy),
         ],
         tables: vec![Table {
             title: String::new(),
@@ -347,7 +316,7 @@ impl Editable for Meetings {
             FieldSpec::select(
                 "area_id",
                 "地区",
-                area_options(state, caller, Action::MeetingWrite).await?,
+                crate::appointments::team::unit_options(state, caller, Action::MeetingWrite).await?,
             )
             .required(),
             FieldSpec::select("kind", "種類", MeetingKind::options()).required(),

@@ -349,6 +349,20 @@ pub struct Filter {
     pub value: String,
 }
 
+/// The 年度 chooser of the meeting, activity and workload pages: the last ten.
+pub fn fiscal_year_filter(caller: &Caller, fy: i32) -> Filter {
+    let now = kyodo_core::wareki::fiscal_year(caller.today);
+    Filter {
+        name: "fiscal_year",
+        label: "年度",
+        options: (now - 9..=now)
+            .rev()
+            .map(|y| (y.to_string(), kyodo_core::wareki::format_fiscal_year(y)))
+            .collect(),
+        value: fy.to_string(),
+    }
+}
+
 /// A yes/no filter (期限超過のみ…), carried in the query as `name=true`.
 pub struct Check {
     pub name: &'static str,

@@ -15,7 +15,7 @@ use kyodo_core::wareki::{fiscal_year, fiscal_year_end, fiscal_year_start, format
 use kyodo_store::activities::{self as store, GroupBy, Reach};
 
 use crate::AppState;
-use crate::activities::{fiscal_year_filter, reach};
+use crate::activities::reach;
 use crate::api::{PagePath, PageQuery};
 use crate::auth::{Caller, PageCaller};
 use crate::error::{AppError, PageResult};
@@ -379,7 +379,7 @@ pub async fn dashboard_page(
             ),
             ("活動記録".into(), "/activities".into(), false),
         ],
-        filters: vec![fiscal_year_filter(&caller, fy), month_filter(&q, false)],
+        filters: vec![pages::fiscal_year_filter(&caller, fy), month_filter(&q, false)],
         tables: grids.iter().map(Grid::table).collect(),
         printable: true,
     };
@@ -492,10 +492,10 @@ pub async fn report_page(
             pages::Filter {
                 name: "area_id",
                 label: "地区",
-                options: crate::meetings::area_options(&state, &caller, Action::WorkloadRead).await?,
+                options: crate::appointments::team::unit_options(&state, &caller, Action::WorkloadRead).await?,
                 value: q.area_id.map(|a| a.to_string()).unwrap_or_default(),
             },
-            fiscal_year_filter(&caller, fy),
+            pages::fiscal_year_filter(&caller, fy),
             month_filter(&q, true),
         ],
         tables: grids.iter().map(Grid::table).collect(),
@@ -620,7 +620,7 @@ pub async fn staff_page(
             format!("{BASE}/staff/{id}/export.xlsx?fiscal_year={fy}"),
             false,
         )],
-        filters: vec![fiscal_year_filter(&caller, fy)],
+        filters: vec![pages::fiscal_year_filter(&caller, fy)],
         tables: grids.iter().map(Grid::table).collect(),
         printable: true,
     };

@@ -63,10 +63,7 @@ fn period_of(key: Option<&str>) -> Result<Period, AppError> {
 
 async fn list(state: &AppState, caller: &Caller, q: &AppointmentQuery) -> Result<Vec<Appointment>, AppError> {
     caller.require(Action::AppointmentRead)?;
-    let on = match q.on.as_deref().filter(|s| !s.is_empty()) {
-        None => caller.today,
-        Some(s) => kyodo_core::wareki::parse_date(s).map_err(|e| AppError::BadRequest(format!("on: {e}")))?,
-    };
+    let on = crate::api::query_date(q.on.as_deref(), "on")?.unwrap_or(caller.today);
     let filter = AppointmentFilter {
         area_id: q.area_id,
         staff_id: q.staff_id,

@@ -13,7 +13,7 @@ use kyodo_core::appointments::{
     whole_team_ends,
 };
 use kyodo_core::areas::Area;
-use kyodo_core::permissions::Action;
+use kyodo_core::permissions::{Action, Scope};
 use kyodo_core::scheme::Position;
 use kyodo_core::wareki::{format_date_wareki, format_fiscal_year, iso_date};
 use kyodo_store::appointments::{self as store, AppointmentFilter, Period};
@@ -39,6 +39,19 @@ fn units_of(caller: &Caller, all: &[Area]) -> Vec<Area> {
 pub async fn units(state: &AppState, caller: &Caller) -> Result<Vec<Area>, AppError> {
     let all = kyodo_store::areas::all(&state.db, caller.municipality.id, false).await?;
     Ok(units_of(caller, &all))
+}
+
+/// The districts a caller may pick: a liaison's own, or every unit.
+pub async fn unit_options(
+    state: &AppState,
+    caller: &Caller,
+    action: Action,
+) -> Result<Vec<(String, String)>, AppError> {
+    let mut units = units(state, caller).await?;
+    if caller.scope(action) == Scope::Own {
+        units.retain(|a| caller.served_areas.contains(&a.id));
+    }
+    Ok(pages::options(&units, |a| a.id.to_string(), |a| a.name.clone()))
 }
 
 /// One position in a team: who holds it and how many seats stay open.
