@@ -395,24 +395,7 @@ async fn the_team_steps_follow_the_positions_in_the_scheme() {
         .find(|a| a.position_key == "staff")
         .expect("a 一般職員")
         .staff_id;
-    let hash = kyodo_web::auth::hash_password(common::PASSWORD.to_owned())
-        .await
-        .unwrap();
-    kyodo_store::accounts::create(
-        &d.app.db,
-        &kyodo_store::audit::Actor::command_line(muni),
-        &kyodo_store::accounts::NewUser {
-            login: "arao-junior".into(),
-            display_name: "一般職員".into(),
-            role: kyodo_core::accounts::Role::Liaison,
-            staff_id: Some(staff_member),
-            department_id: None,
-            organisation_id: None,
-            password_hash: hash,
-        },
-    )
-    .await
-    .unwrap();
+    common::liaison_account(&d.app, muni, "arao-junior", staff_member).await;
     let junior = Api::new(&d.app, "arao-junior").await;
     let (_, created) = junior
         .send("POST", "/issues", Some(intake(d.area, d.org, "水路の泥上げ")))
