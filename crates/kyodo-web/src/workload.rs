@@ -142,8 +142,18 @@ struct Context {
     areas: HashMap<i64, String>,
 }
 
-/// The names of the staff in `totals`, and every district's.
-async fn context(state: &AppState, caller: &Caller, totals: &[MonthTotal]) -> Result<Context, AppError> {
+/// Every area, archived ones too (past years' entries name them).
+async fn all_areas(state: &AppState, caller: &Caller) -> Result<Vec<kyodo_core::areas::Area>, AppError> {
+    Ok(kyodo_store::areas::all(&state.db, caller.municipality.id, true).await?)
+}
+
+/// The names of the staff in `totals`, and of the districts in `areas`.
+async fn context(
+    state: &AppState,
+    caller: &Caller,
+    totals: &[MonthTotal],
+    areas: &[kyodo_core::areas::Area],
+) -> Result<Context, AppError> {
     let muni = caller.municipality.id;
     let mut ids: Vec<i64> = totals.iter().map(|t| t.staff_id).collect();
     ids.sort_unstable();
@@ -153,11 +163,7 @@ async fn context(state: &AppState, caller: &Caller, totals: &[MonthTotal]) -> Re
         .into_iter()
         .map(|s| (s.id, s))
         .collect();
-    let areas = kyodo_store::areas::all(&state.db, muni, true)
-        .await?
-        .into_iter()
-        .map(|a| (a.id, a.name))
-        .collect();
+    let areas = areas.iter().map(|a| (a.id, a.name.clone())).collect();
     Ok(Context { staff, areas })
 }
 
@@ -313,7 +319,7 @@ async fn dashboard(state: &AppState, caller: &Caller, q: &WorkloadQuery) -> Resu
         ..GroupBy::default()
     };
     let by_month = summed(state, caller, &reach, year_range(fy), None, by_month).await?;
-    let ctx = context(state, caller, &year).await?;
+    let ctx = context(state, caller, &year, &all_areas(state, caller).await?).await?;
     let alert = &caller.municipality.scheme.workload_alert;
     Ok(vec![
         ctx.people(
@@ -408,16 +414,16 @@ async fn report(state: &AppState, caller: &Caller, q: &WorkloadQuery) -> Result<
         Some(m) => ((m, m), month_label(m)),
         None => (year_range(fy), format_fiscal_year(fy)),
     };
+    let areas = all_areas(state, caller).await?;
     let Some(area_id) = q.area_id else {
         let all = summed(state, caller, &reach, range, None, PER_PERSON).await?;
-        let ctx = context(state, caller, &all).await?;
+        let ctx = context(state, caller, &all, &areas).await?;
         let title = format!("{period}の地区別活動報告");
         return Ok((title.clone(), vec![ctx.teams(caller, title, &all)]));
     };
-    let all_areas = kyodo_store::areas::all(&state.db, caller.municipality.id, true).await?;
-    let area_ids = kyodo_store::appointments::subtree(&all_areas, area_id);
+    let area_ids = kyodo_store::appointments::subtree(&areas, area_id);
     let mine = summed(state, caller, &reach, range, Some(&area_ids), PER_PERSON).await?;
-    let ctx = context(state, caller, &mine).await?;
+    let ctx = context(state, caller, &mine, &areas).await?;
     let title = format!("{} {period}の活動報告", ctx.area(area_id));
     let mut grids = vec![ctx.people(caller, fy, "職員ごとの活動時間".into(), &mine, false)];
     if caller.can(Action::MeetingRead) {
