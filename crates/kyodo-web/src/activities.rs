@@ -336,22 +336,17 @@ impl Editable for Activities {
             FieldSpec::text("issue_id", "課題番号").hint("課題に関する活動なら、その番号"),
             FieldSpec::text("note", "メモ").kind(FieldKind::Textarea),
         ];
-        let (heading, action, version) = match editing {
-            Some((id, version)) => ("活動記録の修正".to_owned(), format!("{BASE}/{id}"), Some(version)),
-            None => ("活動を記録する".to_owned(), BASE.to_owned(), None),
-        };
-        let page = FormPage {
-            layout: Layout::new(caller, heading.clone(), BASE),
-            heading,
-            intro: String::new(),
-            action,
+        let mut page = FormPage::record(
+            caller,
+            BASE,
+            editing,
+            ("活動を記録する", "活動記録の修正"),
             fields,
             form,
-            submit_label: "記録する",
-            cancel_href: BASE.to_owned(),
-            version,
-            multipart: false,
-        };
+        );
+        page.submit_label = "記録する";
+        // Entries have no page of their own: back to the list.
+        page.cancel_href = BASE.to_owned();
         Ok((status, pages::render(&page)).into_response())
     }
 }

@@ -69,22 +69,7 @@ async fn form_view(
         FieldSpec::text("name_kana", "ふりがな"),
         FieldSpec::text("note", "備考").kind(FieldKind::Textarea),
     ];
-    let (heading, action, version) = match editing {
-        Some((id, version)) => ("地区の編集".to_owned(), format!("{BASE}/{id}"), Some(version)),
-        None => ("地区の登録".to_owned(), BASE.to_owned(), None),
-    };
-    let page = FormPage {
-        layout: Layout::new(caller, heading.clone(), BASE),
-        heading,
-        intro: String::new(),
-        action,
-        fields,
-        form,
-        submit_label: "保存する",
-        cancel_href: editing.map_or(BASE.to_owned(), |(id, _)| format!("{BASE}/{id}")),
-        version,
-        multipart: false,
-    };
+    let page = FormPage::record(caller, BASE, editing, ("地区の登録", "地区の編集"), fields, form);
     Ok((status, pages::render(&page)).into_response())
 }
 

@@ -58,22 +58,7 @@ async fn form_view(
         FieldSpec::text("name_kana", "ふりがな"),
         FieldSpec::text("phone", "電話番号").kind(FieldKind::Tel),
     ];
-    let (heading, action, version) = match editing {
-        Some((id, version)) => ("部署の編集".to_owned(), format!("{BASE}/{id}"), Some(version)),
-        None => ("部署の登録".to_owned(), BASE.to_owned(), None),
-    };
-    let page = FormPage {
-        layout: Layout::new(caller, heading.clone(), BASE),
-        heading,
-        intro: String::new(),
-        action,
-        fields,
-        form,
-        submit_label: "保存する",
-        cancel_href: editing.map_or(BASE.to_owned(), |(id, _)| format!("{BASE}/{id}")),
-        version,
-        multipart: false,
-    };
+    let page = FormPage::record(caller, BASE, editing, ("部署の登録", "部署の編集"), fields, form);
     Ok((status, pages::render(&page)).into_response())
 }
 

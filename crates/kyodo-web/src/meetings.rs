@@ -356,22 +356,7 @@ impl Editable for Meetings {
                 .kind(FieldKind::Textarea)
                 .hint("出た意見・決まったこと・市への要望。要望は記録後に課題として起こせます"),
         ];
-        let (heading, action, version) = match editing {
-            Some((id, version)) => ("会議の修正".to_owned(), format!("{BASE}/{id}"), Some(version)),
-            None => ("会議を記録する".to_owned(), BASE.to_owned(), None),
-        };
-        let page = FormPage {
-            layout: Layout::new(caller, heading.clone(), BASE),
-            heading,
-            intro: String::new(),
-            action,
-            fields,
-            form,
-            submit_label: "保存する",
-            cancel_href: editing.map_or(BASE.to_owned(), |(id, _)| format!("{BASE}/{id}")),
-            version,
-            multipart: false,
-        };
+        let page = FormPage::record(caller, BASE, editing, ("会議を記録する", "会議の修正"), fields, form);
         Ok((status, pages::render(&page)).into_response())
     }
 }

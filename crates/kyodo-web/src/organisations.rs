@@ -94,22 +94,7 @@ async fn form_view(
         FieldSpec::date("approved_on", "認可日"),
         FieldSpec::text("note", "備考").kind(FieldKind::Textarea),
     ];
-    let (heading, action, version) = match editing {
-        Some((id, version)) => ("団体の編集".to_owned(), format!("{BASE}/{id}"), Some(version)),
-        None => ("団体の登録".to_owned(), BASE.to_owned(), None),
-    };
-    let page = FormPage {
-        layout: Layout::new(caller, heading.clone(), BASE),
-        heading,
-        intro: String::new(),
-        action,
-        fields,
-        form,
-        submit_label: "保存する",
-        cancel_href: editing.map_or(BASE.to_owned(), |(id, _)| format!("{BASE}/{id}")),
-        version,
-        multipart: false,
-    };
+    let page = FormPage::record(caller, BASE, editing, ("団体の登録", "団体の編集"), fields, form);
     Ok((status, pages::render(&page)).into_response())
 }
 

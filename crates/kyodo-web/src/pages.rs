@@ -292,6 +292,37 @@ pub struct FormPage {
     pub multipart: bool,
 }
 
+impl FormPage {
+    /// The form of a record kept at `base`: a new one (`editing` None,
+    /// posted to `base`) or an existing one (id and the version the editor
+    /// saw, posted to `base/{id}`); cancelling goes back to the record.
+    pub fn record(
+        caller: &Caller,
+        base: &str,
+        editing: Option<(i64, i64)>,
+        (new_heading, edit_heading): (&str, &str),
+        fields: Vec<FieldSpec>,
+        form: FormState,
+    ) -> Self {
+        let (heading, action, version) = match editing {
+            Some((id, version)) => (edit_heading, format!("{base}/{id}"), Some(version)),
+            None => (new_heading, base.to_owned(), None),
+        };
+        FormPage {
+            layout: Layout::new(caller, heading, base),
+            heading: heading.to_owned(),
+            intro: String::new(),
+            action,
+            fields,
+            form,
+            submit_label: "保存する",
+            cancel_href: editing.map_or(base.to_owned(), |(id, _)| format!("{base}/{id}")),
+            version,
+            multipart: false,
+        }
+    }
+}
+
 // --- Lists ---
 
 pub struct Column {

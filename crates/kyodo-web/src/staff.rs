@@ -85,22 +85,7 @@ async fn form_view(
                 .hint("職位を変えたときだけ。空なら今日の日付で記録します"),
         );
     }
-    let (heading, action, version) = match editing {
-        Some((id, version)) => ("職員の編集".to_owned(), format!("{BASE}/{id}"), Some(version)),
-        None => ("職員の登録".to_owned(), BASE.to_owned(), None),
-    };
-    let page = FormPage {
-        layout: Layout::new(caller, heading.clone(), BASE),
-        heading,
-        intro: String::new(),
-        action,
-        fields,
-        form,
-        submit_label: "保存する",
-        cancel_href: editing.map_or(BASE.to_owned(), |(id, _)| format!("{BASE}/{id}")),
-        version,
-        multipart: false,
-    };
+    let page = FormPage::record(caller, BASE, editing, ("職員の登録", "職員の編集"), fields, form);
     Ok((status, pages::render(&page)).into_response())
 }
 
