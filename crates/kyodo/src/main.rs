@@ -10,6 +10,8 @@ use kyodo_core::encoding::TextEncoding;
 use kyodo_store::audit::Actor;
 use kyodo_store::{Db, demo};
 
+mod plan;
+
 #[derive(Parser)]
 #[command(name = "kyodo", version, about = "地域担当職員制度の運営システム kyodo")]
 struct Cli {
@@ -67,6 +69,11 @@ enum Command {
         encoding: String,
         #[arg(long)]
         municipality: Option<String>,
+    },
+    /// The rotation planner: plan appointments, or generate benchmark instances.
+    Plan {
+        #[command(subcommand)]
+        command: plan::PlanCommand,
     },
     /// Manage accounts.
     User {
@@ -238,6 +245,34 @@ async fn run(cli: Cli) -> Result<()> {
                 std::process::exit(1);
             }
         }
+        Command::Plan { command } => match command {
+            plan::PlanCommand::Rotation {
+                input,
+                municipality: code,
+                years,
+                output,
+                seconds,
+                seed,
+            } => {
+                let instance = match (input, code) {
+                    (Some(path), _) => plan::read_instance(path)?,
+                    (None, code) => {
+                        let db = open(&cli).await?;
+                        let muni = municipality(&db, code.as_deref()).await?;
+                        let instance: kyodo_planner::Instance = todo_instance(&db, &muni, today, *years).await?;
+                        db.close().await;
+                        instance
+                    }
+                };
+                plan::rotation(&instance, output.as_ref(), *seconds, *seed)?;
+            }
+            plan::PlanCommand::Generate {
+                size,
+                seed,
+                first_year,
+                output,
+            } => plan::generate(size, *seed, *first_year, output)?,
+        },
         Command::Migrate => {
             let db = Db::connect(&cli.database).await?;
             let n = kyodo_store::migrations::migrate(&db).await?;
@@ -404,4 +439,7 @@ async fn run(cli: Cli) -> Result<()> {
         },
     }
     Ok(())
+}
+async fn todo_instance(_: &Db, _: &kyodo_core::municipalities::Municipality, _: chrono::NaiveDate, _: u32) -> Result<kyodo_planner::Instance> {
+    bail!("not yet")
 }

@@ -1,0 +1,312 @@
+//! The rotation planner (地域担当職員の配置計画): given the districts' teams,
+//! the staff and the appointments already made, it proposes who starts
+//! where and when for the years ahead, scores the proposal by the contract
+//! in `docs/rotation-problem.md`, and proves how far from the best possible
+//! it can be. Pure: no I/O, deterministic for a seed.
+
+pub mod bound;
+pub mod explain;
+pub mod generate;
+pub mod instance;
+pub mod model;
+mod rng;
+pub mod schedule;
+pub mod score;
+mod staffing;
+
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+
+use serde::{Deserialize, Serialize};
+
+pub use explain::Explanation;
+pub use instance::{Appointment, Current, Instance, Plan, Position, Rules, Staff, Unit, Weights};
+pub use model::InstanceError;
+pub use score::Terms;
+
+use model::Problem;
+use rng::Rng;
+use schedule::{Event, Prices, Timetable};
+use score::Assigned;
+use staffing::{Seat, Staffing};
+
+/// The coordinator's adjustments (調整): people who must not or must serve,
+/// and terms of an earlier proposal to keep as they are.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Adjustments {
+    #[serde(default)]
+    pub banned: Vec<String>,
+    #[serde(default)]
+    pub required: Vec<String>,
+    #[serde(default)]
+    pub pinned: Vec<Appointment>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Stop improving after this long (the plan is still feasible).
+    pub time_limit: Duration,
+    pub seed: u64,
+    pub adjustments: Adjustments,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options { time_limit: Duration::from_secs(2), seed: 1, adjustments: Adjustments::default() }
+    }
+}
+
+/// A plan, what it costs, and how good it is known to be.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Outcome {
+    pub plan: Plan,
+    pub terms: Terms,
+    pub score: i64,
+    /// No plan of this instance, with these adjustments, scores lower.
+    pub lower_bound: i64,
+    /// The score equals the bound: no better plan exists.
+    pub optimal: bool,
+    /// Why each planned appointment is there, in the plan's order.
+    pub explanations: Vec<Explanation>,
+    /// Required or pinned people the plan could not place as asked.
+    pub unplaced: Vec<String>,
+    pub iterations: u32,
+    pub seconds: f64,
+}
+
+impl Outcome {
+    /// The gap to the bound, relative to the bound's size (0 when optimal).
+    pub fn gap(&self) -> f64 {
+        (self.score - self.lower_bound) as f64 / (self.lower_bound.abs().max(1)) as f64
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PlanError {
+    #[error(transparent)]
+    Instance(#[from] InstanceError),
+    #[error("調整: {0}")]
+    Adjustment(String),
+}
+
+/// The subgradient stops after this many steps without a better bound,
+/// with its step halved each time.
+const PATIENCE: u32 = 12;
+const MAX_ITERATIONS: u32 = 600;
+
+pub fn plan(instance: &Instance, options: &Options) -> Result<Outcome, PlanError> {
+    let began = Instant::now();
+    let problem = Problem::new(instance)?;
+    let adjustments = Resolved::new(&problem, &options.adjustments)?;
+    let h = problem.horizon;
+    let max_len = problem.positions.iter().map(|p| p.max_len as usize).max().unwrap_or(1);
+    let w = problem.weights;
+
+    // Units that look alike are solved once.
+    let all_shapes = schedule::shapes(&problem, &adjustments.pins);
+    let mut shape_ids: HashMap<&Vec<schedule::PositionShape>, usize> = HashMap::new();
+    let mut shapes: Vec<Vec<schedule::PositionShape>> = Vec::new();
+    let mut shape_of_unit = Vec::with_capacity(problem.units.len());
+    let mut units_of_shape = Vec::new();
+    for shape in &all_shapes {
+        let id = *shape_ids.entry(shape).or_insert_with(|| {
+            shapes.push(shape.clone());
+            units_of_shape.push(0);
+            shapes.len() - 1
+        });
+        units_of_shape[id] += 1;
+        shape_of_unit.push(id);
+    }
+
+    let mut prices = Prices::new(problem.classes.len(), problem.grades.len(), h, max_len, w.new_person as f64);
+    let relaxation = bound::Relaxation::new(&problem, &prices, &adjustments.banned);
+    bound::initial_prices(&problem, &relaxation, &mut prices);
+    let mut rng = Rng::new(options.seed);
+    let mut best: Option<(i64, Vec<Assigned>)> = None;
+    let mut best_bound = f64::NEG_INFINITY;
+    let mut tried: Vec<Vec<Vec<Event>>> = Vec::new();
+    let (mut theta, mut stale, mut iterations) = (1.0, 0, 0);
+
+    while iterations < MAX_ITERATIONS && began.elapsed() < options.time_limit {
+        iterations += 1;
+        let timetables: Vec<Timetable> =
+            shapes.iter().map(|s| schedule::solve(s, h, &w, &prices)).collect();
+        let dual = bound::evaluate(&problem, &relaxation, &prices, &shapes, &timetables, &units_of_shape);
+        if dual.value > best_bound + 1e-9 {
+            best_bound = dual.value;
+            stale = 0;
+        } else {
+            stale += 1;
+            if stale >= PATIENCE {
+                theta /= 2.0;
+                stale = 0;
+            }
+        }
+        // Two plans from these prices: the timetables as priced, whose empty
+        // years fall where they cost least, and timetables leaving no year
+        // empty on purpose, where staffing finds out which years nobody can
+        // fill. A set of timetables not tried before is worth staffing.
+        let mut seat_prices = prices.clone();
+        seat_prices.cover.fill(0.0);
+        let full: Vec<Timetable> = shapes.iter().map(|s| schedule::solve(s, h, &w, &seat_prices)).collect();
+        for candidate in [&timetables, &full] {
+            let events: Vec<Vec<Event>> = candidate.iter().map(|t| t.events.clone()).collect();
+            if tried.contains(&events) {
+                continue;
+            }
+            tried.push(events);
+            let plan = staff_plan(&problem, &adjustments, candidate, &shape_of_unit, &mut rng);
+            let score = score::evaluate(&problem, &plan).terms.score(&problem);
+            if best.as_ref().is_none_or(|(s, _)| score < *s) {
+                best = Some((score, plan));
+            }
+        }
+        let target = best.as_ref().map_or(dual.value + 1.0, |(s, _)| *s as f64);
+        if std::env::var_os("KYODO_PLANNER_TRACE").is_some() {
+            let tv: f64 = timetables.iter().zip(&units_of_shape).map(|(t, &n)| t.value * n as f64).sum();
+            eprintln!("it {iterations} dual {:.1} units {:.1} best {:.0} bound {:.1} theta {theta}", dual.value, tv, target, best_bound);
+        }
+        if proven(best_bound, target) || theta < 1e-4 {
+            break;
+        }
+        if !bound::step(&mut prices, &dual, target, theta, w.new_person as f64, w.vacancy as f64) {
+            break;
+        }
+    }
+
+    // The loop runs at least once: a plan always exists (every seat may stay empty).
+    let (_, mut chosen) = best.unwrap_or_default();
+    let evaluation = feasible(&problem, &mut chosen);
+    let score = evaluation.terms.score(&problem);
+    let lower_bound = (best_bound - 1e-6).ceil() as i64;
+    let lower_bound = lower_bound.min(score);
+    let unplaced: Vec<String> = adjustments
+        .required
+        .iter()
+        .filter(|&&s| !chosen.iter().any(|a| a.staff == s))
+        .chain(adjustments.pinned.iter().filter(|pin| !chosen.contains(pin)).map(|pin| &pin.staff))
+        .map(|&s| problem.staff[s].id.clone())
+        .collect();
+    chosen.sort_by_key(|a| (a.start, problem.positions[a.position].unit, a.position));
+    let explanations = explain::explain(&problem, &chosen);
+    Ok(Outcome {
+        plan: Plan {
+            appointments: chosen.iter().map(|a| problem.appointment(a.position, a.staff, a.start, a.end)).collect(),
+        },
+        terms: evaluation.terms,
+        score,
+        lower_bound,
+        optimal: score == lower_bound && unplaced.is_empty(),
+        explanations,
+        unplaced,
+        iterations,
+        seconds: began.elapsed().as_secs_f64(),
+    })
+}
+
+/// Scores are whole numbers: a bound within one of the score proves it.
+fn proven(bound: f64, score: f64) -> bool {
+    (bound - 1e-6).ceil() >= score
+}
+
+/// Seats from the timetables, then people in them.
+fn staff_plan(
+    problem: &Problem,
+    adjustments: &Resolved,
+    timetables: &[Timetable],
+    shape_of_unit: &[usize],
+    rng: &mut Rng,
+) -> Vec<Assigned> {
+    let mut seats = Vec::new();
+    for (u, unit) in problem.units.iter().enumerate() {
+        for event in &timetables[shape_of_unit[u]].events {
+            if let Event::Start { slot, t, len } = *event {
+                let position = unit.positions[slot];
+                let start = problem.year(t);
+                let pinned = adjustments.pinned.iter().find(|a| a.position == position && a.start == start);
+                seats.push(Seat { position, start, len, pinned: pinned.map(|a| a.staff) });
+            }
+        }
+    }
+    let rules = Staffing { banned: &adjustments.banned, required: &adjustments.required };
+    staffing::fill(problem, &seats, &rules, rng)
+}
+
+/// The plan with anything that breaks a hard rule taken out, so that what
+/// is returned is always feasible (leaving a seat empty never breaks one).
+fn feasible(problem: &Problem, plan: &mut Vec<Assigned>) -> score::Evaluation {
+    loop {
+        let evaluation = score::evaluate(problem, plan);
+        if evaluation.violations.is_empty() {
+            return evaluation;
+        }
+        // Staffing checks every rule as it places; reaching here is a bug,
+        // and dropping the last appointment keeps the answer safe.
+        debug_assert!(false, "staffing broke a rule: {:?}", evaluation.violations);
+        plan.pop();
+    }
+}
+
+/// Adjustments by index, checked against the instance.
+struct Resolved {
+    banned: Vec<bool>,
+    required: Vec<usize>,
+    pinned: Vec<Assigned>,
+    /// Per position: (horizon year, length) of its pinned terms.
+    pins: Vec<Vec<(usize, u32)>>,
+}
+
+impl Resolved {
+    fn new(problem: &Problem, adjustments: &Adjustments) -> Result<Resolved, PlanError> {
+        let person = |id: &String| {
+            problem
+                .staff_index
+                .get(id)
+                .copied()
+                .ok_or_else(|| PlanError::Adjustment(format!("職員「{id}」がありません")))
+        };
+        let mut banned = vec![false; problem.staff.len()];
+        for id in &adjustments.banned {
+            banned[person(id)?] = true;
+        }
+        let mut required = Vec::new();
+        for id in &adjustments.required {
+            let s = person(id)?;
+            if banned[s] {
+                return Err(PlanError::Adjustment(format!("職員 {id} は任命しない指定と必ず任命する指定の両方があります")));
+            }
+            required.push(s);
+        }
+        let mut pinned = Vec::new();
+        let mut pins = vec![Vec::new(); problem.positions.len()];
+        for a in &adjustments.pinned {
+            let position = problem
+                .position_index
+                .get(&a.position)
+                .copied()
+                .ok_or_else(|| PlanError::Adjustment(format!("ポジション「{}」がありません", a.position)))?;
+            let staff = person(&a.staff)?;
+            let describe = || format!("{} を {} に {}〜{}年度", a.staff, a.position, a.start, a.end);
+            let Some(t) = problem.index(a.start) else {
+                return Err(PlanError::Adjustment(format!("{}: 開始年度が計画期間の外です", describe())));
+            };
+            if !problem.eligible(staff, position, a.start, a.end) || banned[staff] {
+                return Err(PlanError::Adjustment(format!("{}: 任命の条件を満たしません", describe())));
+            }
+            let p = &problem.positions[position];
+            let last = problem.index(a.end).unwrap_or(problem.horizon - 1);
+            if (t..=last).any(|y| p.fixed[y]) {
+                return Err(PlanError::Adjustment(format!("{}: 現任の任期と重なります", describe())));
+            }
+            let clash = pinned.iter().any(|b: &Assigned| {
+                (b.position == position || b.staff == staff) && b.start <= a.end && a.start <= b.end
+            });
+            if clash {
+                return Err(PlanError::Adjustment(format!("{}: 固定した他の任命と重なります", describe())));
+            }
+            pins[position].push((t, (a.end - a.start + 1) as u32));
+            pinned.push(Assigned { position, staff, start: a.start, end: a.end });
+        }
+        Ok(Resolved { banned, required, pinned, pins })
+    }
+}

@@ -1,0 +1,100 @@
+//! `kyodo plan`: the rotation planner from the command line, on a contract
+//! file or on a municipality's live data, and the benchmark instances.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use anyhow::{Context, Result, anyhow, bail};
+use clap::Subcommand;
+use kyodo_planner::generate::Size;
+use kyodo_planner::{Instance, Options, Outcome};
+
+#[derive(Subcommand)]
+pub enum PlanCommand {
+    /// Plan liaison appointments for the years ahead (配置計画).
+    Rotation {
+        /// An instance in the contract's JSON (docs/rotation-problem.md).
+        #[arg(long, conflicts_with = "municipality")]
+        input: Option<PathBuf>,
+        /// Build the instance from this municipality's live data instead.
+        #[arg(long)]
+        municipality: Option<String>,
+        /// Years to plan, with --municipality.
+        #[arg(long, default_value_t = 6)]
+        years: u32,
+        /// Where to write the plan (JSON); standard output when left out.
+        #[arg(long)]
+        output: Option<PathBuf>,
+        /// Stop improving after this many seconds.
+        #[arg(long, default_value_t = 2.0)]
+        seconds: f64,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
+    /// Write a generated instance: small, mid or large city.
+    Generate {
+        #[arg(long)]
+        size: String,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        #[arg(long, default_value_t = 2027)]
+        first_year: i32,
+        #[arg(long)]
+        output: PathBuf,
+    },
+}
+
+/// Plan a contract file; `None` input means the caller built the instance.
+pub fn rotation(instance: &Instance, output: Option<&PathBuf>, seconds: f64, seed: u64) -> Result<()> {
+    if !(seconds.is_finite() && seconds > 0.0) {
+        bail!("--seconds は正の数にしてください");
+    }
+    let options = Options { time_limit: Duration::from_secs_f64(seconds), seed, ..Options::default() };
+    let outcome = kyodo_planner::plan(instance, &options).map_err(|e| anyhow!("{e}"))?;
+    let json = serde_json::to_string_pretty(&outcome.plan)?;
+    match output {
+        Some(path) => std::fs::write(path, json + "\n").with_context(|| format!("{} に書けません", path.display()))?,
+        None => println!("{json}"),
+    }
+    report(&outcome);
+    Ok(())
+}
+
+/// The score's terms and the bound, on standard error when the plan goes
+/// to standard output.
+fn report(o: &Outcome) {
+    let t = &o.terms;
+    eprintln!(
+        "score {} vacancy={} whole_team_change={} concentration={} term_deviation={} new_person={}",
+        o.score, t.vacancy, t.whole_team_change, t.concentration, t.term_deviation, t.new_person
+    );
+    eprintln!(
+        "lower_bound {} gap {:.3}% {} ({} appointments, {} iterations, {:.2}s)",
+        o.lower_bound,
+        o.gap() * 100.0,
+        if o.optimal { "optimal" } else { "not proven optimal" },
+        o.plan.appointments.len(),
+        o.iterations,
+        o.seconds
+    );
+}
+
+pub fn read_instance(path: &PathBuf) -> Result<Instance> {
+    let text = std::fs::read_to_string(path).with_context(|| format!("{} を読めません", path.display()))?;
+    serde_json::from_str(&text).map_err(|e| anyhow!("{} は配置計画の条件として読めません: {e}", path.display()))
+}
+
+pub fn generate(size: &str, seed: u64, first_year: i32, output: &PathBuf) -> Result<()> {
+    let size = Size::named(size).ok_or_else(|| anyhow!("--size は small, mid, large のいずれかです"))?;
+    let instance = kyodo_planner::generate::generate(size, first_year, seed);
+    let json = serde_json::to_string(&instance)?;
+    std::fs::write(output, json + "\n").with_context(|| format!("{} に書けません", output.display()))?;
+    eprintln!(
+        "{}: {} units, {} staff, {} current appointments",
+        output.display(),
+        instance.units.len(),
+        instance.staff.len(),
+        instance.current.len()
+    );
+    Ok(())
+}
