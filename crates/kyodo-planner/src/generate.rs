@@ -64,7 +64,7 @@ pub fn generate(size: Size, first_year: i32, seed: u64) -> Instance {
     let mut staff = Vec::with_capacity(size.staff);
     for i in 0..size.staff {
         let (grade, hired, veteran, leaving) = if i < managers {
-            ("manager", first_year - 26 - rng.below(12) as i32, 0.7, 0.2)
+            ("manager", first_year - 26 - rng.below(12) as i32, 0.7, 0.12)
         } else if i < managers + chiefs {
             ("chief", first_year - 12 - rng.below(16) as i32, 0.3, 0.05)
         } else {

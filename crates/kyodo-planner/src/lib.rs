@@ -162,10 +162,6 @@ pub fn plan(instance: &Instance, options: &Options) -> Result<Outcome, PlanError
             }
         }
         let target = best.as_ref().map_or(dual.value + 1.0, |(s, _)| *s as f64);
-        if std::env::var_os("KYODO_PLANNER_TRACE").is_some() {
-            let tv: f64 = timetables.iter().zip(&units_of_shape).map(|(t, &n)| t.value * n as f64).sum();
-            eprintln!("it {iterations} dual {:.1} units {:.1} best {:.0} bound {:.1} theta {theta}", dual.value, tv, target, best_bound);
-        }
         if proven(best_bound, target) || theta < 1e-4 {
             break;
         }

@@ -13,7 +13,7 @@ pub enum InstanceError {
     Horizon { got: u32, max: u32 },
     #[error("{kind}のID「{id}」が重複しています")]
     DuplicateId { kind: &'static str, id: String },
-    #[error("{what}が参照する{kind}「{id}」がありません")]
+    #[error("{what}: {kind}「{id}」がありません")]
     UnknownId { what: String, kind: &'static str, id: String },
     #[error("職位「{grade}」の職員が一人もいません（ポジション {position}）")]
     GradeWithoutStaff { grade: String, position: String },

@@ -285,9 +285,10 @@ mod tests {
         let mut prices = zero(1, 6);
         prices.slot.iter_mut().for_each(|p| *p = 100.0);
         let t = solve(&shape, 6, &Weights::default(), &prices);
-        // Six years of two-year terms: three seats, each 100 less 20.
+        // Three seats in six years: one two-year term (100 less 20), then a
+        // standard one, then a standard one running past the horizon.
         assert_eq!(t.events.len(), 3);
-        assert_eq!(t.value, -240.0);
+        assert_eq!(t.value, -280.0);
     }
 
     #[test]
