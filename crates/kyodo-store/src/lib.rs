@@ -22,5 +22,6 @@ pub mod mail;
 pub mod meetings;
 pub mod municipalities;
 pub mod organisations;
+pub mod rotation;
 pub mod staff;
 pub mod testing;

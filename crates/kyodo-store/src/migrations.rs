@@ -840,7 +840,32 @@ const MIGRATIONS: &[Migration] = &[
         name: "team_work",
         steps: v6_team_work,
     },
+    Migration {
+        version: 7,
+        name: "rotation_plans",
+        steps: v7_rotation_plans,
+    },
 ];
+
+/// Rotation proposals (配置計画案): the adjustments asked for and the
+/// planner's outcome, as JSON, and when the first year was approved.
+fn v7_rotation_plans() -> Vec<Step> {
+    let mut t = tenant_table("rotation_plans");
+    reference(&mut t, "rotation_plans", "based_on_id", "rotation_plans", true);
+    reference(&mut t, "rotation_plans", "created_by", "users", true);
+    reference(&mut t, "rotation_plans", "approved_by", "users", true);
+    t.col(ColumnDef::new(name("first_year")).integer().not_null())
+        .col(ColumnDef::new(name("horizon")).integer().not_null())
+        .col(text("adjustments").not_null())
+        .col(text("outcome").not_null())
+        .col(timestamp("created_at").not_null())
+        .col(timestamp("approved_at").null())
+        .col(date("appointed_on").null());
+    vec![
+        Step::table(t),
+        Step::index(index("rotation_plans", &["municipality_id", "created_at"], false)),
+    ]
+}
 
 /// Applies every migration not yet applied; returns how many ran.
 pub async fn migrate(db: &Db) -> Result<usize> {

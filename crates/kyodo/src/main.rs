@@ -259,7 +259,10 @@ async fn run(cli: Cli) -> Result<()> {
                     (None, code) => {
                         let db = open(&cli).await?;
                         let muni = municipality(&db, code.as_deref()).await?;
-                        let instance: kyodo_planner::Instance = todo_instance(&db, &muni, today, *years).await?;
+                        let first_year = kyodo_core::wareki::fiscal_year(kyodo_core::appointments::next_april(today));
+                        let years = plan::years(*years)?;
+                        let instance =
+                            kyodo_store::rotation::live_instance(&db, muni.id, &muni.scheme, first_year, years).await?;
                         db.close().await;
                         instance
                     }
@@ -439,7 +442,4 @@ async fn run(cli: Cli) -> Result<()> {
         },
     }
     Ok(())
-}
-async fn todo_instance(_: &Db, _: &kyodo_core::municipalities::Municipality, _: chrono::NaiveDate, _: u32) -> Result<kyodo_planner::Instance> {
-    bail!("not yet")
 }

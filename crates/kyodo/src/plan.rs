@@ -44,7 +44,7 @@ pub enum PlanCommand {
     },
 }
 
-/// Plan a contract file; `None` input means the caller built the instance.
+/// Plan an instance and write the plan.
 pub fn rotation(instance: &Instance, output: Option<&PathBuf>, seconds: f64, seed: u64) -> Result<()> {
     if !(seconds.is_finite() && seconds > 0.0) {
         bail!("--seconds は正の数にしてください");
@@ -77,6 +77,15 @@ fn report(o: &Outcome) {
         o.iterations,
         o.seconds
     );
+}
+
+/// Years to plan from live data, checked.
+pub fn years(years: u32) -> Result<u32> {
+    let max = kyodo_core::rotation::MAX_YEARS;
+    if !(1..=max).contains(&years) {
+        bail!("--years は1〜{max}にしてください");
+    }
+    Ok(years)
 }
 
 pub fn read_instance(path: &PathBuf) -> Result<Instance> {
