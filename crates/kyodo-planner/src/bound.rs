@@ -69,8 +69,10 @@ impl Relaxation {
                 *groups.entry(kinds).or_default() += 1;
             }
         }
-        let mut groups: Vec<NewcomerGroup> =
-            groups.into_iter().map(|(kinds, count)| NewcomerGroup { kinds, count }).collect();
+        let mut groups: Vec<NewcomerGroup> = groups
+            .into_iter()
+            .map(|(kinds, count)| NewcomerGroup { kinds, count })
+            .collect();
         groups.sort_by(|a, b| a.kinds.cmp(&b.kinds));
 
         let mut capacity = vec![0.0; grades * h];
@@ -97,7 +99,11 @@ impl Relaxation {
                 capacity[grade * h + t] += 1.0;
             }
         }
-        Relaxation { groups, capacity, positions_of_grade }
+        Relaxation {
+            groups,
+            capacity,
+            positions_of_grade,
+        }
     }
 }
 
@@ -118,8 +124,12 @@ pub fn initial_prices(problem: &Problem, relaxation: &Relaxation, prices: &mut P
             .flat_map(|t| (0..=prices.max_len as u32).map(move |len| (t, len)))
             .map(|(t, len)| prices.slot_index(k, t, len))
             .collect();
-        let supply: usize =
-            relaxation.groups.iter().filter(|g| g.kinds.iter().any(|x| kinds.contains(x))).map(|g| g.count).sum();
+        let supply: usize = relaxation
+            .groups
+            .iter()
+            .filter(|g| g.kinds.iter().any(|x| kinds.contains(x)))
+            .map(|g| g.count)
+            .sum();
         let price = if supply >= most {
             new_person
         } else if supply <= fewest {
@@ -186,7 +196,11 @@ pub fn evaluate(
         }
     }
     for group in &relaxation.groups {
-        let best = group.kinds.iter().copied().min_by(|&a, &b| prices.slot[a].total_cmp(&prices.slot[b]));
+        let best = group
+            .kinds
+            .iter()
+            .copied()
+            .min_by(|&a, &b| prices.slot[a].total_cmp(&prices.slot[b]));
         if let Some(kind) = best
             && prices.slot[kind] < new_person
         {
@@ -197,12 +211,21 @@ pub fn evaluate(
     for (cover, capacity) in prices.cover.iter().zip(&relaxation.capacity) {
         value -= cover * capacity;
     }
-    Dual { value, slot_gradient, cover_gradient }
+    Dual {
+        value,
+        slot_gradient,
+        cover_gradient,
+    }
 }
 
 /// One projected subgradient step towards `target` (the best plan's score).
 pub fn step(prices: &mut Prices, dual: &Dual, target: f64, theta: f64, new_person: f64, vacancy: f64) -> bool {
-    let norm: f64 = dual.slot_gradient.iter().chain(&dual.cover_gradient).map(|g| g * g).sum();
+    let norm: f64 = dual
+        .slot_gradient
+        .iter()
+        .chain(&dual.cover_gradient)
+        .map(|g| g * g)
+        .sum();
     if norm == 0.0 {
         return false;
     }

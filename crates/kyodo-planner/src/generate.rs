@@ -18,9 +18,21 @@ pub struct Size {
 }
 
 impl Size {
-    pub const SMALL: Size = Size { units: 10, staff: 400, departments: 12 };
-    pub const MID: Size = Size { units: 60, staff: 3_000, departments: 30 };
-    pub const LARGE: Size = Size { units: 340, staff: 12_000, departments: 60 };
+    pub const SMALL: Size = Size {
+        units: 10,
+        staff: 400,
+        departments: 12,
+    };
+    pub const MID: Size = Size {
+        units: 60,
+        staff: 3_000,
+        departments: 30,
+    };
+    pub const LARGE: Size = Size {
+        units: 340,
+        staff: 12_000,
+        departments: 60,
+    };
 
     pub fn named(name: &str) -> Option<Size> {
         match name {
@@ -32,8 +44,7 @@ impl Size {
     }
 }
 
-const GRADES: [(&str, &str, u32, i32); 3] =
-    [("m", "manager", 2, 0), ("c", "chief", 3, 0), ("s", "staff", 3, 2)];
+const GRADES: [(&str, &str, u32, i32); 3] = [("m", "manager", 2, 0), ("c", "chief", 3, 0), ("s", "staff", 3, 2)];
 
 pub fn generate(size: Size, first_year: i32, seed: u64) -> Instance {
     let mut rng = Rng::new(seed);
@@ -54,7 +65,11 @@ pub fn generate(size: Size, first_year: i32, seed: u64) -> Instance {
 
     // Departments of uneven size: the first few are large.
     let department = |rng: &mut Rng| {
-        let d = if rng.chance(0.4) { rng.below(size.departments.min(5)) } else { rng.below(size.departments) };
+        let d = if rng.chance(0.4) {
+            rng.below(size.departments.min(5))
+        } else {
+            rng.below(size.departments)
+        };
         format!("d{:02}", d + 1)
     };
     // The manager pool is about 1.35 times the districts: tight once the
@@ -97,7 +112,10 @@ pub fn generate(size: Size, first_year: i32, seed: u64) -> Instance {
     let mut department_cap = BTreeMap::new();
     // The two largest departments may lend only so many people at once.
     for d in ["d01", "d02"] {
-        let serving = current.iter().filter(|c| staff_of(&staff, &c.staff).department == d).count() as u32;
+        let serving = current
+            .iter()
+            .filter(|c| staff_of(&staff, &c.staff).department == d)
+            .count() as u32;
         department_cap.insert(d.to_owned(), serving + 1 + size.units as u32 / 20);
     }
     Instance {
@@ -131,7 +149,11 @@ fn current_terms(units: &[Unit], staff: &mut [Staff], first_year: i32, rng: &mut
         let together = rng.chance(1.0 / 7.0);
         let mut departments: Vec<String> = Vec::new();
         for position in &unit.positions {
-            let end = if together { first_year - 1 } else { first_year - 1 + rng.below(position.term as usize) as i32 };
+            let end = if together {
+                first_year - 1
+            } else {
+                first_year - 1 + rng.below(position.term as usize) as i32
+            };
             let start = end - position.term as i32 + 1;
             let fits = |s: &Staff| {
                 s.grade == position.grade
@@ -148,7 +170,12 @@ fn current_terms(units: &[Unit], staff: &mut [Staff], first_year: i32, rng: &mut
             let i = candidates[rng.below(candidates.len())];
             taken[i] = true;
             departments.push(staff[i].department.clone());
-            current.push(Current { position: position.id.clone(), staff: staff[i].id.clone(), start, end });
+            current.push(Current {
+                position: position.id.clone(),
+                staff: staff[i].id.clone(),
+                start,
+                end,
+            });
         }
     }
     current

@@ -172,10 +172,9 @@ mod tests {
 
     #[test]
     fn absent_rules_and_weights_take_the_contract_defaults() {
-        let i: Instance = serde_json::from_str(
-            r#"{"first_year":2026,"horizon":3,"units":[],"staff":[],"rules":{"term_flex":1}}"#,
-        )
-        .unwrap();
+        let i: Instance =
+            serde_json::from_str(r#"{"first_year":2026,"horizon":3,"units":[],"staff":[],"rules":{"term_flex":1}}"#)
+                .unwrap();
         assert_eq!(i.rules.term_flex, 1);
         assert!(i.rules.distinct_departments_in_unit && i.rules.exclude_home_unit);
         assert_eq!(i.weights, Weights::default());

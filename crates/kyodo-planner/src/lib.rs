@@ -52,7 +52,11 @@ pub struct Options {
 
 impl Default for Options {
     fn default() -> Self {
-        Options { time_limit: Duration::from_secs(2), seed: 1, adjustments: Adjustments::default() }
+        Options {
+            time_limit: Duration::from_secs(2),
+            seed: 1,
+            adjustments: Adjustments::default(),
+        }
     }
 }
 
@@ -118,7 +122,13 @@ pub fn plan(instance: &Instance, options: &Options) -> Result<Outcome, PlanError
         shape_of_unit.push(id);
     }
 
-    let mut prices = Prices::new(problem.classes.len(), problem.grades.len(), h, max_len, w.new_person as f64);
+    let mut prices = Prices::new(
+        problem.classes.len(),
+        problem.grades.len(),
+        h,
+        max_len,
+        w.new_person as f64,
+    );
     let relaxation = bound::Relaxation::new(&problem, &prices, &adjustments.banned);
     bound::initial_prices(&problem, &relaxation, &mut prices);
     let mut rng = Rng::new(options.seed);
@@ -129,8 +139,7 @@ pub fn plan(instance: &Instance, options: &Options) -> Result<Outcome, PlanError
 
     while iterations < MAX_ITERATIONS && began.elapsed() < options.time_limit {
         iterations += 1;
-        let timetables: Vec<Timetable> =
-            shapes.iter().map(|s| schedule::solve(s, h, &w, &prices)).collect();
+        let timetables: Vec<Timetable> = shapes.iter().map(|s| schedule::solve(s, h, &w, &prices)).collect();
         let dual = bound::evaluate(&problem, &relaxation, &prices, &shapes, &timetables, &units_of_shape);
         if dual.value > best_bound + 1e-9 {
             best_bound = dual.value;
@@ -180,14 +189,23 @@ pub fn plan(instance: &Instance, options: &Options) -> Result<Outcome, PlanError
         .required
         .iter()
         .filter(|&&s| !chosen.iter().any(|a| a.staff == s))
-        .chain(adjustments.pinned.iter().filter(|pin| !chosen.contains(pin)).map(|pin| &pin.staff))
+        .chain(
+            adjustments
+                .pinned
+                .iter()
+                .filter(|pin| !chosen.contains(pin))
+                .map(|pin| &pin.staff),
+        )
         .map(|&s| problem.staff[s].id.clone())
         .collect();
     chosen.sort_by_key(|a| (a.start, problem.positions[a.position].unit, a.position));
     let explanations = explain::explain(&problem, &chosen);
     Ok(Outcome {
         plan: Plan {
-            appointments: chosen.iter().map(|a| problem.appointment(a.position, a.staff, a.start, a.end)).collect(),
+            appointments: chosen
+                .iter()
+                .map(|a| problem.appointment(a.position, a.staff, a.start, a.end))
+                .collect(),
         },
         terms: evaluation.terms,
         score,
@@ -219,12 +237,23 @@ fn staff_plan(
             if let Event::Start { slot, t, len } = *event {
                 let position = unit.positions[slot];
                 let start = problem.year(t);
-                let pinned = adjustments.pinned.iter().find(|a| a.position == position && a.start == start);
-                seats.push(Seat { position, start, len, pinned: pinned.map(|a| a.staff) });
+                let pinned = adjustments
+                    .pinned
+                    .iter()
+                    .find(|a| a.position == position && a.start == start);
+                seats.push(Seat {
+                    position,
+                    start,
+                    len,
+                    pinned: pinned.map(|a| a.staff),
+                });
             }
         }
     }
-    let rules = Staffing { banned: &adjustments.banned, required: &adjustments.required };
+    let rules = Staffing {
+        banned: &adjustments.banned,
+        required: &adjustments.required,
+    };
     staffing::fill(problem, &seats, &rules, rng)
 }
 
@@ -269,7 +298,9 @@ impl Resolved {
         for id in &adjustments.required {
             let s = person(id)?;
             if banned[s] {
-                return Err(PlanError::Adjustment(format!("職員 {id} は任命しない指定と必ず任命する指定の両方があります")));
+                return Err(PlanError::Adjustment(format!(
+                    "職員 {id} は任命しない指定と必ず任命する指定の両方があります"
+                )));
             }
             required.push(s);
         }
@@ -284,10 +315,16 @@ impl Resolved {
             let staff = person(&a.staff)?;
             let describe = || format!("{} を {} に {}〜{}年度", a.staff, a.position, a.start, a.end);
             let Some(t) = problem.index(a.start) else {
-                return Err(PlanError::Adjustment(format!("{}: 開始年度が計画期間の外です", describe())));
+                return Err(PlanError::Adjustment(format!(
+                    "{}: 開始年度が計画期間の外です",
+                    describe()
+                )));
             };
             if !problem.eligible(staff, position, a.start, a.end) || banned[staff] {
-                return Err(PlanError::Adjustment(format!("{}: 任命の条件を満たしません", describe())));
+                return Err(PlanError::Adjustment(format!(
+                    "{}: 任命の条件を満たしません",
+                    describe()
+                )));
             }
             let p = &problem.positions[position];
             let last = problem.index(a.end).unwrap_or(problem.horizon - 1);
@@ -298,11 +335,24 @@ impl Resolved {
                 (b.position == position || b.staff == staff) && b.start <= a.end && a.start <= b.end
             });
             if clash {
-                return Err(PlanError::Adjustment(format!("{}: 固定した他の任命と重なります", describe())));
+                return Err(PlanError::Adjustment(format!(
+                    "{}: 固定した他の任命と重なります",
+                    describe()
+                )));
             }
             pins[position].push((t, (a.end - a.start + 1) as u32));
-            pinned.push(Assigned { position, staff, start: a.start, end: a.end });
+            pinned.push(Assigned {
+                position,
+                staff,
+                start: a.start,
+                end: a.end,
+            });
         }
-        Ok(Resolved { banned, required, pinned, pins })
+        Ok(Resolved {
+            banned,
+            required,
+            pinned,
+            pins,
+        })
     }
 }

@@ -14,7 +14,11 @@ pub enum InstanceError {
     #[error("{kind}のID「{id}」が重複しています")]
     DuplicateId { kind: &'static str, id: String },
     #[error("{what}: {kind}「{id}」がありません")]
-    UnknownId { what: String, kind: &'static str, id: String },
+    UnknownId {
+        what: String,
+        kind: &'static str,
+        id: String,
+    },
     #[error("職位「{grade}」の職員が一人もいません（ポジション {position}）")]
     GradeWithoutStaff { grade: String, position: String },
     #[error("ポジション {position} の任期は1年以上にしてください")]
@@ -24,7 +28,12 @@ pub enum InstanceError {
     #[error("職員 {staff} の退職年度 {leaves} が採用年度 {hired} より前です")]
     LeavesBeforeHired { staff: String, hired: i32, leaves: i32 },
     #[error("現任 {position}・{staff}: 開始年度 {start} が終了年度 {end} より後です")]
-    CurrentBackwards { position: String, staff: String, start: i32, end: i32 },
+    CurrentBackwards {
+        position: String,
+        staff: String,
+        start: i32,
+        end: i32,
+    },
     #[error("現任の重複: {first} と {second} が同じ年度に重なっています")]
     CurrentOverlap { first: String, second: String },
     #[error("現任の任命がすでに規則に反しています: {0}")]
@@ -114,7 +123,10 @@ pub struct Problem {
 impl Problem {
     pub fn new(instance: &Instance) -> Result<Problem, InstanceError> {
         if instance.horizon == 0 || instance.horizon > MAX_HORIZON {
-            return Err(InstanceError::Horizon { got: instance.horizon, max: MAX_HORIZON });
+            return Err(InstanceError::Horizon {
+                got: instance.horizon,
+                max: MAX_HORIZON,
+            });
         }
         check_weights(&instance.weights)?;
         let first = instance.first_year;
@@ -126,7 +138,10 @@ impl Problem {
         let mut unit_index = HashMap::new();
         for (u, unit) in instance.units.iter().enumerate() {
             if unit_index.insert(unit.id.clone(), u).is_some() {
-                return Err(InstanceError::DuplicateId { kind: "地区", id: unit.id.clone() });
+                return Err(InstanceError::DuplicateId {
+                    kind: "地区",
+                    id: unit.id.clone(),
+                });
             }
         }
 
@@ -134,7 +149,10 @@ impl Problem {
         let mut staff = Vec::with_capacity(instance.staff.len());
         for (i, s) in instance.staff.iter().enumerate() {
             if staff_index.insert(s.id.clone(), i).is_some() {
-                return Err(InstanceError::DuplicateId { kind: "職員", id: s.id.clone() });
+                return Err(InstanceError::DuplicateId {
+                    kind: "職員",
+                    id: s.id.clone(),
+                });
             }
             if let Some(leaves) = s.leaves
                 && leaves < s.hired
@@ -195,7 +213,10 @@ impl Problem {
                         position: p.id.clone(),
                     });
                 };
-                let class = Class { grade, min_years: p.min_years_since_hire };
+                let class = Class {
+                    grade,
+                    min_years: p.min_years_since_hire,
+                };
                 let class = match classes.iter().position(|c| *c == class) {
                     Some(c) => c,
                     None => {
@@ -205,7 +226,10 @@ impl Problem {
                 };
                 let index = positions.len();
                 if position_index.insert(p.id.clone(), index).is_some() {
-                    return Err(InstanceError::DuplicateId { kind: "ポジション", id: p.id.clone() });
+                    return Err(InstanceError::DuplicateId {
+                        kind: "ポジション",
+                        id: p.id.clone(),
+                    });
                 }
                 positions.push(Pos {
                     id: p.id.clone(),
@@ -220,15 +244,22 @@ impl Problem {
                 });
                 members.push(index);
             }
-            units.push(UnitM { id: unit.id.clone(), positions: members });
+            units.push(UnitM {
+                id: unit.id.clone(),
+                positions: members,
+            });
         }
 
         let mut current = Vec::with_capacity(instance.current.len());
         for (i, c) in instance.current.iter().enumerate() {
             let what = || format!("現任（{}件目）", i + 1);
-            let position = *position_index.get(&c.position).ok_or_else(|| {
-                InstanceError::UnknownId { what: what(), kind: "ポジション", id: c.position.clone() }
-            })?;
+            let position = *position_index
+                .get(&c.position)
+                .ok_or_else(|| InstanceError::UnknownId {
+                    what: what(),
+                    kind: "ポジション",
+                    id: c.position.clone(),
+                })?;
             let person = *staff_index.get(&c.staff).ok_or_else(|| InstanceError::UnknownId {
                 what: what(),
                 kind: "職員",
@@ -242,7 +273,12 @@ impl Problem {
                     end: c.end,
                 });
             }
-            current.push(CurrentM { position, staff: person, start: c.start, end: c.end });
+            current.push(CurrentM {
+                position,
+                staff: person,
+                start: c.start,
+                end: c.end,
+            });
         }
         check_current_overlaps(instance, &current, |c| c.position)?;
         check_current_overlaps(instance, &current, |c| c.staff)?;
@@ -374,7 +410,10 @@ fn check_current_overlaps(
                 let c = &instance.current[i];
                 format!("{}（{} {}〜{}年度）", c.position, c.staff, c.start, c.end)
             };
-            return Err(InstanceError::CurrentOverlap { first: name(pair[0]), second: name(pair[1]) });
+            return Err(InstanceError::CurrentOverlap {
+                first: name(pair[0]),
+                second: name(pair[1]),
+            });
         }
     }
     Ok(())

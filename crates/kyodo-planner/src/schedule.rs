@@ -79,7 +79,10 @@ const BITS: u32 = 4;
 pub fn solve(shape: &[PositionShape], horizon: usize, weights: &Weights, prices: &Prices) -> Timetable {
     let n = shape.len();
     if n == 0 {
-        return Timetable { value: 0.0, events: Vec::new() };
+        return Timetable {
+            value: 0.0,
+            events: Vec::new(),
+        };
     }
     // State: for each position the years its running new term still has
     // after this one, 0..max_len-1, in mixed radix.
@@ -108,7 +111,11 @@ pub fn solve(shape: &[PositionShape], horizon: usize, weights: &Weights, prices:
                 } else if p.fixed >> t & 1 == 1 {
                     options[i].push((CONTINUE, cover, 0));
                 } else if let Some(&(_, len)) = p.pinned.iter().find(|(pt, _)| *pt == t) {
-                    options[i].push((START + len, start_cost(p, t, len, weights, prices) + cover, len as usize - 1));
+                    options[i].push((
+                        START + len,
+                        start_cost(p, t, len, weights, prices) + cover,
+                        len as usize - 1,
+                    ));
                 } else {
                     options[i].push((GAP, weights.vacancy as f64, 0));
                     for len in p.min_len..=p.max_len {
@@ -155,10 +162,10 @@ pub fn solve(shape: &[PositionShape], horizon: usize, weights: &Weights, prices:
         std::mem::swap(&mut cost, &mut next);
     }
 
-    let (mut state, value) = cost
-        .iter()
-        .enumerate()
-        .fold((0, f64::INFINITY), |best, (s, &c)| if c < best.1 { (s, c) } else { best });
+    let (mut state, value) = cost.iter().enumerate().fold(
+        (0, f64::INFINITY),
+        |best, (s, &c)| if c < best.1 { (s, c) } else { best },
+    );
     let mut events = Vec::new();
     for t in (0..horizon).rev() {
         let (previous, packed) = back[t][state];
@@ -167,7 +174,11 @@ pub fn solve(shape: &[PositionShape], horizon: usize, weights: &Weights, prices:
             match action {
                 CONTINUE => {}
                 GAP => events.push(Event::Gap { slot, t }),
-                _ => events.push(Event::Start { slot, t, len: action - START }),
+                _ => events.push(Event::Start {
+                    slot,
+                    t,
+                    len: action - START,
+                }),
             }
         }
         state = previous as usize;
@@ -198,8 +209,7 @@ fn start_cost(p: &PositionShape, t: usize, len: u32, weights: &Weights, prices: 
 /// What a unit pays in one year for `starts` new terms among `positions`.
 pub fn unit_cost(starts: usize, positions: usize, weights: &Weights) -> f64 {
     let whole = positions >= 2 && starts >= positions;
-    (starts.saturating_sub(1) as i64 * weights.concentration + i64::from(whole) * weights.whole_team_change)
-        as f64
+    (starts.saturating_sub(1) as i64 * weights.concentration + i64::from(whole) * weights.whole_team_change) as f64
 }
 
 /// The shape of every unit of `problem`, pins included.
@@ -253,7 +263,12 @@ mod tests {
         let w = Weights::default();
         let t = solve(&shape, 6, &w, &zero(3, 6));
         // Year 0 must start all three (1000 + 60); after that the team can stagger.
-        let starts_in = |y| t.events.iter().filter(|e| matches!(e, Event::Start { t, .. } if *t == y)).count();
+        let starts_in = |y| {
+            t.events
+                .iter()
+                .filter(|e| matches!(e, Event::Start { t, .. } if *t == y))
+                .count()
+        };
         assert_eq!(starts_in(0), 3);
         assert!(t.events.iter().all(|e| matches!(e, Event::Start { .. })));
         // One later pair of starts in the same year (30) is cheaper than the
@@ -264,7 +279,11 @@ mod tests {
     #[test]
     fn current_terms_are_worked_around_and_no_year_is_left_empty() {
         // Held by current appointments: years 0-1, 0, and 0-2.
-        let shape = [position(0, 2, 0, 0b11), position(1, 3, 0, 0b1), position(2, 3, 0, 0b111)];
+        let shape = [
+            position(0, 2, 0, 0b11),
+            position(1, 3, 0, 0b1),
+            position(2, 3, 0, 0b111),
+        ];
         let t = solve(&shape, 6, &Weights::default(), &zero(3, 6));
         let mut starts: Vec<(usize, usize)> = t
             .events

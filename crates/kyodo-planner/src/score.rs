@@ -165,8 +165,11 @@ pub fn evaluate(problem: &Problem, plan: &[Assigned]) -> Evaluation {
         .iter()
         .map(|a| (i64::from(a.end - a.start + 1) - i64::from(problem.positions[a.position].term)).abs())
         .sum();
-    let mut newcomers: Vec<usize> =
-        plan.iter().map(|a| a.staff).filter(|&s| problem.staff[s].newcomer).collect();
+    let mut newcomers: Vec<usize> = plan
+        .iter()
+        .map(|a| a.staff)
+        .filter(|&s| problem.staff[s].newcomer)
+        .collect();
     newcomers.sort_unstable();
     newcomers.dedup();
 

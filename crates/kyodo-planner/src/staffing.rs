@@ -111,11 +111,18 @@ impl<'a> Board<'a> {
     /// newcomer not yet placed, else whoever leaves soonest (the
     /// long-staying are kept for later years).
     fn best(&self, people: &[usize], seat: &Seat) -> Option<usize> {
-        people.iter().copied().filter(|&s| self.fits(s, seat)).min_by_key(|&s| self.preference(s))
+        people
+            .iter()
+            .copied()
+            .filter(|&s| self.fits(s, seat))
+            .min_by_key(|&s| self.preference(s))
     }
 
     fn preference(&self, person: usize) -> (bool, i32) {
-        (!self.fresh(person), self.problem.staff[person].leaves.unwrap_or(i32::MAX))
+        (
+            !self.fresh(person),
+            self.problem.staff[person].leaves.unwrap_or(i32::MAX),
+        )
     }
 
     /// A newcomer not yet placed earns the objective's `new_person`.
@@ -160,7 +167,10 @@ pub fn fill(problem: &Problem, seats: &[Seat], rules: &Staffing, rng: &mut Rng) 
     // Scarce grades first: their people are the ones every choice competes for.
     let mut grades: Vec<usize> = (0..problem.grades.len()).collect();
     let pressure = |g: usize| {
-        let want = seats.iter().filter(|s| problem.positions[s.position].grade == g).count();
+        let want = seats
+            .iter()
+            .filter(|s| problem.positions[s.position].grade == g)
+            .count();
         let have = problem.staff.iter().filter(|s| s.grade == g).count().max(1);
         want as f64 / have as f64
     };
@@ -188,7 +198,12 @@ pub fn fill(problem: &Problem, seats: &[Seat], rules: &Staffing, rng: &mut Rng) 
         .iter()
         .zip(&holder)
         .filter_map(|(seat, h)| {
-            h.map(|staff| Assigned { position: seat.position, staff, start: seat.start, end: seat.end() })
+            h.map(|staff| Assigned {
+                position: seat.position,
+                staff,
+                start: seat.start,
+                end: seat.end(),
+            })
         })
         .collect()
 }
@@ -196,13 +211,7 @@ pub fn fill(problem: &Problem, seats: &[Seat], rules: &Staffing, rng: &mut Rng) 
 /// As many newcomers as possible, one seat each: a bipartite matching,
 /// greedy first and by augmenting paths where greed is stuck, then placed
 /// one by one against the department rules.
-fn match_newcomers(
-    board: &mut Board,
-    seats: &[Seat],
-    open: &[usize],
-    people: &[usize],
-    holder: &mut [Option<usize>],
-) {
+fn match_newcomers(board: &mut Board, seats: &[Seat], open: &[usize], people: &[usize], holder: &mut [Option<usize>]) {
     let p = board.problem;
     let mut newcomers: Vec<usize> = people.iter().copied().filter(|&s| board.fresh(s)).collect();
     if newcomers.is_empty() {
@@ -229,7 +238,11 @@ fn match_newcomers(
             continue;
         }
         let mut seen = vec![false; open.len()];
-        let options = |m: usize| (0..open.len()).filter(|&k| board.fits(newcomers[m], &seats[open[k]])).collect();
+        let options = |m: usize| {
+            (0..open.len())
+                .filter(|&k| board.fits(newcomers[m], &seats[open[k]]))
+                .collect()
+        };
         if matching.augment(n, &options, &mut seen) {
             free.retain(|&k| matching.newcomer_of_seat[k].is_none());
         }
@@ -277,19 +290,20 @@ impl Matching {
 /// never leaves another seat without anyone), each seat preferring a
 /// newcomer not yet placed, else whoever leaves soonest (the long-staying
 /// are kept for later years).
-fn fill_in_order(
-    board: &mut Board,
-    seats: &[Seat],
-    open: &[usize],
-    people: &[usize],
-    holder: &mut [Option<usize>],
-) {
-    let mut years: Vec<i32> = open.iter().filter(|&&i| holder[i].is_none()).map(|&i| seats[i].start).collect();
+fn fill_in_order(board: &mut Board, seats: &[Seat], open: &[usize], people: &[usize], holder: &mut [Option<usize>]) {
+    let mut years: Vec<i32> = open
+        .iter()
+        .filter(|&&i| holder[i].is_none())
+        .map(|&i| seats[i].start)
+        .collect();
     years.sort_unstable();
     years.dedup();
     for year in years {
-        let batch: Vec<usize> =
-            open.iter().copied().filter(|&i| holder[i].is_none() && seats[i].start == year).collect();
+        let batch: Vec<usize> = open
+            .iter()
+            .copied()
+            .filter(|&i| holder[i].is_none() && seats[i].start == year)
+            .collect();
         let mut options: Vec<Vec<usize>> = batch
             .iter()
             .map(|&i| {
@@ -364,18 +378,30 @@ fn shorten_empty(
     people: &[usize],
     holder: &mut Vec<Option<usize>>,
 ) {
-    let mut queue: Vec<usize> =
-        open.iter().copied().filter(|&i| holder[i].is_none() && seats[i].pinned.is_none()).collect();
+    let mut queue: Vec<usize> = open
+        .iter()
+        .copied()
+        .filter(|&i| holder[i].is_none() && seats[i].pinned.is_none())
+        .collect();
     while let Some(i) = queue.pop() {
         let seat = seats[i];
         let min_len = board.problem.positions[seat.position].min_len;
         // Longest first: each year kept filled saves a vacancy.
         let mut variants: Vec<Seat> = (min_len..=seat.len)
-            .flat_map(|len| (0..=seat.len - len).map(move |delay| Seat { start: seat.start + delay as i32, len, ..seat }))
+            .flat_map(|len| {
+                (0..=seat.len - len).map(move |delay| Seat {
+                    start: seat.start + delay as i32,
+                    len,
+                    ..seat
+                })
+            })
             .filter(|v| board.problem.index(v.start).is_some())
             .collect();
         variants.sort_by_key(|v| (std::cmp::Reverse(v.len), v.start));
-        let Some((variant, person)) = variants.into_iter().find_map(|v| board.best(people, &v).map(|p| (v, p))) else {
+        let Some((variant, person)) = variants
+            .into_iter()
+            .find_map(|v| board.best(people, &v).map(|p| (v, p)))
+        else {
             continue;
         };
         board.place(person, &variant);
@@ -422,10 +448,19 @@ fn fill_gaps(board: &mut Board, seats: &mut Vec<Seat>, holder: &mut Vec<Option<u
                 continue;
             }
             let run_end = (t..h).find(|&y| covered[position * h + y]).unwrap_or(h);
-            let len = if run_end == h { p.term.max((run_end - t) as u32) } else { (run_end - t) as u32 };
+            let len = if run_end == h {
+                p.term.max((run_end - t) as u32)
+            } else {
+                (run_end - t) as u32
+            };
             let len = len.min(p.max_len);
             if len >= p.min_len {
-                seats.push(Seat { position, start: problem.year(t), len, pinned: None });
+                seats.push(Seat {
+                    position,
+                    start: problem.year(t),
+                    len,
+                    pinned: None,
+                });
                 holder.push(None);
             }
             t += len.max(1) as usize;
@@ -433,10 +468,14 @@ fn fill_gaps(board: &mut Board, seats: &mut Vec<Seat>, holder: &mut Vec<Option<u
     }
     let open: Vec<usize> = (first_new..seats.len()).collect();
     for g in 0..problem.grades.len() {
-        let people: Vec<usize> =
-            (0..problem.staff.len()).filter(|&s| problem.staff[s].grade == g && !rules.banned[s]).collect();
-        let mine: Vec<usize> =
-            open.iter().copied().filter(|&i| problem.positions[seats[i].position].grade == g).collect();
+        let people: Vec<usize> = (0..problem.staff.len())
+            .filter(|&s| problem.staff[s].grade == g && !rules.banned[s])
+            .collect();
+        let mine: Vec<usize> = open
+            .iter()
+            .copied()
+            .filter(|&i| problem.positions[seats[i].position].grade == g)
+            .collect();
         if !mine.is_empty() {
             shorten_empty(board, seats, &mine, &people, holder);
         }
@@ -445,13 +484,7 @@ fn fill_gaps(board: &mut Board, seats: &mut Vec<Seat>, holder: &mut Vec<Option<u
 
 /// For a seat still empty: move someone who would fit it but for one other
 /// seat they hold, and give that seat to someone else.
-fn swap_into_empty(
-    board: &mut Board,
-    seats: &[Seat],
-    open: &[usize],
-    people: &[usize],
-    holder: &mut [Option<usize>],
-) {
+fn swap_into_empty(board: &mut Board, seats: &[Seat], open: &[usize], people: &[usize], holder: &mut [Option<usize>]) {
     let empty: Vec<usize> = open.iter().copied().filter(|&i| holder[i].is_none()).collect();
     for a in empty {
         'moved: for &x in people {

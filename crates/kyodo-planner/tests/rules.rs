@@ -4,11 +4,19 @@
 use kyodo_planner::{Appointment, Current, Instance, Options, Position, Rules, Staff, Unit, Weights, plan};
 
 fn position(id: &str, grade: &str, term: u32) -> Position {
-    Position { id: id.into(), grade: grade.into(), term, min_years_since_hire: 0 }
+    Position {
+        id: id.into(),
+        grade: grade.into(),
+        term,
+        min_years_since_hire: 0,
+    }
 }
 
 fn unit(id: &str, positions: Vec<Position>) -> Unit {
-    Unit { id: id.into(), positions }
+    Unit {
+        id: id.into(),
+        positions,
+    }
 }
 
 fn person(id: &str, grade: &str, department: &str) -> Staff {
@@ -30,7 +38,11 @@ fn instance(units: Vec<Unit>, staff: Vec<Staff>, flex: u32) -> Instance {
         units,
         staff,
         current: Vec::new(),
-        rules: Rules { term_flex: flex, department_cap: Default::default(), ..Rules::default() },
+        rules: Rules {
+            term_flex: flex,
+            department_cap: Default::default(),
+            ..Rules::default()
+        },
         weights: Weights::default(),
     }
 }
@@ -64,7 +76,10 @@ fn of<'a>(plan: &'a [Appointment], staff: &str) -> Vec<&'a Appointment> {
 fn rule_1_nobody_holds_two_positions_at_once() {
     // One newcomer, two districts: the obvious plan puts them in both.
     let i = instance(
-        vec![unit("u1", vec![position("u1-m", "manager", 2)]), unit("u2", vec![position("u2-m", "manager", 2)])],
+        vec![
+            unit("u1", vec![position("u1-m", "manager", 2)]),
+            unit("u2", vec![position("u2-m", "manager", 2)]),
+        ],
         vec![person("new", "manager", "d1"), person("old", "manager", "d2")],
         0,
     );
@@ -86,7 +101,12 @@ fn rule_2_a_current_term_is_not_doubled() {
         vec![person("a", "manager", "d1"), person("b", "manager", "d2")],
         0,
     );
-    i.current = vec![Current { position: "u1-m".into(), staff: "a".into(), start: 2026, end: 2027 }];
+    i.current = vec![Current {
+        position: "u1-m".into(),
+        staff: "a".into(),
+        start: 2026,
+        end: 2027,
+    }];
     let p = planned(&i);
     assert!(p.iter().all(|a| a.start >= 2028), "{p:?}");
     assert_eq!(p.first().map(|a| a.staff.as_str()), Some("b"));
@@ -95,11 +115,19 @@ fn rule_2_a_current_term_is_not_doubled() {
 #[test]
 fn rule_3_grade_matches_the_position() {
     // Three tempting newcomers of the wrong grade, one chief who served before.
-    let mut staff = vec![person("x1", "staff", "d1"), person("x2", "staff", "d2"), person("x3", "staff", "d3")];
+    let mut staff = vec![
+        person("x1", "staff", "d1"),
+        person("x2", "staff", "d2"),
+        person("x3", "staff", "d3"),
+    ];
     let mut chief = person("chief", "chief", "d4");
     chief.served_units = vec!["u0".into()];
     staff.push(chief);
-    let i = instance(vec![unit("u0", vec![]), unit("u1", vec![position("u1-c", "chief", 3)])], staff, 0);
+    let i = instance(
+        vec![unit("u0", vec![]), unit("u1", vec![position("u1-c", "chief", 3)])],
+        staff,
+        0,
+    );
     let p = planned(&i);
     assert!(!p.is_empty());
     assert!(p.iter().all(|a| a.staff == "chief"), "{p:?}");
@@ -121,14 +149,20 @@ fn rule_4_years_since_hire() {
 fn rule_5_nobody_serves_past_leaving() {
     let mut leaving = person("leaving", "manager", "d1");
     leaving.leaves = Some(2027);
-    let i = instance(vec![unit("u1", vec![position("u1-m", "manager", 2)])], vec![leaving, person("b", "manager", "d2")], 1);
+    let i = instance(
+        vec![unit("u1", vec![position("u1-m", "manager", 2)])],
+        vec![leaving, person("b", "manager", "d2")],
+        1,
+    );
     let p = planned(&i);
     assert!(of(&p, "leaving").iter().all(|a| a.end <= 2027), "{p:?}");
 }
 
 #[test]
 fn rule_6_terms_stay_within_the_flex() {
-    let staff = (0..8).map(|k| person(&format!("s{k}"), "staff", &format!("d{k}"))).collect();
+    let staff = (0..8)
+        .map(|k| person(&format!("s{k}"), "staff", &format!("d{k}")))
+        .collect();
     let i = instance(vec![unit("u1", vec![position("u1-s", "staff", 3)])], staff, 1);
     let p = planned(&i);
     // Newcomers are worth more than the deviation: terms shrink, but to 2, never 1.
@@ -140,7 +174,11 @@ fn rule_6_terms_stay_within_the_flex() {
 fn rule_7_not_in_ones_home_district() {
     let mut local = person("local", "manager", "d1");
     local.home_unit = Some("u1".into());
-    let i = instance(vec![unit("u1", vec![position("u1-m", "manager", 2)])], vec![local, person("b", "manager", "d2")], 0);
+    let i = instance(
+        vec![unit("u1", vec![position("u1-m", "manager", 2)])],
+        vec![local, person("b", "manager", "d2")],
+        0,
+    );
     let p = planned(&i);
     assert!(of(&p, "local").is_empty(), "{p:?}");
     assert!(!p.is_empty());
@@ -151,11 +189,19 @@ fn rule_8_no_return_to_a_district_served() {
     let mut back = person("back", "manager", "d1");
     back.served_units = vec!["u1".into()];
     let mut i = instance(
-        vec![unit("u1", vec![position("u1-m", "manager", 2)]), unit("u2", vec![position("u2-m", "manager", 2)])],
+        vec![
+            unit("u1", vec![position("u1-m", "manager", 2)]),
+            unit("u2", vec![position("u2-m", "manager", 2)]),
+        ],
         vec![back, person("held", "manager", "d2"), person("c", "manager", "d3")],
         0,
     );
-    i.current = vec![Current { position: "u2-m".into(), staff: "held".into(), start: 2025, end: 2026 }];
+    i.current = vec![Current {
+        position: "u2-m".into(),
+        staff: "held".into(),
+        start: 2025,
+        end: 2026,
+    }];
     let p = planned(&i);
     assert!(of(&p, "back").iter().all(|a| a.position != "u1-m"), "{p:?}");
     assert!(of(&p, "held").iter().all(|a| a.position != "u2-m"), "{p:?}");
@@ -164,8 +210,15 @@ fn rule_8_no_return_to_a_district_served() {
 #[test]
 fn rule_9_one_department_once_per_team() {
     let i = instance(
-        vec![unit("u1", vec![position("u1-m", "manager", 2), position("u1-c", "chief", 3)])],
-        vec![person("m", "manager", "d1"), person("c-same", "chief", "d1"), person("c-other", "chief", "d2")],
+        vec![unit(
+            "u1",
+            vec![position("u1-m", "manager", 2), position("u1-c", "chief", 3)],
+        )],
+        vec![
+            person("m", "manager", "d1"),
+            person("c-same", "chief", "d1"),
+            person("c-other", "chief", "d2"),
+        ],
         0,
     );
     let p = planned(&i);
@@ -176,14 +229,24 @@ fn rule_9_one_department_once_per_team() {
 #[test]
 fn rule_10_department_cap() {
     let mut i = instance(
-        vec![unit("u1", vec![position("u1-m", "manager", 2)]), unit("u2", vec![position("u2-m", "manager", 2)])],
-        vec![person("a", "manager", "d1"), person("b", "manager", "d1"), person("c", "manager", "d2")],
+        vec![
+            unit("u1", vec![position("u1-m", "manager", 2)]),
+            unit("u2", vec![position("u2-m", "manager", 2)]),
+        ],
+        vec![
+            person("a", "manager", "d1"),
+            person("b", "manager", "d1"),
+            person("c", "manager", "d2"),
+        ],
         0,
     );
     i.rules.department_cap.insert("d1".into(), 1);
     let p = planned(&i);
     for year in 2027..2031 {
-        let d1 = p.iter().filter(|a| a.start <= year && year <= a.end && a.staff != "c").count();
+        let d1 = p
+            .iter()
+            .filter(|a| a.start <= year && year <= a.end && a.staff != "c")
+            .count();
         assert!(d1 <= 1, "{year}: {p:?}");
     }
 }
@@ -191,7 +254,11 @@ fn rule_10_department_cap() {
 #[test]
 fn bad_instances_are_refused_with_a_reason() {
     let base = || {
-        instance(vec![unit("u1", vec![position("u1-m", "manager", 2)])], vec![person("a", "manager", "d1")], 0)
+        instance(
+            vec![unit("u1", vec![position("u1-m", "manager", 2)])],
+            vec![person("a", "manager", "d1")],
+            0,
+        )
     };
     let message = |i: &Instance| plan(i, &Options::default()).unwrap_err().to_string();
 
@@ -200,14 +267,29 @@ fn bad_instances_are_refused_with_a_reason() {
     assert_eq!(message(&i), "職位「director」の職員が一人もいません（ポジション u1-m）");
 
     let mut i = base();
-    i.current = vec![Current { position: "u9-m".into(), staff: "a".into(), start: 2026, end: 2027 }];
+    i.current = vec![Current {
+        position: "u9-m".into(),
+        staff: "a".into(),
+        start: 2026,
+        end: 2027,
+    }];
     assert_eq!(message(&i), "現任（1件目）: ポジション「u9-m」がありません");
 
     let mut i = base();
     i.staff.push(person("b", "manager", "d2"));
     i.current = vec![
-        Current { position: "u1-m".into(), staff: "a".into(), start: 2026, end: 2027 },
-        Current { position: "u1-m".into(), staff: "b".into(), start: 2027, end: 2028 },
+        Current {
+            position: "u1-m".into(),
+            staff: "a".into(),
+            start: 2026,
+            end: 2027,
+        },
+        Current {
+            position: "u1-m".into(),
+            staff: "b".into(),
+            start: 2027,
+            end: 2028,
+        },
     ];
     assert!(message(&i).starts_with("現任の重複"), "{}", message(&i));
 
@@ -226,13 +308,23 @@ fn bad_instances_are_refused_with_a_reason() {
 
 #[test]
 fn pins_bans_and_requirements_are_honoured() {
-    let staff = (0..6).map(|k| person(&format!("m{k}"), "manager", &format!("d{k}"))).collect();
+    let staff = (0..6)
+        .map(|k| person(&format!("m{k}"), "manager", &format!("d{k}")))
+        .collect();
     let i = instance(
-        vec![unit("u1", vec![position("u1-m", "manager", 2)]), unit("u2", vec![position("u2-m", "manager", 2)])],
+        vec![
+            unit("u1", vec![position("u1-m", "manager", 2)]),
+            unit("u2", vec![position("u2-m", "manager", 2)]),
+        ],
         staff,
         0,
     );
-    let pin = Appointment { position: "u2-m".into(), staff: "m5".into(), start: 2029, end: 2030 };
+    let pin = Appointment {
+        position: "u2-m".into(),
+        staff: "m5".into(),
+        start: 2029,
+        end: 2030,
+    };
     let options = Options {
         adjustments: kyodo_planner::Adjustments {
             banned: vec!["m0".into()],
@@ -251,10 +343,19 @@ fn pins_bans_and_requirements_are_honoured() {
 
     let bad = Options {
         adjustments: kyodo_planner::Adjustments {
-            pinned: vec![Appointment { start: 2040, end: 2041, ..pin }],
+            pinned: vec![Appointment {
+                start: 2040,
+                end: 2041,
+                ..pin
+            }],
             ..Default::default()
         },
         ..Options::default()
     };
-    assert!(plan(&i, &bad).unwrap_err().to_string().contains("開始年度が計画期間の外"));
+    assert!(
+        plan(&i, &bad)
+            .unwrap_err()
+            .to_string()
+            .contains("開始年度が計画期間の外")
+    );
 }

@@ -29,7 +29,10 @@ pub async fn live_instance(
 ) -> Result<Instance> {
     let areas = crate::areas::all(db, municipality_id, true).await?;
     let pool = appointments::pool(db, municipality_id).await?;
-    let filter = AppointmentFilter { period: Period::All, ..Default::default() };
+    let filter = AppointmentFilter {
+        period: Period::All,
+        ..Default::default()
+    };
     let all = appointments::list(db, municipality_id, &filter, fiscal_year_start(first_year)).await?;
     Ok(kyodo_core::rotation::instance(&LiveData {
         scheme,
@@ -108,7 +111,12 @@ fn select_rows(municipality_id: i64) -> SelectStatement {
         )
         .expr_as(Expr::col(("u", "display_name")), "created_by_name")
         .from_as(TABLE, "r")
-        .join_as(JoinType::LeftJoin, "users", "u", Expr::col(("u", "id")).equals(("r", "created_by")))
+        .join_as(
+            JoinType::LeftJoin,
+            "users",
+            "u",
+            Expr::col(("u", "id")).equals(("r", "created_by")),
+        )
         .and_where(Expr::col(("r", "municipality_id")).eq(municipality_id))
         .to_owned()
 }
@@ -120,12 +128,21 @@ pub async fn list(db: &Db, municipality_id: i64, limit: u64) -> Result<Vec<Rotat
         .order_by(("r", "id"), Order::Desc)
         .limit(limit)
         .to_owned();
-    db.fetch_all::<Row>(&q).await?.into_iter().map(RotationPlan::try_from).collect()
+    db.fetch_all::<Row>(&q)
+        .await?
+        .into_iter()
+        .map(RotationPlan::try_from)
+        .collect()
 }
 
 pub async fn get(db: &Db, municipality_id: i64, id: i64) -> Result<RotationPlan> {
-    let q = select_rows(municipality_id).and_where(Expr::col(("r", "id")).eq(id)).to_owned();
-    db.fetch_optional::<Row>(&q).await?.ok_or(StoreError::NotFound)?.try_into()
+    let q = select_rows(municipality_id)
+        .and_where(Expr::col(("r", "id")).eq(id))
+        .to_owned();
+    db.fetch_optional::<Row>(&q)
+        .await?
+        .ok_or(StoreError::NotFound)?
+        .try_into()
 }
 
 pub struct NewPlan<'a> {
@@ -197,8 +214,8 @@ pub async fn approve(
     scheme: &SchemeSettings,
     id: i64,
     appointed_on: NaiveDate,
-    staff_name: &dyn Fn(i64) -> String,
-    area_name: &dyn Fn(i64) -> String,
+    staff_name: &(dyn Fn(i64) -> String + Sync),
+    area_name: &(dyn Fn(i64) -> String + Sync),
 ) -> Result<Vec<i64>> {
     let plan = get(db, actor.municipality_id, id).await?;
     if plan.approved_at.is_some() {
@@ -214,7 +231,13 @@ pub async fn approve(
     let mut tx = db.begin().await?;
     let mut made = Vec::new();
     let mut refusals = FieldErrors::new();
-    for a in plan.outcome.plan.appointments.iter().filter(|a| a.start == plan.first_year) {
+    for a in plan
+        .outcome
+        .plan
+        .appointments
+        .iter()
+        .filter(|a| a.start == plan.first_year)
+    {
         let (Some(seat), Ok(staff_id)) = (SeatId::parse(&a.position), a.staff.parse::<i64>()) else {
             return Err(StoreError::Corrupt(format!("rotation plan {id}: {a:?}")));
         };

@@ -20,6 +20,7 @@ pub mod meetings;
 pub mod open311;
 pub mod organisations;
 pub mod pages;
+pub mod rotation;
 pub mod routes;
 pub mod scheme;
 pub mod staff;

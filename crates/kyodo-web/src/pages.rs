@@ -49,6 +49,7 @@ const NAV: &[(&str, &str, Action)] = &[
     ("/activities", "活動記録", Action::ActivityRead),
     ("/workload", "負担", Action::WorkloadRead),
     ("/handovers", "引継ぎ", Action::HandoverRead),
+    ("/rotation", "配置計画", Action::AppointmentWrite),
     ("/organisations", "団体", Action::OrganisationRead),
     ("/departments", "部署", Action::DepartmentRead),
     ("/staff", "職員", Action::StaffRead),
@@ -124,6 +125,8 @@ fn notice_text(key: &str) -> Option<&'static str> {
         "appointed" => "任命しました",
         "logged" => "活動を記録しました",
         "signed" => "引継ぎの完了を記録しました",
+        "planned" => "配置案を作成しました",
+        "approved" => "承認し、任命を登録しました",
         "mail_sent" => "試験メールを送りました。届いたか確かめてください",
         _ => return None,
     })

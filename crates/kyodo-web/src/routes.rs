@@ -9,7 +9,7 @@ use tower_http::set_header::SetResponseHeaderLayer;
 use crate::issues::{self, Issues, dashboard, detail, files, progress, templates};
 use crate::{
     AppState, accounts, activities, api, appointments, areas, audit, data, departments, editing, handovers, mail,
-    meetings, open311, organisations, scheme, staff, workload,
+    meetings, open311, organisations, rotation, scheme, staff, workload,
 };
 
 pub fn router(state: AppState) -> Router {
@@ -89,6 +89,10 @@ pub fn router(state: AppState) -> Router {
         .route("/handovers/{id}/untick", post(handovers::untick_page))
         .route("/handovers/{id}/sign", post(handovers::sign_page))
         .route("/handovers/{id}/note", post(handovers::note_page))
+        .route("/rotation", get(rotation::list_page).post(rotation::create_page))
+        .route("/rotation/{id}", get(rotation::detail_page))
+        .route("/rotation/{id}/replan", post(rotation::replan_page))
+        .route("/rotation/{id}/approve", post(rotation::approve_page))
         .route(
             "/areas",
             get(areas::list_page).post(editing::create_page::<areas::Areas>),
@@ -267,6 +271,9 @@ pub fn router(state: AppState) -> Router {
         .route("/handovers/{id}", get(handovers::get_api))
         .route("/handovers/{id}/tick", post(handovers::tick_api))
         .route("/handovers/{id}/sign", post(handovers::sign_api))
+        .route("/rotation-plans", get(rotation::list_api).post(rotation::create_api))
+        .route("/rotation-plans/{id}", get(rotation::get_api))
+        .route("/rotation-plans/{id}/approve", post(rotation::approve_api))
         .route("/import/{kind}", post(data::import_api))
         .route("/export/{kind}", get(data::export_api))
         .fallback(api::not_found);

@@ -159,6 +159,25 @@ async fn every_role_gets_exactly_what_the_table_allows_on_every_route() {
     .await
     .unwrap()[0]
         .id;
+    // A rotation proposal, two years long so that planning it is quick.
+    let scheme = app.municipality("432041").await.scheme;
+    let instance = kyodo_store::rotation::live_instance(&app.db, muni, &scheme, 2027, 2)
+        .await
+        .unwrap();
+    let outcome = kyodo_planner::plan(&instance, &Default::default()).unwrap();
+    let rp = kyodo_store::rotation::save(
+        &app.db,
+        &kyodo_store::audit::Actor::command_line(muni),
+        &kyodo_store::rotation::NewPlan {
+            based_on_id: None,
+            first_year: 2027,
+            horizon: 2,
+            adjustments: &Default::default(),
+            outcome: &outcome,
+        },
+    )
+    .await
+    .unwrap();
     use Action::*;
     use Via::*;
     let cases = vec![
@@ -258,6 +277,20 @@ async fn every_role_gets_exactly_what_the_table_allows_on_every_route() {
         case("POST", format!("/appointments/{p}/end"), AppointmentWrite, Page),
         case("GET", "/appointments/next-april", AppointmentWrite, Page),
         case("GET", "/appointments/coverage", AppointmentWrite, Page),
+        case("GET", "/rotation", AppointmentWrite, Page),
+        case("POST", "/rotation", AppointmentWrite, Page).with("years", "2"),
+        case("GET", format!("/rotation/{rp}"), AppointmentWrite, Page),
+        case("POST", format!("/rotation/{rp}/replan"), AppointmentWrite, Page),
+        case("POST", format!("/rotation/{rp}/approve"), AppointmentWrite, Page),
+        case("GET", "/api/v1/rotation-plans", AppointmentWrite, Api),
+        case("POST", "/api/v1/rotation-plans", AppointmentWrite, Api).with("years", "2"),
+        case("GET", format!("/api/v1/rotation-plans/{rp}"), AppointmentWrite, Api),
+        case(
+            "POST",
+            format!("/api/v1/rotation-plans/{rp}/approve"),
+            AppointmentWrite,
+            Api,
+        ),
         case("GET", "/api/v1/appointments", AppointmentRead, Api),
         case("GET", format!("/api/v1/appointments/{p}"), AppointmentRead, Api),
         case("POST", "/api/v1/appointments", AppointmentWrite, Api),

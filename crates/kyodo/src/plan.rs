@@ -49,7 +49,11 @@ pub fn rotation(instance: &Instance, output: Option<&PathBuf>, seconds: f64, see
     if !(seconds.is_finite() && seconds > 0.0) {
         bail!("--seconds は正の数にしてください");
     }
-    let options = Options { time_limit: Duration::from_secs_f64(seconds), seed, ..Options::default() };
+    let options = Options {
+        time_limit: Duration::from_secs_f64(seconds),
+        seed,
+        ..Options::default()
+    };
     let outcome = kyodo_planner::plan(instance, &options).map_err(|e| anyhow!("{e}"))?;
     let json = serde_json::to_string_pretty(&outcome.plan)?;
     match output {
