@@ -131,3 +131,47 @@ fn kyodo_core_encode(text: &str) -> Vec<u8> {
     assert!(!bad);
     bytes.into_owned()
 }
+
+#[tokio::test]
+async fn the_rotation_planner_plans_files_and_live_data_and_refuses_bad_instances() {
+    let cli = Cli::new().await;
+    let dir = std::env::temp_dir().join(format!("kyodo-plan-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let (instance, plan) = (dir.join("small.json"), dir.join("plan.json"));
+    let path = |p: &std::path::Path| p.to_str().unwrap().to_owned();
+
+    let out = cli.run(&["plan", "generate", "--size", "small", "--seed", "3", "--output", &path(&instance)], None);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let out = cli.run(
+        &["plan", "rotation", "--input", &path(&instance), "--output", &path(&plan), "--seconds", "5"],
+        None,
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let report = text(&out.stderr);
+    assert!(report.contains("score ") && report.contains("new_person="), "{report}");
+    assert!(report.contains("lower_bound "), "{report}");
+    let written: serde_json::Value = serde_json::from_slice(&std::fs::read(&plan).unwrap()).unwrap();
+    assert!(!written["appointments"].as_array().unwrap().is_empty());
+
+    // An instance naming a position nobody can hold: a reason, no panic.
+    let mut bad: serde_json::Value = serde_json::from_slice(&std::fs::read(&instance).unwrap()).unwrap();
+    bad["units"][0]["positions"][0]["grade"] = "director".into();
+    std::fs::write(&instance, bad.to_string()).unwrap();
+    let out = cli.run(&["plan", "rotation", "--input", &path(&instance)], None);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains("職位「director」の職員が一人もいません"), "{}", text(&out.stderr));
+    std::fs::write(&instance, "{").unwrap();
+    let out = cli.run(&["plan", "rotation", "--input", &path(&instance)], None);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains("配置計画の条件として読めません"));
+
+    // Live data: the demo municipality, next April onwards.
+    assert!(cli.run(&["demo", "arao"], None).status.success());
+    let out = cli.run(&["plan", "rotation", "--municipality", "432041", "--years", "3"], None);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let live: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(live["appointments"].as_array().unwrap().iter().all(|a| a["start"].as_i64().unwrap() >= 2027));
+    let out = cli.run(&["plan", "rotation", "--municipality", "432041", "--years", "40"], None);
+    assert_eq!(out.status.code(), Some(1));
+    std::fs::remove_dir_all(&dir).ok();
+}
