@@ -96,10 +96,10 @@ pub fn solve(shape: &[PositionShape], horizon: usize, weights: &Weights, prices:
     let mut options: Vec<Vec<(u32, f64, usize)>> = vec![Vec::new(); n];
     let mut rem = vec![0usize; n];
 
-    for t in 0..horizon {
+    for (t, back_t) in back.iter_mut().enumerate() {
         next.fill(f64::INFINITY);
-        for state in 0..states {
-            if cost[state] == f64::INFINITY {
+        for (state, &reached) in cost.iter().enumerate() {
+            if reached == f64::INFINITY {
                 continue;
             }
             decode(state, &radix, &mut rem);
@@ -129,7 +129,7 @@ pub fn solve(shape: &[PositionShape], horizon: usize, weights: &Weights, prices:
             // Every combination of the positions' options.
             let mut pick = vec![0usize; n];
             loop {
-                let mut c = cost[state];
+                let mut c = reached;
                 let mut starts = 0;
                 let mut to = 0;
                 let mut packed = 0u32;
@@ -143,7 +143,7 @@ pub fn solve(shape: &[PositionShape], horizon: usize, weights: &Weights, prices:
                 c += unit_cost(starts, n, weights);
                 if c < next[to] {
                     next[to] = c;
-                    back[t][to] = (state as u32, packed);
+                    back_t[to] = (state as u32, packed);
                 }
                 let mut i = 0;
                 while i < n {

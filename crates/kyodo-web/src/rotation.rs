@@ -254,10 +254,17 @@ struct Choice {
     reasons: Vec<String>,
 }
 
+/// A new term in the table: the position, who and when, a first experience.
+struct Start {
+    position: String,
+    who: String,
+    newcomer: bool,
+}
+
 /// A cell of the table: who starts in this district and year, and which
 /// positions stay empty.
 struct Cell {
-    starts: Vec<(String, String, bool)>,
+    starts: Vec<Start>,
     vacant: Vec<String>,
 }
 
@@ -325,16 +332,16 @@ async fn plan_view(state: &AppState, caller: &Caller, id: i64) -> Result<PlanVie
         .collect();
     units.sort_by(|a, b| a.code.cmp(&b.code));
     let mut choices: HashMap<i32, Vec<Choice>> = HashMap::new();
-    let mut starts: HashMap<(i64, i32), Vec<(String, String, bool)>> = HashMap::new();
+    let mut starts: HashMap<(i64, i32), Vec<Start>> = HashMap::new();
     for (a, e) in o.plan.appointments.iter().zip(&o.explanations) {
         let (area, position) = seat(&a.position);
         let term = format!("{}〜{}", format_fiscal_year(a.start), format_fiscal_year(a.end));
         if let Some(s) = SeatId::parse(&a.position) {
-            starts.entry((s.area_id, a.start)).or_default().push((
-                position.clone(),
-                format!("{}（{}）", name(&a.staff), term),
-                e.newcomer,
-            ));
+            starts.entry((s.area_id, a.start)).or_default().push(Start {
+                position: position.clone(),
+                who: format!("{}（{}）", name(&a.staff), term),
+                newcomer: e.newcomer,
+            });
         }
         choices.entry(a.start).or_default().push(Choice {
             pin: format!("{}|{}|{}|{}", a.position, a.staff, a.start, a.end),

@@ -140,10 +140,31 @@ async fn the_rotation_planner_plans_files_and_live_data_and_refuses_bad_instance
     let (instance, plan) = (dir.join("small.json"), dir.join("plan.json"));
     let path = |p: &std::path::Path| p.to_str().unwrap().to_owned();
 
-    let out = cli.run(&["plan", "generate", "--size", "small", "--seed", "3", "--output", &path(&instance)], None);
+    let out = cli.run(
+        &[
+            "plan",
+            "generate",
+            "--size",
+            "small",
+            "--seed",
+            "3",
+            "--output",
+            &path(&instance),
+        ],
+        None,
+    );
     assert!(out.status.success(), "{}", text(&out.stderr));
     let out = cli.run(
-        &["plan", "rotation", "--input", &path(&instance), "--output", &path(&plan), "--seconds", "5"],
+        &[
+            "plan",
+            "rotation",
+            "--input",
+            &path(&instance),
+            "--output",
+            &path(&plan),
+            "--seconds",
+            "5",
+        ],
         None,
     );
     assert!(out.status.success(), "{}", text(&out.stderr));
@@ -159,7 +180,11 @@ async fn the_rotation_planner_plans_files_and_live_data_and_refuses_bad_instance
     std::fs::write(&instance, bad.to_string()).unwrap();
     let out = cli.run(&["plan", "rotation", "--input", &path(&instance)], None);
     assert_eq!(out.status.code(), Some(1));
-    assert!(text(&out.stderr).contains("職位「director」の職員が一人もいません"), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("職位「director」の職員が一人もいません"),
+        "{}",
+        text(&out.stderr)
+    );
     std::fs::write(&instance, "{").unwrap();
     let out = cli.run(&["plan", "rotation", "--input", &path(&instance)], None);
     assert_eq!(out.status.code(), Some(1));
@@ -170,7 +195,13 @@ async fn the_rotation_planner_plans_files_and_live_data_and_refuses_bad_instance
     let out = cli.run(&["plan", "rotation", "--municipality", "432041", "--years", "3"], None);
     assert!(out.status.success(), "{}", text(&out.stderr));
     let live: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert!(live["appointments"].as_array().unwrap().iter().all(|a| a["start"].as_i64().unwrap() >= 2027));
+    assert!(
+        live["appointments"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|a| a["start"].as_i64().unwrap() >= 2027)
+    );
     let out = cli.run(&["plan", "rotation", "--municipality", "432041", "--years", "40"], None);
     assert_eq!(out.status.code(), Some(1));
     std::fs::remove_dir_all(&dir).ok();
