@@ -424,33 +424,16 @@ async fn plan_view(state: &AppState, caller: &Caller, id: i64) -> Result<PlanVie
         layout: Layout::new(caller, format!("配置計画案 No.{}", p.id), BASE),
         span: year_span(p.first_year, p.horizon),
         quality: quality(o),
-        terms: vec![
-            (
-                "空席（ポジション×年）",
-                t.vacancy,
-                format!("{}点", t.vacancy * w.vacancy),
-            ),
-            (
-                "地区の全員が同じ年度に交代",
-                t.whole_team_change,
-                format!("{}点", t.whole_team_change * w.whole_team_change),
-            ),
-            (
-                "同じ年度の交代の重なり",
-                t.concentration,
-                format!("{}点", t.concentration * w.concentration),
-            ),
-            (
-                "標準任期との差（年）",
-                t.term_deviation,
-                format!("{}点", t.term_deviation * w.term_deviation),
-            ),
-            (
-                "初めて地域担当を経験する職員",
-                t.new_person,
-                format!("−{}点", t.new_person * w.new_person),
-            ),
-        ],
+        terms: [
+            ("空席（ポジション×年）", t.vacancy, w.vacancy),
+            ("地区の全員が同じ年度に交代", t.whole_team_change, w.whole_team_change),
+            ("同じ年度の交代の重なり", t.concentration, w.concentration),
+            ("標準任期との差（年）", t.term_deviation, w.term_deviation),
+            ("初めて地域担当を経験する職員", t.new_person, -w.new_person),
+        ]
+        .into_iter()
+        .map(|(label, n, weight)| (label, n, format!("{}点", n * weight).replace('-', "−")))
+        .collect(),
         years: years.iter().map(|&y| format_fiscal_year(y)).collect(),
         rows,
         choices_by_year: years
