@@ -15,6 +15,9 @@ pub struct Size {
     pub units: usize,
     pub staff: usize,
     pub departments: usize,
+    /// 課長級 managers per hundred districts: 135 is tight, about 110
+    /// leaves some later years short of managers.
+    pub managers_per_100_units: usize,
 }
 
 impl Size {
@@ -22,16 +25,19 @@ impl Size {
         units: 10,
         staff: 400,
         departments: 12,
+        managers_per_100_units: 135,
     };
     pub const MID: Size = Size {
         units: 60,
         staff: 3_000,
         departments: 30,
+        managers_per_100_units: 135,
     };
     pub const LARGE: Size = Size {
         units: 340,
         staff: 12_000,
         departments: 60,
+        managers_per_100_units: 135,
     };
 
     pub fn named(name: &str) -> Option<Size> {
@@ -72,9 +78,9 @@ pub fn generate(size: Size, first_year: i32, seed: u64) -> Instance {
         };
         format!("d{:02}", d + 1)
     };
-    // The manager pool is about 1.35 times the districts: tight once the
-    // veterans who may not return and the retiring are counted.
-    let managers = size.units * 27 / 20;
+    // The manager pool is by default 1.35 times the districts: tight once
+    // the veterans who may not return and the retiring are counted.
+    let managers = size.units * size.managers_per_100_units / 100;
     let chiefs = (size.staff - managers) * 3 / 10;
     let mut staff = Vec::with_capacity(size.staff);
     for i in 0..size.staff {

@@ -97,6 +97,7 @@ pub enum PlanError {
 /// with its step halved each time.
 const PATIENCE: u32 = 12;
 const MAX_ITERATIONS: u32 = 600;
+const PRIMAL_EVERY: u32 = 10;
 
 pub fn plan(instance: &Instance, options: &Options) -> Result<Outcome, PlanError> {
     let began = Instant::now();
@@ -136,6 +137,9 @@ pub fn plan(instance: &Instance, options: &Options) -> Result<Outcome, PlanError
     let mut best_bound = f64::NEG_INFINITY;
     let mut tried: Vec<Vec<Vec<Event>>> = Vec::new();
     let (mut theta, mut stale, mut iterations) = (1.0, 0, 0);
+    // How long the last plan took to staff: none is started that would end
+    // past the time limit.
+    let mut last_primal = Duration::ZERO;
 
     while iterations < MAX_ITERATIONS && began.elapsed() < options.time_limit {
         iterations += 1;
@@ -151,24 +155,31 @@ pub fn plan(instance: &Instance, options: &Options) -> Result<Outcome, PlanError
                 stale = 0;
             }
         }
-        // Two plans from these prices: the timetables as priced, whose empty
-        // years fall where they cost least, and timetables leaving no year
-        // empty on purpose, where staffing finds out which years nobody can
-        // fill. A set of timetables not tried before is worth staffing.
-        let mut seat_prices = prices.clone();
-        seat_prices.cover.fill(0.0);
-        let full: Vec<Timetable> = shapes.iter().map(|s| schedule::solve(s, h, &w, &seat_prices)).collect();
-        for candidate in [&timetables, &full] {
-            let events: Vec<Vec<Event>> = candidate.iter().map(|t| t.events.clone()).collect();
-            if tried.contains(&events) {
-                continue;
+        // Staffing costs far more than the timetables: plans are made at the
+        // start and then every few steps, as the prices settle.
+        let room = began.elapsed() + last_primal < options.time_limit;
+        if iterations == 1 || (iterations % PRIMAL_EVERY == 0 && room) {
+            let primal_began = Instant::now();
+            // Two plans from these prices: the timetables as priced, whose empty
+            // years fall where they cost least, and timetables leaving no year
+            // empty on purpose, where staffing finds out which years nobody can
+            // fill. A set of timetables not tried before is worth staffing.
+            let mut seat_prices = prices.clone();
+            seat_prices.cover.fill(0.0);
+            let full: Vec<Timetable> = shapes.iter().map(|s| schedule::solve(s, h, &w, &seat_prices)).collect();
+            for candidate in [&timetables, &full] {
+                let events: Vec<Vec<Event>> = candidate.iter().map(|t| t.events.clone()).collect();
+                if tried.contains(&events) {
+                    continue;
+                }
+                tried.push(events);
+                let plan = staff_plan(&problem, &adjustments, candidate, &shape_of_unit, &mut rng);
+                let score = score::evaluate(&problem, &plan).terms.score(&problem);
+                if best.as_ref().is_none_or(|(s, _)| score < *s) {
+                    best = Some((score, plan));
+                }
             }
-            tried.push(events);
-            let plan = staff_plan(&problem, &adjustments, candidate, &shape_of_unit, &mut rng);
-            let score = score::evaluate(&problem, &plan).terms.score(&problem);
-            if best.as_ref().is_none_or(|(s, _)| score < *s) {
-                best = Some((score, plan));
-            }
+            last_primal = primal_began.elapsed();
         }
         let target = best.as_ref().map_or(dual.value + 1.0, |(s, _)| *s as f64);
         if proven(best_bound, target) || theta < 1e-4 {

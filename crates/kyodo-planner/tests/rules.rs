@@ -363,8 +363,22 @@ fn pins_bans_and_requirements_are_honoured() {
 #[test]
 fn the_same_seed_gives_the_same_plan() {
     let instance = kyodo_planner::generate::generate(kyodo_planner::generate::Size::MID, 2027, 11);
-    let a = plan(&instance, &Options { seed: 5, ..Options::default() }).unwrap();
-    let b = plan(&instance, &Options { seed: 5, ..Options::default() }).unwrap();
+    let a = plan(
+        &instance,
+        &Options {
+            seed: 5,
+            ..Options::default()
+        },
+    )
+    .unwrap();
+    let b = plan(
+        &instance,
+        &Options {
+            seed: 5,
+            ..Options::default()
+        },
+    )
+    .unwrap();
     assert_eq!(a.plan, b.plan);
     assert_eq!(a.lower_bound, b.lower_bound);
     assert!(a.lower_bound <= a.score);

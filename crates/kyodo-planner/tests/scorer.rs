@@ -25,7 +25,8 @@ proptest! {
         home in any::<bool>(),
         no_return in any::<bool>(),
     ) {
-        let mut instance = generate(Size { units, staff: units * staff_per_unit, departments: 3 + units / 2 }, 2027, seed);
+        let size = Size { units, staff: units * staff_per_unit, departments: 3 + units / 2, managers_per_100_units: 100 + units * 4 };
+        let mut instance = generate(size, 2027, seed);
         instance.horizon = horizon;
         instance.rules.term_flex = flex;
         instance.rules.distinct_departments_in_unit = distinct;

@@ -273,8 +273,9 @@ async fn run(cli: Cli) -> Result<()> {
                 size,
                 seed,
                 first_year,
+                managers_per_100_units,
                 output,
-            } => plan::generate(size, *seed, *first_year, output)?,
+            } => plan::generate(size, *managers_per_100_units, *seed, *first_year, output)?,
         },
         Command::Migrate => {
             let db = Db::connect(&cli.database).await?;

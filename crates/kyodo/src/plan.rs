@@ -39,6 +39,9 @@ pub enum PlanCommand {
         seed: u64,
         #[arg(long, default_value_t = 2027)]
         first_year: i32,
+        /// 課長級 managers per hundred districts (135 by default; 110 is short).
+        #[arg(long)]
+        managers_per_100_units: Option<usize>,
         #[arg(long)]
         output: PathBuf,
     },
@@ -97,8 +100,14 @@ pub fn read_instance(path: &PathBuf) -> Result<Instance> {
     serde_json::from_str(&text).map_err(|e| anyhow!("{} は配置計画の条件として読めません: {e}", path.display()))
 }
 
-pub fn generate(size: &str, seed: u64, first_year: i32, output: &PathBuf) -> Result<()> {
-    let size = Size::named(size).ok_or_else(|| anyhow!("--size は small, mid, large のいずれかです"))?;
+pub fn generate(size: &str, managers: Option<usize>, seed: u64, first_year: i32, output: &PathBuf) -> Result<()> {
+    let mut size = Size::named(size).ok_or_else(|| anyhow!("--size は small, mid, large のいずれかです"))?;
+    if let Some(m) = managers {
+        if !(50..=400).contains(&m) {
+            bail!("--managers-per-100-units は50〜400にしてください");
+        }
+        size.managers_per_100_units = m;
+    }
     let instance = kyodo_planner::generate::generate(size, first_year, seed);
     let json = serde_json::to_string(&instance)?;
     std::fs::write(output, json + "\n").with_context(|| format!("{} に書けません", output.display()))?;
