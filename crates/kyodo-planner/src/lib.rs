@@ -98,6 +98,7 @@ pub enum PlanError {
 const PATIENCE: u32 = 12;
 const MAX_ITERATIONS: u32 = 600;
 const PRIMAL_EVERY: u32 = 10;
+const RETIME_ROUNDS: u32 = 3;
 
 pub fn plan(instance: &Instance, options: &Options) -> Result<Outcome, PlanError> {
     let began = Instant::now();
@@ -141,7 +142,10 @@ pub fn plan(instance: &Instance, options: &Options) -> Result<Outcome, PlanError
     // past the time limit.
     let mut last_primal = Duration::ZERO;
 
-    while iterations < MAX_ITERATIONS && began.elapsed() < options.time_limit {
+    // A quarter of the time is kept for timing districts again around the
+    // years nobody can fill.
+    let search_limit = options.time_limit.mul_f64(0.75);
+    while iterations < MAX_ITERATIONS && began.elapsed() < search_limit {
         iterations += 1;
         let timetables: Vec<Timetable> = shapes.iter().map(|s| schedule::solve(s, h, &w, &prices)).collect();
         let dual = bound::evaluate(&problem, &relaxation, &prices, &shapes, &timetables, &units_of_shape);
@@ -157,7 +161,7 @@ pub fn plan(instance: &Instance, options: &Options) -> Result<Outcome, PlanError
         }
         // Staffing costs far more than the timetables: plans are made at the
         // start and then every few steps, as the prices settle.
-        let room = began.elapsed() + last_primal < options.time_limit;
+        let room = began.elapsed() + last_primal < search_limit;
         if iterations == 1 || (iterations % PRIMAL_EVERY == 0 && room) {
             let primal_began = Instant::now();
             // Two plans from these prices: the timetables as priced, whose empty
@@ -191,7 +195,36 @@ pub fn plan(instance: &Instance, options: &Options) -> Result<Outcome, PlanError
     }
 
     // The loop runs at least once: a plan always exists (every seat may stay empty).
-    let (_, mut chosen) = best.unwrap_or_default();
+    let (mut best_score, mut chosen) = best.unwrap_or_default();
+    // Where nobody could be found, the years stay empty: the district's
+    // other terms are timed again knowing it (a later start, a shorter
+    // term may now avoid a clash), and the plan staffed again.
+    for _ in 0..RETIME_ROUNDS {
+        if began.elapsed() >= options.time_limit {
+            break;
+        }
+        let vacant = vacant_years(&problem, &chosen);
+        if vacant.iter().all(|&v| v == 0) {
+            break;
+        }
+        let mut seat_prices = prices.clone();
+        seat_prices.cover.fill(0.0);
+        let mut next = Vec::with_capacity(problem.units.len());
+        for (u, unit) in problem.units.iter().enumerate() {
+            let mut shape = all_shapes[u].clone();
+            for (slot, &p) in unit.positions.iter().enumerate() {
+                shape[slot].vacant = vacant[p];
+            }
+            next.push(schedule::solve(&shape, h, &w, &seat_prices));
+        }
+        let own: Vec<usize> = (0..problem.units.len()).collect();
+        let plan = staff_plan(&problem, &adjustments, &next, &own, &mut rng);
+        let score = score::evaluate(&problem, &plan).terms.score(&problem);
+        if score >= best_score {
+            break;
+        }
+        (best_score, chosen) = (score, plan);
+    }
     let evaluation = feasible(&problem, &mut chosen);
     let score = evaluation.terms.score(&problem);
     let lower_bound = (best_bound - 1e-6).ceil() as i64;
@@ -232,6 +265,24 @@ pub fn plan(instance: &Instance, options: &Options) -> Result<Outcome, PlanError
 /// Scores are whole numbers: a bound within one of the score proves it.
 fn proven(bound: f64, score: f64) -> bool {
     (bound - 1e-6).ceil() >= score
+}
+
+/// Per position, the horizon years nobody holds in `plan`, as bits.
+fn vacant_years(problem: &Problem, plan: &[Assigned]) -> Vec<u64> {
+    let mut held: Vec<u64> = problem
+        .positions
+        .iter()
+        .map(|p| p.fixed.iter().enumerate().fold(0, |m, (t, &f)| m | u64::from(f) << t))
+        .collect();
+    for a in plan {
+        for year in a.start..=a.end {
+            if let Some(t) = problem.index(year) {
+                held[a.position] |= 1 << t;
+            }
+        }
+    }
+    let all = (1u64 << problem.horizon) - 1;
+    held.iter().map(|h| !h & all).collect()
 }
 
 /// Seats from the timetables, then people in them.

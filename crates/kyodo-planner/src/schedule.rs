@@ -52,6 +52,8 @@ pub struct PositionShape {
     pub fixed: u64,
     /// Terms the coordinator fixed: (horizon year, length).
     pub pinned: Vec<(usize, u32)>,
+    /// Horizon years known to stay empty (nobody can fill them), as bits.
+    pub vacant: u64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -110,6 +112,8 @@ pub fn solve(shape: &[PositionShape], horizon: usize, weights: &Weights, prices:
                     options[i].push((CONTINUE, cover, rem[i] - 1));
                 } else if p.fixed >> t & 1 == 1 {
                     options[i].push((CONTINUE, cover, 0));
+                } else if p.vacant >> t & 1 == 1 {
+                    options[i].push((GAP, weights.vacancy as f64, 0));
                 } else if let Some(&(_, len)) = p.pinned.iter().find(|(pt, _)| *pt == t) {
                     options[i].push((
                         START + len,
@@ -194,11 +198,11 @@ fn decode(mut state: usize, radix: &[usize], rem: &mut [usize]) {
     }
 }
 
-/// A term may not run into a year a current appointment holds, nor over the
-/// start of a term the coordinator fixed.
+/// A term may not run into a year a current appointment holds or one known
+/// to stay empty, nor over the start of a term the coordinator fixed.
 fn fits(p: &PositionShape, t: usize, len: u32, horizon: usize) -> bool {
     let last = (t + len as usize).min(horizon);
-    (t..last).all(|y| p.fixed >> y & 1 == 0) && !p.pinned.iter().any(|&(pt, _)| pt > t && pt < last)
+    (t..last).all(|y| (p.fixed | p.vacant) >> y & 1 == 0) && !p.pinned.iter().any(|&(pt, _)| pt > t && pt < last)
 }
 
 fn start_cost(p: &PositionShape, t: usize, len: u32, weights: &Weights, prices: &Prices) -> f64 {
@@ -230,6 +234,7 @@ pub fn shapes(problem: &Problem, pins: &[Vec<(usize, u32)>]) -> Vec<Vec<Position
                         max_len: pos.max_len,
                         fixed: pos.fixed.iter().enumerate().fold(0, |m, (t, &f)| m | u64::from(f) << t),
                         pinned: pins[p].clone(),
+                        vacant: 0,
                     }
                 })
                 .collect()
@@ -250,6 +255,7 @@ mod tests {
             max_len: term + flex,
             fixed,
             pinned: Vec::new(),
+            vacant: 0,
         }
     }
 
