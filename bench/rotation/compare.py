@@ -90,7 +90,7 @@ def fmt_score(verdict, note=None):
     return s if verdict["feasible"] else f"{s} (infeasible)"
 
 
-def fmt_num(x, digits=1):
+def fmt_num(x, digits=2):
     return "—" if x is None else f"{x:.{digits}f}" if isinstance(x, float) else str(x)
 
 

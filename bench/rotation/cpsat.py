@@ -2,7 +2,7 @@
 """Exact CP-SAT model of the rotation problem, for benchmarking kyodo's planner.
 
 usage: cpsat.py INSTANCE.json PLAN_OUT.json [--seconds S] [--workers N]
-                [--param NAME=VALUE ...] [--log]
+                [--hint] [--param NAME=VALUE ...] [--log]
 
 The problem, its constraints and its objective are those of
 shared/rotation-problem.md; where the prose and rotation_score.py could be
@@ -20,6 +20,7 @@ not (no solution in time, TOO_LARGE, MODEL_INVALID).  Needs only `ortools`
 """
 import argparse
 import json
+import math
 import os
 import sys
 import time
@@ -31,17 +32,24 @@ DEFAULT_WEIGHTS = {"vacancy": 10000, "whole_team_change": 1000,
 # feasible, so its reading is used here.
 DEFAULT_RULES = {"term_flex": 0, "distinct_departments_in_unit": False,
                  "exclude_home_unit": False, "no_return_to_unit": False}
-# CP-SAT needs about 2.5-5 kB per assignment literal (3.5 GB peak measured
-# for 1.4 million, presolve included).  A model that would not fit is
-# reported as TOO_LARGE instead of being killed halfway by the OOM killer.
+# CP-SAT needs up to about 7 kB per assignment literal (1.4 million took
+# 3-6 GB in the first minute and 10 GB after ten).  A model that would not
+# fit in the available memory is reported as TOO_LARGE instead of being
+# killed halfway by the OOM killer.
 MAX_LITERALS = 20_000_000
-BYTES_PER_LITERAL = 4000
-# With 2 workers CP-SAT's portfolio keeps a single full-problem worker,
-# default_lp, whose LP leaves out the at-most-one rows; its bound then stays
-# useless.  The LP relaxation of this model is nearly tight, so the one full
-# worker is the LP-heavy reduced_costs (linearization level 2) instead; the
-# other worker still runs feasibility jump and the LNS portfolio.
-DEFAULT_PARAMS = {"subsolvers": ["reduced_costs"]}
+BYTES_PER_LITERAL = 7500
+# The LP relaxation of this model was found tight or nearly so, so the
+# solver is set up around its LP:
+# - With 2 workers CP-SAT's portfolio keeps a single full-problem worker,
+#   default_lp, whose LP leaves out the at-most-one rows; its bound stayed
+#   millions below the optimum.  reduced_costs (linearization level 2) proved
+#   optimality on every 10-unit/400-staff test instance within 15-40 s, where
+#   default_lp proved it on none in 120 s.  The second worker still runs
+#   feasibility jump and the LNS portfolio.
+# - Presolve cost half the time limit at 300k literals and all of it at
+#   1.4 million, and what it left had a far weaker LP bound; without it the
+#   small instances solve as fast and the large ones at least get searched.
+DEFAULT_PARAMS = {"subsolvers": ["reduced_costs"], "cp_model_presolve": False}
 
 
 def emit(status, score=None, bound=None, build=0.0, solve=0.0, variables=0):
@@ -305,6 +313,7 @@ def build(ins, lits):
             linear(vs, [1] * len(vs), 0, room)
 
     obj_vars, obj_coefs = list(range(len(lits))), costs
+    aux = []    # (variable, kind, key), for the hint
     # Constraint 2 as "exactly one of the covers or the vacancy" per open
     # position-year.  Folding the vacancy into the literals' costs instead
     # (vacancy = 1 - covers) is equivalent, but CP-SAT's LP then misses the
@@ -315,6 +324,7 @@ def build(ins, lits):
                 continue
             vac = new_var(0, 1)
             proto.constraints.add().exactly_one.literals.extend(pos_year[pi * H + yo] + [vac])
+            aux.append((vac, "vacancy", (pi, yo)))
             obj_vars.append(vac)
             obj_coefs.append(w["vacancy"])
 
@@ -333,6 +343,7 @@ def build(ins, lits):
             # start that year; otherwise it cannot happen and needs no variable.
             if ww and npos >= 2 and all((pi, so) in can_start for pi in members):
                 t = new_var(0, 1)
+                aux.append((t, "whole", (ui, so)))
                 linear(vs + [t], ones + [-1], -INF, npos - 1)      # t >= n - (npos-1)
                 if ww < 0:
                     linear(vs + [t], ones + [-npos], 0, INF)       # n >= npos * t
@@ -340,6 +351,7 @@ def build(ins, lits):
                 obj_coefs.append(ww)
             if wc and len(vs) >= 2:
                 c = new_var(0, len(vs) - 1)
+                aux.append((c, "concentration", (ui, so)))
                 linear(vs + [c], ones + [-1], -INF, 1)             # c >= n - 1
                 if wc < 0:
                     cv = model.get_int_var_from_proto_index(c)
@@ -353,6 +365,7 @@ def build(ins, lits):
             if not vs or ins.staff[si]["id"] in ins.veterans:
                 continue
             t = new_var(0, 1)
+            aux.append((t, "newcomer", si))
             linear(vs + [t], [1] * len(vs) + [-1], 0, INF)         # t <= sum of s's literals
             if wn < 0:
                 for v in vs:
@@ -362,7 +375,102 @@ def build(ins, lits):
 
     proto.objective.vars.extend(obj_vars)
     proto.objective.coeffs.extend(obj_coefs)
-    return model, len(proto.variables)
+    return model, aux
+
+
+def greedy(ins, lits):
+    """A quick feasible plan, as chosen literal indices: year by year, every
+    open position gets the cheapest eligible person who is free, keeps the
+    unit's departments distinct and fits the department's cap, preferring a
+    term-length appointment and someone not yet appointed who counts as a
+    newcomer.  Only used as a hint (--hint): it gives CP-SAT's local search a
+    starting point on instances too large for it to fill positions alone."""
+    H, w = ins.horizon, ins.w
+    distinct = ins.rules["distinct_departments_in_unit"]
+    by_start = {}
+    for k, (_, pi, so, _, _, _) in enumerate(lits):
+        by_start.setdefault((pi, so), []).append(k)
+    fresh = {si for si, s in enumerate(ins.staff) if s["id"] not in ins.veterans}
+
+    def static(k):
+        si, _, so, co, _, dev = lits[k]
+        return (w["term_deviation"] * dev - w["new_person"] * (si in fresh), -(co - so))
+    for ks in by_start.values():
+        ks.sort(key=static)
+
+    covered = [[bool(n) for n in row] for row in ins.cur_cover]
+    busy, unit_dept, used, chosen = set(), set(), set(), []
+    room = {(di, yo): cap - ins.cur_dept.get((ins.depts[di], yo), 0)
+            for di, cap in ins.cap_of.items() for yo in range(H)}
+    for so in range(H):
+        for pi, p in enumerate(ins.positions):
+            if covered[pi][so]:
+                continue
+            ui, best, best_key = p["unit"], None, None
+            for k in by_start.get((pi, so), ()):
+                key = static(k)
+                if best_key is not None and key >= best_key:
+                    break
+                si, _, _, co, _, dev = lits[k]
+                di, fp = ins.staff_dept[si], range(so, co + 1)
+                if (any((si, y) in busy for y in fp)
+                        or (distinct and any((ui, di, y) in unit_dept for y in fp))
+                        or (di in ins.cap_of and any(room[(di, y)] <= 0 for y in fp))):
+                    continue
+                if si in fresh and si in used:       # no newcomer bonus twice
+                    key = (w["term_deviation"] * dev, key[1])
+                if best_key is None or key < best_key:
+                    best, best_key = k, key
+            if best is None:
+                continue
+            si, _, _, co, _, _ = lits[best]
+            di = ins.staff_dept[si]
+            for y in range(so, co + 1):
+                covered[pi][y] = True
+                busy.add((si, y))
+                unit_dept.add((ui, di, y))
+                if di in ins.cap_of:
+                    room[(di, y)] -= 1
+            used.add(si)
+            chosen.append(best)
+    return chosen
+
+
+def add_hint(ins, lits, model, aux, chosen):
+    """Writes a complete hint: the chosen literals plus the auxiliaries'
+    values that make it a feasible, exactly scored solution."""
+    values = [0] * len(model.proto.variables)
+    covered, starts, staff_used = set(), {}, set()
+    for k in chosen:
+        si, pi, so, co, _, _ = lits[k]
+        values[k] = 1
+        covered.update((pi, y) for y in range(so, co + 1))
+        key = (ins.positions[pi]["unit"], so)
+        starts[key] = starts.get(key, 0) + 1
+        staff_used.add(si)
+    for v, kind, key in aux:
+        if kind == "vacancy":
+            values[v] = int(key not in covered)
+        elif kind == "whole":
+            values[v] = int(starts.get(key, 0) >= len(ins.unit_positions[key[0]]))
+        elif kind == "concentration":
+            values[v] = max(0, starts.get(key, 0) - 1)
+        else:
+            values[v] = int(key in staff_used)
+    hint = model.proto.solution_hint
+    hint.vars.extend(range(len(values)))
+    hint.values.extend(values)
+
+
+def plan_of(ins, lits, chosen):
+    """The contract's appointments for the chosen literal indices."""
+    plan = []
+    for k in chosen:
+        si, pi, so, _, end, _ = lits[k]
+        plan.append({"position": ins.positions[pi]["id"], "staff": ins.staff[si]["id"],
+                     "start": ins.first + so, "end": end})
+    plan.sort(key=lambda a: (a["start"], a["position"]))
+    return plan
 
 
 def plan_score(ins, plan):
@@ -416,6 +524,9 @@ def main():
     ap.add_argument("--param", action="append", default=[], metavar="NAME=VALUE",
                     help="CP-SAT parameter, repeatable; list values as a+b "
                          "(e.g. --param subsolvers= restores CP-SAT's own portfolio)")
+    ap.add_argument("--hint", action="store_true",
+                    help="start from a greedy plan (helps large instances; off by "
+                         "default so the baseline is CP-SAT alone)")
     ap.add_argument("--log", action="store_true", help="solver log on stderr")
     args = ap.parse_args()
 
@@ -433,10 +544,17 @@ def main():
         emit("TOO_LARGE", build=time.monotonic() - t0, variables=estimate)
         return 1
     try:
-        model, n_vars = build(ins, lits)
+        model, aux = build(ins, lits)
+        if args.hint:
+            chosen = greedy(ins, lits)
+            add_hint(ins, lits, model, aux, chosen)
+            if args.log:
+                print(f"greedy hint scores {plan_score(ins, plan_of(ins, lits, chosen))}",
+                      file=sys.stderr)
     except MemoryError:
         emit("TOO_LARGE", build=time.monotonic() - t0, variables=len(lits))
         return 1
+    n_vars = len(model.proto.variables)
     t1 = time.monotonic()
 
     from ortools.sat.python import cp_model
@@ -454,20 +572,22 @@ def main():
 
     score = bound = None
     if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        values = list(solver.response_proto.solution)
-        plan = [{"position": ins.positions[pi]["id"], "staff": ins.staff[si]["id"],
-                 "start": ins.first + so, "end": end}
-                for k, (si, pi, so, _, end, _) in enumerate(lits) if values[k]]
-        plan.sort(key=lambda a: (a["start"], a["position"]))
+        values = solver.response_proto.solution
+        plan = plan_of(ins, lits, [k for k in range(len(lits)) if values[k]])
         with open(args.plan_out, "w", encoding="utf-8") as f:
             json.dump({"appointments": plan}, f, ensure_ascii=False, indent=1)
             f.write("\n")
         score = plan_score(ins, plan)
-        bound = solver.best_objective_bound
-        bound = int(bound) if float(bound).is_integer() else bound
     elif os.path.exists(args.plan_out):
         # A stale plan from an earlier run must not be scored as this one's.
         os.remove(args.plan_out)
+    if status in (cp_model.OPTIMAL, cp_model.FEASIBLE, cp_model.UNKNOWN):
+        # Even without a solution the bound says how good any plan can be.
+        bound = solver.best_objective_bound
+        if not math.isfinite(bound) or abs(bound) >= 2**53:
+            bound = None
+        elif float(bound).is_integer():
+            bound = int(bound)
     emit(solver.status_name(status), score, bound, t1 - t0, t2 - t1, n_vars)
     return 0 if score is not None else 1
 

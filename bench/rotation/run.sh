@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# The rotation planner on generated cities of three sizes (three seeds
+# each): score, proven bound, gap, wall time and peak memory. With
+# `--cpsat`, the same instances through OR-Tools CP-SAT as well
+# (bench/rotation/compare.py; ortools is installed from PyPI for this only).
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+dir=target/rotation-bench
+mkdir -p "$dir"
+cargo build --release -p kyodo >&2
+kyodo=target/release/kyodo
+# Default manager pools (135 per 100 districts), and short ones (110) where
+# some later years cannot fill every 課長級 seat.
+names=()
+for size in small mid large; do
+  for seed in 1 2 3; do
+    "$kyodo" plan generate --size "$size" --seed "$seed" --output "$dir/$size-$seed.json" 2>/dev/null
+    "$kyodo" plan generate --size "$size" --seed "$seed" --managers-per-100-units 110 \
+      --output "$dir/$size-short-$seed.json" 2>/dev/null
+  done
+done
+for pool in "" "-short"; do
+  for size in small mid large; do
+    for seed in 1 2 3; do names+=("$size$pool-$seed"); done
+  done
+done
+
+echo "| instance | units | staff | score | lower bound | gap | proven | wall (s) | peak memory (MB) | scorer |"
+echo "|---|---|---|---|---|---|---|---|---|---|"
+for name in "${names[@]}"; do
+    i="$dir/$name.json"
+    p="$dir/$name.plan.json"
+    report=$( { /usr/bin/time -f "time %e %M" "$kyodo" plan rotation --input "$i" --output "$p" --seconds 2; } 2>&1 )
+    score=$(sed -n 's/^score \([-0-9]*\).*/\1/p' <<<"$report")
+    bound=$(sed -n 's/^lower_bound \([-0-9]*\) gap \([0-9.]*%\) \(.*\) (.*/\1/p' <<<"$report")
+    gap=$(sed -n 's/^lower_bound [-0-9]* gap \([0-9.]*%\).*/\1/p' <<<"$report")
+    proven=$(grep -q "% optimal (" <<<"$report" && echo yes || echo no)
+    read -r wall kb < <(sed -n 's/^time \([0-9.]*\) \([0-9]*\)/\1 \2/p' <<<"$report")
+    verdict=$(python3 scripts/rotation_score.py "$i" "$p" | sed -n '/^feasible\|^infeasible/p')
+    units=$(python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print(len(d['units']), len(d['staff']))" "$i")
+    echo "| $name | ${units% *} | ${units#* } | $score | $bound | $gap | $proven | $wall | $((kb / 1024)) | $verdict |"
+done
+
+if [[ "${1:-}" == "--cpsat" ]]; then
+  python3 -c "import ortools" 2>/dev/null || pip install -q 'ortools==9.15.*' >&2
+  python3 bench/rotation/compare.py "$dir"/small-?.json "$dir"/small-short-?.json "$dir"/mid-1.json "$dir"/large-1.json \
+    --kyodo "$kyodo" --seconds 2 --cpsat-seconds "${CPSAT_SECONDS:-60}"
+fi
