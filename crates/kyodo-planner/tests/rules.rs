@@ -390,7 +390,10 @@ fn short_of_managers_the_empty_years_fall_where_they_cost_least() {
     // must stay empty. OR-Tools CP-SAT proves 18,740 the best score for this
     // instance (bench/rotation/cpsat.py); staffing first and timing the
     // district again around its empty years reaches it (without that: 18,750).
-    let size = kyodo_planner::generate::Size { managers_per_100_units: 110, ..kyodo_planner::generate::Size::SMALL };
+    let size = kyodo_planner::generate::Size {
+        managers_per_100_units: 110,
+        ..kyodo_planner::generate::Size::SMALL
+    };
     let instance = kyodo_planner::generate::generate(size, 2027, 2);
     let outcome = plan(&instance, &Options::default()).unwrap();
     assert_eq!(outcome.terms.vacancy, 2);
