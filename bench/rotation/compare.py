@@ -2,7 +2,7 @@
 """Compare kyodo's rotation planner with the exact CP-SAT model (cpsat.py).
 
 usage: compare.py INSTANCE.json [INSTANCE.json ...] [--kyodo PATH] [--seconds S]
-                  [--cpsat-seconds S] [--workers N] [--out-dir DIR]
+                  [--cpsat-seconds S] [--workers N] [--cpsat-arg ARG ...] [--out-dir DIR]
 
 For each instance it runs
   kyodo plan rotation --input INST --output PLAN --seconds S   (wall time measured here)
@@ -50,14 +50,14 @@ def run_kyodo(binary, inst, plan, seconds):
     return (None if plan.exists() else "no plan"), wall
 
 
-def run_cpsat(inst, plan, seconds, workers):
+def run_cpsat(inst, plan, seconds, workers, extra):
     """Returns cpsat.py's JSON line as a dict, or {"status": <what went wrong>}."""
     if plan.exists():
         plan.unlink()
     try:
         # Building a large model takes a while on top of the solver's limit.
         r = subprocess.run([sys.executable, str(CPSAT), str(inst), str(plan),
-                            "--seconds", str(seconds), "--workers", str(workers)],
+                            "--seconds", str(seconds), "--workers", str(workers), *extra],
                            capture_output=True, text=True, timeout=seconds * 2 + 600)
     except subprocess.TimeoutExpired:
         return {"status": "timeout"}
@@ -102,6 +102,8 @@ def main():
     ap.add_argument("--seconds", type=float, default=60, help="kyodo's --seconds")
     ap.add_argument("--cpsat-seconds", type=float, default=60, help="CP-SAT time limit")
     ap.add_argument("--workers", type=int, default=2, help="CP-SAT workers")
+    ap.add_argument("--cpsat-arg", action="append", default=[], metavar="ARG",
+                    help="extra argument for cpsat.py, repeatable (e.g. --cpsat-arg=--hint)")
     ap.add_argument("--out-dir", type=Path,
                     help="keep the plans here (default: a temporary directory, removed)")
     args = ap.parse_args()
@@ -126,7 +128,7 @@ def main():
         k_note, k_wall = run_kyodo(args.kyodo, inst, k_plan, seconds)
         k_verdict = score(scorer, inst, k_plan) if k_note is None else None
         print(f"{name}: CP-SAT ...", file=sys.stderr)
-        c = run_cpsat(inst, c_plan, args.cpsat_seconds, args.workers)
+        c = run_cpsat(inst, c_plan, args.cpsat_seconds, args.workers, args.cpsat_arg)
         c_verdict = score(scorer, inst, c_plan)
         if c_verdict and c.get("score") is not None and c_verdict["score"] != c["score"]:
             # cpsat.py recomputes the contract score itself; a difference
@@ -149,8 +151,8 @@ def main():
 
     head = ["instance", "kyodo score", "kyodo time (s)", "CP-SAT score", "CP-SAT bound",
             "CP-SAT status", "CP-SAT time (s)", "both feasible"]
-    print(f"kyodo --seconds {seconds}; CP-SAT {args.cpsat_seconds:g} s, "
-          f"{args.workers} workers; scored by {scorer}\n")
+    print(f"kyodo --seconds {seconds}; CP-SAT {args.cpsat_seconds:g} s, {args.workers} workers"
+          f"{' ' + ' '.join(args.cpsat_arg) if args.cpsat_arg else ''}; scored by {scorer}\n")
     print("| " + " | ".join(head) + " |")
     print("|" + "|".join("---" for _ in head) + "|")
     for r in rows:

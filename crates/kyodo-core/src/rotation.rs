@@ -64,6 +64,17 @@ pub fn unit_ref(area_id: i64) -> String {
     area_id.to_string()
 }
 
+/// The positions the planner fills: those with a grade (the contract
+/// matches people to positions by grade) and no upper limit on years since
+/// hire (which the contract cannot state).
+pub fn planned_positions(scheme: &SchemeSettings) -> Vec<&crate::scheme::Position> {
+    scheme
+        .positions
+        .iter()
+        .filter(|p| p.grade.is_some() && p.max_years_since_hire.is_none())
+        .collect()
+}
+
 pub fn instance(data: &LiveData) -> Instance {
     let scheme = data.scheme;
     let level = scheme.liaison_level as i32;
@@ -74,13 +85,7 @@ pub fn instance(data: &LiveData) -> Instance {
         .collect();
     let unit_of = |area_id: i64| liaison_unit(data.areas, area_id, level);
 
-    // Only positions with a grade can be planned: the contract matches
-    // people to positions by grade.
-    let planned: Vec<&crate::scheme::Position> = scheme
-        .positions
-        .iter()
-        .filter(|p| p.grade.is_some() && p.max_years_since_hire.is_none())
-        .collect();
+    let planned = planned_positions(scheme);
     let mut seats: HashMap<(i64, &str), u32> = HashMap::new();
     let unit_list: Vec<Unit> = units
         .iter()

@@ -372,11 +372,7 @@ async fn plan_view(state: &AppState, caller: &Caller, id: i64) -> Result<PlanVie
             .count();
         held + planned
     };
-    let planned_positions: Vec<&kyodo_core::scheme::Position> = scheme
-        .positions
-        .iter()
-        .filter(|q| q.grade.is_some() && q.max_years_since_hire.is_none())
-        .collect();
+    let planned_positions = kyodo_core::rotation::planned_positions(scheme);
     let rows = units
         .iter()
         .map(|u| Row {
