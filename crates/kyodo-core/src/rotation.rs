@@ -83,7 +83,8 @@ pub fn instance(data: &LiveData) -> Instance {
         .iter()
         .filter(|a| a.level == level && a.archived_at.is_none())
         .collect();
-    let unit_of = |area_id: i64| liaison_unit(data.areas, area_id, level);
+    let by_id: HashMap<i64, &Area> = data.areas.iter().map(|a| (a.id, a)).collect();
+    let unit_of = |area_id: i64| liaison_unit(&by_id, area_id, level);
 
     let planned = planned_positions(scheme);
     let mut seats: HashMap<(i64, &str), u32> = HashMap::new();
@@ -221,9 +222,9 @@ fn separate_years(
 }
 
 /// The liaison-level district an area belongs to (itself, or an ancestor).
-fn liaison_unit(areas: &[Area], mut area_id: i64, level: i32) -> Option<i64> {
+fn liaison_unit(areas: &HashMap<i64, &Area>, mut area_id: i64, level: i32) -> Option<i64> {
     for _ in 0..16 {
-        let area = areas.iter().find(|a| a.id == area_id)?;
+        let area = areas.get(&area_id)?;
         if area.level == level {
             return Some(area.id);
         }

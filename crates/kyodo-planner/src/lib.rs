@@ -168,8 +168,7 @@ pub fn plan(instance: &Instance, options: &Options) -> Result<Outcome, PlanError
             // years fall where they cost least, and timetables leaving no year
             // empty on purpose, where staffing finds out which years nobody can
             // fill. A set of timetables not tried before is worth staffing.
-            let mut seat_prices = prices.clone();
-            seat_prices.cover.fill(0.0);
+            let seat_prices = prices.without_cover();
             let full: Vec<Timetable> = shapes.iter().map(|s| schedule::solve(s, h, &w, &seat_prices)).collect();
             for candidate in [&timetables, &full] {
                 let events: Vec<Vec<Event>> = candidate.iter().map(|t| t.events.clone()).collect();
@@ -207,8 +206,7 @@ pub fn plan(instance: &Instance, options: &Options) -> Result<Outcome, PlanError
         if vacant.iter().all(|&v| v == 0) {
             break;
         }
-        let mut seat_prices = prices.clone();
-        seat_prices.cover.fill(0.0);
+        let seat_prices = prices.without_cover();
         let mut next = Vec::with_capacity(problem.units.len());
         for (u, unit) in problem.units.iter().enumerate() {
             let mut shape = all_shapes[u].clone();

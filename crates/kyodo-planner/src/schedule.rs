@@ -30,6 +30,14 @@ impl Prices {
         }
     }
 
+    /// The same prices with filling a position-year free: timetables for
+    /// plans, where staffing finds out which years nobody can fill.
+    pub fn without_cover(&self) -> Prices {
+        let mut prices = self.clone();
+        prices.cover.fill(0.0);
+        prices
+    }
+
     pub fn slot_index(&self, class: usize, t: usize, len: u32) -> usize {
         (class * self.horizon + t) * (self.max_len + 1) + len as usize
     }

@@ -310,17 +310,6 @@ async fn plan_view(state: &AppState, caller: &Caller, id: i64) -> Result<PlanVie
     let person: HashMap<String, &PoolMember> = pool.iter().map(|m| (m.staff_id.to_string(), m)).collect();
     let name = |id: &str| person.get(id).map_or_else(|| format!("職員{id}"), |m| m.name.clone());
     let area_name: HashMap<i64, &str> = areas.iter().map(|a| (a.id, a.name.as_str())).collect();
-    let seat = |position: &str| {
-        SeatId::parse(position).map_or_else(
-            || (position.to_owned(), String::new()),
-            |s| {
-                (
-                    area_name.get(&s.area_id).copied().unwrap_or("?").to_owned(),
-                    position_name(scheme, &s.position_key).to_owned(),
-                )
-            },
-        )
-    };
     let o = &p.outcome;
     let w = kyodo_planner::Weights::default();
 
@@ -333,15 +322,26 @@ async fn plan_view(state: &AppState, caller: &Caller, id: i64) -> Result<PlanVie
     units.sort_by(|a, b| a.code.cmp(&b.code));
     let mut choices: HashMap<i32, Vec<Choice>> = HashMap::new();
     let mut starts: HashMap<(i64, i32), Vec<Start>> = HashMap::new();
+    let mut planned_seats: Vec<(SeatId, &Appointment)> = Vec::new();
     for (a, e) in o.plan.appointments.iter().zip(&o.explanations) {
-        let (area, position) = seat(&a.position);
+        let seat = SeatId::parse(&a.position);
+        let (area, position) = seat.as_ref().map_or_else(
+            || (a.position.clone(), String::new()),
+            |s| {
+                (
+                    area_name.get(&s.area_id).copied().unwrap_or("?").to_owned(),
+                    position_name(scheme, &s.position_key).to_owned(),
+                )
+            },
+        );
         let term = format!("{}〜{}", format_fiscal_year(a.start), format_fiscal_year(a.end));
-        if let Some(s) = SeatId::parse(&a.position) {
+        if let Some(s) = seat {
             starts.entry((s.area_id, a.start)).or_default().push(Start {
                 position: position.clone(),
                 who: format!("{}（{}）", name(&a.staff), term),
                 newcomer: e.newcomer,
             });
+            planned_seats.push((s, a));
         }
         choices.entry(a.start).or_default().push(Choice {
             pin: format!("{}|{}|{}|{}", a.position, a.staff, a.start, a.end),
@@ -354,47 +354,52 @@ async fn plan_view(state: &AppState, caller: &Caller, id: i64) -> Result<PlanVie
             reasons: reasons(e, &w, &name),
         });
     }
-    // Empty position-years: the live instance again would be a second
-    // planner input read; the plan and the current appointments tell it.
+    // Empty position-years: how many hold each district's position in each
+    // year, counted once from the current appointments and the plan.
     let current = kyodo_store::appointments::from_day(&state.db, muni, fiscal_year_start(p.first_year)).await?;
-    let covered = |area_id: i64, key: &str, year: i32| {
-        let held = current
-            .iter()
-            .filter(|c| c.area_id == area_id && c.position_key == key)
-            .filter(|c| fiscal_year(c.start_on) <= year && year <= fiscal_year(c.last_day()))
-            .count();
-        let planned = o
-            .plan
-            .appointments
-            .iter()
-            .filter_map(|a| SeatId::parse(&a.position).map(|s| (s, a)))
-            .filter(|(s, a)| s.area_id == area_id && s.position_key == key && a.start <= year && year <= a.end)
-            .count();
-        held + planned
-    };
+    let mut holders: HashMap<(i64, &str, i32), usize> = HashMap::new();
+    let terms = current
+        .iter()
+        .map(|c| {
+            (
+                c.area_id,
+                c.position_key.as_str(),
+                fiscal_year(c.start_on),
+                fiscal_year(c.last_day()),
+            )
+        })
+        .chain(
+            planned_seats
+                .iter()
+                .map(|(s, a)| (s.area_id, s.position_key.as_str(), a.start, a.end)),
+        );
+    for (area_id, key, start, end) in terms {
+        for &year in years.iter().filter(|&&y| start <= y && y <= end) {
+            *holders.entry((area_id, key, year)).or_default() += 1;
+        }
+    }
     let planned_positions = kyodo_core::rotation::planned_positions(scheme);
     let rows = units
         .iter()
-        .map(|u| Row {
-            area: u.name.clone(),
-            cells: years
-                .iter()
-                .map(|&y| Cell {
-                    starts: starts.remove(&(u.id, y)).unwrap_or_default(),
-                    vacant: planned_positions
-                        .iter()
-                        .filter(|q| {
-                            let seats = kyodo_core::appointments::slots(
-                                q,
-                                scheme,
-                                kyodo_core::appointments::school_districts(&areas, u.id),
-                            ) as usize;
-                            covered(u.id, &q.key, y) < seats
-                        })
-                        .map(|q| q.name.clone())
-                        .collect(),
-                })
-                .collect(),
+        .map(|u| {
+            let schools = kyodo_core::appointments::school_districts(&areas, u.id);
+            Row {
+                area: u.name.clone(),
+                cells: years
+                    .iter()
+                    .map(|&y| Cell {
+                        starts: starts.remove(&(u.id, y)).unwrap_or_default(),
+                        vacant: planned_positions
+                            .iter()
+                            .filter(|q| {
+                                let seats = kyodo_core::appointments::slots(q, scheme, schools) as usize;
+                                holders.get(&(u.id, q.key.as_str(), y)).copied().unwrap_or(0) < seats
+                            })
+                            .map(|q| q.name.clone())
+                            .collect(),
+                    })
+                    .collect(),
+            }
         })
         .collect();
 
