@@ -76,6 +76,32 @@ pub fn diff(before: &serde_json::Value, after: &serde_json::Value) -> serde_json
     serde_json::Value::Object(changes)
 }
 
+/// What the log keeps of a personal field's value: that it changed, not what it is.
+pub const WITHHELD: &str = "（個人情報のため記録しません）";
+
+/// `detail` (a record or a diff) with the values of `personal` fields
+/// replaced by [`WITHHELD`], so that the log is not a copy of personal data.
+pub fn withhold(mut detail: serde_json::Value, personal: &[&str]) -> serde_json::Value {
+    if let Some(object) = detail.as_object_mut() {
+        for field in personal {
+            if let Some(value) = object.get_mut(*field) {
+                *value = match value {
+                    serde_json::Value::Null => serde_json::Value::Null,
+                    // A diff's [before, after]: say which side had a value.
+                    serde_json::Value::Array(sides) => serde_json::Value::Array(
+                        sides
+                            .iter()
+                            .map(|v| if v.is_null() { v.clone() } else { WITHHELD.into() })
+                            .collect(),
+                    ),
+                    _ => WITHHELD.into(),
+                };
+            }
+        }
+    }
+    detail
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -88,5 +114,26 @@ mod tests {
             &json!({"name": "万田地区", "code": "A1", "version": 2}),
         );
         assert_eq!(d, json!({"name": ["万田", "万田地区"]}));
+    }
+
+    #[test]
+    fn withheld_fields_say_that_they_changed_not_what_to() {
+        let d = diff(
+            &json!({"name": "山田", "email": null, "home_area_id": 3}),
+            &json!({"name": "山田", "email": "a@city.example.jp", "home_area_id": 4}),
+        );
+        let kept = withhold(d, &["email", "home_area_id"]);
+        assert_eq!(
+            kept,
+            json!({"email": [null, WITHHELD], "home_area_id": [WITHHELD, WITHHELD]})
+        );
+        let created = withhold(
+            json!({"name": "山田", "email": "a@b.jp", "home_area_id": null}),
+            &["email", "home_area_id"],
+        );
+        assert_eq!(
+            created,
+            json!({"name": "山田", "email": WITHHELD, "home_area_id": null})
+        );
     }
 }

@@ -22,6 +22,10 @@ pub enum Action {
     DepartmentRead,
     DepartmentWrite,
     StaffRead,
+    /// A staff member's home district (居住地区) and e-mail address: personal
+    /// data, for the coordinator who plans appointments and for the person
+    /// themself; every read audited.
+    StaffPersonalRead,
     StaffWrite,
     SchemeRead,
     SchemeWrite,
@@ -110,6 +114,8 @@ pub const TABLE: &[(Action, [Scope; 6])] = &[
     (Action::DepartmentRead, [M, M, M, M, M, N]),
     (Action::DepartmentWrite, [M, M, N, N, N, N]),
     (Action::StaffRead, [M, M, M, M, N, N]),
+    // Own: one's own staff record. The admin keeps staff records without seeing these.
+    (Action::StaffPersonalRead, [N, M, O, O, N, N]),
     (Action::StaffWrite, [M, M, N, N, N, N]),
     (Action::SchemeRead, [M, M, M, M, M, N]),
     (Action::SchemeWrite, [M, M, N, N, N, N]),
@@ -136,7 +142,8 @@ pub const TABLE: &[(Action, [Scope; 6])] = &[
     // Outgoing mail (SMTP) and the daily digest.
     (Action::MailSettingsWrite, [M, M, N, N, N, N]),
     (Action::AppointmentRead, [M, M, M, M, N, N]),
-    (Action::AppointmentWrite, [M, M, N, N, N, N]),
+    // Appointing weighs home districts (居住地区): the coordinator's, not the admin's.
+    (Action::AppointmentWrite, [N, M, N, N, N, N]),
     // The liaison team's own records: the system admin and departments have none of them.
     (Action::MeetingRead, [N, M, O, N, O, N]),
     (Action::MeetingWrite, [N, M, O, N, N, N]),
@@ -194,7 +201,7 @@ mod tests {
         for (a, _) in TABLE {
             assert!(seen.insert(*a), "{a:?} twice");
         }
-        assert_eq!(seen.len(), 40);
+        assert_eq!(seen.len(), 41);
     }
 
     #[test]

@@ -128,6 +128,10 @@ pub fn looks_like_email(s: &str) -> bool {
     }
 }
 
+/// The fields of a staff record that are personal data (居住地区, メールアドレス):
+/// shown only to who may read them, and logged as changed without their values.
+pub const PERSONAL_FIELDS: [&str; 2] = ["home_area_id", "email"];
+
 pub const CSV_COLUMNS: &[Column] = &[
     Column::required("employee_number", "職員番号"),
     Column::required("name", "氏名"),

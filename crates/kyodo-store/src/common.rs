@@ -289,10 +289,24 @@ pub async fn audit_change(
     before: Option<serde_json::Value>,
     after: serde_json::Value,
 ) -> Result<serde_json::Value> {
+    audit_change_withholding(tx, actor, table, id, before, after, &[]).await
+}
+
+/// As [`audit_change`], logging only that the `personal` fields changed, not their values.
+pub async fn audit_change_withholding(
+    tx: &mut Tx,
+    actor: &crate::audit::Actor,
+    table: &'static str,
+    id: i64,
+    before: Option<serde_json::Value>,
+    after: serde_json::Value,
+    personal: &[&str],
+) -> Result<serde_json::Value> {
     let (action, detail) = match before {
         Some(b) => (kyodo_core::audit::kind::UPDATE, kyodo_core::audit::diff(&b, &after)),
         None => (kyodo_core::audit::kind::CREATE, after),
     };
+    let detail = kyodo_core::audit::withhold(detail, personal);
     crate::audit::record(
         tx,
         actor,

@@ -195,7 +195,16 @@ pub async fn create_in(tx: &mut Tx, actor: &Actor, input: &StaffInput) -> Result
     let since = input.grade_effective_on.unwrap_or(input.hire_date);
     add_grade_change(tx, actor.municipality_id, id, &input.grade, since).await?;
     let after = get_in(tx, actor.municipality_id, id).await?;
-    common::audit_change(tx, actor, TABLE, id, None, audit::snapshot(&after)).await?;
+    common::audit_change_withholding(
+        tx,
+        actor,
+        TABLE,
+        id,
+        None,
+        audit::snapshot(&after),
+        &kyodo_core::staff::PERSONAL_FIELDS,
+    )
+    .await?;
     Ok(id)
 }
 
@@ -246,13 +255,14 @@ pub async fn update_in(
         crate::appointments::end_for_grade_change(tx, actor, scheme, id, &input.grade, on).await?;
     }
     let after = get_in(tx, actor.municipality_id, id).await?;
-    common::audit_change(
+    common::audit_change_withholding(
         tx,
         actor,
         TABLE,
         id,
         Some(audit::snapshot(&before)),
         audit::snapshot(&after),
+        &kyodo_core::staff::PERSONAL_FIELDS,
     )
     .await
 }

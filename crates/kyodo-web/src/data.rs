@@ -30,11 +30,26 @@ fn kind_of(s: &str) -> Result<DataKind, AppError> {
     DataKind::parse(s).ok_or(AppError::NotFound)
 }
 
+/// A staff file carries everyone's home district and e-mail address, so
+/// only who may read those for the whole municipality moves staff in or out.
+fn may_move(caller: &Caller, kind: DataKind) -> bool {
+    kind != DataKind::Staff || caller.scope(Action::StaffPersonalRead) == kyodo_core::permissions::Scope::Municipality
+}
+
+fn require_kind(caller: &Caller, kind: DataKind) -> Result<(), AppError> {
+    if may_move(caller, kind) {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden)
+    }
+}
+
 fn view(caller: &Caller, kind: Option<DataKind>, report: Option<ImportReport>, errors: Vec<String>) -> DataPage {
     DataPage {
         layout: Layout::new(caller, "取込・書出し", "/data"),
         kinds: DataKind::ALL
             .into_iter()
+            .filter(|k| may_move(caller, *k))
             .map(|k| {
                 let cols: Vec<String> = k
                     .columns()
@@ -69,6 +84,7 @@ async fn import(
     dry_run: bool,
 ) -> Result<ImportReport, AppError> {
     caller.require(Action::DataImport)?;
+    require_kind(caller, kind)?;
     Ok(kyodo_store::data::import_csv(
         &state.db,
         &caller.actor(),
@@ -91,6 +107,7 @@ pub async fn import_page(
     // The permission is checked before the body is read, so a caller who may
     // not import hears 403 whatever they sent.
     caller.require(Action::DataImport)?;
+    require_kind(&caller, kind)?;
     let mut multipart = Multipart::from_request(request, &state)
         .await
         .map_err(|_| AppError::BadRequest("CSVファイルを添付して送信してください".into()))?;
@@ -147,6 +164,7 @@ pub fn text_encoding(param: Option<&str>) -> Result<TextEncoding, AppError> {
 
 async fn export(state: &AppState, caller: &Caller, kind: DataKind, q: &ExportQuery) -> Result<Response, AppError> {
     caller.require(Action::DataExport)?;
+    require_kind(caller, kind)?;
     let enc = text_encoding(q.encoding.as_deref())?;
     let bytes = kyodo_store::data::export_csv(&state.db, &caller.actor(), &caller.municipality.scheme, kind, enc)
         .await

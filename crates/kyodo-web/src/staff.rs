@@ -7,8 +7,9 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use kyodo_core::listing::{ListQuery, Page};
-use kyodo_core::permissions::Action;
+use kyodo_core::permissions::{Action, Scope};
 use kyodo_core::staff::{Staff, StaffInput, StaffRow};
+use serde::Serialize;
 
 use crate::AppState;
 use crate::api::{ApiPath, ApiQuery, JsonFields, PagePath, PageQuery};
@@ -18,6 +19,125 @@ use crate::error::{ApiResult, AppError, PageResult};
 use crate::pages::{self, Cell, Column, FieldKind, FieldSpec, FormPage, FormState, Item, Layout};
 
 const BASE: &str = "/staff";
+
+/// A staff member's personal data (居住地区, メールアドレス): in every output
+/// only for callers [`may_read_personal`] lets through.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct StaffPersonal {
+    pub home_area_id: Option<i64>,
+    pub home_area_code: Option<String>,
+    pub home_area_name: Option<String>,
+    pub email: Option<String>,
+}
+
+/// A staff record as the API gives it. `personal` is there only for the
+/// coordinator and for the staff member themself.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct StaffView {
+    pub id: i64,
+    pub municipality_id: i64,
+    /// 職員番号.
+    pub employee_number: String,
+    pub name: String,
+    /// フリガナ (katakana).
+    pub name_kana: String,
+    pub department_id: Option<i64>,
+    pub department_code: Option<String>,
+    pub department_name: Option<String>,
+    /// The grade's key in the scheme (`/api/v1/scheme`).
+    pub grade: String,
+    pub hire_date: chrono::NaiveDate,
+    pub archived_at: Option<chrono::DateTime<chrono::Utc>>,
+    pub version: i64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub personal: Option<StaffPersonal>,
+}
+
+/// The one rule for a staff member's personal fields: the coordinator reads
+/// everyone's, liaison and department staff their own, nobody else any.
+pub fn may_read_personal(caller: &Caller, staff_id: i64) -> bool {
+    match caller.scope(Action::StaffPersonalRead) {
+        Scope::Municipality => true,
+        Scope::Own => caller.user.staff_id == Some(staff_id),
+        Scope::Denied => false,
+    }
+}
+
+/// The staff record as `caller` may see it; every output of staff goes through here.
+pub fn disclosed(caller: &Caller, row: StaffRow) -> StaffView {
+    let s = row.staff;
+    let personal = may_read_personal(caller, s.id).then(|| StaffPersonal {
+        home_area_id: s.home_area_id,
+        home_area_code: row.home_area_code,
+        home_area_name: row.home_area_name,
+        email: s.email,
+    });
+    StaffView {
+        id: s.id,
+        municipality_id: s.municipality_id,
+        employee_number: s.employee_number,
+        name: s.name,
+        name_kana: s.name_kana,
+        department_id: s.department_id,
+        department_code: row.department_code,
+        department_name: row.department_name,
+        grade: s.grade,
+        hire_date: s.hire_date,
+        archived_at: s.archived_at,
+        version: s.version,
+        personal,
+    }
+}
+
+/// Logs that `caller` was shown the personal fields of these staff records.
+async fn log_personal_read(state: &AppState, caller: &Caller, views: &[&StaffView]) -> Result<(), AppError> {
+    let ids: Vec<i64> = views.iter().filter(|v| v.personal.is_some()).map(|v| v.id).collect();
+    if ids.is_empty() {
+        return Ok(());
+    }
+    kyodo_store::audit::record_now(
+        &state.db,
+        &caller.actor(),
+        kyodo_store::audit::Event {
+            action: kyodo_core::audit::kind::READ_PERSONAL,
+            entity: "staff",
+            entity_id: (ids.len() == 1).then(|| ids[0]),
+            detail: Some(serde_json::json!({
+                "fields": kyodo_core::staff::PERSONAL_FIELDS,
+                "staff_ids": ids,
+            })),
+        },
+    )
+    .await?;
+    Ok(())
+}
+
+/// The staff as the API gives them, with the read of personal fields logged.
+async fn disclose_all(state: &AppState, caller: &Caller, rows: Vec<StaffRow>) -> Result<Vec<StaffView>, AppError> {
+    let views: Vec<StaffView> = rows.into_iter().map(|r| disclosed(caller, r)).collect();
+    log_personal_read(state, caller, &views.iter().collect::<Vec<_>>()).await?;
+    Ok(views)
+}
+
+/// Input fields the caller may not read are not theirs to set either: an
+/// edit keeps what the record had, a new record starts without them.
+fn keep_personal(
+    caller: &Caller,
+    current: Option<&Staff>,
+    fields: &HashMap<String, String>,
+) -> HashMap<String, String> {
+    if current.is_some_and(|s| may_read_personal(caller, s.id))
+        || (current.is_none() && caller.scope(Action::StaffPersonalRead) == Scope::Municipality)
+    {
+        return fields.clone();
+    }
+    let mut kept = fields.clone();
+    let before = current.map(values).unwrap_or_default();
+    for field in kyodo_core::staff::PERSONAL_FIELDS {
+        kept.insert(field.into(), before.get(field).cloned().unwrap_or_default());
+    }
+    kept
+}
 
 fn values(s: &Staff) -> HashMap<String, String> {
     HashMap::from([
@@ -71,14 +191,22 @@ async fn form_view(
         ),
         FieldSpec::select("grade", "職位", grade_options(caller)).required(),
         FieldSpec::date("hire_date", "採用日").required(),
-        FieldSpec::select(
-            "home_area_id",
-            "居住地区",
-            pages::options(&districts, |a| a.id.to_string(), |a| a.name.clone()),
-        )
-        .hint("自分の住む地区の担当にはならない決まりのために使います"),
-        FieldSpec::text("email", "メールアドレス").kind(FieldKind::Email),
     ];
+    let personal = match editing {
+        Some((id, _)) => may_read_personal(caller, id),
+        None => caller.scope(Action::StaffPersonalRead) == Scope::Municipality,
+    };
+    if personal {
+        fields.extend([
+            FieldSpec::select(
+                "home_area_id",
+                "居住地区",
+                pages::options(&districts, |a| a.id.to_string(), |a| a.name.clone()),
+            )
+            .hint("自分の住む地区の担当にはならない決まりのために使います"),
+            FieldSpec::text("email", "メールアドレス").kind(FieldKind::Email),
+        ]);
+    }
     if editing.is_some() {
         fields.push(
             FieldSpec::date("grade_effective_on", "職位の発令日")
@@ -103,7 +231,7 @@ pub async fn list_page(
     if caller.can(Action::StaffWrite) {
         list.new_href = Some(format!("{BASE}/new"));
     }
-    if caller.can(Action::DataExport) {
+    if caller.can(Action::DataExport) && caller.scope(Action::StaffPersonalRead) == Scope::Municipality {
         list.export_href = Some("/data/export/staff?encoding=utf-8".into());
     }
     list.filters = vec![
@@ -181,14 +309,16 @@ pub async fn detail_page(
         ),
     ];
     // Where staff live is for whoever plans appointments, not for every colleague.
-    if writable {
+    let view = disclosed(&caller, row.clone());
+    if let Some(p) = &view.personal {
         items.push(Item::link(
             "居住地区",
-            pages::opt(&row.home_area_name),
-            s.home_area_id.map(|a| format!("/areas/{a}")),
+            pages::opt(&p.home_area_name),
+            p.home_area_id.map(|a| format!("/areas/{a}")),
         ));
+        items.push(Item::new("メールアドレス", pages::opt(&p.email)));
+        log_personal_read(&state, &caller, &[&view]).await?;
     }
-    items.push(Item::new("メールアドレス", pages::opt(&s.email)));
     let page = pages::DetailPage {
         layout: Layout::new(&caller, s.name.clone(), BASE).with_notice(q.notice.as_deref()),
         heading: s.name.clone(),
@@ -286,7 +416,8 @@ impl Editable for StaffRecords {
     }
 
     async fn create(state: &AppState, caller: &Caller, fields: &HashMap<String, String>) -> Result<StaffRow, AppError> {
-        let input = StaffInput::parse(&pages::form_getter(fields), &caller.municipality.scheme, caller.today)?;
+        let fields = keep_personal(caller, None, fields);
+        let input = StaffInput::parse(&pages::form_getter(&fields), &caller.municipality.scheme, caller.today)?;
         Ok(kyodo_store::staff::create(&state.db, &caller.actor(), &input).await?)
     }
 
@@ -297,7 +428,9 @@ impl Editable for StaffRecords {
         version: i64,
         fields: &HashMap<String, String>,
     ) -> Result<StaffRow, AppError> {
-        let input = StaffInput::parse(&pages::form_getter(fields), &caller.municipality.scheme, caller.today)?;
+        let current = kyodo_store::staff::get(&state.db, caller.municipality.id, id).await?;
+        let fields = keep_personal(caller, Some(&current.staff), fields);
+        let input = StaffInput::parse(&pages::form_getter(&fields), &caller.municipality.scheme, caller.today)?;
         Ok(kyodo_store::staff::update(
             &state.db,
             &caller.actor(),
@@ -329,31 +462,46 @@ impl Editable for StaffRecords {
 // --- API ---
 
 /// Staff, paged and filtered (`department_id`, `kind` = grade key, `area_id` = home area).
+/// `personal` (居住地区・メールアドレス) only for the coordinator, and for one's own record.
 #[utoipa::path(get, path = "/staff", tag = "staff", params(ListQuery),
-    responses((status = 200, body = Page<StaffRow>), (status = 401, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody)))]
+    responses((status = 200, body = Page<StaffView>), (status = 401, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody)))]
 pub async fn list_api(
     State(state): State<AppState>,
     ApiCaller(caller): ApiCaller,
     ApiQuery(query): ApiQuery<ListQuery>,
-) -> ApiResult<Json<Page<StaffRow>>> {
+) -> ApiResult<Json<Page<StaffView>>> {
     caller.require(Action::StaffRead)?;
-    Ok(Json(
-        kyodo_store::staff::list(&state.db, caller.municipality.id, &query).await?,
-    ))
+    let page = kyodo_store::staff::list(&state.db, caller.municipality.id, &query).await?;
+    let items = disclose_all(&state, &caller, page.items).await?;
+    Ok(Json(Page {
+        items,
+        total: page.total,
+        more: page.more,
+        page: page.page,
+        per_page: page.per_page,
+    }))
 }
 
 #[utoipa::path(get, path = "/staff/{id}", tag = "staff", params(("id" = i64, Path)),
-    responses((status = 200, body = StaffRow), (status = 404, body = crate::error::ErrorBody)))]
+    responses((status = 200, body = StaffView), (status = 404, body = crate::error::ErrorBody)))]
 pub async fn get_api(
     State(state): State<AppState>,
     ApiCaller(caller): ApiCaller,
     ApiPath(id): ApiPath<i64>,
-) -> ApiResult<Json<StaffRow>> {
-    Ok(Json(StaffRecords::fetch(&state, &caller, id, false).await?))
+) -> ApiResult<Json<StaffView>> {
+    let row = StaffRecords::fetch(&state, &caller, id, false).await?;
+    Ok(Json(one(&state, &caller, row).await?))
+}
+
+async fn one(state: &AppState, caller: &Caller, row: StaffRow) -> Result<StaffView, AppError> {
+    let mut views = disclose_all(state, caller, vec![row]).await?;
+    // Invariant: one row in, one view out.
+    Ok(views.remove(0))
 }
 
 /// Fields of a staff record for POST and PATCH (PATCH may send only some; `version` guards against lost updates).
 /// `grade` takes the grade's key or its Japanese name; dates take 西暦 or 和暦.
+/// `home_area_id` and `email` are kept as they were when the caller may not read them.
 #[derive(utoipa::ToSchema)]
 #[allow(dead_code)]
 pub struct StaffBody {
@@ -370,28 +518,25 @@ pub struct StaffBody {
 }
 
 #[utoipa::path(post, path = "/staff", tag = "staff", request_body = StaffBody,
-    responses((status = 201, body = StaffRow), (status = 422, body = crate::error::ErrorBody)))]
+    responses((status = 201, body = StaffView), (status = 422, body = crate::error::ErrorBody)))]
 pub async fn create_api(
     State(state): State<AppState>,
     ApiCaller(caller): ApiCaller,
     JsonFields(fields, _): JsonFields,
-) -> ApiResult<(StatusCode, Json<StaffRow>)> {
+) -> ApiResult<(StatusCode, Json<StaffView>)> {
     StaffRecords::check_write(&caller)?;
-    Ok((
-        StatusCode::CREATED,
-        Json(StaffRecords::create(&state, &caller, &fields).await?),
-    ))
+    let row = StaffRecords::create(&state, &caller, &fields).await?;
+    Ok((StatusCode::CREATED, Json(one(&state, &caller, row).await?)))
 }
 
 #[utoipa::path(patch, path = "/staff/{id}", tag = "staff", params(("id" = i64, Path)), request_body = StaffBody,
-    responses((status = 200, body = StaffRow), (status = 409, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
+    responses((status = 200, body = StaffView), (status = 409, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
 pub async fn patch_api(
     State(state): State<AppState>,
     ApiCaller(caller): ApiCaller,
     ApiPath(id): ApiPath<i64>,
     JsonFields(fields, version): JsonFields,
-) -> ApiResult<Json<StaffRow>> {
-    Ok(Json(
-        editing::patch::<StaffRecords>(&state, &caller, id, version, fields).await?,
-    ))
+) -> ApiResult<Json<StaffView>> {
+    let row = editing::patch::<StaffRecords>(&state, &caller, id, version, fields).await?;
+    Ok(Json(one(&state, &caller, row).await?))
 }

@@ -79,6 +79,7 @@ async fn routed_issue(app: &TestApp, muni: i64, area: i64, org: i64) -> i64 {
         today: common::today(),
         at: chrono::Utc::now(),
         caller_department: None,
+        same_hands: false,
     };
     let text = || "土木課で補修".to_owned();
     for t in [
@@ -358,7 +359,7 @@ async fn every_role_gets_exactly_what_the_table_allows_on_every_route() {
         case("POST", "/data/import/areas", DataImport, Page),
         case("POST", "/account/password", OwnAccount, Page),
         case("GET", "/data", DataImport, Page),
-        case("GET", "/data/export/staff", DataExport, Page),
+        case("GET", "/data/export/areas", DataExport, Page),
         case("GET", "/audit", AuditRead, Page),
         case("GET", "/account", OwnAccount, Page),
         case("GET", "/api/v1/me", OwnAccount, Api),
@@ -581,4 +582,149 @@ async fn every_read_of_key_people_is_audited() {
             .unwrap()
             .contains(&format!("\"organisation_id\":{org}"))
     );
+}
+
+/// Staff's personal fields (居住地区・メールアドレス), field by field and role by
+/// role, in every output: the API's list and record, the record's page and
+/// edit form, the CSV export; an admin's edit keeps them; each read is logged.
+#[tokio::test]
+async fn staff_personal_fields_reach_exactly_whom_the_table_allows() {
+    let app = TestApp::spawn(&["arao"]).await;
+    let muni = app.municipality("432041").await.id;
+    let coordinator = common::Api::new(&app, "arao-coordinator").await;
+    let own_staff = |login: &'static str| {
+        let db = app.db.clone();
+        async move {
+            kyodo_store::accounts::by_login(&db, login)
+                .await
+                .unwrap()
+                .unwrap()
+                .staff_id
+        }
+    };
+    let liaison_staff = own_staff("arao-liaison").await.expect("the demo liaison is staff");
+    // Somebody else with a home district and an address to hide.
+    let (_, list) = coordinator.send("GET", "/staff?per_page=500", None).await;
+    let other = list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["id"] != liaison_staff && !s["personal"]["home_area_name"].is_null())
+        .expect("a demo staff member with a home district")
+        .clone();
+    let other_id = other["id"].as_i64().unwrap();
+    let home_name = other["personal"]["home_area_name"].as_str().unwrap().to_owned();
+    let (status, _) = coordinator
+        .send(
+            "PATCH",
+            &format!("/staff/{other_id}"),
+            Some(serde_json::json!({"email": "hidden.person@city.example.jp"})),
+        )
+        .await;
+    assert_eq!(status, 200);
+
+    for login in ["arao-admin", "arao-coordinator", "arao-liaison", "arao-department"] {
+        let user = kyodo_store::accounts::by_login(&app.db, login).await.unwrap().unwrap();
+        let personal_scope = scope(Some(user.role), Action::StaffPersonalRead);
+        let sees = |id: i64| match personal_scope {
+            Scope::Municipality => true,
+            Scope::Own => user.staff_id == Some(id),
+            Scope::Denied => false,
+        };
+        let api = common::Api::new(&app, login).await;
+        let (status, list) = api.send("GET", "/staff?per_page=500", None).await;
+        assert_eq!(status, 200, "{login} reads the directory");
+        for s in list["items"].as_array().unwrap() {
+            let id = s["id"].as_i64().unwrap();
+            assert_eq!(s.get("personal").is_some(), sees(id), "{login}: list, staff {id}");
+            let text = s.to_string();
+            assert!(
+                !text.contains("home_area") || sees(id),
+                "{login}: no home district of {id}"
+            );
+        }
+        for id in [other_id, liaison_staff] {
+            let (status, one) = api.send("GET", &format!("/staff/{id}"), None).await;
+            assert_eq!(status, 200);
+            assert_eq!(one.get("personal").is_some(), sees(id), "{login}: record {id}");
+        }
+        let browser = app.login(login).await;
+        let page = browser.get(&format!("/staff/{other_id}")).await.text().await.unwrap();
+        assert_eq!(
+            page.contains("hidden.person@"),
+            sees(other_id),
+            "{login}: the record's page"
+        );
+        assert_eq!(page.contains("居住地区"), sees(other_id), "{login}: the record's page");
+        let export = api.request(reqwest::Method::GET, "/export/staff").send().await.unwrap();
+        let may_export =
+            scope(Some(user.role), Action::DataExport) != Scope::Denied && personal_scope == Scope::Municipality;
+        assert_eq!(export.status() == 200, may_export, "{login}: the staff CSV");
+        if scope(Some(user.role), Action::StaffWrite) != Scope::Denied {
+            let form = browser
+                .get(&format!("/staff/{other_id}/edit"))
+                .await
+                .text()
+                .await
+                .unwrap();
+            assert_eq!(
+                form.contains("hidden.person@"),
+                sees(other_id),
+                "{login}: the edit form"
+            );
+            assert_eq!(form.contains(&home_name), sees(other_id), "{login}: the edit form");
+        }
+    }
+
+    // The admin edits a record without its personal fields, and they stay.
+    let admin = common::Api::new(&app, "arao-admin").await;
+    let (status, _) = admin
+        .send(
+            "PATCH",
+            &format!("/staff/{other_id}"),
+            Some(serde_json::json!({"name_kana": "カクシ", "email": "changed@city.example.jp", "home_area_id": null})),
+        )
+        .await;
+    assert_eq!(status, 200);
+    let (_, after) = coordinator.send("GET", &format!("/staff/{other_id}"), None).await;
+    assert_eq!(after["name_kana"], "カクシ");
+    assert_eq!(after["personal"]["email"], "hidden.person@city.example.jp");
+    assert_eq!(after["personal"]["home_area_name"], home_name.as_str());
+
+    // The audit log, which the admin reads, says that the address changed but not what to.
+    let log = kyodo_store::audit::list(
+        &app.db,
+        muni,
+        &kyodo_store::audit::AuditFilter {
+            entity: Some("staff".into()),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    let details: Vec<&str> = log.items.iter().filter_map(|e| e.detail.as_deref()).collect();
+    assert!(details.iter().any(|d| d.contains("email")), "the change is logged");
+    assert!(
+        !details.iter().any(|d| d.contains("hidden.person@")),
+        "the log holds no address: {details:?}"
+    );
+    // Each read of personal fields is logged, by whom.
+    let reads = kyodo_store::audit::list(
+        &app.db,
+        muni,
+        &kyodo_store::audit::AuditFilter {
+            action: Some("read_personal".into()),
+            entity: Some("staff".into()),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    assert!(
+        reads
+            .items
+            .iter()
+            .any(|e| e.login.as_deref() == Some("arao-coordinator"))
+    );
+    assert!(!reads.items.iter().any(|e| e.login.as_deref() == Some("arao-admin")));
 }
