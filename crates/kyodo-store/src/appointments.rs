@@ -276,6 +276,46 @@ pub async fn positions_in_area(
         .collect())
 }
 
+/// A team member who can sign in: their account, staff record and position.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, sqlx::FromRow)]
+pub struct TeamAccount {
+    pub user_id: i64,
+    pub staff_id: i64,
+    pub position_key: String,
+}
+
+/// The enabled liaison accounts of the team serving `area_id` on `on`: the
+/// holders of appointments to the area or to a unit above it.
+pub async fn team_accounts(db: &Db, municipality_id: i64, area_id: i64, on: NaiveDate) -> Result<Vec<TeamAccount>> {
+    let areas = crate::areas::all(db, municipality_id, true).await?;
+    let mut chain = Vec::new();
+    let mut next = Some(area_id);
+    // The tree has no cycles (areas refuse a parent below themselves); the bound guards anyway.
+    while let Some(id) = next.filter(|_| chain.len() <= areas.len()) {
+        chain.push(id);
+        next = areas.iter().find(|a| a.id == id).and_then(|a| a.parent_id);
+    }
+    let q = Query::select()
+        .expr_as(Expr::col(("u", "id")), "user_id")
+        .columns([("p", "staff_id"), ("p", "position_key")])
+        .from_as(TABLE, "p")
+        .join_as(
+            JoinType::InnerJoin,
+            "users",
+            "u",
+            Expr::col(("u", "staff_id")).equals(("p", "staff_id")),
+        )
+        .and_where(Expr::col(("p", "municipality_id")).eq(municipality_id))
+        .and_where(Expr::col(("u", "municipality_id")).eq(municipality_id))
+        .and_where(Expr::col(("p", "area_id")).is_in(chain))
+        .and_where(Expr::col(("u", "role")).eq(kyodo_core::accounts::Role::Liaison.as_str()))
+        .and_where(Expr::col(("u", "disabled_at")).is_null())
+        .cond_where(in_force(on))
+        .order_by(("u", "id"), Order::Asc)
+        .to_owned();
+    db.fetch_all(&q).await
+}
+
 /// Who serves the liaison unit `area_id` on `on`, as what.
 #[derive(Debug, Clone, serde::Serialize, sqlx::FromRow)]
 pub struct Holder {

@@ -381,6 +381,7 @@ async fn load_issues(
                 today: decided_on,
                 at: at(day, minute),
                 caller_department: None,
+                same_hands: false,
             };
             row = crate::issues::transition(db, &actor, row.issue.id, None, &t, &ctx).await?;
         }

@@ -845,7 +845,24 @@ const MIGRATIONS: &[Migration] = &[
         name: "rotation_plans",
         steps: v7_rotation_plans,
     },
+    Migration {
+        version: 8,
+        name: "same_hands",
+        steps: v8_same_hands,
+    },
 ];
+
+/// Version 8: how many of an issue's team steps were taken by the person
+/// who took an earlier one, because nobody else could (a vacancy), so that
+/// the dashboard can count them.
+fn v8_same_hands() -> Vec<Step> {
+    vec![Step::alter(
+        Table::alter()
+            .table(name("issues"))
+            .add_column(ColumnDef::new(name("same_hands")).integer().not_null().default(0))
+            .to_owned(),
+    )]
+}
 
 /// Rotation proposals (配置計画案): the adjustments asked for and the
 /// planner's outcome, as JSON, and when the first year was approved.

@@ -75,6 +75,7 @@ impl City {
             today: today(),
             at: chrono::Utc::now(),
             caller_department: None,
+            same_hands: false,
         };
         issues::transition(&self.db, &self.actor, id, None, &t, &ctx)
             .await
@@ -204,6 +205,7 @@ async fn a_stale_version_is_a_conflict_not_an_overwrite() {
         today: today(),
         at: chrono::Utc::now(),
         caller_department: None,
+        same_hands: false,
     };
     let row = issues::transition(&c.db, &c.actor, id, Some(1), &t, &ctx)
         .await

@@ -8,6 +8,7 @@ mod export;
 mod input;
 pub mod progress;
 mod query;
+pub mod separation;
 pub mod stats;
 pub mod templates;
 mod workflow;
@@ -278,6 +279,9 @@ pub struct IssueEvent {
     pub at: DateTime<Utc>,
     /// Who did it (表示名); `None` for the system or an outside app.
     pub actor: Option<String>,
+    /// Their account, if they had one.
+    #[serde(skip)]
+    pub user_id: Option<i64>,
     /// The action's key (`intake`, `sort`, `draft`… `edit`).
     pub action: String,
     #[cfg_attr(feature = "sqlx", sqlx(try_from = "OptionalKey"))]

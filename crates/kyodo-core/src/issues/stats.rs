@@ -141,6 +141,9 @@ pub struct AreaStats {
     pub continuing: i64,
     /// Of those taken in during the year, closed.
     pub closed: i64,
+    /// Of those taken in during the year, how many had a team step taken by
+    /// the person who took an earlier one, for want of anyone else (同一職員).
+    pub same_hands: i64,
 }
 
 /// A district's intake during the year, counted by the database.
@@ -150,6 +153,7 @@ pub struct AreaYear {
     pub area_id: i64,
     pub received: i64,
     pub closed: i64,
+    pub same_hands: i64,
 }
 
 /// What a district has open now in one status, counted by the database.
@@ -191,6 +195,7 @@ pub fn area_stats(areas: &[(i64, String)], year: &[AreaYear], open: &[AreaOpen])
                 overdue: o.overdue,
                 continuing: o.continuing,
                 closed: y.closed,
+                same_hands: y.same_hands,
             })
         })
         .collect()
@@ -299,6 +304,7 @@ mod tests {
             area_id: 3,
             received: 4,
             closed: 1,
+            same_hands: 0,
         }];
         let open = [
             AreaOpen {

@@ -413,6 +413,7 @@ pub async fn events(db: &Db, municipality_id: i64, issue_id: i64) -> Result<Vec<
             "issue_id",
             "at",
             "actor",
+            "user_id",
             "action",
             "from_status",
             "to_status",

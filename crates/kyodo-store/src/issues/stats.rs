@@ -45,6 +45,7 @@ pub async fn dashboard(
         .column(("i", "area_id"))
         .expr_as(Expr::col(("i", "id")).count(), "received")
         .expr_as(count_if(Expr::col(("i", "status")).eq(closed)), "closed")
+        .expr_as(count_if(Expr::col(("i", "same_hands")).gt(0)), "same_hands")
         .from_as(TABLE, "i")
         .cond_where(in_scope())
         .and_where(Expr::col(("i", "fiscal_year")).eq(fiscal_year))

@@ -25,6 +25,9 @@ pub struct TransitionContext<'a> {
     pub at: DateTime<Utc>,
     /// The caller's department, for department staff answering or rerouting.
     pub caller_department: Option<i64>,
+    /// A team step taken by someone who took an earlier one, because the
+    /// team has nobody else who could (see `kyodo_core::issues::separation`).
+    pub same_hands: bool,
 }
 
 async fn get_in(tx: &mut Tx, municipality_id: i64, id: i64) -> Result<Issue> {
@@ -439,6 +442,10 @@ pub async fn transition(
             let mut note = text.clone();
             if let Transition::Review { comment: Some(c), .. } = t {
                 note = format!("{note}\n（コメント）{c}");
+            }
+            if ctx.same_hands {
+                note = format!("{note}\n{}", kyodo_core::issues::separation::VACANCY_NOTE);
+                up.value("same_hands", Expr::col("same_hands").add(1));
             }
             let mut public = None;
             if matches!(t, Transition::Decide { .. }) {

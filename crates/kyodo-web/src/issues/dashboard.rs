@@ -47,7 +47,7 @@ struct DashboardPage {
     days_chart: String,
     departments: Vec<[String; 5]>,
     area_chart: String,
-    areas: Vec<(String, [i64; 5])>,
+    areas: Vec<(String, [i64; 6])>,
     category_chart: String,
     year_headers: Vec<String>,
     categories: Vec<(String, Vec<i64>)>,
@@ -135,7 +135,12 @@ pub async fn dashboard_page(
         areas: d
             .areas
             .iter()
-            .map(|a| (a.area.clone(), [a.received, a.open, a.overdue, a.continuing, a.closed]))
+            .map(|a| {
+                (
+                    a.area.clone(),
+                    [a.received, a.open, a.overdue, a.continuing, a.closed, a.same_hands],
+                )
+            })
             .collect(),
         category_chart,
         year_headers,
@@ -169,7 +174,15 @@ fn workbook(d: &Dashboard) -> Result<Vec<u8>, AppError> {
     };
     let areas = Sheet {
         name: "地区別".into(),
-        headers: headers(&["地区", "受付", "未完了", "期限超過", "継続案件", "完了"]),
+        headers: headers(&[
+            "地区",
+            "受付",
+            "未完了",
+            "期限超過",
+            "継続案件",
+            "完了",
+            "同一職員の決裁",
+        ]),
         rows: d
             .areas
             .iter()
@@ -181,6 +194,7 @@ fn workbook(d: &Dashboard) -> Result<Vec<u8>, AppError> {
                     a.overdue.into(),
                     a.continuing.into(),
                     a.closed.into(),
+                    a.same_hands.into(),
                 ]
             })
             .collect(),

@@ -10,8 +10,10 @@ use axum::Json;
 use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
 use kyodo_core::accounts::Role;
+use kyodo_core::issues::separation::{self, Hands, StepEvent};
 use kyodo_core::issues::{IssueRow, IssueStatus, ReportMethod, Responsibility, Route, Stance, Transition};
 use kyodo_core::permissions::{Action, issue_transition_action};
+use kyodo_core::scheme::PlanStep;
 use kyodo_core::wareki::{format_date_wareki, iso_date};
 use kyodo_store::issues::{self, TransitionContext};
 
@@ -598,14 +600,53 @@ async fn act(
     // (An account without a department acts for none: department 0 has no routes.)
     let department = (caller.role() == Role::Department).then(|| caller.user.department_id.unwrap_or(0));
     let scheme = &caller.municipality.scheme;
+    let hands = separate_hands(state, caller, &row, &t).await?;
     let ctx = TransitionContext {
         steps: &scheme.issue_steps,
         deadlines: &scheme.answer_deadlines,
         today: caller.today,
         at: chrono::Utc::now(),
         caller_department: department,
+        same_hands: hands == Hands::SameForVacancy,
     };
     Ok(issues::transition(&state.db, &caller.actor(), id, version, &t, &ctx).await?)
+}
+
+/// A team step of a scheme with several is taken by someone other than who
+/// took the earlier ones, unless nobody else in the team could.
+async fn separate_hands(state: &AppState, caller: &Caller, row: &IssueRow, t: &Transition) -> Result<Hands, AppError> {
+    let scheme = &caller.municipality.scheme;
+    let current = match t {
+        Transition::Draft { .. } => PlanStep::Draft,
+        Transition::Review { .. } => PlanStep::Review,
+        Transition::Decide { .. } => PlanStep::Decide,
+        _ => return Ok(Hands::Separate),
+    };
+    let Some(step) = scheme.issue_steps.iter().find(|s| s.step == current) else {
+        return Ok(Hands::Separate);
+    };
+    let muni = caller.municipality.id;
+    let events: Vec<StepEvent> = issues::events(&state.db, muni, row.issue.id)
+        .await?
+        .into_iter()
+        .map(|e| StepEvent {
+            action: e.action,
+            user_id: e.user_id,
+            actor: e.actor,
+            to_status: e.to_status,
+        })
+        .collect();
+    let earlier = separation::earlier_hands(&events, &scheme.issue_steps, current);
+    if earlier.is_empty() {
+        return Ok(Hands::Separate);
+    }
+    let others: Vec<i64> = kyodo_store::appointments::team_accounts(&state.db, muni, row.issue.area_id, caller.today)
+        .await?
+        .into_iter()
+        .filter(|m| step.positions.is_empty() || step.positions.contains(&m.position_key))
+        .map(|m| m.user_id)
+        .collect();
+    separation::judge(step, caller.user.id, &earlier, &others).map_err(AppError::Refused)
 }
 
 pub async fn transition_page(
