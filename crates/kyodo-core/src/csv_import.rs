@@ -285,7 +285,8 @@ fn csv_error(line: u64, e: &csv::Error) -> ImportError {
 }
 
 /// Writes a table with the Japanese headers. Cells that Excel would run as a
-/// formula (`=`, `+`, `@`, tab, CR at the start) are prefixed with `'`.
+/// formula (`=`, `+`, `-`, `@`, tab, CR at the start) are prefixed with `'`;
+/// a negative number stays a number.
 pub fn write_table(columns: &[Column], rows: impl IntoIterator<Item = Vec<String>>) -> String {
     let mut writer = csv::WriterBuilder::new()
         .terminator(csv::Terminator::CRLF)
@@ -304,8 +305,19 @@ pub fn write_table(columns: &[Column], rows: impl IntoIterator<Item = Vec<String
 fn defuse_formula(cell: String) -> String {
     match cell.chars().next() {
         Some('=' | '+' | '@' | '\t' | '\r') => format!("'{cell}"),
+        Some('-') if !is_number(&cell) => format!("'{cell}"),
         _ => cell,
     }
+}
+
+/// `-12`, `-3.5`, `1200`: a cell Excel reads as a number and nothing else.
+fn is_number(cell: &str) -> bool {
+    let digits = cell.strip_prefix('-').unwrap_or(cell);
+    let (whole, fraction) = digits.split_once('.').unwrap_or((digits, "0"));
+    !whole.is_empty()
+        && !fraction.is_empty()
+        && whole.bytes().all(|b| b.is_ascii_digit())
+        && fraction.bytes().all(|b| b.is_ascii_digit())
 }
 
 #[cfg(test)]
@@ -350,6 +362,21 @@ mod tests {
     fn export_quotes_and_defuses_formulas() {
         let text = write_table(COLS, vec![vec!["=1+1".into(), "a,b".into(), String::new()]]);
         assert_eq!(text, "コード,名称,備考\r\n'=1+1,\"a,b\",\r\n");
+    }
+
+    #[test]
+    fn a_leading_minus_is_defused_unless_the_cell_is_a_number() {
+        let text = write_table(
+            COLS,
+            vec![
+                vec!["-1+1+cmd|' /C calc'!A0".into(), "-1200".into(), "-3.5".into()],
+                vec!["-".into(), "--1".into(), "-1.".into()],
+            ],
+        );
+        assert_eq!(
+            text,
+            "コード,名称,備考\r\n'-1+1+cmd|' /C calc'!A0,-1200,-3.5\r\n'-,'--1,'-1.\r\n"
+        );
     }
 
     #[test]

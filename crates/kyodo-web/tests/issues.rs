@@ -555,3 +555,30 @@ async fn a_map_link_pasted_at_intake_becomes_the_issue_point() {
         "{refused}"
     );
 }
+
+/// A community account's title that Excel would run as a formula through a
+/// leading `-` reaches the coordinator's CSV as text, not as a formula.
+#[tokio::test]
+async fn a_formula_behind_a_leading_minus_is_defused_in_the_export() {
+    let d = demo().await;
+    let community = Api::new(&d.app, "arao-community").await;
+    let mut body = intake(d.area, d.org, "-1+1+cmd|' /C calc'!A0");
+    body.as_object_mut()
+        .unwrap()
+        .retain(|k, _| ["kind", "title", "body", "category"].contains(&k.as_str()));
+    let (status, created) = community.send("POST", "/issues", Some(body)).await;
+    assert_eq!(status, 201, "{created}");
+    let id = created["id"].as_i64().unwrap();
+    let coordinator = Api::new(&d.app, "arao-coordinator").await;
+    let res = coordinator
+        .request(reqwest::Method::GET, "/issues/export")
+        .send()
+        .await
+        .unwrap();
+    let text = res.text().await.unwrap();
+    let ours = text
+        .lines()
+        .find(|l| l.starts_with(&format!("{id},")))
+        .expect("the issue is in the file");
+    assert!(ours.contains(",'-1+1+cmd|"), "prefixed with a quote: {ours}");
+}
