@@ -161,8 +161,13 @@ pub struct CsvLine {
 
 impl CsvLine {
     /// The cell for `field`, `None` when the column is absent or blank.
+    /// The cell's text, without stray control characters (a NUL pasted
+    /// into a spreadsheet is never meant), or `None` when blank.
     pub fn get(&self, field: &str) -> Option<String> {
-        self.values.get(field).filter(|v| !v.trim().is_empty()).cloned()
+        self.values
+            .get(field)
+            .map(|v| crate::text::strip_controls(v).into_owned())
+            .filter(|v| !v.trim().is_empty())
     }
 }
 

@@ -27,6 +27,22 @@ const FULLWIDTH_ASCII_OFFSET: u32 = 0xFEE0;
 /// Offset between katakana (ァ U+30A1..) and hiragana (ぁ U+3041..).
 const KATAKANA_HIRAGANA_OFFSET: u32 = 0x60;
 
+/// Whether `c` is a control character no text of kyodo keeps: everything
+/// below U+0020 but tab, line feed and carriage return, and DEL. NUL in
+/// particular, which PostgreSQL refuses in text and SQLite would store.
+pub fn is_stray_control(c: char) -> bool {
+    matches!(c, '\u{0}'..='\u{8}' | '\u{B}' | '\u{C}' | '\u{E}'..='\u{1F}' | '\u{7F}')
+}
+
+/// `s` without [stray control characters](is_stray_control); borrowed when it had none.
+pub fn strip_controls(s: &str) -> std::borrow::Cow<'_, str> {
+    if s.chars().any(is_stray_control) {
+        std::borrow::Cow::Owned(s.chars().filter(|c| !is_stray_control(*c)).collect())
+    } else {
+        std::borrow::Cow::Borrowed(s)
+    }
+}
+
 /// Normalises a single-line value typed by a user (入力値の正規化).
 ///
 /// - trims leading and trailing whitespace, including the ideographic space U+3000;
@@ -240,6 +256,13 @@ fn shift_char(c: char, offset: u32, up: bool) -> char {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn stray_controls_go_tab_and_line_breaks_stay() {
+        assert_eq!(strip_controls("a\u{0}b\u{7F}c\u{1B}[0m"), "abc[0m");
+        assert_eq!(strip_controls("行1\r\n\t行2"), "行1\r\n\t行2");
+        assert!(matches!(strip_controls("そのまま"), std::borrow::Cow::Borrowed(_)));
+    }
+
     use super::*;
 
     #[test]

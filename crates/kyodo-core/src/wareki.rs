@@ -220,6 +220,32 @@ pub enum DateParseError {
     Nonexistent,
     #[error("その元号にない日付です（{}は{}）", .era.name(), .era.period_text())]
     OutsideEra { era: Era },
+    #[error("{FIRST_YEAR}年から{LAST_YEAR}年までの日付を入力してください")]
+    OutOfRange,
+}
+
+/// The years kyodo's dates and 年度 may take: every record of a city's
+/// scheme lies well inside, and both databases hold every date in it.
+pub const FIRST_YEAR: i32 = 1900;
+pub const LAST_YEAR: i32 = 2200;
+
+/// Whether `year` (a calendar year or a 年度) lies within [`FIRST_YEAR`]..=[`LAST_YEAR`].
+pub fn year_in_range(year: i32) -> bool {
+    (FIRST_YEAR..=LAST_YEAR).contains(&year)
+}
+
+/// Deserializes an optional 年度 from a query string, refusing one outside
+/// [`FIRST_YEAR`]..=[`LAST_YEAR`] (a year like -10000 is a mistake, and
+/// PostgreSQL would refuse the dates made from it).
+pub fn fiscal_year_param<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<i32>, D::Error> {
+    use serde::Deserialize;
+    let year = Option::<i32>::deserialize(d)?;
+    match year {
+        Some(y) if !year_in_range(y) => Err(serde::de::Error::custom(format!(
+            "年度は{FIRST_YEAR}〜{LAST_YEAR}の西暦で指定してください"
+        ))),
+        other => Ok(other),
+    }
 }
 
 /// Parses a date as Japanese staff type it (日付の解釈).
@@ -334,6 +360,9 @@ fn parse_number<T: std::str::FromStr>(s: &str) -> Result<T, DateParseError> {
 }
 
 fn make_date(year: i32, month: u32, day: u32) -> Result<NaiveDate, DateParseError> {
+    if !year_in_range(year) {
+        return Err(DateParseError::OutOfRange);
+    }
     NaiveDate::from_ymd_opt(year, month, day).ok_or(DateParseError::Nonexistent)
 }
 

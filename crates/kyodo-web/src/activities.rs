@@ -102,6 +102,8 @@ pub struct ActivityQuery {
     pub staff_id: Option<i64>,
     pub area_id: Option<i64>,
     /// A fiscal year (2026 for 令和8年度); this one by default.
+    #[serde(default, deserialize_with = "kyodo_core::wareki::fiscal_year_param")]
+    #[param(minimum = 1900, maximum = 2200)]
     pub fiscal_year: Option<i32>,
     #[serde(skip)]
     #[param(ignore)]

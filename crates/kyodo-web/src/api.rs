@@ -13,6 +13,7 @@ use utoipa::OpenApi;
 
 use crate::AppState;
 use crate::error::{ApiError, AppError, ErrorBody, PageError};
+use kyodo_core::validation::FieldErrors;
 
 pub async fn healthz(axum::extract::State(state): axum::extract::State<AppState>) -> Response {
     match kyodo_store::municipalities::list(&state.db).await {
@@ -61,32 +62,38 @@ pub async fn page_not_found() -> PageError {
 /// Query parameters; a malformed one is a 400 with a Japanese message.
 pub struct ApiQuery<T>(pub T);
 
-/// The query string without empty parameters: a filter form's "all" choice
-/// sends `area_id=`, which means no filter, not a malformed number.
-fn query_without_empty<T: DeserializeOwned>(parts: &Parts) -> Result<T, axum::extract::rejection::QueryRejection> {
-    let kept: Vec<&str> = parts
-        .uri
-        .query()
-        .unwrap_or("")
-        .split('&')
-        .filter(|pair| pair.split_once('=').is_some_and(|(_, v)| !v.is_empty()))
+/// The query string's parameters without empty ones, deserialized: a filter
+/// form's "all" choice sends `area_id=`, which means no filter, not a
+/// malformed number. A parameter that does not fit is named in the error.
+fn query_without_empty<T: DeserializeOwned>(parts: &Parts) -> Result<T, FieldErrors> {
+    let raw = parts.uri.query().unwrap_or("");
+    let kept: Vec<(std::borrow::Cow<'_, str>, std::borrow::Cow<'_, str>)> = form_urlencoded::parse(raw.as_bytes())
+        .filter(|(_, v)| !v.is_empty())
         .collect();
-    let uri: axum::http::Uri = format!("/?{}", kept.join("&"))
-        .parse()
-        .unwrap_or_else(|_| axum::http::Uri::from_static("/"));
-    axum::extract::Query::<T>::try_from_uri(&uri).map(|q| q.0)
+    let encoded = form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(kept)
+        .finish();
+    let de = serde_urlencoded::Deserializer::new(form_urlencoded::parse(encoded.as_bytes()));
+    serde_path_to_error::deserialize(de).map_err(|e| {
+        let field = e.path().to_string();
+        let inner = e.into_inner().to_string();
+        let message = if inner.is_ascii() {
+            // serde's own words ("invalid digit found in string"): say it in Japanese.
+            "値の形式が正しくありません".to_owned()
+        } else {
+            inner
+        };
+        FieldErrors::single(if field == "." { "query" } else { &field }, message)
+    })
 }
 
 impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        query_without_empty(parts).map(ApiQuery).map_err(|e| {
-            ApiError(AppError::BadRequest(format!(
-                "検索条件の指定が正しくありません（{}）",
-                e.body_text()
-            )))
-        })
+        query_without_empty(parts)
+            .map(ApiQuery)
+            .map_err(|e| ApiError(AppError::Contract(e)))
     }
 }
 
@@ -97,9 +104,14 @@ impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for PageQue
     type Rejection = PageError;
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        query_without_empty(parts)
-            .map(PageQuery)
-            .map_err(|_| PageError(AppError::BadRequest("URLの検索条件が正しくありません".into())))
+        query_without_empty(parts).map(PageQuery).map_err(|e| {
+            let detail = e
+                .errors
+                .first()
+                .map(|f| format!("（{}: {}）", f.field, f.message))
+                .unwrap_or_default();
+            PageError(AppError::BadRequest(format!("URLの検索条件が正しくありません{detail}")))
+        })
     }
 }
 

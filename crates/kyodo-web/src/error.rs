@@ -21,6 +21,10 @@ pub enum AppError {
     Conflict,
     #[error("invalid: {0}")]
     Invalid(FieldErrors),
+    /// The request does not follow the API document (a parameter or a body
+    /// field of the wrong type, out of range, missing, unknown).
+    #[error("not as documented: {0}")]
+    Contract(FieldErrors),
     #[error("refused: {0}")]
     Refused(String),
     #[error("import refused")]
@@ -31,6 +35,9 @@ pub enum AppError {
     Csrf,
     #[error("too many attempts")]
     Throttled,
+    /// A body over the limit (bytes).
+    #[error("body too large")]
+    TooLarge(usize),
     #[error("internal: {0}")]
     Internal(String),
 }
@@ -61,9 +68,10 @@ impl AppError {
             AppError::Forbidden | AppError::Csrf => StatusCode::FORBIDDEN,
             AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::Conflict | AppError::Refused(_) => StatusCode::CONFLICT,
-            AppError::Invalid(_) | AppError::Import(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            AppError::Invalid(_) | AppError::Contract(_) | AppError::Import(_) => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
             AppError::Throttled => StatusCode::TOO_MANY_REQUESTS,
+            AppError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -74,12 +82,13 @@ impl AppError {
             AppError::Forbidden => "forbidden",
             AppError::NotFound => "not_found",
             AppError::Conflict => "conflict",
-            AppError::Invalid(_) => "validation_failed",
+            AppError::Invalid(_) | AppError::Contract(_) => "validation_failed",
             AppError::Refused(_) => "refused",
             AppError::Import(_) => "import_refused",
             AppError::BadRequest(_) => "bad_request",
             AppError::Csrf => "csrf_failed",
             AppError::Throttled => "too_many_attempts",
+            AppError::TooLarge(_) => "payload_too_large",
             AppError::Internal(_) => "internal_error",
         }
     }
@@ -93,6 +102,10 @@ impl AppError {
                 "ほかの人が先にこの記録を更新しました。最新の内容を確認してから、もう一度保存してください".into()
             }
             AppError::Invalid(_) => "入力内容に誤りがあります。各項目のメッセージを確認してください".into(),
+            AppError::Contract(_) => {
+                "API の仕様（/api/v1/openapi.json）に合わない項目があります。各項目のメッセージを確認してください"
+                    .into()
+            }
             AppError::Refused(m) => m.clone(),
             AppError::Import(errors) => {
                 format!(
@@ -107,6 +120,10 @@ impl AppError {
             AppError::Throttled => {
                 "ログインの失敗が続いたため、しばらくログインできません。15分ほど待ってからお試しください".into()
             }
+            AppError::TooLarge(limit) => format!(
+                "送信された内容が大きすぎます。一度に送れるのは{}MBまでです（添付ファイルは1件10MBまで）",
+                limit / (1024 * 1024)
+            ),
             AppError::Internal(_) => {
                 "システムで問題が起きました。時間をおいてもう一度お試しください。続く場合は管理者に連絡してください"
                     .into()
@@ -142,7 +159,7 @@ impl IntoResponse for ApiError {
             tracing::error!(%detail, "internal error");
         }
         let errors = match &e {
-            AppError::Invalid(f) => f.errors.iter().map(|x| serde_json::json!(x)).collect(),
+            AppError::Invalid(f) | AppError::Contract(f) => f.errors.iter().map(|x| serde_json::json!(x)).collect(),
             AppError::Import(lines) => lines.iter().map(|x| serde_json::json!(x)).collect(),
             _ => Vec::new(),
         };
@@ -187,7 +204,7 @@ impl IntoResponse for PageError {
             message: e.message(),
             lines: match &e {
                 AppError::Import(lines) => lines.iter().map(ToString::to_string).collect(),
-                AppError::Invalid(f) => f.errors.iter().map(|x| x.message.clone()).collect(),
+                AppError::Invalid(f) | AppError::Contract(f) => f.errors.iter().map(|x| x.message.clone()).collect(),
                 _ => Vec::new(),
             },
         };

@@ -11,6 +11,7 @@ pub mod audit;
 pub mod auth;
 pub mod data;
 pub mod departments;
+pub mod edge;
 pub mod editing;
 pub mod error;
 pub mod handovers;

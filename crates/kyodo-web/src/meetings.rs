@@ -80,6 +80,8 @@ pub struct MeetingQuery {
     /// Until this day; the end of the 年度 by default.
     pub to: Option<String>,
     /// A fiscal year (2026 for 令和8年度), instead of from/to.
+    #[serde(default, deserialize_with = "kyodo_core::wareki::fiscal_year_param")]
+    #[param(minimum = 1900, maximum = 2200)]
     pub fiscal_year: Option<i32>,
     #[serde(skip)]
     #[param(ignore)]

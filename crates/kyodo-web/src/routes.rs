@@ -278,7 +278,7 @@ pub fn router(state: AppState) -> Router {
         .route("/export/{kind}", get(data::export_api))
         .fallback(api::not_found);
 
-    Router::new()
+    let routed = Router::new()
         .merge(pages)
         .nest("/api/v1", api)
         .route("/healthz", get(api::healthz))
@@ -293,7 +293,7 @@ pub fn router(state: AppState) -> Router {
         .route("/static/kyodo.js", get(api::script))
         .fallback(api::page_not_found)
         .layer(axum::middleware::from_fn(crate::auth::same_origin_writes))
-        .layer(axum::extract::DefaultBodyLimit::max(32 * 1024 * 1024))
+        .layer(axum::extract::DefaultBodyLimit::max(crate::edge::BODY_LIMIT))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::X_CONTENT_TYPE_OPTIONS,
             HeaderValue::from_static("nosniff"),
@@ -310,5 +310,10 @@ pub fn router(state: AppState) -> Router {
             header::CONTENT_SECURITY_POLICY,
             HeaderValue::from_static("default-src 'self'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'"),
         ))
-        .with_state(state)
+        .with_state(state);
+    // The edge runs before routing, so that path parameters are read from the cleaned path.
+    Router::new().fallback_service(tower::Layer::layer(
+        &axum::middleware::from_fn(crate::edge::clean_input),
+        routed,
+    ))
 }

@@ -27,6 +27,7 @@ pub const BASE: &str = "/workload";
 /// The period and district asked for.
 #[derive(serde::Deserialize, Default)]
 pub struct WorkloadQuery {
+    #[serde(default, deserialize_with = "kyodo_core::wareki::fiscal_year_param")]
     pub fiscal_year: Option<i32>,
     /// A month of the 年度 (1–12); the whole year when absent on reports.
     pub month: Option<u32>,

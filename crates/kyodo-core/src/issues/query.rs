@@ -34,7 +34,12 @@ pub struct IssueQuery {
     /// Issues routed to this department.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub department_id: Option<i64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::wareki::fiscal_year_param"
+    )]
+    #[param(minimum = 1900, maximum = 2200)]
     pub fiscal_year: Option<i32>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub responsibility: Option<String>,

@@ -21,6 +21,8 @@ use crate::xlsx::{self, Sheet, XCell};
 #[derive(serde::Deserialize, Default, utoipa::IntoParams)]
 pub struct DashboardQuery {
     /// 年度 (western year of its April); this fiscal year when absent.
+    #[serde(default, deserialize_with = "kyodo_core::wareki::fiscal_year_param")]
+    #[param(minimum = 1900, maximum = 2200)]
     pub fiscal_year: Option<i32>,
 }
 
