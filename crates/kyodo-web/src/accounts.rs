@@ -20,10 +20,14 @@ use crate::auth::{self, ApiCaller, Caller, PageCaller};
 use crate::error::{ApiResult, AppError, PageResult};
 use crate::pages::{self, Cell, FieldKind, FieldSpec, FormPage, FormState, Item, Layout};
 
-/// Failures allowed per login, and per address, in the throttle window.
+/// Failures allowed per login in the throttle window; past them the account is locked.
 const MAX_FAILURES_PER_LOGIN: i64 = 5;
+/// Failures from one address in the window past which every login from it
+/// is slowed down (never refused: behind a proxy, everyone shares it).
 const MAX_FAILURES_PER_IP: i64 = 30;
 const THROTTLE_WINDOW_MINUTES: i64 = 15;
+/// How long a login from a busy address waits before its password is checked.
+const BUSY_ADDRESS_DELAY: std::time::Duration = std::time::Duration::from_secs(2);
 
 #[derive(Template)]
 #[template(path = "home.html")]
@@ -145,14 +149,14 @@ fn login_refused(login: &str, next: &str, message: &str, status: axum::http::Sta
 
 pub async fn login(
     State(state): State<AppState>,
-    connect: Option<axum::Extension<axum::extract::ConnectInfo<std::net::SocketAddr>>>,
+    auth::ClientIp(ip): auth::ClientIp,
     headers: HeaderMap,
     FormFields(form): FormFields,
 ) -> PageResult<Response> {
     let login = form.get("login").map(|l| l.trim().to_owned()).unwrap_or_default();
     let password = form.get("password").cloned().unwrap_or_default();
     let next = safe_next(form.get("next").map(String::as_str));
-    let ip = connect.map_or_else(|| "unknown".to_owned(), |c| c.0.0.ip().to_string());
+    let ip = ip.unwrap_or_else(|| "unknown".to_owned());
 
     let (by_login, by_ip) = kyodo_store::accounts::recent_failures(
         &state.db,
@@ -161,7 +165,7 @@ pub async fn login(
         chrono::Duration::minutes(THROTTLE_WINDOW_MINUTES),
     )
     .await?;
-    if by_login >= MAX_FAILURES_PER_LOGIN || by_ip >= MAX_FAILURES_PER_IP {
+    if by_login >= MAX_FAILURES_PER_LOGIN {
         return Ok(login_refused(
             &login,
             &next,
@@ -169,6 +173,14 @@ pub async fn login(
             axum::http::StatusCode::TOO_MANY_REQUESTS,
         ));
     }
+    // A busy address is slowed down, not locked: behind a reverse proxy or
+    // a city hall's NAT it is everyone's, and a right password for an
+    // account that is not itself locked must still sign in.
+    let slowed = by_ip >= MAX_FAILURES_PER_IP;
+    if slowed {
+        tokio::time::sleep(BUSY_ADDRESS_DELAY).await;
+    }
+    let detail = slowed.then(|| serde_json::json!({"slowed": "busy_address"}));
     let user = kyodo_store::accounts::by_login(&state.db, &login).await?;
     let hash = match &user {
         Some(u) => Some(kyodo_store::accounts::password_hash(&state.db, u.id).await?),
@@ -190,7 +202,7 @@ pub async fn login(
                         action: kyodo_core::audit::kind::LOGIN_FAILED,
                         entity: "users",
                         entity_id: Some(u.id),
-                        detail: None,
+                        detail: detail.clone(),
                     },
                 )
                 .await?;
@@ -214,7 +226,7 @@ pub async fn login(
             action: kyodo_core::audit::kind::LOGIN,
             entity: "users",
             entity_id: Some(user.id),
-            detail: None,
+            detail,
         },
     )
     .await?;

@@ -9,6 +9,7 @@ pub mod appointments;
 pub mod areas;
 pub mod audit;
 pub mod auth;
+pub mod client_address;
 pub mod data;
 pub mod departments;
 pub mod editing;
@@ -41,6 +42,8 @@ pub struct Config {
     pub today: Option<NaiveDate>,
     /// The address users reach kyodo at, for links in e-mail (e.g. https://kyodo.city.example.jp).
     pub public_url: Option<String>,
+    /// Reverse proxies whose `X-Forwarded-For` names the client (none by default).
+    pub trusted_proxies: Vec<client_address::IpRange>,
 }
 
 #[derive(Clone)]
