@@ -12,7 +12,7 @@ use kyodo_core::accounts::{Role, User};
 use kyodo_core::listing::ListQuery;
 use kyodo_core::permissions::Action;
 use kyodo_core::validation::FieldErrors;
-use kyodo_store::accounts::NewUser;
+use kyodo_store::accounts::{ApiTokens, NewUser};
 
 use crate::AppState;
 use crate::api::{FormFields, PagePath, PageQuery};
@@ -279,6 +279,8 @@ struct AccountPage {
     new_token: Option<String>,
     /// Where the daily digest goes; empty: none.
     email: String,
+    /// Whether the password form's 「APIトークンも無効にする」 is ticked.
+    revoke_tokens: bool,
 }
 
 fn password_fields() -> Vec<FieldSpec> {
@@ -303,21 +305,9 @@ async fn account_view(
     new_token: Option<String>,
     notice: Option<&str>,
 ) -> PageResult<Response> {
+    let revoke_tokens = password_form.v("keep_tokens") != "true";
     caller.require(Action::OwnAccount)?;
-    let fmt = |t: chrono::DateTime<chrono::Utc>| (t + chrono::Duration::hours(9)).format("%Y-%m-%d %H:%M").to_string();
-    let tokens = kyodo_store::accounts::tokens(&state.db, caller.municipality.id, caller.user.id)
-        .await?
-        .into_iter()
-        .map(|t| {
-            (
-                t.name,
-                fmt(t.created_at),
-                t.last_used_at.map(fmt).unwrap_or_else(|| "—".into()),
-                if t.revoked_at.is_some() { "失効" } else { "有効" }.to_owned(),
-                t.revoked_at.is_none().then_some(t.id),
-            )
-        })
-        .collect();
+    let tokens = token_rows(state, caller.municipality.id, caller.user.id).await?;
     let status = if password_form.has_errors() {
         axum::http::StatusCode::UNPROCESSABLE_ENTITY
     } else {
@@ -333,6 +323,7 @@ async fn account_view(
         email: kyodo_store::mail::email_of(&state.db, caller.user.id)
             .await?
             .unwrap_or_default(),
+        revoke_tokens,
     };
     Ok((status, pages::render(&page)).into_response())
 }
@@ -365,15 +356,23 @@ pub async fn change_password(
     if new != get("confirm_password") {
         errors.add("confirm_password", "確認用のパスワードが一致しません");
     }
+    // The form asks (ticked by default); a client that does not know the
+    // question gets the safe answer.
+    let tokens = if form.0.contains_key("tokens_choice") && !form.0.contains_key("revoke_tokens") {
+        ApiTokens::Keep
+    } else {
+        ApiTokens::Revoke
+    };
     if !errors.is_empty() {
-        let state_form = FormState {
-            values: HashMap::new(),
-            errors,
-        };
+        let mut values = HashMap::new();
+        if tokens == ApiTokens::Keep {
+            values.insert("keep_tokens".to_owned(), "true".to_owned());
+        }
+        let state_form = FormState { values, errors };
         return account_view(&state, &caller, state_form, None, None).await;
     }
     let hash = auth::hash_password(new).await?;
-    kyodo_store::accounts::set_password(&state.db, &caller.actor(), caller.user.id, &hash).await?;
+    kyodo_store::accounts::set_password(&state.db, &caller.actor(), caller.user.id, &hash, tokens).await?;
     // Every session ended with the change; this one starts again at the login page.
     Ok(Redirect::to("/login?next=/account").into_response())
 }
@@ -394,6 +393,29 @@ pub async fn create_token_page(
     let name: String = name.chars().take(100).collect();
     let token = issue_token(&state, &caller.actor(), caller.user.id, &name).await?;
     account_view(&state, &caller, FormState::default(), Some(token), None).await
+}
+
+/// An account's API tokens as shown: name, issued, last used, state, and
+/// the id of each one still live (to revoke it).
+async fn token_rows(
+    state: &AppState,
+    municipality_id: i64,
+    user_id: i64,
+) -> Result<Vec<(String, String, String, String, Option<i64>)>, AppError> {
+    let fmt = |t: chrono::DateTime<chrono::Utc>| (t + chrono::Duration::hours(9)).format("%Y-%m-%d %H:%M").to_string();
+    Ok(kyodo_store::accounts::tokens(&state.db, municipality_id, user_id)
+        .await?
+        .into_iter()
+        .map(|t| {
+            (
+                t.name,
+                fmt(t.created_at),
+                t.last_used_at.map(fmt).unwrap_or_else(|| "—".into()),
+                if t.revoked_at.is_some() { "失効" } else { "有効" }.to_owned(),
+                t.revoked_at.is_none().then_some(t.id),
+            )
+        })
+        .collect())
 }
 
 /// Creates an API token for `user_id` and gives the secret (shown once).
@@ -659,6 +681,26 @@ async fn user_view(
         axum::http::StatusCode::OK
     };
     let own = u.id == caller.user.id;
+    let tokens = token_rows(state, muni, id)
+        .await?
+        .into_iter()
+        .map(|(name, created, used, status, live)| {
+            let button = live.map(|token| pages::ActionButton {
+                action: format!("/users/{id}/tokens/{token}/revoke"),
+                label: "失効させる",
+                danger: true,
+            });
+            (
+                vec![
+                    Cell::text(name),
+                    Cell::text(created),
+                    Cell::text(used),
+                    Cell::text(status),
+                ],
+                button,
+            )
+        })
+        .collect();
     let page = pages::DetailPage {
         layout: Layout::new(caller, u.login.clone(), "/users").with_notice(notice),
         heading: u.display_name.clone(),
@@ -692,24 +734,34 @@ async fn user_view(
                 danger: true,
             }]
         },
-        sections: vec![pages::Section {
-            title: "パスワードの再設定".into(),
-            personal: false,
-            columns: Vec::new(),
-            rows: Vec::new(),
-            empty: "パスワードを忘れた人に新しいパスワードを設定します。本人のログイン中の画面はすべて終了します。",
-            form: (!own).then(|| pages::InlineForm {
-                action: format!("/users/{id}/password"),
-                fields: vec![
-                    FieldSpec::text("password", "新しいパスワード")
-                        .kind(FieldKind::Password)
-                        .required()
-                        .hint("10文字以上。本人に安全な方法で伝え、変更してもらってください"),
-                ],
-                form,
-                submit_label: "パスワードを再設定する",
-            }),
-        }],
+        sections: vec![
+            pages::Section {
+                title: "APIトークン".into(),
+                personal: false,
+                columns: vec!["名前", "発行日時", "最終利用", "状態"],
+                rows: tokens,
+                empty: "APIトークンはありません",
+                form: None,
+            },
+            pages::Section {
+                title: "パスワードの再設定".into(),
+                personal: false,
+                columns: Vec::new(),
+                rows: Vec::new(),
+                empty: "パスワードを忘れた人に新しいパスワードを設定します。本人のログイン中の画面はすべて終了し、APIトークンもすべて無効になります。",
+                form: (!own).then(|| pages::InlineForm {
+                    action: format!("/users/{id}/password"),
+                    fields: vec![
+                        FieldSpec::text("password", "新しいパスワード")
+                            .kind(FieldKind::Password)
+                            .required()
+                            .hint("10文字以上。本人に安全な方法で伝え、変更してもらってください"),
+                    ],
+                    form,
+                    submit_label: "パスワードを再設定する",
+                }),
+            },
+        ],
     };
     Ok((status, pages::render(&page)).into_response())
 }
@@ -740,8 +792,22 @@ pub async fn reset_password_page(
         return user_view(&state, &caller, id, f, None).await;
     }
     let hash = auth::hash_password(password).await?;
-    kyodo_store::accounts::set_password(&state.db, &caller.actor(), id, &hash).await?;
+    // Whoever forgot the password may have lost more than that: the tokens go too.
+    kyodo_store::accounts::set_password(&state.db, &caller.actor(), id, &hash, ApiTokens::Revoke).await?;
     Ok(Redirect::to(&format!("/users/{id}?notice=password")).into_response())
+}
+
+/// A manager revokes one of an account's API tokens from its page.
+pub async fn revoke_user_token_page(
+    State(state): State<AppState>,
+    PageCaller(caller): PageCaller,
+    PagePath((id, token)): PagePath<(i64, i64)>,
+    form: FormFields,
+) -> PageResult<Response> {
+    caller.check_csrf(form.csrf())?;
+    let target = managed(&state, &caller, id).await?;
+    kyodo_store::accounts::revoke_token(&state.db, &caller.actor(), target.id, token).await?;
+    Ok(Redirect::to(&format!("/users/{id}?notice=revoked")).into_response())
 }
 
 async fn set_disabled(state: &AppState, caller: &Caller, id: i64, disabled: bool) -> Result<(), AppError> {

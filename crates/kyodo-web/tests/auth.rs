@@ -423,3 +423,170 @@ async fn forwarded_for_is_ignored_from_a_peer_that_is_not_a_trusted_proxy() {
     assert_eq!(res.status(), 303);
     assert_eq!(last_audit(&app, "login").await.ip.as_deref(), Some("127.0.0.1"));
 }
+
+// --- API tokens end with the credentials they came with (issue 13, defect 5) ---
+
+async fn me_status(app: &TestApp, token: &str) -> u16 {
+    app.anonymous()
+        .get(app.url("/api/v1/me"))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
+async fn user_id(app: &TestApp, login: &str) -> i64 {
+    kyodo_store::accounts::by_login(&app.db, login)
+        .await
+        .unwrap()
+        .unwrap()
+        .id
+}
+
+#[tokio::test]
+async fn a_password_reset_and_a_disable_revoke_the_accounts_tokens() {
+    let app = TestApp::spawn(&["arao"]).await;
+    let admin = app.login("arao-admin").await;
+
+    let token = app.token("arao-liaison").await;
+    assert_eq!(me_status(&app, &token).await, 200);
+    let liaison = user_id(&app, "arao-liaison").await;
+    let res = admin
+        .post(
+            &format!("/users/{liaison}/password"),
+            &[("password", "reset by the admin")],
+        )
+        .await;
+    assert_eq!(res.status(), 303);
+    assert_eq!(me_status(&app, &token).await, 401, "the reset ends the tokens too");
+
+    let token = app.token("arao-department").await;
+    let department = user_id(&app, "arao-department").await;
+    assert_eq!(
+        admin.post(&format!("/users/{department}/disable"), &[]).await.status(),
+        303
+    );
+    assert_eq!(me_status(&app, &token).await, 401);
+    assert_eq!(
+        admin.post(&format!("/users/{department}/enable"), &[]).await.status(),
+        303
+    );
+    assert_eq!(
+        me_status(&app, &token).await,
+        401,
+        "enabling the account again does not revive its old tokens"
+    );
+    let revoked = last_audit(&app, "token_revoke").await;
+    assert_eq!(revoked.login.as_deref(), Some("arao-admin"));
+}
+
+#[tokio::test]
+async fn a_password_change_revokes_the_tokens_unless_asked_to_keep_them() {
+    let app = TestApp::spawn(&["arao"]).await;
+    let b = app.login("arao-department").await;
+    let page = b.get("/account").await.text().await.unwrap();
+    assert!(page.contains("APIトークンも無効にする"));
+    let checkbox = &page[page.find("name=\"revoke_tokens\"").expect("the choice is offered")..];
+    assert!(
+        checkbox[..checkbox.find('>').unwrap()].contains("checked"),
+        "revoking is the default"
+    );
+
+    let token = app.token("arao-department").await;
+    let res = b
+        .post(
+            "/account/password",
+            &[
+                ("current_password", common::PASSWORD),
+                ("new_password", "first new long password"),
+                ("confirm_password", "first new long password"),
+                ("tokens_choice", "shown"),
+                ("revoke_tokens", "true"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 303);
+    assert_eq!(me_status(&app, &token).await, 401);
+
+    // Unticked: the integration keeps working.
+    let token = app.token("arao-department").await;
+    let client = reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let res = client
+        .post(app.url("/login"))
+        .form(&[("login", "arao-department"), ("password", "first new long password")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303);
+    let page = client
+        .get(app.url("/account"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let csrf = common::csrf_of(&page).unwrap();
+    let res = client
+        .post(app.url("/account/password"))
+        .form(&[
+            ("_csrf", csrf.as_str()),
+            ("current_password", "first new long password"),
+            ("new_password", "second new long password"),
+            ("confirm_password", "second new long password"),
+            ("tokens_choice", "shown"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303);
+    assert_eq!(me_status(&app, &token).await, 200, "kept, as asked");
+}
+
+#[tokio::test]
+async fn managers_list_and_revoke_a_users_tokens_on_the_user_page() {
+    let app = TestApp::spawn(&["arao"]).await;
+    let muni = app.municipality("432041").await.id;
+    let token = app.token("arao-liaison").await;
+    let liaison = user_id(&app, "arao-liaison").await;
+    let token_id = kyodo_store::accounts::tokens(&app.db, muni, liaison).await.unwrap()[0].id;
+
+    let admin = app.login("arao-admin").await;
+    let page = admin.get(&format!("/users/{liaison}")).await.text().await.unwrap();
+    assert!(page.contains("APIトークン"));
+    let revoke = format!("/users/{liaison}/tokens/{token_id}/revoke");
+    assert!(page.contains(&revoke), "each live token has its button");
+
+    // Only the token's own account's page revokes it.
+    let department = user_id(&app, "arao-department").await;
+    let res = admin
+        .post(&format!("/users/{department}/tokens/{token_id}/revoke"), &[])
+        .await;
+    assert_eq!(res.status(), 404);
+    assert_eq!(me_status(&app, &token).await, 200);
+
+    assert_eq!(admin.post(&revoke, &[]).await.status(), 303);
+    assert_eq!(me_status(&app, &token).await, 401);
+    let entry = last_audit(&app, "token_revoke").await;
+    assert_eq!(entry.login.as_deref(), Some("arao-admin"));
+    assert_eq!(entry.entity_id, Some(token_id));
+    let page = admin.get(&format!("/users/{liaison}")).await.text().await.unwrap();
+    assert!(page.contains("失効") && !page.contains(&revoke));
+
+    // Coordinators manage accounts but not the admin's.
+    let admin_token = app.token("arao-admin").await;
+    let admin_id = user_id(&app, "arao-admin").await;
+    let admin_token_id = kyodo_store::accounts::tokens(&app.db, muni, admin_id).await.unwrap()[0].id;
+    let coordinator = app.login("arao-coordinator").await;
+    let res = coordinator
+        .post(&format!("/users/{admin_id}/tokens/{admin_token_id}/revoke"), &[])
+        .await;
+    assert_eq!(res.status(), 403);
+    assert_eq!(me_status(&app, &admin_token).await, 200);
+}
