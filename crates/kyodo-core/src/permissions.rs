@@ -26,6 +26,10 @@ pub enum Action {
     SchemeRead,
     SchemeWrite,
     UserManage,
+    /// Acknowledge that an account reaching personal data was made or
+    /// opened by someone (separation of duties): those who answer for the
+    /// personal data, the coordinators.
+    PrivilegedGrantAcknowledge,
     AuditRead,
     DataImport,
     DataExport,
@@ -114,6 +118,8 @@ pub const TABLE: &[(Action, [Scope; 6])] = &[
     (Action::SchemeRead, [M, M, M, M, M, N]),
     (Action::SchemeWrite, [M, M, N, N, N, N]),
     (Action::UserManage, [M, M, N, N, N, N]),
+    // The admin makes accounts; the coordinators vouch for those reaching personal data.
+    (Action::PrivilegedGrantAcknowledge, [N, M, N, N, N, N]),
     (Action::AuditRead, [M, N, N, N, N, N]),
     (Action::DataImport, [M, M, N, N, N, N]),
     (Action::DataExport, [M, M, N, N, N, N]),
@@ -194,7 +200,7 @@ mod tests {
         for (a, _) in TABLE {
             assert!(seen.insert(*a), "{a:?} twice");
         }
-        assert_eq!(seen.len(), 40);
+        assert_eq!(seen.len(), 41);
     }
 
     #[test]

@@ -3,11 +3,13 @@
 
 use chrono::{DateTime, Duration, Utc};
 use kyodo_core::accounts::{Role, User};
+use kyodo_core::privileged_grants::GrantKind;
 use sea_query::{Expr, ExprTrait, Order, Query, SelectStatement};
 
 use crate::audit::{self, Actor, Event};
 use crate::db::{Db, Tx};
 use crate::error::{Result, StoreError};
+use crate::privileged_grants;
 
 pub(crate) const USER_COLUMNS: [&str; 10] = [
     "id",
@@ -38,7 +40,19 @@ pub struct NewUser {
     pub password_hash: String,
 }
 
+/// Creates an account. One reaching personal data is put before the
+/// coordinators (separation of duties), whoever makes it.
 pub async fn create(db: &Db, actor: &Actor, new: &NewUser) -> Result<User> {
+    insert(db, actor, new, true).await
+}
+
+/// Creates one of a municipality's first accounts, made together with the
+/// municipality itself (the demo): there is nobody yet to tell.
+pub(crate) async fn create_initial(db: &Db, actor: &Actor, new: &NewUser) -> Result<User> {
+    insert(db, actor, new, false).await
+}
+
+async fn insert(db: &Db, actor: &Actor, new: &NewUser, notice: bool) -> Result<User> {
     let mut errors = kyodo_core::validation::FieldErrors::new();
     if !kyodo_core::accounts::valid_login(&new.login) {
         errors.add(
@@ -112,6 +126,9 @@ pub async fn create(db: &Db, actor: &Actor, new: &NewUser) -> Result<User> {
         },
     )
     .await?;
+    if notice {
+        privileged_grants::record(&mut tx, actor, id, new.role, GrantKind::Created).await?;
+    }
     tx.commit().await?;
     get(db, actor.municipality_id, id).await
 }
@@ -170,9 +187,12 @@ pub enum ApiTokens {
 }
 
 /// Sets a new password hash and ends every session of the account, and its
-/// API tokens unless `tokens` keeps them.
+/// API tokens unless `tokens` keeps them. Set by anyone other than its
+/// holder, on an account reaching personal data, it is put before the
+/// coordinators.
 pub async fn set_password(db: &Db, actor: &Actor, user_id: i64, hash: &str, tokens: ApiTokens) -> Result<()> {
     let mut tx = db.begin().await?;
+    let target = role_of(&mut tx, actor.municipality_id, user_id).await?;
     let n = tx
         .execute(
             &Query::update()
@@ -209,6 +229,9 @@ pub async fn set_password(db: &Db, actor: &Actor, user_id: i64, hash: &str, toke
     if tokens == ApiTokens::Revoke {
         let reason = if own { "password_change" } else { "password_reset" };
         revoke_all_tokens(&mut tx, actor, user_id, reason).await?;
+    }
+    if !own {
+        privileged_grants::record(&mut tx, actor, user_id, target, GrantKind::PasswordReset).await?;
     }
     tx.commit().await
 }
@@ -275,11 +298,12 @@ async fn revoke_all_tokens(tx: &mut Tx, actor: &Actor, user_id: i64, reason: &st
 }
 
 /// Disables or re-enables an account. Disabling ends its sessions and
-/// revokes its API tokens, so that enabling it again revives neither.
+/// revokes its API tokens, so that enabling it again revives neither;
+/// re-enabling an account reaching personal data is put before the
+/// coordinators.
 pub async fn set_disabled(db: &Db, actor: &Actor, user_id: i64, disabled: bool) -> Result<()> {
     let mut tx = db.begin().await?;
-    // An account of another municipality, or none, is not found.
-    role_of(&mut tx, actor.municipality_id, user_id).await?;
+    let target = role_of(&mut tx, actor.municipality_id, user_id).await?;
     let value: Option<DateTime<Utc>> = disabled.then(Utc::now);
     let mut update = Query::update()
         .table("users")
@@ -322,6 +346,9 @@ pub async fn set_disabled(db: &Db, actor: &Actor, user_id: i64, disabled: bool) 
         },
     )
     .await?;
+    if !disabled {
+        privileged_grants::record(&mut tx, actor, user_id, target, GrantKind::Enabled).await?;
+    }
     tx.commit().await
 }
 

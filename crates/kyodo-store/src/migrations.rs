@@ -845,7 +845,37 @@ const MIGRATIONS: &[Migration] = &[
         name: "rotation_plans",
         steps: v7_rotation_plans,
     },
+    Migration {
+        version: 9,
+        name: "privileged_grants",
+        steps: v9_privileged_grants,
+    },
 ];
+
+/// Separation of duties: each time an account reaching personal data is
+/// made or opened, who did it and who of the coordinators acknowledged it.
+/// Who did it is kept as it was then (login, name, role), like the audit log.
+fn v9_privileged_grants() -> Vec<Step> {
+    let mut t = tenant_table("privileged_grants");
+    reference(&mut t, "privileged_grants", "user_id", "users", false);
+    reference(&mut t, "privileged_grants", "granted_by", "users", true);
+    reference(&mut t, "privileged_grants", "acknowledged_by", "users", true);
+    t.col(text("kind").not_null())
+        .col(text("role").not_null())
+        .col(text("granted_by_login").null())
+        .col(text("granted_by_name").null())
+        .col(text("granted_by_role").null())
+        .col(timestamp("granted_at").not_null())
+        .col(timestamp("acknowledged_at").null());
+    vec![
+        Step::table(t),
+        Step::index(index(
+            "privileged_grants",
+            &["municipality_id", "acknowledged_at"],
+            false,
+        )),
+    ]
+}
 
 /// Rotation proposals (配置計画案): the adjustments asked for and the
 /// planner's outcome, as JSON, and when the first year was approved.

@@ -38,9 +38,15 @@ struct HomePage {
     counts: Vec<(&'static str, &'static str, u64)>,
     served: Vec<(String, String, String)>,
     inbox: Vec<crate::issues::inbox::InboxEntry>,
+    /// Accounts reaching personal data to acknowledge (coordinators only).
+    grants: Vec<crate::privileged_grants::GrantNotice>,
 }
 
-pub async fn home(State(state): State<AppState>, PageCaller(caller): PageCaller) -> PageResult<Response> {
+pub async fn home(
+    State(state): State<AppState>,
+    PageCaller(caller): PageCaller,
+    PageQuery(q): PageQuery<crate::pages::NoticeQuery>,
+) -> PageResult<Response> {
     let muni = caller.municipality.id;
     let one = ListQuery {
         per_page: Some(1),
@@ -96,13 +102,15 @@ pub async fn home(State(state): State<AppState>, PageCaller(caller): PageCaller)
             .collect(),
         None => Vec::new(),
     };
+    let grants = crate::privileged_grants::pending(&state, &caller).await?;
     Ok(pages::render(&HomePage {
-        layout: Layout::new(&caller, "トップ", "/"),
+        layout: Layout::new(&caller, "トップ", "/").with_notice(q.notice.as_deref()),
         today: kyodo_core::wareki::format_date_wareki(caller.today),
         fiscal_year: kyodo_core::wareki::format_fiscal_year(kyodo_core::wareki::fiscal_year(caller.today)),
         counts,
         served,
         inbox,
+        grants,
     }))
 }
 
