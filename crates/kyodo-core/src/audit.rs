@@ -37,6 +37,20 @@ pub mod kind {
     pub const EXPORT: &str = "export";
     pub const TOKEN_CREATE: &str = "token_create";
     pub const TOKEN_REVOKE: &str = "token_revoke";
+    /// An account reaching personal data was made, let in again, or had
+    /// its password set by someone else (see `privileged_grants`).
+    pub const PRIVILEGED_ACCOUNT_CREATED: &str = "privileged_account_created";
+    pub const PRIVILEGED_ACCOUNT_ENABLED: &str = "privileged_account_enabled";
+    pub const PRIVILEGED_PASSWORD_RESET: &str = "privileged_password_reset";
+    /// A coordinator acknowledged one of those.
+    pub const PRIVILEGED_GRANT_ACKNOWLEDGED: &str = "privileged_grant_acknowledged";
+    /// What the audit page's filter calls every one of the four above.
+    pub const PRIVILEGED_PREFIX: &str = "privileged_";
+
+    /// Whether `kind` is one of the separation-of-duties events.
+    pub fn is_privileged(kind: &str) -> bool {
+        kind.starts_with(PRIVILEGED_PREFIX)
+    }
 
     /// The Japanese label for the admin page.
     pub fn label(kind: &str) -> &str {
@@ -55,6 +69,10 @@ pub mod kind {
             EXPORT => "書出し",
             TOKEN_CREATE => "APIトークン発行",
             TOKEN_REVOKE => "APIトークン失効",
+            PRIVILEGED_ACCOUNT_CREATED => "個人情報に届くアカウントの作成",
+            PRIVILEGED_ACCOUNT_ENABLED => "個人情報に届くアカウントの利用再開",
+            PRIVILEGED_PASSWORD_RESET => "個人情報に届くアカウントのパスワード再設定",
+            PRIVILEGED_GRANT_ACKNOWLEDGED => "個人情報に届くアカウントの確認",
             other => other,
         }
     }

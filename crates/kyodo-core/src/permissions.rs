@@ -30,6 +30,10 @@ pub enum Action {
     SchemeRead,
     SchemeWrite,
     UserManage,
+    /// Acknowledge that an account reaching personal data was made or
+    /// opened by someone (separation of duties): those who answer for the
+    /// personal data, the coordinators.
+    PrivilegedGrantAcknowledge,
     AuditRead,
     DataImport,
     DataExport,
@@ -120,6 +124,8 @@ pub const TABLE: &[(Action, [Scope; 6])] = &[
     (Action::SchemeRead, [M, M, M, M, M, N]),
     (Action::SchemeWrite, [M, M, N, N, N, N]),
     (Action::UserManage, [M, M, N, N, N, N]),
+    // The admin makes accounts; the coordinators vouch for those reaching personal data.
+    (Action::PrivilegedGrantAcknowledge, [N, M, N, N, N, N]),
     (Action::AuditRead, [M, N, N, N, N, N]),
     (Action::DataImport, [M, M, N, N, N, N]),
     (Action::DataExport, [M, M, N, N, N, N]),
@@ -201,7 +207,7 @@ mod tests {
         for (a, _) in TABLE {
             assert!(seen.insert(*a), "{a:?} twice");
         }
-        assert_eq!(seen.len(), 41);
+        assert_eq!(seen.len(), 42);
     }
 
     #[test]

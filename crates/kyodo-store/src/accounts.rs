@@ -3,11 +3,13 @@
 
 use chrono::{DateTime, Duration, Utc};
 use kyodo_core::accounts::{Role, User};
+use kyodo_core::privileged_grants::GrantKind;
 use sea_query::{Expr, ExprTrait, Order, Query, SelectStatement};
 
 use crate::audit::{self, Actor, Event};
-use crate::db::Db;
+use crate::db::{Db, Tx};
 use crate::error::{Result, StoreError};
+use crate::privileged_grants;
 
 pub(crate) const USER_COLUMNS: [&str; 10] = [
     "id",
@@ -38,7 +40,19 @@ pub struct NewUser {
     pub password_hash: String,
 }
 
+/// Creates an account. One reaching personal data is put before the
+/// coordinators (separation of duties), whoever makes it.
 pub async fn create(db: &Db, actor: &Actor, new: &NewUser) -> Result<User> {
+    insert(db, actor, new, true).await
+}
+
+/// Creates one of a municipality's first accounts, made together with the
+/// municipality itself (the demo): there is nobody yet to tell.
+pub(crate) async fn create_initial(db: &Db, actor: &Actor, new: &NewUser) -> Result<User> {
+    insert(db, actor, new, false).await
+}
+
+async fn insert(db: &Db, actor: &Actor, new: &NewUser, notice: bool) -> Result<User> {
     let mut errors = kyodo_core::validation::FieldErrors::new();
     if !kyodo_core::accounts::valid_login(&new.login) {
         errors.add(
@@ -112,6 +126,9 @@ pub async fn create(db: &Db, actor: &Actor, new: &NewUser) -> Result<User> {
         },
     )
     .await?;
+    if notice {
+        privileged_grants::record(&mut tx, actor, id, new.role, GrantKind::Created).await?;
+    }
     tx.commit().await?;
     get(db, actor.municipality_id, id).await
 }
@@ -160,9 +177,22 @@ pub async fn list(db: &Db, municipality_id: Option<i64>) -> Result<Vec<User>> {
     db.fetch_all(&q).await
 }
 
-/// Sets a new password hash and ends every session of the account.
-pub async fn set_password(db: &Db, actor: &Actor, user_id: i64, hash: &str) -> Result<()> {
+/// What a new password does to the account's API tokens.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ApiTokens {
+    /// End them with the old password (the default, and always on a reset).
+    Revoke,
+    /// Keep them (the holder changing their own password, when they say so).
+    Keep,
+}
+
+/// Sets a new password hash and ends every session of the account, and its
+/// API tokens unless `tokens` keeps them. Set by anyone other than its
+/// holder, on an account reaching personal data, it is put before the
+/// coordinators.
+pub async fn set_password(db: &Db, actor: &Actor, user_id: i64, hash: &str, tokens: ApiTokens) -> Result<()> {
     let mut tx = db.begin().await?;
+    let target = role_of(&mut tx, actor.municipality_id, user_id).await?;
     let n = tx
         .execute(
             &Query::update()
@@ -195,28 +225,104 @@ pub async fn set_password(db: &Db, actor: &Actor, user_id: i64, hash: &str) -> R
         },
     )
     .await?;
+    let own = actor.user_id == Some(user_id);
+    if tokens == ApiTokens::Revoke {
+        let reason = if own { "password_change" } else { "password_reset" };
+        revoke_all_tokens(&mut tx, actor, user_id, reason).await?;
+    }
+    if !own {
+        privileged_grants::record(&mut tx, actor, user_id, target, GrantKind::PasswordReset).await?;
+    }
     tx.commit().await
 }
 
-/// Disables or re-enables an account; disabling ends its sessions and tokens' use.
-pub async fn set_disabled(db: &Db, actor: &Actor, user_id: i64, disabled: bool) -> Result<()> {
-    let mut tx = db.begin().await?;
-    let value: Option<DateTime<Utc>> = disabled.then(Utc::now);
-    let n = tx
-        .execute(
-            &Query::update()
-                .table("users")
-                .value("disabled_at", value)
-                .value("updated_at", Utc::now())
-                .and_where(Expr::col("id").eq(user_id))
+/// The role of account `user_id` of the municipality, inside a transaction.
+async fn role_of(tx: &mut Tx, municipality_id: i64, user_id: i64) -> Result<Role> {
+    #[derive(sqlx::FromRow)]
+    struct Row {
+        #[sqlx(try_from = "String")]
+        role: Role,
+    }
+    let q = Query::select()
+        .column("role")
+        .from("users")
+        .and_where(Expr::col("id").eq(user_id))
+        .and_where(Expr::col("municipality_id").eq(municipality_id))
+        .to_owned();
+    Ok(tx.fetch_optional::<Row>(&q).await?.ok_or(StoreError::NotFound)?.role)
+}
+
+/// Revokes every live API token of the account, each with its own audit
+/// entry naming why (`password_change`, `password_reset`, `disabled`).
+async fn revoke_all_tokens(tx: &mut Tx, actor: &Actor, user_id: i64, reason: &str) -> Result<()> {
+    #[derive(sqlx::FromRow)]
+    struct Live {
+        id: i64,
+    }
+    let live: Vec<Live> = tx
+        .fetch_all(
+            &Query::select()
+                .column("id")
+                .from("api_tokens")
+                .and_where(Expr::col("user_id").eq(user_id))
                 .and_where(Expr::col("municipality_id").eq(actor.municipality_id))
+                .and_where(Expr::col("revoked_at").is_null())
                 .to_owned(),
         )
         .await?;
-    if n == 0 {
-        return Err(StoreError::NotFound);
+    if live.is_empty() {
+        return Ok(());
+    }
+    tx.execute(
+        &Query::update()
+            .table("api_tokens")
+            .value("revoked_at", Utc::now())
+            .and_where(Expr::col("id").is_in(live.iter().map(|t| t.id)))
+            .to_owned(),
+    )
+    .await?;
+    for token in live {
+        audit::record(
+            tx,
+            actor,
+            Event {
+                action: kyodo_core::audit::kind::TOKEN_REVOKE,
+                entity: "api_tokens",
+                entity_id: Some(token.id),
+                detail: Some(serde_json::json!({"user_id": user_id, "reason": reason})),
+            },
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+/// Disables or re-enables an account. Disabling ends its sessions and
+/// revokes its API tokens, so that enabling it again revives neither;
+/// re-enabling an account reaching personal data is put before the
+/// coordinators.
+pub async fn set_disabled(db: &Db, actor: &Actor, user_id: i64, disabled: bool) -> Result<()> {
+    let mut tx = db.begin().await?;
+    let target = role_of(&mut tx, actor.municipality_id, user_id).await?;
+    let value: Option<DateTime<Utc>> = disabled.then(Utc::now);
+    let mut update = Query::update()
+        .table("users")
+        .value("disabled_at", value)
+        .value("updated_at", Utc::now())
+        .and_where(Expr::col("id").eq(user_id))
+        .and_where(Expr::col("municipality_id").eq(actor.municipality_id))
+        .to_owned();
+    // Only a change is a change: enabling an enabled account opens nothing.
+    if disabled {
+        update.and_where(Expr::col("disabled_at").is_null());
+    } else {
+        update.and_where(Expr::col("disabled_at").is_not_null());
+    }
+    if tx.execute(&update).await? == 0 {
+        return tx.commit().await;
     }
     if disabled {
+        revoke_all_tokens(&mut tx, actor, user_id, "disabled").await?;
         tx.execute(
             &Query::delete()
                 .from_table("sessions")
@@ -240,6 +346,9 @@ pub async fn set_disabled(db: &Db, actor: &Actor, user_id: i64, disabled: bool) 
         },
     )
     .await?;
+    if !disabled {
+        privileged_grants::record(&mut tx, actor, user_id, target, GrantKind::Enabled).await?;
+    }
     tx.commit().await
 }
 

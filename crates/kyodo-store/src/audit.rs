@@ -96,6 +96,9 @@ pub fn snapshot<T: Serialize>(value: &T) -> serde_json::Value {
     serde_json::to_value(value).unwrap_or(serde_json::Value::Null)
 }
 
+/// The filter value that picks every separation-of-duties event.
+pub const PRIVILEGED: &str = "privileged";
+
 #[derive(Debug, Default, Clone, serde::Deserialize)]
 pub struct AuditFilter {
     pub action: Option<String>,
@@ -111,8 +114,16 @@ pub async fn list(db: &Db, municipality_id: i64, f: &AuditFilter) -> Result<Page
     let mut q = Query::select();
     q.from("audit_log")
         .and_where(Expr::col("municipality_id").eq(municipality_id));
-    if let Some(a) = f.action.as_deref().filter(|s| !s.is_empty()) {
-        q.and_where(Expr::col("action").eq(a));
+    match f.action.as_deref().filter(|s| !s.is_empty()) {
+        // Every separation-of-duties event at once (`privileged_…`).
+        Some(PRIVILEGED) => {
+            let pattern = format!("{}%", kyodo_core::audit::kind::PRIVILEGED_PREFIX.replace('_', "\\_"));
+            q.and_where(Expr::col("action").like(sea_query::LikeExpr::new(pattern).escape('\\')));
+        }
+        Some(a) => {
+            q.and_where(Expr::col("action").eq(a));
+        }
+        None => {}
     }
     if let Some(e) = f.entity.as_deref().filter(|s| !s.is_empty()) {
         q.and_where(Expr::col("entity").eq(e));

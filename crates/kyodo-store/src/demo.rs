@@ -235,7 +235,9 @@ pub async fn load(db: &Db, key: &str, today: NaiveDate, password_hash: &str) -> 
             Role::Department => (None, doboku, None, "土木課（デモ）".to_owned()),
             Role::Community => (None, None, first_org, "地区協議会 事務局（デモ）".to_owned()),
         };
-        crate::accounts::create(
+        // The demo's accounts come with its municipality: its initial setup,
+        // not news for its coordinators (see `accounts::create_initial`).
+        crate::accounts::create_initial(
             db,
             &actor,
             &crate::accounts::NewUser {

@@ -22,6 +22,7 @@ pub mod mail;
 pub mod meetings;
 pub mod municipalities;
 pub mod organisations;
+pub mod privileged_grants;
 pub mod rotation;
 pub mod staff;
 pub mod testing;

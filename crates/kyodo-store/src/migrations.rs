@@ -850,6 +850,11 @@ const MIGRATIONS: &[Migration] = &[
         name: "same_hands",
         steps: v8_same_hands,
     },
+    Migration {
+        version: 9,
+        name: "privileged_grants",
+        steps: v9_privileged_grants,
+    },
 ];
 
 /// Version 8: how many of an issue's team steps were taken by the person
@@ -862,6 +867,31 @@ fn v8_same_hands() -> Vec<Step> {
             .add_column(ColumnDef::new(name("same_hands")).integer().not_null().default(0))
             .to_owned(),
     )]
+}
+
+/// Separation of duties: each time an account reaching personal data is
+/// made or opened, who did it and who of the coordinators acknowledged it.
+/// Who did it is kept as it was then (login, name, role), like the audit log.
+fn v9_privileged_grants() -> Vec<Step> {
+    let mut t = tenant_table("privileged_grants");
+    reference(&mut t, "privileged_grants", "user_id", "users", false);
+    reference(&mut t, "privileged_grants", "granted_by", "users", true);
+    reference(&mut t, "privileged_grants", "acknowledged_by", "users", true);
+    t.col(text("kind").not_null())
+        .col(text("role").not_null())
+        .col(text("granted_by_login").null())
+        .col(text("granted_by_name").null())
+        .col(text("granted_by_role").null())
+        .col(timestamp("granted_at").not_null())
+        .col(timestamp("acknowledged_at").null());
+    vec![
+        Step::table(t),
+        Step::index(index(
+            "privileged_grants",
+            &["municipality_id", "acknowledged_at"],
+            false,
+        )),
+    ]
 }
 
 /// Rotation proposals (配置計画案): the adjustments asked for and the

@@ -12,7 +12,7 @@ use kyodo_core::accounts::{Role, User};
 use kyodo_core::listing::ListQuery;
 use kyodo_core::permissions::Action;
 use kyodo_core::validation::FieldErrors;
-use kyodo_store::accounts::NewUser;
+use kyodo_store::accounts::{ApiTokens, NewUser};
 
 use crate::AppState;
 use crate::api::{FormFields, PagePath, PageQuery};
@@ -20,10 +20,14 @@ use crate::auth::{self, ApiCaller, Caller, PageCaller};
 use crate::error::{ApiResult, AppError, PageResult};
 use crate::pages::{self, Cell, FieldKind, FieldSpec, FormPage, FormState, Item, Layout};
 
-/// Failures allowed per login, and per address, in the throttle window.
+/// Failures allowed per login in the throttle window; past them the account is locked.
 const MAX_FAILURES_PER_LOGIN: i64 = 5;
+/// Failures from one address in the window past which every login from it
+/// is slowed down (never refused: behind a proxy, everyone shares it).
 const MAX_FAILURES_PER_IP: i64 = 30;
 const THROTTLE_WINDOW_MINUTES: i64 = 15;
+/// How long a login from a busy address waits before its password is checked.
+const BUSY_ADDRESS_DELAY: std::time::Duration = std::time::Duration::from_secs(2);
 
 #[derive(Template)]
 #[template(path = "home.html")]
@@ -34,9 +38,15 @@ struct HomePage {
     counts: Vec<(&'static str, &'static str, u64)>,
     served: Vec<(String, String, String)>,
     inbox: Vec<crate::issues::inbox::InboxEntry>,
+    /// Accounts reaching personal data to acknowledge (coordinators only).
+    grants: Vec<crate::privileged_grants::GrantNotice>,
 }
 
-pub async fn home(State(state): State<AppState>, PageCaller(caller): PageCaller) -> PageResult<Response> {
+pub async fn home(
+    State(state): State<AppState>,
+    PageCaller(caller): PageCaller,
+    PageQuery(q): PageQuery<crate::pages::NoticeQuery>,
+) -> PageResult<Response> {
     let muni = caller.municipality.id;
     let one = ListQuery {
         per_page: Some(1),
@@ -92,13 +102,15 @@ pub async fn home(State(state): State<AppState>, PageCaller(caller): PageCaller)
             .collect(),
         None => Vec::new(),
     };
+    let grants = crate::privileged_grants::pending(&state, &caller).await?;
     Ok(pages::render(&HomePage {
-        layout: Layout::new(&caller, "トップ", "/"),
+        layout: Layout::new(&caller, "トップ", "/").with_notice(q.notice.as_deref()),
         today: kyodo_core::wareki::format_date_wareki(caller.today),
         fiscal_year: kyodo_core::wareki::format_fiscal_year(kyodo_core::wareki::fiscal_year(caller.today)),
         counts,
         served,
         inbox,
+        grants,
     }))
 }
 
@@ -145,14 +157,14 @@ fn login_refused(login: &str, next: &str, message: &str, status: axum::http::Sta
 
 pub async fn login(
     State(state): State<AppState>,
-    connect: Option<axum::Extension<axum::extract::ConnectInfo<std::net::SocketAddr>>>,
+    auth::ClientIp(ip): auth::ClientIp,
     headers: HeaderMap,
     FormFields(form): FormFields,
 ) -> PageResult<Response> {
     let login = form.get("login").map(|l| l.trim().to_owned()).unwrap_or_default();
     let password = form.get("password").cloned().unwrap_or_default();
     let next = safe_next(form.get("next").map(String::as_str));
-    let ip = connect.map_or_else(|| "unknown".to_owned(), |c| c.0.0.ip().to_string());
+    let ip = ip.unwrap_or_else(|| "unknown".to_owned());
 
     let (by_login, by_ip) = kyodo_store::accounts::recent_failures(
         &state.db,
@@ -161,7 +173,7 @@ pub async fn login(
         chrono::Duration::minutes(THROTTLE_WINDOW_MINUTES),
     )
     .await?;
-    if by_login >= MAX_FAILURES_PER_LOGIN || by_ip >= MAX_FAILURES_PER_IP {
+    if by_login >= MAX_FAILURES_PER_LOGIN {
         return Ok(login_refused(
             &login,
             &next,
@@ -169,6 +181,14 @@ pub async fn login(
             axum::http::StatusCode::TOO_MANY_REQUESTS,
         ));
     }
+    // A busy address is slowed down, not locked: behind a reverse proxy or
+    // a city hall's NAT it is everyone's, and a right password for an
+    // account that is not itself locked must still sign in.
+    let slowed = by_ip >= MAX_FAILURES_PER_IP;
+    if slowed {
+        tokio::time::sleep(BUSY_ADDRESS_DELAY).await;
+    }
+    let detail = slowed.then(|| serde_json::json!({"slowed": "busy_address"}));
     let user = kyodo_store::accounts::by_login(&state.db, &login).await?;
     let hash = match &user {
         Some(u) => Some(kyodo_store::accounts::password_hash(&state.db, u.id).await?),
@@ -190,7 +210,7 @@ pub async fn login(
                         action: kyodo_core::audit::kind::LOGIN_FAILED,
                         entity: "users",
                         entity_id: Some(u.id),
-                        detail: None,
+                        detail: detail.clone(),
                     },
                 )
                 .await?;
@@ -214,7 +234,7 @@ pub async fn login(
             action: kyodo_core::audit::kind::LOGIN,
             entity: "users",
             entity_id: Some(user.id),
-            detail: None,
+            detail,
         },
     )
     .await?;
@@ -267,6 +287,8 @@ struct AccountPage {
     new_token: Option<String>,
     /// Where the daily digest goes; empty: none.
     email: String,
+    /// Whether the password form's 「APIトークンも無効にする」 is ticked.
+    revoke_tokens: bool,
 }
 
 fn password_fields() -> Vec<FieldSpec> {
@@ -291,21 +313,9 @@ async fn account_view(
     new_token: Option<String>,
     notice: Option<&str>,
 ) -> PageResult<Response> {
+    let revoke_tokens = password_form.v("keep_tokens") != "true";
     caller.require(Action::OwnAccount)?;
-    let fmt = |t: chrono::DateTime<chrono::Utc>| (t + chrono::Duration::hours(9)).format("%Y-%m-%d %H:%M").to_string();
-    let tokens = kyodo_store::accounts::tokens(&state.db, caller.municipality.id, caller.user.id)
-        .await?
-        .into_iter()
-        .map(|t| {
-            (
-                t.name,
-                fmt(t.created_at),
-                t.last_used_at.map(fmt).unwrap_or_else(|| "—".into()),
-                if t.revoked_at.is_some() { "失効" } else { "有効" }.to_owned(),
-                t.revoked_at.is_none().then_some(t.id),
-            )
-        })
-        .collect();
+    let tokens = token_rows(state, caller.municipality.id, caller.user.id).await?;
     let status = if password_form.has_errors() {
         axum::http::StatusCode::UNPROCESSABLE_ENTITY
     } else {
@@ -321,6 +331,7 @@ async fn account_view(
         email: kyodo_store::mail::email_of(&state.db, caller.user.id)
             .await?
             .unwrap_or_default(),
+        revoke_tokens,
     };
     Ok((status, pages::render(&page)).into_response())
 }
@@ -353,15 +364,23 @@ pub async fn change_password(
     if new != get("confirm_password") {
         errors.add("confirm_password", "確認用のパスワードが一致しません");
     }
+    // The form asks (ticked by default); a client that does not know the
+    // question gets the safe answer.
+    let tokens = if form.0.contains_key("tokens_choice") && !form.0.contains_key("revoke_tokens") {
+        ApiTokens::Keep
+    } else {
+        ApiTokens::Revoke
+    };
     if !errors.is_empty() {
-        let state_form = FormState {
-            values: HashMap::new(),
-            errors,
-        };
+        let mut values = HashMap::new();
+        if tokens == ApiTokens::Keep {
+            values.insert("keep_tokens".to_owned(), "true".to_owned());
+        }
+        let state_form = FormState { values, errors };
         return account_view(&state, &caller, state_form, None, None).await;
     }
     let hash = auth::hash_password(new).await?;
-    kyodo_store::accounts::set_password(&state.db, &caller.actor(), caller.user.id, &hash).await?;
+    kyodo_store::accounts::set_password(&state.db, &caller.actor(), caller.user.id, &hash, tokens).await?;
     // Every session ended with the change; this one starts again at the login page.
     Ok(Redirect::to("/login?next=/account").into_response())
 }
@@ -382,6 +401,29 @@ pub async fn create_token_page(
     let name: String = name.chars().take(100).collect();
     let token = issue_token(&state, &caller.actor(), caller.user.id, &name).await?;
     account_view(&state, &caller, FormState::default(), Some(token), None).await
+}
+
+/// An account's API tokens as shown: name, issued, last used, state, and
+/// the id of each one still live (to revoke it).
+async fn token_rows(
+    state: &AppState,
+    municipality_id: i64,
+    user_id: i64,
+) -> Result<Vec<(String, String, String, String, Option<i64>)>, AppError> {
+    let fmt = |t: chrono::DateTime<chrono::Utc>| (t + chrono::Duration::hours(9)).format("%Y-%m-%d %H:%M").to_string();
+    Ok(kyodo_store::accounts::tokens(&state.db, municipality_id, user_id)
+        .await?
+        .into_iter()
+        .map(|t| {
+            (
+                t.name,
+                fmt(t.created_at),
+                t.last_used_at.map(fmt).unwrap_or_else(|| "—".into()),
+                if t.revoked_at.is_some() { "失効" } else { "有効" }.to_owned(),
+                t.revoked_at.is_none().then_some(t.id),
+            )
+        })
+        .collect())
 }
 
 /// Creates an API token for `user_id` and gives the secret (shown once).
@@ -647,6 +689,26 @@ async fn user_view(
         axum::http::StatusCode::OK
     };
     let own = u.id == caller.user.id;
+    let tokens = token_rows(state, muni, id)
+        .await?
+        .into_iter()
+        .map(|(name, created, used, status, live)| {
+            let button = live.map(|token| pages::ActionButton {
+                action: format!("/users/{id}/tokens/{token}/revoke"),
+                label: "失効させる",
+                danger: true,
+            });
+            (
+                vec![
+                    Cell::text(name),
+                    Cell::text(created),
+                    Cell::text(used),
+                    Cell::text(status),
+                ],
+                button,
+            )
+        })
+        .collect();
     let page = pages::DetailPage {
         layout: Layout::new(caller, u.login.clone(), "/users").with_notice(notice),
         heading: u.display_name.clone(),
@@ -680,24 +742,34 @@ async fn user_view(
                 danger: true,
             }]
         },
-        sections: vec![pages::Section {
-            title: "パスワードの再設定".into(),
-            personal: false,
-            columns: Vec::new(),
-            rows: Vec::new(),
-            empty: "パスワードを忘れた人に新しいパスワードを設定します。本人のログイン中の画面はすべて終了します。",
-            form: (!own).then(|| pages::InlineForm {
-                action: format!("/users/{id}/password"),
-                fields: vec![
-                    FieldSpec::text("password", "新しいパスワード")
-                        .kind(FieldKind::Password)
-                        .required()
-                        .hint("10文字以上。本人に安全な方法で伝え、変更してもらってください"),
-                ],
-                form,
-                submit_label: "パスワードを再設定する",
-            }),
-        }],
+        sections: vec![
+            pages::Section {
+                title: "APIトークン".into(),
+                personal: false,
+                columns: vec!["名前", "発行日時", "最終利用", "状態"],
+                rows: tokens,
+                empty: "APIトークンはありません",
+                form: None,
+            },
+            pages::Section {
+                title: "パスワードの再設定".into(),
+                personal: false,
+                columns: Vec::new(),
+                rows: Vec::new(),
+                empty: "パスワードを忘れた人に新しいパスワードを設定します。本人のログイン中の画面はすべて終了し、APIトークンもすべて無効になります。",
+                form: (!own).then(|| pages::InlineForm {
+                    action: format!("/users/{id}/password"),
+                    fields: vec![
+                        FieldSpec::text("password", "新しいパスワード")
+                            .kind(FieldKind::Password)
+                            .required()
+                            .hint("10文字以上。本人に安全な方法で伝え、変更してもらってください"),
+                    ],
+                    form,
+                    submit_label: "パスワードを再設定する",
+                }),
+            },
+        ],
     };
     Ok((status, pages::render(&page)).into_response())
 }
@@ -728,8 +800,22 @@ pub async fn reset_password_page(
         return user_view(&state, &caller, id, f, None).await;
     }
     let hash = auth::hash_password(password).await?;
-    kyodo_store::accounts::set_password(&state.db, &caller.actor(), id, &hash).await?;
+    // Whoever forgot the password may have lost more than that: the tokens go too.
+    kyodo_store::accounts::set_password(&state.db, &caller.actor(), id, &hash, ApiTokens::Revoke).await?;
     Ok(Redirect::to(&format!("/users/{id}?notice=password")).into_response())
+}
+
+/// A manager revokes one of an account's API tokens from its page.
+pub async fn revoke_user_token_page(
+    State(state): State<AppState>,
+    PageCaller(caller): PageCaller,
+    PagePath((id, token)): PagePath<(i64, i64)>,
+    form: FormFields,
+) -> PageResult<Response> {
+    caller.check_csrf(form.csrf())?;
+    let target = managed(&state, &caller, id).await?;
+    kyodo_store::accounts::revoke_token(&state.db, &caller.actor(), target.id, token).await?;
+    Ok(Redirect::to(&format!("/users/{id}?notice=revoked")).into_response())
 }
 
 async fn set_disabled(state: &AppState, caller: &Caller, id: i64, disabled: bool) -> Result<(), AppError> {

@@ -21,11 +21,37 @@ struct AuditPage {
     filter_entity: String,
     filter_login: String,
     total: u64,
-    entries: Vec<(String, String, String, String, String, String)>,
+    entries: Vec<Entry>,
     next_href: Option<String>,
+    /// Accounts reaching personal data made or opened, newest first.
+    grants: Vec<GrantRow>,
 }
 
-const ACTIONS: [&str; 14] = [
+struct Entry {
+    at: String,
+    login: String,
+    action: String,
+    /// A separation-of-duties event, marked in the list.
+    privileged: bool,
+    target: String,
+    detail: String,
+    ip: String,
+}
+
+struct GrantRow {
+    at: String,
+    kind: &'static str,
+    account: String,
+    user_href: String,
+    by: String,
+    /// 「未確認」, or who acknowledged it and when.
+    acknowledged: Option<String>,
+}
+
+/// How many of the latest grants the page lists above the log.
+const GRANTS_SHOWN: u64 = 50;
+
+const ACTIONS: [&str; 18] = [
     "create",
     "update",
     "archive",
@@ -40,6 +66,10 @@ const ACTIONS: [&str; 14] = [
     "export",
     "token_create",
     "token_revoke",
+    "privileged_account_created",
+    "privileged_account_enabled",
+    "privileged_password_reset",
+    "privileged_grant_acknowledged",
 ];
 
 pub async fn audit_page(
@@ -61,23 +91,53 @@ pub async fn audit_page(
     let entries = page
         .items
         .iter()
-        .map(|e| {
-            (
-                (e.at + chrono::Duration::hours(9))
-                    .format("%Y-%m-%d %H:%M:%S")
-                    .to_string(),
-                e.login.clone().unwrap_or_default(),
-                kyodo_core::audit::kind::label(&e.action).to_owned(),
-                match e.entity_id {
-                    Some(id) => format!("{} #{id}", e.entity),
-                    None => e.entity.clone(),
-                },
-                e.detail.clone().unwrap_or_default(),
-                e.ip.clone().unwrap_or_default(),
-            )
+        .map(|e| Entry {
+            at: (e.at + chrono::Duration::hours(9))
+                .format("%Y-%m-%d %H:%M:%S")
+                .to_string(),
+            login: e.login.clone().unwrap_or_default(),
+            action: kyodo_core::audit::kind::label(&e.action).to_owned(),
+            privileged: kyodo_core::audit::kind::is_privileged(&e.action),
+            target: match e.entity_id {
+                Some(id) => format!("{} #{id}", e.entity),
+                None => e.entity.clone(),
+            },
+            detail: e.detail.clone().unwrap_or_default(),
+            ip: e.ip.clone().unwrap_or_default(),
         })
         .collect();
-    let mut actions = vec![(String::new(), "（すべて）".to_owned())];
+    let grants = kyodo_store::privileged_grants::recent(&state.db, caller.municipality.id, GRANTS_SHOWN)
+        .await?
+        .into_iter()
+        .map(|g| GrantRow {
+            at: kyodo_core::privileged_grants::short_time_ja(g.granted_at),
+            kind: g.kind.label(),
+            account: format!("{}（{}）", g.login, g.role.label()),
+            user_href: format!("/users/{}", g.user_id),
+            by: match g.by() {
+                Some((role, name)) => format!(
+                    "{} {name}（{}）",
+                    role.label(),
+                    g.granted_by_login.clone().unwrap_or_default()
+                ),
+                None => "サーバーのコマンド".to_owned(),
+            },
+            acknowledged: g.acknowledged_at.map(|at| {
+                format!(
+                    "{} が確認（{}）",
+                    g.acknowledged_by_login.clone().unwrap_or_default(),
+                    kyodo_core::privileged_grants::short_time_ja(at)
+                )
+            }),
+        })
+        .collect();
+    let mut actions = vec![
+        (String::new(), "（すべて）".to_owned()),
+        (
+            kyodo_store::audit::PRIVILEGED.to_owned(),
+            "個人情報に届くアカウント（作成・再開・再設定・確認）".to_owned(),
+        ),
+    ];
     actions.extend(
         ACTIONS
             .iter()
@@ -92,5 +152,6 @@ pub async fn audit_page(
         total: page.total,
         entries,
         next_href,
+        grants,
     }))
 }

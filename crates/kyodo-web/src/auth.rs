@@ -17,8 +17,8 @@ use kyodo_store::issues::Reach;
 use kyodo_store::organisations::Visible;
 use sha2::{Digest, Sha256};
 
-use crate::AppState;
 use crate::error::{ApiError, AppError, PageError};
+use crate::{AppState, Config};
 
 pub const SESSION_COOKIE: &str = "kyodo_session";
 
@@ -157,11 +157,29 @@ fn bearer(headers: &HeaderMap) -> Option<&str> {
         .map(str::trim)
 }
 
-pub fn client_ip(parts: &Parts) -> Option<String> {
-    parts
-        .extensions
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|ci| ci.0.ip().to_string())
+/// The client's address, for throttling and the audit log: the
+/// connection's, or behind a trusted proxy the one it names (see
+/// [`crate::client_address`]). Every use of the client's address goes
+/// through here.
+pub fn client_ip(parts: &Parts, config: &Config) -> Option<String> {
+    let peer = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|ci| ci.0.ip());
+    let forwarded = parts
+        .headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok());
+    crate::client_address::client_address(peer, forwarded, &config.trusted_proxies).map(|ip| ip.to_string())
+}
+
+/// The client's address as an extractor, for handlers with nobody signed in yet (the login).
+pub struct ClientIp(pub Option<String>);
+
+impl FromRequestParts<AppState> for ClientIp {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        Ok(ClientIp(client_ip(parts, &state.config)))
+    }
 }
 
 /// Resolves the caller, or `None` when nobody is signed in.
@@ -195,7 +213,7 @@ async fn caller_for(parts: &Parts, state: &AppState, user: User, csrf: Option<St
     let municipality = kyodo_store::municipalities::get(&state.db, user.municipality_id).await?;
     let mut caller = caller_of(state, user, municipality).await?;
     caller.csrf = csrf;
-    caller.ip = client_ip(parts);
+    caller.ip = client_ip(parts, &state.config);
     Ok(caller)
 }
 

@@ -9,6 +9,7 @@ pub mod appointments;
 pub mod areas;
 pub mod audit;
 pub mod auth;
+pub mod client_address;
 pub mod data;
 pub mod departments;
 pub mod edge;
@@ -21,6 +22,7 @@ pub mod meetings;
 pub mod open311;
 pub mod organisations;
 pub mod pages;
+pub mod privileged_grants;
 pub mod rotation;
 pub mod routes;
 pub mod scheme;
@@ -42,6 +44,8 @@ pub struct Config {
     pub today: Option<NaiveDate>,
     /// The address users reach kyodo at, for links in e-mail (e.g. https://kyodo.city.example.jp).
     pub public_url: Option<String>,
+    /// Reverse proxies whose `X-Forwarded-For` names the client (none by default).
+    pub trusted_proxies: Vec<client_address::IpRange>,
 }
 
 #[derive(Clone)]

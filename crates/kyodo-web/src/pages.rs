@@ -120,6 +120,7 @@ fn notice_text(key: &str) -> Option<&'static str> {
         "password" => "パスワードを変更しました",
         "imported" => "取り込みました",
         "revoked" => "APIトークンを失効させました",
+        "acknowledged" => "確認したことを記録しました",
         "recorded" => "記録しました",
         "attached" => "添付しました",
         "appointed" => "任命しました",

@@ -30,6 +30,14 @@ pub fn router(state: AppState) -> Router {
         .route("/users/{id}/password", post(accounts::reset_password_page))
         .route("/users/{id}/disable", post(accounts::disable_user_page))
         .route("/users/{id}/enable", post(accounts::enable_user_page))
+        .route(
+            "/users/{id}/tokens/{token}/revoke",
+            post(accounts::revoke_user_token_page),
+        )
+        .route(
+            "/privileged-grants/{id}/acknowledge",
+            post(crate::privileged_grants::acknowledge_page),
+        )
         .route("/issues", get(issues::list_page).post(editing::create_page::<Issues>))
         .route("/issues/new", get(editing::new_page::<Issues>))
         .route("/issues/export.csv", get(issues::export_file))

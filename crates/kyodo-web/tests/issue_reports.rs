@@ -69,7 +69,7 @@ async fn the_dashboard_counts_what_waits_and_how_long_answers_take() {
     let (status, body) = coordinator
         .send("GET", "/issues/dashboard?fiscal_year=99999", None)
         .await;
-    assert_eq!(status, 400, "{body}");
+    assert_eq!(status, 422, "{body}");
 }
 
 #[tokio::test]

@@ -356,6 +356,13 @@ async fn every_role_gets_exactly_what_the_table_allows_on_every_route() {
         case("GET", "/users/new", UserManage, Page),
         case("POST", "/users/new", UserManage, Page),
         case("POST", "/users/999999/disable", UserManage, Page),
+        case("POST", "/users/999999/tokens/999999/revoke", UserManage, Page),
+        case(
+            "POST",
+            "/privileged-grants/999999/acknowledge",
+            PrivilegedGrantAcknowledge,
+            Page,
+        ),
         case("POST", "/data/import/areas", DataImport, Page),
         case("POST", "/account/password", OwnAccount, Page),
         case("GET", "/data", DataImport, Page),

@@ -248,9 +248,9 @@ async fn api_creates_validates_and_lists_with_paging_and_search() {
         .send()
         .await
         .unwrap();
-    assert_eq!(res.status(), 400);
+    assert_eq!(res.status(), 422);
     let body: serde_json::Value = res.json().await.unwrap();
-    assert!(body["message"].as_str().unwrap().contains("検索条件"));
+    assert_eq!(body["errors"][0]["field"], "page", "the parameter is named: {body}");
 }
 
 #[tokio::test]

@@ -40,6 +40,15 @@ enum Command {
         /// The address users open kyodo at, for links in e-mail.
         #[arg(long, env = "KYODO_PUBLIC_URL")]
         public_url: Option<String>,
+        /// A reverse proxy (CIDR or address) whose X-Forwarded-For names the
+        /// client; repeat for several. None by default: the header is ignored.
+        #[arg(
+            long = "trusted-proxy",
+            env = "KYODO_TRUSTED_PROXY",
+            value_delimiter = ',',
+            value_name = "CIDR"
+        )]
+        trusted_proxies: Vec<kyodo_web::client_address::IpRange>,
     },
     /// Send the daily digest e-mail now (the server sends it by itself each day).
     Digest {
@@ -202,6 +211,7 @@ async fn run(cli: Cli) -> Result<()> {
             demo: preset,
             secure_cookies,
             public_url,
+            trusted_proxies,
         } => {
             let started = std::time::Instant::now();
             let db = open(&cli).await?;
@@ -220,6 +230,7 @@ async fn run(cli: Cli) -> Result<()> {
                 secure_cookies: *secure_cookies,
                 today: cli.today.is_some().then_some(today),
                 public_url: public_url.clone(),
+                trusted_proxies: trusted_proxies.clone(),
             };
             kyodo_web::serve(listener, kyodo_web::AppState::new(db.clone(), config)).await?;
             db.close().await;

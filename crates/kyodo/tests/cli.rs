@@ -76,6 +76,24 @@ async fn demo_users_tokens_import_and_export_from_the_command_line() {
             .lines()
             .any(|l| l.starts_with("132241\tintegrator\tcoordinator"))
     );
+    // A coordinator made on the command line is put before the municipality's
+    // other coordinators (separation of duties); the demo's own accounts were not.
+    let db = kyodo_store::Db::connect(&cli.url).await.expect("database");
+    let coordinator = kyodo_store::accounts::by_login(&db, "tama-coordinator")
+        .await
+        .unwrap()
+        .unwrap();
+    let pending = kyodo_store::privileged_grants::pending_for(&db, coordinator.municipality_id, coordinator.id)
+        .await
+        .unwrap();
+    assert_eq!(pending.len(), 1, "only the account added by hand");
+    assert_eq!(pending[0].login, "integrator");
+    assert!(
+        pending[0]
+            .notice()
+            .starts_with("サーバーのコマンドで 制度所管課のアカウント integrator が作成されました")
+    );
+    db.close().await;
 
     let out = cli.run(
         &[

@@ -32,6 +32,11 @@ pub struct Browser {
 impl TestApp {
     /// A server with the demo municipalities of `presets` loaded.
     pub async fn spawn(presets: &[&str]) -> TestApp {
+        Self::spawn_with(presets, kyodo_web::Config::default()).await
+    }
+
+    /// The same, with the server's settings (`today` is always the tests' day).
+    pub async fn spawn_with(presets: &[&str], mut config: kyodo_web::Config) -> TestApp {
         let (db, guard) = fresh_database().await.expect("fresh database");
         let hash = kyodo_web::auth::hash_password(PASSWORD.to_owned()).await.expect("hash");
         for p in presets {
@@ -41,14 +46,8 @@ impl TestApp {
         }
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let base = format!("http://{}", listener.local_addr().expect("addr"));
-        let state = kyodo_web::AppState::new(
-            db.clone(),
-            kyodo_web::Config {
-                secure_cookies: false,
-                today: Some(today()),
-                public_url: None,
-            },
-        );
+        config.today = Some(today());
+        let state = kyodo_web::AppState::new(db.clone(), config);
         tokio::spawn(kyodo_web::serve(listener, state));
         TestApp {
             base,

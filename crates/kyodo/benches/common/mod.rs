@@ -81,9 +81,8 @@ pub async fn serve(db: &kyodo_store::Db) -> String {
     let state = kyodo_web::AppState::new(
         db.clone(),
         kyodo_web::Config {
-            secure_cookies: false,
             today: Some(today()),
-            public_url: None,
+            ..Default::default()
         },
     );
     tokio::spawn(kyodo_web::serve(listener, state));
