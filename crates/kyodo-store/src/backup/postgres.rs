@@ -43,18 +43,12 @@ async fn pg_tool(tool: &'static str, url: Option<&str>, args: &[String]) -> Resu
         },
     })?;
     if !out.status.success() {
+        // The last lines say what went wrong; a failed restore can print many.
         let stderr = String::from_utf8_lossy(&out.stderr);
-        let message = stderr
-            .lines()
-            .rev()
-            .take(5)
-            .collect::<Vec<_>>()
-            .into_iter()
-            .rev()
-            .collect::<Vec<_>>();
+        let lines: Vec<&str> = stderr.lines().collect();
         return Err(BackupError::ToolFailed {
             tool,
-            message: message.join("\n"),
+            message: lines[lines.len().saturating_sub(5)..].join("\n"),
         });
     }
     Ok(String::from_utf8_lossy(&out.stdout).into_owned())
