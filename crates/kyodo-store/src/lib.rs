@@ -12,6 +12,7 @@ pub mod activities;
 pub mod appointments;
 pub mod areas;
 pub mod audit;
+pub mod backup;
 pub mod common;
 pub mod data;
 pub mod demo;

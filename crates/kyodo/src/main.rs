@@ -1,4 +1,5 @@
-//! The `kyodo` command: serve, migrate, demo, import, export, user, token.
+//! The `kyodo` command: serve, migrate, demo, import, export, user, token,
+//! backup, restore.
 
 use std::io::Read;
 
@@ -94,6 +95,19 @@ enum Command {
         #[command(subcommand)]
         command: TokenCommand,
     },
+    /// Write a consistent copy of the database while the server runs
+    /// (SQLite: a database file; PostgreSQL: a pg_dump custom archive).
+    Backup {
+        #[arg(long)]
+        output: std::path::PathBuf,
+    },
+    /// Restore a backup onto an empty database of the same kind.
+    Restore {
+        file: std::path::PathBuf,
+        /// Replace a database that already holds data.
+        #[arg(long)]
+        force: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -176,6 +190,16 @@ async fn load_demo(db: &Db, key: &str, today: chrono::NaiveDate) -> Result<()> {
     })?;
     print_logins(key, &logins);
     Ok(())
+}
+
+/// Sizes as people read them: 12.3 MB (decimal units, as file managers show).
+fn human_size(bytes: u64) -> String {
+    match bytes {
+        b if b >= 1_000_000_000 => format!("{:.1} GB", b as f64 / 1e9),
+        b if b >= 1_000_000 => format!("{:.1} MB", b as f64 / 1e6),
+        b if b >= 1_000 => format!("{:.1} KB", b as f64 / 1e3),
+        b => format!("{b} バイト"),
+    }
 }
 
 fn print_logins(key: &str, logins: &[demo::DemoLogin]) {
@@ -288,6 +312,33 @@ async fn run(cli: Cli) -> Result<()> {
                 output,
             } => plan::generate(size, *managers_per_100_units, *seed, *first_year, output)?,
         },
+        Command::Backup { output } => {
+            let report = kyodo_store::backup::backup(&cli.database, output).await?;
+            println!(
+                "バックアップを作成しました: {}（{}）",
+                report.path.display(),
+                human_size(report.bytes)
+            );
+        }
+        Command::Restore { file, force } => {
+            let report = kyodo_store::backup::restore(file, &cli.database, *force).await?;
+            println!(
+                "{} を復元しました（{}、自治体 {}件{}{}）",
+                file.display(),
+                report.format.label(),
+                report.municipalities,
+                if report.migrations_applied > 0 {
+                    format!("、マイグレーション {}件を適用", report.migrations_applied)
+                } else {
+                    String::new()
+                },
+                if report.replaced {
+                    "、以前の内容は置き換えました"
+                } else {
+                    ""
+                }
+            );
+        }
         Command::Migrate => {
             let db = Db::connect(&cli.database).await?;
             let n = kyodo_store::migrations::migrate(&db).await?;
