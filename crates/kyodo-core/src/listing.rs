@@ -8,13 +8,19 @@ pub const MAX_PER_PAGE: u32 = 500;
 
 /// What a caller asks of a list. Unknown sort keys fall back to the default.
 #[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ListQuery {
     /// Words to look for in names, readings and codes.
+    #[param(max_length = 200)]
     pub q: Option<String>,
     /// 1-based page number.
+    #[param(minimum = 1, maximum = 1000000)]
     pub page: Option<u32>,
+    /// Rows per page (50 when not sent).
+    #[param(minimum = 1, maximum = 500)]
     pub per_page: Option<u32>,
-    /// A column key; prefix `-` for descending.
+    /// A column key; prefix `-` for descending. Unknown keys fall back to the list's default order.
+    #[param(max_length = 100)]
     pub sort: Option<String>,
     /// Include archived records.
     pub archived: Option<bool>,
@@ -23,6 +29,7 @@ pub struct ListQuery {
     /// Filter by department (staff).
     pub department_id: Option<i64>,
     /// Filter by kind (organisations) or grade (staff).
+    #[param(max_length = 100)]
     pub kind: Option<String>,
 }
 

@@ -304,7 +304,7 @@ pub async fn update(db: &Db, actor: &Actor, id: i64, version: i64, owner: i64, i
     let mut up = Query::update();
     up.table(TABLE)
         .values(values(input))
-        .value("version", version + 1)
+        .value("version", Expr::col("version").add(1))
         .value("updated_at", Utc::now())
         .and_where(Expr::col("id").eq(id))
         .and_where(Expr::col("version").eq(version));

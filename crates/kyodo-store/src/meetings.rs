@@ -295,7 +295,7 @@ pub async fn update(db: &Db, actor: &Actor, id: i64, version: i64, input: &Meeti
         .and_where(Expr::col("id").eq(id))
         .and_where(Expr::col("municipality_id").eq(muni))
         .and_where(Expr::col("version").eq(version))
-        .value("version", version + 1);
+        .value("version", Expr::col("version").add(1));
     input_values(&mut up, input);
     if tx.execute(&up).await? == 0 {
         return Err(common::missing_or_conflict(&mut tx, TABLE, muni, id).await);

@@ -14,7 +14,8 @@ use kyodo_core::wareki::{fiscal_year, fiscal_year_end, fiscal_year_start, format
 use kyodo_store::activities::{self as store, ActivityFilter, Reach};
 
 use crate::AppState;
-use crate::api::{ApiPath, ApiQuery, FormFields, JsonFields, PagePath, PageQuery};
+use crate::api::types::{ApiDate, nullable};
+use crate::api::{ApiJson, ApiPath, ApiQuery, FormFields, PagePath, PageQuery, fields_of};
 use crate::auth::{ApiCaller, Caller, PageCaller};
 use crate::editing::{self, Editable};
 use crate::error::{ApiResult, AppError, PageResult};
@@ -98,6 +99,7 @@ async fn parse(state: &AppState, caller: &Caller, fields: &HashMap<String, Strin
 
 /// The list's filters.
 #[derive(serde::Deserialize, Default, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ActivityQuery {
     pub staff_id: Option<i64>,
     pub area_id: Option<i64>,
@@ -423,7 +425,7 @@ pub async fn delete_page(
 
 /// Entries in reach for a 年度: one's own, and the team's for its 課長級.
 #[utoipa::path(get, path = "/activities", tag = "activities", params(ActivityQuery),
-    responses((status = 200, body = [Activity]), (status = 403)))]
+    responses((status = 200, body = [Activity])))]
 pub async fn list_api(
     State(state): State<AppState>,
     ApiCaller(caller): ApiCaller,
@@ -432,24 +434,105 @@ pub async fn list_api(
     Ok(Json(list(&state, &caller, &q).await?))
 }
 
-/// Logs an activity of the caller's: `duty_type`, `minutes` (or 「1時間30分」);
-/// optional `done_on` (today), `area_id` (their district), `out_of_hours` with
-/// `compensation` (`time_off` 振替・代休 or `allowance` 手当), `official_car`,
-/// `meeting_id`, `issue_id`, `note`.
-#[utoipa::path(post, path = "/activities", tag = "activities",
-    responses((status = 201, body = Activity), (status = 422, body = crate::error::ErrorBody)))]
+/// An entry of the caller's activity log (活動記録).
+#[derive(Debug, serde::Deserialize, serde::Serialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ActivityCreate {
+    /// 活動の種類: one of the scheme's `duty_types`.
+    #[schema(min_length = 1, max_length = 100)]
+    pub duty_type: String,
+    /// Minutes spent (1 minute to 24 hours).
+    #[schema(minimum = 1, maximum = 1440)]
+    pub minutes: u32,
+    /// 活動日: today when not sent, never in the future.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub done_on: Option<ApiDate>,
+    /// The district: the caller's own when not sent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(minimum = 1)]
+    pub area_id: Option<i64>,
+    /// 勤務時間外: needs `compensation`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub out_of_hours: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub compensation: Option<Compensation>,
+    /// 公用車.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub official_car: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(minimum = 1)]
+    pub meeting_id: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(minimum = 1)]
+    pub issue_id: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(max_length = 2000)]
+    pub note: Option<String>,
+}
+
+impl crate::api::ApiBody for ActivityCreate {
+    fn action(_: &serde_json::Value) -> kyodo_core::permissions::Action {
+        kyodo_core::permissions::Action::ActivityWrite
+    }
+}
+
+/// A correction of one's own entry: only the fields sent change; `null` clears an optional one.
+#[derive(Debug, serde::Deserialize, serde::Serialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ActivityPatch {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(min_length = 1, max_length = 100)]
+    pub duty_type: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(minimum = 1, maximum = 1440)]
+    pub minutes: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub done_on: Option<ApiDate>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(minimum = 1)]
+    pub area_id: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub out_of_hours: Option<bool>,
+    #[serde(default, deserialize_with = "nullable", skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Compensation>)]
+    pub compensation: Option<Option<Compensation>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub official_car: Option<bool>,
+    #[serde(default, deserialize_with = "nullable", skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<i64>, minimum = 1)]
+    pub meeting_id: Option<Option<i64>>,
+    #[serde(default, deserialize_with = "nullable", skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<i64>, minimum = 1)]
+    pub issue_id: Option<Option<i64>>,
+    #[serde(default, deserialize_with = "nullable", skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>, max_length = 2000)]
+    pub note: Option<Option<String>>,
+    /// The version read; a newer one on the server is a 409.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version: Option<i64>,
+}
+
+impl crate::api::ApiBody for ActivityPatch {
+    fn action(_: &serde_json::Value) -> kyodo_core::permissions::Action {
+        kyodo_core::permissions::Action::ActivityWrite
+    }
+}
+
+/// Logs an activity of the caller's.
+#[utoipa::path(post, path = "/activities", tag = "activities", request_body = ActivityCreate,
+    responses((status = 201, body = Activity)))]
 pub async fn create_api(
     State(state): State<AppState>,
     ApiCaller(caller): ApiCaller,
-    JsonFields(fields, _): JsonFields,
+    ApiJson(body): ApiJson<ActivityCreate>,
 ) -> ApiResult<Response> {
     Activities::check_write(&caller)?;
-    let a = Activities::create(&state, &caller, &fields).await?;
+    let a = Activities::create(&state, &caller, &fields_of(&body)).await?;
     Ok((StatusCode::CREATED, Json(a)).into_response())
 }
 
-#[utoipa::path(get, path = "/activities/{id}", tag = "activities",
-    responses((status = 200, body = Activity), (status = 403), (status = 404)))]
+#[utoipa::path(get, path = "/activities/{id}", tag = "activities", params(("id" = i64, Path, description = "活動記録の番号")),
+    responses((status = 200, body = Activity)))]
 pub async fn get_api(
     State(state): State<AppState>,
     ApiCaller(caller): ApiCaller,
@@ -458,16 +541,16 @@ pub async fn get_api(
     Ok(Json(Activities::fetch(&state, &caller, id, false).await?))
 }
 
-/// Corrects one's own entry; `version` guards against lost updates.
-#[utoipa::path(patch, path = "/activities/{id}", tag = "activities",
-    responses((status = 200, body = Activity), (status = 409), (status = 422, body = crate::error::ErrorBody)))]
+/// Corrects one's own entry.
+#[utoipa::path(patch, path = "/activities/{id}", tag = "activities", params(("id" = i64, Path, description = "活動記録の番号")),
+    request_body = ActivityPatch, responses((status = 200, body = Activity)))]
 pub async fn patch_api(
     State(state): State<AppState>,
     ApiCaller(caller): ApiCaller,
     ApiPath(id): ApiPath<i64>,
-    JsonFields(fields, version): JsonFields,
+    ApiJson(body): ApiJson<ActivityPatch>,
 ) -> ApiResult<Json<Activity>> {
     Ok(Json(
-        editing::patch::<Activities>(&state, &caller, id, version, fields).await?,
+        editing::patch::<Activities>(&state, &caller, id, body.version, fields_of(&body)).await?,
     ))
 }

@@ -11,7 +11,8 @@ use kyodo_core::listing::{ListQuery, Page};
 use kyodo_core::permissions::Action;
 
 use crate::AppState;
-use crate::api::{ApiPath, ApiQuery, JsonFields, PagePath, PageQuery};
+use crate::api::types::nullable;
+use crate::api::{ApiJson, ApiPath, ApiQuery, PagePath, PageQuery, fields_of};
 use crate::auth::{ApiCaller, Caller, PageCaller};
 use crate::editing::{self, Editable};
 use crate::error::{ApiResult, AppError, PageResult};
@@ -314,7 +315,7 @@ impl Editable for Areas {
 
 /// Areas, paged and filtered (`area_id` filters by parent).
 #[utoipa::path(get, path = "/areas", tag = "areas", params(ListQuery),
-    responses((status = 200, body = Page<AreaRow>), (status = 401, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody)))]
+    responses((status = 200, body = Page<AreaRow>)))]
 pub async fn list_api(
     State(state): State<AppState>,
     ApiCaller(caller): ApiCaller,
@@ -326,8 +327,8 @@ pub async fn list_api(
     ))
 }
 
-#[utoipa::path(get, path = "/areas/{id}", tag = "areas", params(("id" = i64, Path)),
-    responses((status = 200, body = AreaRow), (status = 404, body = crate::error::ErrorBody)))]
+#[utoipa::path(get, path = "/areas/{id}", tag = "areas", params(("id" = i64, Path, description = "地区の番号")),
+    responses((status = 200, body = AreaRow)))]
 pub async fn get_api(
     State(state): State<AppState>,
     ApiCaller(caller): ApiCaller,
@@ -336,41 +337,87 @@ pub async fn get_api(
     Ok(Json(Areas::fetch(&state, &caller, id, false).await?))
 }
 
-/// Fields of an area for POST and PATCH (PATCH may send only some; `version` guards against lost updates).
-#[derive(utoipa::ToSchema)]
-#[allow(dead_code)]
-pub struct AreaBody {
-    parent_id: Option<i64>,
-    code: Option<String>,
-    name: Option<String>,
-    name_kana: Option<String>,
-    note: Option<String>,
-    version: Option<i64>,
+/// A new area (地区).
+#[derive(Debug, serde::Deserialize, serde::Serialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AreaCreate {
+    /// The area above it; none for the top level.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(minimum = 1)]
+    pub parent_id: Option<i64>,
+    /// 地区コード, unique in the municipality.
+    #[schema(pattern = "code")]
+    pub code: String,
+    #[schema(min_length = 1, max_length = 100)]
+    pub name: String,
+    /// ふりがな.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(pattern = "kana", max_length = 100)]
+    pub name_kana: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(max_length = 2000)]
+    pub note: Option<String>,
 }
 
-#[utoipa::path(post, path = "/areas", tag = "areas", request_body = AreaBody,
-    responses((status = 201, body = AreaRow), (status = 422, body = crate::error::ErrorBody)))]
+impl crate::api::ApiBody for AreaCreate {
+    fn action(_: &serde_json::Value) -> kyodo_core::permissions::Action {
+        kyodo_core::permissions::Action::AreaWrite
+    }
+}
+
+/// A change to an area: only the fields sent change; `null` clears an optional one.
+#[derive(Debug, serde::Deserialize, serde::Serialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AreaPatch {
+    #[serde(default, deserialize_with = "nullable", skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<i64>, minimum = 1)]
+    pub parent_id: Option<Option<i64>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(pattern = "code")]
+    pub code: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(min_length = 1, max_length = 100)]
+    pub name: Option<String>,
+    #[serde(default, deserialize_with = "nullable", skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>, pattern = "kana", max_length = 100)]
+    pub name_kana: Option<Option<String>>,
+    #[serde(default, deserialize_with = "nullable", skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>, max_length = 2000)]
+    pub note: Option<Option<String>>,
+    /// The version read; a newer one on the server is a 409.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version: Option<i64>,
+}
+
+impl crate::api::ApiBody for AreaPatch {
+    fn action(_: &serde_json::Value) -> kyodo_core::permissions::Action {
+        kyodo_core::permissions::Action::AreaWrite
+    }
+}
+
+#[utoipa::path(post, path = "/areas", tag = "areas", request_body = AreaCreate,
+    responses((status = 201, body = AreaRow)))]
 pub async fn create_api(
     State(state): State<AppState>,
     ApiCaller(caller): ApiCaller,
-    JsonFields(fields, _): JsonFields,
+    ApiJson(body): ApiJson<AreaCreate>,
 ) -> ApiResult<(StatusCode, Json<AreaRow>)> {
     Areas::check_write(&caller)?;
     Ok((
         StatusCode::CREATED,
-        Json(Areas::create(&state, &caller, &fields).await?),
+        Json(Areas::create(&state, &caller, &fields_of(&body)).await?),
     ))
 }
 
-#[utoipa::path(patch, path = "/areas/{id}", tag = "areas", params(("id" = i64, Path)), request_body = AreaBody,
-    responses((status = 200, body = AreaRow), (status = 409, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
+#[utoipa::path(patch, path = "/areas/{id}", tag = "areas", params(("id" = i64, Path, description = "地区の番号")), request_body = AreaPatch,
+    responses((status = 200, body = AreaRow)))]
 pub async fn patch_api(
     State(state): State<AppState>,
     ApiCaller(caller): ApiCaller,
     ApiPath(id): ApiPath<i64>,
-    JsonFields(fields, version): JsonFields,
+    ApiJson(body): ApiJson<AreaPatch>,
 ) -> ApiResult<Json<AreaRow>> {
     Ok(Json(
-        editing::patch::<Areas>(&state, &caller, id, version, fields).await?,
+        editing::patch::<Areas>(&state, &caller, id, body.version, fields_of(&body)).await?,
     ))
 }

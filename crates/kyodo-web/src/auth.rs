@@ -254,6 +254,8 @@ impl FromRequestParts<AppState> for ApiCaller {
             let header = parts.headers.get("x-csrf-token").and_then(|v| v.to_str().ok());
             caller.check_csrf(header)?;
         }
+        // For the body's extractor: it checks the caller's permission before judging the body.
+        parts.extensions.insert(caller.clone());
         Ok(ApiCaller(caller))
     }
 }

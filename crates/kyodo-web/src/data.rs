@@ -148,8 +148,10 @@ pub async fn import_page(
 }
 
 #[derive(serde::Deserialize, Default, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ExportQuery {
     /// `utf-8` (with BOM, the default) or `cp932` (Shift_JIS for older Excel).
+    #[param(pattern = "^(utf-8|cp932)$")]
     pub encoding: Option<String>,
 }
 
@@ -208,17 +210,18 @@ pub async fn export_file(
 }
 
 #[derive(serde::Deserialize, Default, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ImportQuery {
     /// `true` to see what would change without writing anything.
     dry_run: Option<bool>,
 }
 
 /// Imports a CSV file (request body, UTF-8 or CP932) of `areas`, `organisations`, `departments` or `staff`.
-/// All or nothing: any bad line refuses the file with every problem listed (422).
+/// All or nothing: any bad line refuses the file with every problem listed (409, each line named).
 #[utoipa::path(post, path = "/import/{kind}", tag = "data",
-    params(("kind" = String, Path), ImportQuery),
-    request_body(content = String, content_type = "text/csv"),
-    responses((status = 200, body = ImportReport), (status = 422, body = crate::error::ErrorBody)))]
+    params(("kind" = DataKind, Path, description = "What the file holds"), ImportQuery),
+    request_body(content = String, content_type = "text/csv", description = "The CSV file, UTF-8 (with or without BOM) or CP932; the first line names the columns"),
+    responses((status = 200, body = ImportReport)))]
 pub async fn import_api(
     State(state): State<AppState>,
     ApiCaller(caller): ApiCaller,
@@ -234,8 +237,9 @@ pub async fn import_api(
 
 /// Exports every active record of a kind as CSV.
 #[utoipa::path(get, path = "/export/{kind}", tag = "data",
-    params(("kind" = String, Path), ExportQuery),
-    responses((status = 200, content_type = "text/csv", body = String)))]
+    params(("kind" = DataKind, Path, description = "What to export"), ExportQuery),
+    responses((status = 200, content_type = "text/csv", body = String),
+        (status = 409, description = "CP932 cannot hold some characters (listed); export as UTF-8", body = crate::error::ErrorBody)))]
 pub async fn export_api(
     State(state): State<AppState>,
     ApiCaller(caller): ApiCaller,

@@ -11,7 +11,8 @@ use kyodo_core::listing::{ListQuery, Page};
 use kyodo_core::permissions::Action;
 
 use crate::AppState;
-use crate::api::{ApiPath, ApiQuery, JsonFields, PagePath, PageQuery};
+use crate::api::types::nullable;
+use crate::api::{ApiJson, ApiPath, ApiQuery, PagePath, PageQuery, fields_of};
 use crate::auth::{ApiCaller, Caller, PageCaller};
 use crate::editing::{self, Editable};
 use crate::error::{ApiResult, AppError, PageResult};
@@ -300,7 +301,7 @@ impl Editable for Departments {
 
 /// Departments, paged and filtered (`department_id` filters by parent).
 #[utoipa::path(get, path = "/departments", tag = "departments", params(ListQuery),
-    responses((status = 200, body = Page<DepartmentRow>), (status = 401, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody)))]
+    responses((status = 200, body = Page<DepartmentRow>)))]
 pub async fn list_api(
     State(state): State<AppState>,
     ApiCaller(caller): ApiCaller,
@@ -312,8 +313,8 @@ pub async fn list_api(
     ))
 }
 
-#[utoipa::path(get, path = "/departments/{id}", tag = "departments", params(("id" = i64, Path)),
-    responses((status = 200, body = DepartmentRow), (status = 404, body = crate::error::ErrorBody)))]
+#[utoipa::path(get, path = "/departments/{id}", tag = "departments", params(("id" = i64, Path, description = "部署の番号")),
+    responses((status = 200, body = DepartmentRow)))]
 pub async fn get_api(
     State(state): State<AppState>,
     ApiCaller(caller): ApiCaller,
@@ -322,41 +323,87 @@ pub async fn get_api(
     Ok(Json(Departments::fetch(&state, &caller, id, false).await?))
 }
 
-/// Fields of a department for POST and PATCH (PATCH may send only some; `version` guards against lost updates).
-#[derive(utoipa::ToSchema)]
-#[allow(dead_code)]
-pub struct DepartmentBody {
-    parent_id: Option<i64>,
-    code: Option<String>,
-    name: Option<String>,
-    name_kana: Option<String>,
-    phone: Option<String>,
-    version: Option<i64>,
+/// A new department (部署): a 部 or a 課 below one.
+#[derive(Debug, serde::Deserialize, serde::Serialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DepartmentCreate {
+    /// The department above it (the 部 of a 課).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(minimum = 1)]
+    pub parent_id: Option<i64>,
+    /// 部署コード, unique in the municipality.
+    #[schema(pattern = "code")]
+    pub code: String,
+    #[schema(min_length = 1, max_length = 100)]
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(pattern = "kana", max_length = 100)]
+    pub name_kana: Option<String>,
+    /// 内線・代表 (digits and hyphens).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(pattern = "phone")]
+    pub phone: Option<String>,
 }
 
-#[utoipa::path(post, path = "/departments", tag = "departments", request_body = DepartmentBody,
-    responses((status = 201, body = DepartmentRow), (status = 422, body = crate::error::ErrorBody)))]
+impl crate::api::ApiBody for DepartmentCreate {
+    fn action(_: &serde_json::Value) -> kyodo_core::permissions::Action {
+        kyodo_core::permissions::Action::DepartmentWrite
+    }
+}
+
+/// A change to a department: only the fields sent change; `null` clears an optional one.
+#[derive(Debug, serde::Deserialize, serde::Serialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DepartmentPatch {
+    #[serde(default, deserialize_with = "nullable", skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<i64>, minimum = 1)]
+    pub parent_id: Option<Option<i64>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(pattern = "code")]
+    pub code: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(min_length = 1, max_length = 100)]
+    pub name: Option<String>,
+    #[serde(default, deserialize_with = "nullable", skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>, pattern = "kana", max_length = 100)]
+    pub name_kana: Option<Option<String>>,
+    #[serde(default, deserialize_with = "nullable", skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>, pattern = "phone")]
+    pub phone: Option<Option<String>>,
+    /// The version read; a newer one on the server is a 409.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version: Option<i64>,
+}
+
+impl crate::api::ApiBody for DepartmentPatch {
+    fn action(_: &serde_json::Value) -> kyodo_core::permissions::Action {
+        kyodo_core::permissions::Action::DepartmentWrite
+    }
+}
+
+#[utoipa::path(post, path = "/departments", tag = "departments", request_body = DepartmentCreate,
+    responses((status = 201, body = DepartmentRow)))]
 pub async fn create_api(
     State(state): State<AppState>,
     ApiCaller(caller): ApiCaller,
-    JsonFields(fields, _): JsonFields,
+    ApiJson(body): ApiJson<DepartmentCreate>,
 ) -> ApiResult<(StatusCode, Json<DepartmentRow>)> {
     Departments::check_write(&caller)?;
     Ok((
         StatusCode::CREATED,
-        Json(Departments::create(&state, &caller, &fields).await?),
+        Json(Departments::create(&state, &caller, &fields_of(&body)).await?),
     ))
 }
 
-#[utoipa::path(patch, path = "/departments/{id}", tag = "departments", params(("id" = i64, Path)), request_body = DepartmentBody,
-    responses((status = 200, body = DepartmentRow), (status = 409, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
+#[utoipa::path(patch, path = "/departments/{id}", tag = "departments", params(("id" = i64, Path, description = "部署の番号")), request_body = DepartmentPatch,
+    responses((status = 200, body = DepartmentRow)))]
 pub async fn patch_api(
     State(state): State<AppState>,
     ApiCaller(caller): ApiCaller,
     ApiPath(id): ApiPath<i64>,
-    JsonFields(fields, version): JsonFields,
+    ApiJson(body): ApiJson<DepartmentPatch>,
 ) -> ApiResult<Json<DepartmentRow>> {
     Ok(Json(
-        editing::patch::<Departments>(&state, &caller, id, version, fields).await?,
+        editing::patch::<Departments>(&state, &caller, id, body.version, fields_of(&body)).await?,
     ))
 }

@@ -1,20 +1,21 @@
 //! The edge: what every request goes through before a handler sees it.
 //!
 //! - Stray control characters (NUL and the like; tab and line breaks are
-//!   kept) are taken out of the path, the query and form or JSON bodies, so
-//!   that both databases store the same text — PostgreSQL refuses NUL in
-//!   text, SQLite would keep it — and nothing downstream has to think of it.
+//!   kept) are taken out of the path, the query and form bodies, so that
+//!   both databases store the same text — PostgreSQL refuses NUL in text,
+//!   SQLite would keep it — and nothing downstream has to think of it. A
+//!   JSON body is the API's: its document says no text holds them, and the
+//!   contract refuses one that does (422 naming the field) rather than
+//!   change what an integration sent.
 //! - A body over the limit is refused with 413 and a Japanese message,
 //!   before it is read.
-
-use std::borrow::Cow;
 
 use axum::body::{Body, Bytes};
 use axum::extract::Request;
 use axum::http::{HeaderMap, Uri, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use kyodo_core::text::{is_stray_control, strip_controls};
+use kyodo_core::text::strip_controls;
 use percent_encoding::{AsciiSet, CONTROLS, percent_decode_str, utf8_percent_encode};
 
 use crate::error::{ApiError, AppError, PageError};
@@ -46,12 +47,13 @@ pub async fn clean_input(request: Request, next: Next) -> Response {
     if let Some(uri) = cleaned_uri(&parts.uri) {
         parts.uri = uri;
     }
-    let body = match text_body(&parts.headers) {
-        None => body,
-        Some(kind) => match axum::body::to_bytes(body, BODY_LIMIT).await {
-            Ok(bytes) => Body::from(cleaned_body(kind, bytes)),
+    let body = if is_form(&parts.headers) {
+        match axum::body::to_bytes(body, BODY_LIMIT).await {
+            Ok(bytes) => Body::from(cleaned_form_body(bytes)),
             Err(_) => return too_large(api),
-        },
+        }
+    } else {
+        body
     };
     next.run(Request::from_parts(parts, body)).await
 }
@@ -68,20 +70,17 @@ fn declared_length(headers: &HeaderMap) -> Option<usize> {
     headers.get(header::CONTENT_LENGTH)?.to_str().ok()?.parse().ok()
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum TextBody {
-    Json,
-    Form,
-}
-
-fn text_body(headers: &HeaderMap) -> Option<TextBody> {
-    let kind = headers.get(header::CONTENT_TYPE)?.to_str().ok()?;
-    let essence = kind.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
-    match essence.as_str() {
-        "application/x-www-form-urlencoded" => Some(TextBody::Form),
-        e if e == "application/json" || e.ends_with("+json") => Some(TextBody::Json),
-        _ => None,
-    }
+fn is_form(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|kind| {
+            kind.split(';')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .eq_ignore_ascii_case("application/x-www-form-urlencoded")
+        })
 }
 
 /// Whether percent-encoded text may hide a stray control (`%00`–`%1F`, `%7F`).
@@ -132,58 +131,11 @@ fn cleaned_form(encoded: &[u8]) -> String {
     out.finish()
 }
 
-fn cleaned_body(kind: TextBody, bytes: Bytes) -> Bytes {
-    match kind {
-        TextBody::Form => {
-            let text = String::from_utf8_lossy(&bytes);
-            if may_hide_control(&text) {
-                Bytes::from(cleaned_form(&bytes))
-            } else {
-                bytes
-            }
-        }
-        // A control character inside a JSON string is escaped (`\u0000`,
-        // `\b`, `\f`) or, for DEL, raw: only such bodies are parsed here.
-        // One that does not parse is left to the handler to refuse.
-        TextBody::Json if bytes.contains(&b'\\') || bytes.contains(&0x7F) => {
-            let Ok(mut value) = serde_json::from_slice::<serde_json::Value>(&bytes) else {
-                return bytes;
-            };
-            if strip_json(&mut value) {
-                serde_json::to_vec(&value).map(Bytes::from).unwrap_or(bytes)
-            } else {
-                bytes
-            }
-        }
-        TextBody::Json => bytes,
-    }
-}
-
-/// Strips every string (and key) of `value`; whether anything changed.
-fn strip_json(value: &mut serde_json::Value) -> bool {
-    use serde_json::Value;
-    match value {
-        Value::String(s) => match strip_controls(s) {
-            Cow::Owned(clean) => {
-                *s = clean;
-                true
-            }
-            Cow::Borrowed(_) => false,
-        },
-        Value::Array(items) => items.iter_mut().fold(false, |changed, v| strip_json(v) | changed),
-        Value::Object(map) => {
-            let dirty_keys = map.keys().any(|k| k.chars().any(is_stray_control));
-            let mut changed = false;
-            if dirty_keys {
-                let entries: Vec<(String, Value)> = std::mem::take(map).into_iter().collect();
-                for (k, v) in entries {
-                    map.insert(strip_controls(&k).into_owned(), v);
-                }
-                changed = true;
-            }
-            map.values_mut().fold(changed, |changed, v| strip_json(v) | changed)
-        }
-        _ => false,
+fn cleaned_form_body(bytes: Bytes) -> Bytes {
+    if may_hide_control(&String::from_utf8_lossy(&bytes)) {
+        Bytes::from(cleaned_form(&bytes))
+    } else {
+        bytes
     }
 }
 
@@ -202,16 +154,10 @@ mod tests {
     }
 
     #[test]
-    fn json_and_form_bodies_lose_their_controls_only() {
-        let json = cleaned_body(
-            TextBody::Json,
-            Bytes::from_static(br#"{"title":"a\u0000b","body":"1\n2\t3","n":[ "\u001b" ]}"#),
-        );
-        let v: serde_json::Value = serde_json::from_slice(&json).unwrap();
-        assert_eq!(v, serde_json::json!({"title": "ab", "body": "1\n2\t3", "n": [""]}));
-        let form = cleaned_body(TextBody::Form, Bytes::from_static(b"login=a%00b&password=x%0Ay"));
+    fn form_bodies_lose_their_controls_only() {
+        let form = cleaned_form_body(Bytes::from_static(b"login=a%00b&password=x%0Ay"));
         assert_eq!(&form[..], b"login=ab&password=x%0Ay");
-        let untouched = Bytes::from_static(br#"{"title":"\u8857"}"#);
-        assert_eq!(cleaned_body(TextBody::Json, untouched.clone()), untouched);
+        let untouched = Bytes::from_static(b"title=%E8%A1%97%E7%81%AF");
+        assert_eq!(cleaned_form_body(untouched.clone()), untouched);
     }
 }

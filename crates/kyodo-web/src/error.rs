@@ -35,6 +35,9 @@ pub enum AppError {
     Csrf,
     #[error("too many attempts")]
     Throttled,
+    /// A body sent as something other than what the endpoint takes (named).
+    #[error("unsupported media type")]
+    UnsupportedMediaType(&'static str),
     /// A body over the limit (bytes).
     #[error("body too large")]
     TooLarge(usize),
@@ -72,6 +75,7 @@ impl AppError {
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
             AppError::Throttled => StatusCode::TOO_MANY_REQUESTS,
             AppError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            AppError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -89,6 +93,7 @@ impl AppError {
             AppError::Csrf => "csrf_failed",
             AppError::Throttled => "too_many_attempts",
             AppError::TooLarge(_) => "payload_too_large",
+            AppError::UnsupportedMediaType(_) => "unsupported_media_type",
             AppError::Internal(_) => "internal_error",
         }
     }
@@ -120,6 +125,7 @@ impl AppError {
             AppError::Throttled => {
                 "ログインの失敗が続いたため、しばらくログインできません。15分ほど待ってからお試しください".into()
             }
+            AppError::UnsupportedMediaType(kind) => format!("本文は {kind} で送ってください"),
             AppError::TooLarge(limit) => format!(
                 "送信された内容が大きすぎます。一度に送れるのは{}MBまでです（添付ファイルは1件10MBまで）",
                 limit / (1024 * 1024)
@@ -163,12 +169,26 @@ impl IntoResponse for ApiError {
             AppError::Import(lines) => lines.iter().map(|x| serde_json::json!(x)).collect(),
             _ => Vec::new(),
         };
+        // A body that fits the document (422 is kept for one that does not)
+        // but that the records or the scheme's rules refuse is a conflict
+        // with the state of things: 409, its fields still named.
+        let (status, code, message) = match &e {
+            AppError::Invalid(_) | AppError::Import(_) => (
+                StatusCode::CONFLICT,
+                "refused",
+                match &e {
+                    AppError::Import(_) => e.message(),
+                    _ => "受け付けられませんでした。各項目の理由を確認してください".to_owned(),
+                },
+            ),
+            _ => (e.status(), e.code(), e.message()),
+        };
         let body = ErrorBody {
-            code: e.code().to_owned(),
-            message: e.message(),
+            code: code.to_owned(),
+            message,
             errors,
         };
-        (e.status(), axum::Json(body)).into_response()
+        (status, axum::Json(body)).into_response()
     }
 }
 

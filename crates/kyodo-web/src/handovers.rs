@@ -15,7 +15,8 @@ use kyodo_core::wareki::{format_date_wareki, iso_date};
 use kyodo_store::handovers::{self as store, Reach};
 
 use crate::AppState;
-use crate::api::{ApiPath, ApiQuery, FormFields, JsonFields, PagePath, PageQuery};
+use crate::api::types::ApiDate;
+use crate::api::{ApiJson, ApiPath, ApiQuery, FormFields, PagePath, PageQuery};
 use crate::auth::{ApiCaller, Caller, PageCaller};
 use crate::error::{ApiResult, AppError, PageResult};
 use crate::pages::{self, Cell, Layout, RecordsPage, Table};
@@ -41,6 +42,7 @@ async fn fetch(state: &AppState, caller: &Caller, id: i64, action: Action) -> Re
 }
 
 #[derive(serde::Deserialize, Default, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct HandoverQuery {
     /// `true` lists completed handovers too; by default only those still open.
     pub all: Option<bool>,
@@ -341,7 +343,7 @@ pub async fn note_page(
 
 /// Handovers in reach: the coordinator's all, a liaison's own; `all=true` adds completed ones.
 #[utoipa::path(get, path = "/handovers", tag = "handovers", params(HandoverQuery),
-    responses((status = 200, body = [Handover]), (status = 403)))]
+    responses((status = 200, body = [Handover])))]
 pub async fn list_api(
     State(state): State<AppState>,
     ApiCaller(caller): ApiCaller,
@@ -351,8 +353,8 @@ pub async fn list_api(
 }
 
 /// The dossier and checklist. It includes key people's contacts: the read is audited.
-#[utoipa::path(get, path = "/handovers/{id}", tag = "handovers",
-    responses((status = 200, body = Dossier), (status = 403), (status = 404)))]
+#[utoipa::path(get, path = "/handovers/{id}", tag = "handovers", params(("id" = i64, Path, description = "引継ぎの番号")),
+    responses((status = 200, body = Dossier)))]
 pub async fn get_api(
     State(state): State<AppState>,
     ApiCaller(caller): ApiCaller,
@@ -361,23 +363,45 @@ pub async fn get_api(
     Ok(Json(dossier(&state, &caller, id).await?))
 }
 
-/// Ticks a checklist item: `kind` (introduce, meeting, issues), `ref_id`
-/// (the key person for an introduction), optional `done_on` and `note`.
-#[utoipa::path(post, path = "/handovers/{id}/tick", tag = "handovers",
-    responses((status = 200, body = Dossier), (status = 422, body = crate::error::ErrorBody)))]
+/// A checklist item done (引継ぎの確認項目).
+#[derive(Debug, serde::Deserialize, serde::Serialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct HandoverTick {
+    pub kind: ItemKind,
+    /// The key person introduced, for `introduce`; 0 (or none) for the other items, as the dossier lists them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(minimum = 0)]
+    pub ref_id: Option<i64>,
+    /// 済んだ日: today when not sent, never in the future.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub done_on: Option<ApiDate>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(max_length = 200)]
+    pub note: Option<String>,
+}
+
+impl crate::api::ApiBody for HandoverTick {
+    fn action(_: &serde_json::Value) -> kyodo_core::permissions::Action {
+        kyodo_core::permissions::Action::HandoverWrite
+    }
+}
+
+/// Ticks a checklist item.
+#[utoipa::path(post, path = "/handovers/{id}/tick", tag = "handovers", params(("id" = i64, Path, description = "引継ぎの番号")),
+    request_body = HandoverTick, responses((status = 200, body = Dossier)))]
 pub async fn tick_api(
     State(state): State<AppState>,
     ApiCaller(caller): ApiCaller,
     ApiPath(id): ApiPath<i64>,
-    JsonFields(fields, _): JsonFields,
+    ApiJson(body): ApiJson<HandoverTick>,
 ) -> ApiResult<Json<Dossier>> {
-    tick(&state, &caller, id, &fields).await?;
+    tick(&state, &caller, id, &crate::api::fields_of(&body)).await?;
     Ok(Json(dossier(&state, &caller, id).await?))
 }
 
 /// Signs the handover off as the caller's side; refused (409) while items remain.
-#[utoipa::path(post, path = "/handovers/{id}/sign", tag = "handovers",
-    responses((status = 200, body = Dossier), (status = 409, body = crate::error::ErrorBody)))]
+#[utoipa::path(post, path = "/handovers/{id}/sign", tag = "handovers", params(("id" = i64, Path, description = "引継ぎの番号")),
+    responses((status = 200, body = Dossier)))]
 pub async fn sign_api(
     State(state): State<AppState>,
     ApiCaller(caller): ApiCaller,

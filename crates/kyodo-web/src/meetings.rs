@@ -17,7 +17,8 @@ use kyodo_core::wareki::{fiscal_year, fiscal_year_end, fiscal_year_start, format
 use kyodo_store::meetings::{self as store, MeetingFilter, Reach};
 
 use crate::AppState;
-use crate::api::{ApiPath, ApiQuery, FormFields, JsonFields, PagePath, PageQuery};
+use crate::api::types::{ApiDate, nullable};
+use crate::api::{ApiJson, ApiPath, ApiQuery, FormFields, PagePath, PageQuery, fields_of};
 use crate::auth::{ApiCaller, Caller, PageCaller};
 use crate::editing::{self, Editable};
 use crate::error::{ApiResult, AppError, PageResult};
@@ -73,11 +74,14 @@ fn check_area(caller: &Caller, area_id: i64) -> Result<(), AppError> {
 
 /// The list's filters: a district and a 年度 (this one by default).
 #[derive(serde::Deserialize, Default, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct MeetingQuery {
     pub area_id: Option<i64>,
-    /// From this day (YYYY-MM-DD); the start of the 年度 by default.
+    /// From this day; the start of the 年度 by default.
+    #[param(value_type = Option<ApiDate>)]
     pub from: Option<String>,
     /// Until this day; the end of the 年度 by default.
+    #[param(value_type = Option<ApiDate>)]
     pub to: Option<String>,
     /// A fiscal year (2026 for 令和8年度), instead of from/to.
     #[serde(default, deserialize_with = "kyodo_core::wareki::fiscal_year_param")]
@@ -558,7 +562,7 @@ pub async fn raise_page(
 
 /// Meetings in reach: a district, and a 年度 (this one by default) or `from`/`to`.
 #[utoipa::path(get, path = "/meetings", tag = "meetings", params(MeetingQuery),
-    responses((status = 200, body = [Meeting]), (status = 403)))]
+    responses((status = 200, body = [Meeting])))]
 pub async fn list_api(
     State(state): State<AppState>,
     ApiCaller(caller): ApiCaller,
@@ -567,26 +571,122 @@ pub async fn list_api(
     Ok(Json(list(&state, &caller, &q).await?))
 }
 
-/// Records a meeting: `area_id`, `kind` (key or label: 役員会, 総会, 部会,
-/// ワークショップ, 事前打合せ, 振り返り, エリアミーティング, 小地域ケア会議,
-/// イベント, その他), `title`, `held_on`; optional `start_time`, `end_time`,
-/// `place`, `organisation_id`, `public`, `observers_allowed`, `staff_ids`
-/// (array), `minutes`, `main_meeting_id` (for a preparation or review).
-#[utoipa::path(post, path = "/meetings", tag = "meetings",
-    responses((status = 201, body = MeetingRecord), (status = 422, body = crate::error::ErrorBody)))]
+/// A meeting or event (会議・行事).
+#[derive(Debug, serde::Deserialize, serde::Serialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MeetingCreate {
+    /// The district; a liaison records meetings of the districts they serve.
+    #[schema(minimum = 1)]
+    pub area_id: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(minimum = 1)]
+    pub organisation_id: Option<i64>,
+    pub kind: MeetingKind,
+    #[schema(min_length = 1, max_length = 200)]
+    pub title: String,
+    pub held_on: ApiDate,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(pattern = "time")]
+    pub start_time: Option<String>,
+    /// After `start_time`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(pattern = "time")]
+    pub end_time: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(max_length = 200)]
+    pub place: Option<String>,
+    /// 公開: shown on public pages.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub public: Option<bool>,
+    /// 傍聴可: outsiders may observe.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub observers_allowed: Option<bool>,
+    /// The staff present.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(max_items = 200)]
+    pub staff_ids: Option<Vec<i64>>,
+    /// 議事録.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(max_length = 20000)]
+    pub minutes: Option<String>,
+    /// For a 事前打合せ or 振り返り: the main session it prepares or reviews.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(minimum = 1)]
+    pub main_meeting_id: Option<i64>,
+}
+
+impl crate::api::ApiBody for MeetingCreate {
+    fn action(_: &serde_json::Value) -> kyodo_core::permissions::Action {
+        kyodo_core::permissions::Action::MeetingWrite
+    }
+}
+
+/// A correction of a meeting: only the fields sent change; `null` clears an optional one.
+#[derive(Debug, serde::Deserialize, serde::Serialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MeetingPatch {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(minimum = 1)]
+    pub area_id: Option<i64>,
+    #[serde(default, deserialize_with = "nullable", skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<i64>, minimum = 1)]
+    pub organisation_id: Option<Option<i64>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kind: Option<MeetingKind>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(min_length = 1, max_length = 200)]
+    pub title: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub held_on: Option<ApiDate>,
+    #[serde(default, deserialize_with = "nullable", skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>, pattern = "time")]
+    pub start_time: Option<Option<String>>,
+    #[serde(default, deserialize_with = "nullable", skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>, pattern = "time")]
+    pub end_time: Option<Option<String>>,
+    #[serde(default, deserialize_with = "nullable", skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>, max_length = 200)]
+    pub place: Option<Option<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub public: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub observers_allowed: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(max_items = 200)]
+    pub staff_ids: Option<Vec<i64>>,
+    #[serde(default, deserialize_with = "nullable", skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>, max_length = 20000)]
+    pub minutes: Option<Option<String>>,
+    #[serde(default, deserialize_with = "nullable", skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<i64>, minimum = 1)]
+    pub main_meeting_id: Option<Option<i64>>,
+    /// The version read; a newer one on the server is a 409.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version: Option<i64>,
+}
+
+impl crate::api::ApiBody for MeetingPatch {
+    fn action(_: &serde_json::Value) -> kyodo_core::permissions::Action {
+        kyodo_core::permissions::Action::MeetingWrite
+    }
+}
+
+/// Records a meeting.
+#[utoipa::path(post, path = "/meetings", tag = "meetings", request_body = MeetingCreate,
+    responses((status = 201, body = MeetingRecord)))]
 pub async fn create_api(
     State(state): State<AppState>,
     ApiCaller(caller): ApiCaller,
-    JsonFields(fields, _): JsonFields,
+    ApiJson(body): ApiJson<MeetingCreate>,
 ) -> ApiResult<Response> {
     Meetings::check_write(&caller)?;
-    let r = Meetings::create(&state, &caller, &fields).await?;
+    let r = Meetings::create(&state, &caller, &fields_of(&body)).await?;
     Ok((StatusCode::CREATED, Json(r)).into_response())
 }
 
 /// A meeting with the staff present, its preparation and review meetings, and the issues raised.
-#[utoipa::path(get, path = "/meetings/{id}", tag = "meetings",
-    responses((status = 200, body = MeetingRecord), (status = 404)))]
+#[utoipa::path(get, path = "/meetings/{id}", tag = "meetings", params(("id" = i64, Path, description = "会議の番号")),
+    responses((status = 200, body = MeetingRecord)))]
 pub async fn get_api(
     State(state): State<AppState>,
     ApiCaller(caller): ApiCaller,
@@ -595,17 +695,17 @@ pub async fn get_api(
     Ok(Json(Meetings::fetch(&state, &caller, id, false).await?))
 }
 
-/// Corrects a meeting: the fields sent over the current ones; `version` guards against lost updates.
-#[utoipa::path(patch, path = "/meetings/{id}", tag = "meetings",
-    responses((status = 200, body = MeetingRecord), (status = 409), (status = 422, body = crate::error::ErrorBody)))]
+/// Corrects a meeting.
+#[utoipa::path(patch, path = "/meetings/{id}", tag = "meetings", params(("id" = i64, Path, description = "会議の番号")),
+    request_body = MeetingPatch, responses((status = 200, body = MeetingRecord)))]
 pub async fn patch_api(
     State(state): State<AppState>,
     ApiCaller(caller): ApiCaller,
     ApiPath(id): ApiPath<i64>,
-    JsonFields(fields, version): JsonFields,
+    ApiJson(body): ApiJson<MeetingPatch>,
 ) -> ApiResult<Json<MeetingRecord>> {
     Ok(Json(
-        editing::patch::<Meetings>(&state, &caller, id, version, fields).await?,
+        editing::patch::<Meetings>(&state, &caller, id, body.version, fields_of(&body)).await?,
     ))
 }
 
@@ -615,16 +715,37 @@ pub struct Created {
     pub id: i64,
 }
 
-/// Raises an issue from the minutes: `kind`, `title`, `body`, `category`,
-/// optional `priority`. District, organisation, date and source come from the meeting.
-#[utoipa::path(post, path = "/meetings/{id}/issues", tag = "meetings",
-    responses((status = 201, body = Created), (status = 422, body = crate::error::ErrorBody)))]
+/// An issue raised from the minutes; its district, organisation, date and source are the meeting's.
+#[derive(Debug, serde::Deserialize, serde::Serialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct IssueFromMinutes {
+    pub kind: kyodo_core::issues::IssueKind,
+    #[schema(min_length = 1, max_length = 200)]
+    pub title: String,
+    #[schema(min_length = 1, max_length = 10000)]
+    pub body: String,
+    /// One of the scheme's categories.
+    #[schema(min_length = 1, max_length = 100)]
+    pub category: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub priority: Option<kyodo_core::issues::Priority>,
+}
+
+impl crate::api::ApiBody for IssueFromMinutes {
+    fn action(_: &serde_json::Value) -> kyodo_core::permissions::Action {
+        kyodo_core::permissions::Action::MeetingWrite
+    }
+}
+
+/// Raises an issue from the minutes.
+#[utoipa::path(post, path = "/meetings/{id}/issues", tag = "meetings", params(("id" = i64, Path, description = "会議の番号")),
+    request_body = IssueFromMinutes, responses((status = 201, body = Created)))]
 pub async fn raise_api(
     State(state): State<AppState>,
     ApiCaller(caller): ApiCaller,
     ApiPath(id): ApiPath<i64>,
-    JsonFields(fields, _): JsonFields,
+    ApiJson(body): ApiJson<IssueFromMinutes>,
 ) -> ApiResult<Response> {
-    let issue = raise(&state, &caller, id, &fields).await?;
+    let issue = raise(&state, &caller, id, &fields_of(&body)).await?;
     Ok((StatusCode::CREATED, Json(Created { id: issue })).into_response())
 }

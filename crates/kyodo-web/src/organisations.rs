@@ -17,7 +17,8 @@ use kyodo_core::validation::FieldErrors;
 use kyodo_core::wareki::iso_date;
 
 use crate::AppState;
-use crate::api::{ApiPath, ApiQuery, FormFields, JsonFields, PagePath, PageQuery};
+use crate::api::types::{ApiDate, nullable};
+use crate::api::{ApiJson, ApiPath, ApiQuery, FormFields, PagePath, PageQuery, fields_of};
 use crate::auth::{ApiCaller, Caller, PageCaller};
 use crate::editing::{self, Editable};
 use crate::error::{ApiResult, AppError, PageResult};
@@ -629,7 +630,7 @@ impl Editable for Organisations {
 
 /// Organisations within the caller's reach, paged and filtered (`kind`, `area_id`).
 #[utoipa::path(get, path = "/organisations", tag = "organisations", params(ListQuery),
-    responses((status = 200, body = Page<OrganisationRow>), (status = 401, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody)))]
+    responses((status = 200, body = Page<OrganisationRow>)))]
 pub async fn list_api(
     State(state): State<AppState>,
     ApiCaller(caller): ApiCaller,
@@ -642,8 +643,8 @@ pub async fn list_api(
     ))
 }
 
-#[utoipa::path(get, path = "/organisations/{id}", tag = "organisations", params(("id" = i64, Path)),
-    responses((status = 200, body = OrganisationRow), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody)))]
+#[utoipa::path(get, path = "/organisations/{id}", tag = "organisations", params(("id" = i64, Path, description = "団体の番号")),
+    responses((status = 200, body = OrganisationRow)))]
 pub async fn get_api(
     State(state): State<AppState>,
     ApiCaller(caller): ApiCaller,
@@ -652,52 +653,117 @@ pub async fn get_api(
     Ok(Json(Organisations::fetch(&state, &caller, id, false).await?))
 }
 
-/// Fields of an organisation for POST and PATCH; `kind` and `stage` come from the scheme settings.
-#[derive(utoipa::ToSchema)]
-#[allow(dead_code)]
-pub struct OrganisationBody {
-    code: Option<String>,
-    name: Option<String>,
-    name_kana: Option<String>,
-    kind: Option<String>,
-    area_id: Option<i64>,
-    stage: Option<String>,
-    established_on: Option<String>,
-    approved_on: Option<String>,
-    note: Option<String>,
-    version: Option<i64>,
+/// A new organisation (団体). `kind` and `stage` are among the scheme's (`GET /scheme`).
+#[derive(Debug, serde::Deserialize, serde::Serialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OrganisationCreate {
+    /// 団体コード, unique in the municipality.
+    #[schema(pattern = "code")]
+    pub code: String,
+    #[schema(min_length = 1, max_length = 200)]
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(pattern = "kana", max_length = 100)]
+    pub name_kana: Option<String>,
+    /// 種別: one of the scheme's `organisation_kinds`.
+    #[schema(min_length = 1, max_length = 100)]
+    pub kind: String,
+    /// Its district; a liaison creates organisations in the districts they serve.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(minimum = 1)]
+    pub area_id: Option<i64>,
+    /// 段階: one of the scheme's `lifecycle_stages`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(max_length = 100)]
+    pub stage: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub established_on: Option<ApiDate>,
+    /// 認可日, not before `established_on`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub approved_on: Option<ApiDate>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(max_length = 2000)]
+    pub note: Option<String>,
 }
 
-#[utoipa::path(post, path = "/organisations", tag = "organisations", request_body = OrganisationBody,
-    responses((status = 201, body = OrganisationRow), (status = 422, body = crate::error::ErrorBody)))]
+impl crate::api::ApiBody for OrganisationCreate {
+    fn action(_: &serde_json::Value) -> kyodo_core::permissions::Action {
+        kyodo_core::permissions::Action::OrganisationWrite
+    }
+}
+
+/// A change to an organisation: only the fields sent change; `null` clears an optional one.
+#[derive(Debug, serde::Deserialize, serde::Serialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OrganisationPatch {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(pattern = "code")]
+    pub code: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(min_length = 1, max_length = 200)]
+    pub name: Option<String>,
+    #[serde(default, deserialize_with = "nullable", skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>, pattern = "kana", max_length = 100)]
+    pub name_kana: Option<Option<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(min_length = 1, max_length = 100)]
+    pub kind: Option<String>,
+    #[serde(default, deserialize_with = "nullable", skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<i64>, minimum = 1)]
+    pub area_id: Option<Option<i64>>,
+    #[serde(default, deserialize_with = "nullable", skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>, max_length = 100)]
+    pub stage: Option<Option<String>>,
+    #[serde(default, deserialize_with = "nullable", skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<ApiDate>)]
+    pub established_on: Option<Option<ApiDate>>,
+    #[serde(default, deserialize_with = "nullable", skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<ApiDate>)]
+    pub approved_on: Option<Option<ApiDate>>,
+    #[serde(default, deserialize_with = "nullable", skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>, max_length = 2000)]
+    pub note: Option<Option<String>>,
+    /// The version read; a newer one on the server is a 409.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version: Option<i64>,
+}
+
+impl crate::api::ApiBody for OrganisationPatch {
+    fn action(_: &serde_json::Value) -> kyodo_core::permissions::Action {
+        kyodo_core::permissions::Action::OrganisationWrite
+    }
+}
+
+#[utoipa::path(post, path = "/organisations", tag = "organisations", request_body = OrganisationCreate,
+    responses((status = 201, body = OrganisationRow)))]
 pub async fn create_api(
     State(state): State<AppState>,
     ApiCaller(caller): ApiCaller,
-    JsonFields(fields, _): JsonFields,
+    ApiJson(body): ApiJson<OrganisationCreate>,
 ) -> ApiResult<(StatusCode, Json<OrganisationRow>)> {
     Organisations::check_write(&caller)?;
     Ok((
         StatusCode::CREATED,
-        Json(Organisations::create(&state, &caller, &fields).await?),
+        Json(Organisations::create(&state, &caller, &fields_of(&body)).await?),
     ))
 }
 
-#[utoipa::path(patch, path = "/organisations/{id}", tag = "organisations", params(("id" = i64, Path)), request_body = OrganisationBody,
-    responses((status = 200, body = OrganisationRow), (status = 409, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
+#[utoipa::path(patch, path = "/organisations/{id}", tag = "organisations", params(("id" = i64, Path, description = "団体の番号")), request_body = OrganisationPatch,
+    responses((status = 200, body = OrganisationRow)))]
 pub async fn patch_api(
     State(state): State<AppState>,
     ApiCaller(caller): ApiCaller,
     ApiPath(id): ApiPath<i64>,
-    JsonFields(fields, version): JsonFields,
+    ApiJson(body): ApiJson<OrganisationPatch>,
 ) -> ApiResult<Json<OrganisationRow>> {
     Ok(Json(
-        editing::patch::<Organisations>(&state, &caller, id, version, fields).await?,
+        editing::patch::<Organisations>(&state, &caller, id, body.version, fields_of(&body)).await?,
     ))
 }
 
 /// Key people of an organisation: personal data, audited on every read.
-#[utoipa::path(get, path = "/organisations/{id}/key-people", tag = "organisations", params(("id" = i64, Path)),
-    responses((status = 200, body = Vec<KeyPerson>), (status = 403, body = crate::error::ErrorBody)))]
+#[utoipa::path(get, path = "/organisations/{id}/key-people", tag = "organisations", params(("id" = i64, Path, description = "団体の番号")),
+    responses((status = 200, body = Vec<KeyPerson>)))]
 pub async fn key_people_api(
     State(state): State<AppState>,
     ApiCaller(caller): ApiCaller,

@@ -20,7 +20,8 @@ use kyodo_planner::{Adjustments, Appointment, Options, Outcome};
 use kyodo_store::rotation::{self as store, NewPlan, RotationPlan};
 
 use crate::AppState;
-use crate::api::{ApiPath, FormFields, JsonFields, PagePath, PageQuery};
+use crate::api::types::ApiDate;
+use crate::api::{ApiJson, ApiPath, FormFields, PagePath, PageQuery, fields_of};
 use crate::auth::{ApiCaller, Caller, PageCaller};
 use crate::error::{ApiResult, AppError, PageResult};
 use crate::pages::{self, Layout, NoticeQuery};
@@ -44,6 +45,17 @@ async fn generate(
     based_on_id: Option<i64>,
 ) -> Result<i64, AppError> {
     caller.require(Action::AppointmentWrite)?;
+    if let Some(earlier) = based_on_id {
+        // The proposal revised must be one of this municipality's.
+        store::get(&state.db, caller.municipality.id, earlier)
+            .await
+            .map_err(|e| match AppError::from(e) {
+                AppError::NotFound => {
+                    AppError::Invalid(FieldErrors::single("based_on_id", "元にする配置案が見つかりません"))
+                }
+                other => other,
+            })?;
+    }
     let first_year = first_year(caller);
     let scheme = &caller.municipality.scheme;
     let instance = store::live_instance(&state.db, caller.municipality.id, scheme, first_year, years).await?;
@@ -554,7 +566,7 @@ pub async fn approve_page(
 /// (`docs/rotation-problem.md`; positions are `{area_id}:{position_key}:{n}`,
 /// staff their ids), its score terms, lower bound and reasons.
 #[derive(serde::Serialize, utoipa::ToSchema)]
-pub struct RotationPlanBody {
+pub struct RotationPlanView {
     pub id: i64,
     pub based_on_id: Option<i64>,
     pub first_year: i32,
@@ -568,9 +580,9 @@ pub struct RotationPlanBody {
     pub appointed_on: Option<chrono::NaiveDate>,
 }
 
-impl From<RotationPlan> for RotationPlanBody {
+impl From<RotationPlan> for RotationPlanView {
     fn from(p: RotationPlan) -> Self {
-        RotationPlanBody {
+        RotationPlanView {
             id: p.id,
             based_on_id: p.based_on_id,
             first_year: p.first_year,
@@ -586,57 +598,106 @@ impl From<RotationPlan> for RotationPlanBody {
 
 /// The latest proposals, newest first.
 #[utoipa::path(get, path = "/rotation-plans", tag = "rotation",
-    responses((status = 200, body = [RotationPlanBody]), (status = 403)))]
+    responses((status = 200, body = [RotationPlanView])))]
 pub async fn list_api(
     State(state): State<AppState>,
     ApiCaller(caller): ApiCaller,
-) -> ApiResult<Json<Vec<RotationPlanBody>>> {
+) -> ApiResult<Json<Vec<RotationPlanView>>> {
     caller.require(Action::AppointmentWrite)?;
     let plans = store::list(&state.db, caller.municipality.id, 50).await?;
     Ok(Json(plans.into_iter().map(Into::into).collect()))
 }
 
-/// Generates a proposal from live data: `years` (1–10, default 6) and the
-/// adjustments `ban`, `require` (staff ids) and `pin` (`position|staff|start|end`),
-/// with `based_on_id` naming the proposal it revises. Refused (409) when the
-/// live data cannot be planned, with the reason.
-#[utoipa::path(post, path = "/rotation-plans", tag = "rotation",
-    responses((status = 201, body = RotationPlanBody), (status = 409, body = crate::error::ErrorBody),
-        (status = 422, body = crate::error::ErrorBody)))]
+/// What a new proposal is asked to respect.
+#[derive(Debug, serde::Deserialize, serde::Serialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RotationPlanCreate {
+    /// 年度 to plan, from next April (6 when not sent).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(minimum = 1, maximum = 10)]
+    pub years: Option<u32>,
+    /// Staff ids not to appoint (任命しない).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(max_items = 1000)]
+    pub ban: Option<Vec<i64>>,
+    /// Staff ids to appoint somewhere (必ず任命する).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(max_items = 1000)]
+    pub require: Option<Vec<i64>>,
+    /// Appointments to keep (固定), each `position|staff|start|end`: the seat
+    /// `{area_id}:{position_key}:{n}`, the staff id, and the first and last 年度.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(max_items = 1000, inline)]
+    pub pin: Option<Vec<PinnedSeat>>,
+    /// The proposal this one revises.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(minimum = 1)]
+    pub based_on_id: Option<i64>,
+}
+
+impl crate::api::ApiBody for RotationPlanCreate {
+    fn action(_: &serde_json::Value) -> kyodo_core::permissions::Action {
+        kyodo_core::permissions::Action::AppointmentWrite
+    }
+}
+
+/// `position|staff|start|end`, e.g. `12:manager:1|305|2027|2028`.
+#[derive(Debug, serde::Deserialize, serde::Serialize, utoipa::ToSchema)]
+#[schema(value_type = String, pattern = "^[^|,]{1,100}\\|[0-9]{1,18}\\|[0-9]{4}\\|[0-9]{4}$")]
+#[serde(transparent)]
+pub struct PinnedSeat(String);
+
+/// Generates a proposal from live data. Refused (409) when the live data
+/// cannot be planned, with the reason.
+#[utoipa::path(post, path = "/rotation-plans", tag = "rotation", request_body = RotationPlanCreate,
+    responses((status = 201, body = RotationPlanView)))]
 pub async fn create_api(
     State(state): State<AppState>,
     ApiCaller(caller): ApiCaller,
-    JsonFields(fields, _): JsonFields,
-) -> ApiResult<(StatusCode, Json<RotationPlanBody>)> {
+    ApiJson(body): ApiJson<RotationPlanCreate>,
+) -> ApiResult<(StatusCode, Json<RotationPlanView>)> {
+    let fields = fields_of(&body);
     let years = parse_years(&fields).map_err(AppError::Invalid)?;
     let adjustments = parse_adjustments(&fields).map_err(AppError::Invalid)?;
-    let based_on_id = fields.get("based_on_id").and_then(|b| b.parse().ok());
-    let id = generate(&state, &caller, years, adjustments, based_on_id).await?;
+    let id = generate(&state, &caller, years, adjustments, body.based_on_id).await?;
     let plan = store::get(&state.db, caller.municipality.id, id).await?;
     Ok((StatusCode::CREATED, Json(plan.into())))
 }
 
-#[utoipa::path(get, path = "/rotation-plans/{id}", tag = "rotation",
-    responses((status = 200, body = RotationPlanBody), (status = 403), (status = 404)))]
+#[utoipa::path(get, path = "/rotation-plans/{id}", tag = "rotation", params(("id" = i64, Path, description = "配置案の番号")),
+    responses((status = 200, body = RotationPlanView)))]
 pub async fn get_api(
     State(state): State<AppState>,
     ApiCaller(caller): ApiCaller,
     ApiPath(id): ApiPath<i64>,
-) -> ApiResult<Json<RotationPlanBody>> {
+) -> ApiResult<Json<RotationPlanView>> {
     caller.require(Action::AppointmentWrite)?;
     Ok(Json(store::get(&state.db, caller.municipality.id, id).await?.into()))
 }
 
-/// Approves the proposal: its first year's appointments are made with
-/// `appointed_on` (任命日), all or none; the ids of the new appointments.
-#[utoipa::path(post, path = "/rotation-plans/{id}/approve", tag = "rotation",
-    responses((status = 200, body = [i64]), (status = 409, body = crate::error::ErrorBody),
-        (status = 422, body = crate::error::ErrorBody)))]
+/// Approving a proposal.
+#[derive(Debug, serde::Deserialize, serde::Serialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RotationPlanApprove {
+    /// 任命日 of the first year's appointments.
+    pub appointed_on: ApiDate,
+}
+
+impl crate::api::ApiBody for RotationPlanApprove {
+    fn action(_: &serde_json::Value) -> kyodo_core::permissions::Action {
+        kyodo_core::permissions::Action::AppointmentWrite
+    }
+}
+
+/// Approves the proposal: its first year's appointments are made, all or
+/// none (a refusal names the person and the district); the new appointments' ids.
+#[utoipa::path(post, path = "/rotation-plans/{id}/approve", tag = "rotation", params(("id" = i64, Path, description = "配置案の番号")),
+    request_body = RotationPlanApprove, responses((status = 200, body = [i64])))]
 pub async fn approve_api(
     State(state): State<AppState>,
     ApiCaller(caller): ApiCaller,
     ApiPath(id): ApiPath<i64>,
-    JsonFields(fields, _): JsonFields,
+    ApiJson(body): ApiJson<RotationPlanApprove>,
 ) -> ApiResult<Json<Vec<i64>>> {
-    Ok(Json(approve(&state, &caller, id, &fields).await?))
+    Ok(Json(approve(&state, &caller, id, &fields_of(&body)).await?))
 }

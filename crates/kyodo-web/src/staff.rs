@@ -12,7 +12,8 @@ use kyodo_core::staff::{Staff, StaffInput, StaffRow};
 use serde::Serialize;
 
 use crate::AppState;
-use crate::api::{ApiPath, ApiQuery, JsonFields, PagePath, PageQuery};
+use crate::api::types::{ApiDate, nullable};
+use crate::api::{ApiJson, ApiPath, ApiQuery, PagePath, PageQuery, fields_of};
 use crate::auth::{ApiCaller, Caller, PageCaller};
 use crate::editing::{self, Editable};
 use crate::error::{ApiResult, AppError, PageResult};
@@ -66,7 +67,7 @@ pub fn may_read_personal(caller: &Caller, staff_id: i64) -> bool {
 /// The staff record as `caller` may see it; every output of staff goes through here.
 pub fn disclosed(caller: &Caller, row: StaffRow) -> StaffView {
     let s = row.staff;
-    let personal = may_read_personal(caller, s.id).then(|| StaffPersonal {
+    let personal = may_read_personal(caller, s.id).then_some(StaffPersonal {
         home_area_id: s.home_area_id,
         home_area_code: row.home_area_code,
         home_area_name: row.home_area_name,
@@ -464,7 +465,7 @@ impl Editable for StaffRecords {
 /// Staff, paged and filtered (`department_id`, `kind` = grade key, `area_id` = home area).
 /// `personal` (居住地区・メールアドレス) only for the coordinator, and for one's own record.
 #[utoipa::path(get, path = "/staff", tag = "staff", params(ListQuery),
-    responses((status = 200, body = Page<StaffView>), (status = 401, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody)))]
+    responses((status = 200, body = Page<StaffView>)))]
 pub async fn list_api(
     State(state): State<AppState>,
     ApiCaller(caller): ApiCaller,
@@ -482,8 +483,8 @@ pub async fn list_api(
     }))
 }
 
-#[utoipa::path(get, path = "/staff/{id}", tag = "staff", params(("id" = i64, Path)),
-    responses((status = 200, body = StaffView), (status = 404, body = crate::error::ErrorBody)))]
+#[utoipa::path(get, path = "/staff/{id}", tag = "staff", params(("id" = i64, Path, description = "職員の番号（記録の番号）")),
+    responses((status = 200, body = StaffView)))]
 pub async fn get_api(
     State(state): State<AppState>,
     ApiCaller(caller): ApiCaller,
@@ -499,44 +500,103 @@ async fn one(state: &AppState, caller: &Caller, row: StaffRow) -> Result<StaffVi
     Ok(views.remove(0))
 }
 
-/// Fields of a staff record for POST and PATCH (PATCH may send only some; `version` guards against lost updates).
-/// `grade` takes the grade's key or its Japanese name; dates take 西暦 or 和暦.
-/// `home_area_id` and `email` are kept as they were when the caller may not read them.
-#[derive(utoipa::ToSchema)]
-#[allow(dead_code)]
-pub struct StaffBody {
-    employee_number: Option<String>,
-    name: Option<String>,
-    name_kana: Option<String>,
-    department_id: Option<i64>,
-    grade: Option<String>,
-    hire_date: Option<String>,
-    home_area_id: Option<i64>,
-    email: Option<String>,
-    grade_effective_on: Option<String>,
-    version: Option<i64>,
+/// A new staff record (職員). Dates as `YYYY-MM-DD`.
+/// `home_area_id` and `email` are set only by who may read them (the coordinator).
+#[derive(Debug, serde::Deserialize, serde::Serialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct StaffCreate {
+    /// 職員番号, unique in the municipality.
+    #[schema(pattern = "code")]
+    pub employee_number: String,
+    #[schema(min_length = 1, max_length = 100)]
+    pub name: String,
+    /// フリガナ (hiragana is stored as katakana).
+    #[schema(pattern = "kana", max_length = 100)]
+    pub name_kana: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(minimum = 1)]
+    pub department_id: Option<i64>,
+    /// 職位: a grade's key or Japanese name from the scheme (`GET /scheme`, `grades`).
+    #[schema(min_length = 1, max_length = 100)]
+    pub grade: String,
+    /// 採用日; at most the next 年度 ahead.
+    pub hire_date: ApiDate,
+    /// 居住地区: a district (the liaison unit).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(minimum = 1)]
+    pub home_area_id: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(max_length = 254, format = Email)]
+    pub email: Option<String>,
 }
 
-#[utoipa::path(post, path = "/staff", tag = "staff", request_body = StaffBody,
-    responses((status = 201, body = StaffView), (status = 422, body = crate::error::ErrorBody)))]
+impl crate::api::ApiBody for StaffCreate {
+    fn action(_: &serde_json::Value) -> kyodo_core::permissions::Action {
+        kyodo_core::permissions::Action::StaffWrite
+    }
+}
+
+/// A change to a staff record: only the fields sent change; `null` clears an
+/// optional one. A new `grade` is recorded as of `grade_effective_on` (today when not sent).
+#[derive(Debug, serde::Deserialize, serde::Serialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct StaffPatch {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(pattern = "code")]
+    pub employee_number: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(min_length = 1, max_length = 100)]
+    pub name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(pattern = "kana", max_length = 100)]
+    pub name_kana: Option<String>,
+    #[serde(default, deserialize_with = "nullable", skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<i64>, minimum = 1)]
+    pub department_id: Option<Option<i64>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(min_length = 1, max_length = 100)]
+    pub grade: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub grade_effective_on: Option<ApiDate>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hire_date: Option<ApiDate>,
+    #[serde(default, deserialize_with = "nullable", skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<i64>, minimum = 1)]
+    pub home_area_id: Option<Option<i64>>,
+    #[serde(default, deserialize_with = "nullable", skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>, max_length = 254, format = Email)]
+    pub email: Option<Option<String>>,
+    /// The version read; a newer one on the server is a 409.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version: Option<i64>,
+}
+
+impl crate::api::ApiBody for StaffPatch {
+    fn action(_: &serde_json::Value) -> kyodo_core::permissions::Action {
+        kyodo_core::permissions::Action::StaffWrite
+    }
+}
+
+#[utoipa::path(post, path = "/staff", tag = "staff", request_body = StaffCreate,
+    responses((status = 201, body = StaffView)))]
 pub async fn create_api(
     State(state): State<AppState>,
     ApiCaller(caller): ApiCaller,
-    JsonFields(fields, _): JsonFields,
+    ApiJson(body): ApiJson<StaffCreate>,
 ) -> ApiResult<(StatusCode, Json<StaffView>)> {
     StaffRecords::check_write(&caller)?;
-    let row = StaffRecords::create(&state, &caller, &fields).await?;
+    let row = StaffRecords::create(&state, &caller, &fields_of(&body)).await?;
     Ok((StatusCode::CREATED, Json(one(&state, &caller, row).await?)))
 }
 
-#[utoipa::path(patch, path = "/staff/{id}", tag = "staff", params(("id" = i64, Path)), request_body = StaffBody,
-    responses((status = 200, body = StaffView), (status = 409, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
+#[utoipa::path(patch, path = "/staff/{id}", tag = "staff", params(("id" = i64, Path, description = "職員の番号（職員番号ではなく記録の番号）")), request_body = StaffPatch,
+    responses((status = 200, body = StaffView)))]
 pub async fn patch_api(
     State(state): State<AppState>,
     ApiCaller(caller): ApiCaller,
     ApiPath(id): ApiPath<i64>,
-    JsonFields(fields, version): JsonFields,
+    ApiJson(body): ApiJson<StaffPatch>,
 ) -> ApiResult<Json<StaffView>> {
-    let row = editing::patch::<StaffRecords>(&state, &caller, id, version, fields).await?;
+    let row = editing::patch::<StaffRecords>(&state, &caller, id, body.version, fields_of(&body)).await?;
     Ok(Json(one(&state, &caller, row).await?))
 }

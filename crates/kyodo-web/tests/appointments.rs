@@ -54,10 +54,10 @@ impl Fixture {
             "name_kana": "ショクイン",
             "grade": grade,
             "hire_date": hired,
-            "department_id": dept.to_string(),
+            "department_id": dept,
         });
         if let Some(h) = home {
-            body["home_area_id"] = json!(h.to_string());
+            body["home_area_id"] = json!(h);
         }
         let (s, v) = api.send("POST", "/staff", Some(body)).await;
         assert_eq!(s, 201, "{v}");
@@ -70,8 +70,8 @@ impl Fixture {
             "POST",
             "/appointments",
             Some(json!({
-                "staff_id": staff.to_string(),
-                "area_id": area.to_string(),
+                "staff_id": staff,
+                "area_id": area,
                 "position_key": position,
                 "start_on": start,
             })),
@@ -113,7 +113,7 @@ async fn a_team_that_meets_every_rule_is_appointed_and_the_wrong_ones_are_refuse
     let same_dept = f.staff("90006", "chief", "2010-04-01", f.dept_a, None).await;
     let second_manager = f.staff("90007", "manager", "2000-04-01", f.dept_b, None).await;
 
-    let (s, m) = f.appoint(manager, f.area, "manager", "令和9年4月1日").await;
+    let (s, m) = f.appoint(manager, f.area, "manager", "2027-04-01").await;
     assert_eq!(s, 201, "{m}");
     // Two years for 課長級, to the end of a fiscal year; the mayor appoints.
     assert_eq!(m["planned_end_on"], "2029-03-31");
@@ -128,12 +128,12 @@ async fn a_team_that_meets_every_rule_is_appointed_and_the_wrong_ones_are_refuse
     ];
     for (who, position, field, reason) in cases {
         let (s, v) = f.appoint(who, f.area, position, "2027-04-01").await;
-        assert_eq!(s, 422, "{position}: {v}");
+        assert_eq!(s, 409, "{position}: {v}");
         assert!(error_of(&v, field).contains(reason), "{field}: {v}");
     }
     // One position at a time: the manager cannot also serve the other district.
     let (s, v) = f.appoint(manager, f.other_area, "manager", "2027-10-01").await;
-    assert_eq!(s, 422);
+    assert_eq!(s, 409);
     assert!(error_of(&v, "staff_id").contains("一つの職だけ"), "{v}");
     assert_eq!(f.appointments_in(f.area).await.len(), 1, "a refusal writes nothing");
 
@@ -156,22 +156,30 @@ async fn an_early_end_leaves_the_remaining_term_to_the_successor() {
     let id = a["id"].as_i64().unwrap();
 
     let api = Api::new(&f.app, "arao-coordinator").await;
-    // The last day must fall inside the term, and a reason is needed.
+    // A reason is needed (the document says so), and the last day must fall inside the term.
     let (s, v) = api
         .send(
             "POST",
             &format!("/appointments/{id}/end"),
-            Some(json!({"ended_on": "2029-03-31"})),
+            Some(json!({"ended_on": "2027-03-31"})),
         )
         .await;
     assert_eq!(s, 422);
-    assert!(error_of(&v, "ended_on").contains("任期途中"), "{v}");
     assert!(!error_of(&v, "reason").is_empty());
     let (s, v) = api
         .send(
             "POST",
             &format!("/appointments/{id}/end"),
-            Some(json!({"ended_on": "R8.9.30", "reason": "異動", "note": "福祉課へ"})),
+            Some(json!({"ended_on": "2029-03-31", "reason": "transfer"})),
+        )
+        .await;
+    assert_eq!(s, 409);
+    assert!(error_of(&v, "ended_on").contains("任期途中"), "{v}");
+    let (s, v) = api
+        .send(
+            "POST",
+            &format!("/appointments/{id}/end"),
+            Some(json!({"ended_on": "2026-09-30", "reason": "transfer", "note": "福祉課へ"})),
         )
         .await;
     assert_eq!(s, 200, "{v}");
@@ -182,7 +190,7 @@ async fn an_early_end_leaves_the_remaining_term_to_the_successor() {
         .send(
             "POST",
             &format!("/appointments/{id}/end"),
-            Some(json!({"ended_on": "2026-08-31", "reason": "退職"})),
+            Some(json!({"ended_on": "2026-08-31", "reason": "retirement"})),
         )
         .await;
     assert_eq!(s, 409, "{v}");

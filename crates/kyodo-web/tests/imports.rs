@@ -28,7 +28,11 @@ async fn a_bad_csv_is_refused_whole_with_every_bad_line() {
         .send()
         .await
         .unwrap();
-    assert_eq!(res.status(), 422);
+    assert_eq!(
+        res.status(),
+        409,
+        "the file fits the document (CSV) but its lines are refused"
+    );
     let body: serde_json::Value = res.json().await.unwrap();
     let errors: Vec<(u64, String)> = body["errors"]
         .as_array()
@@ -166,7 +170,7 @@ async fn garbage_bytes_are_reported_not_guessed() {
         .send()
         .await
         .unwrap();
-    assert_eq!(res.status(), 422);
+    assert_eq!(res.status(), 409);
     let body: serde_json::Value = res.json().await.unwrap();
     assert!(
         body["errors"][0]["message"].as_str().unwrap().contains("文字コード"),

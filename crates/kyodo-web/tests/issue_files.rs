@@ -86,7 +86,7 @@ async fn photos_and_files_reach_whoever_reads_the_issue_but_internal_ones_only_s
 
     // Refused kinds and sizes say why, and store nothing.
     let (status, body) = upload(&liaison, id, "photo.jpg", b"MZ\x90\0program", false).await;
-    assert_eq!(status, 422);
+    assert_eq!(status, 409);
     assert!(
         body.to_string().contains("この種類のファイルは添付できません"),
         "{body}"
@@ -94,7 +94,7 @@ async fn photos_and_files_reach_whoever_reads_the_issue_but_internal_ones_only_s
     let mut big = JPEG.to_vec();
     big.resize(10 * 1024 * 1024 + 1, 0);
     let (status, body) = upload(&liaison, id, "big.jpg", &big, false).await;
-    assert_eq!(status, 422);
+    assert_eq!(status, 409);
     assert!(body.to_string().contains("1件10MBまで"), "{body}");
     let (_, files) = liaison.send("GET", &format!("/issues/{id}/files"), None).await;
     assert_eq!(files.as_array().unwrap().len(), 3);

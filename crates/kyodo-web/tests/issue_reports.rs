@@ -124,6 +124,6 @@ async fn the_list_exports_to_xlsx_through_the_api() {
     );
     assert!(res.bytes().await.unwrap().starts_with(b"PK"));
     let (status, body) = coordinator.send("GET", "/issues/export?format=pdf", None).await;
-    assert_eq!(status, 400);
-    assert_eq!(body["message"], "format は csv か xlsx を指定してください");
+    assert_eq!(status, 422);
+    assert_eq!(body["errors"][0]["field"], "format", "{body}");
 }

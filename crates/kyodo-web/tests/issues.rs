@@ -98,7 +98,7 @@ async fn from_intake_to_the_community_reading_the_answer() {
     let (status, body) = liaison
         .act(
             id,
-            json!({"action": "report_back", "method": "officer_meeting", "reported_on": "令和8年11月20日", "text": "役員会で回答を伝えた"}),
+            json!({"action": "report_back", "method": "officer_meeting", "reported_on": "2026-11-20", "text": "役員会で回答を伝えた"}),
         )
         .await;
     assert_eq!(status, 200, "{body}");
@@ -169,10 +169,11 @@ async fn refused_transitions_say_why_and_change_nothing() {
             403,
             "",
         ),
-        (json!({"action": "close"}), 422, "理由"),
+        (json!({"action": "close"}), 409, "理由"),
         (json!({"action": "reopen", "reason": "再開"}), 409, "完了した課題だけ"),
-        (json!({"action": "sort", "responsibility": "city"}), 422, "担当部署"),
-        (json!({"action": "fly"}), 400, "ありません"),
+        (json!({"action": "sort", "responsibility": "city"}), 409, "担当部署"),
+        (json!({"action": "fly"}), 422, "次のいずれか"),
+        (json!({"action": "draft"}), 422, "必須"),
     ];
     for (body, want, says) in cases {
         let (status, res) = liaison.act(id, body.clone()).await;
@@ -253,7 +254,7 @@ async fn each_role_sees_only_its_issues() {
     let (status, body) = liaison
         .send("POST", "/issues", Some(intake(d.other_area, d.org, "よその地区")))
         .await;
-    assert_eq!(status, 422);
+    assert_eq!(status, 409);
     assert_eq!(body["errors"][0]["field"], "area_id");
 }
 
@@ -549,7 +550,7 @@ async fn a_map_link_pasted_at_intake_becomes_the_issue_point() {
     let mut body = intake(d.area, d.org, "倒木");
     body["map_point"] = json!("市役所の裏");
     let (status, refused) = liaison.send("POST", "/issues", Some(body)).await;
-    assert_eq!(status, 422);
+    assert_eq!(status, 409);
     assert!(
         refused.to_string().contains("地図の位置を読み取れませんでした"),
         "{refused}"

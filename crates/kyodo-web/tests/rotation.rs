@@ -177,7 +177,8 @@ async fn bad_requests_get_a_reason_and_other_roles_get_nothing() {
             Some(json!({"years": 2, "ban": [1], "require": [1]})),
         )
         .await;
-    assert_eq!(s, 422, "{body}");
+    assert_eq!(s, 409, "the same person banned and required: {body}");
+    assert_eq!(body["errors"][0]["field"], json!("require"));
     let (s, body) = api
         .send(
             "POST",

@@ -71,7 +71,7 @@ async fn no_user_of_one_municipality_sees_or_changes_another_s_data() {
         .send()
         .await
         .unwrap();
-    assert_eq!(res.status(), 422);
+    assert_eq!(res.status(), 409, "another municipality's area is no area of ours");
     let body: serde_json::Value = res.json().await.unwrap();
     assert_eq!(body["errors"][0]["field"], "area_id");
     // Pages too.

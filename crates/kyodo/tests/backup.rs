@@ -55,9 +55,8 @@ async fn serve(db: &Db) -> String {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let base = format!("http://{}", listener.local_addr().expect("addr"));
     let config = kyodo_web::Config {
-        secure_cookies: false,
         today: Some(today()),
-        public_url: None,
+        ..Default::default()
     };
     tokio::spawn(kyodo_web::serve(listener, kyodo_web::AppState::new(db.clone(), config)));
     base

@@ -8,24 +8,37 @@ use crate::listing::{self, ListQuery};
 /// Filters of the issue list, the department inbox and the API.
 /// Serialises to the query string it was read from (links keep their filters).
 #[derive(Debug, Clone, Default, Deserialize, Serialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct IssueQuery {
     /// Words to find in titles, texts and answers (Japanese bigram search).
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[param(max_length = 200)]
     pub q: Option<String>,
     /// 1-based page number.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[param(minimum = 1, maximum = 1000000)]
     pub page: Option<u32>,
+    /// Rows per page (50 when not sent).
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[param(minimum = 1, maximum = 500)]
     pub per_page: Option<u32>,
     /// `received`, `due` or `updated`; prefix `-` for descending. Default `-received`.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[param(pattern = "^-?(received|due|updated)$")]
     pub sort: Option<String>,
     /// One status or several, comma-separated (`received,sorted`).
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[param(
+        pattern = "^(received|sorted|drafted|reviewed|awaiting_answer|to_report|reported|closed)(,(received|sorted|drafted|reviewed|awaiting_answer|to_report|reported|closed))*$"
+    )]
     pub status: Option<String>,
+    /// `issue`, `request` or `proposal`.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[param(pattern = "^(issue|request|proposal)$")]
     pub kind: Option<String>,
+    /// One of the scheme's categories.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[param(max_length = 100)]
     pub category: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub area_id: Option<i64>,
@@ -41,7 +54,9 @@ pub struct IssueQuery {
     )]
     #[param(minimum = 1900, maximum = 2200)]
     pub fiscal_year: Option<i32>,
+    /// `community`, `city`, `joint` or `other_body`.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[param(pattern = "^(community|city|joint|other_body)$")]
     pub responsibility: Option<String>,
     /// Only issues past their answer deadline.
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -18,7 +18,8 @@ use kyodo_core::wareki::{format_date_wareki, iso_date};
 use kyodo_store::appointments::{self as store, AppointmentFilter, Period};
 
 use crate::AppState;
-use crate::api::{ApiPath, ApiQuery, FormFields, JsonFields, PagePath, PageQuery};
+use crate::api::types::ApiDate;
+use crate::api::{ApiJson, ApiPath, ApiQuery, FormFields, PagePath, PageQuery, fields_of};
 use crate::auth::{ApiCaller, Caller, PageCaller};
 use crate::error::{ApiResult, AppError, PageResult};
 use crate::pages::{self, FieldKind, FieldSpec, FormPage, FormState, Layout};
@@ -28,12 +29,15 @@ pub const BASE: &str = "/appointments";
 /// The list's filters: `period` (current, upcoming, past, all), a district,
 /// a staff member, and the day they are judged on (today by default).
 #[derive(serde::Deserialize, Default, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct AppointmentQuery {
     /// `current` (在任中, the default), `upcoming`, `past` or `all`.
+    #[param(pattern = "^(current|upcoming|past|all)$")]
     pub period: Option<String>,
     pub area_id: Option<i64>,
     pub staff_id: Option<i64>,
-    /// The day the period is judged on (YYYY-MM-DD); today by default.
+    /// The day the period is judged on; today by default.
+    #[param(value_type = Option<ApiDate>)]
     pub on: Option<String>,
     #[serde(skip)]
     #[param(ignore)]
@@ -344,7 +348,7 @@ pub async fn end_page(
 
 /// Appointments as of a day: `period` current (default), upcoming, past or all.
 #[utoipa::path(get, path = "/appointments", tag = "appointments", params(AppointmentQuery),
-    responses((status = 200, body = [Appointment]), (status = 403)))]
+    responses((status = 200, body = [Appointment])))]
 pub async fn list_api(
     State(state): State<AppState>,
     ApiCaller(caller): ApiCaller,
@@ -353,22 +357,53 @@ pub async fn list_api(
     Ok(Json(list(&state, &caller, &q).await?))
 }
 
-/// Appoints: `staff_id`, `area_id`, `position_key` (key or name), `start_on`;
-/// optional `appointed_on`, `appointed_by`, `note`. The term's end is
-/// computed. A broken rule is a 422 naming the field and the reason.
-#[utoipa::path(post, path = "/appointments", tag = "appointments",
-    responses((status = 201, body = Appointment), (status = 422, body = crate::error::ErrorBody)))]
+/// An appointment (任命). The term's last day is computed from the scheme.
+#[derive(Debug, serde::Deserialize, serde::Serialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AppointmentCreate {
+    #[schema(minimum = 1)]
+    pub staff_id: i64,
+    /// The liaison unit (地区).
+    #[schema(minimum = 1)]
+    pub area_id: i64,
+    /// 担当職: a position's key or Japanese name from the scheme (`GET /scheme`, `positions`).
+    #[schema(min_length = 1, max_length = 50)]
+    pub position_key: String,
+    /// The term's first day.
+    pub start_on: ApiDate,
+    /// 任命日, not after `start_on`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub appointed_on: Option<ApiDate>,
+    /// 任命権者; the scheme's (市長) when not sent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(max_length = 50)]
+    pub appointed_by: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(max_length = 1000)]
+    pub note: Option<String>,
+}
+
+impl crate::api::ApiBody for AppointmentCreate {
+    fn action(_: &serde_json::Value) -> kyodo_core::permissions::Action {
+        kyodo_core::permissions::Action::AppointmentWrite
+    }
+}
+
+/// Appoints. Every rule of the scheme is checked first; a broken one is
+/// refused (409) naming the field and the reason.
+#[utoipa::path(post, path = "/appointments", tag = "appointments", request_body = AppointmentCreate,
+    responses((status = 201, body = Appointment)))]
 pub async fn create_api(
     State(state): State<AppState>,
     ApiCaller(caller): ApiCaller,
-    JsonFields(fields, _): JsonFields,
+    ApiJson(body): ApiJson<AppointmentCreate>,
 ) -> ApiResult<Response> {
-    let a = appoint(&state, &caller, &fields).await?;
+    let a = appoint(&state, &caller, &fields_of(&body)).await?;
     Ok((StatusCode::CREATED, Json(a)).into_response())
 }
 
-#[utoipa::path(get, path = "/appointments/{id}", tag = "appointments",
-    responses((status = 200, body = Appointment), (status = 404)))]
+#[utoipa::path(get, path = "/appointments/{id}", tag = "appointments", params(("id" = i64, Path, description = "任命の番号")),
+    responses((status = 200, body = Appointment)))]
 pub async fn get_api(
     State(state): State<AppState>,
     ApiCaller(caller): ApiCaller,
@@ -378,15 +413,32 @@ pub async fn get_api(
     Ok(Json(store::get(&state.db, caller.municipality.id, id).await?))
 }
 
-/// Ends an appointment before its term: `ended_on` (the last day served),
-/// `reason` (transfer, retirement, leave, promotion, other), `note`.
-#[utoipa::path(post, path = "/appointments/{id}/end", tag = "appointments",
-    responses((status = 200, body = Appointment), (status = 422, body = crate::error::ErrorBody)))]
+/// Ending an appointment before its term.
+#[derive(Debug, serde::Deserialize, serde::Serialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AppointmentEnd {
+    /// The last day served.
+    pub ended_on: ApiDate,
+    pub reason: EndReason,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(max_length = 1000)]
+    pub note: Option<String>,
+}
+
+impl crate::api::ApiBody for AppointmentEnd {
+    fn action(_: &serde_json::Value) -> kyodo_core::permissions::Action {
+        kyodo_core::permissions::Action::AppointmentWrite
+    }
+}
+
+/// Ends an appointment before its term.
+#[utoipa::path(post, path = "/appointments/{id}/end", tag = "appointments", params(("id" = i64, Path, description = "任命の番号")),
+    request_body = AppointmentEnd, responses((status = 200, body = Appointment)))]
 pub async fn end_api(
     State(state): State<AppState>,
     ApiCaller(caller): ApiCaller,
     ApiPath(id): ApiPath<i64>,
-    JsonFields(fields, _): JsonFields,
+    ApiJson(body): ApiJson<AppointmentEnd>,
 ) -> ApiResult<Json<Appointment>> {
-    Ok(Json(end(&state, &caller, id, &fields).await?))
+    Ok(Json(end(&state, &caller, id, &fields_of(&body)).await?))
 }

@@ -105,8 +105,9 @@ fn public_line(scheme: &kyodo_core::scheme::SchemeSettings, a: &Appointment) -> 
 
 /// The roster as the public portal shows it, by 全国地方公共団体コード; no
 /// login. Names and positions only: no department, no contact, no history.
-#[utoipa::path(get, path = "/public/{code}/roster", tag = "public",
-    responses((status = 200, body = [PublicRosterLine]), (status = 404)))]
+#[utoipa::path(get, path = "/public/{code}/roster", tag = "public", security(()),
+    params(("code" = String, Path, description = "全国地方公共団体コード（6桁）, e.g. 432041", pattern = "^[0-9]{6}$")),
+    responses((status = 200, body = [PublicRosterLine])))]
 pub async fn public_api(
     State(state): State<AppState>,
     ApiPath(code): ApiPath<String>,

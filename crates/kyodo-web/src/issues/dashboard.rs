@@ -19,6 +19,7 @@ use crate::pages::{self, Layout};
 use crate::xlsx::{self, Sheet, XCell};
 
 #[derive(serde::Deserialize, Default, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct DashboardQuery {
     /// 年度 (western year of its April); this fiscal year when absent.
     #[serde(default, deserialize_with = "kyodo_core::wareki::fiscal_year_param")]

@@ -19,7 +19,8 @@ use kyodo_store::issues::{self, TransitionContext};
 
 use super::{BASE, reachable};
 use crate::AppState;
-use crate::api::{ApiPath, FormFields, JsonFields, PagePath, PageQuery};
+use crate::api::types::ApiDate;
+use crate::api::{ApiJson, ApiPath, FormFields, PagePath, PageQuery};
 use crate::auth::{ApiCaller, Caller, PageCaller};
 use crate::error::{ApiResult, AppError, PageResult};
 use crate::pages::{self, FieldKind, FieldSpec, FormState, Item, Layout};
@@ -677,27 +678,178 @@ pub async fn transition_page(
     }
 }
 
-/// Applies a workflow action: `{"action": "sort", "responsibility": "city", "departments": [3]}`.
-/// Actions: sort, draft, review, decide, send_back, answer, reroute,
-/// report_back, close, reopen, reflect. Send `version` to be told of a conflict.
+/// One action of the issue workflow, chosen by `action`. Each carries its
+/// own fields; `version`, when sent, must be the issue's current one (409 otherwise).
+#[derive(Debug, serde::Deserialize, serde::Serialize, utoipa::ToSchema)]
+#[serde(tag = "action", rename_all = "snake_case", deny_unknown_fields)]
+pub enum TransitionBody {
+    /// 整理: who deals with it; departments for `city` and `joint`.
+    Sort {
+        responsibility: Responsibility,
+        /// Department ids (担当部署), for `city` and `joint` only.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[schema(max_items = 50, min_items = 1)]
+        departments: Option<Vec<i64>>,
+        /// The body's name (国・県・警察…), for `other_body`.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[schema(max_length = 100)]
+        other_body: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[schema(max_length = 2000)]
+        comment: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        version: Option<i64>,
+    },
+    /// 方針案の作成 (the scheme's positions take it).
+    Draft {
+        #[schema(min_length = 1, max_length = 10000)]
+        text: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        version: Option<i64>,
+    },
+    /// 方針案の確認: not by who drafted it, while the team has someone else.
+    Review {
+        #[schema(min_length = 1, max_length = 10000)]
+        text: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[schema(max_length = 2000)]
+        comment: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        version: Option<i64>,
+    },
+    /// 対応方針の決定: routes the issue to its departments with an answer deadline.
+    Decide {
+        #[schema(min_length = 1, max_length = 10000)]
+        text: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        version: Option<i64>,
+    },
+    /// 差し戻し to the previous step, with the reason.
+    SendBack {
+        #[schema(min_length = 1, max_length = 2000)]
+        comment: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        version: Option<i64>,
+    },
+    /// 部署の回答 (again: a progress update). `answer_text` is public, `internal_note` never.
+    Answer {
+        /// The answering department; a department account answers for its own.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[schema(minimum = 1)]
+        department_id: Option<i64>,
+        stance: Stance,
+        #[schema(min_length = 1, max_length = 10000)]
+        answer_text: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[schema(max_length = 10000)]
+        internal_note: Option<String>,
+        /// 完了予定日: required with `will_act`, today or later.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        expected_on: Option<ApiDate>,
+        /// Required with `difficult` (why) and `other_body` (which body).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[schema(max_length = 2000)]
+        reason: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        version: Option<i64>,
+    },
+    /// 担当部署の変更.
+    Reroute {
+        /// The department handing over; a department account hands over its own.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[schema(minimum = 1)]
+        from_department_id: Option<i64>,
+        #[schema(minimum = 1)]
+        to_department_id: i64,
+        #[schema(min_length = 1, max_length = 2000)]
+        reason: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        version: Option<i64>,
+    },
+    /// 地域への報告. `continuing` keeps it on the lists of later 年度 (継続案件).
+    ReportBack {
+        /// 報告日: today when not sent, never in the future.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reported_on: Option<ApiDate>,
+        method: ReportMethod,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[schema(max_length = 10000)]
+        text: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        continuing: Option<bool>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        version: Option<i64>,
+    },
+    /// 完了. Before the report back, `reason` (取り下げ・重複…) is required.
+    Close {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[schema(max_length = 2000)]
+        reason: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        version: Option<i64>,
+    },
+    /// 再開 of a closed issue.
+    Reopen {
+        #[schema(min_length = 1, max_length = 2000)]
+        reason: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        version: Option<i64>,
+    },
+    /// 施策反映: the plan or budget it went into.
+    Reflect {
+        #[schema(min_length = 1, max_length = 200)]
+        reference: String,
+        /// Today when not sent.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reflected_on: Option<ApiDate>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        version: Option<i64>,
+    },
+}
+
+impl crate::api::ApiBody for TransitionBody {
+    /// Each action's own permission; an unknown one needs only to read issues
+    /// (and is then refused for what it is).
+    fn action(raw: &serde_json::Value) -> Action {
+        raw.get("action")
+            .and_then(serde_json::Value::as_str)
+            .and_then(issue_transition_action)
+            .unwrap_or(Action::IssueRead)
+    }
+}
+
+impl TransitionBody {
+    fn version(&self) -> Option<i64> {
+        match self {
+            TransitionBody::Sort { version, .. }
+            | TransitionBody::Draft { version, .. }
+            | TransitionBody::Review { version, .. }
+            | TransitionBody::Decide { version, .. }
+            | TransitionBody::SendBack { version, .. }
+            | TransitionBody::Answer { version, .. }
+            | TransitionBody::Reroute { version, .. }
+            | TransitionBody::ReportBack { version, .. }
+            | TransitionBody::Close { version, .. }
+            | TransitionBody::Reopen { version, .. }
+            | TransitionBody::Reflect { version, .. } => *version,
+        }
+    }
+}
+
+/// Applies a workflow action, e.g. `{"action": "sort", "responsibility": "city", "departments": [3]}`.
+/// Refused with the reason when it is not allowed now, or not to this caller (409).
 #[utoipa::path(post, path = "/issues/{id}/transitions", tag = "issues",
-    responses((status = 200, body = super::IssueView), (status = 409, body = crate::error::ErrorBody),
-        (status = 422, body = crate::error::ErrorBody)))]
+    params(("id" = i64, Path, description = "課題の番号")), request_body = TransitionBody,
+    responses((status = 200, body = super::IssueView)))]
 pub async fn transition_api(
     State(state): State<AppState>,
     ApiCaller(caller): ApiCaller,
     ApiPath(id): ApiPath<i64>,
-    JsonFields(fields, version): JsonFields,
+    ApiJson(body): ApiJson<TransitionBody>,
 ) -> ApiResult<Json<super::IssueView>> {
+    let fields = crate::api::fields_of(&body);
     let action = fields.get("action").cloned().unwrap_or_default();
-    if action.is_empty() {
-        return Err(AppError::Invalid(kyodo_core::validation::FieldErrors::single(
-            "action",
-            "action（操作）を指定してください",
-        ))
-        .into());
-    }
-    let row = act(&state, &caller, id, &action, version, &fields).await?;
+    let row = act(&state, &caller, id, &action, body.version(), &fields).await?;
     Ok(Json(super::view(&state, &caller, row).await?))
 }
 
@@ -716,7 +868,7 @@ pub struct HistoryEntry {
 }
 
 /// The issue's history, oldest first; the community sees the public steps only.
-#[utoipa::path(get, path = "/issues/{id}/history", tag = "issues",
+#[utoipa::path(get, path = "/issues/{id}/history", tag = "issues", params(("id" = i64, Path, description = "課題の番号")),
     responses((status = 200, body = [HistoryEntry])))]
 pub async fn history_api(
     State(state): State<AppState>,

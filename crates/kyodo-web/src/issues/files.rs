@@ -60,31 +60,63 @@ struct Upload {
     csrf: Option<String>,
 }
 
-async fn read_upload(state: &AppState, request: axum::extract::Request) -> Result<Upload, AppError> {
+/// Which multipart fields an upload takes: a page's form adds its CSRF token.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum From {
+    Page,
+    Api,
+}
+
+async fn read_upload(state: &AppState, request: axum::extract::Request, from: From) -> Result<Upload, AppError> {
     let unreadable = || AppError::BadRequest("送信されたファイルを読み取れませんでした".into());
-    let mut multipart = Multipart::from_request(request, state)
-        .await
-        .map_err(|_| AppError::BadRequest("ファイルを添付して送信してください".into()))?;
+    let mut multipart = Multipart::from_request(request, state).await.map_err(|_| match from {
+        From::Api => AppError::UnsupportedMediaType("multipart/form-data（file にファイル）"),
+        From::Page => AppError::BadRequest("ファイルを添付して送信してください".into()),
+    })?;
     let mut upload = Upload {
         filename: String::new(),
         content: Vec::new(),
         internal: false,
         csrf: None,
     };
+    let mut misfits = kyodo_core::validation::FieldErrors::new();
+    let mut has_file = false;
     while let Some(field) = multipart.next_field().await.map_err(|_| unreadable())? {
         let name = field.name().unwrap_or_default().to_owned();
         if name == "file" {
             upload.filename = field.file_name().unwrap_or_default().to_owned();
+            has_file = true;
         }
         let data = field.bytes().await.map_err(|_| unreadable())?;
-        match name.as_str() {
-            "_csrf" => upload.csrf = Some(String::from_utf8_lossy(&data).into_owned()),
-            "internal" => upload.internal = matches!(data.as_ref(), b"true" | b"on" | b"1"),
-            "file" => upload.content = data.to_vec(),
-            _ => {}
+        match (name.as_str(), from) {
+            ("_csrf", From::Page) => upload.csrf = Some(String::from_utf8_lossy(&data).into_owned()),
+            ("internal", From::Page) => upload.internal = matches!(data.as_ref(), b"true" | b"on" | b"1"),
+            ("internal", From::Api) => match data.as_ref() {
+                b"true" => upload.internal = true,
+                b"false" => upload.internal = false,
+                _ => misfits.add("internal", "true か false で指定してください"),
+            },
+            ("file", _) => upload.content = data.to_vec(),
+            (_, From::Page) => {}
+            (other, From::Api) => misfits.add(other, "この項目はありません（file と internal だけです）"),
         }
     }
-    Ok(upload)
+    if from == From::Api && !has_file {
+        misfits.add("file", "必須の項目です");
+    }
+    misfits.into_result(upload).map_err(AppError::Contract)
+}
+
+/// What `POST /issues/{id}/files` takes, as `multipart/form-data`.
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+pub struct UploadForm {
+    /// The photo or file (JPEG, PNG, GIF, WebP, HEIC, PDF, xlsx, docx, pptx; 10 MB).
+    #[schema(value_type = String, format = Binary)]
+    file: Vec<u8>,
+    /// 庁内のみ: never shown to the community (city staff only); `false` when not sent.
+    #[schema(required = false)]
+    internal: bool,
 }
 
 /// Checks kind and size, and stores the file; the caller has checked reach
@@ -110,7 +142,7 @@ pub async fn upload_page(
 ) -> PageResult<Response> {
     // Checked before the body is read: a caller who may not attach hears 403.
     reachable(&state, &caller, Action::IssueAttach, id).await?;
-    let upload = read_upload(&state, request).await?;
+    let upload = read_upload(&state, request, From::Page).await?;
     caller.check_csrf(upload.csrf.as_deref())?;
     match attach(&state, &caller, id, upload).await {
         Ok(_) => Ok(Redirect::to(&format!("{BASE}/{id}?notice=attached")).into_response()),
@@ -191,8 +223,8 @@ pub async fn remove_page(
 }
 
 /// The issue's photos and files (without their content).
-#[utoipa::path(get, path = "/issues/{id}/files", tag = "issues",
-    responses((status = 200, body = [Attachment]), (status = 403)))]
+#[utoipa::path(get, path = "/issues/{id}/files", tag = "issues", params(("id" = i64, Path, description = "課題の番号")),
+    responses((status = 200, body = [Attachment])))]
 pub async fn list_api(
     State(state): State<AppState>,
     ApiCaller(caller): ApiCaller,
@@ -204,8 +236,9 @@ pub async fn list_api(
 
 /// Adds a photo or file: multipart field `file`, optional `internal=true`
 /// (city staff only). JPEG, PNG, GIF, WebP, HEIC, PDF, xlsx, docx, pptx; 10 MB each, 20 per issue.
-#[utoipa::path(post, path = "/issues/{id}/files", tag = "issues",
-    responses((status = 201, body = Attachment), (status = 422, body = crate::error::ErrorBody)))]
+#[utoipa::path(post, path = "/issues/{id}/files", tag = "issues", params(("id" = i64, Path, description = "課題の番号")),
+    request_body(content = UploadForm, content_type = "multipart/form-data"),
+    responses((status = 201, body = Attachment)))]
 pub async fn upload_api(
     State(state): State<AppState>,
     ApiCaller(caller): ApiCaller,
@@ -213,14 +246,20 @@ pub async fn upload_api(
     request: axum::extract::Request,
 ) -> ApiResult<Response> {
     reachable(&state, &caller, Action::IssueAttach, id).await?;
-    let upload = read_upload(&state, request).await?;
+    let upload = read_upload(&state, request, From::Api).await?;
     let file = attach(&state, &caller, id, upload).await?;
     Ok((StatusCode::CREATED, Json(file)).into_response())
 }
 
 /// The file's content.
 #[utoipa::path(get, path = "/issues/{id}/files/{file_id}", tag = "issues",
-    responses((status = 200, description = "The file"), (status = 404)))]
+    params(("id" = i64, Path, description = "課題の番号"), ("file_id" = i64, Path, description = "ファイルの番号")),
+    responses((status = 200, description = "The file, with its own content type", content(
+        ("image/jpeg"), ("image/png"), ("image/gif"), ("image/webp"), ("image/heic"), ("application/pdf"),
+        ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+        ("application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
+        ("application/vnd.openxmlformats-officedocument.presentationml.presentation"),
+        ("application/octet-stream")))))]
 pub async fn download_api(
     State(state): State<AppState>,
     ApiCaller(caller): ApiCaller,

@@ -25,11 +25,13 @@ use kyodo_store::issues::{self, Reach};
 use serde::Serialize;
 
 use crate::AppState;
-use crate::api::{ApiPath, ApiQuery, JsonFields, PageQuery};
+use crate::api::types::{ApiDate, nullable};
+use crate::api::{ApiJson, ApiPath, ApiQuery, PageQuery, fields_of};
 use crate::auth::{ApiCaller, Caller, PageCaller};
 use crate::editing::Editable;
 use crate::error::{ApiResult, AppError, PageResult};
 use crate::pages::{self, Cell, Column, FieldKind, FieldSpec, FormPage, FormState, Layout};
+use serde::Deserialize;
 
 pub const BASE: &str = "/issues";
 
@@ -543,9 +545,17 @@ pub async fn list_page(
     Ok(pages::render(&list))
 }
 
+/// One issue of a list: all of it for staff, the public part for the community.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[serde(untagged)]
+pub enum IssueListItem {
+    Staff(Box<IssueRow>),
+    Public(Box<PublicIssue>),
+}
+
 /// Issues, filtered and searched (`q`: Japanese full text, two characters and up).
 #[utoipa::path(get, path = "/issues", tag = "issues", params(IssueQuery),
-    responses((status = 200, description = "One page of issues; the community gets the public part only")))]
+    responses((status = 200, body = Page<IssueListItem>, description = "One page of issues; the community gets the public part only")))]
 pub async fn list_api(
     State(state): State<AppState>,
     ApiCaller(caller): ApiCaller,
@@ -578,8 +588,8 @@ pub async fn list_api(
     .into_response())
 }
 
-#[utoipa::path(get, path = "/issues/{id}", tag = "issues",
-    responses((status = 200, body = IssueView), (status = 403), (status = 404)))]
+#[utoipa::path(get, path = "/issues/{id}", tag = "issues", params(("id" = i64, Path, description = "課題の番号")),
+    responses((status = 200, body = IssueView)))]
 pub async fn get_api(
     State(state): State<AppState>,
     ApiCaller(caller): ApiCaller,
@@ -589,64 +599,194 @@ pub async fn get_api(
     Ok(Json(view_of(&caller, row, routes)))
 }
 
+/// An issue as it is taken in (受付). A community account's issue is always
+/// its own organisation's, in that organisation's district: it sends neither.
+#[derive(Debug, Deserialize, Serialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct IssueCreate {
+    pub kind: IssueKind,
+    /// 件名.
+    #[schema(min_length = 1, max_length = 200)]
+    pub title: String,
+    /// 内容: いつ・どこで・何が.
+    #[schema(min_length = 1, max_length = 10000)]
+    pub body: String,
+    /// 分類: one of the scheme's categories (`GET /scheme`, `issue_categories`).
+    #[schema(min_length = 1, max_length = 100)]
+    pub category: String,
+    /// 地区: required of staff (a liaison: a district they serve).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(minimum = 1)]
+    pub area_id: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(minimum = 1)]
+    pub organisation_id: Option<i64>,
+    /// 地区の優先度; `normal` when not sent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub priority: Option<Priority>,
+    /// 場所: an address or landmark.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(max_length = 200)]
+    pub location: Option<String>,
+    /// 緯度, with `longitude`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(minimum = -90.0, maximum = 90.0)]
+    pub latitude: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(minimum = -180.0, maximum = 180.0)]
+    pub longitude: Option<f64>,
+    /// A 地理院地図 or Google マップ link, or 「32.9870, 130.4330」, instead of `latitude` and `longitude`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(max_length = 2000)]
+    pub map_point: Option<String>,
+    /// 受付経路; `meeting` when not sent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<Source>,
+    /// 受付の経緯, e.g. 「11月役員会」.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(max_length = 200)]
+    pub source_note: Option<String>,
+    /// 受付日; today when not sent, never in the future.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub received_on: Option<ApiDate>,
+    /// 年度; the received date's when not sent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(minimum = 2000, maximum = 2100)]
+    pub fiscal_year: Option<i32>,
+}
+
+impl crate::api::ApiBody for IssueCreate {
+    fn action(_: &serde_json::Value) -> kyodo_core::permissions::Action {
+        kyodo_core::permissions::Action::IssueCreate
+    }
+}
+
+/// A correction of an issue: only the fields sent change; `null` clears an
+/// optional one. Send `version` to be told (409) of someone else's change.
+#[derive(Debug, Deserialize, Serialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct IssuePatch {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kind: Option<IssueKind>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(min_length = 1, max_length = 200)]
+    pub title: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(min_length = 1, max_length = 10000)]
+    pub body: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(min_length = 1, max_length = 100)]
+    pub category: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(minimum = 1)]
+    pub area_id: Option<i64>,
+    #[serde(default, deserialize_with = "nullable", skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<i64>, minimum = 1)]
+    pub organisation_id: Option<Option<i64>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub priority: Option<Priority>,
+    #[serde(default, deserialize_with = "nullable", skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>, max_length = 200)]
+    pub location: Option<Option<String>>,
+    #[serde(default, deserialize_with = "nullable", skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<f64>, minimum = -90.0, maximum = 90.0)]
+    pub latitude: Option<Option<f64>>,
+    #[serde(default, deserialize_with = "nullable", skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<f64>, minimum = -180.0, maximum = 180.0)]
+    pub longitude: Option<Option<f64>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(max_length = 2000)]
+    pub map_point: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<Source>,
+    #[serde(default, deserialize_with = "nullable", skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>, max_length = 200)]
+    pub source_note: Option<Option<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub received_on: Option<ApiDate>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(minimum = 2000, maximum = 2100)]
+    pub fiscal_year: Option<i32>,
+    /// The version read; a newer one on the server is a 409.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(minimum = 1)]
+    pub version: Option<i64>,
+}
+
+impl crate::api::ApiBody for IssuePatch {
+    fn action(_: &serde_json::Value) -> kyodo_core::permissions::Action {
+        kyodo_core::permissions::Action::IssueEdit
+    }
+}
+
 /// Takes an issue in; it waits for sorting (`status: received`).
-#[utoipa::path(post, path = "/issues", tag = "issues",
-    responses((status = 201, body = IssueView), (status = 422, body = crate::error::ErrorBody)))]
+#[utoipa::path(post, path = "/issues", tag = "issues", request_body = IssueCreate,
+    responses((status = 201, body = IssueView)))]
 pub async fn create_api(
     State(state): State<AppState>,
     ApiCaller(caller): ApiCaller,
-    JsonFields(fields, _): JsonFields,
+    ApiJson(body): ApiJson<IssueCreate>,
 ) -> ApiResult<Response> {
-    let row = Issues::create(&state, &caller, &fields).await?;
+    let row = Issues::create(&state, &caller, &fields_of(&body)).await?;
     let view = view(&state, &caller, row).await?;
     Ok((StatusCode::CREATED, Json(view)).into_response())
 }
 
 /// Corrects an issue's fields; send `version` to be told of a conflict.
-#[utoipa::path(patch, path = "/issues/{id}", tag = "issues",
-    responses((status = 200, body = IssueView), (status = 409, body = crate::error::ErrorBody)))]
+#[utoipa::path(patch, path = "/issues/{id}", tag = "issues", params(("id" = i64, Path, description = "課題の番号")), request_body = IssuePatch,
+    responses((status = 200, body = IssueView)))]
 pub async fn patch_api(
     State(state): State<AppState>,
     ApiCaller(caller): ApiCaller,
     ApiPath(id): ApiPath<i64>,
-    JsonFields(fields, version): JsonFields,
+    ApiJson(body): ApiJson<IssuePatch>,
 ) -> ApiResult<Json<IssueView>> {
-    let row = crate::editing::patch::<Issues>(&state, &caller, id, version, fields).await?;
+    let row = crate::editing::patch::<Issues>(&state, &caller, id, body.version, fields_of(&body)).await?;
     Ok(Json(view(&state, &caller, row).await?))
 }
 
 #[derive(serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct SimilarQuery {
     /// The title (and text) being typed.
+    #[param(max_length = 2000)]
     pub text: String,
     /// An issue to leave out (the one being edited).
     pub exclude: Option<i64>,
 }
 
+/// An issue like the one being typed, from any district (他地域での事例).
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct SimilarIssue {
+    pub id: i64,
+    pub title: String,
+    pub area_name: String,
+    /// The status in Japanese (受付（整理待ち）…).
+    pub status: String,
+    pub received_on: chrono::NaiveDate,
+}
+
 /// Past issues like the text being typed, from every district the caller reaches (他地域での事例).
 #[utoipa::path(get, path = "/issues/similar", tag = "issues", params(SimilarQuery),
-    responses((status = 200, description = "Up to 5 issues, best first")))]
+    responses((status = 200, body = [SimilarIssue], description = "Up to 5 issues, best first")))]
 pub async fn similar_api(
     State(state): State<AppState>,
     ApiCaller(caller): ApiCaller,
     ApiQuery(q): ApiQuery<SimilarQuery>,
-) -> ApiResult<Response> {
+) -> ApiResult<Json<Vec<SimilarIssue>>> {
     caller.require(Action::IssueRead)?;
     let rows = similar(&state, &caller, &q.text, q.exclude).await?;
     Ok(Json(
-        rows.iter()
-            .map(|r| {
-                serde_json::json!({
-                    "id": r.issue.id,
-                    "title": r.issue.title,
-                    "area_name": r.area_name,
-                    "status": r.issue.status.label(),
-                    "received_on": r.issue.received_on,
-                })
+        rows.into_iter()
+            .map(|r| SimilarIssue {
+                id: r.issue.id,
+                status: r.issue.status.label().to_owned(),
+                title: r.issue.title,
+                area_name: r.area_name,
+                received_on: r.issue.received_on,
             })
-            .collect::<Vec<_>>(),
-    )
-    .into_response())
+            .collect(),
+    ))
 }
 
 /// Similar issues: staff see every district (other districts' answers are
@@ -668,10 +808,13 @@ pub async fn similar(
 const EXPORT_LIMIT: u32 = 50_000;
 
 #[derive(serde::Deserialize, Default, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ExportQuery {
     /// `csv` (default) or `xlsx`.
+    #[param(pattern = "^(csv|xlsx)$")]
     pub format: Option<String>,
     /// For CSV: `utf-8` (default, with BOM for Excel) or `cp932`.
+    #[param(pattern = "^(utf-8|cp932)$")]
     pub encoding: Option<String>,
 }
 
@@ -758,7 +901,9 @@ pub async fn export_xlsx(
 
 /// The filtered issue list, every page: CSV (UTF-8 with BOM, or `encoding=cp932`) or `format=xlsx`.
 #[utoipa::path(get, path = "/issues/export", tag = "issues", params(IssueQuery, ExportQuery),
-    responses((status = 200, content_type = "text/csv", body = String)))]
+    responses((status = 200, description = "CSV (UTF-8 with BOM, or Shift_JIS) or an Excel workbook",
+        content((String = "text/csv"), (String = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))),
+        (status = 409, description = "CP932 cannot hold some characters (listed); export as UTF-8", body = crate::error::ErrorBody)))]
 pub async fn export_api(
     State(state): State<AppState>,
     ApiCaller(caller): ApiCaller,

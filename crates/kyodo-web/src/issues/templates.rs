@@ -12,7 +12,7 @@ use kyodo_core::permissions::Action;
 use kyodo_store::issues::templates as store;
 
 use crate::AppState;
-use crate::api::{ApiPath, FormFields, JsonFields, PagePath};
+use crate::api::{ApiJson, ApiPath, FormFields, PagePath};
 use crate::auth::{ApiCaller, Caller, PageCaller};
 use crate::error::{ApiResult, AppError, PageResult};
 use crate::pages::{self, FieldKind, FieldSpec, FormState, Layout};
@@ -131,7 +131,7 @@ pub async fn remove_page(
 
 /// The answer templates the caller answers with: a department's own, or all for a coordinator.
 #[utoipa::path(get, path = "/answer-templates", tag = "issues",
-    responses((status = 200, body = [AnswerTemplate]), (status = 403)))]
+    responses((status = 200, body = [AnswerTemplate])))]
 pub async fn list_api(
     State(state): State<AppState>,
     ApiCaller(caller): ApiCaller,
@@ -140,21 +140,41 @@ pub async fn list_api(
     Ok(Json(offered(&state, &caller).await?))
 }
 
-/// Adds a template: `title`, `body`, and `department_id` (coordinators; department staff get their own).
-#[utoipa::path(post, path = "/answer-templates", tag = "issues",
-    responses((status = 201, body = AnswerTemplate), (status = 422, body = crate::error::ErrorBody)))]
+/// A department's usual answer (回答の定型文).
+#[derive(Debug, serde::Deserialize, serde::Serialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TemplateCreate {
+    #[schema(min_length = 1, max_length = 100)]
+    pub title: String,
+    #[schema(min_length = 1, max_length = 4000)]
+    pub body: String,
+    /// The department it belongs to: a coordinator names one; department staff get their own.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(minimum = 1)]
+    pub department_id: Option<i64>,
+}
+
+impl crate::api::ApiBody for TemplateCreate {
+    fn action(_: &serde_json::Value) -> kyodo_core::permissions::Action {
+        kyodo_core::permissions::Action::AnswerTemplateWrite
+    }
+}
+
+/// Adds a template.
+#[utoipa::path(post, path = "/answer-templates", tag = "issues", request_body = TemplateCreate,
+    responses((status = 201, body = AnswerTemplate)))]
 pub async fn create_api(
     State(state): State<AppState>,
     ApiCaller(caller): ApiCaller,
-    JsonFields(fields, _): JsonFields,
+    ApiJson(body): ApiJson<TemplateCreate>,
 ) -> ApiResult<Response> {
-    let id = create(&state, &caller, &fields).await?;
+    let id = create(&state, &caller, &crate::api::fields_of(&body)).await?;
     let created = store::get(&state.db, caller.municipality.id, id).await?;
     Ok((StatusCode::CREATED, Json(created)).into_response())
 }
 
-#[utoipa::path(delete, path = "/answer-templates/{id}", tag = "issues",
-    responses((status = 204), (status = 404)))]
+#[utoipa::path(delete, path = "/answer-templates/{id}", tag = "issues", params(("id" = i64, Path, description = "定型文の番号")),
+    responses((status = 204, description = "Deleted")))]
 pub async fn delete_api(
     State(state): State<AppState>,
     ApiCaller(caller): ApiCaller,
