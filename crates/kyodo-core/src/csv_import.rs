@@ -86,7 +86,7 @@ impl Column {
 }
 
 /// A problem on one line of an import, shown as 「3行目 氏名: …」.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize, utoipa::ToSchema)]
 pub struct ImportError {
     /// 1-based line number in the file (the header is line 1).
     pub line: u64,
@@ -136,7 +136,7 @@ impl ImportError {
 }
 
 /// What an import did, or would do on a dry run.
-#[derive(Debug, Default, Clone, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Default, Clone, Serialize, serde::Deserialize, utoipa::ToSchema)]
 pub struct ImportReport {
     pub dry_run: bool,
     /// Keys (codes, employee numbers) of the records created.
@@ -146,7 +146,7 @@ pub struct ImportReport {
     pub unchanged: usize,
 }
 
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize, utoipa::ToSchema)]
 pub struct UpdatedRecord {
     pub key: String,
     pub changes: serde_json::Value,
@@ -174,83 +174,234 @@ impl CsvLine {
 /// Reads a CSV table whose first line names the columns, in Japanese or by
 /// field name, in any order. Every problem is reported, none is skipped.
 pub fn parse_table(text: &str, columns: &[Column]) -> Result<Vec<CsvLine>, Vec<ImportError>> {
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .from_reader(text.as_bytes());
-    let mut errors = Vec::new();
-    let mut records = reader.records();
-    let header = match records.next() {
-        Some(Ok(h)) => h,
-        Some(Err(e)) => return Err(vec![csv_error(1, &e)]),
-        None => return Err(vec![ImportError::new(1, None, "ファイルが空です")]),
-    };
-    let mut mapping: Vec<Option<&'static str>> = Vec::new();
-    for cell in header.iter() {
-        let name = crate::text::normalize_input(cell);
-        let column = columns.iter().find(|c| c.header == name || c.field == name);
-        match column {
-            Some(c) if mapping.contains(&Some(c.field)) => {
-                errors.push(ImportError::new(1, Some(c.header), "見出しが重複しています"));
-            }
-            Some(c) => mapping.push(Some(c.field)),
-            None => {
-                errors.push(ImportError::new(
-                    1,
-                    Some(&name),
-                    format!(
-                        "知らない見出しです。使える見出し: {}",
-                        columns.iter().map(|c| c.header).collect::<Vec<_>>().join("、")
-                    ),
-                ));
-                mapping.push(None);
-            }
-        }
-    }
-    for c in columns.iter().filter(|c| c.required) {
-        if !mapping.contains(&Some(c.field)) {
-            errors.push(ImportError::new(1, Some(c.header), "必須の列がありません"));
-        }
-    }
-    let mut lines = Vec::new();
-    let mut counter = LineCounter::default();
-    for result in records {
-        let record = match result {
-            Ok(r) => r,
-            Err(e) => {
-                let line = e.position().map_or(0, |p| counter.line_at(text, p.byte()));
-                errors.push(csv_error(line, &e));
-                continue;
-            }
-        };
-        let line = record.position().map_or(0, |p| counter.line_at(text, p.byte()));
-        if record.iter().all(|c| c.trim().is_empty()) {
-            continue;
-        }
-        if record.len() != mapping.len() {
-            errors.push(ImportError::new(
-                line,
-                None,
-                format!(
-                    "列の数が見出しと合いません（見出し{}列、この行{}列）",
-                    mapping.len(),
-                    record.len()
-                ),
-            ));
-            continue;
-        }
-        let values = mapping
-            .iter()
-            .zip(record.iter())
-            .filter_map(|(field, cell)| field.map(|f| (f, cell.to_owned())))
-            .collect();
-        lines.push(CsvLine { line, values });
-    }
+    let mut reader = TableReader::open(text, columns)?;
+    let mut errors = reader.header_errors();
+    let lines: Vec<CsvLine> = reader
+        .filter_map(|line| line.map_err(|e| errors.push(e)).ok())
+        .collect();
     if lines.is_empty() && errors.is_empty() {
         errors.push(ImportError::new(2, None, "データの行がありません"));
     }
     if errors.is_empty() { Ok(lines) } else { Err(errors) }
 }
+
+/// A CSV table read one line at a time, so that a file of a quarter of a
+/// million lines never exists as a quarter of a million cell maps.
+/// Opening it reads the header; each line is then a `CsvLine` or the
+/// problem that makes it unreadable.
+pub struct TableReader<'a> {
+    text: &'a str,
+    header_errors: Vec<ImportError>,
+    records: csv::StringRecordsIntoIter<&'a [u8]>,
+    mapping: Vec<Option<&'static str>>,
+    counter: LineCounter,
+}
+
+impl<'a> TableReader<'a> {
+    /// Reads the header line. An empty or unreadable file is an error here;
+    /// unknown, repeated or missing columns are kept for `header_errors`, so
+    /// that the lines are still checked and every problem is reported.
+    pub fn open(text: &'a str, columns: &[Column]) -> Result<Self, Vec<ImportError>> {
+        let mut records = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .flexible(true)
+            .from_reader(text.as_bytes())
+            .into_records();
+        let header = match records.next() {
+            Some(Ok(h)) => h,
+            Some(Err(e)) => return Err(vec![csv_error(1, &e)]),
+            None => return Err(vec![ImportError::new(1, None, "ファイルが空です")]),
+        };
+        let mut errors = Vec::new();
+        let mut mapping: Vec<Option<&'static str>> = Vec::new();
+        for cell in header.iter() {
+            let name = crate::text::normalize_input(cell);
+            let column = columns.iter().find(|c| c.header == name || c.field == name);
+            match column {
+                Some(c) if mapping.contains(&Some(c.field)) => {
+                    errors.push(ImportError::new(1, Some(c.header), "見出しが重複しています"));
+                }
+                Some(c) => mapping.push(Some(c.field)),
+                None => {
+                    errors.push(ImportError::new(
+                        1,
+                        Some(&name),
+                        format!(
+                            "知らない見出しです。使える見出し: {}",
+                            columns.iter().map(|c| c.header).collect::<Vec<_>>().join("、")
+                        ),
+                    ));
+                    mapping.push(None);
+                }
+            }
+        }
+        for c in columns.iter().filter(|c| c.required) {
+            if !mapping.contains(&Some(c.field)) {
+                errors.push(ImportError::new(1, Some(c.header), "必須の列がありません"));
+            }
+        }
+        Ok(Self {
+            text,
+            header_errors: errors,
+            records,
+            mapping,
+            counter: LineCounter::default(),
+        })
+    }
+}
+
+impl TableReader<'_> {
+    /// The header's problems (taken once).
+    pub fn header_errors(&mut self) -> Vec<ImportError> {
+        std::mem::take(&mut self.header_errors)
+    }
+}
+
+impl Iterator for TableReader<'_> {
+    type Item = Result<CsvLine, ImportError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        loop {
+            let record = match self.records.next()? {
+                Ok(r) => r,
+                Err(e) => {
+                    let line = e.position().map_or(0, |p| self.counter.line_at(self.text, p.byte()));
+                    return Some(Err(csv_error(line, &e)));
+                }
+            };
+            let line = record
+                .position()
+                .map_or(0, |p| self.counter.line_at(self.text, p.byte()));
+            if record.iter().all(|c| c.trim().is_empty()) {
+                continue;
+            }
+            if record.len() != self.mapping.len() {
+                return Some(Err(ImportError::new(
+                    line,
+                    None,
+                    format!(
+                        "列の数が見出しと合いません（見出し{}列、この行{}列）",
+                        self.mapping.len(),
+                        record.len()
+                    ),
+                )));
+            }
+            let values = self
+                .mapping
+                .iter()
+                .zip(record.iter())
+                .filter_map(|(field, cell)| field.map(|f| (f, cell.to_owned())))
+                .collect();
+            return Some(Ok(CsvLine { line, values }));
+        }
+    }
+}
+
+/// How far a long import has got, shared between the import, which counts,
+/// and whoever shows it (the /data page), which reads.
+#[derive(Debug, Default)]
+pub struct ImportProgress {
+    /// Data lines in the file (its newlines, so an estimate when cells hold line breaks).
+    pub total: std::sync::atomic::AtomicU64,
+    /// Lines checked so far.
+    pub checked: std::sync::atomic::AtomicU64,
+    /// Set once every line is checked and the records are being written.
+    pub writing: std::sync::atomic::AtomicBool,
+}
+
+impl ImportProgress {
+    /// A snapshot: (lines checked, lines in all, writing yet).
+    pub fn read(&self) -> (u64, u64, bool) {
+        use std::sync::atomic::Ordering::Relaxed;
+        (
+            self.checked.load(Relaxed),
+            self.total.load(Relaxed),
+            self.writing.load(Relaxed),
+        )
+    }
+
+    pub fn start(&self, text: &str) {
+        let newlines = text.bytes().filter(|b| *b == b'\n').count();
+        let lines = newlines + usize::from(!text.is_empty() && !text.ends_with('\n'));
+        // Less the header line.
+        let total = u64::try_from(lines.saturating_sub(1)).unwrap_or(u64::MAX);
+        self.total.store(total, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    pub fn checked(&self, line: u64) {
+        self.checked
+            .store(line.saturating_sub(1), std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// Every line is checked; the records are being written.
+    pub fn writing(&self) {
+        use std::sync::atomic::Ordering::Relaxed;
+        self.checked.store(self.total.load(Relaxed), Relaxed);
+        self.writing.store(true, Relaxed);
+    }
+}
+
+/// Where an import started from /data stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ImportRunState {
+    Running,
+    Done,
+    Refused,
+    Failed,
+}
+
+impl ImportRunState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ImportRunState::Running => "running",
+            ImportRunState::Done => "done",
+            ImportRunState::Refused => "refused",
+            ImportRunState::Failed => "failed",
+        }
+    }
+}
+
+impl TryFrom<String> for ImportRunState {
+    type Error = String;
+
+    fn try_from(s: String) -> Result<Self, Self::Error> {
+        [
+            ImportRunState::Running,
+            ImportRunState::Done,
+            ImportRunState::Refused,
+            ImportRunState::Failed,
+        ]
+        .into_iter()
+        .find(|k| k.as_str() == s)
+        .ok_or_else(|| format!("unknown import state {s}"))
+    }
+}
+
+/// How an import ended.
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum ImportOutcome {
+    /// Written (or, on a dry run, what would be).
+    Done { report: ImportReport },
+    /// A bad file: every problem; nothing written.
+    Refused { errors: Vec<ImportError> },
+    /// Something other than the file went wrong; nothing written.
+    Failed { message: String },
+}
+
+impl ImportOutcome {
+    pub fn state(&self) -> ImportRunState {
+        match self {
+            ImportOutcome::Done { .. } => ImportRunState::Done,
+            ImportOutcome::Refused { .. } => ImportRunState::Refused,
+            ImportOutcome::Failed { .. } => ImportRunState::Failed,
+        }
+    }
+}
+
+/// A run not heard from for this long was stopped with its server (its
+/// transaction rolled back, so nothing of it was written).
+pub const ABANDONED_AFTER_SECONDS: i64 = 30;
 
 /// Turns the byte offsets of records, which only grow, into line numbers
 /// as a spreadsheet user counts them, scanning the text once in all.

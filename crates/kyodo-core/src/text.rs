@@ -153,27 +153,46 @@ pub fn normalize_digits(s: &str) -> String {
     out
 }
 
-/// Builds the key used to match search terms against stored text (検索キー).
-///
-/// NFKC, lowercase, katakana → hiragana (the long vowel mark `ー` is kept) and all whitespace
-/// removed: `ｶﾞｲﾄｳ`, `ガイトウ` and `がいとう` give the same key, as do `ＡＢＣ` and `abc`.
-pub fn search_key(s: &str) -> String {
-    s.nfkc()
-        .flat_map(char::to_lowercase)
-        .filter(|c| !c.is_whitespace())
-        .map(katakana_to_hiragana)
-        .collect()
+mod kanji_variants;
+
+/// The form search uses for a variant kanji (異体字・旧字体): `髙` → `高`,
+/// `﨑` → `崎`, `德` → `徳`, `邊` → `辺`; any other character as it is.
+/// The table (`scripts/kanji-variants`) folds each variant towards the form
+/// people type, so folding twice changes nothing.
+pub fn fold_kanji_variant(c: char) -> char {
+    use kanji_variants::KANJI_VARIANTS;
+    KANJI_VARIANTS
+        .binary_search_by_key(&c, |(variant, _)| *variant)
+        .map_or(c, |i| KANJI_VARIANTS[i].1)
 }
 
-/// The runs of letters and digits in `s` as search keys: NFKC, lower case,
-/// katakana as hiragana; whitespace and punctuation end a run, so that no
-/// bigram spans two words (検索語の区切り).
-pub fn search_runs(s: &str) -> Vec<String> {
-    let key: String = s
-        .nfkc()
+/// Changes whenever [`search_key`] would give another key for stored text
+/// (a new fold), so that stored search keys are rebuilt.
+pub const SEARCH_KEY_VERSION: i64 = 2;
+
+/// One character of a search key: lower case, katakana as hiragana,
+/// variant kanji as their usual form (after NFKC).
+fn search_chars(s: &str) -> impl Iterator<Item = char> + '_ {
+    s.nfkc()
         .flat_map(char::to_lowercase)
         .map(katakana_to_hiragana)
-        .collect();
+        .map(fold_kanji_variant)
+}
+
+/// Builds the key used to match search terms against stored text (検索キー).
+///
+/// NFKC, lowercase, katakana → hiragana (the long vowel mark `ー` is kept), variant kanji
+/// folded ([`fold_kanji_variant`]) and all whitespace removed: `ｶﾞｲﾄｳ`, `ガイトウ` and
+/// `がいとう` give the same key, as do `ＡＢＣ` and `abc`, and `髙橋` and `高橋`.
+pub fn search_key(s: &str) -> String {
+    search_chars(s).filter(|c| !c.is_whitespace()).collect()
+}
+
+/// The runs of letters and digits in `s` as search keys (as [`search_key`]
+/// makes them); whitespace and punctuation end a run, so that no bigram
+/// spans two words (検索語の区切り).
+pub fn search_runs(s: &str) -> Vec<String> {
+    let key: String = search_chars(s).collect();
     key.split(|c: char| !c.is_alphanumeric())
         .filter(|run| !run.is_empty())
         .map(str::to_owned)
@@ -256,6 +275,47 @@ fn shift_char(c: char, offset: u32, up: bool) -> char {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn variant_kanji_find_their_usual_form() {
+        for (typed, stored) in [
+            ("高橋", "髙橋 咲子"),
+            ("山崎", "山﨑"),
+            ("山崎", "山嵜"),
+            ("徳永", "德永"),
+            ("渡辺", "渡邊"),
+            ("渡辺", "渡邉"),
+            ("斎藤", "齋藤"),
+            ("浜田", "濵田"),
+            ("桜井", "櫻井"),
+            ("沢田", "澤田"),
+        ] {
+            assert!(
+                search_key(stored).contains(&search_key(typed)),
+                "{typed} finds {stored}"
+            );
+            assert!(
+                search_key(typed).contains(&search_key(&stored[..typed.len()])),
+                "{stored} finds {typed}"
+            );
+        }
+        assert_eq!(search_key("高崎"), "高崎", "the usual form is kept");
+        assert_ne!(search_key("斎藤"), search_key("斉藤"), "two different names stay apart");
+    }
+
+    #[test]
+    fn the_variant_table_is_sorted_and_folds_once() {
+        use kanji_variants::KANJI_VARIANTS;
+        assert!(
+            KANJI_VARIANTS.windows(2).all(|w| w[0].0 < w[1].0),
+            "sorted for binary search"
+        );
+        for (variant, usual) in KANJI_VARIANTS {
+            assert_ne!(variant, usual);
+            assert_eq!(fold_kanji_variant(usual), usual, "{variant} → {usual} folds no further");
+        }
+        assert!(KANJI_VARIANTS.len() > 200, "a table of a few hundred");
+    }
+
     #[test]
     fn stray_controls_go_tab_and_line_breaks_stay() {
         assert_eq!(strip_controls("a\u{0}b\u{7F}c\u{1B}[0m"), "abc[0m");

@@ -3,7 +3,11 @@
 //! nothing.
 
 use chrono::NaiveDate;
-use kyodo_core::csv_import::{self, DataKind, ImportError, ImportReport};
+pub mod runs;
+
+use std::sync::Arc;
+
+use kyodo_core::csv_import::{self, DataKind, ImportError, ImportProgress, ImportReport};
 use kyodo_core::encoding::{self, TextEncoding};
 use kyodo_core::scheme::SchemeSettings;
 
@@ -13,16 +17,20 @@ use crate::error::{Result, StoreError};
 
 /// Imports a CSV file of `kind`. Undecodable bytes, a bad header or any bad
 /// line refuses the whole file with every problem listed; nothing is written.
+/// The bytes are let go once decoded, so a large file is held once, not twice.
 pub async fn import_csv(
     db: &Db,
     actor: &Actor,
     scheme: &SchemeSettings,
     kind: DataKind,
-    bytes: &[u8],
+    bytes: Vec<u8>,
     dry_run: bool,
     today: NaiveDate,
+    progress: Arc<ImportProgress>,
 ) -> Result<ImportReport> {
-    let (text, detected) = encoding::decode_csv(bytes).map_err(|e| {
+    let decoded = encoding::decode_csv(&bytes);
+    drop(bytes);
+    let (text, detected) = decoded.map_err(|e| {
         StoreError::Import(vec![ImportError::new(
             match &e {
                 encoding::EncodingError::Undecodable { line } => u64::try_from(*line).unwrap_or(0),
@@ -32,14 +40,19 @@ pub async fn import_csv(
             e.to_string(),
         )])
     })?;
-    let lines = csv_import::parse_table(&text, kind.columns()).map_err(StoreError::Import)?;
-    let count = lines.len();
     let report = match kind {
-        DataKind::Areas => crate::areas::import(db, actor, scheme.area_levels.len(), lines, dry_run).await?,
-        DataKind::Departments => crate::departments::import(db, actor, lines, dry_run).await?,
-        DataKind::Organisations => crate::organisations::import(db, actor, scheme, lines, dry_run).await?,
-        DataKind::Staff => crate::staff::import(db, actor, scheme, lines, dry_run, today).await?,
+        // A staff file can be a whole prefecture's: read a line at a time.
+        DataKind::Staff => crate::staff::import(db, actor, scheme, text, dry_run, today, progress).await?,
+        DataKind::Areas => {
+            let lines = parse(&text, kind)?;
+            crate::areas::import(db, actor, scheme.area_levels.len(), lines, dry_run).await?
+        }
+        DataKind::Departments => crate::departments::import(db, actor, parse(&text, kind)?, dry_run).await?,
+        DataKind::Organisations => {
+            crate::organisations::import(db, actor, scheme, parse(&text, kind)?, dry_run).await?
+        }
     };
+    let count = report.created.len() + report.updated.len() + report.unchanged;
     if !dry_run && report.created.len() + report.updated.len() > 1000 {
         // A large import changes the table's shape: refresh the planner's
         // statistics now rather than when autovacuum gets to it.
@@ -65,6 +78,11 @@ pub async fn import_csv(
         .await?;
     }
     Ok(report)
+}
+
+/// The lines of a small table (districts, departments, organisations), all at once.
+fn parse(text: &str, kind: DataKind) -> Result<Vec<csv_import::CsvLine>> {
+    csv_import::parse_table(text, kind.columns()).map_err(StoreError::Import)
 }
 
 /// The CSV text of every active record of `kind`, in an order that imports again.

@@ -75,7 +75,10 @@ impl Db {
                 .foreign_keys(true)
                 .busy_timeout(Duration::from_secs(10))
                 .pragma("temp_store", "memory")
-                .pragma("cache_size", "-32000");
+                .pragma("cache_size", "-32000")
+                // ANALYZE after a large import samples instead of reading
+                // every row, so it holds the writer for milliseconds.
+                .pragma("analysis_limit", "1000");
             let write = SqlitePoolOptions::new()
                 .max_connections(1)
                 .connect_with(options.clone())

@@ -127,7 +127,17 @@ pub async fn load(db: &Db, key: &str, today: NaiveDate, password_hash: &str) -> 
         (DataKind::Organisations, organisations),
         (DataKind::Staff, staff),
     ] {
-        crate::data::import_csv(db, &actor, scheme, kind, &csv(kind, rows), false, today).await?;
+        crate::data::import_csv(
+            db,
+            &actor,
+            scheme,
+            kind,
+            csv(kind, rows),
+            false,
+            today,
+            Default::default(),
+        )
+        .await?;
     }
 
     let id_of = |rows: &[(String, i64)], code: &str| rows.iter().find(|(c, _)| c == code).map(|(_, id)| *id);

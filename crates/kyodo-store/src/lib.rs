@@ -25,5 +25,6 @@ pub mod municipalities;
 pub mod organisations;
 pub mod privileged_grants;
 pub mod rotation;
+pub mod search_keys;
 pub mod staff;
 pub mod testing;

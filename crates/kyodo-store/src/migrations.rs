@@ -855,7 +855,48 @@ const MIGRATIONS: &[Migration] = &[
         name: "privileged_grants",
         steps: v9_privileged_grants,
     },
+    Migration {
+        version: 10,
+        name: "import_runs",
+        steps: v10_import_runs,
+    },
+    Migration {
+        version: 11,
+        name: "search_key_versions",
+        steps: v11_search_key_versions,
+    },
 ];
+
+/// Which `search_key` made the stored search keys (see `search_keys`).
+fn v11_search_key_versions() -> Vec<Step> {
+    let mut t = Table::create();
+    t.table(name("kyodo_search_keys"))
+        .col(ColumnDef::new(name("version")).big_integer().not_null());
+    vec![Step::table(t.to_owned())]
+}
+
+/// CSV imports run from /data: how far each has got and how it ended, so
+/// that any server can show a long import's progress and result.
+fn v10_import_runs() -> Vec<Step> {
+    let mut t = tenant_table("import_runs");
+    reference(&mut t, "import_runs", "user_id", "users", false);
+    t.col(text("kind").not_null())
+        .col(ColumnDef::new(name("dry_run")).boolean().not_null())
+        .col(text("state").not_null())
+        .col(ColumnDef::new(name("checked")).big_integer().not_null().default(0))
+        .col(ColumnDef::new(name("total")).big_integer().not_null().default(0))
+        .col(text("outcome").null())
+        .col(timestamp("started_at").not_null())
+        .col(timestamp("updated_at").not_null());
+    vec![
+        Step::table(t),
+        Step::index(index(
+            "import_runs",
+            &["municipality_id", "user_id", "started_at"],
+            false,
+        )),
+    ]
+}
 
 /// Version 8: how many of an issue's team steps were taken by the person
 /// who took an earlier one, because nobody else could (a vacancy), so that
@@ -954,6 +995,7 @@ pub async fn migrate(db: &Db) -> Result<usize> {
         tracing::info!(version = m.version, name = m.name, "migration applied");
         applied += 1;
     }
+    crate::search_keys::rebuild_if_stale(db).await?;
     Ok(applied)
 }
 

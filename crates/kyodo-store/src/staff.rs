@@ -1,7 +1,9 @@
 //! Staff (職員) and their grade history.
 
 use chrono::{NaiveDate, Utc};
-use kyodo_core::csv_import::{CsvLine, ImportError};
+use std::collections::HashMap;
+
+use kyodo_core::csv_import::{ImportError, ImportProgress, TableReader};
 use kyodo_core::listing::{ListQuery, Page};
 use kyodo_core::scheme::SchemeSettings;
 use kyodo_core::staff::{GradeChange, Staff, StaffInput, StaffRow};
@@ -298,28 +300,101 @@ pub async fn export_rows(db: &Db, municipality_id: i64) -> Result<Vec<StaffRow>>
     db.fetch_all(&q).await
 }
 
-/// Imports staff keyed by employee number. Every line is checked before
-/// anything is written; new staff are then inserted in batches, so that a
-/// whole city's 20,000 lines take well under a second.
+/// Imports staff keyed by employee number, from the CSV `text`.
+///
+/// A whole prefecture's file (250,000 lines) must not stop the city, so the
+/// writer is held only for the writing: the districts, departments and
+/// existing staff are read, and every line is checked, before the write
+/// transaction begins, with the file read one line at a time on a blocking
+/// thread. Nothing is written unless every line is right.
 pub async fn import(
     db: &Db,
     actor: &Actor,
     scheme: &SchemeSettings,
-    lines: Vec<CsvLine>,
+    text: String,
     dry_run: bool,
     today: NaiveDate,
+    progress: std::sync::Arc<ImportProgress>,
 ) -> Result<ImportReport> {
-    let columns = kyodo_core::staff::CSV_COLUMNS;
+    let started = std::time::Instant::now();
+    let departments = code_map(db, "departments", actor.municipality_id).await?;
+    let areas = code_map(db, "areas", actor.municipality_id).await?;
+    let existing = db.fetch_all::<Staff>(&existing_staff(actor.municipality_id)).await?;
+    let checking = {
+        let (scheme, progress) = (scheme.clone(), progress.clone());
+        tokio::task::spawn_blocking(move || check_lines(&text, &departments, &areas, &scheme, today, &progress))
+    };
+    let inputs = checking
+        .await
+        .map_err(|e| StoreError::Corrupt(format!("the import's check stopped: {e}")))?
+        .map_err(StoreError::Import)?;
+    progress.writing();
+    let checked = started.elapsed();
+    let existing = by_number(existing);
+    let mut planned = plan(&existing, &inputs, dry_run);
+    if dry_run {
+        return Ok(planned.report);
+    }
+    // What the audit log says of each new record, made before the writer is taken.
+    let mut details: Vec<String> = planned.new.iter().map(|i| creation_detail(&inputs[*i])).collect();
     let mut tx = db.begin().await?;
-    let departments = code_map(&mut tx, "departments", "code", actor.municipality_id).await?;
-    let areas = code_map(&mut tx, "areas", "code", actor.municipality_id).await?;
-    let existing = existing_staff(&mut tx, actor.municipality_id).await?;
-    let mut errors = Vec::new();
-    let mut inputs = Vec::with_capacity(lines.len());
-    let mut seen = std::collections::HashMap::new();
-    for line in lines {
+    let writing = std::time::Instant::now();
+    // Someone may have added staff since they were read: then plan again
+    // against what the transaction sees. A changed record is caught by its version.
+    if count_in(&mut tx, actor.municipality_id).await? != existing.len() {
+        let fresh = by_number(tx.fetch_all::<Staff>(&existing_staff(actor.municipality_id)).await?);
+        planned = plan(&fresh, &inputs, false);
+        details = planned.new.iter().map(|i| creation_detail(&inputs[*i])).collect();
+    }
+    let mut report = planned.report;
+    report.updated.clear();
+    for (i, id, version) in planned.changed {
+        let input = &inputs[i];
+        let changes = update_in(&mut tx, actor, scheme, id, Some(version), input, today).await?;
+        common::tally(&mut report, &input.employee_number, Some(changes));
+    }
+    let new: Vec<&StaffInput> = planned.new.iter().map(|i| &inputs[*i]).collect();
+    for (chunk, details) in new.chunks(1000).zip(details.chunks(1000)) {
+        insert_batch(&mut tx, actor, chunk, details).await?;
+    }
+    tx.commit().await?;
+    tracing::info!(
+        lines = inputs.len(),
+        checked_ms = checked.as_millis(),
+        written_ms = writing.elapsed().as_millis(),
+        "staff imported"
+    );
+    Ok(report)
+}
+
+/// Every line of the file as staff input, or every problem in it.
+fn check_lines(
+    text: &str,
+    departments: &HashMap<String, i64>,
+    areas: &HashMap<String, i64>,
+    scheme: &SchemeSettings,
+    today: NaiveDate,
+    progress: &ImportProgress,
+) -> std::result::Result<Vec<StaffInput>, Vec<ImportError>> {
+    let columns = kyodo_core::staff::CSV_COLUMNS;
+    progress.start(text);
+    let mut reader = TableReader::open(text, columns)?;
+    let mut errors = reader.header_errors();
+    let mut inputs = Vec::new();
+    let mut input_lines = Vec::new();
+    for line in reader {
+        let line = match line {
+            Ok(line) => line,
+            Err(e) => {
+                errors.push(e);
+                continue;
+            }
+        };
+        if line.line % 4096 == 0 {
+            progress.checked(line.line);
+        }
         let mut line_errors = Vec::new();
-        let mut resolve = |field: &str, header: &str, what: &str, map: &std::collections::HashMap<String, i64>| {
+        let mut resolve = |field: &str, header: &str, what: &str, map: &HashMap<String, i64>| {
             line.get(field).and_then(|raw| {
                 let code = common::cell_code(&raw);
                 let id = map.get(&code).map(ToString::to_string);
@@ -333,8 +408,8 @@ pub async fn import(
                 id
             })
         };
-        let department_id = resolve("department_code", "所属部署コード", "部署コード", &departments);
-        let home_area_id = resolve("home_area_code", "居住地区コード", "地区コード", &areas);
+        let department_id = resolve("department_code", "所属部署コード", "部署コード", departments);
+        let home_area_id = resolve("home_area_code", "居住地区コード", "地区コード", areas);
         let get = |field: &str| match field {
             "department_id" => department_id.clone(),
             "home_area_id" => home_area_id.clone(),
@@ -344,54 +419,101 @@ pub async fn import(
         errors.extend(line_errors);
         match parsed {
             Ok(input) => {
-                if let Some(first) = seen.insert(input.employee_number.clone(), line.line) {
-                    errors.push(ImportError::new(
-                        line.line,
-                        Some("職員番号"),
-                        format!("職員番号「{}」が{first}行目と重複しています", input.employee_number),
-                    ));
-                }
                 inputs.push(input);
+                input_lines.push(line.line);
             }
             Err(e) => errors.extend(ImportError::from_fields(line.line, columns, e)),
         }
     }
-    let mut report = ImportReport {
-        dry_run,
-        ..Default::default()
-    };
-    if !errors.is_empty() {
-        return common::finish_import(tx, errors, report).await;
+    errors.extend(duplicates(&inputs, &input_lines));
+    if inputs.is_empty() && errors.is_empty() {
+        errors.push(ImportError::new(2, None, "データの行がありません"));
     }
-    let mut new = Vec::new();
-    for input in inputs {
-        match existing.get(&input.employee_number) {
-            Some(old) if old.same_as(&input) => report.unchanged += 1,
-            Some(old) if dry_run => {
-                let after = old.with(&input);
-                let changes = kyodo_core::audit::diff(&audit::snapshot(old), &audit::snapshot(&after));
-                common::tally(&mut report, &input.employee_number, Some(changes));
-            }
-            Some(old) => {
-                let changes = update_in(&mut tx, actor, scheme, old.id, None, &input, today).await?;
-                common::tally(&mut report, &input.employee_number, Some(changes));
-            }
-            None => {
-                common::tally(&mut report, &input.employee_number, None);
-                new.push(input);
-            }
-        }
-    }
-    if !dry_run {
-        for chunk in new.chunks(1000) {
-            insert_batch(&mut tx, actor, chunk).await?;
-        }
-    }
-    common::finish_import(tx, errors, report).await
+    // Stable: a line's problems stay in the order they were found.
+    errors.sort_by_key(|e| e.line);
+    if errors.is_empty() { Ok(inputs) } else { Err(errors) }
 }
 
-/// Inserts checked, new staff with their first grade and an audit entry each.
-async fn insert_batch(tx: &mut Tx, actor: &Actor, batch: &[StaffInput]) -> Result<()> {
+/// Employee numbers given twice, each at its later line. Found by sorting
+/// rather than with a set of every number, which a 250,000-line file would
+/// hold in memory once more.
+fn duplicates(inputs: &[StaffInput], lines: &[u64]) -> Vec<ImportError> {
+    let mut order: Vec<usize> = (0..inputs.len()).collect();
+    order.sort_by(|a, b| {
+        inputs[*a]
+            .employee_number
+            .cmp(&inputs[*b].employee_number)
+            .then(lines[*a].cmp(&lines[*b]))
+    });
+    let mut errors = Vec::new();
+    let mut first = None;
+    for pair in order.windows(2) {
+        let (a, b) = (&inputs[pair[0]], &inputs[pair[1]]);
+        if a.employee_number != b.employee_number {
+            first = None;
+            continue;
+        }
+        // Sorted by line within a number: the run's first line is the original.
+        let original = *first.get_or_insert(lines[pair[0]]);
+        errors.push(ImportError::new(
+            lines[pair[1]],
+            Some("職員番号"),
+            format!("職員番号「{}」が{original}行目と重複しています", b.employee_number),
+        ));
+    }
+    errors
+}
+
+/// What an import does to each line, by its index in the file's inputs.
+struct Plan {
+    /// With a dry run's field changes.
+    report: ImportReport,
+    new: Vec<usize>,
+    /// (input, record id, the version it was read at).
+    changed: Vec<(usize, i64, i64)>,
+}
+
+fn plan(existing: &HashMap<String, Staff>, inputs: &[StaffInput], dry_run: bool) -> Plan {
+    let mut planned = Plan {
+        report: ImportReport {
+            dry_run,
+            ..Default::default()
+        },
+        new: Vec::new(),
+        changed: Vec::new(),
+    };
+    for (i, input) in inputs.iter().enumerate() {
+        match existing.get(&input.employee_number) {
+            Some(old) if old.same_as(input) => planned.report.unchanged += 1,
+            Some(old) => {
+                let after = old.with(input);
+                let changes = kyodo_core::audit::diff(&audit::snapshot(old), &audit::snapshot(&after));
+                common::tally(&mut planned.report, &input.employee_number, Some(changes));
+                planned.changed.push((i, old.id, old.version));
+            }
+            None => {
+                common::tally(&mut planned.report, &input.employee_number, None);
+                planned.new.push(i);
+            }
+        }
+    }
+    planned
+}
+
+fn creation_detail(input: &StaffInput) -> String {
+    serde_json::json!({
+        "employee_number": input.employee_number,
+        "name": input.name,
+        "grade": input.grade,
+        "department_id": input.department_id,
+        "source": "import",
+    })
+    .to_string()
+}
+
+/// Inserts checked, new staff with their first grade and an audit entry
+/// each (`details`, one per record).
+async fn insert_batch(tx: &mut Tx, actor: &Actor, batch: &[&StaffInput], details: &[String]) -> Result<()> {
     let now = Utc::now();
     let mut q = Query::insert();
     q.into_table(TABLE).columns([
@@ -431,8 +553,7 @@ async fn insert_batch(tx: &mut Tx, actor: &Actor, batch: &[StaffInput]) -> Resul
         employee_number: String,
     }
     let inserted: Vec<Inserted> = tx.fetch_all(&q).await?;
-    let ids: std::collections::HashMap<&str, i64> =
-        inserted.iter().map(|r| (r.employee_number.as_str(), r.id)).collect();
+    let ids: HashMap<&str, i64> = inserted.iter().map(|r| (r.employee_number.as_str(), r.id)).collect();
     let mut grades = Query::insert();
     grades
         .into_table("grade_changes")
@@ -449,7 +570,7 @@ async fn insert_batch(tx: &mut Tx, actor: &Actor, batch: &[StaffInput]) -> Resul
         "detail",
         "ip",
     ]);
-    for input in batch {
+    for (input, detail) in batch.iter().zip(details) {
         let Some(&id) = ids.get(input.employee_number.as_str()) else {
             return Err(StoreError::Corrupt(format!(
                 "insert of {} returned no id",
@@ -462,13 +583,6 @@ async fn insert_batch(tx: &mut Tx, actor: &Actor, batch: &[StaffInput]) -> Resul
             input.grade.clone().into(),
             input.grade_effective_on.unwrap_or(input.hire_date).into(),
         ]);
-        let detail = serde_json::json!({
-            "employee_number": input.employee_number,
-            "name": input.name,
-            "grade": input.grade,
-            "department_id": input.department_id,
-            "source": "import",
-        });
         log.values_panic([
             actor.municipality_id.into(),
             now.into(),
@@ -477,7 +591,7 @@ async fn insert_batch(tx: &mut Tx, actor: &Actor, batch: &[StaffInput]) -> Resul
             kyodo_core::audit::kind::CREATE.into(),
             TABLE.into(),
             id.into(),
-            detail.to_string().into(),
+            detail.clone().into(),
             actor.ip.clone().into(),
         ]);
     }
@@ -486,36 +600,43 @@ async fn insert_batch(tx: &mut Tx, actor: &Actor, batch: &[StaffInput]) -> Resul
     Ok(())
 }
 
-async fn code_map(
-    tx: &mut Tx,
-    table: &'static str,
-    key: &'static str,
-    municipality_id: i64,
-) -> Result<std::collections::HashMap<String, i64>> {
+/// Codes of a municipality's active records in `table` (departments, areas) to their ids.
+async fn code_map(db: &Db, table: &'static str, municipality_id: i64) -> Result<HashMap<String, i64>> {
     #[derive(sqlx::FromRow)]
-    struct KeyId {
-        key: String,
+    struct CodeId {
+        code: String,
         id: i64,
     }
     let q = Query::select()
-        .expr_as(Expr::col(key), "key")
-        .column("id")
+        .columns(["code", "id"])
         .from(table)
         .and_where(Expr::col("municipality_id").eq(municipality_id))
         .and_where(Expr::col("archived_at").is_null())
         .to_owned();
-    let rows: Vec<KeyId> = tx.fetch_all(&q).await?;
-    Ok(rows.into_iter().map(|r| (r.key, r.id)).collect())
+    let rows: Vec<CodeId> = db.fetch_all(&q).await?;
+    Ok(rows.into_iter().map(|r| (r.code, r.id)).collect())
 }
 
-async fn existing_staff(tx: &mut Tx, municipality_id: i64) -> Result<std::collections::HashMap<String, Staff>> {
-    let q = Query::select()
+fn existing_staff(municipality_id: i64) -> SelectStatement {
+    Query::select()
         .columns(COLUMNS)
         .from(TABLE)
         .and_where(Expr::col("municipality_id").eq(municipality_id))
+        .to_owned()
+}
+
+fn by_number(staff: Vec<Staff>) -> HashMap<String, Staff> {
+    staff.into_iter().map(|s| (s.employee_number.clone(), s)).collect()
+}
+
+/// How many staff records (archived too) the municipality has.
+async fn count_in(tx: &mut Tx, municipality_id: i64) -> Result<usize> {
+    let q = Query::select()
+        .expr(Expr::col("id").count())
+        .from(TABLE)
+        .and_where(Expr::col("municipality_id").eq(municipality_id))
         .to_owned();
-    let rows: Vec<Staff> = tx.fetch_all(&q).await?;
-    Ok(rows.into_iter().map(|s| (s.employee_number.clone(), s)).collect())
+    Ok(usize::try_from(tx.fetch_i64(&q).await?).unwrap_or(usize::MAX))
 }
 
 trait SameAs {

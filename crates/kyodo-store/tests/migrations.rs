@@ -6,3 +6,40 @@ async fn migrations_apply_once_and_are_idempotent() {
     let again = kyodo_store::migrations::migrate(&db).await.unwrap();
     assert_eq!(again, 0, "a second run applies nothing");
 }
+
+#[tokio::test]
+async fn search_keys_made_before_variant_folding_are_rebuilt_once() {
+    let (db, _guard) = fresh_database().await.expect("fresh database");
+    kyodo_store::demo::load(&db, "arao", chrono::NaiveDate::from_ymd_opt(2026, 11, 21).unwrap(), "x")
+        .await
+        .unwrap();
+    // A database from before the fold: keys hold 髙 and 﨑 as typed.
+    db.execute_raw("UPDATE staff SET search_text = name").await.unwrap();
+    db.execute_raw("DELETE FROM kyodo_search_keys").await.unwrap();
+    let muni = kyodo_store::municipalities::by_code(&db, "432041")
+        .await
+        .unwrap()
+        .unwrap();
+    let search = |q: &str| kyodo_core::listing::ListQuery {
+        q: Some(q.to_owned()),
+        ..Default::default()
+    };
+    let stale = kyodo_store::staff::list(&db, muni.id, &search("高木")).await.unwrap();
+    assert_eq!(stale.total, 0, "the old keys miss the variant");
+
+    let rebuilt = kyodo_store::search_keys::rebuild_if_stale(&db).await.unwrap();
+    assert!(rebuilt > 0);
+    let found = kyodo_store::staff::list(&db, muni.id, &search("高木")).await.unwrap();
+    assert!(found.total > 0, "高木 finds 髙木 after the rebuild");
+    assert!(
+        found
+            .items
+            .iter()
+            .all(|s| s.staff.name.contains('髙') || s.staff.name.contains('高'))
+    );
+    assert_eq!(
+        kyodo_store::search_keys::rebuild_if_stale(&db).await.unwrap(),
+        0,
+        "once is enough"
+    );
+}

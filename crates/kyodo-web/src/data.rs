@@ -6,7 +6,11 @@ use axum::body::Bytes;
 use axum::extract::{FromRequest, Multipart, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use kyodo_core::csv_import::{DataKind, ImportReport};
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::response::Redirect;
+use kyodo_core::csv_import::{ABANDONED_AFTER_SECONDS, DataKind, ImportOutcome, ImportProgress, ImportReport};
 use kyodo_core::encoding::TextEncoding;
 use kyodo_core::permissions::Action;
 
@@ -24,6 +28,31 @@ struct DataPage {
     kind_label: &'static str,
     report: Option<ImportReport>,
     errors: Vec<String>,
+    /// An import still running (its progress), or one that stopped.
+    run: Option<RunView>,
+}
+
+/// An import started from this page, as far as it has got.
+struct RunView {
+    dry_run: bool,
+    /// Lines checked of `total`; every line checked means writing.
+    checked: i64,
+    total: i64,
+    /// Its server stopped before it ended (nothing of it was written).
+    abandoned: bool,
+    /// Something other than the file went wrong.
+    failure: Option<String>,
+}
+
+impl RunView {
+    fn writing(&self) -> bool {
+        self.total > 0 && self.checked >= self.total
+    }
+
+    /// Whether the page reloads itself to follow it.
+    fn running(&self) -> bool {
+        !self.abandoned && self.failure.is_none()
+    }
 }
 
 fn kind_of(s: &str) -> Result<DataKind, AppError> {
@@ -68,6 +97,7 @@ fn view(caller: &Caller, kind: Option<DataKind>, report: Option<ImportReport>, e
         kind_label: kind.map_or("", DataKind::label),
         report,
         errors,
+        run: None,
     }
 }
 
@@ -80,8 +110,9 @@ async fn import(
     state: &AppState,
     caller: &Caller,
     kind: DataKind,
-    bytes: &[u8],
+    bytes: Bytes,
     dry_run: bool,
+    progress: Arc<ImportProgress>,
 ) -> Result<ImportReport, AppError> {
     caller.require(Action::DataImport)?;
     require_kind(caller, kind)?;
@@ -90,12 +121,20 @@ async fn import(
         &caller.actor(),
         &caller.municipality.scheme,
         kind,
-        bytes,
+        Vec::from(bytes),
         dry_run,
         caller.today,
+        progress,
     )
     .await?)
 }
+
+/// How long the page waits for an import before showing its progress: a
+/// usual file is done by then and its result shows at once.
+const WAIT_FOR_RESULT: Duration = Duration::from_secs(2);
+
+/// How often a running import's progress is written for its page.
+const PROGRESS_EVERY: Duration = Duration::from_secs(1);
 
 pub async fn import_page(
     State(state): State<AppState>,
@@ -136,15 +175,90 @@ pub async fn import_page(
         let page = view(&caller, Some(kind), None, vec!["CSVファイルを選んでください".into()]);
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, pages::render(&page)).into_response());
     };
-    match import(&state, &caller, kind, &bytes, dry_run).await {
-        Ok(report) => Ok(pages::render(&view(&caller, Some(kind), Some(report), Vec::new()))),
-        Err(AppError::Import(errors)) => {
-            let lines = errors.iter().map(ToString::to_string).collect();
-            let page = view(&caller, Some(kind), None, lines);
-            Ok((StatusCode::UNPROCESSABLE_ENTITY, pages::render(&page)).into_response())
+    let run = kyodo_store::data::runs::start(&state.db, &caller.actor(), kind, dry_run).await?;
+    let finished = tokio::spawn(run_import(state, caller, kind, bytes, dry_run, run));
+    // Dropping the handle on time-out leaves the import running.
+    let _ = tokio::time::timeout(WAIT_FOR_RESULT, finished).await;
+    Ok(Redirect::to(&format!("/data/imports/{run}")).into_response())
+}
+
+/// Runs an import apart from the request that started it, writing its
+/// progress every second and its outcome at the end for its page.
+async fn run_import(state: AppState, caller: Caller, kind: DataKind, bytes: Bytes, dry_run: bool, run: i64) {
+    let progress = Arc::new(ImportProgress::default());
+    let mut work = {
+        let (state, progress) = (state.clone(), progress.clone());
+        tokio::spawn(async move { import(&state, &caller, kind, bytes, dry_run, progress).await })
+    };
+    let mut ticks = tokio::time::interval(PROGRESS_EVERY);
+    let result = loop {
+        tokio::select! {
+            result = &mut work => break result,
+            _ = ticks.tick() => {
+                let (checked, total, _) = progress.read();
+                if let Err(e) = kyodo_store::data::runs::progress(&state.db, run, checked, total).await {
+                    tracing::warn!(%e, run, "import progress not recorded");
+                }
+            }
         }
-        Err(e) => Err(e.into()),
+    };
+    let outcome = match result {
+        Ok(Ok(report)) => ImportOutcome::Done { report },
+        Ok(Err(AppError::Import(errors))) => ImportOutcome::Refused { errors },
+        Ok(Err(e)) => {
+            if let AppError::Internal(detail) = &e {
+                tracing::error!(%detail, run, "import failed");
+            }
+            ImportOutcome::Failed { message: e.message() }
+        }
+        Err(e) => {
+            tracing::error!(%e, run, "import stopped");
+            ImportOutcome::Failed {
+                message: AppError::Internal(e.to_string()).message(),
+            }
+        }
+    };
+    if let Err(e) = kyodo_store::data::runs::finish(&state.db, run, &outcome).await {
+        tracing::error!(%e, run, "import outcome not recorded");
     }
+}
+
+/// An import's page: its progress while it runs (the page reloads itself),
+/// then its report or every problem in the file.
+pub async fn import_run_page(
+    State(state): State<AppState>,
+    PageCaller(caller): PageCaller,
+    PagePath(id): PagePath<i64>,
+) -> PageResult<Response> {
+    caller.require(Action::DataImport)?;
+    let user_id = caller.actor().user_id.ok_or(AppError::NotFound)?;
+    let run = kyodo_store::data::runs::get(&state.db, caller.municipality.id, user_id, id).await?;
+    let kind = run.kind().ok_or(AppError::NotFound)?;
+    let outcome = run.outcome()?;
+    let (report, errors, failure) = match outcome {
+        Some(ImportOutcome::Done { report }) => (Some(report), Vec::new(), None),
+        Some(ImportOutcome::Refused { errors }) => (None, errors.iter().map(ToString::to_string).collect(), None),
+        Some(ImportOutcome::Failed { message }) => (None, Vec::new(), Some(message)),
+        None => (None, Vec::new(), None),
+    };
+    let refused = !errors.is_empty();
+    let mut page = view(&caller, Some(kind), report, errors);
+    if page.report.is_none() && !refused {
+        let silent = chrono::Utc::now() - run.updated_at;
+        page.run = Some(RunView {
+            dry_run: run.dry_run,
+            checked: run.checked,
+            total: run.total,
+            abandoned: failure.is_none() && silent.num_seconds() > ABANDONED_AFTER_SECONDS,
+            failure,
+        });
+    }
+    let status = if refused {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    Ok((status, pages::render(&page)).into_response())
 }
 
 #[derive(serde::Deserialize, Default, utoipa::IntoParams)]
@@ -231,7 +345,15 @@ pub async fn import_api(
 ) -> ApiResult<Json<ImportReport>> {
     let kind = kind_of(&kind)?;
     Ok(Json(
-        import(&state, &caller, kind, &body, q.dry_run.unwrap_or(false)).await?,
+        import(
+            &state,
+            &caller,
+            kind,
+            body,
+            q.dry_run.unwrap_or(false),
+            Default::default(),
+        )
+        .await?,
     ))
 }
 

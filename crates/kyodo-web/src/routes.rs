@@ -221,6 +221,7 @@ pub fn router(state: AppState) -> Router {
         .route("/account/email", post(mail::set_own_email_page))
         .route("/data", get(data::data_page))
         .route("/data/import/{kind}", post(data::import_page))
+        .route("/data/imports/{id}", get(data::import_run_page))
         .route("/data/export/{kind}", get(data::export_file))
         .route("/audit", get(audit::audit_page));
 

@@ -150,6 +150,10 @@ async fn import_page_shows_every_error_and_writes_nothing() {
         .send()
         .await
         .unwrap();
+    assert_eq!(res.status(), 303);
+    let run = res.headers()["location"].to_str().unwrap().to_owned();
+    assert!(run.starts_with("/data/imports/"), "{run}");
+    let res = b.client.get(b.url(&run)).send().await.unwrap();
     assert_eq!(res.status(), 422);
     let page = res.text().await.unwrap();
     assert!(page.contains("2行目「種別」"), "{page}");
@@ -176,4 +180,107 @@ async fn garbage_bytes_are_reported_not_guessed() {
         body["errors"][0]["message"].as_str().unwrap().contains("文字コード"),
         "{body}"
     );
+}
+
+/// Posts `csv` to the /data import form as `b`; where it sent them.
+async fn import_form(b: &common::Browser, kind: &str, csv: &[u8], dry_run: bool) -> String {
+    let mut form = reqwest::multipart::Form::new().text("_csrf", b.csrf.clone()).part(
+        "file",
+        reqwest::multipart::Part::bytes(csv.to_vec()).file_name("file.csv"),
+    );
+    if dry_run {
+        form = form.text("dry_run", "true");
+    }
+    let res = b
+        .client
+        .post(b.url(&format!("/data/import/{kind}")))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303, "the import runs on and its page follows it");
+    res.headers()["location"].to_str().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn an_import_from_the_page_has_its_own_page_only_its_starter_reads() {
+    let app = TestApp::spawn(&["arao"]).await;
+    let muni = app.municipality("432041").await.id;
+    let before = count(&app, muni, "staff").await;
+    let b = app.login("arao-coordinator").await;
+    let csv = "職員番号,氏名,フリガナ,所属部署コード,職位,採用日,メールアドレス\n\
+               90001,新規 一郎,シンキ イチロウ,D0101,一般職員,R2.4.1,ichiro@example.jp\n";
+    let run = import_form(&b, "staff", &cp932(csv), true).await;
+    let res = b.get(&run).await;
+    assert_eq!(res.status(), 200);
+    let page = res.text().await.unwrap();
+    assert!(page.contains("確認の結果（まだ登録していません）"), "{page}");
+    assert!(page.contains("新規 1件"));
+    assert!(
+        !page.contains("http-equiv=\"refresh\""),
+        "a finished import stops reloading"
+    );
+    assert_eq!(count(&app, muni, "staff").await, before, "a dry run writes nothing");
+
+    let run = import_form(&b, "staff", &cp932(csv), false).await;
+    let page = b.get(&run).await.text().await.unwrap();
+    assert!(page.contains("取り込みました"), "{page}");
+    assert_eq!(count(&app, muni, "staff").await, before + 1);
+
+    // The report names people and their e-mail: nobody else reads it.
+    let other = app.login("arao-admin").await;
+    assert_eq!(other.get(&run).await.status(), 404);
+}
+
+#[tokio::test]
+async fn a_long_import_shows_how_far_it_has_got_and_a_stopped_one_says_so() {
+    let app = TestApp::spawn(&["arao"]).await;
+    let b = app.login("arao-coordinator").await;
+    let user = kyodo_store::accounts::by_login(&app.db, "arao-coordinator")
+        .await
+        .unwrap()
+        .unwrap();
+    let actor = kyodo_store::audit::Actor::user(&user, None);
+    let run = kyodo_store::data::runs::start(&app.db, &actor, kyodo_core::csv_import::DataKind::Staff, false)
+        .await
+        .unwrap();
+    kyodo_store::data::runs::progress(&app.db, run, 120_000, 250_000)
+        .await
+        .unwrap();
+    let page = b.get(&format!("/data/imports/{run}")).await.text().await.unwrap();
+    assert!(page.contains("120000 / 250000 行を確かめました"), "{page}");
+    assert!(page.contains("<meta http-equiv=\"refresh\" content=\"2\">"));
+    assert!(page.contains("すべて終わるまで何も登録されません"));
+
+    // Its server stopped: nothing more is heard from it.
+    let five_minutes_ago = (chrono::Utc::now() - chrono::Duration::minutes(5)).to_rfc3339();
+    app.db
+        .execute_raw(&format!(
+            "UPDATE import_runs SET updated_at = '{five_minutes_ago}' WHERE id = {run}"
+        ))
+        .await
+        .unwrap();
+    let page = b.get(&format!("/data/imports/{run}")).await.text().await.unwrap();
+    assert!(page.contains("取り込みが中断されました"), "{page}");
+    assert!(!page.contains("http-equiv=\"refresh\""));
+}
+
+#[tokio::test]
+async fn a_refused_file_from_the_page_lists_every_problem_on_its_page() {
+    let app = TestApp::spawn(&["arao"]).await;
+    let muni = app.municipality("432041").await.id;
+    let before = count(&app, muni, "staff").await;
+    let b = app.login("arao-coordinator").await;
+    let csv = "職員番号,氏名,フリガナ,所属部署コード,職位,採用日\n\
+               90001,新規 一郎,シンキ イチロウ,D0101,一般職員,2020-04-01\n\
+               90002,新規 二郎,シンキ ジロウ,NOPE,一般職員,2020-04-01\n";
+    let run = import_form(&b, "staff", csv.as_bytes(), false).await;
+    let res = b.get(&run).await;
+    assert_eq!(res.status(), 422);
+    let page = res.text().await.unwrap();
+    assert!(
+        page.contains("3行目「所属部署コード」: 部署コード「NOPE」がありません"),
+        "{page}"
+    );
+    assert_eq!(count(&app, muni, "staff").await, before);
 }

@@ -583,3 +583,42 @@ async fn a_formula_behind_a_leading_minus_is_defused_in_the_export() {
         .expect("the issue is in the file");
     assert!(ours.contains(",'-1+1+cmd|"), "prefixed with a quote: {ours}");
 }
+
+#[tokio::test]
+async fn search_finds_variant_kanji_either_way_in_issues_and_staff() {
+    let d = common::demo().await;
+    let liaison = common::Api::new(&d.app, "arao-liaison").await;
+    let (status, issue) = liaison
+        .send(
+            "POST",
+            "/issues",
+            Some(common::intake(d.area, d.org, "髙橋さん宅前の街灯が切れている")),
+        )
+        .await;
+    assert_eq!(status, 201, "{issue}");
+    for q in ["高橋", "髙橋"] {
+        let (_, found) = liaison.send("GET", &format!("/issues?q={}", urlencode(q)), None).await;
+        assert!(
+            found["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|i| i["id"] == issue["id"]),
+            "{q} finds 髙橋: {found}"
+        );
+    }
+    let coordinator = common::Api::new(&d.app, "arao-coordinator").await;
+    let count = |q: &'static str| {
+        let api = &coordinator;
+        async move {
+            api.send("GET", &format!("/staff?per_page=500&q={}", urlencode(q)), None)
+                .await
+                .1["total"]
+                .as_u64()
+                .unwrap()
+        }
+    };
+    let (usual, variant) = (count("山崎").await, count("山﨑").await);
+    assert!(usual > 0, "the demo's 山﨑 are found by 山崎");
+    assert_eq!(usual, variant, "either spelling finds the same people");
+}

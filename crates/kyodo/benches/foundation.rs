@@ -10,8 +10,7 @@ mod common;
 use common::{ms, percentile, timed, today, token_for};
 use std::time::{Duration, Instant};
 
-use kyodo_core::csv_import::{DataKind, write_table};
-use kyodo_core::demo::{Rng, person};
+use kyodo_core::csv_import::DataKind;
 
 const STAFF: usize = 20_000;
 const REQUESTS: usize = 300;
@@ -57,38 +56,25 @@ fn startup() {
     );
 }
 
-/// A CP932 staff file of `n` lines against the arao demo's departments and districts.
-fn staff_csv(n: usize) -> Vec<u8> {
-    let mut rng = Rng::new(42);
-    let departments = ["D0101", "D0102", "D0201", "D0302", "D0401", "D0502", "D0603"];
-    let grades = ["一般職員", "課長補佐・係長級", "課長級"];
-    let rows = (0..n).map(|i| {
-        let (name, kana) = person(&mut rng);
-        vec![
-            format!("9{i:06}"),
-            name,
-            kana,
-            (*rng.pick(&departments)).to_owned(),
-            (*rng.pick(&grades)).to_owned(),
-            format!("{}-04-01", 1990 + rng.below(36)),
-            format!("A{:02}", 1 + rng.below(9)),
-            String::new(),
-        ]
-    });
-    let text = write_table(DataKind::Staff.columns(), rows);
-    kyodo_core::encoding::encode_csv(&text, kyodo_core::encoding::TextEncoding::Cp932).expect("CP932")
-}
-
 async fn data_and_lists() {
     let backend = kyodo_store::testing::test_backend();
     let (db, _guard, muni) = common::arao_demo().await;
-    let csv = staff_csv(STAFF);
+    let csv = common::staff_csv(STAFF);
     let actor = kyodo_store::audit::Actor::command_line(muni.id);
 
     let started = Instant::now();
-    let report = kyodo_store::data::import_csv(&db, &actor, &muni.scheme, DataKind::Staff, &csv, false, today())
-        .await
-        .expect("import");
+    let report = kyodo_store::data::import_csv(
+        &db,
+        &actor,
+        &muni.scheme,
+        DataKind::Staff,
+        csv.clone(),
+        false,
+        today(),
+        Default::default(),
+    )
+    .await
+    .expect("import");
     let import = started.elapsed();
     assert_eq!(report.created.len(), STAFF);
     println!(
@@ -98,9 +84,18 @@ async fn data_and_lists() {
     );
 
     let started = Instant::now();
-    let report = kyodo_store::data::import_csv(&db, &actor, &muni.scheme, DataKind::Staff, &csv, true, today())
-        .await
-        .expect("dry run");
+    let report = kyodo_store::data::import_csv(
+        &db,
+        &actor,
+        &muni.scheme,
+        DataKind::Staff,
+        csv.clone(),
+        true,
+        today(),
+        Default::default(),
+    )
+    .await
+    .expect("dry run");
     assert_eq!(report.unchanged, STAFF);
     println!(
         "[{backend}] dry run of the same file (all unchanged): {}",

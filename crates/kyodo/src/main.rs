@@ -364,9 +364,10 @@ async fn run(cli: Cli) -> Result<()> {
                 &Actor::command_line(muni.id),
                 &muni.scheme,
                 kind,
-                &bytes,
+                bytes,
                 *dry_run,
                 today,
+                Default::default(),
             )
             .await
             {

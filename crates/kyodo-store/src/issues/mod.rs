@@ -7,6 +7,7 @@ pub mod stats;
 pub mod templates;
 mod write;
 
+pub(crate) use write::refresh_search;
 pub use write::{TransitionContext, create, create_at, create_in, transition, update};
 
 use chrono::NaiveDate;

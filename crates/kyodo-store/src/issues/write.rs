@@ -108,7 +108,7 @@ pub(super) async fn record_event(
 /// Recomputes the search tokens: the title, text, public answers and
 /// report, and what the issue is filed under (district, organisation,
 /// routed departments; see `kyodo_core::search::scope_token`).
-async fn refresh_search(tx: &mut Tx, municipality_id: i64, id: i64) -> Result<()> {
+pub(crate) async fn refresh_search(tx: &mut Tx, municipality_id: i64, id: i64) -> Result<()> {
     use kyodo_core::search::{Scope, scope_token};
     let issue = get_in(tx, municipality_id, id).await?;
     let routes = routes_in(tx, municipality_id, id).await?;

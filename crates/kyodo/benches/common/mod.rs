@@ -105,3 +105,25 @@ pub async fn browser(base: &str, login: &str) -> reqwest::Client {
     assert_eq!(res.status(), 303, "login of {login}");
     client
 }
+
+/// A CP932 staff file of `n` lines against the arao demo's departments and districts.
+pub fn staff_csv(n: usize) -> Vec<u8> {
+    let mut rng = kyodo_core::demo::Rng::new(42);
+    let departments = ["D0101", "D0102", "D0201", "D0302", "D0401", "D0502", "D0603"];
+    let grades = ["一般職員", "課長補佐・係長級", "課長級"];
+    let rows = (0..n).map(|i| {
+        let (name, kana) = kyodo_core::demo::person(&mut rng);
+        vec![
+            format!("9{i:06}"),
+            name,
+            kana,
+            (*rng.pick(&departments)).to_owned(),
+            (*rng.pick(&grades)).to_owned(),
+            format!("{}-04-01", 1990 + rng.below(36)),
+            format!("A{:02}", 1 + rng.below(9)),
+            format!("staff{i:06}@city.arao.example.jp"),
+        ]
+    });
+    let text = kyodo_core::csv_import::write_table(kyodo_core::csv_import::DataKind::Staff.columns(), rows);
+    kyodo_core::encoding::encode_csv(&text, kyodo_core::encoding::TextEncoding::Cp932).expect("CP932")
+}
