@@ -92,14 +92,18 @@ pub struct ImportError {
     pub line: u64,
     /// The column's header, when the problem is in one cell.
     pub column: Option<String>,
+    /// What the cell holds (cut short when long), so the user sees what was read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value: Option<String>,
     pub message: String,
 }
 
 impl std::fmt::Display for ImportError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match &self.column {
-            Some(c) => write!(f, "{}行目「{}」: {}", self.line, c, self.message),
-            None => write!(f, "{}行目: {}", self.line, self.message),
+        match (&self.column, &self.value) {
+            (Some(c), Some(v)) => write!(f, "{}行目「{}」『{}』: {}", self.line, c, v, self.message),
+            (Some(c), None) => write!(f, "{}行目「{}」: {}", self.line, c, self.message),
+            (None, _) => write!(f, "{}行目: {}", self.line, self.message),
         }
     }
 }
@@ -109,8 +113,24 @@ impl ImportError {
         Self {
             line,
             column: column.map(str::to_owned),
+            value: None,
             message: message.into(),
         }
+    }
+
+    /// Field errors from validating `line`, each placed in its column with
+    /// the cell's value beside it.
+    pub fn from_line(line: &CsvLine, columns: &[Column], errors: FieldErrors) -> Vec<Self> {
+        let mut found = Self::from_fields(line.line, columns, errors);
+        for e in &mut found {
+            let cell = e
+                .column
+                .as_deref()
+                .and_then(|header| columns.iter().find(|c| c.header == header))
+                .and_then(|c| line.get(c.field));
+            e.value = cell.map(|v| shorten(&v));
+        }
+        found
     }
 
     /// Field errors from validating one line, each placed in its column.
@@ -150,6 +170,47 @@ pub struct ImportReport {
 pub struct UpdatedRecord {
     pub key: String,
     pub changes: serde_json::Value,
+}
+
+/// An updated record's changes as people read them, one field a line:
+/// 「氏名: 山田 花子 → 山本 花子」. Fields are named by their column.
+pub fn describe_changes(kind: DataKind, changes: &serde_json::Value) -> Vec<String> {
+    let shown = |v: &serde_json::Value| match v {
+        serde_json::Value::Null => "（なし）".to_owned(),
+        serde_json::Value::String(s) if s.is_empty() => "（なし）".to_owned(),
+        serde_json::Value::String(s) => shorten(s),
+        other => shorten(&other.to_string()),
+    };
+    let Some(fields) = changes.as_object() else {
+        return Vec::new();
+    };
+    fields
+        .iter()
+        .map(|(field, change)| {
+            let label = kind
+                .columns()
+                .iter()
+                .find(|c| {
+                    c.field == field
+                        || matches!((c.field.strip_suffix("_code"), field.strip_suffix("_id")), (Some(a), Some(b)) if a == b)
+                })
+                .map_or(field.as_str(), |c| c.header);
+            match change.as_array().map(Vec::as_slice) {
+                Some([before, after]) => format!("{label}: {} → {}", shown(before), shown(after)),
+                _ => format!("{label}: {}", shown(change)),
+            }
+        })
+        .collect()
+}
+
+/// A cell's text as an error shows it: at most 30 characters.
+fn shorten(value: &str) -> String {
+    const SHOWN: usize = 30;
+    if value.chars().count() <= SHOWN {
+        value.to_owned()
+    } else {
+        value.chars().take(SHOWN).chain(std::iter::once('…')).collect()
+    }
 }
 
 /// One data line of an import, its cells keyed by field.
@@ -532,6 +593,29 @@ mod tests {
         assert_eq!(
             text,
             "コード,名称,備考\r\n'-1+1+cmd|' /C calc'!A0,-1200,-3.5\r\n'-,'--1,'-1.\r\n"
+        );
+    }
+
+    #[test]
+    fn changes_read_as_fields_before_and_after() {
+        let changes = serde_json::json!({"name": ["山田 花子", "山本 花子"], "email": [null, "h@example.jp"]});
+        let mut lines = describe_changes(DataKind::Staff, &changes);
+        lines.sort();
+        assert_eq!(
+            lines,
+            vec!["メールアドレス: （なし） → h@example.jp", "氏名: 山田 花子 → 山本 花子"]
+        );
+    }
+
+    #[test]
+    fn a_cell_error_shows_what_was_read() {
+        let lines = parse_table("コード,名称\nA1,令和5年2月30日\n", COLS).unwrap();
+        let mut fe = FieldErrors::new();
+        fe.add("name", "存在しない日付です");
+        let errs = ImportError::from_line(&lines[0], COLS, fe);
+        assert_eq!(
+            errs[0].to_string(),
+            "2行目「名称」『令和5年2月30日』: 存在しない日付です"
         );
     }
 

@@ -121,7 +121,9 @@ pub const TABLE: &[(Action, [Scope; 6])] = &[
     // Own: one's own staff record. The admin keeps staff records without seeing these.
     (Action::StaffPersonalRead, [N, M, O, O, N, N]),
     (Action::StaffWrite, [M, M, N, N, N, N]),
-    (Action::SchemeRead, [M, M, M, M, M, N]),
+    // The scheme's keys and workload thresholds are the city's own business:
+    // a community account needs none of it.
+    (Action::SchemeRead, [M, M, M, M, N, N]),
     (Action::SchemeWrite, [M, M, N, N, N, N]),
     (Action::UserManage, [M, M, N, N, N, N]),
     // The admin makes accounts; the coordinators vouch for those reaching personal data.

@@ -356,7 +356,7 @@ pub async fn import(db: &Db, actor: &Actor, levels: usize, lines: Vec<CsvLine>, 
         let input = match AreaInput::parse(&get) {
             Ok(i) => i,
             Err(e) => {
-                errors.extend(ImportError::from_fields(line.line, columns, e));
+                errors.extend(ImportError::from_line(&line, columns, e));
                 continue;
             }
         };
@@ -368,7 +368,7 @@ pub async fn import(db: &Db, actor: &Actor, levels: usize, lines: Vec<CsvLine>, 
         .map(|changes| common::tally(&mut report, &input.code, changes));
         match result {
             Ok(()) => {}
-            Err(StoreError::Invalid(e)) => errors.extend(ImportError::from_fields(line.line, columns, e)),
+            Err(StoreError::Invalid(e)) => errors.extend(ImportError::from_line(&line, columns, e)),
             Err(e) => return Err(e),
         }
     }

@@ -79,9 +79,13 @@ impl Db {
                 // ANALYZE after a large import samples instead of reading
                 // every row, so it holds the writer for milliseconds.
                 .pragma("analysis_limit", "1000");
+            // The writer does not checkpoint after its own commits: copying
+            // a large import's WAL into the database would hold the only
+            // write connection for seconds. `checkpoint` does it from a
+            // reader instead, beside the writer (the server calls it).
             let write = SqlitePoolOptions::new()
                 .max_connections(1)
-                .connect_with(options.clone())
+                .connect_with(options.clone().pragma("wal_autocheckpoint", "0"))
                 .await?;
             let read = SqlitePoolOptions::new()
                 .max_connections(8)
@@ -162,6 +166,16 @@ impl Db {
         let n = tx.execute(stmt).await?;
         tx.commit().await?;
         Ok(n)
+    }
+
+    /// Copies committed WAL pages into the SQLite database file without
+    /// waiting for, or holding up, readers and the writer (PASSIVE); the WAL
+    /// then starts over at the next write. PostgreSQL checkpoints itself.
+    pub async fn checkpoint(&self) -> Result<()> {
+        if let Db::Sqlite { read, .. } = self {
+            sqlx::raw_sql("PRAGMA wal_checkpoint(PASSIVE)").execute(read).await?;
+        }
+        Ok(())
     }
 
     /// Runs raw SQL written for this database (migrations, pragmas).

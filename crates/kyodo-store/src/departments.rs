@@ -259,7 +259,7 @@ pub async fn import(db: &Db, actor: &Actor, lines: Vec<CsvLine>, dry_run: bool) 
         let input = match DepartmentInput::parse(&get) {
             Ok(i) => i,
             Err(e) => {
-                errors.extend(ImportError::from_fields(line.line, columns, e));
+                errors.extend(ImportError::from_line(&line, columns, e));
                 continue;
             }
         };
@@ -271,7 +271,7 @@ pub async fn import(db: &Db, actor: &Actor, lines: Vec<CsvLine>, dry_run: bool) 
         .map(|changes| common::tally(&mut report, &input.code, changes));
         match result {
             Ok(()) => {}
-            Err(StoreError::Invalid(e)) => errors.extend(ImportError::from_fields(line.line, columns, e)),
+            Err(StoreError::Invalid(e)) => errors.extend(ImportError::from_line(&line, columns, e)),
             Err(e) => return Err(e),
         }
     }

@@ -301,7 +301,7 @@ pub async fn import(
         let input = match OrganisationInput::parse(&get, scheme) {
             Ok(i) => i,
             Err(e) => {
-                errors.extend(ImportError::from_fields(line.line, columns, e));
+                errors.extend(ImportError::from_line(&line, columns, e));
                 continue;
             }
         };
@@ -313,7 +313,7 @@ pub async fn import(
         .map(|changes| common::tally(&mut report, &input.code, changes));
         match result {
             Ok(()) => {}
-            Err(StoreError::Invalid(e)) => errors.extend(ImportError::from_fields(line.line, columns, e)),
+            Err(StoreError::Invalid(e)) => errors.extend(ImportError::from_line(&line, columns, e)),
             Err(e) => return Err(e),
         }
     }

@@ -422,7 +422,7 @@ fn check_lines(
                 inputs.push(input);
                 input_lines.push(line.line);
             }
-            Err(e) => errors.extend(ImportError::from_fields(line.line, columns, e)),
+            Err(e) => errors.extend(ImportError::from_line(&line, columns, e)),
         }
     }
     errors.extend(duplicates(&inputs, &input_lines));

@@ -107,9 +107,6 @@ pub struct ActivityQuery {
     #[serde(default, deserialize_with = "kyodo_core::wareki::fiscal_year_param")]
     #[param(minimum = 1900, maximum = 2200)]
     pub fiscal_year: Option<i32>,
-    #[serde(skip)]
-    #[param(ignore)]
-    pub notice: Option<String>,
 }
 
 async fn list(state: &AppState, caller: &Caller, q: &ActivityQuery) -> Result<Vec<Activity>, AppError> {
@@ -138,6 +135,7 @@ pub async fn list_page(
     State(state): State<AppState>,
     PageCaller(caller): PageCaller,
     PageQuery(q): PageQuery<ActivityQuery>,
+    PageQuery(shown): PageQuery<pages::NoticeQuery>,
 ) -> PageResult<Response> {
     let rows = list(&state, &caller, &q).await?;
     let fy = q.fiscal_year.unwrap_or(fiscal_year(caller.today));
@@ -150,7 +148,7 @@ pub async fn list_page(
     }
     let total: i64 = rows.iter().map(|a| a.minutes).sum();
     let page = RecordsPage {
-        layout: Layout::new(&caller, "活動記録", BASE).with_notice(q.notice.as_deref()),
+        layout: Layout::new(&caller, "活動記録", BASE).with_notice(shown.notice.as_deref()),
         heading: "活動記録".into(),
         intro: format!("{}件・{}時間", rows.len(), hours(total)),
         base_path: BASE.into(),
@@ -326,7 +324,15 @@ impl Editable for Activities {
             FieldSpec::date("done_on", "活動日").hint("空欄なら今日"),
             FieldSpec::select("area_id", "地区", area_options),
             FieldSpec::text("out_of_hours", "勤務時間外").kind(FieldKind::Checkbox),
-            FieldSpec::select("compensation", "時間外の扱い", Compensation::options()),
+            // No preset: a browser would choose the first for whoever forgot,
+            // and 時間外 would quietly become 振替・代休.
+            FieldSpec::select(
+                "compensation",
+                "時間外の扱い",
+                std::iter::once((String::new(), "（時間外のときに選ぶ）".to_owned()))
+                    .chain(Compensation::options())
+                    .collect(),
+            ),
             FieldSpec::text("official_car", "公用車を使った").kind(FieldKind::Checkbox),
             FieldSpec::select(
                 "meeting_id",

@@ -30,7 +30,15 @@ struct DataPage {
     errors: Vec<String>,
     /// An import still running (its progress), or one that stopped.
     run: Option<RunView>,
+    /// The report's new records (the first hundred) and how many more.
+    created: Vec<String>,
+    created_more: usize,
+    /// The report's changed records, each with its changes field by field.
+    changed: Vec<(String, Vec<String>)>,
 }
+
+/// How many of a report's records the page lists; the count says the rest.
+const LISTED: usize = 100;
 
 /// An import started from this page, as far as it has got.
 struct RunView {
@@ -95,6 +103,25 @@ fn view(caller: &Caller, kind: Option<DataKind>, report: Option<ImportReport>, e
             })
             .collect(),
         kind_label: kind.map_or("", DataKind::label),
+        created: report
+            .iter()
+            .flat_map(|r| r.created.iter().take(LISTED).cloned())
+            .collect(),
+        created_more: report.as_ref().map_or(0, |r| r.created.len().saturating_sub(LISTED)),
+        changed: match (kind, &report) {
+            (Some(kind), Some(r)) => r
+                .updated
+                .iter()
+                .take(LISTED)
+                .map(|u| {
+                    (
+                        u.key.clone(),
+                        kyodo_core::csv_import::describe_changes(kind, &u.changes),
+                    )
+                })
+                .collect(),
+            _ => Vec::new(),
+        },
         report,
         errors,
         run: None,

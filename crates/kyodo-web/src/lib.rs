@@ -100,12 +100,25 @@ pub async fn serve(listener: tokio::net::TcpListener, state: AppState) -> std::i
             }
         }
     });
+    // SQLite's WAL is copied into the database file here, beside the
+    // writer, rather than by the writer after its commits (see Db::connect).
+    let checkpoint_db = state.db.clone();
+    let checkpoints = tokio::spawn(async move {
+        let mut every = tokio::time::interval(std::time::Duration::from_secs(1));
+        loop {
+            every.tick().await;
+            if let Err(e) = checkpoint_db.checkpoint().await {
+                tracing::warn!(error = %e, "WAL checkpoint failed");
+            }
+        }
+    });
     let app = router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
     let served = axum::serve(listener, app)
         .with_graceful_shutdown(shutdown_signal())
         .await;
     sweeper.abort();
     digests.abort();
+    checkpoints.abort();
     served
 }
 

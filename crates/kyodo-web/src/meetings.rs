@@ -87,9 +87,6 @@ pub struct MeetingQuery {
     #[serde(default, deserialize_with = "kyodo_core::wareki::fiscal_year_param")]
     #[param(minimum = 1900, maximum = 2200)]
     pub fiscal_year: Option<i32>,
-    #[serde(skip)]
-    #[param(ignore)]
-    pub notice: Option<String>,
 }
 
 async fn list(state: &AppState, caller: &Caller, q: &MeetingQuery) -> Result<Vec<Meeting>, AppError> {
@@ -120,6 +117,7 @@ pub async fn list_page(
     State(state): State<AppState>,
     PageCaller(caller): PageCaller,
     PageQuery(q): PageQuery<MeetingQuery>,
+    PageQuery(shown): PageQuery<pages::NoticeQuery>,
 ) -> PageResult<Response> {
     let rows = list(&state, &caller, &q).await?;
     let fy = q.fiscal_year.unwrap_or(fiscal_year(caller.today));
@@ -128,7 +126,7 @@ pub async fn list_page(
         links.push(("会議を記録する".to_owned(), format!("{BASE}/new"), true));
     }
     let page = RecordsPage {
-        layout: Layout::new(&caller, "会議・行事", BASE).with_notice(q.notice.as_deref()),
+        layout: Layout::new(&caller, "会議・行事", BASE).with_notice(shown.notice.as_deref()),
         heading: "会議・行事".into(),
         intro: String::new(),
         base_path: BASE.into(),
@@ -404,9 +402,10 @@ async fn detail_view(
     state: &AppState,
     caller: &Caller,
     id: i64,
-    raise_form: FormState,
+    mut raise_form: FormState,
     notice: Option<&str>,
 ) -> Result<DetailPage, AppError> {
+    crate::issues::default_priority(&mut raise_form);
     let r = Meetings::fetch(state, caller, id, false).await?;
     let m = &r.meeting;
     let can_write = caller.can(Action::MeetingWrite);

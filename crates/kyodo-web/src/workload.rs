@@ -90,6 +90,7 @@ impl Grid {
                         let text = match c {
                             XCell::Text(s) => s.clone(),
                             XCell::Number(n) => format!("{n:.1}"),
+                            XCell::Integer(n) => n.to_string(),
                         };
                         let last = i + 1 == row.len();
                         match (i, link) {
@@ -305,14 +306,7 @@ fn year_range(fy: i32) -> (i32, i32) {
 async fn dashboard(state: &AppState, caller: &Caller, q: &WorkloadQuery) -> Result<Vec<Grid>, AppError> {
     let reach = reach(state, caller, Action::WorkloadRead).await?;
     let fy = q.fy(caller);
-    let month = q.month_key(caller).unwrap_or_else(|| {
-        let now = month_key(caller.today);
-        if fiscal_months(fy).contains(&now) {
-            now
-        } else {
-            year_range(fy).1
-        }
-    });
+    let month = dashboard_month(q, caller);
     let year = summed(state, caller, &reach, year_range(fy), None, PER_PERSON).await?;
     let this_month = summed(state, caller, &reach, (month, month), None, PER_PERSON).await?;
     let by_month = GroupBy {
@@ -347,7 +341,22 @@ async fn dashboard(state: &AppState, caller: &Caller, q: &WorkloadQuery) -> Resu
     ])
 }
 
-fn month_filter(q: &WorkloadQuery, all_year: bool) -> pages::Filter {
+/// The month the dashboard shows: the one asked for, else this month in
+/// this 年度, else the 年度's last.
+fn dashboard_month(q: &WorkloadQuery, caller: &Caller) -> i32 {
+    let fy = q.fy(caller);
+    q.month_key(caller).unwrap_or_else(|| {
+        let now = month_key(caller.today);
+        if fiscal_months(fy).contains(&now) {
+            now
+        } else {
+            year_range(fy).1
+        }
+    })
+}
+
+/// The month choice, showing `month` (1–12; none: the whole year).
+fn month_filter(month: Option<u32>, all_year: bool) -> pages::Filter {
     let mut options: Vec<(String, String)> = Vec::new();
     if all_year {
         options.push((String::new(), "年間".into()));
@@ -357,7 +366,7 @@ fn month_filter(q: &WorkloadQuery, all_year: bool) -> pages::Filter {
         name: "month",
         label: "月",
         options,
-        value: q.month.map(|m| m.to_string()).unwrap_or_default(),
+        value: month.map(|m| m.to_string()).unwrap_or_default(),
     }
 }
 
@@ -386,7 +395,11 @@ pub async fn dashboard_page(
             ),
             ("活動記録".into(), "/activities".into(), false),
         ],
-        filters: vec![pages::fiscal_year_filter(&caller, fy), month_filter(&q, false)],
+        // The month whose figures show, also when none was asked for.
+        filters: vec![
+            pages::fiscal_year_filter(&caller, fy),
+            month_filter(u32::try_from(dashboard_month(&q, &caller) % 100).ok(), false),
+        ],
         tables: grids.iter().map(Grid::table).collect(),
         printable: true,
     };
@@ -503,7 +516,7 @@ pub async fn report_page(
                 value: q.area_id.map(|a| a.to_string()).unwrap_or_default(),
             },
             pages::fiscal_year_filter(&caller, fy),
-            month_filter(&q, true),
+            month_filter(q.month, true),
         ],
         tables: grids.iter().map(Grid::table).collect(),
         printable: true,
@@ -555,9 +568,9 @@ async fn staff_year(
     };
     let totals = store::summed(&state.db, muni, &Reach::All, (from, to), &filter, by_month).await?;
     let duty = &caller.municipality.scheme.duty_types;
-    let meetings =
-        kyodo_store::meetings::attended_by(&state.db, muni, staff_id, fiscal_year_start(fy), fiscal_year_end(fy))
-            .await?;
+    // A meeting planned for next month is not yet attended.
+    let until = fiscal_year_end(fy).min(caller.today);
+    let meetings = kyodo_store::meetings::attended_by(&state.db, muni, staff_id, fiscal_year_start(fy), until).await?;
     let events = meetings.iter().filter(|m| m.kind == MeetingKind::Event).count() as i64;
 
     let mut summary = Grid::new("年間のまとめ", ["項目", "値"].map(String::from).to_vec(), "");

@@ -9,7 +9,10 @@ use crate::error::AppError;
 
 pub enum XCell {
     Text(String),
+    /// A measure such as hours, shown with one decimal.
     Number(f64),
+    /// A count, shown without a decimal point.
+    Integer(i64),
 }
 
 impl From<String> for XCell {
@@ -26,13 +29,13 @@ impl From<&str> for XCell {
 
 impl From<i64> for XCell {
     fn from(n: i64) -> Self {
-        XCell::Number(n as f64)
+        XCell::Integer(n)
     }
 }
 
 impl From<u32> for XCell {
     fn from(n: u32) -> Self {
-        XCell::Number(f64::from(n))
+        XCell::Integer(i64::from(n))
     }
 }
 
@@ -69,6 +72,10 @@ fn build(sheets: Vec<Sheet>) -> Result<Vec<u8>, XlsxError> {
                     }
                     XCell::Number(n) => {
                         ws.write_number(r, col(c), *n)?;
+                    }
+                    XCell::Integer(n) => {
+                        // Counts stay far below 2^53, exact as f64.
+                        ws.write_number(r, col(c), *n as f64)?;
                     }
                 }
             }

@@ -217,6 +217,11 @@ async fn an_import_from_the_page_has_its_own_page_only_its_starter_reads() {
     assert!(page.contains("確認の結果（まだ登録していません）"), "{page}");
     assert!(page.contains("新規 1件"));
     assert!(
+        page.contains("新しく登録される職員（1件）"),
+        "the dry run lists what it would create"
+    );
+    assert!(page.contains("90001"));
+    assert!(
         !page.contains("http-equiv=\"refresh\""),
         "a finished import stops reloading"
     );
@@ -226,6 +231,12 @@ async fn an_import_from_the_page_has_its_own_page_only_its_starter_reads() {
     let page = b.get(&run).await.text().await.unwrap();
     assert!(page.contains("取り込みました"), "{page}");
     assert_eq!(count(&app, muni, "staff").await, before + 1);
+
+    // A changed line is listed field by field.
+    let changed = csv.replace("新規 一郎", "新規 一朗");
+    let run = import_form(&b, "staff", &cp932(&changed), true).await;
+    let page = b.get(&run).await.text().await.unwrap();
+    assert!(page.contains("氏名: 新規 一郎 → 新規 一朗"), "{page}");
 
     // The report names people and their e-mail: nobody else reads it.
     let other = app.login("arao-admin").await;
@@ -273,7 +284,8 @@ async fn a_refused_file_from_the_page_lists_every_problem_on_its_page() {
     let b = app.login("arao-coordinator").await;
     let csv = "職員番号,氏名,フリガナ,所属部署コード,職位,採用日\n\
                90001,新規 一郎,シンキ イチロウ,D0101,一般職員,2020-04-01\n\
-               90002,新規 二郎,シンキ ジロウ,NOPE,一般職員,2020-04-01\n";
+               90002,新規 二郎,シンキ ジロウ,NOPE,一般職員,2020-04-01\n\
+               90003,新規 三郎,シンキ サブロウ,D0101,一般職員,令和5年2月30日\n";
     let run = import_form(&b, "staff", csv.as_bytes(), false).await;
     let res = b.get(&run).await;
     assert_eq!(res.status(), 422);
@@ -281,6 +293,10 @@ async fn a_refused_file_from_the_page_lists_every_problem_on_its_page() {
     assert!(
         page.contains("3行目「所属部署コード」: 部署コード「NOPE」がありません"),
         "{page}"
+    );
+    assert!(
+        page.contains("4行目「採用日」『令和5年2月30日』"),
+        "the value read is shown: {page}"
     );
     assert_eq!(count(&app, muni, "staff").await, before);
 }

@@ -735,3 +735,22 @@ async fn staff_personal_fields_reach_exactly_whom_the_table_allows() {
     );
     assert!(!reads.items.iter().any(|e| e.login.as_deref() == Some("arao-admin")));
 }
+
+#[tokio::test]
+async fn the_community_does_not_read_the_scheme_settings() {
+    let app = TestApp::spawn(&["arao"]).await;
+    let community = app.login("arao-community").await;
+    assert_eq!(community.get("/settings/scheme").await.status(), 403);
+    let page = community.get("/account").await.text().await.unwrap();
+    assert!(page.contains("/account"), "a page with the menu");
+    assert!(!page.contains("/settings/scheme"), "nor is it in the menu");
+    let token = app.token("arao-community").await;
+    let res = app
+        .anonymous()
+        .get(app.url("/api/v1/scheme"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 403);
+}

@@ -112,6 +112,9 @@ async fn a_liaison_logs_a_meeting_and_three_activities_from_the_phone_form_and_r
         assert_eq!(res.status(), 303, "{duty}");
         assert_eq!(res.headers()["location"], "/activities?notice=logged");
     }
+    // Where it lands says so.
+    let list = b.get("/activities?notice=logged").await.text().await.unwrap();
+    assert!(list.contains("活動を記録しました"), "the confirmation shows");
     // Out of hours without how it is made good: refused, what was typed kept.
     let res = b
         .post(
@@ -580,4 +583,127 @@ async fn a_successor_opens_a_handover_whose_dossier_is_complete_and_both_sign_of
     let page = page.text().await.unwrap();
     assert!(page.contains("印刷する") && page.contains("完了"));
     assert!(!page.contains("☐"), "nothing left unticked");
+}
+
+#[tokio::test]
+async fn a_meeting_planned_for_next_month_is_not_counted_as_attended() {
+    let t = teams().await;
+    let junior = Api::new(&t.app, "arao-junior").await;
+    let coordinator = t.app.login("arao-coordinator").await;
+    let attended = || async {
+        let page = coordinator
+            .get(&format!("/workload/staff/{}", t.junior))
+            .await
+            .text()
+            .await
+            .unwrap();
+        // The summary's cell after the label.
+        page.split("出席した会議</")
+            .nth(1)
+            .and_then(|rest| rest.split("<td").nth(1))
+            .and_then(|cell| cell.split('>').nth(1))
+            .and_then(|cell| cell.split('<').next())
+            .map(|n| n.trim().to_owned())
+            .expect("the count of meetings attended")
+    };
+    let meeting = |held_on: &str| {
+        json!({
+            "area_id": t.a01, "organisation_id": t.org, "kind": "board",
+            "title": format!("{held_on}の役員会"), "held_on": held_on, "staff_ids": [t.junior],
+        })
+    };
+    let before = attended().await;
+    let (s, v) = junior.send("POST", "/meetings", Some(meeting("2026-12-15"))).await;
+    assert_eq!(s, 201, "{v}");
+    assert_eq!(attended().await, before, "next month's meeting is not attended yet");
+    let (s, v) = junior.send("POST", "/meetings", Some(meeting("2026-11-10"))).await;
+    assert_eq!(s, 201, "{v}");
+    let after: i64 = attended().await.parse().unwrap();
+    assert_eq!(after, before.parse::<i64>().unwrap() + 1, "a past one is");
+}
+
+#[tokio::test]
+async fn raising_an_issue_from_minutes_starts_at_the_same_priority_as_a_new_issue() {
+    let t = teams().await;
+    let junior = Api::new(&t.app, "arao-junior").await;
+    let (s, m) = junior
+        .send(
+            "POST",
+            "/meetings",
+            Some(json!({
+                "area_id": t.a01, "organisation_id": t.org, "kind": "board", "title": "役員会",
+                "held_on": "2026-11-10", "staff_ids": [t.junior], "minutes": "街灯の件",
+            })),
+        )
+        .await;
+    assert_eq!(s, 201, "{m}");
+    let b = t.app.login("arao-junior").await;
+    let selected = |page: &str| {
+        let select = page.split("name=\"priority\"").nth(1).expect("a priority choice");
+        let select = select.split("</select>").next().unwrap_or_default();
+        select
+            .split("<option value=\"")
+            .find(|o| o.contains(" selected"))
+            .and_then(|o| o.split('"').next())
+            .map(str::to_owned)
+    };
+    let new_issue = b.get("/issues/new").await.text().await.unwrap();
+    let minutes = b.get(&format!("/meetings/{}", m["id"])).await.text().await.unwrap();
+    assert_eq!(selected(&new_issue).as_deref(), Some("normal"));
+    assert_eq!(selected(&minutes), selected(&new_issue), "one default");
+}
+
+#[tokio::test]
+async fn the_workload_month_box_shows_the_month_whose_figures_show_and_counts_are_whole() {
+    let t = teams().await;
+    let coordinator = t.app.login("arao-coordinator").await;
+    let page = coordinator.get("/workload").await.text().await.unwrap();
+    let month_box = page
+        .split("name=\"month\"")
+        .nth(1)
+        .and_then(|s| s.split("</select>").next())
+        .expect("the month box");
+    // Today is 2026-11-21 in the tests: November's figures, November chosen.
+    assert!(
+        month_box.contains("<option value=\"11\" selected>11月</option>"),
+        "{month_box}"
+    );
+    assert!(page.contains("令和8年11月の職員ごとの負担"));
+
+    let staff_page = coordinator
+        .get(&format!("/workload/staff/{}", t.junior))
+        .await
+        .text()
+        .await
+        .unwrap();
+    let count = staff_page
+        .split("活動の記録件数</")
+        .nth(1)
+        .and_then(|rest| rest.split("<td").nth(1))
+        .and_then(|cell| cell.split('>').nth(1))
+        .and_then(|cell| cell.split('<').next())
+        .expect("the count of entries");
+    assert!(
+        count.trim().parse::<i64>().is_ok(),
+        "a count is a whole number: {count}"
+    );
+}
+
+#[tokio::test]
+async fn out_of_hours_has_no_preset_compensation_so_forgetting_it_is_shown() {
+    let t = teams().await;
+    let b = t.app.login("arao-junior").await;
+    let form = b.get("/activities/new").await.text().await.unwrap();
+    let choice = form
+        .split("name=\"compensation\"")
+        .nth(1)
+        .and_then(|s| s.split("</select>").next())
+        .expect("the compensation choice");
+    let chosen: Vec<&str> = choice
+        .split("<option value=\"")
+        .skip(1)
+        .filter(|o| o.contains(" selected"))
+        .filter_map(|o| o.split('"').next())
+        .collect();
+    assert_eq!(chosen, vec![""], "nothing chosen beforehand: {choice}");
 }

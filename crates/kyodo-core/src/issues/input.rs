@@ -100,7 +100,7 @@ impl IssueInput {
             "地区の優先度",
             Priority::parse,
             &Priority::options(),
-            Some(Priority::Normal),
+            Some(Priority::DEFAULT),
         );
         let location = f.optional("location", "場所", 200);
         let mut latitude = coordinate(&mut f, "latitude", "緯度", -90.0..=90.0);
@@ -152,7 +152,7 @@ impl IssueInput {
             category,
             area_id: area_id.unwrap_or(0),
             organisation_id,
-            priority: priority.unwrap_or(Priority::Normal),
+            priority: priority.unwrap_or(Priority::DEFAULT),
             location,
             latitude,
             longitude,

@@ -122,6 +122,12 @@ crate::keyed_enum! {
     }
 }
 
+impl Priority {
+    /// What an issue gets when nobody chose: the district's ordinary
+    /// priority, on every form and in the API alike.
+    pub const DEFAULT: Priority = Priority::Normal;
+}
+
 /// One issue, request or proposal.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 #[cfg_attr(feature = "sqlx", derive(sqlx::FromRow))]

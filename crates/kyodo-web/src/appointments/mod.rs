@@ -39,9 +39,6 @@ pub struct AppointmentQuery {
     /// The day the period is judged on; today by default.
     #[param(value_type = Option<ApiDate>)]
     pub on: Option<String>,
-    #[serde(skip)]
-    #[param(ignore)]
-    pub notice: Option<String>,
 }
 
 const PERIODS: [(&str, &str); 4] = [
@@ -131,12 +128,13 @@ pub async fn list_page(
     State(state): State<AppState>,
     PageCaller(caller): PageCaller,
     PageQuery(q): PageQuery<AppointmentQuery>,
+    PageQuery(shown): PageQuery<pages::NoticeQuery>,
 ) -> PageResult<Response> {
     let rows = list(&state, &caller, &q).await?;
     let units = team::units(&state, &caller).await?;
     let period = q.period.clone().unwrap_or_else(|| "current".into());
     let view = ListView {
-        layout: Layout::new(&caller, "地域担当職員の任命", BASE).with_notice(q.notice.as_deref()),
+        layout: Layout::new(&caller, "地域担当職員の任命", BASE).with_notice(shown.notice.as_deref()),
         lines: rows.iter().map(|a| line(&caller, a)).collect(),
         periods: PERIODS.iter().map(|(k, l)| (*k, *l, *k == period)).collect(),
         areas: pages::options(&units, |a| a.id.to_string(), |a| a.name.clone()),

@@ -265,10 +265,7 @@ impl Editable for Issues {
         editing: Option<(i64, i64)>,
         status: StatusCode,
     ) -> PageResult<Response> {
-        // A new issue starts at the district's ordinary priority, not the first choice (高).
-        if form.v("priority").is_empty() {
-            form.values.insert("priority".into(), Priority::Normal.key().into());
-        }
+        default_priority(&mut form);
         let scheme = &caller.municipality.scheme;
         let community = caller.role() == Role::Community;
         let mut fields = vec![
@@ -911,4 +908,12 @@ pub async fn export_api(
     ApiQuery(e): ApiQuery<ExportQuery>,
 ) -> ApiResult<Response> {
     Ok(export(&state, &caller, q, &e).await?)
+}
+
+/// A new issue's form starts at the default priority, not at the first
+/// choice (高): the issue form and the one under a meeting's minutes alike.
+pub fn default_priority(form: &mut FormState) {
+    if form.v("priority").is_empty() {
+        form.values.insert("priority".into(), Priority::DEFAULT.key().into());
+    }
 }
