@@ -8,13 +8,14 @@ use tower_http::set_header::SetResponseHeaderLayer;
 
 use crate::issues::{self, Issues, dashboard, detail, files, progress, templates};
 use crate::{
-    AppState, accounts, activities, api, appointments, areas, audit, data, departments, editing, handovers, mail,
+    AppState, accounts, activities, api, appointments, areas, audit, data, departments, editing, handovers, help, mail,
     meetings, open311, organisations, rotation, scheme, staff, workload,
 };
 
 pub fn router(state: AppState) -> Router {
     let pages = Router::new()
         .route("/", get(accounts::home))
+        .route("/help", get(help::help_page))
         .route("/login", get(accounts::login_form).post(accounts::login))
         .route("/logout", post(accounts::logout))
         .route("/account", get(accounts::account_page))

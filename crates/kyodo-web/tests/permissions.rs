@@ -369,6 +369,7 @@ async fn every_role_gets_exactly_what_the_table_allows_on_every_route() {
         case("GET", "/data/export/areas", DataExport, Page),
         case("GET", "/audit", AuditRead, Page),
         case("GET", "/account", OwnAccount, Page),
+        case("GET", "/help", OwnAccount, Page),
         case("GET", "/api/v1/me", OwnAccount, Api),
         case("GET", "/api/v1/areas", AreaRead, Api),
         case("GET", format!("/api/v1/areas/{a}"), AreaRead, Api),
@@ -753,4 +754,30 @@ async fn the_community_does_not_read_the_scheme_settings() {
         .await
         .unwrap();
     assert_eq!(res.status(), 403);
+}
+
+#[tokio::test]
+async fn the_guide_speaks_to_each_role() {
+    let app = TestApp::spawn(&["arao"]).await;
+    for (login, says, never) in [
+        (
+            "arao-liaison",
+            "議事録から課題を起こします",
+            "「利用者」でアカウントを作ります",
+        ),
+        ("arao-department", "回答の定型文", "制度設定"),
+        ("arao-community", "写真も添付できます", "活動記録"),
+        ("arao-admin", "「利用者」でアカウントを作ります", "課題の流れ"),
+    ] {
+        let b = app.login(login).await;
+        let res = b.get("/help").await;
+        assert_eq!(res.status(), 200, "{login}");
+        let page = res.text().await.unwrap();
+        assert!(page.contains(says), "{login}: {says}");
+        let guide = page.split("<h1>操作ガイド</h1>").nth(1).unwrap_or_default();
+        assert!(!guide.contains(never), "{login} is not told: {never}");
+    }
+    let liaison = app.login("arao-liaison").await;
+    let page = liaison.get("/help").await.text().await.unwrap();
+    assert!(page.contains("部署の回答待ち"), "the flow names the issue's states");
 }

@@ -26,14 +26,20 @@ struct Cli {
     command: Command,
 }
 
+/// The record kinds `import` and `export` move (`DataKind`).
+const DATA_KINDS: [&str; 4] = ["areas", "organisations", "departments", "staff"];
+
+/// The demo municipalities, one per seed document.
+const DEMO_PRESETS: [&str; 5] = ["arao", "niimi", "kumamoto", "tama", "osaki"];
+
 #[derive(Subcommand)]
 enum Command {
     /// Run the web server (migrations run first).
     Serve {
         #[arg(long, env = "KYODO_BIND", default_value = "127.0.0.1:8080")]
         bind: String,
-        /// Load a demo municipality first: arao, niimi, kumamoto, tama, osaki.
-        #[arg(long)]
+        /// Load a demo municipality first (its logins are printed).
+        #[arg(long, value_parser = DEMO_PRESETS)]
         demo: Option<String>,
         /// Mark session cookies Secure (set when served over HTTPS without a proxy header).
         #[arg(long, env = "KYODO_SECURE_COOKIES")]
@@ -61,21 +67,34 @@ enum Command {
     /// Apply database migrations and exit.
     Migrate,
     /// Load a demo municipality and print its logins.
-    Demo { preset: String },
-    /// Import a CSV file (UTF-8 or CP932): all or nothing.
+    Demo {
+        /// Which seed municipality.
+        #[arg(value_parser = DEMO_PRESETS)]
+        preset: String,
+    },
+    /// Import a CSV file (UTF-8 or CP932): all or nothing. Any bad line
+    /// refuses the whole file, and every problem is listed by line.
     Import {
+        /// What the file holds; its first line names the columns (see /data).
+        #[arg(value_parser = DATA_KINDS)]
         kind: String,
+        /// The CSV file, UTF-8 (with or without BOM) or Shift_JIS (CP932).
         file: std::path::PathBuf,
+        /// Check the file and print what would be created and changed,
+        /// writing nothing.
         #[arg(long)]
         dry_run: bool,
         /// 全国地方公共団体コード; may be left out when there is one municipality.
         #[arg(long)]
         municipality: Option<String>,
     },
-    /// Export records as CSV to standard output.
+    /// Export records as CSV to standard output, in an order that imports again.
     Export {
+        /// What to export.
+        #[arg(value_parser = DATA_KINDS)]
         kind: String,
-        #[arg(long, default_value = "utf-8")]
+        /// utf-8 (with BOM, as Excel opens it) or cp932 (Shift_JIS, for older Excel).
+        #[arg(long, default_value = "utf-8", value_parser = ["utf-8", "cp932"])]
         encoding: String,
         #[arg(long)]
         municipality: Option<String>,
@@ -506,4 +525,30 @@ async fn run(cli: Cli) -> Result<()> {
         },
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::*;
+
+    #[test]
+    fn the_kinds_named_in_help_are_the_kinds_moved() {
+        assert_eq!(DATA_KINDS.to_vec(), DataKind::ALL.map(DataKind::as_str).to_vec());
+    }
+
+    #[test]
+    fn an_unknown_kind_is_refused_with_the_kinds_there_are() {
+        let Err(e) = Cli::try_parse_from(["kyodo", "import", "people", "people.csv"]) else {
+            panic!("people is not a kind");
+        };
+        let shown = e.to_string();
+        assert!(shown.contains("areas") && shown.contains("staff"), "{shown}");
+        let help = Cli::try_parse_from(["kyodo", "import", "--help"])
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(help.contains("--dry-run") && help.contains("writing nothing"), "{help}");
+    }
 }
