@@ -10,3 +10,12 @@ document.addEventListener("change", function (event) {
   target.value = select.value;
   target.focus();
 });
+
+// A button marked data-print opens the print dialog (an inline onclick would
+// be refused by the site's Content-Security-Policy).
+document.addEventListener("click", function (event) {
+  var button = event.target.closest && event.target.closest("[data-print]");
+  if (!button) return;
+  event.preventDefault();
+  window.print();
+});
