@@ -51,7 +51,11 @@ mkdirSync(`${args.out}/screenshots`, { recursive: true });
 
 const VIEWPORTS = [
   { name: "1280", viewport: { width: 1280, height: 800 }, isMobile: false, hasTouch: false },
-  { name: "390", viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true },
+  // Not isMobile: Chromium's mobile emulation widens the layout viewport to
+  // fit content that is too wide, which hides the overflow this suite looks
+  // for (and offsets clicks). The page's own meta viewport says device-width
+  // anyway, so a 390 px window lays out as the phone does.
+  { name: "390", viewport: { width: 390, height: 844 }, isMobile: false, hasTouch: true },
 ];
 
 // Pages reached from a list besides its own `/list/{id}`: the first link of each kind is visited.
@@ -186,7 +190,7 @@ async function walkRole(role) {
       if (only && !only.test(path)) {
         if (vp === VIEWPORTS[0]) {
           await page.goto(base + path, { waitUntil: "load" });
-          for (const found of await detailLinks(page, path)) if (!pages.includes(found)) pages.push(found), queue.push(found);
+          for (const found of await discover(page, path)) if (!pages.includes(found)) pages.push(found), queue.push(found);
         }
         continue;
       }
@@ -207,11 +211,11 @@ async function walkRole(role) {
         failures.push(...(await checkLayout(page, vp.viewport.width)));
         failures.push(...(await checkIds(page)));
         failures.push(...(await checkAxe(page)));
-        await page.screenshot({ path: `${args.out}/screenshots/${shot}`, fullPage: true });
+        await page.screenshot({ path: `${args.out}/screenshots/${shot}`, fullPage: true, timeout: 30000 });
         failures.push(...(await checkControls(page)));
         // Detail pages are found at the desk; the phone visits the same list.
         if (vp === VIEWPORTS[0]) {
-          for (const found of await detailLinks(page, path)) {
+          for (const found of await discover(page, path)) {
             if (!pages.includes(found)) pages.push(found);
             queue.push(found);
           }
@@ -265,6 +269,20 @@ async function detailLinks(page, path) {
   return found;
 }
 
+async function discover(page, path) {
+  const links = await detailLinks(page, path);
+  // The demo has no rotation plan: make one, so that its page (and its print button) is checked.
+  if (path === "/rotation" && !links.length) links.push(...(await makeRotationPlan(page)));
+  return links;
+}
+
+async function makeRotationPlan(page) {
+  const submit = page.locator("main form[action='/rotation'] button[type=submit]");
+  if (!(await submit.count())) return [];
+  await Promise.all([page.waitForURL(/\/rotation\/\d+/, { timeout: 60000 }), submit.click()]);
+  return [new URL(page.url()).pathname];
+}
+
 async function checkFavicon(page, context) {
   const href = await page.evaluate(() => {
     const link = document.querySelector("link[rel~='icon']");
@@ -275,17 +293,31 @@ async function checkFavicon(page, context) {
 }
 
 async function checkLayout(page, width) {
-  const layout = await page.evaluate(() => {
+  const layout = await page.evaluate((vw) => {
     const html = document.documentElement;
-    const vw = window.innerWidth;
     if (html.scrollWidth <= vw) return null;
     // Name the outermost elements that stick out, so that the report says where.
     const sticking = [];
+    // Whether an ancestor's overflow clips el: only its containing blocks
+    // do, which for a position:absolute element skips static ancestors.
+    const clipped = (el) => {
+      const own = getComputedStyle(el).position;
+      if (own === "fixed") return false;
+      let skipping = own === "absolute";
+      for (let a = el.parentElement; a && a !== document.body; a = a.parentElement) {
+        const style = getComputedStyle(a);
+        if (skipping && style.position === "static") continue;
+        if (style.overflowX !== "visible") return true;
+        if (style.position === "fixed") return false;
+        skipping = style.position === "absolute";
+      }
+      return false;
+    };
     for (const el of document.body.querySelectorAll("*")) {
       const rect = el.getBoundingClientRect();
-      if (rect.right <= vw + 0.5 || rect.width === 0) continue;
-      const parentRight = el.parentElement ? el.parentElement.getBoundingClientRect().right : 0;
-      if (parentRight > vw + 0.5 && el.parentElement !== document.body) continue;
+      if (rect.right <= vw + 0.5 || rect.width === 0 || clipped(el)) continue;
+      const parent = el.parentElement;
+      if (parent !== document.body && parent.getBoundingClientRect().right > vw + 0.5 && !clipped(parent)) continue;
       let name = el.tagName.toLowerCase();
       if (el.id) name += `#${el.id}`;
       if (el.classList.length) name += "." + [...el.classList].join(".");
@@ -293,7 +325,7 @@ async function checkLayout(page, width) {
       if (sticking.length >= 4) break;
     }
     return { scrollWidth: html.scrollWidth, sticking };
-  });
+  }, width);
   if (!layout) return [];
   return [`scrolls sideways: ${layout.scrollWidth} px wide at ${width} px; sticking out: ${layout.sticking.join(", ") || "?"}`];
 }
@@ -339,6 +371,12 @@ async function checkControls(page) {
       .waitForFunction((n) => window.__kyodoPrints > n, before, { timeout: 2000 })
       .then(() => true, () => false);
     if (!called) failures.push(`「${(await button.innerText()).trim()}」 did not call window.print`);
+  }
+  // What is printed is the page, not the menu around it.
+  if (await printButtons.count()) {
+    await page.emulateMedia({ media: "print" });
+    if (await page.locator("header nav").isVisible()) failures.push("the menu is printed");
+    await page.emulateMedia({ media: null });
   }
 
   // Every visible collapsible opens when its summary is clicked, and closes again.
