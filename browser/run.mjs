@@ -86,6 +86,16 @@ const browser = await chromium.launch({
 });
 
 const results = []; // { role, width, path, failures: [string], shot }
+// Seconds spent per step, summed over the visits (both jobs), for the report.
+const spent = {};
+async function timed(step, promise) {
+  const t = Date.now();
+  try {
+    return await promise;
+  } finally {
+    spent[step] = (spent[step] || 0) + (Date.now() - t) / 1000;
+  }
+}
 let fatal = null;
 
 // Two roles at a time: Chromium renders one page while axe runs on the other.
@@ -108,10 +118,21 @@ const failed = results.filter((r) => r.failures.length);
 const lines = [
   `kyodo browser suite — ${base}, ${new Date().toISOString()}`,
   `${results.length} page visits (${args.roles}; 1280×800 and 390×844) in ${seconds} s`,
+  `time per step, summed over the visits: ${Object.entries(spent)
+    .map(([step, t]) => `${step} ${t.toFixed(1)} s`)
+    .join(", ")}`,
   "",
 ];
 for (const r of results) {
-  lines.push(`${r.failures.length ? "FAIL" : "ok  "} ${r.role} ${r.width} ${r.path}  (screenshots/${r.shot})`);
+  const tried = r.used
+    ? Object.entries(r.used)
+        .filter(([, n]) => n)
+        .map(([what, n]) => `${what} ×${n}`)
+        .join(", ")
+    : "";
+  lines.push(
+    `${r.failures.length ? "FAIL" : "ok  "} ${r.role} ${r.width} ${r.path}  (screenshots/${r.shot})${tried ? `  used: ${tried}` : ""}`,
+  );
   for (const f of r.failures) lines.push(`       - ${f}`);
 }
 if (fatal) lines.push("", `the suite stopped: ${fatal.stack || fatal}`);
@@ -168,7 +189,8 @@ async function walkRole(role) {
       }
     });
     page.on("requestfailed", (request) => {
-      if (request.url().startsWith(origin)) {
+      // ERR_ABORTED: the suite navigated on while it loaded (the favicon, often); not the site's fault.
+      if (request.url().startsWith(origin) && request.failure()?.errorText !== "net::ERR_ABORTED") {
         events.push(`request failed: ${request.url().slice(origin.length)} (${request.failure()?.errorText})`);
       }
     });
@@ -182,7 +204,8 @@ async function walkRole(role) {
 
     const visited = new Set();
     const queue = [...pages];
-    let faviconChecked = false;
+    // Once per role and viewport: the favicon, and the menu's dropdowns (the same on every page).
+    let firstPage = true;
     while (queue.length) {
       const path = queue.shift();
       if (visited.has(path)) continue;
@@ -196,23 +219,27 @@ async function walkRole(role) {
       }
       events.length = 0;
       const failures = [];
+      let used = null;
       const shot = `${role}-${vp.name}-${slug(path)}.png`;
       try {
-        const response = await page.goto(base + path, { waitUntil: "load" });
+        const response = await timed("load", page.goto(base + path, { waitUntil: "load" }));
         if (new URL(page.url()).pathname === "/login") {
           failures.push("sent to the login page");
         } else if (!response || response.status() >= 400) {
           failures.push(`the page answered ${response ? response.status() : "nothing"}`);
         }
-        if (!faviconChecked) {
-          faviconChecked = true;
+        const first = firstPage;
+        firstPage = false;
+        if (first) {
           failures.push(...(await checkFavicon(page, context)));
         }
-        failures.push(...(await checkLayout(page, vp.viewport.width)));
+        failures.push(...(await timed("layout", checkLayout(page, vp.viewport.width))));
         failures.push(...(await checkIds(page)));
-        failures.push(...(await checkAxe(page)));
-        await page.screenshot({ path: `${args.out}/screenshots/${shot}`, fullPage: true, timeout: 30000 });
-        failures.push(...(await checkControls(page)));
+        failures.push(...(await timed("axe", checkAxe(page))));
+        await timed("screenshot", page.screenshot({ path: `${args.out}/screenshots/${shot}`, fullPage: true, timeout: 30000 }));
+        const controls = await timed("controls", checkControls(page, first));
+        failures.push(...controls.failures);
+        used = controls.used;
         // Detail pages are found at the desk; the phone visits the same list.
         if (vp === VIEWPORTS[0]) {
           for (const found of await discover(page, path)) {
@@ -225,7 +252,7 @@ async function walkRole(role) {
       }
       failures.push(...events);
       const unique = [...new Set(failures)];
-      results.push({ role, width: vp.name, path, failures: unique, shot, seq: results.length });
+      results.push({ role, width: vp.name, path, failures: unique, shot, used, seq: results.length });
       console.log(`${unique.length ? "FAIL" : "ok  "} ${role.padEnd(11)} ${vp.name.padStart(4)} ${path}`);
       for (const f of unique) console.log(`       - ${f}`);
     }
@@ -357,8 +384,11 @@ async function checkAxe(page) {
 }
 
 // Controls that must do something when used.
-async function checkControls(page) {
+// Returns the failures, and what was used (for the report: a check that
+// found no control proves nothing).
+async function checkControls(page, withMenu) {
   const failures = [];
+  const used = { print: 0, details: 0, template: 0 };
 
   // 「印刷する」 and anything marked data-print must ask for the print dialog.
   const printButtons = page.locator("main button:has-text('印刷する'), main [data-print]");
@@ -366,6 +396,7 @@ async function checkControls(page) {
     const button = printButtons.nth(i);
     if (!(await button.isVisible())) continue;
     const before = await page.evaluate(() => window.__kyodoPrints);
+    used.print += 1;
     await button.click();
     const called = await page
       .waitForFunction((n) => window.__kyodoPrints > n, before, { timeout: 2000 })
@@ -379,13 +410,15 @@ async function checkControls(page) {
     await page.emulateMedia({ media: null });
   }
 
-  // Every visible collapsible opens when its summary is clicked, and closes again.
-  const details = page.locator("details");
+  // Every visible collapsible opens when its summary is clicked. The menu's
+  // are the same on every page: they are tried on a role's first page.
+  const details = page.locator(withMenu ? "details" : "main details");
   for (let i = 0; i < (await details.count()); i++) {
     const summary = details.nth(i).locator(":scope > summary");
     if (!(await summary.count()) || !(await summary.isVisible())) continue;
     const label = (await summary.innerText()).trim().split("\n")[0].slice(0, 30);
     const wasOpen = await details.nth(i).evaluate((d) => d.open);
+    used.details += 1;
     await summary.click();
     const open = await details.nth(i).evaluate((d) => d.open);
     if (open === wasOpen) {
@@ -398,7 +431,7 @@ async function checkControls(page) {
         .evaluate((d) => [...d.children].some((c) => c.tagName !== "SUMMARY" && c.getClientRects().length > 0));
       if (!shown) failures.push(`<details> 「${label}」 opened but shows nothing`);
     }
-    await summary.click();
+    await details.nth(i).evaluate((d, open) => (d.open = open), wasOpen);
   }
 
   // An answer-template select copies the chosen text into its field.
@@ -409,9 +442,10 @@ async function checkControls(page) {
     const option = await select.evaluate((s) => [...s.options].find((o) => o.value)?.value ?? null);
     if (option === null) continue;
     const target = await select.getAttribute("data-fill");
+    used.template += 1;
     await select.selectOption(option);
     const value = await page.evaluate((id) => document.getElementById(id)?.value ?? null, target);
     if (value !== option) failures.push(`the template select for #${target} did not fill it`);
   }
-  return failures;
+  return { failures, used };
 }
