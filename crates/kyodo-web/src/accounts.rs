@@ -470,21 +470,26 @@ pub async fn users_page(
     let rows = users
         .into_iter()
         .map(|u| {
-            let button =
-                (u.id != caller.user.id && (u.role != Role::Admin || caller.role() == Role::Admin)).then(|| {
-                    let (verb, label, danger) = if u.disabled_at.is_some() {
-                        ("enable", "再開する", false)
-                    } else {
-                        ("disable", "停止する", true)
-                    };
-                    pages::ActionButton {
-                        action: format!("/users/{}/{verb}", u.id),
-                        label,
-                        danger,
-                    }
-                });
+            // Only the system admin opens an admin's account (see `managed`): no link to a refusal.
+            let manageable = u.role != Role::Admin || caller.role() == Role::Admin;
+            let button = (u.id != caller.user.id && manageable).then(|| {
+                let (verb, label, danger) = if u.disabled_at.is_some() {
+                    ("enable", "再開する", false)
+                } else {
+                    ("disable", "停止する", true)
+                };
+                pages::ActionButton {
+                    action: format!("/users/{}/{verb}", u.id),
+                    label,
+                    danger,
+                }
+            });
             let cells = vec![
-                Cell::link(u.login.clone(), format!("/users/{}", u.id)),
+                if manageable {
+                    Cell::link(u.login.clone(), format!("/users/{}", u.id))
+                } else {
+                    Cell::text(u.login.clone())
+                },
                 Cell::text(u.display_name.clone()),
                 Cell::text(u.role.label()),
                 Cell::text(if u.disabled_at.is_some() { "停止中" } else { "有効" }),

@@ -301,6 +301,8 @@ pub fn router(state: AppState) -> Router {
         .route("/open311/v2/requests/{file}", get(open311::request))
         .route("/static/kyodo.css", get(api::stylesheet))
         .route("/static/kyodo.js", get(api::script))
+        .route("/static/favicon.svg", get(api::favicon))
+        .route("/favicon.ico", get(api::favicon))
         .fallback(api::page_not_found)
         .layer(axum::middleware::from_fn(crate::auth::same_origin_writes))
         .layer(axum::extract::DefaultBodyLimit::max(crate::edge::BODY_LIMIT))

@@ -65,7 +65,9 @@ async fn a_department_keeps_its_answer_templates_and_the_answer_form_offers_them
     let liaison = Api::new(&d.app, "arao-liaison").await;
     let id = routed_issue(&liaison, &d, "街灯が暗い", d.doboku).await;
     let page = browser.get(&format!("/issues/{id}")).await.text().await.unwrap();
-    assert!(page.contains("data-fill=\"f-answer_text\""), "{page}");
+    // Each action's form has its own ids; the template fills the answer form's text.
+    assert!(page.contains("data-fill=\"f-answer-answer_text\""), "{page}");
+    assert!(page.contains("<textarea id=\"f-answer-answer_text\""), "{page}");
     assert!(page.contains("順次LED灯へ交換します。"), "{page}");
     // Liaison staff do not keep department templates.
     let res = d

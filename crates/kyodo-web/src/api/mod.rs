@@ -56,6 +56,19 @@ pub async fn script() -> Response {
         .into_response()
 }
 
+/// The site's icon, also at /favicon.ico: a browser asks there for a page
+/// that names none (a JSON response, a downloaded file opened in a tab).
+pub async fn favicon() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "image/svg+xml"),
+            (header::CACHE_CONTROL, "public, max-age=86400"),
+        ],
+        include_str!("../../static/favicon.svg"),
+    )
+        .into_response()
+}
+
 pub async fn not_found() -> ApiError {
     ApiError(AppError::NotFound)
 }
