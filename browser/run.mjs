@@ -280,7 +280,7 @@ async function signIn(page, login) {
 // The menu's links (wherever the menu folds them away), the home page and the account page.
 async function menuPages(page) {
   const hrefs = await page.$$eval("header nav a[href]", (links) => links.map((a) => a.getAttribute("href")));
-  const paths = ["/", ...hrefs.filter((h) => h.startsWith("/")), "/account"];
+  const paths = ["/", ...hrefs.filter((h) => h.startsWith("/")), "/account", "/help"];
   return [...new Set(paths)];
 }
 

@@ -767,7 +767,7 @@ async fn the_guide_speaks_to_each_role() {
         ),
         ("arao-department", "回答の定型文", "制度設定"),
         ("arao-community", "写真も添付できます", "活動記録"),
-        ("arao-admin", "「利用者」でアカウントを作ります", "課題の流れ"),
+        ("arao-admin", "「利用者」でアカウントを作ります", "id=\"help-flow\""),
     ] {
         let b = app.login(login).await;
         let res = b.get("/help").await;
@@ -780,4 +780,9 @@ async fn the_guide_speaks_to_each_role() {
     let liaison = app.login("arao-liaison").await;
     let page = liaison.get("/help").await.text().await.unwrap();
     assert!(page.contains("部署の回答待ち"), "the flow names the issue's states");
+    let other = liaison.get("/meetings").await.text().await.unwrap();
+    assert!(
+        other.contains("<a href=\"/help\">操作ガイド</a>"),
+        "every page links the guide"
+    );
 }
