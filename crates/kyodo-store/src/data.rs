@@ -15,19 +15,26 @@ use crate::audit::{self, Actor, Event};
 use crate::db::Db;
 use crate::error::{Result, StoreError};
 
-/// Imports a CSV file of `kind`. Undecodable bytes, a bad header or any bad
-/// line refuses the whole file with every problem listed; nothing is written.
+/// A CSV file to import: what it holds, its bytes (UTF-8 or CP932), and
+/// whether to only check it.
+pub struct ImportFile {
+    pub kind: DataKind,
+    pub bytes: Vec<u8>,
+    pub dry_run: bool,
+}
+
+/// Imports a CSV file. Undecodable bytes, a bad header or any bad line
+/// refuses the whole file with every problem listed; nothing is written.
 /// The bytes are let go once decoded, so a large file is held once, not twice.
 pub async fn import_csv(
     db: &Db,
     actor: &Actor,
     scheme: &SchemeSettings,
-    kind: DataKind,
-    bytes: Vec<u8>,
-    dry_run: bool,
+    file: ImportFile,
     today: NaiveDate,
     progress: Arc<ImportProgress>,
 ) -> Result<ImportReport> {
+    let ImportFile { kind, bytes, dry_run } = file;
     let decoded = encoding::decode_csv(&bytes);
     drop(bytes);
     let (text, detected) = decoded.map_err(|e| {

@@ -131,9 +131,11 @@ pub async fn load(db: &Db, key: &str, today: NaiveDate, password_hash: &str) -> 
             db,
             &actor,
             scheme,
-            kind,
-            csv(kind, rows),
-            false,
+            crate::data::ImportFile {
+                kind,
+                bytes: csv(kind, rows),
+                dry_run: false,
+            },
             today,
             Default::default(),
         )

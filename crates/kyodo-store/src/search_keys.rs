@@ -30,7 +30,7 @@ pub async fn rebuild_if_stale(db: &Db) -> Result<usize> {
     }
     // An empty table: keys made before the table existed, version 1.
     let stored = Query::select()
-        .expr(Func::coalesce([Expr::col("version").max(), Expr::val(1).into()]))
+        .expr(Func::coalesce([Expr::col("version").max(), Expr::val(1)]))
         .from(VERSIONS)
         .to_owned();
     if tx.fetch_i64(&stored).await? >= current {

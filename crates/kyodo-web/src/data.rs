@@ -147,9 +147,11 @@ async fn import(
         &state.db,
         &caller.actor(),
         &caller.municipality.scheme,
-        kind,
-        Vec::from(bytes),
-        dry_run,
+        kyodo_store::data::ImportFile {
+            kind,
+            bytes: Vec::from(bytes),
+            dry_run,
+        },
         caller.today,
         progress,
     )

@@ -597,14 +597,7 @@ async fn a_meeting_planned_for_next_month_is_not_counted_as_attended() {
             .text()
             .await
             .unwrap();
-        // The summary's cell after the label.
-        page.split("出席した会議</")
-            .nth(1)
-            .and_then(|rest| rest.split("<td").nth(1))
-            .and_then(|cell| cell.split('>').nth(1))
-            .and_then(|cell| cell.split('<').next())
-            .map(|n| n.trim().to_owned())
-            .expect("the count of meetings attended")
+        summary_cell(&page, "出席した会議").to_owned()
     };
     let meeting = |held_on: &str| {
         json!({
@@ -638,19 +631,10 @@ async fn raising_an_issue_from_minutes_starts_at_the_same_priority_as_a_new_issu
         .await;
     assert_eq!(s, 201, "{m}");
     let b = t.app.login("arao-junior").await;
-    let selected = |page: &str| {
-        let select = page.split("name=\"priority\"").nth(1).expect("a priority choice");
-        let select = select.split("</select>").next().unwrap_or_default();
-        select
-            .split("<option value=\"")
-            .find(|o| o.contains(" selected"))
-            .and_then(|o| o.split('"').next())
-            .map(str::to_owned)
-    };
     let new_issue = b.get("/issues/new").await.text().await.unwrap();
     let minutes = b.get(&format!("/meetings/{}", m["id"])).await.text().await.unwrap();
-    assert_eq!(selected(&new_issue).as_deref(), Some("normal"));
-    assert_eq!(selected(&minutes), selected(&new_issue), "one default");
+    assert_eq!(chosen(&new_issue, "priority"), vec!["normal"]);
+    assert_eq!(chosen(&minutes, "priority"), vec!["normal"], "one default");
 }
 
 #[tokio::test]
@@ -658,16 +642,8 @@ async fn the_workload_month_box_shows_the_month_whose_figures_show_and_counts_ar
     let t = teams().await;
     let coordinator = t.app.login("arao-coordinator").await;
     let page = coordinator.get("/workload").await.text().await.unwrap();
-    let month_box = page
-        .split("name=\"month\"")
-        .nth(1)
-        .and_then(|s| s.split("</select>").next())
-        .expect("the month box");
     // Today is 2026-11-21 in the tests: November's figures, November chosen.
-    assert!(
-        month_box.contains("<option value=\"11\" selected>11月</option>"),
-        "{month_box}"
-    );
+    assert_eq!(chosen(&page, "month"), vec!["11"]);
     assert!(page.contains("令和8年11月の職員ごとの負担"));
 
     let staff_page = coordinator
@@ -676,13 +652,7 @@ async fn the_workload_month_box_shows_the_month_whose_figures_show_and_counts_ar
         .text()
         .await
         .unwrap();
-    let count = staff_page
-        .split("活動の記録件数</")
-        .nth(1)
-        .and_then(|rest| rest.split("<td").nth(1))
-        .and_then(|cell| cell.split('>').nth(1))
-        .and_then(|cell| cell.split('<').next())
-        .expect("the count of entries");
+    let count = summary_cell(&staff_page, "活動の記録件数");
     assert!(
         count.trim().parse::<i64>().is_ok(),
         "a count is a whole number: {count}"
@@ -694,16 +664,31 @@ async fn out_of_hours_has_no_preset_compensation_so_forgetting_it_is_shown() {
     let t = teams().await;
     let b = t.app.login("arao-junior").await;
     let form = b.get("/activities/new").await.text().await.unwrap();
-    let choice = form
-        .split("name=\"compensation\"")
+    assert_eq!(chosen(&form, "compensation"), vec![""], "nothing chosen beforehand");
+}
+
+/// The values chosen in the page's select `name`.
+fn chosen<'a>(page: &'a str, name: &str) -> Vec<&'a str> {
+    let select = page
+        .split(&format!("name=\"{name}\""))
         .nth(1)
         .and_then(|s| s.split("</select>").next())
-        .expect("the compensation choice");
-    let chosen: Vec<&str> = choice
+        .unwrap_or_else(|| panic!("a choice {name}"));
+    select
         .split("<option value=\"")
         .skip(1)
-        .filter(|o| o.contains(" selected"))
+        .filter(|o| o.split('>').next().is_some_and(|tag| tag.contains(" selected")))
         .filter_map(|o| o.split('"').next())
-        .collect();
-    assert_eq!(chosen, vec![""], "nothing chosen beforehand: {choice}");
+        .collect()
+}
+
+/// The text of the summary cell after `label`.
+fn summary_cell<'a>(page: &'a str, label: &str) -> &'a str {
+    page.split(&format!("{label}</"))
+        .nth(1)
+        .and_then(|rest| rest.split("<td").nth(1))
+        .and_then(|cell| cell.split('>').nth(1))
+        .and_then(|cell| cell.split('<').next())
+        .map(str::trim)
+        .unwrap_or_else(|| panic!("a cell after {label}"))
 }

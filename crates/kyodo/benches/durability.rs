@@ -48,13 +48,7 @@ async fn run(mode: &str, n: usize, clients: usize) {
         .expect("pragma");
     let base = serve(&db).await;
     let token = token_for(&db, "arao-coordinator").await;
-    let area = kyodo_store::areas::all(&db, muni.id, true)
-        .await
-        .expect("areas")
-        .into_iter()
-        .find(|a| a.code == "A01")
-        .expect("area")
-        .id;
+    let area = common::area_id(&db, muni.id, "A01").await;
     let client = reqwest::Client::new();
 
     let started = Instant::now();

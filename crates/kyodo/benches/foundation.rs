@@ -67,9 +67,11 @@ async fn data_and_lists() {
         &db,
         &actor,
         &muni.scheme,
-        DataKind::Staff,
-        csv.clone(),
-        false,
+        kyodo_store::data::ImportFile {
+            kind: DataKind::Staff,
+            bytes: csv.clone(),
+            dry_run: false,
+        },
         today(),
         Default::default(),
     )
@@ -88,9 +90,11 @@ async fn data_and_lists() {
         &db,
         &actor,
         &muni.scheme,
-        DataKind::Staff,
-        csv.clone(),
-        true,
+        kyodo_store::data::ImportFile {
+            kind: DataKind::Staff,
+            bytes: csv.clone(),
+            dry_run: true,
+        },
         today(),
         Default::default(),
     )

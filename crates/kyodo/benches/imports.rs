@@ -148,13 +148,7 @@ async fn main() {
     let backend = kyodo_store::testing::test_backend();
     let (db, guard, muni) = common::arao_demo().await;
     let token = token_for(&db, "arao-coordinator").await;
-    let area = kyodo_store::areas::all(&db, muni.id, true)
-        .await
-        .expect("areas")
-        .into_iter()
-        .find(|a| a.code == "A01")
-        .expect("area")
-        .id;
+    let area = common::area_id(&db, muni.id, "A01").await;
     let csv = common::staff_csv(n);
     println!(
         "[{backend}] staff file: {n} lines, {:.1} MB CP932",

@@ -382,9 +382,11 @@ async fn run(cli: Cli) -> Result<()> {
                 &db,
                 &Actor::command_line(muni.id),
                 &muni.scheme,
-                kind,
-                bytes,
-                *dry_run,
+                kyodo_store::data::ImportFile {
+                    kind,
+                    bytes,
+                    dry_run: *dry_run,
+                },
                 today,
                 Default::default(),
             )

@@ -74,6 +74,17 @@ pub async fn arao_demo() -> (
     (db, guard, muni)
 }
 
+/// The id of the district with `code`.
+pub async fn area_id(db: &kyodo_store::Db, municipality_id: i64, code: &str) -> i64 {
+    kyodo_store::areas::all(db, municipality_id, true)
+        .await
+        .expect("areas")
+        .into_iter()
+        .find(|a| a.code == code)
+        .expect("area")
+        .id
+}
+
 /// Serves kyodo on `db` on a free port; returns its base URL.
 pub async fn serve(db: &kyodo_store::Db) -> String {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
