@@ -234,6 +234,7 @@ async function walkRole(role) {
           failures.push(...(await checkFavicon(page, context)));
         }
         failures.push(...(await timed("layout", checkLayout(page, vp.viewport.width))));
+        failures.push(...(await checkCards(page, vp.viewport.width, path)));
         failures.push(...(await checkIds(page)));
         failures.push(...(await timed("axe", checkAxe(page))));
         await timed("screenshot", page.screenshot({ path: `${args.out}/screenshots/${shot}`, fullPage: true, timeout: 30000 }));
@@ -355,6 +356,31 @@ async function checkLayout(page, width) {
   }, width);
   if (!layout) return [];
   return [`scrolls sideways: ${layout.scrollWidth} px wide at ${width} px; sticking out: ${layout.sticking.join(", ") || "?"}`];
+}
+
+// On a phone a list is cards: the field that matters for each list shows on
+// every card, and no card is cut at the right edge.
+async function checkCards(page, width, path) {
+  if (width > 480) return [];
+  const field = { "/issues": "状況", "/activities": "時間", "/meetings": "会議名" }[path];
+  return page.evaluate(
+    ({ field }) => {
+      const problems = [];
+      const visible = (el) => el.offsetParent !== null && el.getBoundingClientRect().width > 0;
+      for (const wrap of document.querySelectorAll(".table-wrap")) {
+        if (!wrap.querySelector("table.data-table--cards")) continue;
+        if (wrap.scrollWidth > wrap.clientWidth + 1) problems.push(`a card list scrolls sideways (${wrap.scrollWidth} px in ${wrap.clientWidth} px)`);
+      }
+      if (field) {
+        const rows = [...document.querySelectorAll("table.data-table tbody tr")];
+        if (rows.length && !rows.every((r) => [...r.querySelectorAll(`td[data-label="${field}"]`)].some(visible))) {
+          problems.push(`「${field}」 does not show on every row on a phone`);
+        }
+      }
+      return problems;
+    },
+    { field },
+  );
 }
 
 async function checkIds(page) {

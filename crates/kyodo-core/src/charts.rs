@@ -78,6 +78,10 @@ impl BarChart {
                 l = escape(&shorten(label))
             );
             for (i, v) in values.iter().enumerate() {
+                // A zero draws nothing: a stack of 「0件」 says less than the gap.
+                if *v <= 0.0 {
+                    continue;
+                }
                 let y = top + BAR_HEIGHT * i as f64;
                 let w = (v * scale).max(0.0);
                 let _ = write!(
@@ -156,6 +160,7 @@ mod tests {
         assert!(svg.contains(&format!(r#"width="{full:.1}""#)), "{svg}");
         assert!(svg.contains(&format!(r#"width="{:.1}""#, full / 2.0)));
         assert!(svg.contains(">2.5件<") && svg.contains(">10件<"));
+        assert!(!svg.contains(">0件<"), "zeros are left out");
         assert!(svg.starts_with("<svg") && svg.ends_with("</svg>"));
     }
 

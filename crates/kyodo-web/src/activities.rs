@@ -164,6 +164,8 @@ pub async fn list_page(
         ],
         tables: vec![Table {
             title: String::new(),
+            // A phone shows the day, the kind of work and the time just typed.
+            phone: &[0, 3, 4, 5],
             columns: [
                 "日付",
                 "氏名",

@@ -98,6 +98,7 @@ pub async fn list_page(
                 })
                 .collect(),
             empty: "該当する引継ぎはありません。",
+            phone: &[],
         }],
         printable: true,
     };

@@ -142,6 +142,8 @@ pub async fn list_page(
         ],
         tables: vec![Table {
             title: String::new(),
+            // A phone shows when, what and where.
+            phone: &[0, 2, 3],
             columns: ["日時", "種類", "会議名", "地区", "団体", "公開"]
                 .map(String::from)
                 .to_vec(),

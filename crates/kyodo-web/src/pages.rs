@@ -386,11 +386,23 @@ impl FormPage {
 pub struct Column {
     pub label: &'static str,
     pub sort: Option<&'static str>,
+    /// Shown on a phone, where each row is a card of the few fields that matter.
+    pub phone: bool,
 }
 
 impl Column {
     pub fn new(label: &'static str, sort: Option<&'static str>) -> Self {
-        Column { label, sort }
+        Column {
+            label,
+            sort,
+            phone: true,
+        }
+    }
+
+    /// Left off a phone's card: a detail the desk's table has room for.
+    pub fn desk_only(mut self) -> Self {
+        self.phone = false;
+        self
     }
 }
 
@@ -597,6 +609,20 @@ pub struct Table {
     pub columns: Vec<String>,
     pub rows: Vec<Vec<Cell>>,
     pub empty: &'static str,
+    /// The columns a phone shows, each row as a card; empty: the table
+    /// stays a table (figures side by side, as in workload grids).
+    pub phone: &'static [usize],
+}
+
+impl Table {
+    pub fn cards(&self) -> bool {
+        !self.phone.is_empty()
+    }
+
+    /// (By reference: the template hands over its loop index so.)
+    pub fn on_phone(&self, column: &usize) -> bool {
+        self.phone.is_empty() || self.phone.contains(column)
+    }
 }
 
 /// A page of plain tables under a few filters: meetings, activities,

@@ -106,6 +106,7 @@ impl Grid {
             columns: self.headers.clone(),
             rows,
             empty: self.empty,
+            phone: &[],
         }
     }
 

@@ -206,7 +206,7 @@ async fn a_liaison_logs_a_meeting_and_three_activities_from_the_phone_form_and_r
         .text()
         .await
         .unwrap();
-    let expected = format!("<td>{}</td>", kyodo_core::activities::hours(year));
+    let expected = format!(">{}</td>", kyodo_core::activities::hours(year));
     assert!(junior_page.contains(&expected), "this year's hours, {expected}");
     let xlsx = coordinator
         .get(&format!("/workload/report.xlsx?area_id={}", t.a01))

@@ -506,11 +506,11 @@ pub async fn list_page(
     list.columns = vec![
         Column::new("受付日", Some("received")),
         Column::new("件名", None),
-        Column::new("種別", None),
-        Column::new("分類", None),
-        Column::new("地区", None),
+        Column::new("種別", None).desk_only(),
+        Column::new("分類", None).desk_only(),
+        Column::new("地区", None).desk_only(),
         Column::new("状況", None),
-        Column::new("回答期限", if community { None } else { Some("due") }),
+        Column::new("回答期限", if community { None } else { Some("due") }).desk_only(),
     ];
     list.rows = page
         .items
