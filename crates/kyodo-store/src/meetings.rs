@@ -156,15 +156,45 @@ pub async fn issues_raised(db: &Db, municipality_id: i64, meeting_id: i64) -> Re
     db.fetch_all(&q).await
 }
 
+/// The district of an active organisation: `None` when there is no such
+/// organisation, `Some(None)` for one of the whole city.
+async fn organisation_area(tx: &mut Tx, municipality_id: i64, id: i64) -> Result<Option<Option<i64>>> {
+    #[derive(sqlx::FromRow)]
+    struct OrgArea {
+        area_id: Option<i64>,
+    }
+    let q = Query::select()
+        .column("area_id")
+        .from("organisations")
+        .and_where(Expr::col("id").eq(id))
+        .and_where(Expr::col("municipality_id").eq(municipality_id))
+        .and_where(Expr::col("archived_at").is_null())
+        .to_owned();
+    Ok(tx.fetch_optional::<OrgArea>(&q).await?.map(|o| o.area_id))
+}
+
 async fn check_references(tx: &mut Tx, municipality_id: i64, input: &MeetingInput, own_id: Option<i64>) -> Result<()> {
     let mut errors = FieldErrors::new();
     if !common::exists_in(tx, "areas", municipality_id, input.area_id).await? {
         errors.add("area_id", "地区が見つかりません");
     }
-    if let Some(org) = input.organisation_id
-        && !common::exists_in(tx, "organisations", municipality_id, org).await?
-    {
-        errors.add("organisation_id", "団体が見つかりません");
+    if let Some(org) = input.organisation_id {
+        match organisation_area(tx, municipality_id, org).await? {
+            None => errors.add("organisation_id", "団体が見つかりません"),
+            // An organisation of another district is a slip of the finger on
+            // a phone; one of the whole city (no district) meets anywhere.
+            Some(Some(org_area))
+                if !common::is_descendant_or_self(tx, "areas", municipality_id, input.area_id, org_area).await?
+                    && !common::is_descendant_or_self(tx, "areas", municipality_id, org_area, input.area_id)
+                        .await? =>
+            {
+                errors.add(
+                    "organisation_id",
+                    "この団体は会議の地区の団体ではありません。地区か団体を選び直してください",
+                );
+            }
+            Some(_) => {}
+        }
     }
     if let Some(main) = input.main_meeting_id {
         if Some(main) == own_id {

@@ -410,6 +410,12 @@ async fn detail_view(
     crate::issues::default_priority(&mut raise_form);
     let r = Meetings::fetch(state, caller, id, false).await?;
     let m = &r.meeting;
+    // The issue's text starts as the whole minutes, to be cut down to the point.
+    if raise_form.v("body").is_empty()
+        && let Some(minutes) = m.minutes.as_ref().filter(|t| !t.trim().is_empty())
+    {
+        raise_form.values.insert("body".into(), minutes.clone());
+    }
     let can_write = caller.can(Action::MeetingWrite);
     let mut items = vec![
         Item::new("種類", m.kind.label()),
@@ -428,6 +434,8 @@ async fn detail_view(
         items.push(Item::link("本番の会議", title, Some(format!("{BASE}/{main}"))));
     }
     items.push(Item::new("議事録", pages::opt(&m.minutes)));
+    // Where the link to the raise form goes, once its section's place is known.
+    let raise_link_at = items.len();
     let mut sections = vec![Section {
         title: "出席した職員".into(),
         personal: false,
@@ -466,6 +474,18 @@ async fn detail_view(
             form: None,
         });
     }
+    let raise = can_write && caller.can(Action::IssueCreate) && caller.can(Action::IssueRead);
+    if raise && m.minutes.as_ref().is_some_and(|t| !t.trim().is_empty()) {
+        // At the top, beside the minutes: the form is the next section's (see detail.html's ids).
+        items.insert(
+            raise_link_at,
+            Item::link(
+                "課題にする",
+                "議事録から課題を起こす",
+                Some(format!("#f-s{}-form", sections.len() + 1)),
+            ),
+        );
+    }
     if caller.can(Action::IssueRead) {
         sections.push(Section {
             title: "この会議で出た課題".into(),
@@ -486,7 +506,7 @@ async fn detail_view(
                 })
                 .collect(),
             empty: "この会議から起こした課題はありません。",
-            form: (can_write && caller.can(Action::IssueCreate)).then(|| InlineForm {
+            form: raise.then(|| InlineForm {
                 action: format!("{BASE}/{id}/issues"),
                 fields: raise_fields(caller),
                 form: raise_form,

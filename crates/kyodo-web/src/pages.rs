@@ -291,6 +291,20 @@ impl FieldSpec {
         matches!(self.kind, FieldKind::Multi(_))
     }
 
+    /// The date typed in `form`, as staff read it beside the field:
+    /// 「令和8年12月2日（2026年）」; empty while it is not a date.
+    pub fn wareki(&self, form: &FormState) -> String {
+        if !matches!(self.kind, FieldKind::Date) {
+            return String::new();
+        }
+        kyodo_core::wareki::parse_date(form.v(self.name))
+            .map(|d| {
+                use chrono::Datelike;
+                format!("{}（{}年）", kyodo_core::wareki::format_date_wareki(d), d.year())
+            })
+            .unwrap_or_default()
+    }
+
     pub fn is_checkbox(&self) -> bool {
         matches!(self.kind, FieldKind::Checkbox)
     }

@@ -692,3 +692,76 @@ fn summary_cell<'a>(page: &'a str, label: &str) -> &'a str {
         .map(str::trim)
         .unwrap_or_else(|| panic!("a cell after {label}"))
 }
+
+#[tokio::test]
+async fn a_meeting_is_refused_an_organisation_of_another_district() {
+    let t = teams().await;
+    let junior = Api::new(&t.app, "arao-junior").await;
+    let elsewhere = kyodo_store::organisations::all(&t.app.db, t.muni)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|o| o.area_id == Some(t.a02))
+        .expect("an organisation of A02")
+        .id;
+    let meeting = |org: i64| {
+        json!({
+            "area_id": t.a01, "organisation_id": org, "kind": "board",
+            "title": "役員会", "held_on": "2026-11-10", "staff_ids": [t.junior],
+        })
+    };
+    let (s, refused) = junior.send("POST", "/meetings", Some(meeting(elsewhere))).await;
+    assert_eq!(s, 409, "{refused}");
+    assert!(
+        refused.to_string().contains("会議の地区の団体ではありません"),
+        "{refused}"
+    );
+    let (s, made) = junior.send("POST", "/meetings", Some(meeting(t.org))).await;
+    assert_eq!(s, 201, "its own district's organisation: {made}");
+}
+
+#[tokio::test]
+async fn a_meeting_with_minutes_offers_its_issue_at_the_top_with_the_minutes_filled_in() {
+    let t = teams().await;
+    let junior = Api::new(&t.app, "arao-junior").await;
+    let (s, m) = junior
+        .send(
+            "POST",
+            "/meetings",
+            Some(json!({
+                "area_id": t.a01, "organisation_id": t.org, "kind": "board", "title": "役員会",
+                "held_on": "2026-11-10", "staff_ids": [t.junior],
+                "minutes": "通学路の街灯が切れているとの報告。",
+            })),
+        )
+        .await;
+    assert_eq!(s, 201, "{m}");
+    let b = t.app.login("arao-junior").await;
+    let page = b.get(&format!("/meetings/{}", m["id"])).await.text().await.unwrap();
+    let top = page.split("</dl>").next().unwrap_or_default();
+    let link = top
+        .split("href=\"#f-s")
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .map(|rest| format!("f-s{rest}"))
+        .expect("a link to the raise form among the meeting's facts");
+    assert!(
+        page.contains(&format!("id=\"{link}\"")),
+        "the link finds the form {link}"
+    );
+    let form = page.split(&format!("id=\"{link}\"")).nth(1).unwrap_or_default();
+    let body = form.split("</textarea>").next().unwrap_or_default();
+    assert!(
+        body.ends_with("通学路の街灯が切れているとの報告。"),
+        "the minutes fill the text: {body}"
+    );
+
+    // A date field says its 和暦 beside it.
+    let edit = b
+        .get(&format!("/meetings/{}/edit", m["id"]))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(edit.contains("令和8年11月10日（2026年）"), "{edit}");
+}
