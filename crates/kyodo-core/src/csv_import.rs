@@ -121,16 +121,17 @@ impl ImportError {
     /// Field errors from validating `line`, each placed in its column with
     /// the cell's value beside it.
     pub fn from_line(line: &CsvLine, columns: &[Column], errors: FieldErrors) -> Vec<Self> {
-        let mut found = Self::from_fields(line.line, columns, errors);
-        for e in &mut found {
-            let cell = e
-                .column
-                .as_deref()
-                .and_then(|header| columns.iter().find(|c| c.header == header))
-                .and_then(|c| line.get(c.field));
-            e.value = cell.map(|v| shorten(&v));
-        }
-        found
+        errors
+            .errors
+            .into_iter()
+            .map(|e| {
+                let column = column_for(columns, &e.field);
+                Self {
+                    value: column.and_then(|c| line.get(c.field)).map(|v| shorten(&v)),
+                    ..Self::new(line.line, column.map(|c| c.header), e.message)
+                }
+            })
+            .collect()
     }
 
     /// Field errors from validating one line, each placed in its column.
@@ -139,20 +140,23 @@ impl ImportError {
             .errors
             .into_iter()
             .map(|e| {
-                let header = columns
-                    .iter()
-                    .find(|c| {
-                        c.field == e.field
-                            || matches!(
-                                (c.field.strip_suffix("_code"), e.field.strip_suffix("_id")),
-                                (Some(a), Some(b)) if a == b
-                            )
-                    })
-                    .map(|c| c.header);
+                let header = column_for(columns, &e.field).map(|c| c.header);
                 Self::new(line, header, e.message)
             })
             .collect()
     }
+}
+
+/// The column that feeds a record's `field`: the same name, or the code
+/// column of a reference (`department_code` feeds `department_id`).
+fn column_for<'a>(columns: &'a [Column], field: &str) -> Option<&'a Column> {
+    columns.iter().find(|c| {
+        c.field == field
+            || matches!(
+                (c.field.strip_suffix("_code"), field.strip_suffix("_id")),
+                (Some(a), Some(b)) if a == b
+            )
+    })
 }
 
 /// What an import did, or would do on a dry run.
@@ -187,14 +191,7 @@ pub fn describe_changes(kind: DataKind, changes: &serde_json::Value) -> Vec<Stri
     fields
         .iter()
         .map(|(field, change)| {
-            let label = kind
-                .columns()
-                .iter()
-                .find(|c| {
-                    c.field == field
-                        || matches!((c.field.strip_suffix("_code"), field.strip_suffix("_id")), (Some(a), Some(b)) if a == b)
-                })
-                .map_or(field.as_str(), |c| c.header);
+            let label = column_for(kind.columns(), field).map_or(field.as_str(), |c| c.header);
             match change.as_array().map(Vec::as_slice) {
                 Some([before, after]) => format!("{label}: {} → {}", shown(before), shown(after)),
                 _ => format!("{label}: {}", shown(change)),

@@ -347,7 +347,6 @@ pub async fn import(
         details = planned.new.iter().map(|i| creation_detail(&inputs[*i])).collect();
     }
     let mut report = planned.report;
-    report.updated.clear();
     for (i, id, version) in planned.changed {
         let input = &inputs[i];
         let changes = update_in(&mut tx, actor, scheme, id, Some(version), input, today).await?;
@@ -466,7 +465,8 @@ fn duplicates(inputs: &[StaffInput], lines: &[u64]) -> Vec<ImportError> {
 
 /// What an import does to each line, by its index in the file's inputs.
 struct Plan {
-    /// With a dry run's field changes.
+    /// New and unchanged lines; the changed ones too on a dry run (a real
+    /// import tallies them as it writes them).
     report: ImportReport,
     new: Vec<usize>,
     /// (input, record id, the version it was read at).
@@ -486,9 +486,12 @@ fn plan(existing: &HashMap<String, Staff>, inputs: &[StaffInput], dry_run: bool)
         match existing.get(&input.employee_number) {
             Some(old) if old.same_as(input) => planned.report.unchanged += 1,
             Some(old) => {
-                let after = old.with(input);
-                let changes = kyodo_core::audit::diff(&audit::snapshot(old), &audit::snapshot(&after));
-                common::tally(&mut planned.report, &input.employee_number, Some(changes));
+                // A real import reports what `update_in` changed; only a dry run says beforehand.
+                if dry_run {
+                    let after = old.with(input);
+                    let changes = kyodo_core::audit::diff(&audit::snapshot(old), &audit::snapshot(&after));
+                    common::tally(&mut planned.report, &input.employee_number, Some(changes));
+                }
                 planned.changed.push((i, old.id, old.version));
             }
             None => {
