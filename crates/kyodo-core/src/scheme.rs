@@ -270,6 +270,62 @@ impl SchemeSettings {
     }
 }
 
+/// A key for a grade or position added on the settings page, where keys are
+/// never typed: `prefix` and the first number not yet taken (`grade5`).
+pub fn new_key(prefix: &str, taken: &[&str]) -> String {
+    (1..)
+        .map(|n| format!("{prefix}{n}"))
+        .find(|k| !taken.contains(&k.as_str()))
+        .unwrap_or_else(|| prefix.to_owned())
+}
+
+/// A part of the settings whose preset value kyodo chose because the seed
+/// document gives none (仮の値); the settings page marks it until the city
+/// changes it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Assumed {
+    /// Terms and holders per unit of the positions.
+    Positions,
+    /// Full-time staff per school districts.
+    StaffingRule,
+    /// Departments' answer deadlines.
+    AnswerDeadlines,
+    /// The months of progress answers.
+    ProgressMonths,
+    /// The monthly workload alert.
+    WorkloadAlert,
+}
+
+impl Assumed {
+    fn holds(self, a: &SchemeSettings, b: &SchemeSettings) -> bool {
+        match self {
+            Self::Positions => a.positions == b.positions,
+            Self::StaffingRule => a.staffing_rule == b.staffing_rule,
+            Self::AnswerDeadlines => a.answer_deadlines == b.answer_deadlines,
+            Self::ProgressMonths => a.progress_months == b.progress_months,
+            Self::WorkloadAlert => a.workload_alert == b.workload_alert,
+        }
+    }
+}
+
+/// The parts of `scheme` still at a value kyodo assumed for the preset of
+/// the municipality with `code` (none when no preset follows that city).
+pub fn still_assumed(code: &str, scheme: &SchemeSettings) -> Vec<Assumed> {
+    let Some(preset) = PRESET_KEYS
+        .iter()
+        .filter_map(|k| preset(k))
+        .find(|p| p.municipality_code == code)
+    else {
+        return Vec::new();
+    };
+    preset
+        .assumed
+        .iter()
+        .copied()
+        .filter(|a| a.holds(scheme, &preset.scheme))
+        .collect()
+}
+
 fn first_duplicate<'a>(items: impl Iterator<Item = &'a str>) -> Option<&'a str> {
     let mut seen = std::collections::HashSet::new();
     items.into_iter().find(|item| !seen.insert(*item))
@@ -284,7 +340,17 @@ pub struct Preset {
     /// 全国地方公共団体コード of the city the preset follows.
     pub municipality_code: &'static str,
     pub scheme: SchemeSettings,
+    /// What the seed document leaves open and kyodo filled in.
+    pub assumed: &'static [Assumed],
 }
+
+/// Every preset's deadlines, progress months and workload alert are kyodo's:
+/// no seed document names them.
+const ALWAYS_ASSUMED: [Assumed; 3] = [
+    Assumed::AnswerDeadlines,
+    Assumed::ProgressMonths,
+    Assumed::WorkloadAlert,
+];
 
 pub const PRESET_KEYS: [&str; 5] = ["arao", "niimi", "kumamoto", "tama", "osaki"];
 
@@ -372,6 +438,8 @@ fn arao() -> Preset {
         key: "arao",
         municipality_name: "荒尾市（デモ）",
         municipality_code: "432041",
+        // Arao's terms, grades and rules are all in its 要綱.
+        assumed: &ALWAYS_ASSUMED,
         scheme: SchemeSettings {
             area_levels: strings(&["地区"]),
             liaison_level: 0,
@@ -429,6 +497,13 @@ fn niimi() -> Preset {
         key: "niimi",
         municipality_name: "新見市（デモ）",
         municipality_code: "332101",
+        // Neither term nor the pair per area is in the seed.
+        assumed: &[
+            Assumed::Positions,
+            Assumed::AnswerDeadlines,
+            Assumed::ProgressMonths,
+            Assumed::WorkloadAlert,
+        ],
         scheme: SchemeSettings {
             area_levels: strings(&["地域", "行政地区"]),
             liaison_level: 0,
@@ -474,6 +549,14 @@ fn kumamoto() -> Preset {
         key: "kumamoto",
         municipality_name: "熊本市（デモ）",
         municipality_code: "431001",
+        // The seed gives the proportion's idea, not its numbers or the term.
+        assumed: &[
+            Assumed::Positions,
+            Assumed::StaffingRule,
+            Assumed::AnswerDeadlines,
+            Assumed::ProgressMonths,
+            Assumed::WorkloadAlert,
+        ],
         scheme: SchemeSettings {
             area_levels: strings(&["区", "まちづくりセンター", "小学校区"]),
             liaison_level: 1,
@@ -530,6 +613,13 @@ fn tama() -> Preset {
         key: "tama",
         municipality_name: "多摩市（デモ）",
         municipality_code: "132241",
+        // The supporters' one-year term and ten years since hire are ours.
+        assumed: &[
+            Assumed::Positions,
+            Assumed::AnswerDeadlines,
+            Assumed::ProgressMonths,
+            Assumed::WorkloadAlert,
+        ],
         scheme: SchemeSettings {
             area_levels: strings(&["エリア"]),
             liaison_level: 0,
@@ -569,6 +659,13 @@ fn osaki() -> Preset {
         key: "osaki",
         municipality_name: "大崎市（デモ）",
         municipality_code: "042153",
+        // Neither term nor the pair per area is in the seed.
+        assumed: &[
+            Assumed::Positions,
+            Assumed::AnswerDeadlines,
+            Assumed::ProgressMonths,
+            Assumed::WorkloadAlert,
+        ],
         scheme: SchemeSettings {
             area_levels: strings(&["地域", "地区"]),
             liaison_level: 1,
@@ -613,6 +710,23 @@ pub fn preset(key: &str) -> Option<Preset> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn new_keys_skip_the_taken_ones() {
+        assert_eq!(new_key("grade", &["grade1", "manager"]), "grade2");
+        assert_eq!(new_key("position", &[]), "position1");
+    }
+
+    #[test]
+    fn an_assumed_value_is_marked_until_the_city_changes_it() {
+        let mut s = preset("kumamoto").unwrap().scheme;
+        assert!(still_assumed("431001", &s).contains(&Assumed::StaffingRule));
+        s.staffing_rule = None;
+        assert!(!still_assumed("431001", &s).contains(&Assumed::StaffingRule));
+        assert!(still_assumed("431001", &s).contains(&Assumed::WorkloadAlert));
+        assert!(still_assumed("999999", &s).is_empty(), "no preset follows that city");
+        assert!(!still_assumed("432041", &preset("arao").unwrap().scheme).contains(&Assumed::Positions));
+    }
 
     #[test]
     fn every_preset_is_valid() {

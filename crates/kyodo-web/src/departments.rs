@@ -407,3 +407,59 @@ pub async fn patch_api(
         editing::patch::<Departments>(&state, &caller, id, body.version, fields_of(&body)).await?,
     ))
 }
+
+/// Departments as a picker's groups: one group per 部 (a department
+/// without a parent), holding it and every department below it as
+/// 「課 › 係」. Groups start folded: a city has dozens of 課.
+pub fn picker_groups(departments: &[Department]) -> Vec<pages::ChoiceGroup> {
+    let by_id: std::collections::HashMap<i64, &Department> = departments.iter().map(|d| (d.id, d)).collect();
+    // The chain from the department up to its 部, the 部 last; a cycle or a
+    // missing parent ends it.
+    let chain = |d: &Department| {
+        let mut chain = vec![d.id];
+        let mut next = d.parent_id;
+        while let Some(id) = next.filter(|id| !chain.contains(id)) {
+            match by_id.get(&id) {
+                Some(parent) => {
+                    chain.push(id);
+                    next = parent.parent_id;
+                }
+                None => break,
+            }
+        }
+        chain
+    };
+    let mut groups: Vec<(i64, pages::ChoiceGroup)> = Vec::new();
+    for d in departments {
+        let chain = chain(d);
+        let root = *chain.last().unwrap_or(&d.id);
+        let label = chain[..chain.len() - 1]
+            .iter()
+            .rev()
+            .filter_map(|id| by_id.get(id).map(|x| x.name.as_str()))
+            .collect::<Vec<_>>()
+            .join(" › ");
+        let mut choice = pages::Choice::new(
+            d.id.to_string(),
+            if label.is_empty() {
+                format!("{}（部として）", d.name)
+            } else {
+                label
+            },
+        );
+        choice.search = format!("{} {}", d.name, d.name_kana.clone().unwrap_or_default());
+        match groups.iter_mut().find(|(id, _)| *id == root) {
+            Some((_, g)) => g.choices.push(choice),
+            None => groups.push((
+                root,
+                pages::ChoiceGroup {
+                    label: by_id.get(&root).map_or_else(String::new, |r| r.name.clone()),
+                    choices: vec![choice],
+                    folded: true,
+                    role: "",
+                },
+            )),
+        }
+    }
+    groups.into_iter().map(|(_, g)| g).collect()
+}

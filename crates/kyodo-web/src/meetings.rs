@@ -305,7 +305,27 @@ impl Editable for Meetings {
             },
         )
         .await?;
-        let staff = kyodo_store::appointments::pool(&state.db, muni).await?;
+        let team_members: Vec<_> = kyodo_store::appointments::from_day(&state.db, muni, caller.today)
+            .await?
+            .into_iter()
+            .filter(|a| a.in_force(caller.today))
+            .collect();
+        let chosen_ids: Vec<i64> = form
+            .v("staff_ids")
+            .split(',')
+            .filter_map(|v| v.trim().parse().ok())
+            .collect();
+        let chosen: Vec<_> = if chosen_ids.is_empty() {
+            Vec::new()
+        } else {
+            kyodo_store::appointments::pool(&state.db, muni)
+                .await?
+                .into_iter()
+                .filter(|p| chosen_ids.contains(&p.staff_id))
+                .collect()
+        };
+        let area_id = form.v("area_id").parse().ok();
+        let areas = kyodo_store::areas::all(&state.db, muni, true).await?;
         let mains = store::list(
             &state.db,
             muni,
@@ -341,14 +361,21 @@ impl Editable for Meetings {
                     |o| o.organisation.id.to_string(),
                     |o| o.organisation.name.clone(),
                 ),
-            ),
+            )
+            .hint("選んだ地区（と市全体）の団体です")
+            .data("follows", "f-area_id")
+            .data("option-areas", organisation_areas(&orgs.items, &areas)),
             FieldSpec::text("public", "公開の会議（地域に開かれている）").kind(FieldKind::Checkbox),
             FieldSpec::text("observers_allowed", "傍聴できる").kind(FieldKind::Checkbox),
-            FieldSpec::text("staff_ids", "出席した職員").kind(FieldKind::Multi(pages::options(
-                &staff,
-                |s| s.staff_id.to_string(),
-                |s| s.name.clone(),
-            ))),
+            FieldSpec::text("staff_ids", "出席した職員")
+                .kind(FieldKind::Picker(crate::staff::picker_groups(
+                    &team_members,
+                    &chosen,
+                    area_id,
+                )))
+                .hint("地区のチームから選びます。それ以外の人は名前か読みで探せます")
+                .data("follows", "f-area_id")
+                .data("search-url", "/staff/choices"),
             FieldSpec::select(
                 "main_meeting_id",
                 "本番の会議（事前打合せ・振り返りのとき）",
@@ -367,6 +394,29 @@ impl Editable for Meetings {
     }
 }
 
+/// Which districts each organisation's meetings may be held in, for kyodo.js
+/// to narrow the organisation list to the chosen district: 「12:3,1;13:」 —
+/// the organisation's own area and every area above it; none for a city-wide one.
+fn organisation_areas(
+    orgs: &[kyodo_core::organisations::OrganisationRow],
+    areas: &[kyodo_core::areas::Area],
+) -> String {
+    let parent: HashMap<i64, Option<i64>> = areas.iter().map(|a| (a.id, a.parent_id)).collect();
+    orgs.iter()
+        .map(|o| {
+            let mut chain = Vec::new();
+            let mut next = o.organisation.area_id;
+            while let Some(id) = next.filter(|id| !chain.contains(id)) {
+                chain.push(id);
+                next = parent.get(&id).copied().flatten();
+            }
+            let chain: Vec<String> = chain.iter().map(i64::to_string).collect();
+            format!("{}:{}", o.organisation.id, chain.join(","))
+        })
+        .collect::<Vec<_>>()
+        .join(";")
+}
+
 /// `?area_id=&kind=&main_meeting_id=&held_on=` fill the form (a preparation
 /// meeting from its main session's page); a liaison's district is theirs.
 pub async fn new_page(
@@ -380,6 +430,10 @@ pub async fn new_page(
         .filter(|(k, _)| ["area_id", "kind", "main_meeting_id", "organisation_id"].contains(&k.as_str()))
         .collect();
     values.insert("held_on".into(), iso_date(Some(caller.today)));
+    // The one recording it was there, nearly always.
+    if let Some(staff_id) = caller.user.staff_id {
+        values.insert("staff_ids".into(), staff_id.to_string());
+    }
     if let Some(first) = caller.served_areas.first() {
         values.entry("area_id".into()).or_insert_with(|| first.to_string());
     }

@@ -224,10 +224,47 @@ pub enum FieldKind {
     Tel,
     Password,
     Select(Vec<(String, String)>),
-    /// Several choices at once; the form value is the chosen values joined by commas.
-    Multi(Vec<(String, String)>),
+    /// Several choices at once, as check boxes in groups (部 › 課; the
+    /// district's team, then everyone else): a multiple select is unusable
+    /// by touch. The form value is the chosen values joined by commas.
+    Picker(Vec<ChoiceGroup>),
     /// A yes/no box; checked sends `true`.
     Checkbox,
+}
+
+/// A group of a picker's choices, under its own heading.
+pub struct ChoiceGroup {
+    pub label: String,
+    pub choices: Vec<Choice>,
+    /// Shown folded (a long list of the rarely chosen), unless it holds a chosen one.
+    pub folded: bool,
+    /// `team` or `rest`, where kyodo.js moves choices when the district changes.
+    pub role: &'static str,
+}
+
+/// One choice of a picker.
+pub struct Choice {
+    pub value: String,
+    pub label: String,
+    /// What tells two of the same name apart (所属).
+    pub detail: String,
+    /// What the picker's search box matches (name and reading).
+    pub search: String,
+    /// The districts whose team the choice belongs to, comma-separated.
+    pub teams: String,
+}
+
+impl Choice {
+    pub fn new(value: impl Into<String>, label: impl Into<String>) -> Self {
+        let label = label.into();
+        Choice {
+            value: value.into(),
+            search: label.clone(),
+            label,
+            detail: String::new(),
+            teams: String::new(),
+        }
+    }
 }
 
 pub struct FieldSpec {
@@ -236,6 +273,8 @@ pub struct FieldSpec {
     pub kind: FieldKind,
     pub required: bool,
     pub hint: &'static str,
+    /// `data-*` attributes of the control, for kyodo.js (a list that follows another field).
+    pub data: Vec<(&'static str, String)>,
 }
 
 impl FieldSpec {
@@ -246,7 +285,14 @@ impl FieldSpec {
             kind: FieldKind::Text,
             required: false,
             hint: "",
+            data: Vec::new(),
         }
+    }
+
+    /// Adds `data-{key}` to the control.
+    pub fn data(mut self, key: &'static str, value: impl Into<String>) -> Self {
+        self.data.push((key, value.into()));
+        self
     }
 
     pub fn required(mut self) -> Self {
@@ -284,11 +330,27 @@ impl FieldSpec {
     }
 
     pub fn is_select(&self) -> bool {
-        matches!(self.kind, FieldKind::Select(_) | FieldKind::Multi(_))
+        matches!(self.kind, FieldKind::Select(_))
     }
 
-    pub fn is_multiple(&self) -> bool {
-        matches!(self.kind, FieldKind::Multi(_))
+    pub fn is_picker(&self) -> bool {
+        matches!(self.kind, FieldKind::Picker(_))
+    }
+
+    pub fn groups(&self) -> &[ChoiceGroup] {
+        match &self.kind {
+            FieldKind::Picker(g) => g,
+            _ => &[],
+        }
+    }
+
+    /// Whether a folded group opens: it holds a chosen value.
+    pub fn group_open(&self, form: &FormState, group: &ChoiceGroup) -> bool {
+        !group.folded || group.choices.iter().any(|c| self.chosen(form, &c.value))
+    }
+
+    pub fn is_date(&self) -> bool {
+        matches!(self.kind, FieldKind::Date)
     }
 
     /// The date typed in `form`, as staff read it beside the field:
@@ -313,7 +375,7 @@ impl FieldSpec {
     pub fn chosen(&self, form: &FormState, value: &str) -> bool {
         let current = form.v(self.name);
         match self.kind {
-            FieldKind::Multi(_) => current.split(',').any(|v| v == value),
+            FieldKind::Picker(_) => current.split(',').any(|v| v == value),
             _ => current == value,
         }
     }
@@ -324,7 +386,7 @@ impl FieldSpec {
 
     pub fn options(&self) -> &[(String, String)] {
         match &self.kind {
-            FieldKind::Select(o) | FieldKind::Multi(o) => o,
+            FieldKind::Select(o) => o,
             _ => &[],
         }
     }

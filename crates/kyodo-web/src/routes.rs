@@ -195,6 +195,7 @@ pub fn router(state: AppState) -> Router {
             get(staff::list_page).post(editing::create_page::<staff::StaffRecords>),
         )
         .route("/staff/new", get(editing::new_page::<staff::StaffRecords>))
+        .route("/staff/choices", get(staff::choices_page))
         .route(
             "/staff/{id}",
             get(staff::detail_page).post(editing::update_page::<staff::StaffRecords>),

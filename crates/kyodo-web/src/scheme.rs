@@ -12,7 +12,7 @@ use kyodo_core::activities::WorkloadAlert;
 use kyodo_core::appointments::AppointmentRules;
 use kyodo_core::issues::{AnswerDeadlines, CategoryDeadline};
 use kyodo_core::permissions::Action;
-use kyodo_core::scheme::{Grade, IssueStep, PlanStep, Position, PositionKind, SchemeSettings, StaffingRule};
+use kyodo_core::scheme::{Assumed, Grade, IssueStep, PlanStep, Position, PositionKind, SchemeSettings, StaffingRule};
 use kyodo_core::validation::FieldErrors;
 
 use crate::AppState;
@@ -29,12 +29,59 @@ struct SchemePage {
     form: FormState,
     list_fields: Vec<FieldSpec>,
     rule_fields: Vec<FieldSpec>,
-    issue_fields: Vec<FieldSpec>,
+    alert_fields: Vec<FieldSpec>,
     grade_rows: Vec<usize>,
     position_rows: Vec<usize>,
+    deadline_rows: Vec<usize>,
     kinds: Vec<(String, String)>,
     grades: Vec<(String, String)>,
+    /// The positions a team step may be limited to: (key, name).
+    positions: Vec<(String, String)>,
+    categories: Vec<(String, String)>,
+    /// The fiscal year's months, April first: (number, 「4月」).
+    months: Vec<(String, String)>,
+    /// Parts still at a value kyodo assumed (see `Assumed`).
+    assumed: Vec<Assumed>,
+    /// The team's steps: (key, label, who usually takes it, whether it may be left out).
+    steps: Vec<(&'static str, &'static str, &'static str, bool)>,
 }
+
+impl SchemePage {
+    /// Whether the form's `list` (a comma-joined multiple choice) holds `value`.
+    fn has(&self, list: &str, value: &str) -> bool {
+        self.form.v(list).split(',').any(|v| v == value)
+    }
+
+    fn is_assumed(&self, part: &str) -> bool {
+        self.assumed.iter().any(|a| assumed_key(*a) == part)
+    }
+}
+
+fn assumed_key(a: Assumed) -> &'static str {
+    match a {
+        Assumed::Positions => "positions",
+        Assumed::StaffingRule => "staffing_rule",
+        Assumed::AnswerDeadlines => "answer_deadlines",
+        Assumed::ProgressMonths => "progress_months",
+        Assumed::WorkloadAlert => "workload_alert",
+    }
+}
+
+/// The rows a repeated part of the form has: those the form holds, one
+/// more when 「行を追加」 asked for it, and at least one.
+fn rows(form: &FormState, prefix: &str, add: bool) -> Vec<usize> {
+    let held = form
+        .values
+        .keys()
+        .filter_map(|k| k.strip_prefix(prefix)?.split_once('_')?.0.parse::<usize>().ok())
+        .map(|i| i + 1)
+        .max()
+        .unwrap_or(0);
+    (0..(held + usize::from(add)).max(1)).collect()
+}
+
+/// The most rows a repeated part is read back from.
+const MAX_ROWS: usize = 40;
 
 const LISTS: [(&str, &str, &str); 6] = [
     (
@@ -52,6 +99,9 @@ const LISTS: [(&str, &str, &str); 6] = [
     ),
     ("officer_roles", "役員の役職（1行に1つ）", ""),
 ];
+
+/// 高, 中, 低: the deadline fields' suffixes, in the order of `AnswerDeadlines::days`.
+const PRIORITIES: [(&str, &str); 3] = [("high", "高"), ("normal", "中"), ("low", "低")];
 
 fn kind_key(k: PositionKind) -> &'static str {
     match k {
@@ -134,20 +184,22 @@ fn issue_values(s: &SchemeSettings, v: &mut HashMap<String, String>) {
         v.insert(format!("step_{}", step.step.key()), "true".into());
         v.insert(format!("step_{}_positions", step.step.key()), step.positions.join(","));
     }
-    let days = |d: &[u16; 3]| d.map(|n| n.to_string()).join(",");
-    v.insert("deadline_days".into(), days(&s.answer_deadlines.days));
-    let categories: Vec<String> = s
-        .answer_deadlines
-        .categories
-        .iter()
-        .map(|c| format!("{},{}", c.category, days(&c.days)))
-        .collect();
-    v.insert("deadline_categories".into(), categories.join("\n"));
+    deadline_values(v, "deadline", &s.answer_deadlines.days);
+    for (i, c) in s.answer_deadlines.categories.iter().enumerate() {
+        v.insert(format!("dl{i}_category"), c.category.clone());
+        deadline_values(v, &format!("dl{i}"), &c.days);
+    }
     if s.open311_enabled {
         v.insert("open311_enabled".into(), "true".into());
     }
     let months: Vec<String> = s.progress_months.iter().map(u32::to_string).collect();
     v.insert("progress_months".into(), months.join(","));
+}
+
+fn deadline_values(v: &mut HashMap<String, String>, prefix: &str, days: &[u16; 3]) {
+    for ((suffix, _), d) in PRIORITIES.iter().zip(days) {
+        v.insert(format!("{prefix}_{suffix}"), d.to_string());
+    }
 }
 
 /// 「9,3」: the months of progress answers; empty for none.
@@ -170,13 +222,16 @@ fn parse_months(raw: &str, errors: &mut FieldErrors) -> Vec<u32> {
     months
 }
 
-fn parse_days(raw: &str) -> Option<[u16; 3]> {
-    let parts: Vec<u16> = raw
-        .split([',', '、'])
-        .map(|p| kyodo_core::text::normalize_digits(p).parse::<u16>())
-        .collect::<Result<_, _>>()
-        .ok()?;
-    parts.try_into().ok()
+/// The three days (高, 中, 低) of the deadline fields under `prefix`.
+fn parse_days(get: &dyn Fn(&str) -> String, prefix: &str) -> Option<[u16; 3]> {
+    let mut days = [0u16; 3];
+    for ((suffix, _), d) in PRIORITIES.iter().zip(&mut days) {
+        *d = kyodo_core::text::normalize_digits(&get(&format!("{prefix}_{suffix}")))
+            .trim_end_matches('日')
+            .parse()
+            .ok()?;
+    }
+    Some(days)
 }
 
 /// The issue workflow's part of the settings form.
@@ -200,23 +255,24 @@ fn parse_issue_settings(get: &dyn Fn(&str) -> String, errors: &mut FieldErrors) 
                 .collect(),
         })
         .collect();
-    let days = parse_days(&get("deadline_days")).unwrap_or_else(|| {
+    let days = parse_days(get, "deadline").unwrap_or_else(|| {
         errors.add(
-            "deadline_days",
-            "回答期限は「高,中,低」の日数を3つ、カンマで区切って入力してください",
+            "answer_deadlines",
+            "回答期限は高・中・低それぞれの日数を数字で入力してください",
         );
         AnswerDeadlines::default().days
     });
     let mut categories = Vec::new();
-    for line in lines(&get_multiline(get, "deadline_categories")) {
-        match line.split_once([',', '、']) {
-            Some((category, rest)) if parse_days(rest).is_some() => categories.push(CategoryDeadline {
-                category: category.trim().to_owned(),
-                days: parse_days(rest).unwrap_or(days),
-            }),
-            _ => errors.add(
-                "deadline_categories",
-                format!("「{line}」は「分類,高,中,低」の形で入力してください（例: 防災,7,14,30）"),
+    for i in 0..MAX_ROWS {
+        let category = get(&format!("dl{i}_category"));
+        if category.is_empty() || get(&format!("dl{i}_remove")) == "true" {
+            continue;
+        }
+        match parse_days(get, &format!("dl{i}")) {
+            Some(days) => categories.push(CategoryDeadline { category, days }),
+            None => errors.add(
+                "answer_deadlines",
+                format!("「{category}」の回答期限は高・中・低それぞれの日数を数字で入力してください"),
             ),
         }
     }
@@ -226,11 +282,6 @@ fn parse_issue_settings(get: &dyn Fn(&str) -> String, errors: &mut FieldErrors) 
         open311_enabled: get("open311_enabled") == "true",
         progress_months: parse_months(&get("progress_months"), errors),
     }
-}
-
-/// `get` normalises each value to one line; the category lines need their breaks.
-fn get_multiline(get: &dyn Fn(&str) -> String, key: &str) -> String {
-    get(&format!("{key}__raw"))
 }
 
 fn lines(text: &str) -> Vec<String> {
@@ -243,12 +294,10 @@ fn lines(text: &str) -> Vec<String> {
 /// Reads the form back into settings; number fields that are not numbers are reported.
 fn parse(form: &HashMap<String, String>) -> Result<SchemeSettings, FieldErrors> {
     let mut errors = FieldErrors::new();
-    let get = |k: &str| match k.strip_suffix("__raw") {
-        Some(raw) => form.get(raw).cloned().unwrap_or_default(),
-        None => form
-            .get(k)
+    let get = |k: &str| {
+        form.get(k)
             .map(|v| kyodo_core::text::normalize_input(v))
-            .unwrap_or_default(),
+            .unwrap_or_default()
     };
     let list = |k: &str| form.get(k).map(|v| lines(v)).unwrap_or_default();
     let number = |k: &str, label: &str, errors: &mut FieldErrors| -> Option<u8> {
@@ -271,21 +320,33 @@ fn parse(form: &HashMap<String, String>) -> Result<SchemeSettings, FieldErrors> 
             None
         })
     };
-    let grades: Vec<Grade> = (0..20)
-        .filter_map(|i| {
-            let key = get(&format!("grade{i}_key"));
-            let name = get(&format!("grade{i}_name"));
-            (!key.is_empty() || !name.is_empty()).then_some(Grade { key, name })
-        })
-        .collect();
-    if grades.iter().any(|g| g.key.is_empty() || g.name.is_empty()) {
-        errors.add("grades", "職位はキーと名称の両方を入力してください");
+    let removed = |prefix: &str, i: usize| get(&format!("{prefix}{i}_remove")) == "true";
+    let mut grades: Vec<Grade> = Vec::new();
+    for i in (0..MAX_ROWS).filter(|i| !removed("grade", *i)) {
+        let key = get(&format!("grade{i}_key"));
+        let name = get(&format!("grade{i}_name"));
+        if name.is_empty() {
+            if !key.is_empty() {
+                errors.add(
+                    "grades",
+                    "職位の名称を入力してください（使わない職位は「削除」を選びます）",
+                );
+            }
+            continue;
+        }
+        grades.push(Grade { key, name });
     }
     let mut positions = Vec::new();
-    for i in 0..20 {
+    for i in (0..MAX_ROWS).filter(|i| !removed("pos", *i)) {
         let key = get(&format!("pos{i}_key"));
         let name = get(&format!("pos{i}_name"));
-        if key.is_empty() && name.is_empty() {
+        if name.is_empty() {
+            if !key.is_empty() {
+                errors.add(
+                    "positions",
+                    "担当職の名称を入力してください（使わない担当職は「削除」を選びます）",
+                );
+            }
             continue;
         }
         let kind = match get(&format!("pos{i}_kind")).as_str() {
@@ -296,7 +357,7 @@ fn parse(form: &HashMap<String, String>) -> Result<SchemeSettings, FieldErrors> 
         let grade = Some(get(&format!("pos{i}_grade"))).filter(|g| !g.is_empty());
         let term = number(&format!("pos{i}_term"), "任期", &mut errors).unwrap_or(0);
         positions.push(Position {
-            key: if key.is_empty() { format!("position{i}") } else { key },
+            key,
             name,
             kind,
             grade,
@@ -306,6 +367,19 @@ fn parse(form: &HashMap<String, String>) -> Result<SchemeSettings, FieldErrors> 
             per_unit: number(&format!("pos{i}_per"), "1単位の人数", &mut errors),
             survives_promotion: get(&format!("pos{i}_promo")) == "true",
         });
+    }
+    // Keys are never typed: a new row gets the next free one.
+    for i in 0..grades.len() {
+        if grades[i].key.is_empty() {
+            let taken: Vec<&str> = grades.iter().map(|g| g.key.as_str()).collect();
+            grades[i].key = kyodo_core::scheme::new_key("grade", &taken);
+        }
+    }
+    for i in 0..positions.len() {
+        if positions[i].key.is_empty() {
+            let taken: Vec<&str> = positions.iter().map(|p| p.key.as_str()).collect();
+            positions[i].key = kyodo_core::scheme::new_key("position", &taken);
+        }
     }
     let staffing_rule = match (
         number("rule_schools", "小学校区の数", &mut errors),
@@ -355,7 +429,8 @@ fn parse(form: &HashMap<String, String>) -> Result<SchemeSettings, FieldErrors> 
     errors.into_result(settings)
 }
 
-fn view(caller: &Caller, form: FormState, notice: Option<&str>) -> SchemePage {
+/// The page; `add` names the repeated part 「行を追加」 asked one more row of.
+fn view(caller: &Caller, form: FormState, notice: Option<&str>, add: &str) -> SchemePage {
     let scheme = &caller.municipality.scheme;
     let level_options = scheme
         .area_levels
@@ -363,8 +438,6 @@ fn view(caller: &Caller, form: FormState, notice: Option<&str>) -> SchemePage {
         .enumerate()
         .map(|(i, l)| (i.to_string(), l.clone()))
         .collect();
-    let grade_rows = (0..scheme.grades.len() + 1).collect();
-    let position_rows = (0..scheme.positions.len() + 1).collect();
     let mut list_fields: Vec<FieldSpec> = LISTS
         .iter()
         .map(|(name, label, hint)| {
@@ -379,35 +452,26 @@ fn view(caller: &Caller, form: FormState, notice: Option<&str>) -> SchemePage {
         FieldSpec::select("liaison_level", "担当単位の階層", level_options).required(),
     );
     list_fields.push(FieldSpec::text("coordinating_section", "制度所管課").hint("例: くらしいき課、総合政策課"));
+    let mut grades = vec![(String::new(), "（問わない）".to_owned())];
+    grades.extend(scheme.grades.iter().map(|g| (g.key.clone(), g.name.clone())));
     SchemePage {
         layout: Layout::new(caller, "制度設定", "/settings/scheme").with_notice(notice),
         editable: caller.can(Action::SchemeWrite),
-        form,
         list_fields,
         rule_fields: vec![
             FieldSpec::text("rule_schools", "専任職員1人あたりの小学校区の数")
                 .hint("熊本市のように、担当単位の小学校区の数で専任職員の人数を決めるときだけ入力します"),
             FieldSpec::text("rule_minimum", "1単位の最少人数（上の決まりを使うとき）"),
-            FieldSpec::text("alert_hours", "負担の警告: 1か月の活動時間（時間）")
+        ],
+        alert_fields: vec![
+            FieldSpec::text("alert_hours", "1か月の活動時間（時間）")
                 .hint("1人の1か月の地域担当の活動がこの時間を超えると、負担の集計で警告します。例: 20"),
-            FieldSpec::text("alert_out_of_hours", "負担の警告: 1か月の時間外（時間）").hint("例: 10"),
+            FieldSpec::text("alert_out_of_hours", "1か月の時間外（時間）").hint("例: 10"),
         ],
-        issue_fields: vec![
-            FieldSpec::text("step_draft_positions", "方針案を作成できる担当職のキー")
-                .hint("カンマ区切り。空欄ならチームの誰でも作成できます"),
-            FieldSpec::text("step_review_positions", "方針案を確認できる担当職のキー").hint("例: chief,manager"),
-            FieldSpec::text("step_decide_positions", "対応方針を決定できる担当職のキー").hint("例: manager"),
-            FieldSpec::text("deadline_days", "部署の回答期限（日数: 高,中,低）")
-                .required()
-                .hint("地区の優先度ごとの日数。例: 14,30,60"),
-            FieldSpec::text("deadline_categories", "分類ごとの回答期限")
-                .kind(FieldKind::Textarea)
-                .hint("1行に「分類,高,中,低」。例: 防災,7,14,30"),
-            FieldSpec::text("progress_months", "継続案件の進捗回答の月")
-                .hint("カンマ区切り。例: 9,3（9月と3月）。空欄なら進捗回答を求めません"),
-        ],
-        grade_rows,
-        position_rows,
+        grade_rows: rows(&form, "grade", add == "grade"),
+        position_rows: rows(&form, "pos", add == "position"),
+        deadline_rows: rows(&form, "dl", add == "deadline"),
+        form,
         kinds: [
             PositionKind::TeamMember,
             PositionKind::FullTime,
@@ -416,7 +480,29 @@ fn view(caller: &Caller, form: FormState, notice: Option<&str>) -> SchemePage {
         .into_iter()
         .map(|k| (kind_key(k).to_owned(), k.label().to_owned()))
         .collect(),
-        grades: pages::options(&scheme.grades, |g| g.key.clone(), |g| g.name.clone()),
+        grades,
+        positions: scheme
+            .positions
+            .iter()
+            .map(|p| (p.key.clone(), p.name.clone()))
+            .collect(),
+        categories: pages::string_options(&scheme.issue_categories),
+        months: (4..=15)
+            .map(|m| (m - 1) % 12 + 1)
+            .map(|m: u32| (m.to_string(), format!("{m}月")))
+            .collect(),
+        assumed: kyodo_core::scheme::still_assumed(&caller.municipality.code, scheme),
+        steps: PlanStep::ALL
+            .iter()
+            .map(|step| {
+                let (who, optional) = match step {
+                    PlanStep::Draft => ("一般職員など", true),
+                    PlanStep::Review => ("課長補佐・係長級など", true),
+                    PlanStep::Decide => ("課長級など", false),
+                };
+                (step.key(), step.label(), who, optional)
+            })
+            .collect(),
     }
 }
 
@@ -426,7 +512,7 @@ pub async fn scheme_page(
 ) -> PageResult<Response> {
     caller.require(Action::SchemeRead)?;
     let form = FormState::new(values(&caller.municipality.scheme));
-    Ok(pages::render(&view(&caller, form, q.notice.as_deref())))
+    Ok(pages::render(&view(&caller, form, q.notice.as_deref(), "")))
 }
 
 pub async fn update_scheme_page(
@@ -436,6 +522,10 @@ pub async fn update_scheme_page(
 ) -> PageResult<Response> {
     caller.check_csrf(form.csrf())?;
     caller.require(Action::SchemeWrite)?;
+    // 「行を追加」 shows the form again with one more row; nothing is saved yet.
+    if let Some(add) = form.0.get("_add").cloned() {
+        return Ok(pages::render(&view(&caller, FormState::new(form.0), None, &add)));
+    }
     let errors = match parse(&form.0) {
         Ok(settings) => match kyodo_store::municipalities::update_scheme(&state.db, &caller.actor(), &settings).await {
             Ok(_) => return Ok(Redirect::to("/settings/scheme?notice=saved").into_response()),
@@ -446,7 +536,11 @@ pub async fn update_scheme_page(
     };
     let mut f = FormState::new(form.0);
     f.errors = errors;
-    Ok((StatusCode::UNPROCESSABLE_ENTITY, pages::render(&view(&caller, f, None))).into_response())
+    Ok((
+        StatusCode::UNPROCESSABLE_ENTITY,
+        pages::render(&view(&caller, f, None, "")),
+    )
+        .into_response())
 }
 
 /// The municipality's scheme settings.
@@ -466,6 +560,38 @@ mod tests {
             let scheme = kyodo_core::scheme::preset(key).unwrap().scheme;
             assert_eq!(parse(&values(&scheme)).unwrap(), scheme, "{key}");
         }
+    }
+
+    #[test]
+    fn a_new_row_gets_a_key_and_a_removed_row_goes() {
+        let scheme = kyodo_core::scheme::preset("arao").unwrap().scheme;
+        let mut form = values(&scheme);
+        let n = scheme.grades.len();
+        form.insert(format!("grade{n}_name"), "会計年度任用職員".into());
+        form.insert("grade0_remove".into(), "true".into());
+        let saved = parse(&form).unwrap();
+        let keys: Vec<&str> = saved.grades.iter().map(|g| g.key.as_str()).collect();
+        assert_eq!(
+            keys,
+            ["manager", "chief", "staff", "grade1"],
+            "director removed, the new one keyed"
+        );
+        form.insert("dl0_remove".into(), "true".into());
+        let saved = parse(&form).unwrap();
+        assert_eq!(
+            saved.answer_deadlines.categories.len(),
+            scheme.answer_deadlines.categories.len() - 1
+        );
+    }
+
+    #[test]
+    fn a_deadline_that_is_not_a_number_is_reported() {
+        let scheme = kyodo_core::scheme::preset("arao").unwrap().scheme;
+        let mut form = values(&scheme);
+        form.insert("deadline_normal".into(), "一か月".into());
+        assert!(parse(&form).unwrap_err().get("answer_deadlines").is_some());
+        form.insert("deadline_normal".into(), "３０日".into());
+        assert_eq!(parse(&form).unwrap().answer_deadlines.days, [14, 30, 60]);
     }
 
     #[test]

@@ -600,3 +600,144 @@ pub async fn patch_api(
     let row = editing::patch::<StaffRecords>(&state, &caller, id, body.version, fields_of(&body)).await?;
     Ok(Json(one(&state, &caller, row).await?))
 }
+
+/// Staff as a picker's groups for the meeting form: the district's team
+/// first, then (folded) the other teams' members and anyone already chosen.
+/// Every row says its 所属, to tell two 荒木 愛 apart; kyodo.js moves rows
+/// between the two groups when the district changes, and its search box
+/// finds anyone else through `/staff/choices`.
+pub fn picker_groups(
+    team_members: &[kyodo_core::appointments::Appointment],
+    chosen: &[kyodo_core::appointments::PoolMember],
+    area_id: Option<i64>,
+) -> Vec<pages::ChoiceGroup> {
+    let mut teams: Vec<(i64, Vec<i64>, pages::Choice)> = Vec::new();
+    for a in team_members {
+        match teams.iter_mut().find(|(id, _, _)| *id == a.staff_id) {
+            Some((_, areas, _)) => areas.push(a.area_id),
+            None => teams.push((
+                a.staff_id,
+                vec![a.area_id],
+                staff_choice(
+                    a.staff_id,
+                    &a.staff_name,
+                    &a.staff_name_kana,
+                    a.department_name.as_deref(),
+                ),
+            )),
+        }
+    }
+    for p in chosen {
+        if !teams.iter().any(|(id, _, _)| *id == p.staff_id) {
+            teams.push((
+                p.staff_id,
+                Vec::new(),
+                staff_choice(p.staff_id, &p.name, &p.name_kana, p.department_name.as_deref()),
+            ));
+        }
+    }
+    let (team, rest): (Vec<_>, Vec<_>) = teams
+        .into_iter()
+        .map(|(_, areas, mut choice)| {
+            choice.teams = areas.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
+            (areas, choice)
+        })
+        .partition(|(areas, _)| area_id.is_some_and(|id| areas.contains(&id)));
+    vec![
+        pages::ChoiceGroup {
+            label: "この地区のチーム".to_owned(),
+            choices: team.into_iter().map(|(_, c)| c).collect(),
+            folded: false,
+            role: "team",
+        },
+        pages::ChoiceGroup {
+            label: "ほかの職員".to_owned(),
+            choices: rest.into_iter().map(|(_, c)| c).collect(),
+            folded: true,
+            role: "rest",
+        },
+    ]
+}
+
+fn staff_choice(id: i64, name: &str, kana: &str, department: Option<&str>) -> pages::Choice {
+    let mut c = pages::Choice::new(id.to_string(), name);
+    c.detail = department.unwrap_or("所属なし").to_owned();
+    c.search = format!("{name} {kana}");
+    c
+}
+
+#[derive(askama::Template)]
+#[template(path = "staff_choices.html")]
+struct StaffChoices {
+    name: String,
+    prefix: String,
+    choices: Vec<pages::Choice>,
+    more: bool,
+}
+
+#[derive(serde::Deserialize)]
+pub struct ChoicesQuery {
+    #[serde(default)]
+    q: String,
+    /// The picker's field name and id prefix, so the rows join its form.
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    prefix: String,
+}
+
+/// How many staff a picker search shows; more means 「さらに絞り込んでください」.
+const CHOICES_SHOWN: u32 = 20;
+
+/// The rows a staff picker's search adds (an HTML fragment for kyodo.js):
+/// name, reading and 所属, never anything personal.
+pub async fn choices_page(
+    State(state): State<AppState>,
+    PageCaller(caller): PageCaller,
+    PageQuery(q): PageQuery<ChoicesQuery>,
+) -> PageResult<Response> {
+    caller.require(Action::StaffRead)?;
+    let ident = |s: &str| s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-') && !s.is_empty();
+    if !ident(&q.name) || !ident(&q.prefix) {
+        return Err(AppError::BadRequest("検索の指定が正しくありません".into()).into());
+    }
+    let term = kyodo_core::text::normalize_input(&q.q);
+    let page = if term.is_empty() {
+        None
+    } else {
+        Some(
+            kyodo_store::staff::list(
+                &state.db,
+                caller.municipality.id,
+                &ListQuery {
+                    q: Some(term),
+                    per_page: Some(CHOICES_SHOWN),
+                    ..Default::default()
+                },
+            )
+            .await?,
+        )
+    };
+    let (choices, more) = page.map_or((Vec::new(), false), |p| {
+        let more = p.total > p.items.len() as u64;
+        let choices = p
+            .items
+            .iter()
+            .map(|r| {
+                staff_choice(
+                    r.staff.id,
+                    &r.staff.name,
+                    &r.staff.name_kana,
+                    r.department_name.as_deref(),
+                )
+            })
+            .collect();
+        (choices, more)
+    });
+    Ok(pages::render(&StaffChoices {
+        name: q.name,
+        prefix: q.prefix,
+        choices,
+        more,
+    }))
+}

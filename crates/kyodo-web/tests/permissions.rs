@@ -344,6 +344,7 @@ async fn every_role_gets_exactly_what_the_table_allows_on_every_route() {
         case("POST", format!("/organisations/{o}/archive"), OrganisationWrite, Page),
         case("POST", format!("/organisations/{o}/restore"), OrganisationWrite, Page),
         case("GET", "/staff", StaffRead, Page),
+        case("GET", "/staff/choices?q=荒木&name=staff_ids&prefix=f", StaffRead, Page),
         case("GET", format!("/staff/{s}"), StaffRead, Page),
         case("GET", "/staff/new", StaffWrite, Page),
         case("GET", format!("/staff/{s}/edit"), StaffWrite, Page),

@@ -765,3 +765,42 @@ async fn a_meeting_with_minutes_offers_its_issue_at_the_top_with_the_minutes_fil
         .unwrap();
     assert!(edit.contains("令和8年11月10日（2026年）"), "{edit}");
 }
+
+/// The meeting form on a phone: the one recording it is already ticked, the
+/// district's team comes first with each one's 所属, anyone else is found
+/// by name, and the organisations carry the districts they may meet in.
+#[tokio::test]
+async fn the_meeting_form_starts_from_the_liaison_and_the_districts_team() {
+    let t = teams().await;
+    let liaison = t.app.login("arao-liaison").await;
+    let form = liaison.get("/meetings/new").await.text().await.unwrap();
+    let fields = common::form_fields(&form, "/meetings");
+    let ticked: Vec<&str> = fields
+        .iter()
+        .filter(|(k, _)| k == "staff_ids")
+        .map(|(_, v)| v.as_str())
+        .collect();
+    assert_eq!(ticked.len(), 1, "the liaison, and nobody else, is ticked: {ticked:?}");
+    let team = &form[form.find("この地区のチーム").unwrap()..form.find("ほかの職員").unwrap()];
+    assert!(
+        team.contains(&format!("value=\"{}\"", t.junior)),
+        "A01's 一般職員 is in the team group"
+    );
+    assert!(team.contains("picker__detail"), "each one says their 所属");
+    assert!(!form.contains("Ctrl"), "no keyboard hint on a touch form");
+    assert!(form.contains(&format!("data-option-areas=\"{}:", t.org)) || form.contains(&format!(";{}:", t.org)));
+
+    // The search finds anyone by reading, with 所属, and nothing personal.
+    let found = liaison.get("/staff/choices?q=%E3%81%82&name=staff_ids&prefix=f").await;
+    assert_eq!(found.status(), 200);
+    let found = found.text().await.unwrap();
+    assert!(found.contains("name=\"staff_ids\""), "{found}");
+    assert!(found.contains("picker__detail"));
+    assert!(!found.contains("@"), "no e-mail address");
+    let odd = liaison.get("/staff/choices?q=a&name=%22%3E&prefix=f").await;
+    assert_eq!(
+        odd.status(),
+        400,
+        "the field name is not echoed into the page unchecked"
+    );
+}

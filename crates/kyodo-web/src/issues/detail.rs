@@ -165,10 +165,6 @@ fn allowed(
     Ok(())
 }
 
-fn department_options(departments: &[kyodo_core::departments::Department]) -> Vec<(String, String)> {
-    departments.iter().map(|d| (d.id.to_string(), d.name.clone())).collect()
-}
-
 /// The fields of an action's form, and what they start with.
 fn action_form(
     caller: &Caller,
@@ -196,8 +192,8 @@ fn action_form(
             vec![
                 FieldSpec::select("responsibility", "役割分担", Responsibility::options()).required(),
                 FieldSpec::text("departments", "担当部署")
-                    .kind(FieldKind::Multi(department_options(departments)))
-                    .hint("市・協働で対応するとき。Ctrl（⌘）キーを押しながら複数選べます"),
+                    .kind(FieldKind::Picker(crate::departments::picker_groups(departments)))
+                    .hint("市・協働で対応するとき。部を開いて課を選びます（いくつでも）"),
                 FieldSpec::text("other_body", "他機関の名称").hint("国・県・警察など、他機関のとき"),
                 FieldSpec::text("comment", "コメント").kind(FieldKind::Textarea),
             ]

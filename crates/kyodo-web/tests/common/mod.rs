@@ -174,6 +174,16 @@ impl Browser {
         self.client.get(self.url(path)).send().await.expect("request")
     }
 
+    /// Posts every field, as a browser posts a form as it was filled in.
+    pub async fn submit(&self, path: &str, fields: &[(String, String)]) -> reqwest::Response {
+        self.client
+            .post(self.url(path))
+            .form(fields)
+            .send()
+            .await
+            .expect("request")
+    }
+
     /// Posts a form with the session's CSRF token.
     pub async fn post(&self, path: &str, fields: &[(&str, &str)]) -> reqwest::Response {
         let mut all: Vec<(&str, &str)> = vec![("_csrf", self.csrf.as_str())];
@@ -185,6 +195,75 @@ impl Browser {
             .await
             .expect("request")
     }
+}
+
+/// What a browser would send for the form posting to `action` on `page`:
+/// every named input's value (checked boxes only), each select's chosen
+/// options, every textarea; buttons left out. Enough for kyodo's own
+/// markup (attributes in double quotes, HTML-escaped values).
+pub fn form_fields(page: &str, action: &str) -> Vec<(String, String)> {
+    let start = page
+        .find(&format!("action=\"{action}\""))
+        .unwrap_or_else(|| panic!("a form posting to {action}"));
+    let form = &page[start..start + page[start..].find("</form>").expect("form ends")];
+    let attr = |tag: &str, name: &str| -> Option<String> {
+        let marker = format!(" {name}=\"");
+        let at = tag.find(&marker)? + marker.len();
+        let raw = &tag[at..at + tag[at..].find('"')?];
+        Some(unescape(raw))
+    };
+    let flag = |tag: &str, name: &str| tag.contains(&format!(" {name}>")) || tag.contains(&format!(" {name} "));
+    let mut fields = Vec::new();
+    let mut rest = form;
+    while let Some(open) = rest.find('<') {
+        rest = &rest[open..];
+        let end = rest.find('>').map_or(rest.len(), |e| e + 1);
+        let tag = &rest[..end];
+        if tag.starts_with("<input") {
+            let kind = attr(tag, "type").unwrap_or_default();
+            if let Some(name) = attr(tag, "name")
+                && (!matches!(kind.as_str(), "checkbox" | "radio") || flag(tag, "checked"))
+                && kind != "submit"
+            {
+                fields.push((name, attr(tag, "value").unwrap_or_default()));
+            }
+        } else if tag.starts_with("<select") {
+            let name = attr(tag, "name").unwrap_or_default();
+            let close = rest.find("</select>").unwrap_or(rest.len());
+            let options: Vec<&str> = rest[..close].split("<option").skip(1).collect();
+            let chosen: Vec<&&str> = options
+                .iter()
+                .filter(|o| flag(&o[..o.find('>').unwrap_or(0) + 1], "selected"))
+                .collect();
+            // A single select without a chosen option sends its first.
+            for o in if chosen.is_empty() {
+                options.iter().take(1).collect()
+            } else {
+                chosen
+            } {
+                fields.push((name.clone(), attr(o, "value").unwrap_or_default()));
+            }
+        } else if tag.starts_with("<textarea") {
+            let close = rest.find("</textarea>").unwrap_or(rest.len());
+            fields.push((attr(tag, "name").unwrap_or_default(), unescape(&rest[end..close])));
+        }
+        rest = &rest[end.max(1)..];
+    }
+    fields
+}
+
+fn unescape(html: &str) -> String {
+    [
+        ("&lt;", "<"),
+        ("&gt;", ">"),
+        ("&quot;", "\""),
+        ("&#34;", "\""),
+        ("&#x27;", "'"),
+        ("&#39;", "'"),
+        ("&amp;", "&"),
+    ]
+    .iter()
+    .fold(html.to_owned(), |text, (entity, c)| text.replace(entity, c))
 }
 
 pub fn csrf_of(page: &str) -> Option<String> {
