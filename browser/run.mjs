@@ -182,7 +182,7 @@ function flowLines(records) {
       continue;
     }
     out.push(
-      `${f.ok ? "ok  " : "FAIL"} flow ${f.key} ${f.name}: ${f.taps} taps, ${f.typed} typed fields, ${f.seconds.toFixed(1)} s — ${f.title}`,
+      `${f.ok ? "ok  " : "FAIL"} flow ${f.key} ${f.name}: ${f.taps} taps, ${f.typed} typed fields (and ${f.signIns} sign-ins), ${f.seconds.toFixed(1)} s — ${f.title}`,
     );
     for (const s of f.steps) {
       out.push(`       ${s.failures.length ? "✗" : "✓"} ${s.label}${s.shot ? `  (screenshots/${s.shot})` : ""}`);
