@@ -578,7 +578,7 @@ async function importFlow(f) {
     f.expect(/新規\s*3件/.test(main), `not 3 new staff: ${main.match(/新規[^\n]*/)?.[0]}`);
     await f.shot(c.page, "imported");
   });
-  await f.step("finds 髙橋 一郎 and 山﨑 花子 on the staff list and prints the roster", async () => {
+  await f.step("finds 髙橋 一郎 and 髙﨑 誠 on the staff list and prints the roster", async () => {
     await c.menu("/staff");
     const search = c.page.locator("main form input[name=q]");
     if (await search.count()) {

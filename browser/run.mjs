@@ -13,7 +13,14 @@
 // Every page is screenshotted (full page) into OUT/screenshots; OUT/report.txt
 // lists every page with what failed on it.
 //
+// Then the users' flows (browser/flows.mjs) are walked end to end through the
+// pages — a team's three steps on an issue and the department's answer, a
+// staff CSV import, the printouts, a community's issue with a photo — each
+// counted as one pass or failure, listed with its steps, taps and typed
+// fields in the report's "flows" section. They start beside the last role's walk.
+//
 //   node browser/run.mjs --base http://127.0.0.1:PORT --out target/browser
+//     [--roles coordinator,liaison] [--only REGEX] [--flows all|none|2,5] [--flows-only]
 //
 // The site's CSP is left as it is: axe's source goes in through the DevTools
 // protocol (page.evaluate), which the page's CSP does not govern, and
