@@ -1,5 +1,5 @@
 // The users' flows, walked end to end through the pages as people use them
-// (see run.mjs, which runs them after or beside its page walk).
+// (see run.mjs, which runs them beside its page walk).
 //
 // Each flow is a function of a Flow: it opens its own browser context per
 // account (Flow.as), and does what the user does — taps (click, tap,
@@ -671,8 +671,20 @@ async function communityFlow(f) {
     await community.submit(upload.locator("button[type=submit]"));
     const photo = community.page.locator("main img.attachment-photo");
     if (!(await photo.count())) throw new Error(`no photo on the issue page after attaching (${community.path()})`);
-    const loaded = await photo.first().evaluate((img) => img.complete && img.naturalWidth > 0);
-    f.expect(loaded, "the photo does not load");
+    // The thumbnail loads lazily: the user scrolls to it.
+    await photo.first().scrollIntoViewIfNeeded();
+    const loaded = await photo
+      .first()
+      .evaluate(
+        (img) =>
+          new Promise((done) => {
+            if (img.complete) return done(img.naturalWidth > 0);
+            img.addEventListener("load", () => done(img.naturalWidth > 0));
+            img.addEventListener("error", () => done(false));
+            setTimeout(() => done(img.complete && img.naturalWidth > 0), 10000);
+          }),
+      );
+    f.expect(loaded, "the photo's thumbnail does not load");
     await f.shot(community.page, "filed-with-photo");
   });
   const t = await teamStep(f);

@@ -17,7 +17,7 @@
 // pages — a team's three steps on an issue and the department's answer, a
 // staff CSV import, the printouts, a community's issue with a photo — each
 // counted as one pass or failure, listed with its steps, taps and typed
-// fields in the report's "flows" section. They start beside the last role's walk.
+// fields in the report's "flows" section. They run beside the page walk.
 //
 //   node browser/run.mjs --base http://127.0.0.1:PORT --out target/browser
 //     [--roles coordinator,liaison] [--only REGEX] [--flows all|none|2,5] [--flows-only]
@@ -114,19 +114,21 @@ async function timed(step, promise) {
 let fatal = null;
 
 // Two roles at a time: Chromium renders one page while axe runs on the other.
-// The flows come after the roles, so that they start beside the last role's walk.
-const tasks = [
-  ...(args["flows-only"] ? [] : args.roles.split(",").map((role) => () => walkRole(role))),
-  ...flows.map((flow) => async () => {
-    flowResults.push(await runFlow(flow, { browser, base, origin, out: args.out, password: args.password }));
-  }),
-];
+// The flows go one after the other in a lane of their own beside them: they
+// mostly wait for the server, and their own data (new issues, accounts,
+// staff) only adds to what the walk sees.
+const roles = args["flows-only"] ? [] : args.roles.split(",");
 try {
-  const next = () => tasks.shift();
+  const next = () => roles.shift();
   const worker = async () => {
-    for (let task = next(); task; task = next()) await task();
+    for (let role = next(); role; role = next()) await walkRole(role);
   };
-  await Promise.all(Array.from({ length: Number(args.jobs) }, worker));
+  const flowLane = async () => {
+    for (const flow of flows) {
+      flowResults.push(await runFlow(flow, { browser, base, origin, out: args.out, password: args.password }));
+    }
+  };
+  await Promise.all([...Array.from({ length: Number(args.jobs) }, worker), flowLane()]);
 } catch (error) {
   fatal = error;
 } finally {
