@@ -13,7 +13,14 @@
 // Every page is screenshotted (full page) into OUT/screenshots; OUT/report.txt
 // lists every page with what failed on it.
 //
+// Then the users' flows (browser/flows.mjs) are walked end to end through the
+// pages — a team's three steps on an issue and the department's answer, a
+// staff CSV import, the printouts, a community's issue with a photo — each
+// counted as one pass or failure, listed with its steps, taps and typed
+// fields in the report's "flows" section. They run beside the page walk.
+//
 //   node browser/run.mjs --base http://127.0.0.1:PORT --out target/browser
+//     [--roles coordinator,liaison] [--only REGEX] [--flows all|none|2,5] [--flows-only]
 //
 // The site's CSP is left as it is: axe's source goes in through the DevTools
 // protocol (page.evaluate), which the page's CSP does not govern, and
@@ -23,6 +30,7 @@ import { readFileSync, writeFileSync, mkdirSync } from "node:fs";
 import { createRequire } from "node:module";
 import { parseArgs } from "node:util";
 import { chromium } from "playwright-core";
+import { FLOWS, runFlow } from "./flows.mjs";
 
 const require = createRequire(import.meta.url);
 const axeSource = readFileSync(require.resolve("axe-core/axe.min.js"), "utf8");
@@ -37,6 +45,10 @@ const { values: args } = parseArgs({
     // A regular expression: only the paths it matches are checked (menus and lists are still walked).
     only: { type: "string" },
     jobs: { type: "string", default: "2" },
+    // The users' flows to walk (browser/flows.mjs): "all", "none" or keys such as 2,5.
+    flows: { type: "string", default: "all" },
+    // Only the flows: no page walk.
+    "flows-only": { type: "boolean", default: false },
   },
 });
 if (!args.base) {
@@ -46,6 +58,8 @@ if (!args.base) {
 const base = args.base.replace(/\/$/, "");
 const only = args.only ? new RegExp(args.only) : null;
 const ROLE_ORDER = args.roles.split(",");
+const flowKeys = args.flows === "all" ? null : args.flows === "none" ? [] : args.flows.split(",");
+const flows = FLOWS.filter((f) => !flowKeys || flowKeys.includes(f.key));
 const origin = new URL(base).origin;
 mkdirSync(`${args.out}/screenshots`, { recursive: true });
 
@@ -86,6 +100,7 @@ const browser = await chromium.launch({
 });
 
 const results = []; // { role, width, path, failures: [string], shot }
+const flowResults = []; // see flows.mjs: runFlow
 // Seconds spent per step, summed over the visits (both jobs), for the report.
 const spent = {};
 async function timed(step, promise) {
@@ -99,25 +114,38 @@ async function timed(step, promise) {
 let fatal = null;
 
 // Two roles at a time: Chromium renders one page while axe runs on the other.
-const roles = args.roles.split(",");
+// The flows go one after the other in a lane of their own beside them: they
+// mostly wait for the server, and their own data (new issues, accounts,
+// staff) only adds to what the walk sees.
+const roles = args["flows-only"] ? [] : args.roles.split(",");
 try {
   const next = () => roles.shift();
   const worker = async () => {
     for (let role = next(); role; role = next()) await walkRole(role);
   };
-  await Promise.all(Array.from({ length: Number(args.jobs) }, worker));
+  const flowLane = async () => {
+    for (const flow of flows) {
+      flowResults.push(await runFlow(flow, { browser, base, origin, out: args.out, password: args.password }));
+    }
+  };
+  await Promise.all([...Array.from({ length: Number(args.jobs) }, worker), flowLane()]);
 } catch (error) {
   fatal = error;
 } finally {
   await browser.close();
 }
 results.sort((a, b) => order(a) - order(b));
+flowResults.sort((a, b) => Number(a.key) - Number(b.key));
 
 const seconds = ((Date.now() - started) / 1000).toFixed(1);
 const failed = results.filter((r) => r.failures.length);
+const flowsRun = flowResults.filter((f) => !f.skipped);
+const flowsFailed = flowsRun.filter((f) => !f.ok);
+const passed = results.length - failed.length + flowsRun.length - flowsFailed.length;
+const failedCount = failed.length + flowsFailed.length + (fatal ? 1 : 0);
 const lines = [
   `kyodo browser suite — ${base}, ${new Date().toISOString()}`,
-  `${results.length} page visits (${args.roles}; 1280×800 and 390×844) in ${seconds} s`,
+  `${results.length} page visits (${args["flows-only"] ? "none" : args.roles}; 1280×800 and 390×844) and ${flowsRun.length} flows in ${seconds} s`,
   `time per step, summed over the visits: ${Object.entries(spent)
     .map(([step, t]) => `${step} ${t.toFixed(1)} s`)
     .join(", ")}`,
@@ -135,8 +163,9 @@ for (const r of results) {
   );
   for (const f of r.failures) lines.push(`       - ${f}`);
 }
+if (flowResults.length) lines.push("", "flows (browser/flows.mjs; each counts as one pass or failure):", ...flowLines(flowResults));
 if (fatal) lines.push("", `the suite stopped: ${fatal.stack || fatal}`);
-lines.push("", `browser: ${results.length - failed.length} passed, ${failed.length + (fatal ? 1 : 0)} failed`);
+lines.push("", `browser: ${passed} passed, ${failedCount} failed`);
 writeFileSync(`${args.out}/report.txt`, lines.join("\n") + "\n");
 
 if (fatal) console.error(`the suite stopped: ${fatal.stack || fatal}`);
@@ -147,10 +176,31 @@ if (failed.length) {
     for (const f of r.failures) console.log(`       - ${f}`);
   }
 }
-console.log(`browser: ${results.length - failed.length} passed, ${failed.length + (fatal ? 1 : 0)} failed (${seconds} s)`);
-process.exit(failed.length || fatal ? 1 : 0);
+if (flowResults.length) console.log(["", "flows:", ...flowLines(flowResults)].join("\n"));
+console.log(`browser: ${passed} passed, ${failedCount} failed (${seconds} s)`);
+process.exit(failedCount ? 1 : 0);
 
 // ---------------------------------------------------------------------------
+
+// The flows' part of the report: each flow, its taps and typed fields, its steps.
+function flowLines(records) {
+  const out = [];
+  for (const f of records) {
+    if (f.skipped) {
+      out.push(`skip flow ${f.key} ${f.name}: ${f.skipped} — ${f.title}`);
+      continue;
+    }
+    out.push(
+      `${f.ok ? "ok  " : "FAIL"} flow ${f.key} ${f.name}: ${f.taps} taps, ${f.typed} typed fields (and ${f.signIns} sign-ins), ${f.seconds.toFixed(1)} s — ${f.title}`,
+    );
+    for (const s of f.steps) {
+      out.push(`       ${s.failures.length ? "✗" : "✓"} ${s.label}${s.shot ? `  (screenshots/${s.shot})` : ""}`);
+      for (const m of s.failures) out.push(`           - ${m}`);
+    }
+    for (const m of f.failures) out.push(`       - ${m}`);
+  }
+  return out;
+}
 
 function order(r) {
   return ROLE_ORDER.indexOf(r.role) * 1e6 + (r.width === "1280" ? 0 : 5e5) + r.seq;
