@@ -328,9 +328,10 @@ async function signIn(page, login) {
   await Promise.all([page.waitForURL((url) => url.pathname !== "/login"), page.click("form[action='/login'] button[type=submit]")]);
 }
 
-// The menu's links (wherever the menu folds them away), the home page and the account page.
+// The menu's links (wherever the menu folds them away), the home page's quick actions, the home page and the account page.
 async function menuPages(page) {
-  const hrefs = await page.$$eval("header nav a[href]", (links) => links.map((a) => a.getAttribute("href")));
+  // The home page's quick actions are the forms a role fills in most: checked as pages too.
+  const hrefs = await page.$$eval("header nav a[href], main nav.quick-actions a[href]", (links) => links.map((a) => a.getAttribute("href")));
   const paths = ["/", ...hrefs.filter((h) => h.startsWith("/")), "/account", "/help"];
   return [...new Set(paths)];
 }

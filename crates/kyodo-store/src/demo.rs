@@ -264,8 +264,34 @@ pub async fn load(db: &Db, key: &str, today: NaiveDate, password_hash: &str) -> 
         )
         .await?;
     }
+    // 土木課's stock answers, so that answering with a template shows in the demo.
+    if let Some(department_id) = doboku {
+        for (title, body) in DOBOKU_TEMPLATES {
+            crate::issues::templates::create(
+                db,
+                &actor,
+                &kyodo_core::issues::templates::TemplateInput {
+                    department_id,
+                    title: title.to_owned(),
+                    body: body.to_owned(),
+                },
+            )
+            .await?;
+        }
+    }
     Ok(accounts)
 }
+
+const DOBOKU_TEMPLATES: [(&str, &str); 2] = [
+    (
+        "現地確認のうえ補修します",
+        "ご連絡ありがとうございます。現地を確認し、今年度中に補修を行います。工事の日程が決まりましたら、地域担当職員を通じてお知らせします。",
+    ),
+    (
+        "次年度の予算で検討します",
+        "ご要望の内容を確認しました。緊急性と他地区の要望を踏まえ、次年度の予算編成の中で検討します。結果は進捗回答でお知らせします。",
+    ),
+];
 
 /// Drives each demo issue through the workflow to its target status, as
 /// the people in the demo would have: the liaison team, then the departments.

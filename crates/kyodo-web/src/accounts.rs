@@ -40,6 +40,22 @@ struct HomePage {
     inbox: Vec<crate::issues::inbox::InboxEntry>,
     /// Accounts reaching personal data to acknowledge (coordinators only).
     grants: Vec<crate::privileged_grants::GrantNotice>,
+    /// What the caller records most, one tap away: (label, href).
+    quick: Vec<(&'static str, &'static str)>,
+}
+
+/// The forms a role fills in most, for the top of its home page: a liaison
+/// on a phone after a meeting should not have to open the menu.
+fn quick_actions(caller: &Caller) -> Vec<(&'static str, &'static str)> {
+    [
+        (Action::MeetingWrite, "会議を記録する", "/meetings/new"),
+        (Action::ActivityWrite, "活動を記録する", "/activities/new"),
+        (Action::IssueCreate, "課題を受け付ける", "/issues/new"),
+    ]
+    .into_iter()
+    .filter(|(action, _, _)| caller.role() != kyodo_core::accounts::Role::Admin && caller.can(*action))
+    .map(|(_, label, href)| (label, href))
+    .collect()
 }
 
 pub async fn home(
@@ -111,6 +127,7 @@ pub async fn home(
         served,
         inbox,
         grants,
+        quick: quick_actions(&caller),
     }))
 }
 

@@ -26,6 +26,7 @@ struct HelpPage {
 fn printouts(role: Role) -> Vec<(&'static str, &'static str)> {
     match role {
         Role::Coordinator => vec![
+            ("地域担当職員名簿", "/appointments"),
             ("地域担当の負担（月別・年度）", "/workload"),
             ("地区別の活動報告", "/workload/report"),
             ("引継ぎ書", "/handovers"),

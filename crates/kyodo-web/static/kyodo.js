@@ -323,6 +323,6 @@ document.addEventListener("click", function (event) {
     if (!text) return;
     body.value = text;
     var title = form.querySelector("input[name='title']");
-    if (title && !title.value.trim()) title.value = text.split("\n")[0].slice(0, 40);
+    if (title && !title.value.trim()) title.value = text.split("\n")[0].replace(/[。．.]+$/, "").slice(0, 40);
   });
 })();
