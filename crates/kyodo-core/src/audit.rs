@@ -19,6 +19,10 @@ pub struct AuditEntry {
     /// What changed (`{"field": [before, after]}`) or what was read.
     pub detail: Option<String>,
     pub ip: Option<String>,
+    /// The acting account's display name now (a renamed person is shown by
+    /// their current name); `None` for the command line or a removed account.
+    #[cfg_attr(feature = "sqlx", sqlx(default))]
+    pub user_name: Option<String>,
 }
 
 /// Kinds of audited events, as stored.

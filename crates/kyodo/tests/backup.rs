@@ -197,13 +197,7 @@ async fn audit_total(db: &Db, municipality: i64) -> u64 {
     kyodo_store::audit::list(
         db,
         municipality,
-        &kyodo_store::audit::AuditFilter {
-            action: None,
-            entity: None,
-            login: None,
-            since: None,
-            page: None,
-        },
+        &kyodo_store::audit::AuditFilter::default(),
     )
     .await
     .expect("audit log")
