@@ -125,7 +125,8 @@ pub async fn list(db: &Db, municipality_id: i64, f: &AuditFilter) -> Result<Page
     let per_page = 100u32;
     let page = std::cmp::max(f.page.unwrap_or(1), 1);
     let mut q = Query::select();
-    q.from("audit_log").and_where(col("municipality_id").eq(municipality_id));
+    q.from("audit_log")
+        .and_where(col("municipality_id").eq(municipality_id));
     match f.action.as_deref().filter(|s| !s.is_empty()) {
         // Every separation-of-duties event at once (`privileged_…`).
         Some(PRIVILEGED) => {
@@ -155,9 +156,7 @@ pub async fn list(db: &Db, municipality_id: i64, f: &AuditFilter) -> Result<Page
     if let Some(next_day) = f.to.and_then(|to| to.succ_opt()) {
         q.and_where(col("at").lt(kyodo_core::wareki::jst_start_of(next_day)));
     }
-    let total = db
-        .fetch_i64(&q.clone().expr(col("id").count()).to_owned())
-        .await?;
+    let total = db.fetch_i64(&q.clone().expr(col("id").count()).to_owned()).await?;
     q.columns(
         [
             "id",
@@ -174,10 +173,7 @@ pub async fn list(db: &Db, municipality_id: i64, f: &AuditFilter) -> Result<Page
         .map(|c| ("audit_log", c)),
     )
     .expr_as(Expr::col(("users", "display_name")), "user_name")
-    .left_join(
-        "users",
-        Expr::col(("users", "id")).equals(("audit_log", "user_id")),
-    )
+    .left_join("users", Expr::col(("users", "id")).equals(("audit_log", "user_id")))
     .order_by(("audit_log", "id"), Order::Desc)
     .limit(u64::from(per_page))
     .offset(u64::from(page - 1) * u64::from(per_page));
