@@ -232,6 +232,7 @@ pub fn field_label<'a>(entity: &str, field: &'a str) -> &'a str {
     match (entity, field) {
         ("meetings", "title") => "会議名",
         ("meetings", "minutes") => "議事録",
+        ("meetings", "staff_ids") => "出席した職員",
         ("activities", "minutes") => "時間（分）",
         ("officers" | "key_people", "title" | "role") => "役職",
         ("users", "role") => "権限",
@@ -293,7 +294,6 @@ pub fn field_label<'a>(entity: &str, field: &'a str) -> &'a str {
             "public" => "公開",
             "observers_allowed" => "傍聴可",
             "main_meeting_id" => "本体の会議",
-            "staff_ids" => "出席した職員",
             "done_on" => "活動日",
             "duty_type" => "活動の種類",
             "out_of_hours" => "時間外",
@@ -321,6 +321,21 @@ pub fn field_label<'a>(entity: &str, field: &'a str) -> &'a str {
             "updated" => "更新",
             "unchanged" => "変更なし",
             "created_at" => "作成日時",
+            "fields" => "項目",
+            "key_person_ids" => "キーパーソンの番号",
+            "staff_ids" => "職員の番号",
+            "handover_id" => "引継ぎ",
+            "user_id" => "アカウント",
+            "reason" => "理由",
+            "grant_id" => "通知",
+            "host" => "SMTPサーバー",
+            "digest_enabled" => "毎日のまとめメール",
+            "first_year" => "初年度",
+            "horizon" => "計画する年数",
+            "score" => "評価値",
+            "based_on_id" => "元の案",
+            "appointments" => "任命の数",
+            "position" => "役割",
             "updated_at" => "更新日時",
             other => other,
         },
@@ -352,6 +367,15 @@ pub fn value_text(entity: &str, field: &str, value: &serde_json::Value) -> Strin
             }
             s.clone()
         }
+        // Which fields were read (`read_personal`): by their names.
+        Value::Array(items) if field == "fields" => items
+            .iter()
+            .map(|v| {
+                v.as_str()
+                    .map_or_else(|| v.to_string(), |f| field_label(entity, f).to_owned())
+            })
+            .collect::<Vec<_>>()
+            .join("、"),
         Value::Array(items) => items
             .iter()
             .map(|v| value_text(entity, field, v))
@@ -406,14 +430,21 @@ pub fn detail_lines(entity: &str, action: &str, detail: Option<&str>) -> Vec<Det
             value: detail.to_owned(),
         }];
     };
+    // Most updates log a diff, every field as [before, after]; meetings and
+    // activities log the values saved, which a two-person list must not pass for.
     let is_update = action == kind::UPDATE;
+    let is_diff = is_update
+        && !fields.is_empty()
+        && fields
+            .values()
+            .all(|v| v.as_array().is_some_and(|sides| sides.len() == 2));
     fields
         .iter()
         .filter(|(field, _)| !BOOKKEEPING.contains(&field.as_str()))
         .filter_map(|(field, value)| {
             let label = field_label(entity, field).to_owned();
             match value {
-                serde_json::Value::Array(sides) if is_update && sides.len() == 2 => Some(DetailLine {
+                serde_json::Value::Array(sides) if is_diff => Some(DetailLine {
                     label,
                     before: Some(value_text(entity, field, &sides[0])),
                     value: value_text(entity, field, &sides[1]),
@@ -563,6 +594,24 @@ mod tests {
         let email = lines.iter().find(|l| l.label == "メールアドレス").unwrap();
         assert_eq!(email.to_string(), format!("メールアドレス: （空） → {WITHHELD}"));
         assert!(!lines.iter().any(|l| l.to_string().contains("a@city")));
+    }
+
+    #[test]
+    fn a_meeting_update_logs_values_not_changes() {
+        let detail = json!({"area_id": 3, "title": "役員会", "staff_ids": [4, 5]}).to_string();
+        let lines: Vec<String> = detail_lines("meetings", kind::UPDATE, Some(&detail))
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        assert!(lines.contains(&"出席した職員: 4、5".to_owned()), "{lines:?}");
+        assert!(lines.contains(&"会議名: 役員会".to_owned()));
+    }
+
+    #[test]
+    fn a_read_of_personal_data_names_the_fields_read() {
+        let detail = json!({"fields": ["home_area_id", "email"], "staff_ids": [4]}).to_string();
+        let lines = detail_lines("staff", kind::READ_PERSONAL, Some(&detail));
+        assert_eq!(lines[0].to_string(), "項目: 居住地区、メールアドレス");
     }
 
     #[test]
