@@ -105,6 +105,24 @@ async fn a_coordinators_change_reads_as_a_sentence_and_the_filters_narrow_the_li
     assert!(!later.contains(&sentence) && later.contains(">0件<"));
     let (_, earlier) = audit_page(&admin, &format!("?to={yesterday}")).await;
     assert!(!earlier.contains(&sentence));
+
+    // The next page keeps the filters: the demo's history is longer than a page.
+    let (_, first) = audit_page(&admin, "?from=R1.5.1&action=").await;
+    let next = first
+        .split("<p><a href=\"")
+        .find(|s| s.contains("\">さらに古い記録"))
+        .expect("a link to older entries");
+    assert!(next.starts_with("/audit?") && next.contains("from=R1.5.1") && next.contains("page=2"));
+    let (status, second) = audit_page(
+        &admin,
+        &next["/audit".len()..next.find('"').unwrap()].replace("&#38;", "&"),
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert!(
+        second.contains("value=\"R1.5.1\""),
+        "the filter is still set on the next page"
+    );
 }
 
 #[tokio::test]
