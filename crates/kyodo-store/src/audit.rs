@@ -2,7 +2,9 @@
 //! the transaction that makes them, so a change and its log entry stand or
 //! fall together.
 
-use chrono::{DateTime, Utc};
+use std::collections::{BTreeSet, HashMap};
+
+use chrono::{DateTime, NaiveDate, Utc};
 use kyodo_core::audit::AuditEntry;
 use kyodo_core::listing::Page;
 use sea_query::{Expr, ExprTrait, Order, Query};
@@ -103,53 +105,76 @@ pub const PRIVILEGED: &str = "privileged";
 pub struct AuditFilter {
     pub action: Option<String>,
     pub entity: Option<String>,
+    /// The login at the time of the event.
     pub login: Option<String>,
+    /// The acting account, whatever its login was then.
+    pub user_id: Option<i64>,
     pub since: Option<DateTime<Utc>>,
+    /// The first and last day (Japan time) of the events wanted.
+    pub from: Option<NaiveDate>,
+    pub to: Option<NaiveDate>,
     pub page: Option<u32>,
 }
 
+fn col(name: &'static str) -> Expr {
+    Expr::col(("audit_log", name))
+}
+
+/// One page of the log, newest first, each entry with its actor's current display name.
 pub async fn list(db: &Db, municipality_id: i64, f: &AuditFilter) -> Result<Page<AuditEntry>> {
     let per_page = 100u32;
     let page = std::cmp::max(f.page.unwrap_or(1), 1);
     let mut q = Query::select();
     q.from("audit_log")
-        .and_where(Expr::col("municipality_id").eq(municipality_id));
+        .and_where(col("municipality_id").eq(municipality_id));
     match f.action.as_deref().filter(|s| !s.is_empty()) {
         // Every separation-of-duties event at once (`privileged_…`).
         Some(PRIVILEGED) => {
             let pattern = format!("{}%", kyodo_core::audit::kind::PRIVILEGED_PREFIX.replace('_', "\\_"));
-            q.and_where(Expr::col("action").like(sea_query::LikeExpr::new(pattern).escape('\\')));
+            q.and_where(col("action").like(sea_query::LikeExpr::new(pattern).escape('\\')));
         }
         Some(a) => {
-            q.and_where(Expr::col("action").eq(a));
+            q.and_where(col("action").eq(a));
         }
         None => {}
     }
     if let Some(e) = f.entity.as_deref().filter(|s| !s.is_empty()) {
-        q.and_where(Expr::col("entity").eq(e));
+        q.and_where(col("entity").eq(e));
     }
     if let Some(l) = f.login.as_deref().filter(|s| !s.is_empty()) {
-        q.and_where(Expr::col("login").eq(l));
+        q.and_where(col("login").eq(l));
+    }
+    if let Some(user_id) = f.user_id {
+        q.and_where(col("user_id").eq(user_id));
     }
     if let Some(since) = f.since {
-        q.and_where(Expr::col("at").gte(since));
+        q.and_where(col("at").gte(since));
     }
-    let total = db
-        .fetch_i64(&q.clone().expr(Expr::col("id").count()).to_owned())
-        .await?;
-    q.columns([
-        "id",
-        "municipality_id",
-        "at",
-        "user_id",
-        "login",
-        "action",
-        "entity",
-        "entity_id",
-        "detail",
-        "ip",
-    ])
-    .order_by("id", Order::Desc)
+    if let Some(from) = f.from {
+        q.and_where(col("at").gte(kyodo_core::wareki::jst_start_of(from)));
+    }
+    if let Some(next_day) = f.to.and_then(|to| to.succ_opt()) {
+        q.and_where(col("at").lt(kyodo_core::wareki::jst_start_of(next_day)));
+    }
+    let total = db.fetch_i64(&q.clone().expr(col("id").count()).to_owned()).await?;
+    q.columns(
+        [
+            "id",
+            "municipality_id",
+            "at",
+            "user_id",
+            "login",
+            "action",
+            "entity",
+            "entity_id",
+            "detail",
+            "ip",
+        ]
+        .map(|c| ("audit_log", c)),
+    )
+    .expr_as(Expr::col(("users", "display_name")), "user_name")
+    .left_join("users", Expr::col(("users", "id")).equals(("audit_log", "user_id")))
+    .order_by(("audit_log", "id"), Order::Desc)
     .limit(u64::from(per_page))
     .offset(u64::from(page - 1) * u64::from(per_page));
     let items = db.fetch_all(&q).await?;
@@ -160,4 +185,54 @@ pub async fn list(db: &Db, municipality_id: i64, f: &AuditFilter) -> Result<Page
         page,
         per_page,
     })
+}
+
+/// Where each record type keeps the name the log shows for it. Key people
+/// are not here: their names are personal data, and the log is no way round that.
+const NAME_COLUMNS: [(&str, &str); 9] = [
+    ("issues", "title"),
+    ("meetings", "title"),
+    ("staff", "name"),
+    ("organisations", "name"),
+    ("areas", "name"),
+    ("departments", "name"),
+    ("users", "display_name"),
+    ("answer_templates", "title"),
+    ("api_tokens", "name"),
+];
+
+/// The current names of the records a page of entries names, by
+/// (entity, id): one query per record type, not one per entry.
+pub async fn target_names(
+    db: &Db,
+    municipality_id: i64,
+    entries: &[AuditEntry],
+) -> Result<HashMap<(String, i64), String>> {
+    #[derive(sqlx::FromRow)]
+    struct Named {
+        id: i64,
+        name: String,
+    }
+    let mut names = HashMap::new();
+    for (table, column) in NAME_COLUMNS {
+        let ids: BTreeSet<i64> = entries
+            .iter()
+            .filter(|e| e.entity == table)
+            .filter_map(|e| e.entity_id)
+            .collect();
+        if ids.is_empty() {
+            continue;
+        }
+        let q = Query::select()
+            .column("id")
+            .expr_as(Expr::col(column), "name")
+            .from(table)
+            .and_where(Expr::col("municipality_id").eq(municipality_id))
+            .and_where(Expr::col("id").is_in(ids))
+            .to_owned();
+        for row in db.fetch_all::<Named>(&q).await? {
+            names.insert((table.to_owned(), row.id), row.name);
+        }
+    }
+    Ok(names)
 }

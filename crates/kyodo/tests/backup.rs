@@ -194,20 +194,10 @@ async fn login_status(base: &str, login: &str) -> u16 {
 }
 
 async fn audit_total(db: &Db, municipality: i64) -> u64 {
-    kyodo_store::audit::list(
-        db,
-        municipality,
-        &kyodo_store::audit::AuditFilter {
-            action: None,
-            entity: None,
-            login: None,
-            since: None,
-            page: None,
-        },
-    )
-    .await
-    .expect("audit log")
-    .total
+    kyodo_store::audit::list(db, municipality, &kyodo_store::audit::AuditFilter::default())
+        .await
+        .expect("audit log")
+        .total
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
