@@ -55,6 +55,34 @@ pub fn scope_token(tenant: i64, kind: Scope, id: i64) -> String {
     format!("{tenant}_{kind}{id}")
 }
 
+/// An issue's whole search text: the bigrams of its texts, then the scope
+/// tokens of its district, organisation and the departments it was routed to,
+/// so that a reach-limited search narrows inside the index.
+pub fn issue_search_text(
+    tenant: i64,
+    texts: &[&str],
+    area_id: i64,
+    organisation_id: Option<i64>,
+    departments: impl IntoIterator<Item = i64>,
+) -> String {
+    let mut out = index_tokens(tenant, texts);
+    let mut scopes = vec![scope_token(tenant, Scope::Area, area_id)];
+    scopes.extend(organisation_id.map(|o| scope_token(tenant, Scope::Organisation, o)));
+    scopes.extend(
+        departments
+            .into_iter()
+            .map(|d| scope_token(tenant, Scope::Department, d)),
+    );
+    scopes.dedup();
+    for s in scopes {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(&s);
+    }
+    out
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Scope {
     Area,

@@ -865,7 +865,55 @@ const MIGRATIONS: &[Migration] = &[
         name: "search_key_versions",
         steps: v11_search_key_versions,
     },
+    Migration {
+        version: 12,
+        name: "search_index_no_pending_list",
+        steps: v12_search_index_no_pending_list,
+    },
+    Migration {
+        version: 13,
+        name: "department_issues",
+        steps: v13_department_issues,
+    },
 ];
+
+/// Version 13: the departments' issue lists, kept (see
+/// `issues::department_index`), filled from the routes already sent.
+fn v13_department_issues() -> Vec<Step> {
+    let columns = |id: &str, boolean: &str| {
+        format!(
+            "CREATE TABLE department_issues (\
+             municipality_id {id} NOT NULL REFERENCES municipalities(id), \
+             department_id {id} NOT NULL REFERENCES departments(id), \
+             issue_id {id} NOT NULL REFERENCES issues(id) ON DELETE CASCADE, \
+             received_on DATE NOT NULL, \
+             pending {boolean} NOT NULL, \
+             PRIMARY KEY (department_id, issue_id))"
+        )
+    };
+    let by_received =
+        "CREATE INDEX ix_department_issues_received ON department_issues (department_id, received_on, issue_id)";
+    let pending = "CREATE INDEX ix_department_issues_pending ON department_issues (department_id, pending, received_on, issue_id)";
+    let issue = "CREATE INDEX ix_department_issues_issue ON department_issues (issue_id)";
+    vec![
+        Step::raw(&columns("INTEGER", "BOOLEAN"), &columns("BIGINT", "BOOLEAN")),
+        Step::raw(by_received, by_received),
+        Step::raw(pending, pending),
+        Step::raw(issue, issue),
+        Step::raw(
+            crate::issues::department_index::rebuild_sql(Backend::Sqlite),
+            crate::issues::department_index::rebuild_sql(Backend::Postgres),
+        ),
+    ]
+}
+
+/// PostgreSQL's GIN index defers new entries to a pending list that every
+/// search scans until VACUUM merges it: after 16,500 intakes search fell
+/// from 8 to 65 ms. Writing entries straight into the index costs each
+/// write a little and keeps search as fast as the index.
+fn v12_search_index_no_pending_list() -> Vec<Step> {
+    vec![Step::raw("", "ALTER INDEX ix_issues_search SET (fastupdate = off)")]
+}
 
 /// Which `search_key` made the stored search keys (see `search_keys`).
 fn v11_search_key_versions() -> Vec<Step> {

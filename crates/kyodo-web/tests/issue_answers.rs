@@ -157,3 +157,77 @@ async fn continuing_issues_get_progress_answers_on_the_schedule_and_a_printable_
     let res = d.app.login("arao-community").await.get("/issues/progress-report").await;
     assert_eq!(res.status(), 403);
 }
+
+/// A department's list and inbox follow its routes as they are sent,
+/// answered and rerouted, and a corrected 受付日 moves the issue in them.
+#[tokio::test]
+async fn a_departments_list_and_inbox_follow_the_routes() {
+    let d = demo().await;
+    let liaison = Api::new(&d.app, "arao-liaison").await;
+    let coordinator = Api::new(&d.app, "arao-coordinator").await;
+    let department = Api::new(&d.app, "arao-department").await;
+    let ids = |v: &serde_json::Value| -> Vec<i64> {
+        v["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| i["id"].as_i64().unwrap())
+            .collect()
+    };
+    let inbox = || async {
+        let (_, v) = department.send("GET", "/issues?pending=true&per_page=500", None).await;
+        ids(&v)
+    };
+    let list = |dept: i64| {
+        let coordinator = &coordinator;
+        async move {
+            let (_, v) = coordinator
+                .send("GET", &format!("/issues?department_id={dept}&per_page=500"), None)
+                .await;
+            ids(&v)
+        }
+    };
+    let id = routed_issue(&liaison, &d, "側溝のふたが割れている", d.doboku).await;
+    assert!(inbox().await.contains(&id), "routed: in 土木課's inbox");
+    assert!(list(d.doboku).await.contains(&id));
+    assert!(!list(d.fukushi).await.contains(&id));
+
+    let (status, body) = coordinator
+        .act(
+            id,
+            json!({"action": "reroute", "from_department_id": d.doboku, "to_department_id": d.fukushi, "reason": "所管違い"}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert!(!inbox().await.contains(&id), "rerouted away: out of 土木課's inbox");
+    assert!(list(d.doboku).await.contains(&id), "still among 土木課's issues");
+    assert!(list(d.fukushi).await.contains(&id), "now 福祉課's too");
+
+    let (status, body) = coordinator
+        .act(
+            id,
+            json!({"action": "answer", "department_id": d.fukushi, "stance": "considering", "answer_text": "確認します"}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let (_, pending) = coordinator
+        .send(
+            "GET",
+            &format!("/issues?department_id={}&pending=true", d.fukushi),
+            None,
+        )
+        .await;
+    assert!(!ids(&pending).contains(&id), "answered: nothing owed");
+
+    // The department's list is newest 受付日 first, the kept list included.
+    let (_, all) = department.send("GET", "/issues?per_page=500", None).await;
+    let received: Vec<&str> = all["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["received_on"].as_str().unwrap())
+        .collect();
+    let mut sorted = received.clone();
+    sorted.sort_by(|a, b| b.cmp(a));
+    assert_eq!(received, sorted);
+}

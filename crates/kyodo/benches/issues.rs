@@ -108,8 +108,14 @@ async fn generate(db: &Db, muni: i64, areas: &[i64], departments: &[i64], n: usi
             let place = *rng.pick(&PLACES);
             let title = format!("{place}の{subject}");
             let body = format!("{}{}", rng.pick(&DETAILS), rng.pick(&DETAILS));
-            let received = today() - chrono::Days::new(rng.below(5 * 365) as u64);
-            let status = STATUSES[rng.below(STATUSES.len())];
+            // Ten 年度 deep; what came in more than a year ago is nearly all closed.
+            let age = rng.below(10 * 365);
+            let received = today() - chrono::Days::new(age as u64);
+            let status = if age > 365 && rng.below(10) > 0 {
+                "closed"
+            } else {
+                STATUSES[rng.below(STATUSES.len())]
+            };
             let past_decision = matches!(status, "awaiting_answer" | "to_report" | "reported" | "closed");
             let due = received + chrono::Days::new(34);
             let area = *rng.pick(areas);
@@ -118,7 +124,9 @@ async fn generate(db: &Db, muni: i64, areas: &[i64], departments: &[i64], n: usi
             tokens.push(' ');
             tokens.push_str(&scope_token(muni, Scope::Area, area));
             if past_decision && !departments.is_empty() {
-                let department = *rng.pick(departments);
+                // Skewed as a city's are: the first (土木課) takes the most, a long tail the rest.
+                let u = rng.below(1_000_000) as f64 / 1_000_000.0;
+                let department = departments[(departments.len() as f64 * u.powi(3)) as usize];
                 routed.push((i, status, due, department));
                 tokens.push(' ');
                 tokens.push_str(&scope_token(muni, Scope::Department, department));
@@ -201,6 +209,10 @@ async fn generate(db: &Db, muni: i64, areas: &[i64], departments: &[i64], n: usi
         tx.execute(&insert).await.expect("insert routes");
     }
     tx.commit().await.expect("commit");
+    // The routes went in around the store: fill the departments' kept lists from them.
+    kyodo_store::issues::department_index::rebuild(db)
+        .await
+        .expect("department lists");
 }
 
 /// `users` tasks for `seconds`: mostly reads (lists, searches, a record), one
@@ -308,12 +320,15 @@ async fn run() {
         .iter()
         .map(|a| a.id)
         .collect();
-    let departments: Vec<i64> = kyodo_store::departments::all(&db, muni.id)
+    let mut departments: Vec<(i64, String)> = kyodo_store::departments::all(&db, muni.id)
         .await
         .expect("departments")
         .iter()
-        .map(|d| d.id)
+        .map(|d| (d.id, d.name.clone()))
         .collect();
+    // 土木課 (the demo department account's) first: the busiest, the one measured.
+    departments.sort_by_key(|(_, name)| name != "土木課");
+    let departments: Vec<i64> = departments.into_iter().map(|(id, _)| id).collect();
     let mut rng = Rng::new(7);
     let started = Instant::now();
     let per = total / municipalities;
@@ -374,6 +389,7 @@ async fn run() {
         ("overdue answers", "/issues?overdue=true".into(), &coordinator),
         ("liaison's districts", "/issues?open=true".into(), &liaison),
         ("department inbox (pending)", "/issues?pending=true".into(), &department),
+        ("department list (all its issues)", "/issues".into(), &department),
         ("search 街灯", format!("/issues?q={}", enc("街灯")), &coordinator),
         ("search 側溝", format!("/issues?q={}", enc("側溝")), &coordinator),
         ("search 防災 (liaison)", format!("/issues?q={}", enc("防災")), &liaison),

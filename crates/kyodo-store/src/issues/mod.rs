@@ -3,6 +3,7 @@
 //! in [`write`].
 
 pub mod attachments;
+pub mod department_index;
 pub mod stats;
 pub mod templates;
 mod write;
@@ -284,7 +285,30 @@ async fn capped_count(db: &Db, cond: Condition) -> Result<i64> {
 
 /// How many issues the caller reaches match `q` (inbox badges), up to one past [`COUNT_LIMIT`].
 pub async fn count(db: &Db, municipality_id: i64, reach: &Reach, q: &IssueQuery, today: NaiveDate) -> Result<i64> {
+    if let Some((department, pending)) = department_only(reach, q) {
+        let ids = department_index::ids(municipality_id, department, pending, Order::Desc);
+        return common::count_up_to(db, ids, COUNT_LIMIT + 1).await;
+    }
     capped_count(db, filters(db, municipality_id, reach, q, today)).await
+}
+
+/// A department's whole list or inbox, newest first or last, and nothing
+/// else asked: `(department, pending only)`, read from the kept lists.
+fn department_only(reach: &Reach, q: &IssueQuery) -> Option<(i64, bool)> {
+    let department = match (reach, q.department_id) {
+        (Reach::RoutedTo(d), None) => *d,
+        (Reach::RoutedTo(d), Some(asked)) if asked == *d => *d,
+        (Reach::All, Some(asked)) => asked,
+        _ => return None,
+    };
+    let only_department = IssueQuery {
+        department_id: None,
+        ..q.clone()
+    };
+    let words = q.q.as_deref().is_some_and(|w| !w.trim().is_empty());
+    // `pending` narrows a department named in the query, as in `filters`.
+    let pending = q.department_id.is_some() && q.pending.unwrap_or(false);
+    (!only_department.has_filters() && !words && q.sort_key().0 == "received").then_some((department, pending))
 }
 
 /// One page of issues the caller reaches, filtered, searched and sorted.
@@ -306,9 +330,19 @@ pub async fn list(
         let items = db.fetch_all(&rows).await?;
         return Ok(page_of(items, total, q));
     }
+    let (key, desc) = q.sort_key();
+    if let Some((department, pending)) = department_only(reach, q) {
+        let order = if desc { Order::Desc } else { Order::Asc };
+        let total = count(db, municipality_id, reach, q, today).await?;
+        let ids = department_index::ids(municipality_id, department, pending, order.clone())
+            .limit(u64::from(q.per_page()))
+            .offset(q.offset())
+            .to_owned();
+        let items = common::page_rows(db, ids, select_rows(), "i", "received_on", order).await?;
+        return Ok(page_of(items, total, q));
+    }
     let cond = filters(db, municipality_id, reach, q, today);
     let total = capped_count(db, cond.clone()).await?;
-    let (key, desc) = q.sort_key();
     let searching =
         q.q.as_deref()
             .is_some_and(|w| !search::query_terms(municipality_id, w).is_empty());

@@ -109,34 +109,29 @@ pub(super) async fn record_event(
 /// report, and what the issue is filed under (district, organisation,
 /// routed departments; see `kyodo_core::search::scope_token`).
 pub(crate) async fn refresh_search(tx: &mut Tx, municipality_id: i64, id: i64) -> Result<()> {
-    use kyodo_core::search::{Scope, scope_token};
     let issue = get_in(tx, municipality_id, id).await?;
     let routes = routes_in(tx, municipality_id, id).await?;
     let mut texts: Vec<&str> = vec![&issue.title, &issue.body];
     texts.extend(issue.report_text.as_deref());
     texts.extend(routes.iter().filter_map(|r| r.answer_text.as_deref()));
-    let mut tokens = kyodo_core::search::index_tokens(municipality_id, &texts);
-    let mut scopes = vec![scope_token(municipality_id, Scope::Area, issue.area_id)];
-    scopes.extend(
-        issue
-            .organisation_id
-            .map(|o| scope_token(municipality_id, Scope::Organisation, o)),
+    let text = kyodo_core::search::issue_search_text(
+        municipality_id,
+        &texts,
+        issue.area_id,
+        issue.organisation_id,
+        routes.iter().filter(|r| r.routed_at.is_some()).map(|r| r.department_id),
     );
-    scopes.extend(
-        routes
-            .iter()
-            .filter(|r| r.routed_at.is_some())
-            .map(|r| scope_token(municipality_id, Scope::Department, r.department_id)),
-    );
-    scopes.dedup();
-    for s in scopes {
-        tokens.push(' ');
-        tokens.push_str(&s);
-    }
+    // Most steps leave the text as it was: an unchanged row is not written,
+    // so neither the FTS table nor the GIN index takes a dead entry for it.
     let q = Query::update()
         .table(TABLE)
-        .value("search_text", tokens.trim_start().to_owned())
+        .value("search_text", text.clone())
         .and_where(Expr::col("id").eq(id))
+        .cond_where(
+            sea_query::Condition::any()
+                .add(Expr::col("search_text").is_null())
+                .add(Expr::col("search_text").ne(text)),
+        )
         .to_owned();
     tx.execute(&q).await?;
     Ok(())
@@ -155,21 +150,30 @@ async fn check_references(tx: &mut Tx, municipality_id: i64, input: &IssueInput)
     errors.into_result(()).map_err(StoreError::Invalid)
 }
 
+/// The columns an intake or a correction writes, with their values.
+fn input_columns(input: &IssueInput) -> Vec<(&'static str, sea_query::SimpleExpr)> {
+    vec![
+        ("kind", input.kind.key().into()),
+        ("title", input.title.clone().into()),
+        ("body", input.body.clone().into()),
+        ("category", input.category.clone().into()),
+        ("area_id", input.area_id.into()),
+        ("organisation_id", input.organisation_id.into()),
+        ("priority", input.priority.key().into()),
+        ("location", input.location.clone().into()),
+        ("latitude", input.latitude.into()),
+        ("longitude", input.longitude.into()),
+        ("fiscal_year", input.fiscal_year.into()),
+        ("source", input.source.key().into()),
+        ("source_note", input.source_note.clone().into()),
+        ("received_on", input.received_on.into()),
+    ]
+}
+
 fn input_values(up: &mut UpdateStatement, input: &IssueInput) {
-    up.value("kind", input.kind.key())
-        .value("title", input.title.clone())
-        .value("body", input.body.clone())
-        .value("category", input.category.clone())
-        .value("area_id", input.area_id)
-        .value("organisation_id", input.organisation_id)
-        .value("priority", input.priority.key())
-        .value("location", input.location.clone())
-        .value("latitude", input.latitude)
-        .value("longitude", input.longitude)
-        .value("fiscal_year", input.fiscal_year)
-        .value("source", input.source.key())
-        .value("source_note", input.source_note.clone())
-        .value("received_on", input.received_on);
+    for (column, value) in input_columns(input) {
+        up.value(column, value);
+    }
 }
 
 /// Takes an issue in (受付): it waits for sorting.
@@ -188,51 +192,34 @@ pub async fn create_at(db: &Db, actor: &Actor, input: &IssueInput, now: DateTime
 /// [`create_at`] inside a caller's transaction (an issue raised at a meeting).
 pub async fn create_in(tx: &mut Tx, actor: &Actor, input: &IssueInput, now: DateTime<Utc>) -> Result<i64> {
     check_references(tx, actor.municipality_id, input).await?;
+    // One row version: the issue is inserted whole, its search text with it
+    // (at intake it has no answers, report or routes yet).
+    let search_text = kyodo_core::search::issue_search_text(
+        actor.municipality_id,
+        &[&input.title, &input.body],
+        input.area_id,
+        input.organisation_id,
+        [],
+    );
+    let mut columns: Vec<(&'static str, sea_query::SimpleExpr)> = vec![
+        ("municipality_id", actor.municipality_id.into()),
+        ("status", IssueStatus::Received.key().into()),
+        ("created_by", actor.user_id.into()),
+        ("created_at", now.into()),
+        ("updated_at", now.into()),
+        ("search_text", search_text.into()),
+    ];
+    columns.extend(input_columns(input));
+    let (names, values): (Vec<_>, Vec<_>) = columns.into_iter().unzip();
     let id = tx
         .insert_id(
             &Query::insert()
                 .into_table(TABLE)
-                .columns([
-                    "municipality_id",
-                    "status",
-                    "created_by",
-                    "created_at",
-                    "updated_at",
-                    "kind",
-                    "title",
-                    "body",
-                    "category",
-                    "area_id",
-                    "priority",
-                    "fiscal_year",
-                    "source",
-                    "received_on",
-                ])
-                .values_panic([
-                    actor.municipality_id.into(),
-                    IssueStatus::Received.key().into(),
-                    actor.user_id.into(),
-                    now.into(),
-                    now.into(),
-                    input.kind.key().into(),
-                    input.title.clone().into(),
-                    input.body.clone().into(),
-                    input.category.clone().into(),
-                    input.area_id.into(),
-                    input.priority.key().into(),
-                    input.fiscal_year.into(),
-                    input.source.key().into(),
-                    input.received_on.into(),
-                ])
+                .columns(names)
+                .values_panic(values)
                 .to_owned(),
         )
         .await?;
-    // The optional fields go through the same code as a correction.
-    let mut up = Query::update();
-    up.table(TABLE).and_where(Expr::col("id").eq(id));
-    input_values(&mut up, input);
-    tx.execute(&up).await?;
-    refresh_search(tx, actor.municipality_id, id).await?;
     record_event(
         tx,
         actor,
@@ -273,6 +260,9 @@ pub async fn update(db: &Db, actor: &Actor, id: i64, version: i64, input: &Issue
     }
     refresh_search(&mut tx, actor.municipality_id, id).await?;
     let after = get_in(&mut tx, actor.municipality_id, id).await?;
+    // A corrected 受付日 moves the issue in the departments' lists.
+    let routes = routes_in(&mut tx, actor.municipality_id, id).await?;
+    super::department_index::sync(&mut tx, actor.municipality_id, id, after.received_on, &routes).await?;
     let changes = kyodo_core::audit::diff(&audit::snapshot(&before), &audit::snapshot(&after));
     let changed: Vec<&str> = changes
         .as_object()
@@ -588,6 +578,9 @@ pub async fn transition(
     if search_changed {
         refresh_search(&mut tx, muni, id).await?;
     }
+    // Routed, answered, rerouted or reopened: the departments' lists follow.
+    let routes = routes_in(&mut tx, muni, id).await?;
+    super::department_index::sync(&mut tx, muni, id, issue.received_on, &routes).await?;
     record_event(
         &mut tx,
         actor,
