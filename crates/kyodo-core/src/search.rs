@@ -55,6 +55,25 @@ pub fn scope_token(tenant: i64, kind: Scope, id: i64) -> String {
     format!("{tenant}_{kind}{id}")
 }
 
+/// The index tokens of a named record (staff, organisations) from its
+/// search keys (`search_text`: code, name and reading as
+/// [`crate::text::search_key`] made them, space-separated): every character
+/// and every bigram of each key. Names are short, and a one-character
+/// query (「田」) must find 山田 as `LIKE '%田%'` did.
+pub fn record_tokens(tenant: i64, search_text: &str) -> String {
+    let mut seen = std::collections::HashSet::new();
+    let mut out = Vec::new();
+    for key in search_text.split(' ').filter(|k| !k.is_empty()) {
+        let unigrams = key.chars().map(String::from);
+        for gram in unigrams.chain(crate::text::bigrams(key)) {
+            if seen.insert(gram.clone()) {
+                out.push(token(tenant, &gram));
+            }
+        }
+    }
+    out.join(" ")
+}
+
 /// An issue's whole search text: the bigrams of its texts, then the scope
 /// tokens of its district, organisation and the departments it was routed to,
 /// so that a reach-limited search narrows inside the index.
@@ -185,6 +204,17 @@ pub fn overlap(terms: &[Term], stored: &str) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_records_tokens_answer_one_character_and_two() {
+        let key = crate::text::search_key("山田 太郎");
+        let tokens = record_tokens(3, &format!("e012 {key}"));
+        let has = |t: &str| tokens.split(' ').any(|x| x == t);
+        assert!(has("3_田"), "one character: 田 finds 山田");
+        assert!(has("3_山田") && has("3_田太"), "bigrams across the name's space");
+        assert!(has("3_e0") && has("3_12"));
+        assert!(!has("3_2e"), "no bigram spans two keys");
+    }
 
     #[test]
     fn two_character_words_are_one_token() {

@@ -46,6 +46,7 @@ pub async fn list(db: &Db, municipality_id: i64, query: &ListQuery) -> Result<Pa
         from: TABLE,
         table: "a",
         sorts: &[("code", "code"), ("name", "name_kana"), ("level", "level")],
+        indexed: false,
     };
     let base = select_rows();
     let mut filters = Condition::all();

@@ -45,6 +45,7 @@ pub async fn list(db: &Db, municipality_id: i64, query: &ListQuery) -> Result<Pa
         from: TABLE,
         table: "d",
         sorts: &[("code", "code"), ("name", "name_kana")],
+        indexed: false,
     };
     let base = select_rows();
     let mut filters = Condition::all();

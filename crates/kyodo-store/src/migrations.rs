@@ -875,7 +875,70 @@ const MIGRATIONS: &[Migration] = &[
         name: "department_issues",
         steps: v13_department_issues,
     },
+    Migration {
+        version: 14,
+        name: "named_search_index",
+        steps: v14_named_search_index,
+    },
+    Migration {
+        version: 15,
+        name: "dashboard_year_index",
+        steps: v15_dashboard_year_index,
+    },
 ];
+
+/// Version 15: the dashboard's year per district (received, closed, taken
+/// by the same hands) read from the index alone; `same_hands` was not in
+/// it, so each of the year's issues was read from the table.
+fn v15_dashboard_year_index() -> Vec<Step> {
+    let drop = "DROP INDEX ix_issues_municipality_id_fiscal_year_area_id_category_status";
+    vec![
+        Step::raw(drop, drop),
+        Step::index(index(
+            "issues",
+            &["municipality_id", "fiscal_year", "area_id", "category", "status", "same_hands"],
+            false,
+        )),
+    ]
+}
+
+/// Version 14: staff and organisations searched through a bigram index as
+/// issues are (`search_tokens`, see `common::ListSpec::indexed`); the tokens
+/// of existing rows are filled after the migration (`search_keys`).
+fn v14_named_search_index() -> Vec<Step> {
+    let mut steps = Vec::new();
+    for table in ["staff", "organisations"] {
+        let add = format!("ALTER TABLE {table} ADD COLUMN search_tokens TEXT");
+        steps.push(Step::raw(&add, &add));
+        steps.push(Step::raw(
+            &format!(
+                "CREATE VIRTUAL TABLE {table}_fts USING fts5(search_tokens, content='{table}', content_rowid='id', detail=none, tokenize=\"unicode61 remove_diacritics 0 tokenchars '_'\")"
+            ),
+            &format!(
+                "ALTER TABLE {table} ADD COLUMN search_vector tsvector GENERATED ALWAYS AS (array_to_tsvector(string_to_array(search_tokens, ' '))) STORED"
+            ),
+        ));
+        steps.push(Step::raw(
+            &format!(
+                "CREATE TRIGGER {table}_fts_insert AFTER INSERT ON {table} BEGIN INSERT INTO {table}_fts(rowid, search_tokens) VALUES (new.id, new.search_tokens); END"
+            ),
+            &format!("CREATE INDEX ix_{table}_search ON {table} USING GIN (search_vector) WITH (fastupdate = off)"),
+        ));
+        steps.push(Step::raw(
+            &format!(
+                "CREATE TRIGGER {table}_fts_delete AFTER DELETE ON {table} BEGIN INSERT INTO {table}_fts({table}_fts, rowid, search_tokens) VALUES ('delete', old.id, old.search_tokens); END"
+            ),
+            "",
+        ));
+        steps.push(Step::raw(
+            &format!(
+                "CREATE TRIGGER {table}_fts_update AFTER UPDATE OF search_tokens ON {table} BEGIN INSERT INTO {table}_fts({table}_fts, rowid, search_tokens) VALUES ('delete', old.id, old.search_tokens); INSERT INTO {table}_fts(rowid, search_tokens) VALUES (new.id, new.search_tokens); END"
+            ),
+            "",
+        ));
+    }
+    steps
+}
 
 /// Version 13: the departments' issue lists, kept (see
 /// `issues::department_index`), filled from the routes already sent.
@@ -891,9 +954,11 @@ fn v13_department_issues() -> Vec<Step> {
              PRIMARY KEY (department_id, issue_id))"
         )
     };
+    // The tenant beside the department: the tenancy check is read from the
+    // index too, not from each of a busy department's rows.
     let by_received =
-        "CREATE INDEX ix_department_issues_received ON department_issues (department_id, received_on, issue_id)";
-    let pending = "CREATE INDEX ix_department_issues_pending ON department_issues (department_id, pending, received_on, issue_id)";
+        "CREATE INDEX ix_department_issues_received ON department_issues (department_id, municipality_id, received_on, issue_id)";
+    let pending = "CREATE INDEX ix_department_issues_pending ON department_issues (department_id, municipality_id, pending, received_on, issue_id)";
     let issue = "CREATE INDEX ix_department_issues_issue ON department_issues (issue_id)";
     vec![
         Step::raw(&columns("INTEGER", "BOOLEAN"), &columns("BIGINT", "BOOLEAN")),
@@ -1044,6 +1109,7 @@ pub async fn migrate(db: &Db) -> Result<usize> {
         applied += 1;
     }
     crate::search_keys::rebuild_if_stale(db).await?;
+    crate::search_keys::fill_missing_tokens(db).await?;
     Ok(applied)
 }
 

@@ -80,6 +80,7 @@ pub async fn list(
             ("kind", "kind"),
             ("stage", "stage"),
         ],
+        indexed: true,
     };
     let base = select_rows();
     let mut filters = Condition::all();
@@ -160,6 +161,7 @@ pub async fn create_in(tx: &mut Tx, actor: &Actor, input: &OrganisationInput) ->
                     "approved_on",
                     "note",
                     "search_text",
+                    "search_tokens",
                     "created_at",
                     "updated_at",
                 ])
@@ -175,6 +177,7 @@ pub async fn create_in(tx: &mut Tx, actor: &Actor, input: &OrganisationInput) ->
                     input.approved_on.into(),
                     input.note.clone().into(),
                     search(input).into(),
+                    common::search_tokens(actor.municipality_id, &search(input)).into(),
                     now.into(),
                     now.into(),
                 ])
@@ -214,6 +217,7 @@ pub async fn update_in(
         .value("approved_on", input.approved_on)
         .value("note", input.note.clone())
         .value("search_text", search(input))
+        .value("search_tokens", common::search_tokens(actor.municipality_id, &search(input)))
         .value("updated_at", Utc::now())
         .value("version", Expr::col("version").add(1))
         .and_where(Expr::col("id").eq(id))

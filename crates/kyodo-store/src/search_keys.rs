@@ -19,6 +19,48 @@ const NAMED: [(&str, &str); 4] = [
     ("staff", "employee_number"),
 ];
 
+/// The named records searched through a bigram index (`search_tokens`).
+const TOKENISED: [&str; 2] = ["organisations", "staff"];
+
+/// Fills the index tokens of named records that have none: those made
+/// before the index existed (once, after the migration that added it).
+pub async fn fill_missing_tokens(db: &Db) -> Result<usize> {
+    #[derive(sqlx::FromRow)]
+    struct Keyed {
+        id: i64,
+        municipality_id: i64,
+        search_text: Option<String>,
+    }
+    let mut filled = 0;
+    for table in TOKENISED {
+        let q = Query::select()
+            .columns(["id", "municipality_id", "search_text"])
+            .from(table)
+            .and_where(Expr::col("search_tokens").is_null())
+            .to_owned();
+        let rows: Vec<Keyed> = db.fetch_all(&q).await?;
+        if rows.is_empty() {
+            continue;
+        }
+        let mut tx = db.begin().await?;
+        for r in &rows {
+            let tokens = common::search_tokens(r.municipality_id, r.search_text.as_deref().unwrap_or(""));
+            let q = Query::update()
+                .table(table)
+                .value("search_tokens", tokens)
+                .and_where(Expr::col("id").eq(r.id))
+                .to_owned();
+            tx.execute(&q).await?;
+        }
+        tx.commit().await?;
+        filled += rows.len();
+    }
+    if filled > 0 {
+        tracing::info!(filled, "search tokens filled");
+    }
+    Ok(filled)
+}
+
 /// Rebuilds every stored key if they were made by an older `search_key`;
 /// returns how many records were rebuilt.
 pub async fn rebuild_if_stale(db: &Db) -> Result<usize> {
@@ -59,12 +101,13 @@ async fn rebuild_named(tx: &mut Tx, table: &'static str, code: &'static str) -> 
     #[derive(sqlx::FromRow)]
     struct Named {
         id: i64,
+        municipality_id: i64,
         code: String,
         name: String,
         name_kana: Option<String>,
     }
     let q = Query::select()
-        .column("id")
+        .columns(["id", "municipality_id"])
         .expr_as(Expr::col(code), "code")
         .columns(["name", "name_kana"])
         .from(table)
@@ -72,11 +115,12 @@ async fn rebuild_named(tx: &mut Tx, table: &'static str, code: &'static str) -> 
     let rows: Vec<Named> = tx.fetch_all(&q).await?;
     for r in &rows {
         let key = common::search_text(&[Some(&r.code), Some(&r.name), r.name_kana.as_deref()]);
-        let q = Query::update()
-            .table(table)
-            .value("search_text", key)
-            .and_where(Expr::col("id").eq(r.id))
-            .to_owned();
+        let mut q = Query::update();
+        q.table(table).and_where(Expr::col("id").eq(r.id));
+        if TOKENISED.contains(&table) {
+            q.value("search_tokens", common::search_tokens(r.municipality_id, &key));
+        }
+        q.value("search_text", key);
         tx.execute(&q).await?;
     }
     Ok(rows.len())

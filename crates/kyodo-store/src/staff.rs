@@ -64,6 +64,7 @@ pub async fn list(db: &Db, municipality_id: i64, query: &ListQuery) -> Result<Pa
             ("hire_date", "hire_date"),
             ("grade", "grade"),
         ],
+        indexed: true,
     };
     let base = select_rows();
     let mut filters = Condition::all();
@@ -174,6 +175,7 @@ pub async fn create_in(tx: &mut Tx, actor: &Actor, input: &StaffInput) -> Result
                     "home_area_id",
                     "email",
                     "search_text",
+                    "search_tokens",
                     "created_at",
                     "updated_at",
                 ])
@@ -188,6 +190,7 @@ pub async fn create_in(tx: &mut Tx, actor: &Actor, input: &StaffInput) -> Result
                     input.home_area_id.into(),
                     input.email.clone().into(),
                     search(input).into(),
+                    common::search_tokens(actor.municipality_id, &search(input)).into(),
                     now.into(),
                     now.into(),
                 ])
@@ -241,6 +244,7 @@ pub async fn update_in(
         .value("home_area_id", input.home_area_id)
         .value("email", input.email.clone())
         .value("search_text", search(input))
+        .value("search_tokens", common::search_tokens(actor.municipality_id, &search(input)))
         .value("updated_at", Utc::now())
         .value("version", Expr::col("version").add(1))
         .and_where(Expr::col("id").eq(id))
@@ -530,6 +534,7 @@ async fn insert_batch(tx: &mut Tx, actor: &Actor, batch: &[&StaffInput], details
         "home_area_id",
         "email",
         "search_text",
+        "search_tokens",
         "created_at",
         "updated_at",
     ]);
@@ -545,6 +550,7 @@ async fn insert_batch(tx: &mut Tx, actor: &Actor, batch: &[&StaffInput], details
             input.home_area_id.into(),
             input.email.clone().into(),
             search(input).into(),
+            common::search_tokens(actor.municipality_id, &search(input)).into(),
             now.into(),
             now.into(),
         ]);

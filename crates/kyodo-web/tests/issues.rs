@@ -622,3 +622,65 @@ async fn search_finds_variant_kanji_either_way_in_issues_and_staff() {
     assert!(usual > 0, "the demo's 山﨑 are found by 山崎");
     assert_eq!(usual, variant, "either spelling finds the same people");
 }
+
+/// Staff and organisations are searched through their bigram index: one
+/// character finds a name that holds it anywhere, a reading finds in
+/// hiragana what is stored in katakana, a 職員番号 is found by its digits,
+/// and a name changed is found by its new name only.
+#[tokio::test]
+async fn staff_and_organisations_are_found_by_any_part_of_their_names() {
+    let d = common::demo().await;
+    let coordinator = common::Api::new(&d.app, "arao-coordinator").await;
+    let names = |path: String| {
+        let api = &coordinator;
+        async move {
+            let (status, page) = api.send("GET", &path, None).await;
+            assert_eq!(status, 200, "{page}");
+            page["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|i| (i["name"].as_str().unwrap().to_owned(), i["name_kana"].as_str().unwrap_or("").to_owned(), i["employee_number"].as_str().unwrap_or("").to_owned()))
+                .collect::<Vec<_>>()
+        }
+    };
+    let (_, all) = coordinator.send("GET", "/staff?per_page=1", None).await;
+    let first = &all["items"][0];
+    let (name, kana, number) = (
+        first["name"].as_str().unwrap().to_owned(),
+        first["name_kana"].as_str().unwrap().to_owned(),
+        first["employee_number"].as_str().unwrap().to_owned(),
+    );
+    // The last character of the family name, alone: found anywhere in a name.
+    let family_last: String = name.split(' ').next().unwrap().chars().last().unwrap().to_string();
+    let found = names(format!("/staff?per_page=500&q={}", urlencode(&family_last))).await;
+    assert!(found.iter().any(|(n, _, _)| *n == name), "「{family_last}」 finds {name}");
+    let hiragana: String = kana
+        .chars()
+        .map(|c| match c {
+            'ァ'..='ヶ' => char::from_u32(c as u32 - 0x60).unwrap_or(c),
+            other => other,
+        })
+        .filter(|c| *c != ' ')
+        .collect();
+    let found = names(format!("/staff?per_page=500&q={}", urlencode(&hiragana))).await;
+    assert!(found.iter().any(|(n, _, _)| *n == name), "{hiragana} finds {name}");
+    let found = names(format!("/staff?per_page=500&q={}", urlencode(&number))).await;
+    assert_eq!(found.iter().filter(|(_, _, e)| *e == number).count(), 1, "{number}");
+
+    // An organisation renamed is found by its new name, not its old one.
+    let (_, org) = coordinator.send("GET", &format!("/organisations/{}", d.org), None).await;
+    let (status, body) = coordinator
+        .send(
+            "PATCH",
+            &format!("/organisations/{}", d.org),
+            Some(serde_json::json!({"name": "みどり台まちづくり協議会", "version": org["version"]})),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let (_, hit) = coordinator.send("GET", &format!("/organisations?q={}", urlencode("みどり台")), None).await;
+    assert!(hit["items"].as_array().unwrap().iter().any(|o| o["id"] == d.org), "{hit}");
+    let old = org["name"].as_str().unwrap();
+    let (_, miss) = coordinator.send("GET", &format!("/organisations?q={}", urlencode(old)), None).await;
+    assert!(!miss["items"].as_array().unwrap().iter().any(|o| o["id"] == d.org), "{old}: {miss}");
+}
