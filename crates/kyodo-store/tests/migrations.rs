@@ -59,7 +59,10 @@ async fn servers_starting_together_on_a_new_database_all_migrate() {
         kyodo_store::migrations::migrate(&a),
         kyodo_store::migrations::migrate(&b)
     );
-    let (on_a, on_b) = (on_a.expect("first server migrates"), on_b.expect("second server migrates"));
+    let (on_a, on_b) = (
+        on_a.expect("first server migrates"),
+        on_b.expect("second server migrates"),
+    );
     let recorded = a
         .fetch_i64(
             &sea_query::Query::select()

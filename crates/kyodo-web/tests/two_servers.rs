@@ -51,7 +51,10 @@ async fn a_session_begun_on_one_server_goes_on_and_ends_on_the_other() {
     assert!(page.contains("value=\"coord@city.example.jp\""), "A reads what B saved");
 
     assert_eq!(on_b.post("/logout", &[]).await.status(), 303);
-    assert!(goes_to_login(&on_a.get("/account").await), "signing out on B ends it on A");
+    assert!(
+        goes_to_login(&on_a.get("/account").await),
+        "signing out on B ends it on A"
+    );
     assert!(goes_to_login(&on_b.get("/account").await));
 }
 
@@ -70,7 +73,11 @@ async fn an_issue_taken_in_on_one_server_is_found_by_a_word_on_the_other() {
     };
 
     let (status, created) = on_a
-        .send("POST", "/issues", Some(intake(area, org, "公民館前の信号機が点滅したまま")))
+        .send(
+            "POST",
+            "/issues",
+            Some(intake(area, org, "公民館前の信号機が点滅したまま")),
+        )
         .await;
     assert_eq!(status, 201, "{created}");
     let id = created["id"].as_i64().unwrap();
