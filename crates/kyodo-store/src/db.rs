@@ -85,10 +85,20 @@ async fn warn_without_autovacuum(pool: &sqlx::PgPool) {
     }
 }
 
+/// Connections each server keeps open to PostgreSQL unless told otherwise.
+pub const DEFAULT_MAX_CONNECTIONS: u32 = 16;
+
 impl Db {
     /// Opens `sqlite://PATH` (created if missing; WAL, synchronous=FULL, foreign
-    /// keys on) or `postgres://…`.
+    /// keys on) or `postgres://…` with the default pool size.
     pub async fn connect(url: &str) -> Result<Db> {
+        Self::connect_with(url, DEFAULT_MAX_CONNECTIONS).await
+    }
+
+    /// The same, with at most `max_connections` to PostgreSQL: several
+    /// servers on one database must together stay under its
+    /// `max_connections`. SQLite ignores it (one writer, eight readers).
+    pub async fn connect_with(url: &str, max_connections: u32) -> Result<Db> {
         if url.starts_with("sqlite:") {
             // FULL: a commit is on disk before "saved" is shown, power cut
             // or not. NORMAL could lose the last commits on power failure;
@@ -124,7 +134,7 @@ impl Db {
             Ok(Db::Sqlite { read, write })
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
             let pool = PgPoolOptions::new()
-                .max_connections(16)
+                .max_connections(max_connections.max(1))
                 .acquire_timeout(Duration::from_secs(10))
                 .connect(url)
                 .await?;

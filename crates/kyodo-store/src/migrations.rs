@@ -1069,17 +1069,27 @@ fn v7_rotation_plans() -> Vec<Step> {
 }
 
 /// Applies every migration not yet applied; returns how many ran.
+/// Held (on PostgreSQL) by whoever is changing the schema, for the length
+/// of its transaction, so that servers starting together take turns.
+const MIGRATION_LOCK: &str = "SELECT pg_advisory_xact_lock(4242001)";
+
 pub async fn migrate(db: &Db) -> Result<usize> {
-    db.execute_raw(
+    let mut tx = db.begin().await?;
+    if tx.backend() == Backend::Postgres {
+        // Two concurrent CREATE TABLE IF NOT EXISTS can both find the table
+        // missing, and the second then fails on PostgreSQL's catalog.
+        tx.execute_raw(MIGRATION_LOCK).await?;
+    }
+    tx.execute_raw(
         "CREATE TABLE IF NOT EXISTS kyodo_migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)",
     )
     .await?;
+    tx.commit().await?;
     let mut applied = 0;
     for m in MIGRATIONS {
         let mut tx = db.begin().await?;
         if tx.backend() == Backend::Postgres {
-            // Servers starting together take turns; the lock ends with the transaction.
-            tx.execute_raw("SELECT pg_advisory_xact_lock(4242001)").await?;
+            tx.execute_raw(MIGRATION_LOCK).await?;
         }
         if is_applied(&mut tx, m.version).await? {
             continue;

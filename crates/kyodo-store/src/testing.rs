@@ -46,6 +46,15 @@ pub fn test_backend() -> String {
 
 /// An empty, migrated database of the configured kind.
 pub async fn fresh_database() -> Result<(Db, TestDatabase)> {
+    let guard = unmigrated_database().await?;
+    let db = Db::connect(&guard.url).await?;
+    crate::migrations::migrate(&db).await?;
+    Ok((db, guard))
+}
+
+/// A database of the configured kind with no tables yet, for tests of how
+/// servers starting on it behave; connect to its `url`.
+pub async fn unmigrated_database() -> Result<TestDatabase> {
     let name = unique_name();
     let guard = if test_backend() == "postgres" {
         let base = std::env::var("KYODO_TEST_POSTGRES_URL")
@@ -65,7 +74,5 @@ pub async fn fresh_database() -> Result<(Db, TestDatabase)> {
             file: Some(path),
         }
     };
-    let db = Db::connect(&guard.url).await?;
-    crate::migrations::migrate(&db).await?;
-    Ok((db, guard))
+    Ok(guard)
 }

@@ -43,3 +43,38 @@ async fn search_keys_made_before_variant_folding_are_rebuilt_once() {
         "once is enough"
     );
 }
+
+/// Several servers started together on a new database all come up: each
+/// migration is applied once, by whichever gets to it first.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn servers_starting_together_on_a_new_database_all_migrate() {
+    let guard = kyodo_store::testing::unmigrated_database()
+        .await
+        .expect("empty database");
+    let (a, b) = (
+        kyodo_store::Db::connect(&guard.url).await.unwrap(),
+        kyodo_store::Db::connect(&guard.url).await.unwrap(),
+    );
+    let (on_a, on_b) = tokio::join!(
+        kyodo_store::migrations::migrate(&a),
+        kyodo_store::migrations::migrate(&b)
+    );
+    let (on_a, on_b) = (
+        on_a.expect("first server migrates"),
+        on_b.expect("second server migrates"),
+    );
+    let recorded = a
+        .fetch_i64(
+            &sea_query::Query::select()
+                .expr(sea_query::ExprTrait::count(sea_query::Expr::col("version")))
+                .from("kyodo_migrations")
+                .to_owned(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(on_a + on_b, usize::try_from(recorded).unwrap(), "each applied once");
+    assert!(recorded > 0);
+    assert_eq!(kyodo_store::migrations::migrate(&b).await.unwrap(), 0);
+    a.close().await;
+    b.close().await;
+}

@@ -54,6 +54,8 @@ fn quick_actions(caller: &Caller) -> Vec<(&'static str, &'static str)> {
     ]
     .into_iter()
     .filter(|(action, _, _)| caller.role() != kyodo_core::accounts::Role::Admin && caller.can(*action))
+    // Activities are one's own: an account that is no staff member has none to log.
+    .filter(|(action, _, _)| *action != Action::ActivityWrite || caller.user.staff_id.is_some())
     .map(|(_, label, href)| (label, href))
     .collect()
 }

@@ -773,6 +773,15 @@ async fn a_meeting_with_minutes_offers_its_issue_at_the_top_with_the_minutes_fil
 async fn the_meeting_form_starts_from_the_liaison_and_the_districts_team() {
     let t = teams().await;
     let liaison = t.app.login("arao-liaison").await;
+    // The home page puts the phone's forms one tap away, and only those the account can fill in.
+    let home = liaison.get("/").await.text().await.unwrap();
+    assert!(home.contains("href=\"/meetings/new\"") && home.contains("href=\"/activities/new\""));
+    let coordinator = t.app.login("arao-coordinator").await;
+    let home = coordinator.get("/").await.text().await.unwrap();
+    assert!(
+        !home.contains("href=\"/activities/new\""),
+        "no staff record, no activities of one's own to log"
+    );
     let form = liaison.get("/meetings/new").await.text().await.unwrap();
     let fields = common::form_fields(&form, "/meetings");
     let ticked: Vec<&str> = fields

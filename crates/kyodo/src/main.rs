@@ -19,6 +19,17 @@ struct Cli {
     /// sqlite://PATH (the default, created if missing) or postgres://…
     #[arg(long, global = true, env = "KYODO_DATABASE", default_value = "sqlite://kyodo.db")]
     database: String,
+    /// Connections this process keeps open at most to PostgreSQL. Several
+    /// servers on one database: servers × this must stay below the
+    /// database's max_connections. SQLite ignores it.
+    #[arg(
+        long,
+        global = true,
+        env = "KYODO_MAX_CONNECTIONS",
+        default_value_t = kyodo_store::db::DEFAULT_MAX_CONNECTIONS,
+        value_parser = clap::value_parser!(u32).range(1..)
+    )]
+    max_connections: u32,
     /// Pretend today is this date (YYYY-MM-DD or 和暦), for demos.
     #[arg(long, global = true, env = "KYODO_TODAY")]
     today: Option<String>,
@@ -174,7 +185,7 @@ fn today(cli: &Cli) -> Result<chrono::NaiveDate> {
 }
 
 async fn open(cli: &Cli) -> Result<Db> {
-    let db = Db::connect(&cli.database)
+    let db = Db::connect_with(&cli.database, cli.max_connections)
         .await
         .with_context(|| format!("データベースに接続できません: {}", cli.database))?;
     kyodo_store::migrations::migrate(&db)
@@ -359,7 +370,7 @@ async fn run(cli: Cli) -> Result<()> {
             );
         }
         Command::Migrate => {
-            let db = Db::connect(&cli.database).await?;
+            let db = Db::connect_with(&cli.database, cli.max_connections).await?;
             let n = kyodo_store::migrations::migrate(&db).await?;
             println!("{n}件のマイグレーションを適用しました");
         }

@@ -4,11 +4,14 @@
 
 #![allow(dead_code)]
 
+use std::sync::{Arc, Mutex};
+
 use chrono::NaiveDate;
 use kyodo_store::Db;
 use kyodo_store::testing::{TestDatabase, fresh_database};
 use reqwest::redirect::Policy;
 use serde_json::{Value, json};
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 
 pub const PASSWORD: &str = kyodo_store::demo::DEMO_PASSWORD;
 
@@ -19,7 +22,8 @@ pub fn today() -> NaiveDate {
 pub struct TestApp {
     pub base: String,
     pub db: Db,
-    _guard: TestDatabase,
+    /// Shared by every server on the database; the last one removes it.
+    guard: Arc<TestDatabase>,
 }
 
 /// One signed-in browser: cookies kept, redirects not followed.
@@ -36,7 +40,7 @@ impl TestApp {
     }
 
     /// The same, with the server's settings (`today` is always the tests' day).
-    pub async fn spawn_with(presets: &[&str], mut config: kyodo_web::Config) -> TestApp {
+    pub async fn spawn_with(presets: &[&str], config: kyodo_web::Config) -> TestApp {
         let (db, guard) = fresh_database().await.expect("fresh database");
         let hash = kyodo_web::auth::hash_password(PASSWORD.to_owned()).await.expect("hash");
         for p in presets {
@@ -44,16 +48,23 @@ impl TestApp {
                 .await
                 .expect("demo loads");
         }
+        Self::serve(db, Arc::new(guard), config).await
+    }
+
+    /// Another server on this one's database, with a connection pool of its
+    /// own, as a second kyodo process behind the same proxy would be.
+    pub async fn another_server(&self, config: kyodo_web::Config) -> TestApp {
+        let db = Db::connect(&self.guard.url).await.expect("second connection pool");
+        Self::serve(db, self.guard.clone(), config).await
+    }
+
+    async fn serve(db: Db, guard: Arc<TestDatabase>, mut config: kyodo_web::Config) -> TestApp {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let base = format!("http://{}", listener.local_addr().expect("addr"));
         config.today = Some(today());
         let state = kyodo_web::AppState::new(db.clone(), config);
         tokio::spawn(kyodo_web::serve(listener, state));
-        TestApp {
-            base,
-            db,
-            _guard: guard,
-        }
+        TestApp { base, db, guard }
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -435,4 +446,53 @@ pub async fn liaison_account(app: &TestApp, muni: i64, login: &str, staff_id: i6
     )
     .await
     .expect("account");
+}
+
+/// An SMTP server that accepts every message and keeps its text.
+pub async fn fake_smtp() -> (u16, Arc<Mutex<Vec<String>>>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let received = Arc::new(Mutex::new(Vec::new()));
+    let store = received.clone();
+    tokio::spawn(async move {
+        loop {
+            let Ok((socket, _)) = listener.accept().await else {
+                return;
+            };
+            let store = store.clone();
+            tokio::spawn(async move {
+                let (read, mut write) = socket.into_split();
+                let mut lines = BufReader::new(read).lines();
+                write.write_all(b"220 test ESMTP\r\n").await.ok();
+                let mut data: Option<String> = None;
+                while let Ok(Some(line)) = lines.next_line().await {
+                    if let Some(message) = data.as_mut() {
+                        if line == "." {
+                            store.lock().unwrap().push(data.take().unwrap_or_default());
+                            write.write_all(b"250 queued\r\n").await.ok();
+                        } else {
+                            message.push_str(&line);
+                            message.push('\n');
+                        }
+                        continue;
+                    }
+                    let verb = line.get(..4).unwrap_or("").to_ascii_uppercase();
+                    let reply: &[u8] = match verb.as_str() {
+                        "EHLO" => b"250-test\r\n250 8BITMIME\r\n",
+                        "DATA" => {
+                            data = Some(String::new());
+                            b"354 go on\r\n"
+                        }
+                        "QUIT" => {
+                            write.write_all(b"221 bye\r\n").await.ok();
+                            return;
+                        }
+                        _ => b"250 ok\r\n",
+                    };
+                    write.write_all(reply).await.ok();
+                }
+            });
+        }
+    });
+    (port, received)
 }
