@@ -13,8 +13,11 @@ async fn search_keys_made_before_variant_folding_are_rebuilt_once() {
     kyodo_store::demo::load(&db, "arao", chrono::NaiveDate::from_ymd_opt(2026, 11, 21).unwrap(), "x")
         .await
         .unwrap();
-    // A database from before the fold: keys hold 髙 and 﨑 as typed.
-    db.execute_raw("UPDATE staff SET search_text = name").await.unwrap();
+    // A database from before the fold: keys hold 髙 and 﨑 as typed (and
+    // the index tokens, made from them, the same).
+    db.execute_raw("UPDATE staff SET search_text = name, search_tokens = NULL")
+        .await
+        .unwrap();
     db.execute_raw("DELETE FROM kyodo_search_keys").await.unwrap();
     let muni = kyodo_store::municipalities::by_code(&db, "432041")
         .await
