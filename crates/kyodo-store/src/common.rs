@@ -45,7 +45,10 @@ fn indexed_match(db: &Db, municipality_id: i64, spec: &ListSpec<'_>, words: &str
     let t = spec.table;
     Some(match db.backend() {
         crate::db::Backend::Sqlite => Expr::cust_with_values(
-            format!("\"{t}\".\"id\" IN (SELECT rowid FROM {}_fts WHERE {}_fts MATCH ?)", spec.from, spec.from),
+            format!(
+                "\"{t}\".\"id\" IN (SELECT rowid FROM {}_fts WHERE {}_fts MATCH ?)",
+                spec.from, spec.from
+            ),
             [kyodo_core::search::fts5_match(&terms, true)],
         ),
         crate::db::Backend::Postgres => Expr::cust_with_values(

@@ -896,7 +896,14 @@ fn v15_dashboard_year_index() -> Vec<Step> {
         Step::raw(drop, drop),
         Step::index(index(
             "issues",
-            &["municipality_id", "fiscal_year", "area_id", "category", "status", "same_hands"],
+            &[
+                "municipality_id",
+                "fiscal_year",
+                "area_id",
+                "category",
+                "status",
+                "same_hands",
+            ],
             false,
         )),
     ]
@@ -956,8 +963,7 @@ fn v13_department_issues() -> Vec<Step> {
     };
     // The tenant beside the department: the tenancy check is read from the
     // index too, not from each of a busy department's rows.
-    let by_received =
-        "CREATE INDEX ix_department_issues_received ON department_issues (department_id, municipality_id, received_on, issue_id)";
+    let by_received = "CREATE INDEX ix_department_issues_received ON department_issues (department_id, municipality_id, received_on, issue_id)";
     let pending = "CREATE INDEX ix_department_issues_pending ON department_issues (department_id, municipality_id, pending, received_on, issue_id)";
     let issue = "CREATE INDEX ix_department_issues_issue ON department_issues (issue_id)";
     vec![

@@ -217,7 +217,10 @@ pub async fn update_in(
         .value("approved_on", input.approved_on)
         .value("note", input.note.clone())
         .value("search_text", search(input))
-        .value("search_tokens", common::search_tokens(actor.municipality_id, &search(input)))
+        .value(
+            "search_tokens",
+            common::search_tokens(actor.municipality_id, &search(input)),
+        )
         .value("updated_at", Utc::now())
         .value("version", Expr::col("version").add(1))
         .and_where(Expr::col("id").eq(id))

@@ -244,7 +244,10 @@ pub async fn update_in(
         .value("home_area_id", input.home_area_id)
         .value("email", input.email.clone())
         .value("search_text", search(input))
-        .value("search_tokens", common::search_tokens(actor.municipality_id, &search(input)))
+        .value(
+            "search_tokens",
+            common::search_tokens(actor.municipality_id, &search(input)),
+        )
         .value("updated_at", Utc::now())
         .value("version", Expr::col("version").add(1))
         .and_where(Expr::col("id").eq(id))

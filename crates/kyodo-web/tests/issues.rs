@@ -640,7 +640,13 @@ async fn staff_and_organisations_are_found_by_any_part_of_their_names() {
                 .as_array()
                 .unwrap()
                 .iter()
-                .map(|i| (i["name"].as_str().unwrap().to_owned(), i["name_kana"].as_str().unwrap_or("").to_owned(), i["employee_number"].as_str().unwrap_or("").to_owned()))
+                .map(|i| {
+                    (
+                        i["name"].as_str().unwrap().to_owned(),
+                        i["name_kana"].as_str().unwrap_or("").to_owned(),
+                        i["employee_number"].as_str().unwrap_or("").to_owned(),
+                    )
+                })
                 .collect::<Vec<_>>()
         }
     };
@@ -654,7 +660,10 @@ async fn staff_and_organisations_are_found_by_any_part_of_their_names() {
     // The last character of the family name, alone: found anywhere in a name.
     let family_last: String = name.split(' ').next().unwrap().chars().last().unwrap().to_string();
     let found = names(format!("/staff?per_page=500&q={}", urlencode(&family_last))).await;
-    assert!(found.iter().any(|(n, _, _)| *n == name), "「{family_last}」 finds {name}");
+    assert!(
+        found.iter().any(|(n, _, _)| *n == name),
+        "「{family_last}」 finds {name}"
+    );
     let hiragana: String = kana
         .chars()
         .map(|c| match c {
@@ -669,7 +678,9 @@ async fn staff_and_organisations_are_found_by_any_part_of_their_names() {
     assert_eq!(found.iter().filter(|(_, _, e)| *e == number).count(), 1, "{number}");
 
     // An organisation renamed is found by its new name, not its old one.
-    let (_, org) = coordinator.send("GET", &format!("/organisations/{}", d.org), None).await;
+    let (_, org) = coordinator
+        .send("GET", &format!("/organisations/{}", d.org), None)
+        .await;
     let (status, body) = coordinator
         .send(
             "PATCH",
@@ -678,9 +689,19 @@ async fn staff_and_organisations_are_found_by_any_part_of_their_names() {
         )
         .await;
     assert_eq!(status, 200, "{body}");
-    let (_, hit) = coordinator.send("GET", &format!("/organisations?q={}", urlencode("みどり台")), None).await;
-    assert!(hit["items"].as_array().unwrap().iter().any(|o| o["id"] == d.org), "{hit}");
+    let (_, hit) = coordinator
+        .send("GET", &format!("/organisations?q={}", urlencode("みどり台")), None)
+        .await;
+    assert!(
+        hit["items"].as_array().unwrap().iter().any(|o| o["id"] == d.org),
+        "{hit}"
+    );
     let old = org["name"].as_str().unwrap();
-    let (_, miss) = coordinator.send("GET", &format!("/organisations?q={}", urlencode(old)), None).await;
-    assert!(!miss["items"].as_array().unwrap().iter().any(|o| o["id"] == d.org), "{old}: {miss}");
+    let (_, miss) = coordinator
+        .send("GET", &format!("/organisations?q={}", urlencode(old)), None)
+        .await;
+    assert!(
+        !miss["items"].as_array().unwrap().iter().any(|o| o["id"] == d.org),
+        "{old}: {miss}"
+    );
 }
