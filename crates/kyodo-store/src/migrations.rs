@@ -972,8 +972,8 @@ fn v13_department_issues() -> Vec<Step> {
         Step::raw(pending, pending),
         Step::raw(issue, issue),
         Step::raw(
-            crate::issues::department_index::rebuild_sql(Backend::Sqlite),
-            crate::issues::department_index::rebuild_sql(Backend::Postgres),
+            &crate::issues::department_index::rebuild_sql(Backend::Sqlite),
+            &crate::issues::department_index::rebuild_sql(Backend::Postgres),
         ),
     ]
 }
