@@ -31,6 +31,11 @@ pub struct ListQuery {
     /// Filter by kind (organisations) or grade (staff).
     #[param(max_length = 100)]
     pub kind: Option<String>,
+    /// Continue after the record with this id, in the same order (keyset
+    /// paging: a page deep in the list costs what the first does). Take it
+    /// from the previous page's `next_after`; `page` is then ignored.
+    #[param(minimum = 1)]
+    pub after: Option<i64>,
 }
 
 /// The 1-based page asked for (first when absent or 0).
@@ -91,11 +96,27 @@ pub struct Page<T> {
     /// `total` is a lower bound: counting stopped there (「…件以上」).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub more: bool,
+    /// Where the next page starts (its `after`), when this page is full and
+    /// the list is one that pages by key.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next_after: Option<i64>,
     pub page: u32,
     pub per_page: u32,
 }
 
 impl<T> Page<T> {
+    /// The same page carrying `items` instead (the API's views of the rows).
+    pub fn with_items<U>(self, items: Vec<U>) -> Page<U> {
+        Page {
+            items,
+            total: self.total,
+            more: self.more,
+            next_after: self.next_after,
+            page: self.page,
+            per_page: self.per_page,
+        }
+    }
+
     pub fn pages(&self) -> u32 {
         let per = u64::from(self.per_page.max(1));
         u32::try_from(self.total.div_ceil(per)).unwrap_or(u32::MAX).max(1)
@@ -138,6 +159,7 @@ mod tests {
             items: vec![],
             total: 101,
             more: false,
+            next_after: None,
             page: 1,
             per_page: 50,
         };

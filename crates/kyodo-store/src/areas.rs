@@ -47,6 +47,7 @@ pub async fn list(db: &Db, municipality_id: i64, query: &ListQuery) -> Result<Pa
         table: "a",
         sorts: &[("code", "code"), ("name", "name_kana"), ("level", "level")],
         indexed: false,
+        nullable: &["name_kana"],
     };
     let base = select_rows();
     let mut filters = Condition::all();

@@ -182,6 +182,7 @@ pub async fn list(db: &Db, municipality_id: i64, f: &AuditFilter) -> Result<Page
         items,
         total: u64::try_from(total).unwrap_or(0),
         more: false,
+        next_after: None,
         page,
         per_page,
     })

@@ -29,6 +29,8 @@ pub struct ListSpec<'a> {
     /// `search_vector` column on PostgreSQL), not by `LIKE '%…%'`: a scan of
     /// every row that cost 27 ms at 20,000 staff.
     pub indexed: bool,
+    /// Sort columns that may be NULL: those lists page by offset.
+    pub nullable: &'a [&'static str],
 }
 
 /// The index tokens stored beside a named record's `search_text`.
@@ -86,12 +88,12 @@ pub async fn list_page<T: Record>(
             cond = cond.add(Expr::col((t, "search_text")).like(sea_query::LikeExpr::new(pattern).escape('\\')));
         }
     }
-    let count = sea_query::Query::select()
-        .expr(Expr::col((t, "id")).count())
+    let matching = sea_query::Query::select()
+        .column((t, "id"))
         .from_as(spec.from, t)
         .cond_where(cond.clone())
         .to_owned();
-    let total = db.fetch_i64(&count).await?;
+    let counted = u64::try_from(count_up_to(db, matching, COUNT_LIMIT + 1).await?).unwrap_or(0);
 
     let keys: Vec<&str> = spec.sorts.iter().map(|(k, _)| *k).collect();
     let (key, desc) = query.sort_key(&keys, spec.sorts[0].0);
@@ -101,23 +103,64 @@ pub async fn list_page<T: Record>(
         .find(|(k, _)| *k == key)
         .map_or(spec.sorts[0].1, |(_, c)| *c);
     let order = if desc { Order::Desc } else { Order::Asc };
-    let ids_query = sea_query::Query::select()
+    // Keyset paging where the order is total: a sort column without NULLs,
+    // then the id. NULLs sort differently on the two databases and compare
+    // as unknown, so a nullable sort pages by offset.
+    let by_key = !spec.nullable.contains(&column);
+    let mut ids_query = sea_query::Query::select()
         .column((t, "id"))
         .from_as(spec.from, t)
         .cond_where(cond)
         .order_by((t, column), order.clone())
         .order_by((t, "id"), order.clone())
         .limit(u64::from(query.per_page()))
-        .offset(query.offset())
         .to_owned();
-    let items = page_rows(db, ids_query, base, t, column, order).await?;
+    match query.after.filter(|_| by_key) {
+        Some(after) => {
+            ids_query.and_where(after_row(spec, t, column, desc, after));
+        }
+        None => {
+            ids_query.offset(query.offset());
+        }
+    }
+    let ids = page_ids(db, &ids_query).await?;
+    let next_after = match ids.last() {
+        Some(last) if by_key && ids.len() == query.per_page() as usize => Some(*last),
+        _ => None,
+    };
+    let items = rows_for_ids(db, ids, base, t, column, order).await?;
     Ok(Page {
         items,
-        total: u64::try_from(total).unwrap_or(0),
-        more: false,
+        total: Ord::min(counted, COUNT_LIMIT),
+        more: counted > COUNT_LIMIT,
+        next_after,
         page: query.page(),
         per_page: query.per_page(),
     })
+}
+
+/// Counting stops here: past it a list says 「1,000件以上」, and a count
+/// never costs more than reading this many index entries. Nobody pages
+/// through twenty pages of fifty; they narrow the list instead.
+pub const COUNT_LIMIT: u64 = 1_000;
+
+/// Rows that come after row `after` in the order `(column, id)`: the row's
+/// own sort value is read by a subquery, so the cursor is only its id.
+fn after_row(spec: &ListSpec<'_>, t: &'static str, column: &'static str, desc: bool, after: i64) -> Expr {
+    let value = Expr::SubQuery(
+        None,
+        Box::new(
+            sea_query::Query::select()
+                .column(column)
+                .from(spec.from)
+                .and_where(Expr::col("id").eq(after))
+                .to_owned()
+                .into(),
+        ),
+    );
+    let row = Expr::tuple([Expr::col((t, column)), Expr::col((t, "id"))]);
+    let cursor = Expr::tuple([value, Expr::val(after)]);
+    if desc { row.lt(cursor) } else { row.gt(cursor) }
 }
 
 /// A row of one `id` column.
@@ -132,17 +175,28 @@ pub(crate) struct Id {
 pub(crate) async fn page_rows<T: Record>(
     db: &Db,
     ids_query: SelectStatement,
+    base: SelectStatement,
+    alias: &'static str,
+    column: &'static str,
+    order: Order,
+) -> Result<Vec<T>> {
+    let ids = page_ids(db, &ids_query).await?;
+    rows_for_ids(db, ids, base, alias, column, order).await
+}
+
+async fn page_ids(db: &Db, ids_query: &SelectStatement) -> Result<Vec<i64>> {
+    Ok(db.fetch_all::<Id>(ids_query).await?.into_iter().map(|r| r.id).collect())
+}
+
+/// `base` for the rows `ids`, in the page's order.
+async fn rows_for_ids<T: Record>(
+    db: &Db,
+    ids: Vec<i64>,
     mut base: SelectStatement,
     alias: &'static str,
     column: &'static str,
     order: Order,
 ) -> Result<Vec<T>> {
-    let ids: Vec<i64> = db
-        .fetch_all::<Id>(&ids_query)
-        .await?
-        .into_iter()
-        .map(|r| r.id)
-        .collect();
     if ids.is_empty() {
         return Ok(Vec::new());
     }

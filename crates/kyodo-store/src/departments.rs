@@ -46,6 +46,7 @@ pub async fn list(db: &Db, municipality_id: i64, query: &ListQuery) -> Result<Pa
         table: "d",
         sorts: &[("code", "code"), ("name", "name_kana")],
         indexed: false,
+        nullable: &["name_kana"],
     };
     let base = select_rows();
     let mut filters = Condition::all();

@@ -885,6 +885,11 @@ const MIGRATIONS: &[Migration] = &[
         name: "dashboard_year_index",
         steps: v15_dashboard_year_index,
     },
+    Migration {
+        version: 16,
+        name: "dashboard_cells",
+        steps: v16_dashboard_cells,
+    },
 ];
 
 /// Version 15: the dashboard's year per district (received, closed, taken
@@ -907,6 +912,57 @@ fn v15_dashboard_year_index() -> Vec<Step> {
             false,
         )),
     ]
+}
+
+/// Version 16: the dashboard's counts, kept per 年度 (see
+/// `issues::dashboard_cells`), filled from the issues and routes there are.
+/// `department_id` 0 counts every issue and `area_id` 0 every district's
+/// answers, so those columns reference nothing.
+fn v16_dashboard_cells() -> Vec<Step> {
+    let tables = |id: &str| {
+        [
+            format!(
+                "CREATE TABLE issue_year_counts (\
+                 municipality_id {id} NOT NULL REFERENCES municipalities(id), \
+                 department_id {id} NOT NULL, \
+                 fiscal_year INTEGER NOT NULL, \
+                 area_id {id} NOT NULL REFERENCES areas(id), \
+                 category TEXT NOT NULL, \
+                 received BIGINT NOT NULL, \
+                 closed BIGINT NOT NULL, \
+                 same_hands BIGINT NOT NULL, \
+                 PRIMARY KEY (municipality_id, department_id, fiscal_year, area_id, category))"
+            ),
+            format!(
+                "CREATE TABLE issue_open_counts (\
+                 municipality_id {id} NOT NULL REFERENCES municipalities(id), \
+                 department_id {id} NOT NULL, \
+                 area_id {id} NOT NULL REFERENCES areas(id), \
+                 open BIGINT NOT NULL, \
+                 continuing BIGINT NOT NULL, \
+                 PRIMARY KEY (municipality_id, department_id, area_id))"
+            ),
+            format!(
+                "CREATE TABLE answer_day_counts (\
+                 municipality_id {id} NOT NULL REFERENCES municipalities(id), \
+                 fiscal_year INTEGER NOT NULL, \
+                 department_id {id} NOT NULL REFERENCES departments(id), \
+                 area_id {id} NOT NULL, \
+                 days BIGINT NOT NULL, \
+                 answered BIGINT NOT NULL, \
+                 PRIMARY KEY (municipality_id, fiscal_year, area_id, department_id, days))"
+            ),
+        ]
+    };
+    let mut steps: Vec<Step> = tables("INTEGER")
+        .iter()
+        .zip(tables("BIGINT").iter())
+        .map(|(lite, pg)| Step::raw(lite, pg))
+        .collect();
+    let lite = crate::issues::dashboard_cells::rebuild_sql(Backend::Sqlite);
+    let pg = crate::issues::dashboard_cells::rebuild_sql(Backend::Postgres);
+    steps.extend(lite.iter().zip(&pg).map(|(l, p)| Step::raw(l, p)));
+    steps
 }
 
 /// Version 14: staff and organisations searched through a bigram index as

@@ -81,6 +81,7 @@ pub async fn list(
             ("stage", "stage"),
         ],
         indexed: true,
+        nullable: &["name_kana", "stage"],
     };
     let base = select_rows();
     let mut filters = Condition::all();

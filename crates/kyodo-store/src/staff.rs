@@ -65,6 +65,7 @@ pub async fn list(db: &Db, municipality_id: i64, query: &ListQuery) -> Result<Pa
             ("grade", "grade"),
         ],
         indexed: true,
+        nullable: &[],
     };
     let base = select_rows();
     let mut filters = Condition::all();

@@ -580,6 +580,10 @@ pub struct ListPage {
     /// The total is a lower bound (「…件以上」).
     pub more: bool,
     pub pages: Vec<PageLink>,
+    /// The following rows by key (keyset paging), when the page was full.
+    pub next_href: Option<String>,
+    /// This page continues after a record (reached by `next_href`): no page number is current.
+    pub after: Option<i64>,
     pub sort: String,
 }
 
@@ -643,14 +647,18 @@ pub fn page_links<T>(list: &mut ListPage, page: &Page<T>) {
     numbers.dedup();
     list.total = page.total;
     list.more = page.more;
+    let by_key = list.after.is_some();
     list.pages = numbers
         .into_iter()
         .map(|n| PageLink {
             number: n,
             href: format!("{}?{}", list.base_path, list.query_string(None, Some(n))),
-            current: n == page.page,
+            current: n == page.page && !by_key,
         })
         .collect();
+    list.next_href = page
+        .next_after
+        .map(|a| format!("{}?{}&after={a}", list.base_path, list.query_string(None, None)));
 }
 
 /// The common parts of a list page from the caller's query.
@@ -675,6 +683,8 @@ pub fn list_page(layout: Layout, heading: &str, base_path: &str, query: &ListQue
         total: 0,
         more: false,
         pages: Vec::new(),
+        next_href: None,
+        after: query.after,
         sort: query.sort.clone().unwrap_or_default(),
     }
 }

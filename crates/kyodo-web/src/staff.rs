@@ -472,15 +472,9 @@ pub async fn list_api(
     ApiQuery(query): ApiQuery<ListQuery>,
 ) -> ApiResult<Json<Page<StaffView>>> {
     caller.require(Action::StaffRead)?;
-    let page = kyodo_store::staff::list(&state.db, caller.municipality.id, &query).await?;
-    let items = disclose_all(&state, &caller, page.items).await?;
-    Ok(Json(Page {
-        items,
-        total: page.total,
-        more: page.more,
-        page: page.page,
-        per_page: page.per_page,
-    }))
+    let mut page = kyodo_store::staff::list(&state.db, caller.municipality.id, &query).await?;
+    let items = disclose_all(&state, &caller, std::mem::take(&mut page.items)).await?;
+    Ok(Json(page.with_items(items)))
 }
 
 #[utoipa::path(get, path = "/staff/{id}", tag = "staff", params(("id" = i64, Path, description = "職員の番号（記録の番号）")),

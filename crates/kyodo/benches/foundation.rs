@@ -8,6 +8,7 @@
 mod common;
 
 use common::{ms, percentile, timed, today, token_for};
+use sea_query::ExprTrait;
 use std::time::{Duration, Instant};
 
 use kyodo_core::csv_import::DataKind;
@@ -110,20 +111,52 @@ async fn data_and_lists() {
     let browser = common::browser(&base, "arao-coordinator").await;
     let api = reqwest::Client::new();
     let token = token_for(&db, "arao-coordinator").await;
-    for (label, path) in [
+    // The last page by number, and by key: after the last row of the one before it.
+    let active = db
+        .fetch_i64(
+            &sea_query::Query::select()
+                .expr(sea_query::Expr::col("id").count())
+                .from("staff")
+                .and_where(sea_query::Expr::col("municipality_id").eq(muni.id))
+                .and_where(sea_query::Expr::col("archived_at").is_null())
+                .to_owned(),
+        )
+        .await
+        .expect("count");
+    let last = (active + 49) / 50;
+    let before_last: serde_json::Value = api
+        .get(format!("{base}/api/v1/staff?page={}", last - 1))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .expect("the page before the last")
+        .json()
+        .await
+        .expect("json");
+    let after = before_last["next_after"].as_i64().expect("a full page has a sequel");
+    let last_by_number = format!("/staff?page={last}");
+    let last_by_key = format!("/staff?after={after}");
+    let pages = [
         ("first page", "/staff"),
         ("search 田中", "/staff?q=%E7%94%B0%E4%B8%AD"),
         (
             "department filter, sorted by hire date, page 20",
             "/staff?department_id=3&sort=-hire_date&page=20",
         ),
-        ("last page", "/staff?page=405"),
-    ] {
+        ("last page by number", last_by_number.as_str()),
+        ("last page by key", last_by_key.as_str()),
+    ];
+    for (label, path) in pages {
         let (p50, p95) = timed(&browser, &format!("{base}{path}"), None, REQUESTS).await;
         println!("[{backend}] page {path} ({label}): p50 {}, p95 {}", ms(p50), ms(p95));
         let (p50, p95) = timed(&api, &format!("{base}/api/v1{path}"), Some(&token), REQUESTS).await;
         println!("[{backend}] API  /api/v1{path}: p50 {}, p95 {}", ms(p50), ms(p95));
     }
+    let saturated: Vec<(&str, String, &str)> = pages
+        .iter()
+        .map(|(label, path)| (*label, format!("/api/v1{path}"), token.as_str()))
+        .collect();
+    common::saturation_table(&base, &backend, &saturated, 64).await;
 }
 
 fn main() {

@@ -209,10 +209,14 @@ async fn generate(db: &Db, muni: i64, areas: &[i64], departments: &[i64], n: usi
         tx.execute(&insert).await.expect("insert routes");
     }
     tx.commit().await.expect("commit");
-    // The routes went in around the store: fill the departments' kept lists from them.
+    // The issues and routes went in around the store: fill the departments'
+    // kept lists and the dashboard's kept counts from them.
     kyodo_store::issues::department_index::rebuild(db)
         .await
         .expect("department lists");
+    kyodo_store::issues::dashboard_cells::rebuild(db)
+        .await
+        .expect("dashboard counts");
 }
 
 /// `users` tasks for `seconds`: mostly reads (lists, searches, a record), one
@@ -433,6 +437,17 @@ async fn run() {
         let (p50, p95) = timed(&client, &format!("{base}/api/v1{path}"), Some(token.as_str()), 200).await;
         println!("[{backend}] {label} — /api/v1{path}: p50 {}, p95 {}", ms(p50), ms(p95));
     }
+    // Each page under load beside `/healthz` (`KYODO_BENCH_CONNECTIONS=0` skips it).
+    let connections = env_or("KYODO_BENCH_CONNECTIONS", 64);
+    if connections > 0 {
+        let saturated: Vec<(&str, String, &str)> = cases
+            .iter()
+            .filter(|(label, _, _)| only.as_deref().is_none_or(|o| label.contains(o)))
+            .map(|(label, path, token)| (*label, format!("/api/v1{path}"), token.as_str()))
+            .collect();
+        common::saturation_table(&base, &backend, &saturated, connections).await;
+    }
+    println!("[{backend}] RSS after the pages: {:.0} MB", common::rss_mb());
     if only.is_some() {
         return;
     }
@@ -462,6 +477,7 @@ async fn run() {
     load(&base, &tokens, &sample, areas[0], users, seconds, think).await;
     print!("[{backend}] ");
     load(&base, &tokens, &sample, areas[0], users, seconds / 2, 0).await;
+    println!("[{backend}] RSS after the mix: {:.0} MB", common::rss_mb());
 }
 
 fn main() {

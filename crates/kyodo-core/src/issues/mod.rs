@@ -4,6 +4,7 @@
 //! department's answer (回答), the report back (地域への報告), closing.
 
 pub mod attachments;
+pub mod dashboard_cells;
 mod export;
 mod input;
 pub mod progress;

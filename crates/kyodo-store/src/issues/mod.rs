@@ -3,6 +3,7 @@
 //! in [`write`].
 
 pub mod attachments;
+pub mod dashboard_cells;
 pub mod department_index;
 pub mod stats;
 pub mod templates;
@@ -269,9 +270,7 @@ async fn search_only(db: &Db, municipality_id: i64, reach: &Reach, q: &IssueQuer
     Ok(Some((total, ids)))
 }
 
-/// Counting stops here: past it a list says 「10,000件以上」, and a count
-/// never costs more than reading this many index entries.
-pub const COUNT_LIMIT: u64 = 10_000;
+pub use crate::common::COUNT_LIMIT;
 
 /// How many issues match `cond`, up to one past [`COUNT_LIMIT`].
 async fn capped_count(db: &Db, cond: Condition) -> Result<i64> {
@@ -373,6 +372,7 @@ fn page_of(items: Vec<IssueRow>, counted: i64, q: &IssueQuery) -> Page<IssueRow>
         items,
         total: Ord::min(counted, COUNT_LIMIT),
         more: counted > COUNT_LIMIT,
+        next_after: None,
         page: q.page(),
         per_page: q.per_page(),
     }

@@ -220,6 +220,7 @@ pub async fn create_in(tx: &mut Tx, actor: &Actor, input: &IssueInput, now: Date
                 .to_owned(),
         )
         .await?;
+    super::dashboard_cells::sync(tx, actor.municipality_id, id, None).await?;
     record_event(
         tx,
         actor,
@@ -241,6 +242,7 @@ pub async fn create_in(tx: &mut Tx, actor: &Actor, input: &IssueInput, now: Date
 pub async fn update(db: &Db, actor: &Actor, id: i64, version: i64, input: &IssueInput) -> Result<IssueRow> {
     let mut tx = db.begin().await?;
     let before = get_in(&mut tx, actor.municipality_id, id).await?;
+    let counted = super::dashboard_cells::read(&mut tx, actor.municipality_id, id).await?;
     if before.status == IssueStatus::Closed {
         return Err(StoreError::Refused(
             "完了した課題は修正できません。再開してから修正してください".into(),
@@ -263,6 +265,7 @@ pub async fn update(db: &Db, actor: &Actor, id: i64, version: i64, input: &Issue
     // A corrected 受付日 moves the issue in the departments' lists.
     let routes = routes_in(&mut tx, actor.municipality_id, id).await?;
     super::department_index::sync(&mut tx, actor.municipality_id, id, after.received_on, &routes).await?;
+    super::dashboard_cells::sync(&mut tx, actor.municipality_id, id, counted.as_ref()).await?;
     let changes = kyodo_core::audit::diff(&audit::snapshot(&before), &audit::snapshot(&after));
     let changed: Vec<&str> = changes
         .as_object()
@@ -373,6 +376,7 @@ pub async fn transition(
         return Err(StoreError::Conflict);
     }
     let routes = routes_in(&mut tx, muni, id).await?;
+    let counted = super::dashboard_cells::read(&mut tx, muni, id).await?;
     let decision = kyodo_core::issues::apply(&issue, &routes, ctx.steps, t, ctx.caller_department).map_err(refusal)?;
     let now = ctx.at;
     let mut up = Query::update();
@@ -581,6 +585,7 @@ pub async fn transition(
     // Routed, answered, rerouted or reopened: the departments' lists follow.
     let routes = routes_in(&mut tx, muni, id).await?;
     super::department_index::sync(&mut tx, muni, id, issue.received_on, &routes).await?;
+    super::dashboard_cells::sync(&mut tx, muni, id, counted.as_ref()).await?;
     record_event(
         &mut tx,
         actor,

@@ -567,7 +567,7 @@ pub async fn list_api(
     }
     let ids: Vec<i64> = page.items.iter().map(|r| r.issue.id).collect();
     let routes = issues::routes_of(&state.db, caller.municipality.id, &ids).await?;
-    let items = page
+    let items: Vec<_> = page
         .items
         .iter()
         .map(|row| {
@@ -575,14 +575,7 @@ pub async fn list_api(
             public_issue(row, &mine)
         })
         .collect();
-    Ok(Json(Page {
-        items,
-        total: page.total,
-        more: page.more,
-        page: page.page,
-        per_page: page.per_page,
-    })
-    .into_response())
+    Ok(Json(page.with_items(items)).into_response())
 }
 
 #[utoipa::path(get, path = "/issues/{id}", tag = "issues", params(("id" = i64, Path, description = "課題の番号")),

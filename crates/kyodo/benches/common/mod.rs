@@ -138,3 +138,107 @@ pub fn staff_csv(n: usize) -> Vec<u8> {
     let text = kyodo_core::csv_import::write_table(kyodo_core::csv_import::DataKind::Staff.columns(), rows);
     kyodo_core::encoding::encode_csv(&text, kyodo_core::encoding::TextEncoding::Cp932).expect("CP932")
 }
+
+/// CPU time this process has used (user + system), from `/proc/self/stat`
+/// in clock ticks of 10 ms (Linux's `USER_HZ` is 100 on every platform we run).
+pub fn cpu_time() -> Duration {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    // Fields after the command name in parentheses, which may hold spaces.
+    let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let ticks = |i: usize| fields.get(i).and_then(|f| f.parse::<u64>().ok()).unwrap_or(0);
+    // utime and stime are fields 14 and 15 of the line, 12 and 13 after ')'.
+    Duration::from_millis((ticks(11) + ticks(12)) * 10)
+}
+
+/// This process's resident memory in MB, from `/proc/self/status`.
+pub fn rss_mb() -> f64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
+        .map_or(0.0, |kb| kb / 1024.0)
+}
+
+/// One page driven as hard as `connections` clients can for `seconds`
+/// (what wrk measures): requests per second, latencies, and the CPU time
+/// the process spent per request. The clients run in the same process, so
+/// the CPU figure includes them; `/healthz` measured the same way is the floor.
+pub struct Saturation {
+    pub per_second: f64,
+    pub p50: Duration,
+    pub p99: Duration,
+    pub cpu_per_request: Duration,
+}
+
+pub async fn saturate(url: &str, token: Option<&str>, connections: usize, seconds: f64) -> Saturation {
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(connections)
+        .build()
+        .expect("client");
+    let deadline = Instant::now() + Duration::from_secs_f64(seconds);
+    let cpu_before = cpu_time();
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for _ in 0..connections {
+        let client = client.clone();
+        let url = url.to_owned();
+        let token = token.map(str::to_owned);
+        tasks.push(tokio::spawn(async move {
+            let mut samples = Vec::new();
+            while Instant::now() < deadline {
+                let mut req = client.get(&url);
+                if let Some(t) = &token {
+                    req = req.bearer_auth(t);
+                }
+                let at = Instant::now();
+                let res = req.send().await.expect("request");
+                assert!(res.status().is_success(), "{url}: {}", res.status());
+                let _ = res.bytes().await.expect("body");
+                samples.push(at.elapsed());
+            }
+            samples
+        }));
+    }
+    let mut all = Vec::new();
+    for t in tasks {
+        all.extend(t.await.expect("client task"));
+    }
+    let elapsed = started.elapsed();
+    let cpu = cpu_time().saturating_sub(cpu_before);
+    let n = all.len().max(1);
+    Saturation {
+        per_second: n as f64 / elapsed.as_secs_f64(),
+        p50: percentile(&mut all, 0.5),
+        p99: percentile(&mut all, 0.99),
+        cpu_per_request: cpu / u32::try_from(n).unwrap_or(u32::MAX),
+    }
+}
+
+/// Prints one line per page of [`saturate`] against the `/healthz` floor
+/// measured in the same run: throughput as a fraction of the floor's.
+pub async fn saturation_table(base: &str, label: &str, cases: &[(&str, String, &str)], connections: usize) {
+    let seconds: f64 = std::env::var("KYODO_BENCH_SATURATE_SECONDS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(3.0);
+    let floor = saturate(&format!("{base}/healthz"), None, connections, seconds).await;
+    println!(
+        "[{label}] {connections} connections, {seconds} s each; /healthz floor: {:.0} req/s, p50 {}, CPU {} per request",
+        floor.per_second,
+        ms(floor.p50),
+        ms(floor.cpu_per_request)
+    );
+    for (name, path, token) in cases {
+        let s = saturate(&format!("{base}{path}"), Some(token), connections, seconds).await;
+        println!(
+            "[{label}] {name}: {:.0} req/s (1/{:.1} of the floor), p50 {}, p99 {}, CPU {} per request",
+            s.per_second,
+            floor.per_second / s.per_second.max(0.001),
+            ms(s.p50),
+            ms(s.p99),
+            ms(s.cpu_per_request)
+        );
+    }
+}
