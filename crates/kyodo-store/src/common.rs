@@ -117,7 +117,7 @@ pub async fn list_page<T: Record>(
         .to_owned();
     match query.after.filter(|_| by_key) {
         Some(after) => {
-            ids_query.and_where(after_row(spec, t, column, desc, after));
+            ids_query.and_where(after_row(spec, municipality_id, column, desc, after));
         }
         None => {
             ids_query.offset(query.offset());
@@ -145,8 +145,10 @@ pub async fn list_page<T: Record>(
 pub const COUNT_LIMIT: u64 = 1_000;
 
 /// Rows that come after row `after` in the order `(column, id)`: the row's
-/// own sort value is read by a subquery, so the cursor is only its id.
-fn after_row(spec: &ListSpec<'_>, t: &'static str, column: &'static str, desc: bool, after: i64) -> Expr {
+/// own sort value is read by a subquery, so the cursor is only its id. Another
+/// municipality's id reads no value, and the page is empty.
+fn after_row(spec: &ListSpec<'_>, municipality_id: i64, column: &'static str, desc: bool, after: i64) -> Expr {
+    let t = spec.table;
     let value = Expr::SubQuery(
         None,
         Box::new(
@@ -154,6 +156,7 @@ fn after_row(spec: &ListSpec<'_>, t: &'static str, column: &'static str, desc: b
                 .column(column)
                 .from(spec.from)
                 .and_where(Expr::col("id").eq(after))
+                .and_where(Expr::col("municipality_id").eq(municipality_id))
                 .to_owned()
                 .into(),
         ),

@@ -511,7 +511,7 @@ async fn a_note_keeps_its_line_breaks() {
 /// column (many staff share a 入庁日), and the page links to its sequel.
 #[tokio::test]
 async fn staff_pages_by_key_match_the_pages_by_number() {
-    let app = TestApp::spawn(&["arao"]).await;
+    let app = TestApp::spawn(&["arao", "niimi"]).await;
     let token = app.token("arao-coordinator").await;
     let client = app.anonymous();
     let get = |path: String| {
@@ -547,6 +547,13 @@ async fn staff_pages_by_key_match_the_pages_by_number() {
         }
         assert_eq!(walked, expected, "sorted by {sort}");
     }
+    // Another city's record is no place to continue from: the page is empty.
+    let niimi = app.municipality("332101").await;
+    let theirs = kyodo_store::staff::export_rows(&app.db, niimi.id).await.unwrap()[0]
+        .staff
+        .id;
+    let page = get(format!("/api/v1/staff?after={theirs}")).await;
+    assert_eq!(ids(&page), Vec::<i64>::new());
     let browser = app.login("arao-coordinator").await;
     let page = browser.get("/staff?per_page=7").await.text().await.unwrap();
     assert!(page.contains("次の7件"), "the page links to its sequel");
