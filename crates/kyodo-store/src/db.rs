@@ -201,6 +201,13 @@ impl Db {
         }
     }
 
+    /// Whether the database answers (`SELECT 1` on a reader): what a health
+    /// check needs, and nothing that grows with the tenants.
+    pub async fn ping(&self) -> Result<()> {
+        let one = sea_query::Query::select().expr(sea_query::Expr::val(1)).to_owned();
+        self.fetch_i64(&one).await.map(|_| ())
+    }
+
     /// Runs one write statement in its own transaction.
     pub async fn execute(&self, stmt: &impl SqlxBinder) -> Result<u64> {
         let mut tx = self.begin().await?;

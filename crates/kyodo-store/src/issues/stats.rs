@@ -1,9 +1,11 @@
-//! The dashboard's numbers (状況の集計), counted by the database per
-//! district, category and department; the core joins them and turns the
-//! counts of answer days into medians (not portable SQL).
+//! The dashboard's numbers (状況の集計), summed by the database from the
+//! kept cells (`dashboard_cells`) per district, category and department;
+//! the core joins them and turns the counts of answer days into medians
+//! (not portable SQL).
 
 use chrono::NaiveDate;
 use kyodo_core::issues::IssueStatus;
+use kyodo_core::issues::dashboard_cells::{ALL_AREAS, WHOLE_CITY};
 use kyodo_core::issues::stats::{
     AnswerDays, AreaOpen, AreaYear, CategoryYear, Dashboard, WaitingRoutes, area_stats, department_stats,
 };
@@ -12,7 +14,6 @@ use sea_query::{Expr, ExprTrait, Func, JoinType, Query};
 use super::{Reach, TABLE, dashboard_cells, department_index, reach_condition};
 use crate::db::Db;
 use crate::error::Result;
-use kyodo_core::issues::dashboard_cells::{ALL_AREAS, WHOLE_CITY};
 
 /// The category table goes back this many fiscal years, the chosen one included.
 pub const YEARS_SHOWN: i32 = 5;
