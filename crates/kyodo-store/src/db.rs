@@ -204,7 +204,10 @@ impl Db {
     /// Whether the database answers (`SELECT 1` on a reader): what a health
     /// check needs, and nothing that grows with the tenants.
     pub async fn ping(&self) -> Result<()> {
-        let one = sea_query::Query::select().expr(sea_query::Expr::val(1)).to_owned();
+        // A BIGINT literal: PostgreSQL reads a bare 1 as INT4 and `$1` as text.
+        let one = sea_query::Query::select()
+            .expr(sea_query::Expr::cust("CAST(1 AS BIGINT)"))
+            .to_owned();
         self.fetch_i64(&one).await.map(|_| ())
     }
 
