@@ -115,8 +115,8 @@ pub async fn dashboard(
     today: NaiveDate,
 ) -> Result<Dashboard> {
     let in_scope = || reach_condition(reach).add(Expr::col(("i", "municipality_id")).eq(municipality_id));
-    // Districts, 年度 and departments come from the kept cells; what is open
-    // now is read from the open issues, few beside the closed ones.
+    // Districts, 年度, departments and what is open come from the kept
+    // cells; only what depends on today is counted from rows below.
     let Some(cells) = CellScope::of(reach) else {
         return Ok(Dashboard {
             fiscal_year,
