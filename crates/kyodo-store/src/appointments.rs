@@ -659,12 +659,28 @@ pub async fn end_for_grade_change(
 
 /// Every active staff member with whether they have ever served.
 pub async fn pool(db: &Db, municipality_id: i64) -> Result<Vec<PoolMember>> {
+    db.fetch_all(&pool_query(municipality_id)).await
+}
+
+/// The active staff members among `staff_ids`, as [`pool`] gives them: a
+/// form naming a few people reads those, not the whole staff.
+pub async fn pool_members(db: &Db, municipality_id: i64, staff_ids: &[i64]) -> Result<Vec<PoolMember>> {
+    if staff_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let q = pool_query(municipality_id)
+        .and_where(Expr::col(("s", "id")).is_in(staff_ids.iter().copied()))
+        .to_owned();
+    db.fetch_all(&q).await
+}
+
+fn pool_query(municipality_id: i64) -> sea_query::SelectStatement {
     let served = Query::select()
         .expr(Expr::val(1))
         .from_as(TABLE, "p")
         .and_where(Expr::col(("p", "staff_id")).equals(("s", "id")))
         .to_owned();
-    let q = Query::select()
+    Query::select()
         .expr_as(Expr::col(("s", "id")), "staff_id")
         .columns(
             [
@@ -689,6 +705,5 @@ pub async fn pool(db: &Db, municipality_id: i64) -> Result<Vec<PoolMember>> {
         .and_where(Expr::col(("s", "municipality_id")).eq(municipality_id))
         .and_where(Expr::col(("s", "archived_at")).is_null())
         .order_by(("s", "name_kana"), Order::Asc)
-        .to_owned();
-    db.fetch_all(&q).await
+        .to_owned()
 }

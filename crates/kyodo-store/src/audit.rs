@@ -10,6 +10,7 @@ use kyodo_core::listing::Page;
 use sea_query::{Expr, ExprTrait, Order, Query};
 use serde::Serialize;
 
+use crate::common::COUNT_LIMIT;
 use crate::db::{Db, Tx};
 use crate::error::Result;
 
@@ -114,6 +115,9 @@ pub struct AuditFilter {
     pub from: Option<NaiveDate>,
     pub to: Option<NaiveDate>,
     pub page: Option<u32>,
+    /// Only entries older than this one (keyset paging: the page after
+    /// the one that ended with it); `page` is then ignored.
+    pub after: Option<i64>,
 }
 
 fn col(name: &'static str) -> Expr {
@@ -156,7 +160,18 @@ pub async fn list(db: &Db, municipality_id: i64, f: &AuditFilter) -> Result<Page
     if let Some(next_day) = f.to.and_then(|to| to.succ_opt()) {
         q.and_where(col("at").lt(kyodo_core::wareki::jst_start_of(next_day)));
     }
-    let total = db.fetch_i64(&q.clone().expr(col("id").count()).to_owned()).await?;
+    // The log grows with every read of personal data: its count stops at
+    // the cap (「1,000件以上」) and its pages go by key, so that the page
+    // costs the same in a city's tenth year as in its first.
+    let counted =
+        crate::common::count_up_to(db, q.clone().column(("audit_log", "id")).to_owned(), COUNT_LIMIT + 1).await?;
+    let offset = match f.after {
+        Some(after) => {
+            q.and_where(col("id").lt(after));
+            0
+        }
+        None => u64::from(page - 1) * u64::from(per_page),
+    };
     q.columns(
         [
             "id",
@@ -176,13 +191,15 @@ pub async fn list(db: &Db, municipality_id: i64, f: &AuditFilter) -> Result<Page
     .left_join("users", Expr::col(("users", "id")).equals(("audit_log", "user_id")))
     .order_by(("audit_log", "id"), Order::Desc)
     .limit(u64::from(per_page))
-    .offset(u64::from(page - 1) * u64::from(per_page));
-    let items = db.fetch_all(&q).await?;
+    .offset(offset);
+    let items: Vec<AuditEntry> = db.fetch_all(&q).await?;
+    let counted = u64::try_from(counted).unwrap_or(0);
+    let full = items.len() == per_page as usize;
     Ok(Page {
+        next_after: items.last().filter(|_| full).map(|e| e.id),
         items,
-        total: u64::try_from(total).unwrap_or(0),
-        more: false,
-        next_after: None,
+        total: Ord::min(counted, COUNT_LIMIT),
+        more: counted > COUNT_LIMIT,
         page,
         per_page,
     })

@@ -890,7 +890,34 @@ const MIGRATIONS: &[Migration] = &[
         name: "dashboard_cells",
         steps: v16_dashboard_cells,
     },
+    Migration {
+        version: 17,
+        name: "open_issue_and_audit_indexes",
+        steps: v17_open_issue_and_audit_indexes,
+    },
 ];
+
+/// Version 17: the issues still open, a few hundred in a city's ten years,
+/// indexed apart (partial indexes), so that an open list, its count and the
+/// progress answers owed read those and not a district's whole history.
+/// The lists state `status <> 'closed'` as a literal (see `issues::still_open`).
+/// And the audit log's newest entries per municipality, the order its page
+/// is read in, without walking other cities' entries.
+fn v17_open_issue_and_audit_indexes() -> Vec<Step> {
+    let open = format!("status <> '{}'", kyodo_core::issues::IssueStatus::Closed.key());
+    let by_received = format!(
+        "CREATE INDEX ix_issues_open_by_received ON issues (municipality_id, received_on, id, area_id, continuing, status) WHERE {open}"
+    );
+    let by_area = format!(
+        "CREATE INDEX ix_issues_open_by_area ON issues (area_id, received_on, id, municipality_id, status) WHERE {open}"
+    );
+    let audit = "CREATE INDEX ix_audit_log_municipality_id_id ON audit_log (municipality_id, id)";
+    vec![
+        Step::raw(&by_received, &by_received),
+        Step::raw(&by_area, &by_area),
+        Step::raw(audit, audit),
+    ]
+}
 
 /// Version 15: the dashboard's year per district (received, closed, taken
 /// by the same hands) read from the index alone; `same_hands` was not in

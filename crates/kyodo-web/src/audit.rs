@@ -26,6 +26,8 @@ struct AuditPage {
     from_error: Option<String>,
     to_error: Option<String>,
     total: u64,
+    /// `total` is where counting stopped (「…件以上」).
+    more: bool,
     entries: Vec<Entry>,
     next_href: Option<String>,
     /// Accounts reaching personal data made or opened, newest first.
@@ -47,6 +49,8 @@ pub struct AuditQuery {
     #[serde(default)]
     to: String,
     page: Option<u32>,
+    /// The last entry of the page before (older entries follow it).
+    after: Option<i64>,
 }
 
 /// One entry as a sentence: 「山田 太郎（arao-liaison） が 課題 No.25「道路の穴」 の部署の回答を記録」.
@@ -153,24 +157,25 @@ pub async fn audit_page(
         from: from.ok().flatten(),
         to: to.ok().flatten(),
         page: query.page,
+        after: query.after,
         ..AuditFilter::default()
     };
     let bad_date = from_error.is_some() || to_error.is_some();
-    let (total, entries, next_href) = if bad_date {
+    let (total, more, entries, next_href) = if bad_date {
         // Nothing is listed under a range that could not be read: a list
         // wider than asked for would pass for the answer.
-        (0, Vec::new(), None)
+        (0, false, Vec::new(), None)
     } else {
         let page = kyodo_store::audit::list(&state.db, muni, &filter).await?;
         let names = kyodo_store::audit::target_names(&state.db, muni, &page.items).await?;
-        let next_href = (page.page < page.pages()).then(|| {
+        let next_href = page.next_after.map(|after| {
             let pairs = [
                 ("action", query.action.clone()),
                 ("entity", query.entity.clone()),
                 ("user", query.user.clone()),
                 ("from", query.from.clone()),
                 ("to", query.to.clone()),
-                ("page", (page.page + 1).to_string()),
+                ("after", after.to_string()),
             ];
             format!("/audit?{}", serde_urlencoded::to_string(pairs).unwrap_or_default())
         });
@@ -201,7 +206,7 @@ pub async fn audit_page(
                 }
             })
             .collect();
-        (page.total, entries, next_href)
+        (page.total, page.more, entries, next_href)
     };
     let grants = kyodo_store::privileged_grants::recent(&state.db, caller.municipality.id, GRANTS_SHOWN)
         .await?
@@ -262,6 +267,7 @@ pub async fn audit_page(
         from_error,
         to_error,
         total,
+        more,
         entries,
         next_href,
         grants,

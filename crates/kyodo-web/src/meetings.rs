@@ -315,15 +315,7 @@ impl Editable for Meetings {
             .split(',')
             .filter_map(|v| v.trim().parse().ok())
             .collect();
-        let chosen: Vec<_> = if chosen_ids.is_empty() {
-            Vec::new()
-        } else {
-            kyodo_store::appointments::pool(&state.db, muni)
-                .await?
-                .into_iter()
-                .filter(|p| chosen_ids.contains(&p.staff_id))
-                .collect()
-        };
+        let chosen = kyodo_store::appointments::pool_members(&state.db, muni, &chosen_ids).await?;
         let area_id = form.v("area_id").parse().ok();
         let areas = kyodo_store::areas::all(&state.db, muni, true).await?;
         let mains = store::list(

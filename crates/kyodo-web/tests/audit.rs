@@ -112,7 +112,7 @@ async fn a_coordinators_change_reads_as_a_sentence_and_the_filters_narrow_the_li
         .split("<p><a href=\"")
         .find(|s| s.contains("\">さらに古い記録"))
         .expect("a link to older entries");
-    assert!(next.starts_with("/audit?") && next.contains("from=R1.5.1") && next.contains("page=2"));
+    assert!(next.starts_with("/audit?") && next.contains("from=R1.5.1") && next.contains("after="));
     let (status, second) = audit_page(
         &admin,
         &next["/audit".len()..next.find('"').unwrap()].replace("&#38;", "&"),
@@ -123,6 +123,14 @@ async fn a_coordinators_change_reads_as_a_sentence_and_the_filters_narrow_the_li
         second.contains("value=\"R1.5.1\""),
         "the filter is still set on the next page"
     );
+    // Paged by key (the link), the next page holds what page 2 by number does.
+    let (_, by_number) = audit_page(&admin, "?from=R1.5.1&action=&page=2").await;
+    let log = |page: &str| {
+        let start = page.find("<ol class=\"timeline audit-log\"").expect("the log");
+        page[start..start + page[start..].find("</ol>").expect("its end")].to_owned()
+    };
+    assert!(log(&second).contains("<li>"), "the second page is not empty");
+    assert_eq!(log(&second), log(&by_number));
 }
 
 #[tokio::test]

@@ -1,13 +1,16 @@
 //! The issue workflow's numbers (BENCHMARKS.md): filtered lists, the
 //! department inbox and Japanese search over 200,000 issues in one SQLite
 //! city (or 1,000,000 across 100 municipalities on PostgreSQL), then 200
-//! simulated users for 60 s with mixed reads and writes.
+//! simulated users for 60 s with mixed reads and writes, in process and
+//! against one and then two `kyodo serve` processes on the same database
+//! (their own CPU and memory, apart from the clients').
 //!
 //! `cargo bench -p kyodo --bench issues` (SQLite); add
 //! `KYODO_TEST_DATABASE=postgres` for PostgreSQL. `KYODO_BENCH_ISSUES`,
 //! `KYODO_BENCH_MUNICIPALITIES`, `KYODO_BENCH_USERS`, `KYODO_BENCH_SECONDS`
 //! and `KYODO_BENCH_THINK_MS` (a user's pause between requests) change the sizes;
-//! `KYODO_BENCH_ONLY` runs only the cases whose label contains it.
+//! `KYODO_BENCH_ONLY` runs only the cases whose label contains it;
+//! `KYODO_BENCH_HOLD=1` keeps the database until Enter, to read its plans.
 
 mod common;
 
@@ -217,20 +220,22 @@ async fn generate(db: &Db, muni: i64, areas: &[i64], departments: &[i64], n: usi
         tx.execute(&insert).await.expect("insert routes");
     }
     tx.commit().await.expect("commit");
-    // The issues and routes went in around the store: fill the departments'
-    // kept lists and the dashboard's kept counts from them.
-    kyodo_store::issues::department_index::rebuild(db)
-        .await
-        .expect("department lists");
-    kyodo_store::issues::dashboard_cells::rebuild(db)
-        .await
-        .expect("dashboard counts");
 }
 
 /// `users` tasks for `seconds`: mostly reads (lists, searches, a record), one
-/// in five a write. Each user waits `think_ms` on average (uniformly 0.5–1.5×)
+/// in ten a write. Each user waits `think_ms` on average (uniformly 0.5–1.5×)
 /// between requests, as people do; 0 makes it a closed-loop stress test.
-async fn load(base: &str, tokens: &[String], issue_ids: &[i64], area: i64, users: usize, seconds: u64, think_ms: u64) {
+/// Users are spread over `bases` (several servers, as behind a proxy).
+/// Returns how many requests were made.
+async fn load(
+    bases: &[String],
+    tokens: &[String],
+    issue_ids: &[i64],
+    area: i64,
+    users: usize,
+    seconds: u64,
+    think_ms: u64,
+) -> usize {
     let client = reqwest::Client::builder()
         .pool_max_idle_per_host(users)
         .build()
@@ -240,7 +245,7 @@ async fn load(base: &str, tokens: &[String], issue_ids: &[i64], area: i64, users
     let mut tasks = Vec::new();
     for u in 0..users {
         let client = client.clone();
-        let base = base.to_owned();
+        let base = bases[u % bases.len()].clone();
         let token = tokens[u % tokens.len()].clone();
         let ids = issue_ids.to_vec();
         let errors = errors.clone();
@@ -318,6 +323,7 @@ async fn load(base: &str, tokens: &[String], issue_ids: &[i64], area: i64, users
         ms(percentile(&mut all, 0.95)),
         ms(percentile(&mut all, 0.99)),
     );
+    count
 }
 
 async fn run() {
@@ -325,7 +331,7 @@ async fn run() {
     let postgres = backend == "postgres";
     let municipalities = env_or("KYODO_BENCH_MUNICIPALITIES", if postgres { 100 } else { 1 });
     let total = env_or("KYODO_BENCH_ISSUES", if postgres { 1_000_000 } else { 200_000 });
-    let (db, _guard, muni) = common::arao_demo().await;
+    let (db, guard, muni) = common::arao_demo().await;
     let areas: Vec<i64> = kyodo_store::areas::all(&db, muni.id, false)
         .await
         .expect("areas")
@@ -375,7 +381,20 @@ async fn run() {
         }
         generate(&db, other.id, &other_areas, &[], per, &mut rng).await;
     }
-    db.execute_raw("ANALYZE").await.expect("analyze");
+    // The issues and routes went in around the store: fill the departments'
+    // kept lists and the dashboard's kept counts from them, once for all
+    // municipalities (each rebuild replaces every row).
+    kyodo_store::issues::department_index::rebuild(&db)
+        .await
+        .expect("department lists");
+    kyodo_store::issues::dashboard_cells::rebuild(&db)
+        .await
+        .expect("dashboard counts");
+    // As autovacuum would leave them in a running city (it may be off on a
+    // bench machine): no dead rows from the rebuild, the visibility map set
+    // for index-only scans, and statistics.
+    let settle = if postgres { "VACUUM ANALYZE" } else { "ANALYZE" };
+    db.execute_raw(settle).await.expect("vacuum and analyze");
     println!(
         "[{backend}] generated {} issues in {municipalities} municipalities: {:.1} s",
         per * municipalities,
@@ -457,6 +476,7 @@ async fn run() {
     }
     println!("[{backend}] RSS after the pages: {:.0} MB", common::rss_mb());
     if only.is_some() {
+        common::hold(&guard.url).await;
         return;
     }
     let sample: Vec<i64> = kyodo_store::issues::list(
@@ -481,11 +501,40 @@ async fn run() {
     let seconds = env_or("KYODO_BENCH_SECONDS", 60) as u64;
     let tokens = [coordinator.clone(), liaison.clone()];
     let think = env_or("KYODO_BENCH_THINK_MS", 2000) as u64;
+    let in_process = [base.clone()];
     print!("[{backend}] ");
-    load(&base, &tokens, &sample, areas[0], users, seconds, think).await;
+    load(&in_process, &tokens, &sample, areas[0], users, seconds, think).await;
     print!("[{backend}] ");
-    load(&base, &tokens, &sample, areas[0], users, seconds / 2, 0).await;
-    println!("[{backend}] RSS after the mix: {:.0} MB", common::rss_mb());
+    load(&in_process, &tokens, &sample, areas[0], users, seconds / 2, 0).await;
+    println!(
+        "[{backend}] RSS after the mix (server and clients): {:.0} MB",
+        common::rss_mb()
+    );
+
+    // The same mix against `kyodo serve` processes: one, then two on the
+    // one database (users alternating between them, as behind a proxy).
+    let mut servers = vec![common::ServerProcess::start(&guard.url).await];
+    for round in 1..=2 {
+        if round == 2 {
+            servers.push(common::ServerProcess::start(&guard.url).await);
+        }
+        let bases: Vec<String> = servers.iter().map(|s| s.base.clone()).collect();
+        let label = format!("[{backend}, {round} server process(es)]");
+        print!("{label} ");
+        load(&bases, &tokens, &sample, areas[0], users, seconds / 2, think).await;
+        let cpu_before: Duration = servers.iter().map(common::ServerProcess::cpu_time).sum();
+        print!("{label} ");
+        let requests = load(&bases, &tokens, &sample, areas[0], users, seconds / 2, 0).await;
+        let cpu: Duration = servers.iter().map(common::ServerProcess::cpu_time).sum::<Duration>() - cpu_before;
+        let rss: Vec<String> = servers.iter().map(|s| format!("{:.0} MB", s.rss_mb())).collect();
+        println!(
+            "{label} server CPU {} per request in the stress run; RSS after the mix: {}",
+            ms(cpu / u32::try_from(requests.max(1)).unwrap_or(u32::MAX)),
+            rss.join(", ")
+        );
+    }
+    drop(servers);
+    common::hold(&guard.url).await;
 }
 
 fn main() {

@@ -139,10 +139,16 @@ pub fn staff_csv(n: usize) -> Vec<u8> {
     kyodo_core::encoding::encode_csv(&text, kyodo_core::encoding::TextEncoding::Cp932).expect("CP932")
 }
 
-/// CPU time this process has used (user + system), from `/proc/self/stat`
-/// in clock ticks of 10 ms (Linux's `USER_HZ` is 100 on every platform we run).
+/// CPU time this process has used (user + system).
 pub fn cpu_time() -> Duration {
-    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    cpu_time_of("self")
+}
+
+/// CPU time process `pid` ("self" for this one) has used, user + system,
+/// from `/proc/PID/stat` in clock ticks of 10 ms (Linux's `USER_HZ` is 100
+/// on every platform we run).
+fn cpu_time_of(pid: &str) -> Duration {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
     // Fields after the command name in parentheses, which may hold spaces.
     let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);
     let fields: Vec<&str> = rest.split_whitespace().collect();
@@ -151,14 +157,83 @@ pub fn cpu_time() -> Duration {
     Duration::from_millis((ticks(11) + ticks(12)) * 10)
 }
 
-/// This process's resident memory in MB, from `/proc/self/status`.
+/// This process's resident memory in MB.
 pub fn rss_mb() -> f64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    rss_mb_of("self")
+}
+
+/// Process `pid`'s resident memory in MB, from `/proc/PID/status`.
+fn rss_mb_of(pid: &str) -> f64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
     status
         .lines()
         .find_map(|l| l.strip_prefix("VmRSS:"))
         .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
         .map_or(0.0, |kb| kb / 1024.0)
+}
+
+/// `kyodo serve` of this build as a process of its own on `database`: what
+/// an in-process server cannot show, its memory and CPU apart from the
+/// clients', and several servers on one database. Killed when dropped.
+pub struct ServerProcess {
+    child: std::process::Child,
+    pub base: String,
+}
+
+impl ServerProcess {
+    pub async fn start(database: &str) -> Self {
+        // A free port: bound, read and let go for the server to take.
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("free port")
+            .port();
+        let base = format!("http://127.0.0.1:{port}");
+        let child = std::process::Command::new(env!("CARGO_BIN_EXE_kyodo"))
+            .args(["serve", "--bind", &format!("127.0.0.1:{port}"), "--database", database])
+            .args(["--today", &today().to_string()])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("kyodo serve");
+        let server = Self { child, base };
+        let client = reqwest::Client::new();
+        let deadline = Instant::now() + Duration::from_secs(120);
+        // Polled: the server's start (migrations checked, caches opened) has no other signal.
+        loop {
+            let up = client.get(format!("{}/healthz", server.base)).send().await;
+            if up.is_ok_and(|r| r.status().is_success()) {
+                return server;
+            }
+            assert!(Instant::now() < deadline, "kyodo serve did not start");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    pub fn rss_mb(&self) -> f64 {
+        rss_mb_of(&self.child.id().to_string())
+    }
+
+    pub fn cpu_time(&self) -> Duration {
+        cpu_time_of(&self.child.id().to_string())
+    }
+}
+
+impl Drop for ServerProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// With `KYODO_BENCH_HOLD` set, prints the bench database's URL and waits
+/// for a line on standard input before it is removed, so that its query
+/// plans can be read (`sqlite3 FILE`, `psql`) on the bench's data.
+pub async fn hold(url: &str) {
+    if std::env::var_os("KYODO_BENCH_HOLD").is_none() {
+        return;
+    }
+    println!("holding the bench database {url}; press Enter to end");
+    let _ = tokio::task::spawn_blocking(|| std::io::stdin().read_line(&mut String::new())).await;
 }
 
 /// One page driven as hard as `connections` clients can for `seconds`
