@@ -10,7 +10,6 @@ use kyodo_core::listing::Page;
 use sea_query::{Expr, ExprTrait, Order, Query};
 use serde::Serialize;
 
-use crate::common::COUNT_LIMIT;
 use crate::db::{Db, Tx};
 use crate::error::Result;
 
@@ -163,8 +162,7 @@ pub async fn list(db: &Db, municipality_id: i64, f: &AuditFilter) -> Result<Page
     // The log grows with every read of personal data: its count stops at
     // the cap (「1,000件以上」) and its pages go by key, so that the page
     // costs the same in a city's tenth year as in its first.
-    let counted =
-        crate::common::count_up_to(db, q.clone().column(("audit_log", "id")).to_owned(), COUNT_LIMIT + 1).await?;
+    let (total, more) = crate::common::capped_total(db, q.clone().column(("audit_log", "id")).to_owned()).await?;
     let offset = match f.after {
         Some(after) => {
             q.and_where(col("id").lt(after));
@@ -193,13 +191,12 @@ pub async fn list(db: &Db, municipality_id: i64, f: &AuditFilter) -> Result<Page
     .limit(u64::from(per_page))
     .offset(offset);
     let items: Vec<AuditEntry> = db.fetch_all(&q).await?;
-    let counted = u64::try_from(counted).unwrap_or(0);
     let full = items.len() == per_page as usize;
     Ok(Page {
         next_after: items.last().filter(|_| full).map(|e| e.id),
         items,
-        total: Ord::min(counted, COUNT_LIMIT),
-        more: counted > COUNT_LIMIT,
+        total,
+        more,
         page,
         per_page,
     })

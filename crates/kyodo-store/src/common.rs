@@ -93,7 +93,7 @@ pub async fn list_page<T: Record>(
         .from_as(spec.from, t)
         .cond_where(cond.clone())
         .to_owned();
-    let counted = u64::try_from(count_up_to(db, matching, COUNT_LIMIT + 1).await?).unwrap_or(0);
+    let (total, more) = capped_total(db, matching).await?;
 
     let keys: Vec<&str> = spec.sorts.iter().map(|(k, _)| *k).collect();
     let (key, desc) = query.sort_key(&keys, spec.sorts[0].0);
@@ -131,8 +131,8 @@ pub async fn list_page<T: Record>(
     let items = rows_for_ids(db, ids, base, t, column, order).await?;
     Ok(Page {
         items,
-        total: Ord::min(counted, COUNT_LIMIT),
-        more: counted > COUNT_LIMIT,
+        total,
+        more,
         next_after,
         page: query.page(),
         per_page: query.per_page(),
@@ -143,6 +143,19 @@ pub async fn list_page<T: Record>(
 /// never costs more than reading this many index entries. Nobody pages
 /// through twenty pages of fifty; they narrow the list instead.
 pub const COUNT_LIMIT: u64 = 1_000;
+
+/// How many rows `matching` selects, as a page shows it: `(total, more)`,
+/// counted to one past [`COUNT_LIMIT`].
+pub(crate) async fn capped_total(db: &Db, matching: SelectStatement) -> Result<(u64, bool)> {
+    Ok(capped(count_up_to(db, matching, COUNT_LIMIT + 1).await?))
+}
+
+/// A count read to one past [`COUNT_LIMIT`] as `(total, more)`: the total
+/// shown, and whether counting stopped there (「…件以上」).
+pub(crate) fn capped(counted: i64) -> (u64, bool) {
+    let counted = u64::try_from(counted).unwrap_or(0);
+    (Ord::min(counted, COUNT_LIMIT), counted > COUNT_LIMIT)
+}
 
 /// Rows that come after row `after` in the order `(column, id)`: the row's
 /// own sort value is read by a subquery, so the cursor is only its id. Another

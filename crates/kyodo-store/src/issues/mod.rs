@@ -370,11 +370,11 @@ pub async fn list(
 }
 
 fn page_of(items: Vec<IssueRow>, counted: i64, q: &IssueQuery) -> Page<IssueRow> {
-    let counted = u64::try_from(counted).unwrap_or(0);
+    let (total, more) = common::capped(counted);
     Page {
         items,
-        total: Ord::min(counted, COUNT_LIMIT),
-        more: counted > COUNT_LIMIT,
+        total,
+        more,
         next_after: None,
         page: q.page(),
         per_page: q.per_page(),
