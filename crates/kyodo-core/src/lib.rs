@@ -20,6 +20,7 @@ pub mod meetings;
 pub mod municipalities;
 pub mod organisations;
 pub mod permissions;
+pub mod plans;
 pub mod privileged_grants;
 pub mod rotation;
 pub mod scheme;

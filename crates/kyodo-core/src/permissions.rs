@@ -19,6 +19,25 @@ pub enum Action {
     /// Key people and their contacts: personal data, every read audited.
     KeyPersonRead,
     KeyPersonWrite,
+    /// The way to becoming a 地域運営組織: dated records, the area (区域),
+    /// the inventory of existing groups, stage moves. The community body
+    /// and its liaison do it; the coordinator oversees every body.
+    EstablishmentWrite,
+    /// Applying for the city's recognition (認可の申請): the body itself, or
+    /// its liaison on its behalf.
+    RecognitionApply,
+    /// Returning, granting and withdrawing recognition (差戻し・認可・取消).
+    RecognitionDecide,
+    /// Plans (将来計画・年度計画・地区防災計画) and their projects: the body its
+    /// own, its liaison those of the district's bodies, the coordinator all.
+    PlanRead,
+    /// Drafting and editing plans, projects and their progress: the body
+    /// itself; the coordinator helps (a plan brought on paper).
+    PlanWrite,
+    /// Advice on a plan (助言) and the body's replies.
+    PlanAdvise,
+    /// Locking an adopted plan (確定).
+    PlanLock,
     DepartmentRead,
     DepartmentWrite,
     StaffRead,
@@ -115,6 +134,15 @@ pub const TABLE: &[(Action, [Scope; 6])] = &[
     // The system admin runs accounts, not districts: no key people.
     (Action::KeyPersonRead, [N, M, O, N, O, N]),
     (Action::KeyPersonWrite, [N, M, O, N, O, N]),
+    // A body's founding is the district's business, not the system admin's.
+    (Action::EstablishmentWrite, [N, M, O, N, O, N]),
+    (Action::RecognitionApply, [N, M, O, N, O, N]),
+    (Action::RecognitionDecide, [N, M, N, N, N, N]),
+    // Liaison staff read and advise (「年間の活動計画・予算編成などに関する助言」); the body writes.
+    (Action::PlanRead, [N, M, O, N, O, N]),
+    (Action::PlanWrite, [N, M, N, N, O, N]),
+    (Action::PlanAdvise, [N, M, O, N, O, N]),
+    (Action::PlanLock, [N, M, N, N, N, N]),
     (Action::DepartmentRead, [M, M, M, M, M, N]),
     (Action::DepartmentWrite, [M, M, N, N, N, N]),
     (Action::StaffRead, [M, M, M, M, N, N]),
@@ -209,7 +237,7 @@ mod tests {
         for (a, _) in TABLE {
             assert!(seen.insert(*a), "{a:?} twice");
         }
-        assert_eq!(seen.len(), 42);
+        assert_eq!(seen.len(), 49);
     }
 
     #[test]

@@ -4,6 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::organisations::establishment::{Requirement, StageRequirements};
 use crate::validation::FieldErrors;
 
 /// A staff grade (職位) as the municipality names it.
@@ -99,6 +100,40 @@ pub struct IssueStep {
     pub positions: Vec<String>,
 }
 
+/// A simpler lifecycle's one step before 活動中: founded, with bylaws and officers.
+fn founding_requirements(first_stage: &str) -> Vec<StageRequirements> {
+    vec![StageRequirements {
+        stage: first_stage.to_owned(),
+        requires: vec![
+            Requirement::FoundingAssembly,
+            Requirement::Bylaws,
+            Requirement::Officers,
+        ],
+    }]
+}
+
+/// Niimi's 設立までの流れ: ①機運づくり (説明会・学習会, 設立準備会), ②将来計画の
+/// 策定 (the workshop that lists the area's strengths and issues, a draft
+/// plan, the area, the existing groups), ③設立・活動開始 (設立総会 adopting
+/// the plan, 規約, 役員), then 認可.
+fn niimi_stage_requirements() -> Vec<StageRequirements> {
+    use Requirement as R;
+    vec![
+        StageRequirements {
+            stage: "機運づくり".to_owned(),
+            requires: vec![R::Briefing, R::PreparatoryCommittee],
+        },
+        StageRequirements {
+            stage: "将来計画策定".to_owned(),
+            requires: vec![R::Workshop, R::FuturePlanDraft, R::AreaChosen, R::GroupsInventoried],
+        },
+        StageRequirements {
+            stage: "設立・活動開始".to_owned(),
+            requires: vec![R::FoundingAssembly, R::FuturePlanAdopted, R::Bylaws, R::Officers],
+        },
+    ]
+}
+
 /// Schemes without grades decide in one step.
 /// Progress answers in September and March: mid-year and before the next year's budget.
 pub fn twice_a_year() -> Vec<u32> {
@@ -128,6 +163,19 @@ pub struct SchemeSettings {
     pub organisation_kinds: Vec<String>,
     /// Lifecycle stages of an organisation (Niimi: 機運づくり → 将来計画策定 → 設立・活動開始).
     pub lifecycle_stages: Vec<String>,
+    /// What each stage asks before the organisation leaves it (Niimi: 説明会・
+    /// 学習会 and 設立準備会 before 機運づくり is left…).
+    #[serde(default)]
+    pub stage_requirements: Vec<StageRequirements>,
+    /// The kind of organisation that represents its area (地域運営組織,
+    /// 地区協議会): it chooses a 区域 that no other active one holds, and its
+    /// way through the stages is shown on the district's pages.
+    #[serde(default)]
+    pub area_body_kind: Option<String>,
+    /// Whether the city recognises (認可) those bodies; only recognised ones
+    /// are listed as such and receive the block grant (Niimi).
+    #[serde(default)]
+    pub recognition: bool,
     pub officer_roles: Vec<String>,
     /// The section that owns the scheme (くらしいき課, 総合政策課…).
     #[serde(default)]
@@ -196,6 +244,7 @@ impl SchemeSettings {
             }
         }
         self.validate_issue_steps(&mut errors);
+        self.validate_stage_requirements(&mut errors);
         if self.progress_months.iter().any(|m| !(1..=12).contains(m)) {
             errors.add("progress_months", "進捗回答の月は1〜12で入力してください");
         }
@@ -248,6 +297,34 @@ impl SchemeSettings {
 }
 
 impl SchemeSettings {
+    fn validate_stage_requirements(&self, errors: &mut FieldErrors) {
+        for s in &self.stage_requirements {
+            if !self.lifecycle_stages.contains(&s.stage) {
+                errors.add(
+                    "stage_requirements",
+                    format!("要件の段階「{}」が団体の段階にありません", s.stage),
+                );
+            }
+        }
+        if let Some(dup) = first_duplicate(self.stage_requirements.iter().map(|s| s.stage.as_str())) {
+            errors.add("stage_requirements", format!("段階「{dup}」の要件が重複しています"));
+        }
+        if let Some(kind) = &self.area_body_kind
+            && !self.organisation_kinds.contains(kind)
+        {
+            errors.add(
+                "area_body_kind",
+                format!("地域の代表組織の種別「{kind}」が団体の種別にありません"),
+            );
+        }
+        if self.recognition && self.area_body_kind.is_none() {
+            errors.add(
+                "area_body_kind",
+                "認可の制度を使うときは、認可を受ける団体の種別を選んでください",
+            );
+        }
+    }
+
     fn validate_issue_steps(&self, errors: &mut FieldErrors) {
         let order: Vec<PlanStep> = self.issue_steps.iter().map(|s| s.step).collect();
         let ascending = order.windows(2).all(|w| (w[0] as u8) < (w[1] as u8));
@@ -294,6 +371,8 @@ pub enum Assumed {
     ProgressMonths,
     /// The monthly workload alert.
     WorkloadAlert,
+    /// What each organisation stage asks (the seeds name the steps, not the checks).
+    StageRequirements,
 }
 
 impl Assumed {
@@ -304,6 +383,7 @@ impl Assumed {
             Self::AnswerDeadlines => a.answer_deadlines == b.answer_deadlines,
             Self::ProgressMonths => a.progress_months == b.progress_months,
             Self::WorkloadAlert => a.workload_alert == b.workload_alert,
+            Self::StageRequirements => a.stage_requirements == b.stage_requirements,
         }
     }
 }
@@ -346,10 +426,11 @@ pub struct Preset {
 
 /// Every preset's deadlines, progress months and workload alert are kyodo's:
 /// no seed document names them.
-const ALWAYS_ASSUMED: [Assumed; 3] = [
+const ALWAYS_ASSUMED: [Assumed; 4] = [
     Assumed::AnswerDeadlines,
     Assumed::ProgressMonths,
     Assumed::WorkloadAlert,
+    Assumed::StageRequirements,
 ];
 
 pub const PRESET_KEYS: [&str; 5] = ["arao", "niimi", "kumamoto", "tama", "osaki"];
@@ -458,6 +539,9 @@ fn arao() -> Preset {
                 "その他",
             ]),
             lifecycle_stages: strings(&["設立準備", "活動中"]),
+            stage_requirements: founding_requirements("設立準備"),
+            area_body_kind: Some("地区協議会".to_owned()),
+            recognition: false,
             officer_roles: strings(&OFFICER_ROLES),
             coordinating_section: "くらしいき課".to_owned(),
             issue_steps: vec![
@@ -503,6 +587,7 @@ fn niimi() -> Preset {
             Assumed::AnswerDeadlines,
             Assumed::ProgressMonths,
             Assumed::WorkloadAlert,
+            Assumed::StageRequirements,
         ],
         scheme: SchemeSettings {
             area_levels: strings(&["地域", "行政地区"]),
@@ -530,8 +615,11 @@ fn niimi() -> Preset {
                 "その他",
             ]),
             lifecycle_stages: strings(&["機運づくり", "将来計画策定", "設立・活動開始"]),
+            stage_requirements: niimi_stage_requirements(),
+            area_body_kind: Some("地域運営組織".to_owned()),
+            recognition: true,
             officer_roles: strings(&OFFICER_ROLES),
-            coordinating_section: "総合政策課".to_owned(),
+            coordinating_section: "協働推進係".to_owned(),
             issue_steps: one_step_decision(),
             answer_deadlines: Default::default(),
             open311_enabled: false,
@@ -556,6 +644,7 @@ fn kumamoto() -> Preset {
             Assumed::AnswerDeadlines,
             Assumed::ProgressMonths,
             Assumed::WorkloadAlert,
+            Assumed::StageRequirements,
         ],
         scheme: SchemeSettings {
             area_levels: strings(&["区", "まちづくりセンター", "小学校区"]),
@@ -585,6 +674,9 @@ fn kumamoto() -> Preset {
                 "その他",
             ]),
             lifecycle_stages: strings(&["設立準備", "活動中"]),
+            stage_requirements: founding_requirements("設立準備"),
+            area_body_kind: Some("校区自治協議会".to_owned()),
+            recognition: false,
             officer_roles: strings(&OFFICER_ROLES),
             coordinating_section: "地域政策課".to_owned(),
             issue_steps: one_step_decision(),
@@ -619,6 +711,7 @@ fn tama() -> Preset {
             Assumed::AnswerDeadlines,
             Assumed::ProgressMonths,
             Assumed::WorkloadAlert,
+            Assumed::StageRequirements,
         ],
         scheme: SchemeSettings {
             area_levels: strings(&["エリア"]),
@@ -640,6 +733,9 @@ fn tama() -> Preset {
             duty_types: strings(&DUTY_TYPES),
             organisation_kinds: strings(&["自治会・管理組合", "NPO", "企業", "大学", "中間支援組織", "その他"]),
             lifecycle_stages: strings(&["準備", "活動中"]),
+            stage_requirements: founding_requirements("準備"),
+            area_body_kind: None,
+            recognition: false,
             officer_roles: strings(&OFFICER_ROLES),
             coordinating_section: "協創推進室".to_owned(),
             issue_steps: one_step_decision(),
@@ -665,6 +761,7 @@ fn osaki() -> Preset {
             Assumed::AnswerDeadlines,
             Assumed::ProgressMonths,
             Assumed::WorkloadAlert,
+            Assumed::StageRequirements,
         ],
         scheme: SchemeSettings {
             area_levels: strings(&["地域", "地区"]),
@@ -683,6 +780,9 @@ fn osaki() -> Preset {
             duty_types: strings(&DUTY_TYPES),
             organisation_kinds: strings(&["まちづくり協議会", "行政区", "NPO", "企業", "大学", "その他"]),
             lifecycle_stages: strings(&["設立準備", "活動中"]),
+            stage_requirements: founding_requirements("設立準備"),
+            area_body_kind: Some("まちづくり協議会".to_owned()),
+            recognition: false,
             officer_roles: strings(&OFFICER_ROLES),
             coordinating_section: "まちづくり推進課".to_owned(),
             issue_steps: one_step_decision(),

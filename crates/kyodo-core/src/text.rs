@@ -126,6 +126,22 @@ pub fn fold_ascii(s: &str) -> String {
         .collect()
 }
 
+/// A number with its thousands grouped, as Japanese documents write it: 12,000.
+pub fn grouped(n: i64) -> String {
+    let digits = n.unsigned_abs().to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3 + 1);
+    if n < 0 {
+        out.push('-');
+    }
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
 /// Normalises a numeric field such as an employee number, phone number, postal code or year
 /// (数字項目の正規化).
 ///
@@ -453,5 +469,13 @@ mod tests {
         assert_eq!(to_katakana("やまだ たろう"), "ヤマダ タロウ");
         assert_eq!(to_katakana("ゔぁー・ゝ"), "ヴァー・ヽ");
         assert_eq!(to_katakana("山田ABCカナ"), "山田ABCカナ");
+    }
+
+    #[test]
+    fn numbers_are_grouped_by_thousands() {
+        assert_eq!(grouped(0), "0");
+        assert_eq!(grouped(999), "999");
+        assert_eq!(grouped(1000), "1,000");
+        assert_eq!(grouped(-1234567), "-1,234,567");
     }
 }

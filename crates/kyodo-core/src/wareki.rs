@@ -205,6 +205,31 @@ pub fn format_fiscal_year(fy: i32) -> String {
     }
 }
 
+/// Reads a 年度 as staff type it: 「2026」「2026年度」「令和8年度」「R8」「令和元年度」,
+/// full-width or half-width. `None` when it is none of these, names a 年度
+/// its era does not have, or lies outside [`FIRST_YEAR`]..=[`LAST_YEAR`].
+pub fn parse_fiscal_year(s: &str) -> Option<i32> {
+    let s = crate::text::normalize_input(s);
+    let s = s.trim().trim_end_matches("年度").trim_end_matches('年').trim();
+    let fy = if s.chars().all(|c| c.is_ascii_digit()) && !s.is_empty() {
+        s.parse().ok()?
+    } else {
+        let split = s.find(|c: char| c.is_ascii_digit() || c == '元')?;
+        let era = Era::parse(s[..split].trim())?;
+        let n: i32 = match &s[split..] {
+            "元" => 1,
+            digits => digits.parse().ok()?,
+        };
+        let fy = era.start().year() + n - 1;
+        // The 年度 is named after the era in force on May 1 (see `format_fiscal_year`).
+        if !format_fiscal_year(fy).starts_with(era.name()) {
+            return None;
+        }
+        fy
+    };
+    year_in_range(fy).then_some(fy)
+}
+
 fn format_date_gregorian(date: NaiveDate) -> String {
     format!("{}年{}月{}日", date.year(), date.month(), date.day())
 }
@@ -574,5 +599,17 @@ mod tests {
             DateParseError::OutsideEra { era: Era::Reiwa }.to_string(),
             "その元号にない日付です（令和は2019年5月1日〜）"
         );
+    }
+
+    #[test]
+    fn fiscal_years_are_read_as_typed() {
+        assert_eq!(parse_fiscal_year("2026"), Some(2026));
+        assert_eq!(parse_fiscal_year("令和８年度"), Some(2026));
+        assert_eq!(parse_fiscal_year("R8"), Some(2026));
+        assert_eq!(parse_fiscal_year("令和元年度"), Some(2019));
+        assert_eq!(parse_fiscal_year("平成31年度"), None, "FY2019 is 令和元年度");
+        assert_eq!(parse_fiscal_year("H30"), Some(2018));
+        assert_eq!(parse_fiscal_year("来年"), None);
+        assert_eq!(parse_fiscal_year("99999"), None);
     }
 }

@@ -100,7 +100,7 @@ pub async fn load(db: &Db, key: &str, today: NaiveDate, password_hash: &str) -> 
                 o.area_code.clone(),
                 o.stage.clone().unwrap_or_default(),
                 String::new(),
-                iso_date(o.approved_on),
+                String::new(),
                 String::new(),
             ]
         })
@@ -224,6 +224,8 @@ pub async fn load(db: &Db, key: &str, today: NaiveDate, password_hash: &str) -> 
 
     load_issues(db, &muni, &data, today, &area_ids, &org_ids, &dept_ids).await?;
     load_team_work(db, &actor, scheme, today, &serving).await?;
+    load_ways(db, &actor, scheme, &data.ways, &area_ids, &org_ids).await?;
+    load_plans(db, &actor, scheme, &data.plans, &org_ids).await?;
 
     let first_appointee = serving.first().map(|(staff, _)| *staff);
     settle_handovers(db, &actor, today, first_appointee).await?;
@@ -292,6 +294,154 @@ const DOBOKU_TEMPLATES: [(&str, &str); 2] = [
         "ご要望の内容を確認しました。緊急性と他地区の要望を踏まえ、次年度の予算編成の中で検討します。結果は進捗回答でお知らせします。",
     ),
 ];
+
+/// Replays each demo body's way through the real steps (records, area,
+/// inventory, stage moves, recognition), so the demo obeys the rules it shows.
+async fn load_ways(
+    db: &Db,
+    actor: &Actor,
+    scheme: &kyodo_core::scheme::SchemeSettings,
+    ways: &[kyodo_core::demo::DemoWay],
+    area_ids: &[(String, i64)],
+    org_ids: &[(String, i64)],
+) -> Result<()> {
+    use crate::organisations::{establishment, recognition};
+    use kyodo_core::organisations::establishment::{ExistingGroupInput, RecordInput, StageMove};
+    use kyodo_core::organisations::recognition::{RecognitionAction, RecognitionInput};
+    use sea_query::ExprTrait;
+    let id_of = |rows: &[(String, i64)], code: &str| rows.iter().find(|(c, _)| c == code).map(|(_, id)| *id);
+    let actor = Actor {
+        name: Some(format!("{}（デモ）", scheme.coordinating_section)),
+        ..actor.clone()
+    };
+    for way in ways {
+        let Some(org) = id_of(org_ids, &way.organisation_code) else {
+            continue;
+        };
+        for (kind, held_on, note) in &way.records {
+            let input = RecordInput {
+                kind: *kind,
+                held_on: *held_on,
+                note: Some((*note).to_owned()),
+            };
+            establishment::add_record(db, &actor, org, &input).await?;
+        }
+        for code in &way.area_codes {
+            if let Some(area) = id_of(area_ids, code) {
+                establishment::add_area(db, &actor, org, area).await?;
+            }
+        }
+        for g in &way.groups {
+            let input = ExistingGroupInput {
+                name: g.name.clone(),
+                group_kind: Some(g.kind.to_owned()),
+                role: Some(g.role.to_owned()),
+                disposition: g.disposition,
+                decided_on: g.decided_on,
+                source_organisation_id: g.source_code.as_deref().and_then(|c| id_of(org_ids, c)),
+                is_parent: g.is_parent,
+            };
+            establishment::add_group(db, &actor, org, &input).await?;
+        }
+        for (stage, on) in &way.stages {
+            let to = StageMove {
+                to: stage.clone(),
+                reason: None,
+            };
+            establishment::move_stage(db, &actor, scheme, org, None, &to).await?;
+            // The demo's history shows the day the move was made, not the day the demo was loaded.
+            let at = on.and_hms_opt(10, 0, 0).unwrap_or_default().and_utc();
+            db.execute(
+                &sea_query::Query::update()
+                    .table("stage_events")
+                    .value("created_at", at)
+                    .and_where(sea_query::Expr::col("organisation_id").eq(org))
+                    .and_where(sea_query::Expr::col("to_stage").eq(stage.clone()))
+                    .to_owned(),
+            )
+            .await?;
+        }
+        let steps = [
+            way.applied.map(|on| (RecognitionAction::Apply, Some(on), None)),
+            way.granted
+                .as_ref()
+                .map(|(on, number)| (RecognitionAction::Grant, Some(*on), Some(number.clone()))),
+        ];
+        for (action, on, number) in steps.into_iter().flatten() {
+            let input = RecognitionInput {
+                action,
+                on,
+                number,
+                comment: None,
+            };
+            recognition::act(db, &actor, scheme, org, &input).await?;
+        }
+    }
+    Ok(())
+}
+
+/// Writes the demo's plans as a body would: the plan and its projects as a
+/// draft, then adopted (so the projects are its first version, not a 変更).
+async fn load_plans(
+    db: &Db,
+    actor: &Actor,
+    scheme: &kyodo_core::scheme::SchemeSettings,
+    plans: &[kyodo_core::demo::DemoPlan],
+    org_ids: &[(String, i64)],
+) -> Result<()> {
+    use kyodo_core::plans::projects::{Budget, ProjectInput};
+    use kyodo_core::plans::{PlanInput, PlanText};
+    let actor = Actor {
+        name: Some("地域の団体 事務局（デモ）".into()),
+        ..actor.clone()
+    };
+    let adopted_by = if scheme.recognition { "定期総会" } else { "総会" };
+    for p in plans {
+        let Some(org) = org_ids
+            .iter()
+            .find(|(c, _)| *c == p.organisation_code)
+            .map(|(_, id)| *id)
+        else {
+            continue;
+        };
+        let mut input = PlanInput {
+            organisation_id: org,
+            kind: p.kind,
+            title: p.title.clone(),
+            first_year: p.first_year,
+            last_year: p.last_year,
+            text: PlanText {
+                sections: p.sections.clone(),
+                themes: p.themes.clone(),
+            },
+            adopted_on: None,
+            adopted_by: None,
+            change_reason: None,
+        };
+        let plan = crate::plans::create(db, &actor, &input).await?;
+        for x in &p.projects {
+            let project = ProjectInput {
+                name: x.name.to_owned(),
+                theme: x.theme.map(str::to_owned),
+                purpose: None,
+                months: kyodo_core::plans::projects::parse_months(x.months).unwrap_or_default(),
+                responsible: Some(x.responsible.to_owned()),
+                budget: Budget(x.budget.clone()),
+                status: x.status,
+                outcome: x.outcome.map(str::to_owned),
+                participants: x.participants,
+                change_reason: None,
+            };
+            crate::plans::add_project(db, &actor, plan.plan.id, &project).await?;
+        }
+        if p.adopted_on.is_some() {
+            input.adopted_on = p.adopted_on;
+            input.adopted_by = Some(adopted_by.to_owned());
+            crate::plans::update(db, &actor, plan.plan.id, None, &input).await?;
+        }
+    }
+    Ok(())
+}
 
 /// Drives each demo issue through the workflow to its target status, as
 /// the people in the demo would have: the liaison team, then the departments.

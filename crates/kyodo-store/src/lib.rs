@@ -23,6 +23,7 @@ pub mod mail;
 pub mod meetings;
 pub mod municipalities;
 pub mod organisations;
+pub mod plans;
 pub mod privileged_grants;
 pub mod rotation;
 pub mod search_keys;

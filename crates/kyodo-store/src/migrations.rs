@@ -895,7 +895,193 @@ const MIGRATIONS: &[Migration] = &[
         name: "open_issue_and_audit_indexes",
         steps: v17_open_issue_and_audit_indexes,
     },
+    Migration {
+        version: 18,
+        name: "establishment",
+        steps: v18_establishment,
+    },
+    Migration {
+        version: 19,
+        name: "plans",
+        steps: v19_plans,
+    },
 ];
+
+/// Version 19: plans (将来計画・年度計画・地区防災計画), their projects with
+/// budget lines (JSON) and kept totals, revisions of adopted plans, advice.
+fn v19_plans() -> Vec<Step> {
+    let mut steps = Vec::new();
+    let mut t = tenant_table("plans");
+    reference(&mut t, "plans", "organisation_id", "organisations", false);
+    t.col(text("kind").not_null())
+        .col(text("title").not_null())
+        .col(ColumnDef::new(name("first_year")).integer().not_null())
+        .col(ColumnDef::new(name("last_year")).integer().not_null())
+        .col(text("text").not_null())
+        .col(date("adopted_on").null())
+        .col(text("adopted_by").null())
+        .col(timestamp("locked_at").null())
+        .col(ColumnDef::new(name("version")).big_integer().not_null().default(1))
+        .col(timestamp("created_at").not_null())
+        .col(timestamp("updated_at").not_null());
+    steps.push(Step::table(t));
+    steps.push(Step::index(index(
+        "plans",
+        &["organisation_id", "kind", "first_year"],
+        false,
+    )));
+    // The coordinator's 年度 summary and the plan list: a city's plans of a kind by 年度.
+    steps.push(Step::index(index(
+        "plans",
+        &["municipality_id", "kind", "first_year", "last_year", "id"],
+        false,
+    )));
+
+    let mut t = tenant_table("plan_projects");
+    reference(&mut t, "plan_projects", "plan_id", "plans", false);
+    t.col(text("name").not_null())
+        .col(text("theme").null())
+        .col(text("purpose").null())
+        .col(text("months").not_null())
+        .col(text("responsible").null())
+        .col(text("budget").not_null())
+        .col(ColumnDef::new(name("budget_total")).big_integer().not_null().default(0))
+        .col(text("status").not_null())
+        .col(text("outcome").null())
+        .col(ColumnDef::new(name("participants")).big_integer().null())
+        .col(ColumnDef::new(name("version")).big_integer().not_null().default(1))
+        .col(timestamp("created_at").not_null())
+        .col(timestamp("updated_at").not_null());
+    steps.push(Step::table(t));
+    steps.push(Step::index(index("plan_projects", &["plan_id", "id"], false)));
+
+    let mut t = tenant_table("plan_revisions");
+    reference(&mut t, "plan_revisions", "plan_id", "plans", false);
+    t.col(ColumnDef::new(name("version")).big_integer().not_null())
+        .col(text("changes").not_null())
+        .col(text("reason").null())
+        .col(text("actor_name").null())
+        .col(timestamp("created_at").not_null());
+    steps.push(Step::table(t));
+    steps.push(Step::index(index("plan_revisions", &["plan_id", "id"], false)));
+
+    let mut t = tenant_table("plan_comments");
+    reference(&mut t, "plan_comments", "plan_id", "plans", false);
+    reference(&mut t, "plan_comments", "project_id", "plan_projects", true);
+    t.col(text("body").not_null())
+        .col(text("actor_name").null())
+        .col(timestamp("created_at").not_null());
+    steps.push(Step::table(t));
+    steps.push(Step::index(index("plan_comments", &["plan_id", "id"], false)));
+    steps
+}
+
+/// Version 18: an organisation's way to becoming a 地域運営組織: its dated
+/// records (記録), stage moves, area (区域: an area belongs to at most one
+/// active body, kept by a partial unique index), the inventory of the
+/// area's existing groups, and the city's recognition (認可) with its steps.
+fn v18_establishment() -> Vec<Step> {
+    let mut steps = Vec::new();
+    for col in [
+        text("recognition").not_null().default("none").to_owned(),
+        text("recognition_number").null().to_owned(),
+    ] {
+        steps.push(Step::alter(
+            Table::alter().table(name("organisations")).add_column(col).to_owned(),
+        ));
+    }
+    let successor =
+        |id: &str| format!("ALTER TABLE organisations ADD COLUMN successor_id {id} NULL REFERENCES organisations(id)");
+    steps.push(Step::raw(&successor("INTEGER"), &successor("BIGINT")));
+
+    let mut t = tenant_table("establishment_records");
+    reference(
+        &mut t,
+        "establishment_records",
+        "organisation_id",
+        "organisations",
+        false,
+    );
+    t.col(text("kind").not_null())
+        .col(date("held_on").not_null())
+        .col(text("note").null())
+        .col(text("recorded_by").null())
+        .col(timestamp("created_at").not_null());
+    steps.push(Step::table(t));
+    steps.push(Step::index(index(
+        "establishment_records",
+        &["organisation_id", "held_on"],
+        false,
+    )));
+
+    let mut t = tenant_table("stage_events");
+    reference(&mut t, "stage_events", "organisation_id", "organisations", false);
+    t.col(text("from_stage").null())
+        .col(text("to_stage").not_null())
+        .col(text("reason").null())
+        .col(text("actor_name").null())
+        .col(timestamp("created_at").not_null());
+    steps.push(Step::table(t));
+    steps.push(Step::index(index("stage_events", &["organisation_id", "id"], false)));
+
+    let mut t = tenant_table("organisation_areas");
+    reference(&mut t, "organisation_areas", "organisation_id", "organisations", false);
+    reference(&mut t, "organisation_areas", "area_id", "areas", false);
+    t.col(ColumnDef::new(name("active")).boolean().not_null().default(true))
+        .col(timestamp("created_at").not_null());
+    steps.push(Step::table(t));
+    steps.push(Step::index(index(
+        "organisation_areas",
+        &["organisation_id", "area_id"],
+        true,
+    )));
+    let held = "CREATE UNIQUE INDEX ix_organisation_areas_held ON organisation_areas (area_id) WHERE active";
+    steps.push(Step::raw(held, held));
+
+    let mut t = tenant_table("existing_groups");
+    reference(&mut t, "existing_groups", "organisation_id", "organisations", false);
+    reference(
+        &mut t,
+        "existing_groups",
+        "source_organisation_id",
+        "organisations",
+        true,
+    );
+    t.col(text("name").not_null())
+        .col(text("group_kind").null())
+        .col(text("role").null())
+        .col(text("disposition").not_null())
+        .col(date("decided_on").null())
+        .col(ColumnDef::new(name("is_parent")).boolean().not_null().default(false))
+        .col(timestamp("merged_at").null())
+        .col(timestamp("created_at").not_null())
+        .col(timestamp("updated_at").not_null());
+    steps.push(Step::table(t));
+    steps.push(Step::index(index("existing_groups", &["organisation_id"], false)));
+
+    let mut t = tenant_table("recognition_events");
+    reference(&mut t, "recognition_events", "organisation_id", "organisations", false);
+    t.col(text("action").not_null())
+        .col(date("on_date").null())
+        .col(text("number").null())
+        .col(text("comment").null())
+        .col(text("application").null())
+        .col(text("actor_name").null())
+        .col(timestamp("created_at").not_null());
+    steps.push(Step::table(t));
+    steps.push(Step::index(index(
+        "recognition_events",
+        &["organisation_id", "id"],
+        false,
+    )));
+    // The coordinator's queue: applications waiting, per city.
+    steps.push(Step::index(index(
+        "organisations",
+        &["municipality_id", "recognition"],
+        false,
+    )));
+    steps
+}
 
 /// Version 17: the issues still open, a few hundred in a city's ten years,
 /// indexed apart (partial indexes), so that an open list, its count and the

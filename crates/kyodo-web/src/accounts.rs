@@ -102,7 +102,23 @@ pub async fn home(
             kyodo_store::staff::list(&state.db, muni, &one).await?.total,
         ));
     }
-    let inbox = crate::issues::inbox::entries(&state, &caller).await?;
+    let mut inbox = crate::issues::inbox::entries(&state, &caller).await?;
+    // Applications for 認可 wait for the coordinator.
+    if caller.scope(Action::RecognitionDecide) == kyodo_core::permissions::Scope::Municipality
+        && let Some(kind) = caller.municipality.scheme.area_body_kind.as_deref()
+        && caller.municipality.scheme.recognition
+    {
+        let waiting = kyodo_store::organisations::recognition::waiting(&state.db, muni).await?;
+        if waiting > 0 {
+            let kind: String = form_urlencoded::byte_serialize(kind.as_bytes()).collect();
+            inbox.push(crate::issues::inbox::InboxEntry {
+                label: "審査待ちの認可申請",
+                href: format!("/organisations?kind={kind}"),
+                count: waiting,
+                late: false,
+            });
+        }
+    }
     let served = match caller.user.staff_id {
         Some(staff) => kyodo_store::appointments::current_for_staff(&state.db, muni, staff, caller.today)
             .await?

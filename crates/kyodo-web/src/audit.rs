@@ -34,6 +34,13 @@ struct AuditPage {
     grants: Vec<GrantRow>,
 }
 
+impl AuditPage {
+    /// The count as read: 1,000.
+    fn total_text(&self) -> String {
+        kyodo_core::text::grouped(i64::try_from(self.total).unwrap_or(i64::MAX))
+    }
+}
+
 /// The page's filters as typed: dates stay text so that a bad one comes back as typed.
 #[derive(Debug, Default, Clone, serde::Deserialize)]
 pub struct AuditQuery {

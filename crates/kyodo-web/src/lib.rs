@@ -23,6 +23,7 @@ pub mod meetings;
 pub mod open311;
 pub mod organisations;
 pub mod pages;
+pub mod plans;
 pub mod privileged_grants;
 pub mod rotation;
 pub mod routes;

@@ -89,6 +89,7 @@ const NAV: &[(&str, &[NavEntry])] = &[
         &[
             ("/areas", "地区", Action::AreaRead),
             ("/organisations", "団体", Action::OrganisationRead),
+            ("/plans", "計画", Action::PlanRead),
             ("/departments", "部署", Action::DepartmentRead),
         ],
     ),
@@ -588,6 +589,11 @@ pub struct ListPage {
 }
 
 impl ListPage {
+    /// The count as read: 1,000.
+    pub fn total_text(&self) -> String {
+        kyodo_core::text::grouped(i64::try_from(self.total).unwrap_or(i64::MAX))
+    }
+
     /// The header link that sorts by `key`, toggling direction if already sorted so.
     pub fn sort_href(&self, key: &str) -> String {
         let next = if self.sort == key {

@@ -3,13 +3,13 @@
 
 use axum::Router;
 use axum::http::{HeaderValue, header};
-use axum::routing::{get, post};
+use axum::routing::{get, patch, post};
 use tower_http::set_header::SetResponseHeaderLayer;
 
 use crate::issues::{self, Issues, dashboard, detail, files, progress, templates};
 use crate::{
     AppState, accounts, activities, api, appointments, areas, audit, data, departments, editing, handovers, help, mail,
-    meetings, open311, organisations, rotation, scheme, staff, workload,
+    meetings, open311, organisations, plans, rotation, scheme, staff, workload,
 };
 
 pub fn router(state: AppState) -> Router {
@@ -174,6 +174,61 @@ pub fn router(state: AppState) -> Router {
             "/organisations/{id}/officers/{officer}/delete",
             post(organisations::remove_officer_page),
         )
+        .route("/plans", get(plans::list_page).post(plans::create_page))
+        .route("/plans/new", get(plans::new_page))
+        .route("/plans/{id}", get(plans::detail_page).post(plans::update_page))
+        .route("/plans/{id}/edit", get(plans::edit_page))
+        .route("/plans/{id}/lock", post(plans::lock_page))
+        .route("/plans/{id}/comments", post(plans::add_comment_page))
+        .route("/plans/{id}/projects", post(plans::add_project_page))
+        .route(
+            "/plans/{id}/projects/{project}",
+            get(plans::project_page).post(plans::update_project_page),
+        )
+        .route(
+            "/organisations/{id}/stage",
+            post(organisations::establishment::move_stage_page),
+        )
+        .route(
+            "/organisations/{id}/records",
+            post(organisations::establishment::add_record_page),
+        )
+        .route(
+            "/organisations/{id}/records/{record}/delete",
+            post(organisations::establishment::remove_record_page),
+        )
+        .route(
+            "/organisations/{id}/areas",
+            post(organisations::establishment::add_area_page),
+        )
+        .route(
+            "/organisations/{id}/areas/{area}/delete",
+            post(organisations::establishment::remove_area_page),
+        )
+        .route(
+            "/organisations/{id}/groups",
+            post(organisations::establishment::add_group_page),
+        )
+        .route(
+            "/organisations/{id}/groups/{group}",
+            post(organisations::establishment::update_group_page),
+        )
+        .route(
+            "/organisations/{id}/groups/{group}/edit",
+            get(organisations::establishment::edit_group_page),
+        )
+        .route(
+            "/organisations/{id}/groups/{group}/delete",
+            post(organisations::establishment::remove_group_page),
+        )
+        .route(
+            "/organisations/{id}/recognition",
+            post(organisations::recognition::act_page),
+        )
+        .route(
+            "/organisations/{id}/recognition/notice",
+            get(organisations::recognition::notice_page),
+        )
         .route(
             "/organisations/{id}/key-people",
             post(organisations::add_key_person_page),
@@ -255,6 +310,25 @@ pub fn router(state: AppState) -> Router {
             get(organisations::get_api).patch(organisations::patch_api),
         )
         .route("/organisations/{id}/key-people", get(organisations::key_people_api))
+        .route("/plans", get(plans::list_api).post(plans::create_api))
+        .route("/plans/{id}", get(plans::get_api).patch(plans::patch_api))
+        .route(
+            "/plans/{id}/projects",
+            get(plans::projects_api).post(plans::create_project_api),
+        )
+        .route("/projects/{id}", patch(plans::patch_project_api))
+        .route(
+            "/organisations/{id}/stage",
+            post(organisations::establishment::move_stage_api),
+        )
+        .route(
+            "/organisations/{id}/establishment",
+            get(organisations::establishment::establishment_api),
+        )
+        .route(
+            "/organisations/{id}/recognition",
+            get(organisations::recognition::events_api).post(organisations::recognition::act_api),
+        )
         .route("/staff", get(staff::list_api).post(staff::create_api))
         .route("/staff/{id}", get(staff::get_api).patch(staff::patch_api))
         .route("/scheme", get(scheme::get_api))

@@ -11,6 +11,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use kyodo_core::activities::WorkloadAlert;
 use kyodo_core::appointments::AppointmentRules;
 use kyodo_core::issues::{AnswerDeadlines, CategoryDeadline};
+use kyodo_core::organisations::establishment::{Requirement, StageRequirements};
 use kyodo_core::permissions::Action;
 use kyodo_core::scheme::{Assumed, Grade, IssueStep, PlanStep, Position, PositionKind, SchemeSettings, StaffingRule};
 use kyodo_core::validation::FieldErrors;
@@ -44,6 +45,12 @@ struct SchemePage {
     assumed: Vec<Assumed>,
     /// The team's steps: (key, label, who usually takes it, whether it may be left out).
     steps: Vec<(&'static str, &'static str, &'static str, bool)>,
+    /// The organisation stages as saved, for their requirement rows: (row, stage).
+    stage_rows: Vec<(usize, String)>,
+    /// What a stage may ask: (key, label).
+    requirements: Vec<(&'static str, &'static str)>,
+    /// The organisation kinds, with none first.
+    org_kinds: Vec<(String, String)>,
 }
 
 impl SchemePage {
@@ -64,6 +71,7 @@ fn assumed_key(a: Assumed) -> &'static str {
         Assumed::AnswerDeadlines => "answer_deadlines",
         Assumed::ProgressMonths => "progress_months",
         Assumed::WorkloadAlert => "workload_alert",
+        Assumed::StageRequirements => "stage_requirements",
     }
 }
 
@@ -168,6 +176,7 @@ fn values(s: &SchemeSettings) -> HashMap<String, String> {
             v.insert(key.into(), "true".into());
         }
     }
+    establishment_values(s, &mut v);
     v.insert("alert_hours".into(), s.workload_alert.monthly_hours.to_string());
     v.insert(
         "alert_out_of_hours".into(),
@@ -175,6 +184,39 @@ fn values(s: &SchemeSettings) -> HashMap<String, String> {
     );
     issue_values(s, &mut v);
     v
+}
+
+/// The area body, recognition and each stage's requirements as form fields:
+/// `req{i}_stage` names the stage of row `i`, `req{i}_{requirement}` ticks one.
+fn establishment_values(s: &SchemeSettings, v: &mut HashMap<String, String>) {
+    v.insert("area_body_kind".into(), s.area_body_kind.clone().unwrap_or_default());
+    if s.recognition {
+        v.insert("recognition".into(), "true".into());
+    }
+    for (i, stage) in s.lifecycle_stages.iter().enumerate() {
+        v.insert(format!("req{i}_stage"), stage.clone());
+        for r in kyodo_core::organisations::establishment::requirements(s, stage) {
+            v.insert(format!("req{i}_{}", r.key()), "true".into());
+        }
+    }
+}
+
+/// Each stage's requirements as ticked; a row whose stage is no longer in
+/// `stages` (renamed or removed in the same save) is dropped.
+fn parse_stage_requirements(get: &dyn Fn(&str) -> String, stages: &[String]) -> Vec<StageRequirements> {
+    (0..MAX_ROWS)
+        .filter_map(|i| {
+            let stage = get(&format!("req{i}_stage"));
+            if stage.is_empty() || !stages.contains(&stage) {
+                return None;
+            }
+            let requires: Vec<Requirement> = Requirement::ALL
+                .into_iter()
+                .filter(|r| get(&format!("req{i}_{}", r.key())) == "true")
+                .collect();
+            (!requires.is_empty()).then_some(StageRequirements { stage, requires })
+        })
+        .collect()
 }
 
 /// The issue workflow's settings as form fields: the team's steps, answer
@@ -392,6 +434,7 @@ fn parse(form: &HashMap<String, String>) -> Result<SchemeSettings, FieldErrors> 
         _ => None,
     };
     let issue = parse_issue_settings(&get, &mut errors);
+    let lifecycle_stages = list("lifecycle_stages");
     let settings = SchemeSettings {
         area_levels: list("area_levels"),
         liaison_level: get("liaison_level").parse().unwrap_or(0),
@@ -401,7 +444,10 @@ fn parse(form: &HashMap<String, String>) -> Result<SchemeSettings, FieldErrors> 
         issue_categories: list("issue_categories"),
         duty_types: list("duty_types"),
         organisation_kinds: list("organisation_kinds"),
-        lifecycle_stages: list("lifecycle_stages"),
+        stage_requirements: parse_stage_requirements(&get, &lifecycle_stages),
+        area_body_kind: Some(get("area_body_kind")).filter(|k| !k.is_empty()),
+        recognition: get("recognition") == "true",
+        lifecycle_stages,
         officer_roles: list("officer_roles"),
         coordinating_section: get("coordinating_section"),
         issue_steps: issue.steps,
@@ -492,6 +538,11 @@ fn view(caller: &Caller, form: FormState, notice: Option<&str>, add: &str) -> Sc
             .map(|m: u32| (m.to_string(), format!("{m}月")))
             .collect(),
         assumed: kyodo_core::scheme::still_assumed(&caller.municipality.code, scheme),
+        stage_rows: scheme.lifecycle_stages.iter().cloned().enumerate().collect(),
+        requirements: Requirement::ALL.iter().map(|r| (r.key(), r.label())).collect(),
+        org_kinds: std::iter::once((String::new(), "（なし）".to_owned()))
+            .chain(scheme.organisation_kinds.iter().map(|k| (k.clone(), k.clone())))
+            .collect(),
         steps: PlanStep::ALL
             .iter()
             .map(|step| {

@@ -117,6 +117,25 @@ async fn every_role_gets_exactly_what_the_table_allows_on_every_route() {
         .expect("key people")[0]
         .id;
     let i = routed_issue(&app, muni, a, o).await;
+    // The demo's annual plan of O001 and one of its projects.
+    let plan = kyodo_store::plans::list(
+        &app.db,
+        muni,
+        &kyodo_store::organisations::Visible::Only(o),
+        &kyodo_store::plans::PlanFilter {
+            kind: Some(kyodo_core::plans::PlanKind::Annual),
+            ..Default::default()
+        },
+        1,
+    )
+    .await
+    .expect("plans")[0]
+        .plan
+        .id;
+    let project = kyodo_store::plans::projects(&app.db, muni, plan)
+        .await
+        .expect("projects")[0]
+        .id;
     let p = kyodo_store::appointments::list(&app.db, muni, &Default::default(), common::today())
         .await
         .expect("appointments")[0]
@@ -341,6 +360,41 @@ async fn every_role_gets_exactly_what_the_table_allows_on_every_route() {
             OfficerWrite,
             Page,
         ),
+        case("POST", format!("/organisations/{o}/stage"), EstablishmentWrite, Page),
+        case("POST", format!("/organisations/{o}/records"), EstablishmentWrite, Page),
+        case("POST", format!("/organisations/{o}/areas"), EstablishmentWrite, Page),
+        case("POST", format!("/organisations/{o}/groups"), EstablishmentWrite, Page),
+        case(
+            "POST",
+            format!("/organisations/{o}/groups/999999/delete"),
+            EstablishmentWrite,
+            Page,
+        ),
+        case(
+            "POST",
+            format!("/organisations/{o}/recognition"),
+            RecognitionApply,
+            Page,
+        )
+        .with("action", "apply"),
+        case(
+            "POST",
+            format!("/organisations/{o}/recognition"),
+            RecognitionDecide,
+            Page,
+        )
+        .with("action", "grant"),
+        case("GET", "/plans", PlanRead, Page),
+        case("GET", "/plans/new", PlanWrite, Page),
+        case("POST", "/plans", PlanWrite, Page),
+        case("GET", format!("/plans/{plan}"), PlanRead, Page),
+        case("GET", format!("/plans/{plan}/edit"), PlanWrite, Page),
+        case("POST", format!("/plans/{plan}"), PlanWrite, Page),
+        case("POST", format!("/plans/{plan}/comments"), PlanAdvise, Page),
+        case("POST", format!("/plans/{plan}/lock"), PlanLock, Page),
+        case("POST", format!("/plans/{plan}/projects"), PlanWrite, Page),
+        case("GET", format!("/plans/{plan}/projects/{project}"), PlanRead, Page),
+        case("POST", format!("/plans/{plan}/projects/{project}"), PlanWrite, Page),
         case("POST", format!("/organisations/{o}/archive"), OrganisationWrite, Page),
         case("POST", format!("/organisations/{o}/restore"), OrganisationWrite, Page),
         case("GET", "/staff", StaffRead, Page),
@@ -390,6 +444,45 @@ async fn every_role_gets_exactly_what_the_table_allows_on_every_route() {
             KeyPersonRead,
             Api,
         ),
+        case(
+            "POST",
+            format!("/api/v1/organisations/{o}/stage"),
+            EstablishmentWrite,
+            Api,
+        ),
+        case(
+            "GET",
+            format!("/api/v1/organisations/{o}/establishment"),
+            OrganisationRead,
+            Api,
+        ),
+        case(
+            "GET",
+            format!("/api/v1/organisations/{o}/recognition"),
+            OrganisationRead,
+            Api,
+        ),
+        case(
+            "POST",
+            format!("/api/v1/organisations/{o}/recognition"),
+            RecognitionApply,
+            Api,
+        )
+        .with("action", "apply"),
+        case(
+            "POST",
+            format!("/api/v1/organisations/{o}/recognition"),
+            RecognitionDecide,
+            Api,
+        )
+        .with("action", "withdraw"),
+        case("GET", "/api/v1/plans", PlanRead, Api),
+        case("POST", "/api/v1/plans", PlanWrite, Api),
+        case("GET", format!("/api/v1/plans/{plan}"), PlanRead, Api),
+        case("PATCH", format!("/api/v1/plans/{plan}"), PlanWrite, Api),
+        case("GET", format!("/api/v1/plans/{plan}/projects"), PlanRead, Api),
+        case("POST", format!("/api/v1/plans/{plan}/projects"), PlanWrite, Api),
+        case("PATCH", format!("/api/v1/projects/{project}"), PlanWrite, Api),
         case("GET", "/api/v1/staff", StaffRead, Api),
         case("GET", format!("/api/v1/staff/{s}"), StaffRead, Api),
         case("POST", "/api/v1/staff", StaffWrite, Api),

@@ -5,7 +5,7 @@
 
 use chrono::NaiveDate;
 
-use crate::scheme::{Preset, SchemeSettings};
+use crate::scheme::Preset;
 
 /// A small deterministic generator (numbers from Knuth's MMIX LCG).
 pub struct Rng(u64);
@@ -106,8 +106,12 @@ pub fn person(rng: &mut Rng) -> (String, String) {
     (format!("{f} {g}"), format!("{fk} {gk}"))
 }
 
+mod establishment;
 mod issues;
+mod plans;
+pub use establishment::{DemoGroup, DemoWay};
 pub use issues::{DemoIssue, issues};
+pub use plans::{DemoPlan, DemoProject};
 
 #[derive(Debug, Clone)]
 pub struct DemoArea {
@@ -130,7 +134,6 @@ pub struct DemoOrganisation {
     pub kind: String,
     pub area_code: String,
     pub stage: Option<String>,
-    pub approved_on: Option<NaiveDate>,
     /// (role, name)
     pub officers: Vec<(String, String)>,
     /// (name, title, phone)
@@ -167,6 +170,10 @@ pub struct DemoData {
     pub organisations: Vec<DemoOrganisation>,
     pub staff: Vec<DemoStaff>,
     pub appointments: Vec<DemoAppointment>,
+    /// Area bodies on their way to recognition (Niimi).
+    pub ways: Vec<DemoWay>,
+    /// The area bodies' plans.
+    pub plans: Vec<DemoPlan>,
 }
 
 /// The area tree of each preset: (name, children).
@@ -226,10 +233,16 @@ fn school_districts(centre: &str) -> Vec<String> {
         .collect()
 }
 
-fn departments(scheme: &SchemeSettings) -> Vec<DemoDepartment> {
+fn departments(preset: &Preset) -> Vec<DemoDepartment> {
+    let scheme = &preset.scheme;
+    // Niimi's coordinating section is a 係 of 総務部 総合政策課 (協働推進係).
+    let niimi = preset.key == "niimi";
     let tree: [(&str, [&str; 3]); 6] = [
-        ("総務部", ["総務課", "人事課", "財政課"]),
-        ("市民部", ["", "市民課", "防災安全課"]),
+        (
+            "総務部",
+            ["総務課", if niimi { "総合政策課" } else { "人事課" }, "財政課"],
+        ),
+        ("市民部", [if niimi { "税務課" } else { "" }, "市民課", "防災安全課"]),
         ("健康福祉部", ["福祉課", "高齢者支援課", "子育て支援課"]),
         ("建設部", ["土木課", "都市計画課", "建築住宅課"]),
         ("産業部", ["農林水産課", "商工観光課", "環境保全課"]),
@@ -250,11 +263,20 @@ fn departments(scheme: &SchemeSettings) -> Vec<DemoDepartment> {
             } else {
                 (*ka).to_owned()
             };
+            let code = format!("{bu_code}{:02}", j + 1);
+            let has_section = niimi && name == "総合政策課";
             out.push(DemoDepartment {
-                code: format!("{bu_code}{:02}", j + 1),
+                code: code.clone(),
                 name,
                 parent_code: Some(bu_code.clone()),
             });
+            if has_section {
+                out.push(DemoDepartment {
+                    code: format!("{code}01"),
+                    name: scheme.coordinating_section.clone(),
+                    parent_code: Some(code),
+                });
+            }
         }
     }
     out
@@ -297,7 +319,7 @@ pub fn generate(preset: &Preset, today: NaiveDate) -> DemoData {
         .cloned()
         .collect();
 
-    let departments = departments(scheme);
+    let departments = departments(preset);
     let sections: Vec<&DemoDepartment> = departments.iter().filter(|d| d.parent_code.is_some()).collect();
 
     // Staff: enough of every grade for each unit's positions, and more besides.
@@ -408,7 +430,9 @@ pub fn generate(preset: &Preset, today: NaiveDate) -> DemoData {
         .cloned()
         .unwrap_or_else(|| main_kind.clone());
     let last_stage = scheme.lifecycle_stages.last().cloned();
+    let niimi = preset.key == "niimi";
     let mut organisations = Vec::new();
+    let mut ways = Vec::new();
     for (u, unit) in units.iter().enumerate() {
         let main_suffix = match main_kind.as_str() {
             "地区協議会" => "地区協議会",
@@ -417,16 +441,19 @@ pub fn generate(preset: &Preset, today: NaiveDate) -> DemoData {
             "まちづくり協議会" => "まちづくり協議会",
             _ => "地域協議会",
         };
-        let stage = if preset.key == "niimi" {
-            scheme.lifecycle_stages.get(u % scheme.lifecycle_stages.len()).cloned()
+        // Niimi's bodies start at the first stage and walk their way
+        // (`ways`); the other presets' bodies are long established.
+        let stage = if niimi {
+            scheme.lifecycle_stages.first().cloned()
         } else {
             last_stage.clone()
         };
-        let approved =
-            (stage == last_stage).then(|| crate::wareki::fiscal_year_start(fy - 1 - i32::try_from(u % 4).unwrap_or(0)));
         let mut officers = Vec::new();
-        for role in scheme.officer_roles.iter().take(4) {
-            officers.push((role.clone(), person(&mut rng).0));
+        // A Niimi body that took over a 地域振興会 has that society's officers.
+        if !(niimi && u <= 2) {
+            for role in scheme.officer_roles.iter().take(4) {
+                officers.push((role.clone(), person(&mut rng).0));
+            }
         }
         let key_people = (0..3)
             .map(|k| {
@@ -438,27 +465,72 @@ pub fn generate(preset: &Preset, today: NaiveDate) -> DemoData {
                 )
             })
             .collect();
+        let code = format!("O{:03}", u * 10 + 1);
+        let name = match (niimi, u) {
+            (true, 0) => "唐松まちづくり協議会".to_owned(),
+            (true, 1) => "熊野の将来を考える会".to_owned(),
+            _ => format!("{}{main_suffix}", unit.name),
+        };
         organisations.push(DemoOrganisation {
-            code: format!("O{:03}", u * 10 + 1),
-            name: format!("{}{main_suffix}", unit.name),
+            code: code.clone(),
+            name,
             kind: main_kind.clone(),
             area_code: unit.code.clone(),
             stage,
-            approved_on: approved,
             officers,
             key_people,
         });
+        // Niimi's 行政地区 each have a 地域振興会, the bodies' forerunners.
+        let districts: Vec<&DemoArea> = areas
+            .iter()
+            .filter(|a| a.parent_code.as_deref() == Some(unit.code.as_str()))
+            .collect();
+        let mut societies = Vec::new();
         for n in 0..2 {
+            let local_code = format!("O{:03}", u * 10 + 2 + n);
+            let (name, area_code, officers) = match districts.get(n).filter(|_| niimi) {
+                Some(d) => (
+                    format!("{}地域振興会", d.name),
+                    d.code.clone(),
+                    scheme
+                        .officer_roles
+                        .iter()
+                        .take(3)
+                        .map(|r| (r.clone(), person(&mut rng).0))
+                        .collect(),
+                ),
+                None => (
+                    format!("{}{}区自治会", unit.name, ["東", "西"][n]),
+                    unit.code.clone(),
+                    vec![(scheme.officer_roles[0].clone(), person(&mut rng).0)],
+                ),
+            };
+            societies.push((local_code.clone(), name.clone()));
             organisations.push(DemoOrganisation {
-                code: format!("O{:03}", u * 10 + 2 + n),
-                name: format!("{}{}区自治会", unit.name, ["東", "西"][n]),
+                code: local_code,
+                name,
                 kind: local_kind.clone(),
-                area_code: unit.code.clone(),
-                stage: last_stage.clone(),
-                approved_on: None,
-                officers: vec![(scheme.officer_roles[0].clone(), person(&mut rng).0)],
+                area_code,
+                stage: None,
+                officers,
                 key_people: Vec::new(),
             });
+        }
+        if niimi {
+            ways.push(establishment::niimi_way(
+                u,
+                &code,
+                &districts,
+                &societies,
+                &scheme.lifecycle_stages,
+                fy,
+            ));
+        } else if scheme.area_body_kind.as_ref() == Some(&main_kind) {
+            ways.push(establishment::established(
+                &code,
+                &unit.code,
+                fy - 5 - i32::try_from(u % 4).unwrap_or(0),
+            ));
         }
     }
     for (i, (name, kind)) in [("NPO法人まちつむぎ", "NPO"), ("地域共創大学 地域連携センター", "大学")]
@@ -473,19 +545,25 @@ pub fn generate(preset: &Preset, today: NaiveDate) -> DemoData {
                 name: (*name).to_owned(),
                 kind: (*kind).to_owned(),
                 area_code: unit.code.clone(),
-                stage: last_stage.clone(),
-                approved_on: None,
+                stage: None,
                 officers: Vec::new(),
                 key_people: Vec::new(),
             });
         }
     }
+    let bodies: Vec<(String, bool)> = ways
+        .iter()
+        .map(|w| (w.organisation_code.clone(), w.granted.is_some()))
+        .collect();
+    let plans = plans::plans(niimi, &bodies, fy);
     DemoData {
         areas,
         departments,
         organisations,
         staff,
         appointments,
+        ways,
+        plans,
     }
 }
 

@@ -1,5 +1,8 @@
 //! Organisations (団体), their officers (役員) and key people (キーパーソン).
 
+pub mod establishment;
+pub mod recognition;
+
 use chrono::Utc;
 use kyodo_core::csv_import::{CsvLine, ImportError};
 use kyodo_core::listing::{ListQuery, Page};
@@ -16,7 +19,7 @@ use crate::db::{Db, Tx};
 use crate::error::{Result, StoreError};
 
 const TABLE: &str = "organisations";
-const COLUMNS: [&str; 13] = [
+const COLUMNS: [&str; 16] = [
     "id",
     "municipality_id",
     "code",
@@ -30,6 +33,9 @@ const COLUMNS: [&str; 13] = [
     "note",
     "archived_at",
     "version",
+    "recognition",
+    "recognition_number",
+    "successor_id",
 ];
 
 fn select_rows() -> SelectStatement {
@@ -106,6 +112,21 @@ pub async fn all(db: &Db, municipality_id: i64) -> Result<Vec<Organisation>> {
     db.fetch_all(&q).await
 }
 
+/// The names of these organisations, archived ones included (a successor
+/// or an integrated group is named after it is archived).
+pub async fn names(db: &Db, municipality_id: i64, ids: &[i64]) -> Result<Vec<(i64, String)>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let q = Query::select()
+        .columns(["id", "name"])
+        .from(TABLE)
+        .and_where(Expr::col("municipality_id").eq(municipality_id))
+        .and_where(Expr::col("id").is_in(ids.to_vec()))
+        .to_owned();
+    db.fetch_all(&q).await
+}
+
 pub async fn get(db: &Db, municipality_id: i64, id: i64) -> Result<OrganisationRow> {
     let q = select_rows()
         .and_where(Expr::col(("o", "id")).eq(id))
@@ -114,7 +135,7 @@ pub async fn get(db: &Db, municipality_id: i64, id: i64) -> Result<OrganisationR
     db.fetch_optional(&q).await?.ok_or(StoreError::NotFound)
 }
 
-async fn get_in(tx: &mut Tx, municipality_id: i64, id: i64) -> Result<Organisation> {
+pub(crate) async fn get_in(tx: &mut Tx, municipality_id: i64, id: i64) -> Result<Organisation> {
     let q = Query::select()
         .columns(COLUMNS)
         .from(TABLE)
@@ -197,6 +218,10 @@ pub async fn create(db: &Db, actor: &Actor, input: &OrganisationInput) -> Result
     get(db, actor.municipality_id, id).await
 }
 
+/// Changes an organisation's own fields. Its stage and recognition are not
+/// among them: they move by their own steps ([`establishment::move_stage`],
+/// [`recognition::act`]), which check what those steps need; an input that
+/// would change them is refused here, naming the step.
 pub async fn update_in(
     tx: &mut Tx,
     actor: &Actor,
@@ -206,6 +231,17 @@ pub async fn update_in(
 ) -> Result<serde_json::Value> {
     let before = get_in(tx, actor.municipality_id, id).await?;
     check(tx, actor.municipality_id, Some(id), input).await?;
+    let mut errors = FieldErrors::new();
+    if input.stage.is_some() && input.stage != before.stage {
+        errors.add(
+            "stage",
+            "段階は団体の画面の「段階を変更する」から変更してください（要件を確かめます）",
+        );
+    }
+    if input.approved_on.is_some() && input.approved_on != before.approved_on {
+        errors.add("approved_on", "認可日は団体の画面の「認可」の手続で記録してください");
+    }
+    errors.into_result(()).map_err(StoreError::Invalid)?;
     let mut q = Query::update();
     q.table(TABLE)
         .value("code", input.code.clone())
@@ -213,9 +249,7 @@ pub async fn update_in(
         .value("name_kana", input.name_kana.clone())
         .value("kind", input.kind.clone())
         .value("area_id", input.area_id)
-        .value("stage", input.stage.clone())
         .value("established_on", input.established_on)
-        .value("approved_on", input.approved_on)
         .value("note", input.note.clone())
         .value("search_text", search(input))
         .value(
@@ -257,9 +291,12 @@ pub async fn update(
     get(db, actor.municipality_id, id).await
 }
 
+/// Archives or restores an organisation; its 区域 is freed or taken again
+/// (refused, naming the other body, when another took it meanwhile).
 pub async fn set_archived(db: &Db, actor: &Actor, id: i64, archived: bool) -> Result<OrganisationRow> {
     let mut tx = db.begin().await?;
     common::set_archived(&mut tx, actor, TABLE, id, archived).await?;
+    establishment::hold_areas(&mut tx, actor.municipality_id, id, !archived).await?;
     tx.commit().await?;
     get(db, actor.municipality_id, id).await
 }

@@ -1,6 +1,9 @@
 //! Organisation (団体) pages and API, with officers (役員) and key people
 //! (キーパーソン, personal data: shown only within the caller's reach, every
-//! read audited).
+//! read audited), the way to becoming a 地域運営組織 and its recognition.
+
+pub mod establishment;
+pub mod recognition;
 
 use std::collections::HashMap;
 
@@ -26,7 +29,7 @@ use crate::pages::{
     self, ActionButton, Cell, Column, FieldKind, FieldSpec, FormPage, FormState, InlineForm, Item, Layout,
 };
 
-const BASE: &str = "/organisations";
+pub(crate) const BASE: &str = "/organisations";
 
 fn values(o: &Organisation) -> HashMap<String, String> {
     HashMap::from([
@@ -43,7 +46,12 @@ fn values(o: &Organisation) -> HashMap<String, String> {
 }
 
 /// The organisation, if `action` reaches it; 403 if it exists but is out of reach.
-async fn reachable(state: &AppState, caller: &Caller, action: Action, id: i64) -> Result<OrganisationRow, AppError> {
+pub(crate) async fn reachable(
+    state: &AppState,
+    caller: &Caller,
+    action: Action,
+    id: i64,
+) -> Result<OrganisationRow, AppError> {
     caller.require(action)?;
     let row = kyodo_store::organisations::get(&state.db, caller.municipality.id, id).await?;
     if caller.reaches_organisation(action, id, row.organisation.area_id) {
@@ -90,9 +98,7 @@ async fn form_view(
             "地区",
             pages::options(&areas, |a| a.id.to_string(), |a| a.name.clone()),
         ),
-        FieldSpec::select("stage", "段階", pages::string_options(&scheme.lifecycle_stages)),
         FieldSpec::date("established_on", "設立日"),
-        FieldSpec::date("approved_on", "認可日"),
         FieldSpec::text("note", "備考").kind(FieldKind::Textarea),
     ];
     let page = FormPage::record(caller, BASE, editing, ("団体の登録", "団体の編集"), fields, form);
@@ -136,7 +142,7 @@ pub async fn list_page(
         Column::new("種別", Some("kind")),
         Column::new("地区", None),
         Column::new("段階", Some("stage")),
-        Column::new("認可日", None),
+        Column::new("認可", None),
     ];
     list.rows = page
         .items
@@ -149,7 +155,13 @@ pub async fn list_page(
                 Cell::text(o.kind.clone()),
                 Cell::text(pages::opt(&r.area_name)),
                 Cell::text(pages::opt(&o.stage)),
-                Cell::text(pages::opt_date_ja(&o.approved_on)),
+                Cell::text(match o.recognition {
+                    kyodo_core::organisations::recognition::RecognitionStatus::None => String::new(),
+                    kyodo_core::organisations::recognition::RecognitionStatus::Granted => {
+                        format!("認可（{}）", pages::opt_date_ja(&o.approved_on))
+                    }
+                    other => other.label().to_owned(),
+                }),
             ]
         })
         .collect();
@@ -185,14 +197,90 @@ fn key_person_fields() -> Vec<FieldSpec> {
     ]
 }
 
-/// The detail page; `officer_form`/`person_form` carry a failed submission back.
+/// The part of the detail page a form belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Part {
+    Officer,
+    KeyPerson,
+    Stage,
+    Record,
+    Area,
+    Group,
+    Recognition,
+}
+
+impl Part {
+    /// The field a refusal is shown beside.
+    fn first_field(self) -> &'static str {
+        match self {
+            Part::Officer => "role",
+            Part::KeyPerson | Part::Group => "name",
+            Part::Stage => "stage",
+            Part::Record => "kind",
+            Part::Area => "area_id",
+            Part::Recognition => "action",
+        }
+    }
+}
+
+/// A failed submission carried back to the detail page, beside its part.
+pub struct Carried {
+    part: Part,
+    form: FormState,
+}
+
+impl Carried {
+    /// The form of `part`: the carried one if it is that part's, else empty.
+    pub fn take(carried: &mut Option<Carried>, part: Part) -> FormState {
+        match carried.take() {
+            Some(c) if c.part == part => c.form,
+            other => {
+                *carried = other;
+                FormState::default()
+            }
+        }
+    }
+}
+
+/// What a failed step shows beside its form; other failures are the page's.
+pub(crate) fn field_errors(e: AppError) -> Result<FieldErrors, AppError> {
+    match e {
+        AppError::Invalid(errors) => Ok(errors),
+        other => Err(other),
+    }
+}
+
+pub(crate) fn redirect_to(id: i64, notice: &str) -> Response {
+    Redirect::to(&format!("{BASE}/{id}?notice={notice}")).into_response()
+}
+
+/// After a step posted from the detail page: back to the page on success,
+/// or the page again with the form, its input and the messages.
+pub(crate) async fn done(
+    state: &AppState,
+    caller: &Caller,
+    id: i64,
+    part: Part,
+    form: FormFields,
+    result: Result<(), AppError>,
+) -> PageResult<Response> {
+    let errors = match result {
+        Ok(()) => return Ok(redirect_to(id, "saved")),
+        Err(AppError::Refused(message)) => FieldErrors::single(part.first_field(), message),
+        Err(e) => field_errors(e)?,
+    };
+    let mut f = FormState::new(form.0);
+    f.errors = errors;
+    detail_view(state, caller, id, None, Some(Carried { part, form: f })).await
+}
+
+/// The detail page; `carried` brings a failed submission back to its form.
 async fn detail_view(
     state: &AppState,
     caller: &Caller,
     id: i64,
     notice: Option<&str>,
-    officer_form: FormState,
-    person_form: FormState,
+    mut carried: Option<Carried>,
 ) -> PageResult<Response> {
     let row = reachable(state, caller, Action::OrganisationRead, id).await?;
     let o = &row.organisation;
@@ -226,7 +314,7 @@ async fn detail_view(
         form: officer_write.then(|| InlineForm {
             action: format!("{BASE}/{id}/officers"),
             fields: officer_fields(caller),
-            form: officer_form,
+            form: Carried::take(&mut carried, Part::Officer),
             submit_label: "役員を追加する",
         }),
     }];
@@ -267,32 +355,57 @@ async fn detail_view(
             form: write.then(|| InlineForm {
                 action: format!("{BASE}/{id}/key-people"),
                 fields: key_person_fields(),
-                form: person_form,
+                form: Carried::take(&mut carried, Part::KeyPerson),
                 submit_label: "キーパーソンを追加する",
             }),
         });
     }
+    if establishment::applies(caller, o) {
+        let mut way = establishment::sections(state, caller, &row, &mut carried).await?;
+        if recognition::applies(caller, &row) {
+            way.insert(4, recognition::section(state, caller, &row, &mut carried).await?);
+        }
+        sections.splice(0..0, way);
+    }
     let writable = can(Action::OrganisationWrite);
+    let mut items = vec![
+        Item::new("団体コード", o.code.clone()),
+        Item::new("ふりがな", pages::opt(&o.name_kana)),
+        Item::new("種別", o.kind.clone()),
+        Item::link(
+            "地区",
+            pages::opt(&row.area_name),
+            o.area_id.map(|a| format!("/areas/{a}")),
+        ),
+        Item::new("段階", pages::opt(&o.stage)),
+        Item::new("設立日", pages::opt_date_ja(&o.established_on)),
+    ];
+    if recognition::applies(caller, &row) {
+        items.push(Item::new("認可", o.recognition.label()));
+        if o.recognised() {
+            items.push(Item::new("認可日", pages::opt_date_ja(&o.approved_on)));
+            items.push(Item::link(
+                "認可番号",
+                pages::opt(&o.recognition_number),
+                Some(format!("{BASE}/{id}/recognition/notice")),
+            ));
+        }
+    }
+    if let Some(successor) = o.successor_id {
+        let name = kyodo_store::organisations::names(&state.db, caller.municipality.id, &[successor])
+            .await?
+            .pop()
+            .map_or_else(|| format!("#{successor}"), |(_, n)| n);
+        items.push(Item::link("統合先", name, Some(format!("{BASE}/{successor}"))));
+    }
+    items.push(Item::new("備考", pages::opt(&o.note)));
     let page = pages::DetailPage {
         layout: Layout::new(caller, o.name.clone(), BASE).with_notice(notice),
         heading: o.name.clone(),
         back_href: BASE.into(),
         back_label: "団体",
         archived: o.archived_at.is_some(),
-        items: vec![
-            Item::new("団体コード", o.code.clone()),
-            Item::new("ふりがな", pages::opt(&o.name_kana)),
-            Item::new("種別", o.kind.clone()),
-            Item::link(
-                "地区",
-                pages::opt(&row.area_name),
-                o.area_id.map(|a| format!("/areas/{a}")),
-            ),
-            Item::new("段階", pages::opt(&o.stage)),
-            Item::new("設立日", pages::opt_date_ja(&o.established_on)),
-            Item::new("認可日", pages::opt_date_ja(&o.approved_on)),
-            Item::new("備考", pages::opt(&o.note)),
-        ],
+        items,
         edit_href: writable.then(|| format!("{BASE}/{id}/edit")),
         edit_label: "編集",
         buttons: if writable {
@@ -320,15 +433,7 @@ pub async fn detail_page(
     PagePath(id): PagePath<i64>,
     PageQuery(q): PageQuery<crate::pages::NoticeQuery>,
 ) -> PageResult<Response> {
-    detail_view(
-        &state,
-        &caller,
-        id,
-        q.notice.as_deref(),
-        FormState::default(),
-        FormState::default(),
-    )
-    .await
+    detail_view(&state, &caller, id, q.notice.as_deref(), None).await
 }
 
 pub async fn add_officer_page(
@@ -348,7 +453,17 @@ pub async fn add_officer_page(
         Err(errors) => {
             let mut f = FormState::new(form.0);
             f.errors = errors;
-            detail_view(&state, &caller, id, None, f, FormState::default()).await
+            detail_view(
+                &state,
+                &caller,
+                id,
+                None,
+                Some(Carried {
+                    part: Part::Officer,
+                    form: f,
+                }),
+            )
+            .await
         }
     }
 }
@@ -445,7 +560,17 @@ pub async fn add_key_person_page(
         Err(errors) => {
             let mut f = FormState::new(form.0);
             f.errors = errors;
-            detail_view(&state, &caller, id, None, FormState::default(), f).await
+            detail_view(
+                &state,
+                &caller,
+                id,
+                None,
+                Some(Carried {
+                    part: Part::KeyPerson,
+                    form: f,
+                }),
+            )
+            .await
         }
     }
 }
@@ -462,8 +587,8 @@ fn key_person_values(p: &KeyPerson) -> HashMap<String, String> {
     ])
 }
 
-/// The edit form of an organisation's officer or key person.
-fn child_form(
+/// The edit form of an organisation's officer, key person or existing group.
+pub(crate) fn child_form(
     caller: &Caller,
     org: &OrganisationRow,
     what: &str,
@@ -593,8 +718,14 @@ impl Editable for Organisations {
         caller: &Caller,
         fields: &HashMap<String, String>,
     ) -> Result<OrganisationRow, AppError> {
-        let input = OrganisationInput::parse(&pages::form_getter(fields), &caller.municipality.scheme)?;
+        let scheme = &caller.municipality.scheme;
+        let mut input = OrganisationInput::parse(&pages::form_getter(fields), scheme)?;
         check_area_reach(caller, &input)?;
+        // A new area body starts at the first stage; it moves on by its records.
+        input.approved_on = None;
+        input.stage = (scheme.area_body_kind.as_ref() == Some(&input.kind))
+            .then(|| scheme.lifecycle_stages.first().cloned())
+            .flatten();
         Ok(kyodo_store::organisations::create(&state.db, &caller.actor(), &input).await?)
     }
 
@@ -653,7 +784,9 @@ pub async fn get_api(
     Ok(Json(Organisations::fetch(&state, &caller, id, false).await?))
 }
 
-/// A new organisation (団体). `kind` and `stage` are among the scheme's (`GET /scheme`).
+/// A new organisation (団体). `kind` is one of the scheme's (`GET /scheme`).
+/// An area body (the scheme's `area_body_kind`) starts at the first stage and
+/// moves on by `POST /organisations/{id}/stage`; its 認可 by `…/recognition`.
 #[derive(Debug, serde::Deserialize, serde::Serialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct OrganisationCreate {
@@ -672,15 +805,8 @@ pub struct OrganisationCreate {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schema(minimum = 1)]
     pub area_id: Option<i64>,
-    /// 段階: one of the scheme's `lifecycle_stages`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schema(max_length = 100)]
-    pub stage: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub established_on: Option<ApiDate>,
-    /// 認可日, not before `established_on`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub approved_on: Option<ApiDate>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schema(max_length = 2000)]
     pub note: Option<String>,
@@ -693,6 +819,7 @@ impl crate::api::ApiBody for OrganisationCreate {
 }
 
 /// A change to an organisation: only the fields sent change; `null` clears an optional one.
+/// Its stage and recognition are not here: they move by their own steps.
 #[derive(Debug, serde::Deserialize, serde::Serialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct OrganisationPatch {
@@ -712,14 +839,8 @@ pub struct OrganisationPatch {
     #[schema(value_type = Option<i64>, minimum = 1)]
     pub area_id: Option<Option<i64>>,
     #[serde(default, deserialize_with = "nullable", skip_serializing_if = "Option::is_none")]
-    #[schema(value_type = Option<String>, max_length = 100)]
-    pub stage: Option<Option<String>>,
-    #[serde(default, deserialize_with = "nullable", skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<ApiDate>)]
     pub established_on: Option<Option<ApiDate>>,
-    #[serde(default, deserialize_with = "nullable", skip_serializing_if = "Option::is_none")]
-    #[schema(value_type = Option<ApiDate>)]
-    pub approved_on: Option<Option<ApiDate>>,
     #[serde(default, deserialize_with = "nullable", skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<String>, max_length = 2000)]
     pub note: Option<Option<String>>,

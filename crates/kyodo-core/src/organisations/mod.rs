@@ -1,6 +1,9 @@
 //! Organisations (団体): 地区協議会, 地域運営組織, 自治会, NPO, companies,
 //! universities… with their officers (役員) and key people (キーパーソン).
 
+pub mod establishment;
+pub mod recognition;
+
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 
@@ -27,6 +30,21 @@ pub struct Organisation {
     pub note: Option<String>,
     pub archived_at: Option<DateTime<Utc>>,
     pub version: i64,
+    /// Where the city's recognition (認可) stands.
+    #[cfg_attr(feature = "sqlx", sqlx(try_from = "String"))]
+    pub recognition: recognition::RecognitionStatus,
+    /// 認可番号.
+    pub recognition_number: Option<String>,
+    /// The body it was integrated into (統合先), once it was.
+    pub successor_id: Option<i64>,
+}
+
+impl Organisation {
+    /// Whether the city recognises it now (認可): only then is it listed as a
+    /// 地域運営組織 and may receive the block grant.
+    pub fn recognised(&self) -> bool {
+        self.recognition == recognition::RecognitionStatus::Granted
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

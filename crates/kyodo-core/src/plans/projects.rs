@@ -1,0 +1,409 @@
+//! The projects (事業) of a 年度計画: purpose, months, who runs it, the
+//! 分野 of the future plan it serves, budget lines in whole yen with their
+//! funding source, and — during and after the year — its progress.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::validation::{FieldErrors, Fields};
+
+/// Where a budget line's money comes from (財源).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum FundingSource {
+    /// 交付金 (the block grant).
+    Grant,
+    /// 自主財源.
+    OwnFunds,
+    /// 会費.
+    Dues,
+    /// 他の補助金.
+    OtherSubsidy,
+    /// 協賛・広告.
+    Sponsorship,
+}
+
+impl FundingSource {
+    pub const ALL: [FundingSource; 5] = [
+        FundingSource::Grant,
+        FundingSource::OwnFunds,
+        FundingSource::Dues,
+        FundingSource::OtherSubsidy,
+        FundingSource::Sponsorship,
+    ];
+
+    pub fn key(self) -> &'static str {
+        match self {
+            FundingSource::Grant => "grant",
+            FundingSource::OwnFunds => "own_funds",
+            FundingSource::Dues => "dues",
+            FundingSource::OtherSubsidy => "other_subsidy",
+            FundingSource::Sponsorship => "sponsorship",
+        }
+    }
+
+    pub fn from_key(key: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.key() == key)
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            FundingSource::Grant => "交付金",
+            FundingSource::OwnFunds => "自主財源",
+            FundingSource::Dues => "会費",
+            FundingSource::OtherSubsidy => "他の補助金",
+            FundingSource::Sponsorship => "協賛・広告",
+        }
+    }
+}
+
+/// How a project stands (進捗).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ProjectStatus {
+    /// 未着手.
+    NotStarted,
+    /// 実施中.
+    InProgress,
+    /// 完了.
+    Done,
+    /// 中止.
+    Cancelled,
+}
+
+impl ProjectStatus {
+    pub const ALL: [ProjectStatus; 4] = [
+        ProjectStatus::NotStarted,
+        ProjectStatus::InProgress,
+        ProjectStatus::Done,
+        ProjectStatus::Cancelled,
+    ];
+
+    pub fn key(self) -> &'static str {
+        match self {
+            ProjectStatus::NotStarted => "not_started",
+            ProjectStatus::InProgress => "in_progress",
+            ProjectStatus::Done => "done",
+            ProjectStatus::Cancelled => "cancelled",
+        }
+    }
+
+    pub fn from_key(key: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.key() == key)
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            ProjectStatus::NotStarted => "未着手",
+            ProjectStatus::InProgress => "実施中",
+            ProjectStatus::Done => "完了",
+            ProjectStatus::Cancelled => "中止",
+        }
+    }
+}
+
+/// A budget line (予算): 費目, amount in whole yen, its source, and what was spent.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct BudgetLine {
+    /// 費目 (報償費, 消耗品費, 委託料…).
+    #[schema(min_length = 1, max_length = 100)]
+    pub item: String,
+    pub source: FundingSource,
+    /// Planned, in yen.
+    #[schema(minimum = 0)]
+    pub amount: i64,
+    /// Spent (決算), in yen, once known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(minimum = 0)]
+    pub actual: Option<i64>,
+}
+
+/// The budget lines as kept in the database (JSON text).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(transparent)]
+pub struct Budget(pub Vec<BudgetLine>);
+
+impl TryFrom<String> for Budget {
+    type Error = serde_json::Error;
+
+    fn try_from(text: String) -> Result<Self, Self::Error> {
+        serde_json::from_str(&text)
+    }
+}
+
+impl Budget {
+    pub fn total(&self) -> i64 {
+        self.0.iter().map(|l| l.amount).sum()
+    }
+
+    pub fn actual_total(&self) -> Option<i64> {
+        self.0.iter().map(|l| l.actual).sum()
+    }
+
+    /// The planned amount from `source`.
+    pub fn from_source(&self, source: FundingSource) -> i64 {
+        self.0.iter().filter(|l| l.source == source).map(|l| l.amount).sum()
+    }
+}
+
+/// A project (事業) of a 年度計画.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[cfg_attr(feature = "sqlx", derive(sqlx::FromRow))]
+pub struct Project {
+    pub id: i64,
+    pub plan_id: i64,
+    pub name: String,
+    /// The 分野 of the adopted 将来計画 it serves; none, or one the plan
+    /// does not have, is flagged (the block grant may refuse it).
+    pub theme: Option<String>,
+    pub purpose: Option<String>,
+    /// The months it runs in, April first (「4,5,10」).
+    pub months: String,
+    /// The 部会 or group that runs it.
+    pub responsible: Option<String>,
+    #[cfg_attr(feature = "sqlx", sqlx(try_from = "String"))]
+    pub budget: Budget,
+    #[cfg_attr(feature = "sqlx", sqlx(try_from = "String"))]
+    pub status: ProjectStatusKey,
+    /// What was done (実績).
+    pub outcome: Option<String>,
+    /// How many took part (参加者数).
+    pub participants: Option<i64>,
+    pub version: i64,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// A [`ProjectStatus`] read back from the database.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(transparent)]
+pub struct ProjectStatusKey(#[schema(inline)] pub ProjectStatus);
+
+impl TryFrom<String> for ProjectStatusKey {
+    type Error = String;
+
+    fn try_from(key: String) -> Result<Self, Self::Error> {
+        ProjectStatus::from_key(&key)
+            .map(ProjectStatusKey)
+            .ok_or_else(|| format!("unknown project status {key}"))
+    }
+}
+
+/// What a project is written with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProjectInput {
+    pub name: String,
+    pub theme: Option<String>,
+    pub purpose: Option<String>,
+    pub months: Vec<u32>,
+    pub responsible: Option<String>,
+    pub budget: Budget,
+    pub status: ProjectStatus,
+    pub outcome: Option<String>,
+    pub participants: Option<i64>,
+    /// Why a project of an adopted plan changes mid-year (変更の理由).
+    pub change_reason: Option<String>,
+}
+
+/// The most budget lines a project has.
+pub const MAX_LINES: usize = 12;
+
+/// An amount in whole yen: 「12,000」「１２０００円」 are 12000; a fraction or a
+/// negative amount is refused.
+pub fn parse_yen(raw: &str) -> Result<i64, &'static str> {
+    let s = crate::text::normalize_digits(raw);
+    let s = s.trim().trim_end_matches('円').replace([',', '，', '、'], "");
+    if s.starts_with('-') {
+        return Err("金額は0円以上で入力してください");
+    }
+    if s.contains('.') {
+        return Err("金額は1円単位の整数で入力してください");
+    }
+    s.parse::<i64>()
+        .ok()
+        .filter(|n| *n <= 100_000_000_000)
+        .ok_or("金額は「12000」「12,000円」のように数字で入力してください")
+}
+
+/// 「4,5,10」「4月、10月」: months of the year, each once, April first.
+pub fn parse_months(raw: &str) -> Result<Vec<u32>, &'static str> {
+    let mut months = Vec::new();
+    for part in raw.split([',', '、', ' ', '，']).filter(|p| !p.trim().is_empty()) {
+        let m: u32 = crate::text::normalize_digits(part)
+            .trim()
+            .trim_end_matches('月')
+            .parse()
+            .map_err(|_| "実施月は「4,5,10」のように数字で入力してください")?;
+        if !(1..=12).contains(&m) {
+            return Err("実施月は1〜12で入力してください");
+        }
+        if !months.contains(&m) {
+            months.push(m);
+        }
+    }
+    months.sort_by_key(|m| (m + 8) % 12);
+    Ok(months)
+}
+
+impl ProjectInput {
+    /// Reads a project from form fields; budget lines come as
+    /// `line{i}_item`, `line{i}_source`, `line{i}_amount`, `line{i}_actual`,
+    /// and `budget_total`, when sent, must be their sum.
+    pub fn parse(get: &dyn Fn(&str) -> Option<String>) -> Result<Self, FieldErrors> {
+        let mut f = Fields::new(get);
+        let name = f.required("name", "事業名", 200);
+        let theme = f.optional("theme", "分野", 40);
+        let purpose = f.text("purpose", "目的", 4000, false);
+        let months = match parse_months(&get("months").unwrap_or_default()) {
+            Ok(m) => m,
+            Err(message) => {
+                f.errors.add("months", message);
+                Vec::new()
+            }
+        };
+        let responsible = f.optional("responsible", "担当（部会など）", 100);
+        let mut lines = Vec::new();
+        for i in 0..MAX_LINES {
+            let item = get(&format!("line{i}_item"))
+                .map(|s| crate::text::normalize_input(&s))
+                .unwrap_or_default();
+            let amount_raw = get(&format!("line{i}_amount")).unwrap_or_default();
+            if item.is_empty() && amount_raw.trim().is_empty() {
+                continue;
+            }
+            let field = format!("line{i}_amount");
+            if item.is_empty() {
+                f.errors.add(&format!("line{i}_item"), "費目を入力してください");
+            } else if item.chars().count() > 100 {
+                f.errors
+                    .add(&format!("line{i}_item"), "費目は100文字以内で入力してください");
+            }
+            let amount = parse_yen(&amount_raw).map_err(|m| f.errors.add(&field, format!("{item}: {m}")));
+            let actual = match get(&format!("line{i}_actual")).filter(|a| !a.trim().is_empty()) {
+                Some(raw) => parse_yen(&raw)
+                    .map(Some)
+                    .map_err(|m| f.errors.add(&format!("line{i}_actual"), format!("{item}（決算）: {m}"))),
+                None => Ok(None),
+            };
+            let source = get(&format!("line{i}_source"))
+                .and_then(|s| FundingSource::from_key(&s))
+                .unwrap_or(FundingSource::Grant);
+            if let (Ok(amount), Ok(actual)) = (amount, actual) {
+                lines.push(BudgetLine {
+                    item,
+                    source,
+                    amount,
+                    actual,
+                });
+            }
+        }
+        let budget = Budget(lines);
+        if let Some(raw) = get("budget_total").filter(|t| !t.trim().is_empty()) {
+            match parse_yen(&raw) {
+                Ok(total) if total != budget.total() => f.errors.add(
+                    "budget_total",
+                    format!("予算の合計 {total}円 が費目の合計 {}円 と合いません", budget.total()),
+                ),
+                Ok(_) => {}
+                Err(m) => f.errors.add("budget_total", m),
+            }
+        }
+        let keys: Vec<String> = ProjectStatus::ALL.iter().map(|s| s.key().to_owned()).collect();
+        let status = f
+            .choice("status", "進捗", &keys, false)
+            .and_then(|k| ProjectStatus::from_key(&k))
+            .unwrap_or(ProjectStatus::NotStarted);
+        let outcome = f.text("outcome", "実施内容", 4000, false);
+        let participants = match get("participants").filter(|p| !p.trim().is_empty()) {
+            Some(raw) => match crate::text::normalize_digits(&raw)
+                .trim()
+                .trim_end_matches('人')
+                .parse::<i64>()
+            {
+                Ok(n) if (0..=1_000_000).contains(&n) => Some(n),
+                _ => {
+                    f.errors.add("participants", "参加者数は0以上の数字で入力してください");
+                    None
+                }
+            },
+            None => None,
+        };
+        let change_reason = f.text("change_reason", "変更の理由", 2000, false);
+        let input = ProjectInput {
+            name,
+            theme,
+            purpose,
+            months,
+            responsible,
+            budget,
+            status,
+            outcome,
+            participants,
+            change_reason,
+        };
+        f.finish(input)
+    }
+
+    pub fn months_text(&self) -> String {
+        self.months.iter().map(u32::to_string).collect::<Vec<_>>().join(",")
+    }
+}
+
+/// The 分野 a project names, checked against the adopted future plan's
+/// (`themes`, none when the body has none): `None` when it fits, else why it
+/// is flagged. Without a future plan a project is flagged only where the
+/// scheme's block grant asks for one (`future_plan_required`).
+pub fn theme_flag(theme: Option<&str>, themes: Option<&[String]>, future_plan_required: bool) -> Option<&'static str> {
+    match (theme, themes) {
+        (_, None) if future_plan_required => Some("採択された将来計画がありません"),
+        (_, None) => None,
+        (None, Some(_)) => Some("将来計画の分野に位置づけられていません"),
+        (Some(t), Some(ts)) if !ts.iter().any(|x| x == t) => Some("将来計画にない分野です"),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn yen_are_whole_and_not_negative() {
+        assert_eq!(parse_yen("１２，０００円"), Ok(12000));
+        assert_eq!(parse_yen("12000"), Ok(12000));
+        assert!(parse_yen("1200.5").is_err());
+        assert!(parse_yen("-300").is_err());
+        assert!(parse_yen("千円").is_err());
+    }
+
+    #[test]
+    fn months_run_from_april() {
+        assert_eq!(parse_months("1月、4, 10"), Ok(vec![4, 10, 1]));
+        assert!(parse_months("13").is_err());
+    }
+
+    #[test]
+    fn a_total_that_does_not_add_up_is_refused() {
+        let get = |k: &str| match k {
+            "name" => Some("夏まつり".to_owned()),
+            "line0_item" => Some("消耗品費".to_owned()),
+            "line0_amount" => Some("30,000".to_owned()),
+            "line1_item" => Some("報償費".to_owned()),
+            "line1_amount" => Some("20000".to_owned()),
+            "line1_source" => Some("dues".to_owned()),
+            "budget_total" => Some("60000".to_owned()),
+            _ => None,
+        };
+        let e = ProjectInput::parse(&get).unwrap_err();
+        assert!(e.get("budget_total").unwrap().contains("50000円"));
+    }
+
+    #[test]
+    fn a_project_outside_the_future_plans_themes_is_flagged() {
+        let themes = vec!["防災".to_owned(), "福祉".to_owned()];
+        assert_eq!(theme_flag(Some("防災"), Some(&themes), true), None);
+        assert!(theme_flag(Some("観光"), Some(&themes), false).is_some());
+        assert!(theme_flag(None, Some(&themes), false).is_some());
+        assert!(theme_flag(Some("防災"), None, true).is_some());
+        assert_eq!(theme_flag(Some("防災"), None, false), None, "no future plan asked for");
+    }
+}

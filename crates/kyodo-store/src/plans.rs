@@ -1,0 +1,634 @@
+//! Plans (将来計画・年度計画・地区防災計画), their projects (事業), the advice
+//! on them (助言) and the revisions of an adopted plan (変更).
+
+use chrono::Utc;
+use kyodo_core::plans::projects::{Project, ProjectInput};
+use kyodo_core::plans::{Plan, PlanComment, PlanInput, PlanKind, PlanRevision, PlanRow};
+use kyodo_core::validation::FieldErrors;
+use sea_query::{Expr, ExprTrait, Order, Query, SelectStatement};
+
+use crate::audit::{self, Actor};
+use crate::common;
+use crate::db::{Db, Tx};
+use crate::error::{Result, StoreError};
+use crate::organisations::Visible;
+
+const TABLE: &str = "plans";
+const COLUMNS: [&str; 13] = [
+    "id",
+    "municipality_id",
+    "organisation_id",
+    "kind",
+    "title",
+    "first_year",
+    "last_year",
+    "text",
+    "adopted_on",
+    "adopted_by",
+    "locked_at",
+    "version",
+    "updated_at",
+];
+
+const PROJECT_COLUMNS: [&str; 13] = [
+    "id",
+    "plan_id",
+    "name",
+    "theme",
+    "purpose",
+    "months",
+    "responsible",
+    "budget",
+    "status",
+    "outcome",
+    "participants",
+    "version",
+    "updated_at",
+];
+
+fn select_rows() -> SelectStatement {
+    let mut q = Query::select();
+    q.columns(COLUMNS.map(|c| ("p", c)))
+        .expr_as(Expr::col(("o", "name")), "organisation_name")
+        .from_as(TABLE, "p")
+        .join_as(
+            sea_query::JoinType::InnerJoin,
+            "organisations",
+            "o",
+            Expr::col(("o", "id")).equals(("p", "organisation_id")),
+        );
+    q
+}
+
+/// Which plans a list shows.
+#[derive(Debug, Clone, Default)]
+pub struct PlanFilter {
+    pub organisation_id: Option<i64>,
+    pub kind: Option<PlanKind>,
+    /// Plans covering this 年度.
+    pub fiscal_year: Option<i32>,
+}
+
+/// The plans within reach, newest period first; at most `limit`.
+pub async fn list(
+    db: &Db,
+    municipality_id: i64,
+    visible: &Visible,
+    filter: &PlanFilter,
+    limit: u64,
+) -> Result<Vec<PlanRow>> {
+    let mut q = select_rows();
+    q.and_where(Expr::col(("p", "municipality_id")).eq(municipality_id));
+    match visible {
+        Visible::All => {}
+        Visible::InAreas(ids) => {
+            q.and_where(Expr::col(("o", "area_id")).is_in(ids.clone()));
+        }
+        Visible::Only(id) => {
+            q.and_where(Expr::col(("p", "organisation_id")).eq(*id));
+        }
+    }
+    if let Some(org) = filter.organisation_id {
+        q.and_where(Expr::col(("p", "organisation_id")).eq(org));
+    }
+    if let Some(kind) = filter.kind {
+        q.and_where(Expr::col(("p", "kind")).eq(kind.key()));
+    }
+    if let Some(year) = filter.fiscal_year {
+        q.and_where(Expr::col(("p", "first_year")).lte(year))
+            .and_where(Expr::col(("p", "last_year")).gte(year));
+    }
+    q.order_by(("p", "first_year"), Order::Desc)
+        .order_by(("p", "id"), Order::Desc)
+        .limit(limit);
+    db.fetch_all(&q).await
+}
+
+pub async fn get(db: &Db, municipality_id: i64, id: i64) -> Result<PlanRow> {
+    let q = select_rows()
+        .and_where(Expr::col(("p", "id")).eq(id))
+        .and_where(Expr::col(("p", "municipality_id")).eq(municipality_id))
+        .to_owned();
+    db.fetch_optional(&q).await?.ok_or(StoreError::NotFound)
+}
+
+async fn get_in(tx: &mut Tx, municipality_id: i64, id: i64) -> Result<Plan> {
+    let q = Query::select()
+        .columns(COLUMNS)
+        .from(TABLE)
+        .and_where(Expr::col("id").eq(id))
+        .and_where(Expr::col("municipality_id").eq(municipality_id))
+        .to_owned();
+    tx.fetch_optional(&q).await?.ok_or(StoreError::NotFound)
+}
+
+/// The organisation's plans of `kind` whose period meets `first..=last`, other than `except`.
+async fn overlapping(tx: &mut Tx, input: &PlanInput, except: Option<i64>) -> Result<Vec<Plan>> {
+    let mut q = Query::select();
+    q.columns(COLUMNS)
+        .from(TABLE)
+        .and_where(Expr::col("organisation_id").eq(input.organisation_id))
+        .and_where(Expr::col("kind").eq(input.kind.key()))
+        .and_where(Expr::col("first_year").lte(input.last_year))
+        .and_where(Expr::col("last_year").gte(input.first_year));
+    if let Some(id) = except {
+        q.and_where(Expr::col("id").ne(id));
+    }
+    tx.fetch_all(&q).await
+}
+
+/// The organisation's future plans, newest first.
+async fn future_plans(tx: &mut Tx, organisation_id: i64) -> Result<Vec<Plan>> {
+    tx.fetch_all(
+        &Query::select()
+            .columns(COLUMNS)
+            .from(TABLE)
+            .and_where(Expr::col("organisation_id").eq(organisation_id))
+            .and_where(Expr::col("kind").eq(PlanKind::Future.key()))
+            .order_by("first_year", Order::Desc)
+            .to_owned(),
+    )
+    .await
+}
+
+/// The 分野 of the adopted future plan covering `year`, if there is one.
+pub async fn themes_for(db: &Db, organisation_id: i64, year: i32) -> Result<Option<Vec<String>>> {
+    let mut tx = db.begin().await?;
+    let plans = future_plans(&mut tx, organisation_id).await?;
+    tx.commit().await?;
+    Ok(plans
+        .into_iter()
+        .find(|p| p.adopted() && p.first_year <= year && year <= p.last_year)
+        .map(|p| p.text.themes))
+}
+
+/// The rules a plan's period keeps: no two of a kind overlap, and a 年度計画
+/// lies within a 将来計画 when the body has any.
+async fn check(tx: &mut Tx, municipality_id: i64, input: &PlanInput, except: Option<i64>) -> Result<()> {
+    let mut errors = FieldErrors::new();
+    if !common::exists_in(tx, "organisations", municipality_id, input.organisation_id).await? {
+        errors.add("organisation_id", "団体が見つかりません");
+        return Err(StoreError::Invalid(errors));
+    }
+    if let Some(other) = overlapping(tx, input, except).await?.first() {
+        errors.add(
+            "first_year",
+            format!(
+                "期間が同じ団体の{}「{}」（{}）と重なっています",
+                input.kind.label(),
+                other.title,
+                other.period()
+            ),
+        );
+    }
+    if input.kind == PlanKind::Annual {
+        let futures = future_plans(tx, input.organisation_id).await?;
+        if !futures.is_empty()
+            && !futures
+                .iter()
+                .any(|f| f.first_year <= input.first_year && input.first_year <= f.last_year)
+        {
+            let periods: Vec<String> = futures.iter().map(Plan::period).collect();
+            errors.add(
+                "first_year",
+                format!("年度計画の年度が将来計画の期間（{}）の外です", periods.join("、")),
+            );
+        }
+    }
+    errors.into_result(()).map_err(StoreError::Invalid)
+}
+
+fn text_json(input: &PlanInput) -> Result<String> {
+    serde_json::to_string(&input.text).map_err(|e| StoreError::Corrupt(e.to_string()))
+}
+
+pub async fn create(db: &Db, actor: &Actor, input: &PlanInput) -> Result<PlanRow> {
+    let mut tx = db.begin().await?;
+    check(&mut tx, actor.municipality_id, input, None).await?;
+    let now = Utc::now();
+    let id = tx
+        .insert_id(
+            &Query::insert()
+                .into_table(TABLE)
+                .columns([
+                    "municipality_id",
+                    "organisation_id",
+                    "kind",
+                    "title",
+                    "first_year",
+                    "last_year",
+                    "text",
+                    "adopted_on",
+                    "adopted_by",
+                    "created_at",
+                    "updated_at",
+                ])
+                .values_panic([
+                    actor.municipality_id.into(),
+                    input.organisation_id.into(),
+                    input.kind.key().into(),
+                    input.title.clone().into(),
+                    input.first_year.into(),
+                    input.last_year.into(),
+                    text_json(input)?.into(),
+                    input.adopted_on.into(),
+                    input.adopted_by.clone().into(),
+                    now.into(),
+                    now.into(),
+                ])
+                .to_owned(),
+        )
+        .await?;
+    let after = get_in(&mut tx, actor.municipality_id, id).await?;
+    common::audit_change(&mut tx, actor, TABLE, id, None, audit::snapshot(&after)).await?;
+    tx.commit().await?;
+    get(db, actor.municipality_id, id).await
+}
+
+/// Refuses a change to a locked plan, and one to an adopted plan without its reason.
+fn check_change(plan: &Plan, reason: Option<&String>) -> Result<()> {
+    if plan.locked_at.is_some() {
+        return Err(StoreError::Refused(format!(
+            "「{}」は制度所管課が確定したため変更できません",
+            plan.title
+        )));
+    }
+    if plan.adopted() && reason.is_none() {
+        return Err(StoreError::Invalid(FieldErrors::single(
+            "change_reason",
+            "議決済みの計画を変更するときは、変更の理由を入力してください",
+        )));
+    }
+    Ok(())
+}
+
+/// Keeps what an adopted plan was before a change (変更の記録).
+async fn keep_revision(
+    tx: &mut Tx,
+    actor: &Actor,
+    plan: &Plan,
+    changes: serde_json::Value,
+    reason: Option<&String>,
+) -> Result<()> {
+    if !plan.adopted() {
+        return Ok(());
+    }
+    tx.insert_id(
+        &Query::insert()
+            .into_table("plan_revisions")
+            .columns([
+                "municipality_id",
+                "plan_id",
+                "version",
+                "changes",
+                "reason",
+                "actor_name",
+                "created_at",
+            ])
+            .values_panic([
+                actor.municipality_id.into(),
+                plan.id.into(),
+                plan.version.into(),
+                changes.to_string().into(),
+                reason.cloned().into(),
+                actor.name.clone().into(),
+                Utc::now().into(),
+            ])
+            .to_owned(),
+    )
+    .await?;
+    Ok(())
+}
+
+/// Bumps the plan's version, so that an edit of the plan read before a
+/// project changed is told (409).
+async fn touch(tx: &mut Tx, plan_id: i64) -> Result<()> {
+    tx.execute(
+        &Query::update()
+            .table(TABLE)
+            .value("version", Expr::col("version").add(1))
+            .value("updated_at", Utc::now())
+            .and_where(Expr::col("id").eq(plan_id))
+            .to_owned(),
+    )
+    .await?;
+    Ok(())
+}
+
+pub async fn update(db: &Db, actor: &Actor, id: i64, version: Option<i64>, input: &PlanInput) -> Result<PlanRow> {
+    let mut tx = db.begin().await?;
+    let before = get_in(&mut tx, actor.municipality_id, id).await?;
+    if version.is_some_and(|v| v != before.version) {
+        return Err(StoreError::Conflict);
+    }
+    if before.organisation_id != input.organisation_id || before.kind != input.kind {
+        return Err(StoreError::Invalid(FieldErrors::single(
+            "kind",
+            "計画の団体と種類は変えられません（新しい計画として作成してください）",
+        )));
+    }
+    check_change(&before, input.change_reason.as_ref())?;
+    check(&mut tx, actor.municipality_id, input, Some(id)).await?;
+    tx.execute(
+        &Query::update()
+            .table(TABLE)
+            .value("title", input.title.clone())
+            .value("first_year", input.first_year)
+            .value("last_year", input.last_year)
+            .value("text", text_json(input)?)
+            .value("adopted_on", input.adopted_on)
+            .value("adopted_by", input.adopted_by.clone())
+            .value("version", Expr::col("version").add(1))
+            .value("updated_at", Utc::now())
+            .and_where(Expr::col("id").eq(id))
+            .to_owned(),
+    )
+    .await?;
+    let after = get_in(&mut tx, actor.municipality_id, id).await?;
+    let changes = kyodo_core::audit::diff(&audit::snapshot(&before), &audit::snapshot(&after));
+    keep_revision(&mut tx, actor, &before, changes, input.change_reason.as_ref()).await?;
+    common::audit_change(
+        &mut tx,
+        actor,
+        TABLE,
+        id,
+        Some(audit::snapshot(&before)),
+        audit::snapshot(&after),
+    )
+    .await?;
+    tx.commit().await?;
+    get(db, actor.municipality_id, id).await
+}
+
+/// The coordinator locks an adopted plan: its text is final.
+pub async fn lock(db: &Db, actor: &Actor, id: i64) -> Result<PlanRow> {
+    let mut tx = db.begin().await?;
+    let before = get_in(&mut tx, actor.municipality_id, id).await?;
+    if !before.adopted() {
+        return Err(StoreError::Refused("議決されていない計画は確定できません".into()));
+    }
+    tx.execute(
+        &Query::update()
+            .table(TABLE)
+            .value("locked_at", Utc::now())
+            .value("version", Expr::col("version").add(1))
+            .and_where(Expr::col("id").eq(id))
+            .to_owned(),
+    )
+    .await?;
+    let after = get_in(&mut tx, actor.municipality_id, id).await?;
+    common::audit_change(
+        &mut tx,
+        actor,
+        TABLE,
+        id,
+        Some(audit::snapshot(&before)),
+        audit::snapshot(&after),
+    )
+    .await?;
+    tx.commit().await?;
+    get(db, actor.municipality_id, id).await
+}
+
+pub async fn revisions(db: &Db, municipality_id: i64, plan_id: i64) -> Result<Vec<PlanRevision>> {
+    db.fetch_all(
+        &Query::select()
+            .columns([
+                "id",
+                "plan_id",
+                "version",
+                "changes",
+                "reason",
+                "actor_name",
+                "created_at",
+            ])
+            .from("plan_revisions")
+            .and_where(Expr::col("municipality_id").eq(municipality_id))
+            .and_where(Expr::col("plan_id").eq(plan_id))
+            .order_by("id", Order::Desc)
+            .to_owned(),
+    )
+    .await
+}
+
+// --- Projects (事業) ---
+
+pub async fn projects(db: &Db, municipality_id: i64, plan_id: i64) -> Result<Vec<Project>> {
+    db.fetch_all(
+        &Query::select()
+            .columns(PROJECT_COLUMNS)
+            .from("plan_projects")
+            .and_where(Expr::col("municipality_id").eq(municipality_id))
+            .and_where(Expr::col("plan_id").eq(plan_id))
+            .order_by("id", Order::Asc)
+            .to_owned(),
+    )
+    .await
+}
+
+async fn project_in(tx: &mut Tx, municipality_id: i64, id: i64) -> Result<Project> {
+    tx.fetch_optional(
+        &Query::select()
+            .columns(PROJECT_COLUMNS)
+            .from("plan_projects")
+            .and_where(Expr::col("municipality_id").eq(municipality_id))
+            .and_where(Expr::col("id").eq(id))
+            .to_owned(),
+    )
+    .await?
+    .ok_or(StoreError::NotFound)
+}
+
+pub async fn project(db: &Db, municipality_id: i64, id: i64) -> Result<Project> {
+    let mut tx = db.begin().await?;
+    let p = project_in(&mut tx, municipality_id, id).await?;
+    tx.commit().await?;
+    Ok(p)
+}
+
+fn budget_json(input: &ProjectInput) -> Result<String> {
+    serde_json::to_string(&input.budget).map_err(|e| StoreError::Corrupt(e.to_string()))
+}
+
+/// Adds a project to a 年度計画.
+pub async fn add_project(db: &Db, actor: &Actor, plan_id: i64, input: &ProjectInput) -> Result<Project> {
+    let mut tx = db.begin().await?;
+    let plan = get_in(&mut tx, actor.municipality_id, plan_id).await?;
+    if plan.kind != PlanKind::Annual {
+        return Err(StoreError::Refused(format!(
+            "事業は年度計画に登録します（この計画は{}です）",
+            plan.kind.label()
+        )));
+    }
+    check_change(&plan, input.change_reason.as_ref())?;
+    let now = Utc::now();
+    let id = tx
+        .insert_id(
+            &Query::insert()
+                .into_table("plan_projects")
+                .columns([
+                    "municipality_id",
+                    "plan_id",
+                    "name",
+                    "theme",
+                    "purpose",
+                    "months",
+                    "responsible",
+                    "budget",
+                    "budget_total",
+                    "status",
+                    "outcome",
+                    "participants",
+                    "created_at",
+                    "updated_at",
+                ])
+                .values_panic([
+                    actor.municipality_id.into(),
+                    plan_id.into(),
+                    input.name.clone().into(),
+                    input.theme.clone().into(),
+                    input.purpose.clone().into(),
+                    input.months_text().into(),
+                    input.responsible.clone().into(),
+                    budget_json(input)?.into(),
+                    input.budget.total().into(),
+                    input.status.key().into(),
+                    input.outcome.clone().into(),
+                    input.participants.into(),
+                    now.into(),
+                    now.into(),
+                ])
+                .to_owned(),
+        )
+        .await?;
+    let after = project_in(&mut tx, actor.municipality_id, id).await?;
+    let changes = serde_json::json!({"added_project": input.name});
+    keep_revision(&mut tx, actor, &plan, changes, input.change_reason.as_ref()).await?;
+    touch(&mut tx, plan_id).await?;
+    common::audit_change(&mut tx, actor, "plan_projects", id, None, audit::snapshot(&after)).await?;
+    tx.commit().await?;
+    Ok(after)
+}
+
+/// Changes a project: its plan's content before adoption, a recorded
+/// 変更 after; progress (status, outcome, participants, actual costs) at any time.
+pub async fn update_project(
+    db: &Db,
+    actor: &Actor,
+    id: i64,
+    version: Option<i64>,
+    input: &ProjectInput,
+) -> Result<Project> {
+    let mut tx = db.begin().await?;
+    let before = project_in(&mut tx, actor.municipality_id, id).await?;
+    if version.is_some_and(|v| v != before.version) {
+        return Err(StoreError::Conflict);
+    }
+    let plan = get_in(&mut tx, actor.municipality_id, before.plan_id).await?;
+    // Progress is reported on an adopted (even locked) plan; the plan itself changes only as a recorded 変更.
+    let planned = |p: &Project| {
+        serde_json::json!({
+            "name": p.name, "theme": p.theme, "purpose": p.purpose, "months": p.months,
+            "responsible": p.responsible,
+            "budget": p.budget.0.iter().map(|l| (l.item.clone(), l.source, l.amount)).collect::<Vec<_>>(),
+        })
+    };
+    let planned_before = planned(&before);
+    tx.execute(
+        &Query::update()
+            .table("plan_projects")
+            .value("name", input.name.clone())
+            .value("theme", input.theme.clone())
+            .value("purpose", input.purpose.clone())
+            .value("months", input.months_text())
+            .value("responsible", input.responsible.clone())
+            .value("budget", budget_json(input)?)
+            .value("budget_total", input.budget.total())
+            .value("status", input.status.key())
+            .value("outcome", input.outcome.clone())
+            .value("participants", input.participants)
+            .value("version", Expr::col("version").add(1))
+            .value("updated_at", Utc::now())
+            .and_where(Expr::col("id").eq(id))
+            .to_owned(),
+    )
+    .await?;
+    let after = project_in(&mut tx, actor.municipality_id, id).await?;
+    let plan_changes = kyodo_core::audit::diff(&planned_before, &planned(&after));
+    if plan_changes.as_object().is_some_and(|c| !c.is_empty()) {
+        check_change(&plan, input.change_reason.as_ref())?;
+        let changes = serde_json::json!({"project": after.name, "changes": plan_changes});
+        keep_revision(&mut tx, actor, &plan, changes, input.change_reason.as_ref()).await?;
+        touch(&mut tx, plan.id).await?;
+    }
+    common::audit_change(
+        &mut tx,
+        actor,
+        "plan_projects",
+        id,
+        Some(audit::snapshot(&before)),
+        audit::snapshot(&after),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(after)
+}
+
+// --- Advice (助言) ---
+
+pub async fn comments(db: &Db, municipality_id: i64, plan_id: i64) -> Result<Vec<PlanComment>> {
+    db.fetch_all(
+        &Query::select()
+            .columns(["id", "plan_id", "project_id", "body", "actor_name", "created_at"])
+            .from("plan_comments")
+            .and_where(Expr::col("municipality_id").eq(municipality_id))
+            .and_where(Expr::col("plan_id").eq(plan_id))
+            .order_by("id", Order::Asc)
+            .to_owned(),
+    )
+    .await
+}
+
+pub async fn add_comment(db: &Db, actor: &Actor, plan_id: i64, project_id: Option<i64>, body: &str) -> Result<i64> {
+    let mut tx = db.begin().await?;
+    get_in(&mut tx, actor.municipality_id, plan_id).await?;
+    if let Some(p) = project_id
+        && project_in(&mut tx, actor.municipality_id, p).await?.plan_id != plan_id
+    {
+        return Err(StoreError::NotFound);
+    }
+    let id = tx
+        .insert_id(
+            &Query::insert()
+                .into_table("plan_comments")
+                .columns([
+                    "municipality_id",
+                    "plan_id",
+                    "project_id",
+                    "body",
+                    "actor_name",
+                    "created_at",
+                ])
+                .values_panic([
+                    actor.municipality_id.into(),
+                    plan_id.into(),
+                    project_id.into(),
+                    body.to_owned().into(),
+                    actor.name.clone().into(),
+                    Utc::now().into(),
+                ])
+                .to_owned(),
+        )
+        .await?;
+    common::audit_change(
+        &mut tx,
+        actor,
+        "plan_comments",
+        id,
+        None,
+        serde_json::json!({"plan_id": plan_id, "project_id": project_id}),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(id)
+}

@@ -1,0 +1,351 @@
+//! Plans: a 将来計画 with its 分野, 年度計画 whose projects stand under them,
+//! the 地区防災計画; the rules of periods and yen; revisions of an adopted
+//! plan; advice; who writes and who reads.
+
+mod common;
+
+use common::{Api, TestApp};
+use serde_json::json;
+
+const NIIMI: &str = "332101";
+
+fn messages(body: &serde_json::Value) -> Vec<String> {
+    body["errors"]
+        .as_array()
+        .map(|e| {
+            e.iter()
+                .map(|x| x["message"].as_str().unwrap_or("").to_owned())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// The demo community account's own body, 唐松まちづくり協議会, and its API.
+async fn karamatsu(app: &TestApp) -> (i64, Api<'_>) {
+    let muni = app.municipality(NIIMI).await.id;
+    let org = app.id_of(muni, "organisations", "O001").await;
+    (org, Api::new(app, "niimi-community").await)
+}
+
+#[tokio::test]
+async fn an_annual_plan_lies_within_the_future_plan_and_its_projects_under_its_themes() {
+    let app = TestApp::spawn(&["niimi"]).await;
+    let (org, community) = karamatsu(&app).await;
+    // The demo's future plan runs 2024〜2028; an annual plan for 2030 lies outside it.
+    let (status, res) = community
+        .send(
+            "POST",
+            "/plans",
+            Some(json!({"organisation_id": org, "kind": "annual", "title": "令和12年度事業計画", "first_year": 2030})),
+        )
+        .await;
+    assert_eq!(status, 409, "{res}");
+    assert!(messages(&res).iter().any(|m| m.contains("将来計画の期間")), "{res}");
+    // 2026 already has its annual plan in the demo: periods of a kind do not overlap.
+    let (status, res) = community
+        .send(
+            "POST",
+            "/plans",
+            Some(json!({"organisation_id": org, "kind": "annual", "title": "二つ目", "first_year": 2026})),
+        )
+        .await;
+    assert_eq!(status, 409, "{res}");
+    assert!(messages(&res).iter().any(|m| m.contains("重なっています")), "{res}");
+
+    let (status, plan) = community
+        .send(
+            "POST",
+            "/plans",
+            Some(
+                json!({"organisation_id": org, "kind": "annual", "title": "令和9年度事業計画", "first_year": 2027,
+                        "sections": [{"key": "policy", "text": "福祉を重点に"}]}),
+            ),
+        )
+        .await;
+    assert_eq!(status, 201, "{plan}");
+    let id = plan["id"].as_i64().unwrap();
+    // Amounts are whole yen; a total that does not add up is refused, nothing written.
+    let (status, _) = community
+        .send(
+            "POST",
+            &format!("/plans/{id}/projects"),
+            Some(json!({"name": "夏まつり", "budget": [{"item": "消耗品費", "source": "grant", "amount": 1200.5}]})),
+        )
+        .await;
+    assert_eq!(status, 422, "a fraction of a yen is not as documented");
+    let (status, res) = community
+        .send(
+            "POST",
+            &format!("/plans/{id}/projects"),
+            Some(json!({"name": "夏まつり", "theme": "地域づくり", "months": [7, 8],
+                        "budget": [{"item": "消耗品費", "source": "grant", "amount": 30000},
+                                   {"item": "報償費", "source": "dues", "amount": 20000}],
+                        "budget_total": 60000})),
+        )
+        .await;
+    assert_eq!(status, 409, "{res}");
+    assert!(messages(&res).iter().any(|m| m.contains("50000円")), "{res}");
+    let (status, project) = community
+        .send(
+            "POST",
+            &format!("/plans/{id}/projects"),
+            Some(json!({"name": "夏まつり", "theme": "地域づくり", "months": [7, 8],
+                        "budget": [{"item": "消耗品費", "source": "grant", "amount": 30000},
+                                   {"item": "報償費", "source": "dues", "amount": 20000}],
+                        "budget_total": 50000})),
+        )
+        .await;
+    assert_eq!(status, 201, "{project}");
+    let (status, _) = community
+        .send(
+            "POST",
+            &format!("/plans/{id}/projects"),
+            Some(json!({"name": "観光ツアー", "theme": "観光"})),
+        )
+        .await;
+    assert_eq!(status, 201);
+    let (_, view) = community.send("GET", &format!("/plans/{id}"), None).await;
+    let flags: Vec<(String, serde_json::Value)> = view["projects"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| (p["name"].as_str().unwrap().to_owned(), p["flag"].clone()))
+        .collect();
+    assert_eq!(flags[0].1, serde_json::Value::Null, "夏まつり stands under 地域づくり");
+    assert_eq!(flags[1].1, "将来計画にない分野です");
+}
+
+#[tokio::test]
+async fn an_adopted_plan_changes_only_with_a_reason_and_keeps_its_revision_until_locked() {
+    let app = TestApp::spawn(&["niimi"]).await;
+    let (org, community) = karamatsu(&app).await;
+    let (_, plans) = community
+        .send(
+            "GET",
+            &format!("/plans?organisation_id={org}&kind=annual&fiscal_year=2026"),
+            None,
+        )
+        .await;
+    let plan = &plans.as_array().unwrap()[0];
+    let id = plan["id"].as_i64().unwrap();
+    assert!(plan["adopted_on"].is_string(), "the demo's plan is adopted");
+    let version = plan["version"].as_i64().unwrap();
+
+    let (status, res) = community
+        .send(
+            "PATCH",
+            &format!("/plans/{id}"),
+            Some(json!({"title": "改訂版", "version": version})),
+        )
+        .await;
+    assert_eq!(status, 409, "{res}");
+    assert!(messages(&res).iter().any(|m| m.contains("変更の理由")));
+    let (status, _) = community
+        .send(
+            "PATCH",
+            &format!("/plans/{id}"),
+            Some(json!({"title": "改訂版", "version": version - 1, "change_reason": "臨時総会で名称変更"})),
+        )
+        .await;
+    assert_eq!(status, 409, "an old version is a conflict");
+    let (status, changed) = community
+        .send(
+            "PATCH",
+            &format!("/plans/{id}"),
+            Some(json!({"title": "改訂版", "version": version, "change_reason": "臨時総会で名称変更"})),
+        )
+        .await;
+    assert_eq!(status, 200, "{changed}");
+    // Progress is reported without a reason: it is not a change of the plan.
+    let (_, view) = community.send("GET", &format!("/plans/{id}"), None).await;
+    let project = &view["projects"][0];
+    let pid = project["id"].as_i64().unwrap();
+    let mut body = json!({
+        "name": project["name"], "theme": project["theme"], "responsible": project["responsible"],
+        "months": project["months"].as_str().unwrap().split(',').map(|m| m.parse::<u32>().unwrap()).collect::<Vec<_>>(),
+        "budget": project["budget"], "status": "done", "outcome": "延べ250回", "participants": 250,
+        "version": project["version"],
+    });
+    let (status, res) = community
+        .send("PATCH", &format!("/projects/{pid}"), Some(body.clone()))
+        .await;
+    assert_eq!(status, 200, "{res}");
+    body["version"] = res["version"].clone();
+    body["name"] = json!("助け合い事業（拡充）");
+    let (status, _) = community
+        .send("PATCH", &format!("/projects/{pid}"), Some(body.clone()))
+        .await;
+    assert_eq!(status, 409, "renaming a project of an adopted plan needs its reason");
+    body["change_reason"] = json!("送迎範囲を広げたため");
+    assert_eq!(
+        community.send("PATCH", &format!("/projects/{pid}"), Some(body)).await.0,
+        200
+    );
+
+    let (_, view) = community.send("GET", &format!("/plans/{id}"), None).await;
+    let reasons: Vec<&str> = view["revisions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["reason"].as_str().unwrap_or(""))
+        .collect();
+    assert_eq!(reasons, ["送迎範囲を広げたため", "臨時総会で名称変更"]);
+
+    // The coordinator locks it; then nobody changes it.
+    let coordinator = app.login("niimi-coordinator").await;
+    assert_eq!(coordinator.post(&format!("/plans/{id}/lock"), &[]).await.status(), 303);
+    let (_, plan) = community.send("GET", &format!("/plans/{id}"), None).await;
+    let (status, res) = community
+        .send(
+            "PATCH",
+            &format!("/plans/{id}"),
+            Some(json!({"title": "再改訂", "change_reason": "再度", "version": plan["version"]})),
+        )
+        .await;
+    assert_eq!(status, 409);
+    assert_eq!(res["code"], "refused");
+}
+
+#[tokio::test]
+async fn liaison_staff_read_and_advise_but_do_not_write_and_others_do_not_reach() {
+    let app = TestApp::spawn(&["niimi"]).await;
+    let (org, community) = karamatsu(&app).await;
+    let (_, plans) = community
+        .send("GET", &format!("/plans?organisation_id={org}"), None)
+        .await;
+    let id = plans[0]["id"].as_i64().unwrap();
+    let liaison = app.login("niimi-liaison").await;
+    let page = liaison.get(&format!("/plans/{id}")).await;
+    assert_eq!(page.status(), 200);
+    let res = liaison
+        .post(
+            &format!("/plans/{id}/comments"),
+            &[("body", "送迎の利用料の考え方を総会資料に書いておくとよいです")],
+        )
+        .await;
+    assert_eq!(res.status(), 303);
+    let text = community.send("GET", &format!("/plans/{id}"), None).await.1;
+    assert_eq!(
+        text["comments"].as_array().unwrap().len(),
+        1,
+        "the body reads the advice"
+    );
+    let liaison_api = Api::new(&app, "niimi-liaison").await;
+    let (status, _) = liaison_api
+        .send("PATCH", &format!("/plans/{id}"), Some(json!({"title": "x"})))
+        .await;
+    assert_eq!(status, 403, "liaison staff advise, the body writes");
+    let department = Api::new(&app, "niimi-department").await;
+    assert_eq!(department.send("GET", &format!("/plans/{id}"), None).await.0, 403);
+    // Another body's plan is out of the community account's reach.
+    let muni = app.municipality(NIIMI).await.id;
+    let other = app.id_of(muni, "organisations", "O011").await;
+    let (status, _) = community
+        .send(
+            "POST",
+            "/plans",
+            Some(json!({"organisation_id": other, "kind": "annual", "title": "x", "first_year": 2026})),
+        )
+        .await;
+    assert_eq!(status, 409, "not its organisation");
+}
+
+#[tokio::test]
+async fn a_plan_form_with_mistakes_comes_back_with_the_input_and_the_messages() {
+    let app = TestApp::spawn(&["niimi"]).await;
+    let (org, _) = karamatsu(&app).await;
+    let b = app.login("niimi-community").await;
+    assert_eq!(b.get("/plans/new?kind=future").await.status(), 200);
+    let org = org.to_string();
+    let res = b
+        .post(
+            "/plans",
+            &[
+                ("organisation_id", org.as_str()),
+                ("kind", "future"),
+                ("title", "次期将来計画"),
+                ("first_year", "令和11年度"),
+                ("last_year", "令和9年度"),
+                ("section_vision", "つながる地域"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 422);
+    let page = res.text().await.unwrap();
+    assert!(page.contains("終了年度は開始年度以降にしてください"));
+    assert!(page.contains("分野を1つ以上入力してください"));
+    assert!(page.contains("つながる地域"), "the input comes back");
+    let list = b.get("/plans?fiscal_year=2026").await.text().await.unwrap();
+    assert!(list.contains("地域の将来計画") && list.contains("令和8年度事業計画"));
+}
+
+#[tokio::test]
+async fn a_future_plan_written_in_kyodo_counts_for_the_stage_requirements() {
+    let app = TestApp::spawn(&["niimi"]).await;
+    let muni = app.municipality(NIIMI).await.id;
+    // 新見中央まちづくり協議会 has recorded nothing yet.
+    let body = app.id_of(muni, "organisations", "O051").await;
+    let coordinator = Api::new(&app, "niimi-coordinator").await;
+    let (status, _) = coordinator
+        .send(
+            "POST",
+            "/plans",
+            Some(
+                json!({"organisation_id": body, "kind": "future", "title": "新見中央の将来計画（案）",
+                        "first_year": 2027, "last_year": 2031, "themes": ["地域づくり", "防災"]}),
+            ),
+        )
+        .await;
+    assert_eq!(status, 201);
+    let (_, way) = coordinator
+        .send("GET", &format!("/organisations/{body}/establishment"), None)
+        .await;
+    let met = |key: &str| {
+        way["stages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|s| s["requirements"].as_array().unwrap().iter())
+            .find(|r| r["requirement"] == key)
+            .map(|r| r["met"] == true)
+            .unwrap()
+    };
+    assert!(met("future_plan_draft"));
+    assert!(!met("future_plan_adopted"), "a draft is not adopted");
+}
+
+#[tokio::test]
+async fn saving_a_project_from_its_page_keeps_every_budget_line() {
+    let app = TestApp::spawn(&["niimi"]).await;
+    let (org, community) = karamatsu(&app).await;
+    let (_, plan) = community
+        .send(
+            "POST",
+            "/plans",
+            Some(json!({"organisation_id": org, "kind": "annual", "title": "令和9年度事業計画", "first_year": 2027})),
+        )
+        .await;
+    let id = plan["id"].as_i64().unwrap();
+    let lines: Vec<serde_json::Value> = (1..=6)
+        .map(|n| json!({"item": format!("費目{n}"), "source": "grant", "amount": n * 1000}))
+        .collect();
+    let (status, project) = community
+        .send(
+            "POST",
+            &format!("/plans/{id}/projects"),
+            Some(json!({"name": "防災訓練", "theme": "防災", "budget": lines})),
+        )
+        .await;
+    assert_eq!(status, 201, "{project}");
+    let pid = project["id"].as_i64().unwrap();
+    let b = app.login("niimi-community").await;
+    let path = format!("/plans/{id}/projects/{pid}");
+    let page = b.get(&path).await.text().await.unwrap();
+    let fields = common::form_fields(&page, &path);
+    assert_eq!(b.submit(&path, &fields).await.status(), 303);
+    let saved = kyodo_store::plans::project(&app.db, app.municipality(NIIMI).await.id, pid)
+        .await
+        .unwrap();
+    assert_eq!(saved.budget.0.len(), 6, "no line is lost by the form");
+    assert_eq!(saved.budget.total(), 21000);
+}
