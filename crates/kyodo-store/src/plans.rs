@@ -2,7 +2,7 @@
 //! on them (助言) and the revisions of an adopted plan (変更).
 
 use chrono::Utc;
-use kyodo_core::plans::projects::{Project, ProjectInput};
+use kyodo_core::plans::projects::{Project, ProjectInput, SummaryRow};
 use kyodo_core::plans::{Plan, PlanComment, PlanInput, PlanKind, PlanRevision, PlanRow};
 use kyodo_core::validation::FieldErrors;
 use sea_query::{Expr, ExprTrait, Order, Query, SelectStatement};
@@ -631,4 +631,72 @@ pub async fn add_comment(db: &Db, actor: &Actor, plan_id: i64, project_id: Optio
     .await?;
     tx.commit().await?;
     Ok(id)
+}
+
+// --- The coordinator's summary of a 年度 (年度計画の一覧) ---
+
+/// Every project of the 年度計画 of `fiscal_year` within reach, by body and project.
+pub async fn summary(db: &Db, municipality_id: i64, visible: &Visible, fiscal_year: i32) -> Result<Vec<SummaryRow>> {
+    let mut q = Query::select();
+    q.expr_as(Expr::col(("o", "id")), "organisation_id")
+        .expr_as(Expr::col(("o", "code")), "organisation_code")
+        .expr_as(Expr::col(("o", "name")), "organisation_name")
+        .expr_as(Expr::col(("p", "id")), "plan_id")
+        .expr_as(Expr::col(("p", "title")), "plan_title")
+        .column(("p", "adopted_on"))
+        .expr_as(Expr::col(("x", "id")), "project_id")
+        .columns([
+            ("x", "name"),
+            ("x", "theme"),
+            ("x", "months"),
+            ("x", "responsible"),
+            ("x", "budget"),
+            ("x", "status"),
+            ("x", "participants"),
+        ])
+        .from_as(TABLE, "p")
+        .join_as(
+            sea_query::JoinType::InnerJoin,
+            "plan_projects",
+            "x",
+            Expr::col(("x", "plan_id")).equals(("p", "id")),
+        )
+        .join_as(
+            sea_query::JoinType::InnerJoin,
+            "organisations",
+            "o",
+            Expr::col(("o", "id")).equals(("p", "organisation_id")),
+        )
+        .and_where(Expr::col(("p", "municipality_id")).eq(municipality_id))
+        .and_where(Expr::col(("p", "kind")).eq(PlanKind::Annual.key()))
+        .and_where(Expr::col(("p", "first_year")).eq(fiscal_year));
+    match visible {
+        Visible::All => {}
+        Visible::InAreas(ids) => {
+            q.and_where(Expr::col(("o", "area_id")).is_in(ids.clone()));
+        }
+        Visible::Only(id) => {
+            q.and_where(Expr::col(("p", "organisation_id")).eq(*id));
+        }
+    }
+    q.order_by(("o", "code"), Order::Asc).order_by(("x", "id"), Order::Asc);
+    db.fetch_all(&q).await
+}
+
+/// The 分野 of each body's adopted future plan covering `fiscal_year`: (organisation, themes).
+pub async fn themes_in(db: &Db, municipality_id: i64, fiscal_year: i32) -> Result<Vec<(i64, Vec<String>)>> {
+    let plans: Vec<Plan> = db
+        .fetch_all(
+            &Query::select()
+                .columns(COLUMNS)
+                .from(TABLE)
+                .and_where(Expr::col("municipality_id").eq(municipality_id))
+                .and_where(Expr::col("kind").eq(PlanKind::Future.key()))
+                .and_where(Expr::col("first_year").lte(fiscal_year))
+                .and_where(Expr::col("last_year").gte(fiscal_year))
+                .and_where(Expr::col("adopted_on").is_not_null())
+                .to_owned(),
+        )
+        .await?;
+    Ok(plans.into_iter().map(|p| (p.organisation_id, p.text.themes)).collect())
 }

@@ -176,6 +176,11 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/plans", get(plans::list_page).post(plans::create_page))
         .route("/plans/new", get(plans::new_page))
+        .route("/plans/summary", get(plans::summary::page))
+        .route("/plans/summary.csv", get(plans::summary::csv))
+        .route("/plans/summary.xlsx", get(plans::summary::xlsx))
+        .route("/plans/{id}/report", get(plans::report::page))
+        .route("/plans/{id}/report.xlsx", get(plans::report::xlsx_page))
         .route("/plans/{id}", get(plans::detail_page).post(plans::update_page))
         .route("/plans/{id}/edit", get(plans::edit_page))
         .route("/plans/{id}/lock", post(plans::lock_page))
@@ -311,6 +316,7 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/organisations/{id}/key-people", get(organisations::key_people_api))
         .route("/plans", get(plans::list_api).post(plans::create_api))
+        .route("/plans/summary", get(plans::summary::api))
         .route("/plans/{id}", get(plans::get_api).patch(plans::patch_api))
         .route(
             "/plans/{id}/projects",

@@ -349,3 +349,58 @@ async fn saving_a_project_from_its_page_keeps_every_budget_line() {
     assert_eq!(saved.budget.0.len(), 6, "no line is lost by the form");
     assert_eq!(saved.budget.total(), 21000);
 }
+
+#[tokio::test]
+async fn the_coordinator_sums_up_a_year_across_bodies_and_a_body_prints_its_report() {
+    let app = TestApp::spawn(&["niimi"]).await;
+    let coordinator = Api::new(&app, "niimi-coordinator").await;
+    let (status, lines) = coordinator.send("GET", "/plans/summary?fiscal_year=2026", None).await;
+    assert_eq!(status, 200);
+    let lines = lines.as_array().unwrap();
+    let bodies: std::collections::BTreeSet<&str> =
+        lines.iter().map(|l| l["organisation_name"].as_str().unwrap()).collect();
+    assert_eq!(
+        bodies.into_iter().collect::<Vec<_>>(),
+        ["唐松まちづくり協議会", "熊野の将来を考える会"]
+    );
+    assert!(
+        lines.iter().all(|l| l["flag"].is_null()),
+        "the demo's projects stand under their themes"
+    );
+    let grant: i64 = lines.iter().map(|l| l["grant_total"].as_i64().unwrap()).sum();
+    assert_eq!(grant, 2 * 400_000);
+
+    let b = app.login("niimi-coordinator").await;
+    let csv = b.get("/plans/summary.csv?fiscal_year=2026&encoding=cp932").await;
+    assert_eq!(csv.status(), 200);
+    assert!(csv.headers()["content-type"].to_str().unwrap().contains("shift_jis"));
+    let bytes = csv.bytes().await.unwrap();
+    let (text, enc) = kyodo_core::encoding::decode_csv(&bytes).unwrap();
+    assert_eq!(enc, kyodo_core::encoding::TextEncoding::Cp932);
+    assert!(text.contains("唐松まちづくり協議会") && text.contains("うち交付金"));
+    let xlsx = b.get("/plans/summary.xlsx?fiscal_year=2026").await;
+    assert_eq!(xlsx.status(), 200);
+    assert!(xlsx.bytes().await.unwrap().starts_with(b"PK"), "an xlsx is a zip");
+
+    let (org, community) = karamatsu(&app).await;
+    let (_, plans) = community
+        .send("GET", &format!("/plans?organisation_id={org}&fiscal_year=2026"), None)
+        .await;
+    let id_of = |kind: &str| {
+        plans
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["kind"] == kind)
+            .and_then(|p| p["id"].as_i64())
+            .unwrap()
+    };
+    let (annual, future) = (id_of("annual"), id_of("future"));
+    let b = app.login("niimi-community").await;
+    let report = b.get(&format!("/plans/{annual}/report")).await.text().await.unwrap();
+    assert!(report.contains("収支") && report.contains("540,000円") && report.contains("212人"));
+    assert_eq!(b.get(&format!("/plans/{future}/report")).await.status(), 409);
+    // The body sees its own projects only in the summary.
+    let (_, own) = community.send("GET", "/plans/summary?fiscal_year=2026", None).await;
+    assert!(own.as_array().unwrap().iter().all(|l| l["organisation_id"] == org));
+}

@@ -173,6 +173,29 @@ pub struct Project {
     pub updated_at: DateTime<Utc>,
 }
 
+/// One project in the coordinator's summary of a 年度 across bodies.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[cfg_attr(feature = "sqlx", derive(sqlx::FromRow))]
+pub struct SummaryRow {
+    pub organisation_id: i64,
+    pub organisation_code: String,
+    pub organisation_name: String,
+    pub plan_id: i64,
+    pub plan_title: String,
+    /// The 年度計画's adoption (議決), none while it is a draft.
+    pub adopted_on: Option<chrono::NaiveDate>,
+    pub project_id: i64,
+    pub name: String,
+    pub theme: Option<String>,
+    pub months: String,
+    pub responsible: Option<String>,
+    #[cfg_attr(feature = "sqlx", sqlx(try_from = "String"))]
+    pub budget: Budget,
+    #[cfg_attr(feature = "sqlx", sqlx(try_from = "String"))]
+    pub status: ProjectStatusKey,
+    pub participants: Option<i64>,
+}
+
 /// A [`ProjectStatus`] read back from the database.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(transparent)]

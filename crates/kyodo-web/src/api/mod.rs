@@ -411,6 +411,7 @@ pub fn merged(mut current: HashMap<String, String>, patch: HashMap<String, Strin
         crate::organisations::recognition::act_api,
         crate::organisations::recognition::events_api,
         crate::plans::list_api,
+        crate::plans::summary::api,
         crate::plans::get_api,
         crate::plans::create_api,
         crate::plans::patch_api,

@@ -2,6 +2,9 @@
 //! edits its own, its liaison reads and advises (助言), the coordinator reads
 //! all and locks an adopted one.
 
+pub mod report;
+pub mod summary;
+
 use std::collections::HashMap;
 
 use axum::Json;
@@ -23,7 +26,7 @@ use crate::pages::{
     self, ActionButton, Cell, FieldKind, FieldSpec, FormPage, FormState, InlineForm, Item, Layout, Section,
 };
 
-const BASE: &str = "/plans";
+pub(crate) const BASE: &str = "/plans";
 
 /// The plan and its organisation, if `action` reaches that organisation.
 async fn reachable(
@@ -202,7 +205,11 @@ pub async fn list_page(
         ..q.filter()
     };
     let rows = store::list(&state.db, muni, &caller.organisations_in(scope), &filter, LIST_LIMIT).await?;
-    let mut links = Vec::new();
+    let mut links = vec![(
+        "年度計画の一覧".to_owned(),
+        format!("{BASE}/summary?fiscal_year={fy}"),
+        false,
+    )];
     if caller.can(Action::PlanWrite) {
         for kind in PlanKind::ALL {
             links.push((
@@ -428,7 +435,7 @@ pub async fn lock_page(
 }
 
 /// 「通年」, or the months as people write them: 「7・8月」.
-fn months_label(months: &str) -> String {
+pub(crate) fn months_label(months: &str) -> String {
     let list: Vec<&str> = months.split(',').filter(|m| !m.is_empty()).collect();
     match list.len() {
         0 => String::new(),
@@ -437,7 +444,7 @@ fn months_label(months: &str) -> String {
     }
 }
 
-fn yen(n: i64) -> String {
+pub(crate) fn yen(n: i64) -> String {
     format!("{}円", kyodo_core::text::grouped(n))
 }
 
@@ -729,6 +736,15 @@ async fn detail_view(
             Item::new("期間", p.period()),
             Item::new("状態", state_label(p)),
             Item::new("議決した会議", pages::opt(&p.adopted_by)),
+            Item::link(
+                "事業報告",
+                if p.kind == PlanKind::Annual {
+                    "印刷・Excel"
+                } else {
+                    ""
+                },
+                (p.kind == PlanKind::Annual).then(|| format!("{BASE}/{id}/report")),
+            ),
         ],
         edit_href: write.then(|| format!("{BASE}/{id}/edit")),
         edit_label: "編集",
