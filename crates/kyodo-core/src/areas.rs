@@ -83,6 +83,18 @@ impl AreaRow {
     }
 }
 
+/// `root` and every area below it, from the municipality's `all` areas.
+pub fn subtree(all: &[Area], root: i64) -> Vec<i64> {
+    let mut ids = vec![root];
+    let mut i = 0;
+    while i < ids.len() {
+        let parent = ids[i];
+        ids.extend(all.iter().filter(|a| a.parent_id == Some(parent)).map(|a| a.id));
+        i += 1;
+    }
+    ids
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

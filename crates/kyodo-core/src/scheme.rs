@@ -199,6 +199,9 @@ pub struct SchemeSettings {
     /// When a month's liaison work is worth a coordinator's look.
     #[serde(default)]
     pub workload_alert: crate::activities::WorkloadAlert,
+    /// When bodies' 年度計画 and 事業報告 are due.
+    #[serde(default)]
+    pub plan_deadlines: crate::plans::overdue::PlanDeadlines,
 }
 
 impl SchemeSettings {
@@ -245,6 +248,10 @@ impl SchemeSettings {
         }
         self.validate_issue_steps(&mut errors);
         self.validate_stage_requirements(&mut errors);
+        let d = self.plan_deadlines;
+        if !(1..=12).contains(&d.annual_plan_month) || !(1..=12).contains(&d.report_month) {
+            errors.add("plan_deadlines", "年度計画・事業報告の提出月は1〜12で入力してください");
+        }
         if self.progress_months.iter().any(|m| !(1..=12).contains(m)) {
             errors.add("progress_months", "進捗回答の月は1〜12で入力してください");
         }
@@ -373,6 +380,8 @@ pub enum Assumed {
     WorkloadAlert,
     /// What each organisation stage asks (the seeds name the steps, not the checks).
     StageRequirements,
+    /// The months 年度計画 and 事業報告 are due.
+    PlanDeadlines,
 }
 
 impl Assumed {
@@ -384,6 +393,7 @@ impl Assumed {
             Self::ProgressMonths => a.progress_months == b.progress_months,
             Self::WorkloadAlert => a.workload_alert == b.workload_alert,
             Self::StageRequirements => a.stage_requirements == b.stage_requirements,
+            Self::PlanDeadlines => a.plan_deadlines == b.plan_deadlines,
         }
     }
 }
@@ -426,11 +436,12 @@ pub struct Preset {
 
 /// Every preset's deadlines, progress months and workload alert are kyodo's:
 /// no seed document names them.
-const ALWAYS_ASSUMED: [Assumed; 4] = [
+const ALWAYS_ASSUMED: [Assumed; 5] = [
     Assumed::AnswerDeadlines,
     Assumed::ProgressMonths,
     Assumed::WorkloadAlert,
     Assumed::StageRequirements,
+    Assumed::PlanDeadlines,
 ];
 
 pub const PRESET_KEYS: [&str; 5] = ["arao", "niimi", "kumamoto", "tama", "osaki"];
@@ -570,6 +581,7 @@ fn arao() -> Preset {
                 ..Default::default()
             },
             workload_alert: Default::default(),
+            plan_deadlines: Default::default(),
         },
     }
 }
@@ -588,6 +600,7 @@ fn niimi() -> Preset {
             Assumed::ProgressMonths,
             Assumed::WorkloadAlert,
             Assumed::StageRequirements,
+            Assumed::PlanDeadlines,
         ],
         scheme: SchemeSettings {
             area_levels: strings(&["地域", "行政地区"]),
@@ -626,6 +639,7 @@ fn niimi() -> Preset {
             progress_months: twice_a_year(),
             appointment_rules: Default::default(),
             workload_alert: Default::default(),
+            plan_deadlines: Default::default(),
         },
     }
 }
@@ -645,6 +659,7 @@ fn kumamoto() -> Preset {
             Assumed::ProgressMonths,
             Assumed::WorkloadAlert,
             Assumed::StageRequirements,
+            Assumed::PlanDeadlines,
         ],
         scheme: SchemeSettings {
             area_levels: strings(&["区", "まちづくりセンター", "小学校区"]),
@@ -685,6 +700,7 @@ fn kumamoto() -> Preset {
             progress_months: twice_a_year(),
             appointment_rules: Default::default(),
             workload_alert: Default::default(),
+            plan_deadlines: Default::default(),
         },
     }
 }
@@ -712,6 +728,7 @@ fn tama() -> Preset {
             Assumed::ProgressMonths,
             Assumed::WorkloadAlert,
             Assumed::StageRequirements,
+            Assumed::PlanDeadlines,
         ],
         scheme: SchemeSettings {
             area_levels: strings(&["エリア"]),
@@ -744,6 +761,7 @@ fn tama() -> Preset {
             progress_months: twice_a_year(),
             appointment_rules: Default::default(),
             workload_alert: Default::default(),
+            plan_deadlines: Default::default(),
         },
     }
 }
@@ -762,6 +780,7 @@ fn osaki() -> Preset {
             Assumed::ProgressMonths,
             Assumed::WorkloadAlert,
             Assumed::StageRequirements,
+            Assumed::PlanDeadlines,
         ],
         scheme: SchemeSettings {
             area_levels: strings(&["地域", "地区"]),
@@ -791,6 +810,7 @@ fn osaki() -> Preset {
             progress_months: twice_a_year(),
             appointment_rules: Default::default(),
             workload_alert: Default::default(),
+            plan_deadlines: Default::default(),
         },
     }
 }

@@ -198,17 +198,7 @@ pub async fn current_for_staff(
     db.fetch_all(&q).await
 }
 
-/// `root` and every area below it.
-pub fn subtree(all: &[Area], root: i64) -> Vec<i64> {
-    let mut ids = vec![root];
-    let mut i = 0;
-    while i < ids.len() {
-        let parent = ids[i];
-        ids.extend(all.iter().filter(|a| a.parent_id == Some(parent)).map(|a| a.id));
-        i += 1;
-    }
-    ids
-}
+pub use kyodo_core::areas::subtree;
 
 /// The districts a liaison serves on `on`, with every area below them.
 pub async fn served_area_ids(db: &Db, municipality_id: i64, staff_id: i64, on: NaiveDate) -> Result<Vec<i64>> {

@@ -2,6 +2,7 @@
 //! on them (助言) and the revisions of an adopted plan (変更).
 
 use chrono::Utc;
+use kyodo_core::plans::overdue::BodyPlans;
 use kyodo_core::plans::projects::{Project, ProjectInput, SummaryRow};
 use kyodo_core::plans::{Plan, PlanComment, PlanInput, PlanKind, PlanRevision, PlanRow};
 use kyodo_core::validation::FieldErrors;
@@ -699,4 +700,70 @@ pub async fn themes_in(db: &Db, municipality_id: i64, fiscal_year: i32) -> Resul
         )
         .await?;
     Ok(plans.into_iter().map(|p| (p.organisation_id, p.text.themes)).collect())
+}
+
+// --- What bodies owe (提出状況) ---
+
+/// The area bodies (of `kind`) within reach, each with this 年度's 年度計画
+/// and how many projects of last 年度's still lack a result.
+pub async fn bodies(
+    db: &Db,
+    municipality_id: i64,
+    visible: &Visible,
+    kind: &str,
+    fiscal_year: i32,
+) -> Result<Vec<BodyPlans>> {
+    use kyodo_core::plans::projects::ProjectStatus;
+    let annual = PlanKind::Annual.key();
+    let mut q = Query::select();
+    q.expr_as(Expr::col(("o", "id")), "organisation_id")
+        .expr_as(Expr::col(("o", "name")), "organisation_name")
+        .columns([("o", "area_id"), ("o", "stage")])
+        .expr_as(Expr::col(("a", "id")), "annual_plan_id")
+        .expr_as(
+            Expr::cust("CASE WHEN a.id IS NULL THEN NULL WHEN a.adopted_on IS NULL THEN FALSE ELSE TRUE END"),
+            "annual_plan_adopted",
+        )
+        .expr_as(Expr::col(("l", "id")), "last_plan_id")
+        .expr_as(
+            Expr::cust(format!(
+                "(SELECT COUNT(*) FROM plan_projects x WHERE x.plan_id = l.id AND x.status NOT IN ('{}', '{}'))",
+                ProjectStatus::Done.key(),
+                ProjectStatus::Cancelled.key()
+            )),
+            "last_plan_open",
+        )
+        .from_as("organisations", "o")
+        .join_as(
+            sea_query::JoinType::LeftJoin,
+            TABLE,
+            "a",
+            Expr::col(("a", "organisation_id"))
+                .equals(("o", "id"))
+                .and(Expr::col(("a", "kind")).eq(annual))
+                .and(Expr::col(("a", "first_year")).eq(fiscal_year)),
+        )
+        .join_as(
+            sea_query::JoinType::LeftJoin,
+            TABLE,
+            "l",
+            Expr::col(("l", "organisation_id"))
+                .equals(("o", "id"))
+                .and(Expr::col(("l", "kind")).eq(annual))
+                .and(Expr::col(("l", "first_year")).eq(fiscal_year - 1)),
+        )
+        .and_where(Expr::col(("o", "municipality_id")).eq(municipality_id))
+        .and_where(Expr::col(("o", "kind")).eq(kind))
+        .and_where(Expr::col(("o", "archived_at")).is_null());
+    match visible {
+        Visible::All => {}
+        Visible::InAreas(ids) => {
+            q.and_where(Expr::col(("o", "area_id")).is_in(ids.clone()));
+        }
+        Visible::Only(id) => {
+            q.and_where(Expr::col(("o", "id")).eq(*id));
+        }
+    }
+    q.order_by(("o", "code"), Order::Asc);
+    db.fetch_all(&q).await
 }

@@ -177,6 +177,7 @@ pub fn router(state: AppState) -> Router {
         .route("/plans", get(plans::list_page).post(plans::create_page))
         .route("/plans/new", get(plans::new_page))
         .route("/plans/summary", get(plans::summary::page))
+        .route("/plans/status", get(plans::status::page))
         .route("/plans/summary.csv", get(plans::summary::csv))
         .route("/plans/summary.xlsx", get(plans::summary::xlsx))
         .route("/plans/{id}/report", get(plans::report::page))

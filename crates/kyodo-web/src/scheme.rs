@@ -72,6 +72,7 @@ fn assumed_key(a: Assumed) -> &'static str {
         Assumed::ProgressMonths => "progress_months",
         Assumed::WorkloadAlert => "workload_alert",
         Assumed::StageRequirements => "stage_requirements",
+        Assumed::PlanDeadlines => "plan_deadlines",
     }
 }
 
@@ -193,6 +194,8 @@ fn establishment_values(s: &SchemeSettings, v: &mut HashMap<String, String>) {
     if s.recognition {
         v.insert("recognition".into(), "true".into());
     }
+    v.insert("plan_month".into(), s.plan_deadlines.annual_plan_month.to_string());
+    v.insert("report_month".into(), s.plan_deadlines.report_month.to_string());
     for (i, stage) in s.lifecycle_stages.iter().enumerate() {
         v.insert(format!("req{i}_stage"), stage.clone());
         for r in kyodo_core::organisations::establishment::requirements(s, stage) {
@@ -362,6 +365,16 @@ fn parse(form: &HashMap<String, String>) -> Result<SchemeSettings, FieldErrors> 
             None
         })
     };
+    let month_field = |k: &str, errors: &mut FieldErrors| -> u32 {
+        let raw = kyodo_core::text::normalize_digits(&get(k));
+        raw.trim().trim_end_matches('月').parse::<u32>().unwrap_or_else(|_| {
+            errors.add(
+                "plan_deadlines",
+                "年度計画・事業報告の提出月は1〜12の数字で入力してください",
+            );
+            0
+        })
+    };
     let removed = |prefix: &str, i: usize| get(&format!("{prefix}{i}_remove")) == "true";
     let mut grades: Vec<Grade> = Vec::new();
     for i in (0..MAX_ROWS).filter(|i| !removed("grade", *i)) {
@@ -447,6 +460,10 @@ fn parse(form: &HashMap<String, String>) -> Result<SchemeSettings, FieldErrors> 
         stage_requirements: parse_stage_requirements(&get, &lifecycle_stages),
         area_body_kind: Some(get("area_body_kind")).filter(|k| !k.is_empty()),
         recognition: get("recognition") == "true",
+        plan_deadlines: kyodo_core::plans::overdue::PlanDeadlines {
+            annual_plan_month: month_field("plan_month", &mut errors),
+            report_month: month_field("report_month", &mut errors),
+        },
         lifecycle_stages,
         officer_roles: list("officer_roles"),
         coordinating_section: get("coordinating_section"),

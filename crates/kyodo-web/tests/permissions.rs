@@ -387,6 +387,7 @@ async fn every_role_gets_exactly_what_the_table_allows_on_every_route() {
         case("GET", "/plans", PlanRead, Page),
         case("GET", "/plans/new", PlanWrite, Page),
         case("GET", "/plans/summary", PlanRead, Page),
+        case("GET", "/plans/status", PlanRead, Page),
         case("GET", "/plans/summary.csv", PlanRead, Page),
         case("GET", "/plans/summary.xlsx", PlanRead, Page),
         case("GET", format!("/plans/{plan}/report"), PlanRead, Page),

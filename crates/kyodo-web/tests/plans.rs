@@ -404,3 +404,45 @@ async fn the_coordinator_sums_up_a_year_across_bodies_and_a_body_prints_its_repo
     let (_, own) = community.send("GET", "/plans/summary?fiscal_year=2026", None).await;
     assert!(own.as_array().unwrap().iter().all(|l| l["organisation_id"] == org));
 }
+
+#[tokio::test]
+async fn bodies_past_their_deadlines_show_on_the_status_page_the_team_page_and_the_inbox() {
+    let app = TestApp::spawn(&["niimi"]).await;
+    let (org, community) = karamatsu(&app).await;
+    // Last 年度's plan of 唐松, one project without a result: its 事業報告 is owed after 5月末.
+    let (_, plan) = community
+        .send(
+            "POST",
+            "/plans",
+            Some(json!({"organisation_id": org, "kind": "annual", "title": "令和7年度事業計画", "first_year": 2025})),
+        )
+        .await;
+    let id = plan["id"].as_i64().unwrap();
+    let (status, _) = community
+        .send(
+            "POST",
+            &format!("/plans/{id}/projects"),
+            Some(json!({"name": "敬老会", "theme": "福祉", "status": "in_progress"})),
+        )
+        .await;
+    assert_eq!(status, 201);
+    let b = app.login("niimi-coordinator").await;
+    let page = b.get("/plans/status").await.text().await.unwrap();
+    assert!(page.contains("未完了（1事業）"), "唐松's report lacks a result");
+    // 哲西 has reached 設立・活動開始 without a 年度計画; 新見中央 is still forming and owes none.
+    let row = |name: &str| {
+        let at = page.find(name).unwrap_or_else(|| panic!("{name} listed"));
+        page[at..at + page[at..].find("</tr>").unwrap()].to_owned()
+    };
+    assert!(row("哲西まちづくり協議会").contains("年度計画 未提出"));
+    assert!(
+        !row("新見中央まちづくり協議会").contains("未提出・") && !row("新見中央まちづくり協議会").contains("期限超過")
+    );
+    let home = b.get("/").await.text().await.unwrap();
+    assert!(home.contains("年度計画が期限を過ぎても未提出の団体"));
+    assert!(home.contains("事業報告が期限を過ぎても未完了の団体"));
+    let muni = app.municipality(NIIMI).await.id;
+    let district = app.id_of(muni, "areas", "A01").await;
+    let team = b.get(&format!("/areas/{district}/team")).await.text().await.unwrap();
+    assert!(team.contains("地域の代表組織と計画") && team.contains("唐松まちづくり協議会"));
+}

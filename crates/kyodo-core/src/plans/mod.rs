@@ -3,6 +3,7 @@
 //! (事業) stand under the future plan's 分野, and the 地区防災計画 with its
 //! sections. An adopted plan keeps each earlier text as a revision.
 
+pub mod overdue;
 pub mod projects;
 
 use chrono::{DateTime, NaiveDate, Utc};

@@ -107,6 +107,8 @@ struct TeamView {
     warning: Option<String>,
     can_write: bool,
     today: String,
+    /// The district's area bodies: stage, plans and what they owe.
+    bodies: Vec<crate::plans::status::BodyLine>,
 }
 
 pub async fn team_page(
@@ -131,7 +133,10 @@ pub async fn team_page(
     let appointments = store::list(&state.db, muni, &filter, caller.today).await?;
     let team: Vec<&Appointment> = appointments.iter().collect();
     let today = caller.today;
+    let district = kyodo_store::organisations::Visible::InAreas(kyodo_core::areas::subtree(&all_areas, id));
+    let bodies = crate::plans::status::lines(&state, &caller, &district).await?;
     let view = TeamView {
+        bodies,
         layout: Layout::new(&caller, format!("{}のチーム", area.name), super::BASE).with_notice(q.notice.as_deref()),
         seats: seats(&caller, &team, today, school_districts(&all_areas, id)),
         upcoming: team

@@ -29,18 +29,6 @@ pub fn applies(caller: &Caller, o: &Organisation) -> bool {
     caller.municipality.scheme.area_body_kind.as_deref() == Some(o.kind.as_str())
 }
 
-/// `root` and every area below it.
-fn subtree(all: &[Area], root: i64) -> Vec<i64> {
-    let mut out = vec![root];
-    let mut i = 0;
-    while i < out.len() {
-        let parent = out[i];
-        out.extend(all.iter().filter(|a| a.parent_id == Some(parent)).map(|a| a.id));
-        i += 1;
-    }
-    out
-}
-
 /// The areas the caller may put in the body's 区域: any for the
 /// coordinator; a liaison's own districts; for the body itself, its own
 /// district and what lies below it (across 地域, the city arranges it).
@@ -48,16 +36,22 @@ fn area_reach(caller: &Caller, all: &[Area], o: &Organisation) -> Vec<i64> {
     match (caller.scope(Action::EstablishmentWrite), caller.role()) {
         (Scope::Municipality, _) => all.iter().map(|a| a.id).collect(),
         (_, kyodo_core::accounts::Role::Liaison) => caller.served_areas.clone(),
-        _ => o.area_id.map(|a| subtree(all, a)).unwrap_or_default(),
+        _ => o
+            .area_id
+            .map(|a| kyodo_core::areas::subtree(all, a))
+            .unwrap_or_default(),
     }
 }
 
 /// The organisations that may be listed as existing groups: those in the
 /// body's district and 区域, other than itself.
 fn group_sources(all_areas: &[Area], held: &[HeldArea], o: &Organisation, orgs: &[Organisation]) -> Vec<(i64, String)> {
-    let mut areas: Vec<i64> = o.area_id.map(|a| subtree(all_areas, a)).unwrap_or_default();
+    let mut areas: Vec<i64> = o
+        .area_id
+        .map(|a| kyodo_core::areas::subtree(all_areas, a))
+        .unwrap_or_default();
     for h in held {
-        areas.extend(subtree(all_areas, h.area_id));
+        areas.extend(kyodo_core::areas::subtree(all_areas, h.area_id));
     }
     orgs.iter()
         .filter(|x| x.id != o.id && x.area_id.is_some_and(|a| areas.contains(&a)))

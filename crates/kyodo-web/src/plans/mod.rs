@@ -3,6 +3,7 @@
 //! all and locks an adopted one.
 
 pub mod report;
+pub mod status;
 pub mod summary;
 
 use std::collections::HashMap;
@@ -205,11 +206,14 @@ pub async fn list_page(
         ..q.filter()
     };
     let rows = store::list(&state.db, muni, &caller.organisations_in(scope), &filter, LIST_LIMIT).await?;
-    let mut links = vec![(
-        "年度計画の一覧".to_owned(),
-        format!("{BASE}/summary?fiscal_year={fy}"),
-        false,
-    )];
+    let mut links = vec![
+        (
+            "年度計画の一覧".to_owned(),
+            format!("{BASE}/summary?fiscal_year={fy}"),
+            false,
+        ),
+        ("提出状況".to_owned(), format!("{BASE}/status"), false),
+    ];
     if caller.can(Action::PlanWrite) {
         for kind in PlanKind::ALL {
             links.push((
