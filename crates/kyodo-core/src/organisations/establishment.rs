@@ -257,7 +257,7 @@ pub struct EstablishmentRecord {
     pub organisation_id: i64,
     /// Which requirement it shows done (a dated one).
     #[cfg_attr(feature = "sqlx", sqlx(try_from = "String"))]
-    pub kind: RecordKind,
+    pub kind: Requirement,
     pub held_on: NaiveDate,
     /// What was done: who came, what was decided, where the minutes are.
     pub note: Option<String>,
@@ -265,19 +265,11 @@ pub struct EstablishmentRecord {
     pub created_at: DateTime<Utc>,
 }
 
-/// A [`Requirement`] that is kept as a dated record.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(transparent)]
-pub struct RecordKind(#[schema(inline)] pub Requirement);
-
-impl TryFrom<String> for RecordKind {
+impl TryFrom<String> for Requirement {
     type Error = String;
 
     fn try_from(key: String) -> Result<Self, Self::Error> {
-        Requirement::from_key(&key)
-            .filter(|r| r.is_record())
-            .map(RecordKind)
-            .ok_or_else(|| format!("unknown record kind {key}"))
+        Requirement::from_key(&key).ok_or_else(|| format!("unknown requirement {key}"))
     }
 }
 
@@ -558,10 +550,7 @@ mod tests {
     fn record_kinds_are_the_dated_requirements() {
         assert!(Requirement::records().all(Requirement::is_record));
         assert!(!Requirement::records().any(|r| r == Requirement::AreaChosen));
-        assert!(RecordKind::try_from("area_chosen".to_owned()).is_err());
-        assert_eq!(
-            RecordKind::try_from("bylaws".to_owned()),
-            Ok(RecordKind(Requirement::Bylaws))
-        );
+        assert_eq!(Requirement::try_from("bylaws".to_owned()), Ok(Requirement::Bylaws));
+        assert!(Requirement::try_from("nonsense".to_owned()).is_err());
     }
 }

@@ -212,12 +212,13 @@ pub struct RecognitionEvent {
     pub id: i64,
     pub organisation_id: i64,
     #[cfg_attr(feature = "sqlx", sqlx(try_from = "String"))]
-    pub action: RecognitionActionKey,
+    pub action: RecognitionAction,
     pub on_date: Option<NaiveDate>,
     pub number: Option<String>,
     pub comment: Option<String>,
     /// What was applied with, as it stood, for `apply`.
     #[cfg_attr(feature = "sqlx", sqlx(try_from = "Option<String>"))]
+    #[schema(value_type = Option<Application>)]
     pub application: AppliedWith,
     pub actor_name: Option<String>,
     pub created_at: DateTime<Utc>,
@@ -248,7 +249,7 @@ pub struct AppliedRecord {
 }
 
 /// An [`Application`] as kept in the database (JSON text), absent for other steps.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
 #[serde(transparent)]
 pub struct AppliedWith(pub Option<Application>);
 
@@ -260,18 +261,11 @@ impl TryFrom<Option<String>> for AppliedWith {
     }
 }
 
-/// A [`RecognitionAction`] read back from the database.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(transparent)]
-pub struct RecognitionActionKey(#[schema(inline)] pub RecognitionAction);
-
-impl TryFrom<String> for RecognitionActionKey {
+impl TryFrom<String> for RecognitionAction {
     type Error = String;
 
     fn try_from(key: String) -> Result<Self, Self::Error> {
-        RecognitionAction::from_key(&key)
-            .map(RecognitionActionKey)
-            .ok_or_else(|| format!("unknown recognition action {key}"))
+        RecognitionAction::from_key(&key).ok_or_else(|| format!("unknown recognition action {key}"))
     }
 }
 

@@ -119,7 +119,7 @@ pub struct BudgetLine {
 }
 
 /// The budget lines as kept in the database (JSON text).
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct Budget(pub Vec<BudgetLine>);
 
@@ -162,9 +162,10 @@ pub struct Project {
     /// The 部会 or group that runs it.
     pub responsible: Option<String>,
     #[cfg_attr(feature = "sqlx", sqlx(try_from = "String"))]
+    #[schema(value_type = Vec<BudgetLine>)]
     pub budget: Budget,
     #[cfg_attr(feature = "sqlx", sqlx(try_from = "String"))]
-    pub status: ProjectStatusKey,
+    pub status: ProjectStatus,
     /// What was done (実績).
     pub outcome: Option<String>,
     /// How many took part (参加者数).
@@ -190,24 +191,18 @@ pub struct SummaryRow {
     pub months: String,
     pub responsible: Option<String>,
     #[cfg_attr(feature = "sqlx", sqlx(try_from = "String"))]
+    #[schema(value_type = Vec<BudgetLine>)]
     pub budget: Budget,
     #[cfg_attr(feature = "sqlx", sqlx(try_from = "String"))]
-    pub status: ProjectStatusKey,
+    pub status: ProjectStatus,
     pub participants: Option<i64>,
 }
 
-/// A [`ProjectStatus`] read back from the database.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(transparent)]
-pub struct ProjectStatusKey(#[schema(inline)] pub ProjectStatus);
-
-impl TryFrom<String> for ProjectStatusKey {
+impl TryFrom<String> for ProjectStatus {
     type Error = String;
 
     fn try_from(key: String) -> Result<Self, Self::Error> {
-        ProjectStatus::from_key(&key)
-            .map(ProjectStatusKey)
-            .ok_or_else(|| format!("unknown project status {key}"))
+        ProjectStatus::from_key(&key).ok_or_else(|| format!("unknown project status {key}"))
     }
 }
 

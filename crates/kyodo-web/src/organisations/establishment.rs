@@ -176,7 +176,7 @@ pub async fn sections(
                 (
                     vec![
                         Cell::text(pages::date_ja(&r.held_on)),
-                        Cell::text(r.kind.0.label()),
+                        Cell::text(r.kind.label()),
                         Cell::text(pages::opt(&r.note)),
                         Cell::text(pages::opt(&r.recorded_by)),
                     ],

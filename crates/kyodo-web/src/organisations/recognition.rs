@@ -94,7 +94,7 @@ pub async fn section(
                 (
                     vec![
                         Cell::text(day),
-                        Cell::text(e.action.0.label()),
+                        Cell::text(e.action.label()),
                         Cell::text(pages::opt(&e.number)),
                         Cell::text(text),
                         Cell::text(pages::opt(&e.actor_name)),
@@ -190,7 +190,7 @@ pub async fn notice_page(
     let applied_on = events
         .iter()
         .rev()
-        .find(|e| e.action.0 == RecognitionAction::Apply)
+        .find(|e| e.action == RecognitionAction::Apply)
         .and_then(|e| e.on_date)
         .map(|d| pages::date_ja(&d));
     let officers = kyodo_store::organisations::officers(&state.db, muni, id).await?;

@@ -167,8 +167,7 @@ async fn writable_orgs(state: &AppState, caller: &Caller) -> Result<Vec<(i64, St
 #[derive(Debug, Default, serde::Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct PlanQuery {
-    /// `future`, `annual` or `disaster_prevention`.
-    pub kind: Option<String>,
+    pub kind: Option<PlanKind>,
     /// Plans covering this 年度 (西暦).
     #[serde(default, deserialize_with = "kyodo_core::wareki::fiscal_year_param")]
     #[param(minimum = 1900, maximum = 2200)]
@@ -181,7 +180,7 @@ impl PlanQuery {
     fn filter(&self) -> PlanFilter {
         PlanFilter {
             organisation_id: self.organisation_id,
-            kind: self.kind.as_deref().and_then(PlanKind::from_key),
+            kind: self.kind,
             fiscal_year: self.fiscal_year,
         }
     }
@@ -241,7 +240,7 @@ pub async fn list_page(
                 name: "kind",
                 label: "種類",
                 options: kinds,
-                value: q.kind.clone().unwrap_or_default(),
+                value: q.kind.map(|k| k.key().to_owned()).unwrap_or_default(),
             },
         ],
         tables: vec![pages::Table {
@@ -528,7 +527,7 @@ fn project_values(p: &Project) -> HashMap<String, String> {
         ("purpose".to_owned(), pages::opt(&p.purpose)),
         ("months".to_owned(), p.months.clone()),
         ("responsible".to_owned(), pages::opt(&p.responsible)),
-        ("status".to_owned(), p.status.0.key().to_owned()),
+        ("status".to_owned(), p.status.key().to_owned()),
         ("outcome".to_owned(), pages::opt(&p.outcome)),
         (
             "participants".to_owned(),
@@ -628,7 +627,7 @@ async fn detail_view(
                         Cell::text(pages::opt(&x.responsible)),
                         Cell::text(yen(x.budget.total())),
                         Cell::text(yen(x.budget.from_source(FundingSource::Grant))),
-                        Cell::text(x.status.0.label()),
+                        Cell::text(x.status.label()),
                     ],
                     None,
                 )
@@ -924,7 +923,7 @@ async fn project_view(
             Item::new("目的", pages::opt(&p.purpose)),
             Item::new("実施月", months_label(&p.months)),
             Item::new("担当", pages::opt(&p.responsible)),
-            Item::new("進捗", p.status.0.label()),
+            Item::new("進捗", p.status.label()),
             Item::new("実施内容", pages::opt(&p.outcome)),
             Item::new("参加者数", p.participants.map(|n| format!("{n}人")).unwrap_or_default()),
         ],
@@ -1013,13 +1012,6 @@ pub async fn list_api(
     ApiQuery(q): ApiQuery<PlanQuery>,
 ) -> ApiResult<Json<Vec<PlanRow>>> {
     let scope = caller.require(Action::PlanRead)?;
-    if q.kind.as_deref().is_some_and(|k| PlanKind::from_key(k).is_none()) {
-        return Err(AppError::Contract(FieldErrors::single(
-            "kind",
-            "種類は future、annual、disaster_prevention のいずれかです",
-        ))
-        .into());
-    }
     let visible = caller.organisations_in(scope);
     Ok(Json(
         store::list(&state.db, caller.municipality.id, &visible, &q.filter(), LIST_LIMIT).await?,

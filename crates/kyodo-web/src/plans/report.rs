@@ -106,7 +106,7 @@ pub async fn page(
                             Cell::text(x.name.clone()),
                             Cell::text(pages::opt(&x.theme)),
                             Cell::text(months_label(&x.months)),
-                            Cell::text(x.status.0.label()),
+                            Cell::text(x.status.label()),
                             Cell::text(pages::opt(&x.outcome)),
                             Cell::text(x.participants.map(|n| format!("{n}人")).unwrap_or_default()),
                         ]
@@ -146,7 +146,7 @@ pub async fn xlsx_page(
                     XCell::Text(pages::opt(&x.theme)),
                     XCell::Text(months_label(&x.months)),
                     XCell::Text(pages::opt(&x.responsible)),
-                    XCell::Text(x.status.0.label().to_owned()),
+                    XCell::Text(x.status.label().to_owned()),
                     XCell::Text(pages::opt(&x.outcome)),
                     x.participants.map_or(XCell::Text(String::new()), XCell::Integer),
                 ]

@@ -104,7 +104,7 @@ fn record(l: &SummaryLine) -> Vec<String> {
         pages::opt(&r.responsible),
         l.budget_total.to_string(),
         l.grant_total.to_string(),
-        r.status.0.label().to_owned(),
+        r.status.label().to_owned(),
         r.participants.map(|n| n.to_string()).unwrap_or_default(),
         l.flag.unwrap_or_default().to_owned(),
     ]
@@ -139,7 +139,7 @@ pub async fn page(
                 Cell::text(pages::opt(&r.theme)),
                 Cell::text(yen(l.budget_total)),
                 Cell::text(yen(l.grant_total)),
-                Cell::text(r.status.0.label()),
+                Cell::text(r.status.label()),
                 Cell::text(if r.adopted_on.is_some() {
                     "議決済み"
                 } else {
