@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{Api, TestApp};
+use common::{Api, TestApp, messages};
 use serde_json::json;
 
 const NIIMI: &str = "332101";
@@ -13,17 +13,6 @@ async fn niimi() -> (TestApp, i64) {
     let app = TestApp::spawn(&["niimi"]).await;
     let muni = app.municipality(NIIMI).await.id;
     (app, muni)
-}
-
-fn messages(body: &serde_json::Value) -> Vec<String> {
-    body["errors"]
-        .as_array()
-        .map(|e| {
-            e.iter()
-                .map(|x| x["message"].as_str().unwrap_or("").to_owned())
-                .collect()
-        })
-        .unwrap_or_default()
 }
 
 #[tokio::test]

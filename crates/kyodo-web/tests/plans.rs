@@ -4,21 +4,10 @@
 
 mod common;
 
-use common::{Api, TestApp};
+use common::{Api, TestApp, messages};
 use serde_json::json;
 
 const NIIMI: &str = "332101";
-
-fn messages(body: &serde_json::Value) -> Vec<String> {
-    body["errors"]
-        .as_array()
-        .map(|e| {
-            e.iter()
-                .map(|x| x["message"].as_str().unwrap_or("").to_owned())
-                .collect()
-        })
-        .unwrap_or_default()
-}
 
 /// The demo community account's own body, 唐松まちづくり協議会, and its API.
 async fn karamatsu(app: &TestApp) -> (i64, Api<'_>) {

@@ -545,22 +545,21 @@ fn project_values(p: &Project) -> HashMap<String, String> {
     v
 }
 
-/// Projects with the flag of each (outside the future plan's 分野).
-async fn flagged(
-    state: &AppState,
-    caller: &Caller,
-    plan: &Plan,
-    projects: Vec<Project>,
-) -> Result<Vec<ProjectView>, AppError> {
-    let themes = store::themes_for(&state.db, plan.organisation_id, plan.first_year).await?;
+/// The 分野 of the adopted future plan `plan` stands under, if any.
+async fn themes_of(state: &AppState, plan: &Plan) -> Result<Option<Vec<String>>, AppError> {
+    Ok(store::themes_for(&state.db, plan.organisation_id, plan.first_year).await?)
+}
+
+/// Projects with the flag of each (outside the future plan's 分野 `themes`).
+fn flagged(caller: &Caller, themes: Option<&[String]>, projects: Vec<Project>) -> Vec<ProjectView> {
     let required = caller.municipality.scheme.recognition;
-    Ok(projects
+    projects
         .into_iter()
         .map(|project| ProjectView {
-            flag: theme_flag(project.theme.as_deref(), themes.as_deref(), required),
+            flag: theme_flag(project.theme.as_deref(), themes, required),
             project,
         })
-        .collect())
+        .collect()
 }
 
 /// A failed form of the plan page carried back: which one, and its state.
@@ -605,10 +604,9 @@ async fn detail_view(
         form: None,
     }];
     if p.kind == PlanKind::Annual {
-        let projects = flagged(state, caller, p, store::projects(&state.db, muni, id).await?).await?;
-        let themes = store::themes_for(&state.db, p.organisation_id, p.first_year)
-            .await?
-            .unwrap_or_default();
+        let themes = themes_of(state, p).await?;
+        let projects = flagged(caller, themes.as_deref(), store::projects(&state.db, muni, id).await?);
+        let themes = themes.unwrap_or_default();
         let total: i64 = projects.iter().map(|v| v.project.budget.total()).sum();
         let grant: i64 = projects
             .iter()
@@ -723,32 +721,32 @@ async fn detail_view(
             danger: false,
         });
     }
+    let mut items = vec![
+        Item::link(
+            "団体",
+            row.organisation_name.clone(),
+            Some(format!("/organisations/{}", p.organisation_id)),
+        ),
+        Item::new("種類", p.kind.label()),
+        Item::new("期間", p.period()),
+        Item::new("状態", state_label(p)),
+        Item::new("議決した会議", pages::opt(&p.adopted_by)),
+    ];
+    // Only a 年度計画 has projects to report on.
+    if p.kind == PlanKind::Annual {
+        items.push(Item::link(
+            "事業報告",
+            "印刷・Excel",
+            Some(format!("{BASE}/{id}/report")),
+        ));
+    }
     let page = pages::DetailPage {
         layout: Layout::new(caller, p.title.clone(), BASE).with_notice(notice),
         heading: p.title.clone(),
         back_href: BASE.into(),
         back_label: "計画",
         archived: false,
-        items: vec![
-            Item::link(
-                "団体",
-                row.organisation_name.clone(),
-                Some(format!("/organisations/{}", p.organisation_id)),
-            ),
-            Item::new("種類", p.kind.label()),
-            Item::new("期間", p.period()),
-            Item::new("状態", state_label(p)),
-            Item::new("議決した会議", pages::opt(&p.adopted_by)),
-            Item::link(
-                "事業報告",
-                if p.kind == PlanKind::Annual {
-                    "印刷・Excel"
-                } else {
-                    ""
-                },
-                (p.kind == PlanKind::Annual).then(|| format!("{BASE}/{id}/report")),
-            ),
-        ],
+        items,
         edit_href: write.then(|| format!("{BASE}/{id}/edit")),
         edit_label: "編集",
         buttons,
@@ -860,7 +858,7 @@ async fn project_view(
     }
     let plan = &row.plan;
     let write = caller.reaches_organisation(Action::PlanWrite, plan.organisation_id, org.organisation.area_id);
-    let themes = store::themes_for(&state.db, plan.organisation_id, plan.first_year).await?;
+    let themes = themes_of(state, plan).await?;
     let flag = theme_flag(
         p.theme.as_deref(),
         themes.as_deref(),
@@ -1027,7 +1025,8 @@ pub async fn get_api(
 ) -> ApiResult<Json<PlanView>> {
     let (row, _) = reachable(&state, &caller, Action::PlanRead, id).await?;
     let muni = caller.municipality.id;
-    let projects = flagged(&state, &caller, &row.plan, store::projects(&state.db, muni, id).await?).await?;
+    let themes = themes_of(&state, &row.plan).await?;
+    let projects = flagged(&caller, themes.as_deref(), store::projects(&state.db, muni, id).await?);
     Ok(Json(PlanView {
         projects,
         comments: store::comments(&state.db, muni, id).await?,
@@ -1171,7 +1170,8 @@ pub async fn projects_api(
 ) -> ApiResult<Json<Vec<ProjectView>>> {
     let (row, _) = reachable(&state, &caller, Action::PlanRead, id).await?;
     let projects = store::projects(&state.db, caller.municipality.id, id).await?;
-    Ok(Json(flagged(&state, &caller, &row.plan, projects).await?))
+    let themes = themes_of(&state, &row.plan).await?;
+    Ok(Json(flagged(&caller, themes.as_deref(), projects)))
 }
 
 /// A project of a 年度計画: budget lines in whole yen; `budget_total`, when

@@ -496,3 +496,15 @@ pub async fn fake_smtp() -> (u16, Arc<Mutex<Vec<String>>>) {
     });
     (port, received)
 }
+
+/// The messages of an API error body's `errors`, in order.
+pub fn messages(body: &Value) -> Vec<String> {
+    body["errors"]
+        .as_array()
+        .map(|e| {
+            e.iter()
+                .map(|x| x["message"].as_str().unwrap_or("").to_owned())
+                .collect()
+        })
+        .unwrap_or_default()
+}
