@@ -80,6 +80,9 @@ const EXTRA_LINKS = {
   "/issues": [/^\/issues\/dashboard$/],
 };
 
+// The same for detail pages, by the pattern of their path.
+const EXTRA_BY_PATTERN = [[/^\/organisations\/\d+$/, [/^\/organisations\/\d+\/evacuation-support$/]]];
+
 const AXE_IMPACTS = new Set(["serious", "critical"]);
 const AXE_ALWAYS = new Set(["landmark-unique"]);
 
@@ -337,7 +340,11 @@ async function menuPages(page) {
 }
 
 async function detailLinks(page, path) {
-  const patterns = [new RegExp(`^${path.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}/\\d+$`), ...(EXTRA_LINKS[path] || [])];
+  const patterns = [
+    new RegExp(`^${path.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}/\\d+$`),
+    ...(EXTRA_LINKS[path] || []),
+    ...EXTRA_BY_PATTERN.filter(([p]) => p.test(path)).flatMap(([, extra]) => extra),
+  ];
   if (path === "/") return [];
   const hrefs = await page.$$eval("main a[href]", (links) => links.map((a) => a.getAttribute("href")));
   const found = [];

@@ -141,6 +141,8 @@ pub const ENTITIES: &[(&str, &str)] = &[
     ("plans", "計画"),
     ("plan_projects", "事業"),
     ("plan_comments", "助言"),
+    ("supported_residents", "避難行動要支援者"),
+    ("register_readers", "要支援者名簿の閲覧者"),
     ("areas", "地区"),
     ("departments", "部署"),
     ("staff", "職員"),
@@ -165,7 +167,7 @@ pub fn entity_label(entity: &str) -> &str {
 
 /// Record types whose names are personal data: the log shows their number only.
 pub fn is_personal_entity(entity: &str) -> bool {
-    entity == "key_people"
+    matches!(entity, "key_people" | "supported_residents")
 }
 
 /// How the sentence names the record: 「課題 No.25「道路の穴」」,

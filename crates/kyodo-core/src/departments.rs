@@ -32,14 +32,7 @@ pub struct DepartmentInput {
 impl DepartmentInput {
     pub fn parse(get: &dyn Fn(&str) -> Option<String>) -> Result<Self, FieldErrors> {
         let mut f = Fields::new(get);
-        let phone = f
-            .optional("phone", "電話番号", 20)
-            .map(|p| crate::text::normalize_digits(&p));
-        if let Some(p) = &phone
-            && !p.chars().all(|c| c.is_ascii_digit() || c == '-')
-        {
-            f.errors.add("phone", "電話番号は数字とハイフンで入力してください");
-        }
+        let phone = f.phone("phone", "電話番号");
         let input = DepartmentInput {
             parent_id: f.id("parent_id", "上位の部署", false),
             code: f.code("code", "部署コード", true).unwrap_or_default(),

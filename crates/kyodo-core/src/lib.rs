@@ -11,6 +11,7 @@ pub mod csv_import;
 pub mod demo;
 pub mod departments;
 pub mod encoding;
+pub mod evacuation_support;
 pub mod handovers;
 pub mod issues;
 pub mod keyed;

@@ -38,6 +38,15 @@ pub enum Action {
     PlanAdvise,
     /// Locking an adopted plan (確定).
     PlanLock,
+    /// Residents needing help to evacuate (避難行動要支援者) and their
+    /// 個別避難計画: personal data of the highest sensitivity, every read
+    /// audited. "Own" is narrower than elsewhere: for a department, only the
+    /// one the scheme names for disaster prevention; for a community
+    /// account, only one the city has named a reader of its body's register.
+    EvacuationSupportRead,
+    EvacuationSupportWrite,
+    /// Naming a body's officers as readers of its register (名簿の閲覧者).
+    EvacuationSupportName,
     DepartmentRead,
     DepartmentWrite,
     StaffRead,
@@ -143,6 +152,10 @@ pub const TABLE: &[(Action, [Scope; 6])] = &[
     (Action::PlanWrite, [N, M, N, N, O, N]),
     (Action::PlanAdvise, [N, M, O, N, O, N]),
     (Action::PlanLock, [N, M, N, N, N, N]),
+    // 避難行動要支援者: not the liaison staff nor the system admin (see the action's note on Own).
+    (Action::EvacuationSupportRead, [N, M, N, O, O, N]),
+    (Action::EvacuationSupportWrite, [N, M, N, O, O, N]),
+    (Action::EvacuationSupportName, [N, M, N, N, N, N]),
     (Action::DepartmentRead, [M, M, M, M, M, N]),
     (Action::DepartmentWrite, [M, M, N, N, N, N]),
     (Action::StaffRead, [M, M, M, M, N, N]),
@@ -237,7 +250,7 @@ mod tests {
         for (a, _) in TABLE {
             assert!(seen.insert(*a), "{a:?} twice");
         }
-        assert_eq!(seen.len(), 49);
+        assert_eq!(seen.len(), 52);
     }
 
     #[test]
@@ -270,5 +283,15 @@ mod tests {
             vec![Some(Role::Coordinator), Some(Role::Liaison), Some(Role::Community)]
         );
         assert_eq!(scope(Some(Role::Liaison), Action::KeyPersonRead), Scope::Own);
+    }
+
+    #[test]
+    fn residents_needing_support_reach_neither_liaison_nor_admin() {
+        for action in [Action::EvacuationSupportRead, Action::EvacuationSupportWrite] {
+            let reach: Vec<Scope> = Role::ALL.iter().map(|r| scope(Some(*r), action)).collect();
+            // admin, coordinator, liaison, department, community
+            assert_eq!(reach, vec![N, M, N, O, O], "{action:?}");
+        }
+        assert_eq!(scope(None, Action::EvacuationSupportRead), Scope::Denied);
     }
 }

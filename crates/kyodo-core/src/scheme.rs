@@ -202,6 +202,11 @@ pub struct SchemeSettings {
     /// When bodies' 年度計画 and 事業報告 are due.
     #[serde(default)]
     pub plan_deadlines: crate::plans::overdue::PlanDeadlines,
+    /// The department that keeps disaster prevention (防災安全課、危機管理課):
+    /// it reads every body's register of residents needing support. None
+    /// until the city names it.
+    #[serde(default)]
+    pub disaster_prevention_department_id: Option<i64>,
 }
 
 impl SchemeSettings {
@@ -582,6 +587,7 @@ fn arao() -> Preset {
             },
             workload_alert: Default::default(),
             plan_deadlines: Default::default(),
+            disaster_prevention_department_id: None,
         },
     }
 }
@@ -640,6 +646,7 @@ fn niimi() -> Preset {
             appointment_rules: Default::default(),
             workload_alert: Default::default(),
             plan_deadlines: Default::default(),
+            disaster_prevention_department_id: None,
         },
     }
 }
@@ -701,6 +708,7 @@ fn kumamoto() -> Preset {
             appointment_rules: Default::default(),
             workload_alert: Default::default(),
             plan_deadlines: Default::default(),
+            disaster_prevention_department_id: None,
         },
     }
 }
@@ -762,6 +770,7 @@ fn tama() -> Preset {
             appointment_rules: Default::default(),
             workload_alert: Default::default(),
             plan_deadlines: Default::default(),
+            disaster_prevention_department_id: None,
         },
     }
 }
@@ -811,6 +820,7 @@ fn osaki() -> Preset {
             appointment_rules: Default::default(),
             workload_alert: Default::default(),
             plan_deadlines: Default::default(),
+            disaster_prevention_department_id: None,
         },
     }
 }

@@ -132,6 +132,20 @@ impl<'a> Fields<'a> {
         Some(value)
     }
 
+    /// An optional telephone number: 全角 folded, digits and hyphens only.
+    pub fn phone(&mut self, field: &str, label: &str) -> Option<String> {
+        let phone = self
+            .optional(field, label, 20)
+            .map(|p| crate::text::normalize_digits(&p));
+        if let Some(p) = &phone
+            && !p.chars().all(|c| c.is_ascii_digit() || c == '-')
+        {
+            self.errors
+                .add(field, format!("{label}は数字とハイフンで入力してください"));
+        }
+        phone
+    }
+
     /// An optional text of at most `max` characters; empty becomes `None`.
     pub fn optional(&mut self, field: &str, label: &str, max: usize) -> Option<String> {
         let value = self.raw(field);

@@ -177,6 +177,21 @@ pub async fn list(db: &Db, municipality_id: Option<i64>) -> Result<Vec<User>> {
     db.fetch_all(&q).await
 }
 
+/// A body's community accounts in use: (id, 「氏名（ログインID）」), for choosing among them.
+pub async fn community_accounts(db: &Db, municipality_id: i64, organisation_id: i64) -> Result<Vec<(i64, String)>> {
+    let mut q = select_users();
+    q.and_where(Expr::col("municipality_id").eq(municipality_id))
+        .and_where(Expr::col("organisation_id").eq(organisation_id))
+        .and_where(Expr::col("role").eq(Role::Community.as_str()))
+        .and_where(Expr::col("disabled_at").is_null())
+        .order_by("login", Order::Asc);
+    let users: Vec<User> = db.fetch_all(&q).await?;
+    Ok(users
+        .into_iter()
+        .map(|u| (u.id, format!("{}（{}）", u.display_name, u.login)))
+        .collect())
+}
+
 /// What a new password does to the account's API tokens.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ApiTokens {

@@ -266,6 +266,16 @@ pub async fn load(db: &Db, key: &str, today: NaiveDate, password_hash: &str) -> 
         )
         .await?;
     }
+    load_evacuation_support(
+        db,
+        &actor,
+        scheme,
+        today,
+        &dept_ids,
+        first_org,
+        &format!("{key}-community"),
+    )
+    .await?;
     // 土木課's stock answers, so that answering with a template shows in the demo.
     if let Some(department_id) = doboku {
         for (title, body) in DOBOKU_TEMPLATES {
@@ -282,6 +292,39 @@ pub async fn load(db: &Db, key: &str, today: NaiveDate, password_hash: &str) -> 
         }
     }
     Ok(accounts)
+}
+
+/// The register of the first body: 防災安全課 named for disaster prevention,
+/// two invented residents, and the demo community account named its reader
+/// as the body's first officer role (会長).
+async fn load_evacuation_support(
+    db: &Db,
+    actor: &Actor,
+    scheme: &kyodo_core::scheme::SchemeSettings,
+    today: NaiveDate,
+    dept_ids: &[(String, i64, String)],
+    first_org: Option<i64>,
+    community_login: &str,
+) -> Result<()> {
+    let Some(org) = first_org else {
+        return Ok(());
+    };
+    let mut settings = scheme.clone();
+    settings.disaster_prevention_department_id = dept_ids
+        .iter()
+        .find(|(_, _, n)| n == "防災安全課")
+        .map(|(_, id, _)| *id);
+    crate::municipalities::update_scheme(db, actor, &settings).await?;
+    for r in kyodo_core::demo::supported_residents(today) {
+        crate::evacuation_support::add(db, actor, org, &r).await?;
+    }
+    if let (Some(user), Some(role)) = (
+        crate::accounts::by_login(db, community_login).await?,
+        scheme.officer_roles.first(),
+    ) {
+        crate::evacuation_support::name_reader(db, actor, org, user.id, role, today).await?;
+    }
+    Ok(())
 }
 
 const DOBOKU_TEMPLATES: [(&str, &str); 2] = [

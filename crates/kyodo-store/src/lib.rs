@@ -17,6 +17,7 @@ pub mod common;
 pub mod data;
 pub mod demo;
 pub mod departments;
+pub mod evacuation_support;
 pub mod handovers;
 pub mod issues;
 pub mod mail;

@@ -905,7 +905,68 @@ const MIGRATIONS: &[Migration] = &[
         name: "plans",
         steps: v19_plans,
     },
+    Migration {
+        version: 20,
+        name: "evacuation_support_and_project_totals",
+        steps: v20_evacuation_support_and_project_totals,
+    },
 ];
+
+/// Version 20: residents needing help to evacuate (避難行動要支援者) with
+/// their 個別避難計画 and the officers named to read a body's register; and
+/// each project's 交付金 kept beside its budget total, so the 年度 summary
+/// sums columns instead of reading every project's budget lines.
+fn v20_evacuation_support_and_project_totals() -> Vec<Step> {
+    let mut steps = Vec::new();
+    let mut t = tenant_table("supported_residents");
+    reference(&mut t, "supported_residents", "organisation_id", "organisations", false);
+    t.col(text("name").not_null())
+        .col(text("name_kana").null())
+        .col(text("address").not_null())
+        .col(text("phone").null())
+        .col(text("needs").not_null())
+        .col(date("consent_on").not_null())
+        .col(text("supporters").null())
+        .col(text("destination").null())
+        .col(text("method").null())
+        .col(date("plan_made_on").null())
+        .col(ColumnDef::new(name("version")).big_integer().not_null().default(1))
+        .col(timestamp("created_at").not_null())
+        .col(timestamp("updated_at").not_null());
+    steps.push(Step::table(t));
+    steps.push(Step::index(index(
+        "supported_residents",
+        &["organisation_id", "id"],
+        false,
+    )));
+
+    let mut t = tenant_table("register_readers");
+    reference(&mut t, "register_readers", "organisation_id", "organisations", false);
+    reference(&mut t, "register_readers", "user_id", "users", false);
+    t.col(text("officer_role").not_null())
+        .col(date("named_on").not_null())
+        .col(timestamp("created_at").not_null());
+    steps.push(Step::table(t));
+    steps.push(Step::index(index(
+        "register_readers",
+        &["organisation_id", "user_id"],
+        true,
+    )));
+
+    steps.push(Step::alter(
+        Table::alter()
+            .table(name("plan_projects"))
+            .add_column(ColumnDef::new(name("grant_total")).big_integer().not_null().default(0))
+            .to_owned(),
+    ));
+    steps.push(Step::raw(
+        "UPDATE plan_projects SET grant_total = (SELECT COALESCE(SUM(json_extract(value, '$.amount')), 0) \
+         FROM json_each(plan_projects.budget) WHERE json_extract(value, '$.source') = 'grant')",
+        "UPDATE plan_projects SET grant_total = (SELECT COALESCE(SUM((line->>'amount')::bigint), 0) \
+         FROM json_array_elements(plan_projects.budget::json) AS line WHERE line->>'source' = 'grant')",
+    ));
+    steps
+}
 
 /// Version 19: plans (将来計画・年度計画・地区防災計画), their projects with
 /// budget lines (JSON) and kept totals, revisions of adopted plans, advice.

@@ -3,10 +3,12 @@
 
 use chrono::Utc;
 use kyodo_core::plans::overdue::BodyPlans;
-use kyodo_core::plans::projects::{Project, ProjectInput, SummaryRow};
+use kyodo_core::plans::projects::{
+    BodySummary, FundingSource, Project, ProjectInput, ProjectStatus, SummaryRow, ThemeCount,
+};
 use kyodo_core::plans::{Plan, PlanComment, PlanInput, PlanKind, PlanRevision, PlanRow};
 use kyodo_core::validation::FieldErrors;
-use sea_query::{Expr, ExprTrait, Order, Query, SelectStatement};
+use sea_query::{Expr, ExprTrait, Func, JoinType, Order, Query, SelectStatement};
 
 use crate::audit::{self, Actor};
 use crate::common;
@@ -477,6 +479,7 @@ pub async fn add_project(db: &Db, actor: &Actor, plan_id: i64, input: &ProjectIn
                     "responsible",
                     "budget",
                     "budget_total",
+                    "grant_total",
                     "status",
                     "outcome",
                     "participants",
@@ -493,6 +496,7 @@ pub async fn add_project(db: &Db, actor: &Actor, plan_id: i64, input: &ProjectIn
                     input.responsible.clone().into(),
                     budget_json(input)?.into(),
                     input.budget.total().into(),
+                    input.budget.from_source(FundingSource::Grant).into(),
                     input.status.key().into(),
                     input.outcome.clone().into(),
                     input.participants.into(),
@@ -545,6 +549,7 @@ pub async fn update_project(
             .value("responsible", input.responsible.clone())
             .value("budget", budget_json(input)?)
             .value("budget_total", input.budget.total())
+            .value("grant_total", input.budget.from_source(FundingSource::Grant))
             .value("status", input.status.key())
             .value("outcome", input.outcome.clone())
             .value("participants", input.participants)
@@ -638,7 +643,7 @@ pub async fn add_comment(db: &Db, actor: &Actor, plan_id: i64, project_id: Optio
 
 /// Every project of the 年度計画 of `fiscal_year` within reach, by body and project.
 pub async fn summary(db: &Db, municipality_id: i64, visible: &Visible, fiscal_year: i32) -> Result<Vec<SummaryRow>> {
-    let mut q = Query::select();
+    let mut q = annual_of_year(municipality_id, visible, fiscal_year, JoinType::InnerJoin);
     q.expr_as(Expr::col(("o", "id")), "organisation_id")
         .expr_as(Expr::col(("o", "code")), "organisation_code")
         .expr_as(Expr::col(("o", "name")), "organisation_name")
@@ -654,16 +659,76 @@ pub async fn summary(db: &Db, municipality_id: i64, visible: &Visible, fiscal_ye
             ("x", "budget"),
             ("x", "status"),
             ("x", "participants"),
-        ])
-        .from_as(TABLE, "p")
+        ]);
+    q.order_by(("o", "code"), Order::Asc).order_by(("x", "id"), Order::Asc);
+    db.fetch_all(&q).await
+}
+
+/// The 年度計画 of `fiscal_year` within reach, one line per body with its
+/// projects' kept sums: what the coordinator's summary page shows. Its cost
+/// follows the number of bodies, not of their projects' budget lines.
+pub async fn summary_by_body(
+    db: &Db,
+    municipality_id: i64,
+    visible: &Visible,
+    fiscal_year: i32,
+) -> Result<Vec<BodySummary>> {
+    let sum = |e: Expr| -> Expr { Func::cast_as(Func::coalesce([e.sum(), Expr::val(0)]), "BIGINT").into() };
+    let mut q = annual_of_year(municipality_id, visible, fiscal_year, JoinType::LeftJoin);
+    q.expr_as(Expr::col(("o", "id")), "organisation_id")
+        .expr_as(Expr::col(("o", "code")), "organisation_code")
+        .expr_as(Expr::col(("o", "name")), "organisation_name")
+        .expr_as(Expr::col(("p", "id")), "plan_id")
+        .expr_as(Expr::col(("p", "title")), "plan_title")
+        .column(("p", "adopted_on"))
+        .expr_as(Func::cast_as(Expr::col(("x", "id")).count(), "BIGINT"), "projects")
+        .expr_as(
+            sum(Expr::case(Expr::col(("x", "status")).eq(ProjectStatus::Done.key()), 1)
+                .finally(0)
+                .into()),
+            "done",
+        )
+        .expr_as(sum(Expr::col(("x", "budget_total"))), "budget_total")
+        .expr_as(sum(Expr::col(("x", "grant_total"))), "grant_total")
+        .group_by_col(("o", "id"))
+        .group_by_col(("o", "code"))
+        .group_by_col(("o", "name"))
+        .group_by_col(("p", "id"))
+        .group_by_col(("p", "title"))
+        .group_by_col(("p", "adopted_on"))
+        .order_by(("o", "code"), Order::Asc)
+        .order_by(("p", "id"), Order::Asc);
+    db.fetch_all(&q).await
+}
+
+/// How many projects of each body's 年度計画 of `fiscal_year` stand under each 分野.
+pub async fn theme_counts(
+    db: &Db,
+    municipality_id: i64,
+    visible: &Visible,
+    fiscal_year: i32,
+) -> Result<Vec<ThemeCount>> {
+    let mut q = annual_of_year(municipality_id, visible, fiscal_year, JoinType::InnerJoin);
+    q.expr_as(Expr::col(("p", "organisation_id")), "organisation_id")
+        .column(("x", "theme"))
+        .expr_as(Func::cast_as(Expr::col(("x", "id")).count(), "BIGINT"), "projects")
+        .group_by_col(("p", "organisation_id"))
+        .group_by_col(("x", "theme"));
+    db.fetch_all(&q).await
+}
+
+/// The 年度計画 of a 年度 within reach (`p`), their bodies (`o`) and projects (`x`).
+fn annual_of_year(municipality_id: i64, visible: &Visible, fiscal_year: i32, projects: JoinType) -> SelectStatement {
+    let mut q = Query::select();
+    q.from_as(TABLE, "p")
         .join_as(
-            sea_query::JoinType::InnerJoin,
+            projects,
             "plan_projects",
             "x",
             Expr::col(("x", "plan_id")).equals(("p", "id")),
         )
         .join_as(
-            sea_query::JoinType::InnerJoin,
+            JoinType::InnerJoin,
             "organisations",
             "o",
             Expr::col(("o", "id")).equals(("p", "organisation_id")),
@@ -680,8 +745,7 @@ pub async fn summary(db: &Db, municipality_id: i64, visible: &Visible, fiscal_ye
             q.and_where(Expr::col(("p", "organisation_id")).eq(*id));
         }
     }
-    q.order_by(("o", "code"), Order::Asc).order_by(("x", "id"), Order::Asc);
-    db.fetch_all(&q).await
+    q
 }
 
 /// The 分野 of each body's adopted future plan covering `fiscal_year`: (organisation, themes).

@@ -15,6 +15,7 @@ pub mod departments;
 pub mod edge;
 pub mod editing;
 pub mod error;
+pub mod evacuation_support;
 pub mod handovers;
 pub mod help;
 pub mod issues;

@@ -8,8 +8,8 @@ use tower_http::set_header::SetResponseHeaderLayer;
 
 use crate::issues::{self, Issues, dashboard, detail, files, progress, templates};
 use crate::{
-    AppState, accounts, activities, api, appointments, areas, audit, data, departments, editing, handovers, help, mail,
-    meetings, open311, organisations, plans, rotation, scheme, staff, workload,
+    AppState, accounts, activities, api, appointments, areas, audit, data, departments, editing, evacuation_support,
+    handovers, help, mail, meetings, open311, organisations, plans, rotation, scheme, staff, workload,
 };
 
 pub fn router(state: AppState) -> Router {
@@ -252,6 +252,30 @@ pub fn router(state: AppState) -> Router {
             post(organisations::remove_key_person_page),
         )
         .route(
+            "/organisations/{id}/evacuation-support",
+            get(evacuation_support::register_page).post(evacuation_support::add_page),
+        )
+        .route(
+            "/organisations/{id}/evacuation-support/export",
+            post(evacuation_support::export_page),
+        )
+        .route(
+            "/organisations/{id}/evacuation-support/{resident}",
+            get(evacuation_support::edit_page).post(evacuation_support::update_page),
+        )
+        .route(
+            "/organisations/{id}/evacuation-support/{resident}/delete",
+            post(evacuation_support::remove_page),
+        )
+        .route(
+            "/organisations/{id}/register-readers",
+            post(evacuation_support::name_reader_page),
+        )
+        .route(
+            "/organisations/{id}/register-readers/{reader}/delete",
+            post(evacuation_support::remove_reader_page),
+        )
+        .route(
             "/staff",
             get(staff::list_page).post(editing::create_page::<staff::StaffRecords>),
         )
@@ -316,6 +340,10 @@ pub fn router(state: AppState) -> Router {
             get(organisations::get_api).patch(organisations::patch_api),
         )
         .route("/organisations/{id}/key-people", get(organisations::key_people_api))
+        .route(
+            "/organisations/{id}/evacuation-support",
+            get(evacuation_support::list_api).post(evacuation_support::create_api),
+        )
         .route("/plans", get(plans::list_api).post(plans::create_api))
         .route("/plans/summary", get(plans::summary::api))
         .route("/plans/{id}", get(plans::get_api).patch(plans::patch_api))

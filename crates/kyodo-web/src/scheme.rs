@@ -51,6 +51,8 @@ struct SchemePage {
     requirements: Vec<(&'static str, &'static str)>,
     /// The organisation kinds, with none first.
     org_kinds: Vec<(String, String)>,
+    /// The departments, with none first: (id, name).
+    departments: Vec<(String, String)>,
 }
 
 impl SchemePage {
@@ -196,6 +198,9 @@ fn establishment_values(s: &SchemeSettings, v: &mut HashMap<String, String>) {
     }
     v.insert("plan_month".into(), s.plan_deadlines.annual_plan_month.to_string());
     v.insert("report_month".into(), s.plan_deadlines.report_month.to_string());
+    if let Some(d) = s.disaster_prevention_department_id {
+        v.insert("disaster_department".into(), d.to_string());
+    }
     for (i, stage) in s.lifecycle_stages.iter().enumerate() {
         v.insert(format!("req{i}_stage"), stage.clone());
         for r in kyodo_core::organisations::establishment::requirements(s, stage) {
@@ -464,6 +469,7 @@ fn parse(form: &HashMap<String, String>) -> Result<SchemeSettings, FieldErrors> 
             annual_plan_month: month_field("plan_month", &mut errors),
             report_month: month_field("report_month", &mut errors),
         },
+        disaster_prevention_department_id: get("disaster_department").parse().ok(),
         lifecycle_stages,
         officer_roles: list("officer_roles"),
         coordinating_section: get("coordinating_section"),
@@ -493,7 +499,13 @@ fn parse(form: &HashMap<String, String>) -> Result<SchemeSettings, FieldErrors> 
 }
 
 /// The page; `add` names the repeated part 「行を追加」 asked one more row of.
-fn view(caller: &Caller, form: FormState, notice: Option<&str>, add: &str) -> SchemePage {
+fn view(
+    caller: &Caller,
+    form: FormState,
+    notice: Option<&str>,
+    add: &str,
+    departments: &[kyodo_core::departments::Department],
+) -> SchemePage {
     let scheme = &caller.municipality.scheme;
     let level_options = scheme
         .area_levels
@@ -560,6 +572,9 @@ fn view(caller: &Caller, form: FormState, notice: Option<&str>, add: &str) -> Sc
         org_kinds: std::iter::once((String::new(), "（なし）".to_owned()))
             .chain(scheme.organisation_kinds.iter().map(|k| (k.clone(), k.clone())))
             .collect(),
+        departments: std::iter::once((String::new(), "（未指定）".to_owned()))
+            .chain(departments.iter().map(|d| (d.id.to_string(), d.name.clone())))
+            .collect(),
         steps: PlanStep::ALL
             .iter()
             .map(|step| {
@@ -575,12 +590,20 @@ fn view(caller: &Caller, form: FormState, notice: Option<&str>, add: &str) -> Sc
 }
 
 pub async fn scheme_page(
+    State(state): State<AppState>,
     PageCaller(caller): PageCaller,
     PageQuery(q): PageQuery<crate::pages::NoticeQuery>,
 ) -> PageResult<Response> {
     caller.require(Action::SchemeRead)?;
+    let departments = kyodo_store::departments::all(&state.db, caller.municipality.id).await?;
     let form = FormState::new(values(&caller.municipality.scheme));
-    Ok(pages::render(&view(&caller, form, q.notice.as_deref(), "")))
+    Ok(pages::render(&view(
+        &caller,
+        form,
+        q.notice.as_deref(),
+        "",
+        &departments,
+    )))
 }
 
 pub async fn update_scheme_page(
@@ -590,11 +613,25 @@ pub async fn update_scheme_page(
 ) -> PageResult<Response> {
     caller.check_csrf(form.csrf())?;
     caller.require(Action::SchemeWrite)?;
+    let departments = kyodo_store::departments::all(&state.db, caller.municipality.id).await?;
     // 「行を追加」 shows the form again with one more row; nothing is saved yet.
     if let Some(add) = form.0.get("_add").cloned() {
-        return Ok(pages::render(&view(&caller, FormState::new(form.0), None, &add)));
+        return Ok(pages::render(&view(
+            &caller,
+            FormState::new(form.0),
+            None,
+            &add,
+            &departments,
+        )));
     }
-    let errors = match parse(&form.0) {
+    let parsed = parse(&form.0).and_then(|settings| match settings.disaster_prevention_department_id {
+        Some(d) if !departments.iter().any(|x| x.id == d) => Err(FieldErrors::single(
+            "disaster_department",
+            "防災を担当する部署を一覧から選んでください",
+        )),
+        _ => Ok(settings),
+    });
+    let errors = match parsed {
         Ok(settings) => match kyodo_store::municipalities::update_scheme(&state.db, &caller.actor(), &settings).await {
             Ok(_) => return Ok(Redirect::to("/settings/scheme?notice=saved").into_response()),
             Err(kyodo_store::StoreError::Invalid(errors)) => errors,
@@ -606,7 +643,7 @@ pub async fn update_scheme_page(
     f.errors = errors;
     Ok((
         StatusCode::UNPROCESSABLE_ENTITY,
-        pages::render(&view(&caller, f, None, "")),
+        pages::render(&view(&caller, f, None, "", &departments)),
     )
         .into_response())
 }

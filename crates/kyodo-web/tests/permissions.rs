@@ -117,6 +117,24 @@ async fn every_role_gets_exactly_what_the_table_allows_on_every_route() {
         .expect("key people")[0]
         .id;
     let i = routed_issue(&app, muni, a, o).await;
+    // The register of residents needing support: the demo names the demo
+    // community account its reader; for the walk, the demo department
+    // (土木課) is named for disaster prevention, so that each role's "own"
+    // is within reach.
+    let cli = kyodo_store::audit::Actor::command_line(muni);
+    let mut scheme = app.municipality("432041").await.scheme;
+    scheme.disaster_prevention_department_id = kyodo_store::accounts::by_login(&app.db, "arao-department")
+        .await
+        .unwrap()
+        .unwrap()
+        .department_id;
+    kyodo_store::municipalities::update_scheme(&app.db, &cli, &scheme)
+        .await
+        .unwrap();
+    let r = kyodo_store::evacuation_support::residents(&app.db, &cli, o)
+        .await
+        .expect("residents")[0]
+        .id;
     // The demo's annual plan of O001 and one of its projects.
     let plan = kyodo_store::plans::list(
         &app.db,
@@ -401,6 +419,42 @@ async fn every_role_gets_exactly_what_the_table_allows_on_every_route() {
         case("POST", format!("/plans/{plan}/projects"), PlanWrite, Page),
         case("GET", format!("/plans/{plan}/projects/{project}"), PlanRead, Page),
         case("POST", format!("/plans/{plan}/projects/{project}"), PlanWrite, Page),
+        case(
+            "GET",
+            format!("/organisations/{o}/evacuation-support"),
+            EvacuationSupportRead,
+            Page,
+        ),
+        case(
+            "POST",
+            format!("/organisations/{o}/evacuation-support"),
+            EvacuationSupportWrite,
+            Page,
+        ),
+        case(
+            "GET",
+            format!("/organisations/{o}/evacuation-support/{r}"),
+            EvacuationSupportWrite,
+            Page,
+        ),
+        case(
+            "POST",
+            format!("/organisations/{o}/evacuation-support/{r}"),
+            EvacuationSupportWrite,
+            Page,
+        ),
+        case(
+            "POST",
+            format!("/organisations/{o}/evacuation-support/export"),
+            EvacuationSupportRead,
+            Page,
+        ),
+        case(
+            "POST",
+            format!("/organisations/{o}/register-readers"),
+            EvacuationSupportName,
+            Page,
+        ),
         case("POST", format!("/organisations/{o}/archive"), OrganisationWrite, Page),
         case("POST", format!("/organisations/{o}/restore"), OrganisationWrite, Page),
         case("GET", "/staff", StaffRead, Page),
@@ -482,6 +536,18 @@ async fn every_role_gets_exactly_what_the_table_allows_on_every_route() {
             Api,
         )
         .with("action", "withdraw"),
+        case(
+            "GET",
+            format!("/api/v1/organisations/{o}/evacuation-support"),
+            EvacuationSupportRead,
+            Api,
+        ),
+        case(
+            "POST",
+            format!("/api/v1/organisations/{o}/evacuation-support"),
+            EvacuationSupportWrite,
+            Api,
+        ),
         case("GET", "/api/v1/plans", PlanRead, Api),
         case("GET", "/api/v1/plans/summary", PlanRead, Api),
         case("POST", "/api/v1/plans", PlanWrite, Api),

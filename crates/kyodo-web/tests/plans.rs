@@ -353,7 +353,9 @@ async fn the_coordinator_sums_up_a_year_across_bodies_and_a_body_prints_its_repo
         ["唐松まちづくり協議会", "熊野の将来を考える会"]
     );
     assert!(
-        lines.iter().all(|l| l["flag"].is_null()),
+        lines
+            .iter()
+            .all(|l| l["off_theme"] == 0 && l["projects"].as_i64().unwrap() > 0),
         "the demo's projects stand under their themes"
     );
     let grant: i64 = lines.iter().map(|l| l["grant_total"].as_i64().unwrap()).sum();
@@ -392,6 +394,28 @@ async fn the_coordinator_sums_up_a_year_across_bodies_and_a_body_prints_its_repo
     // The body sees its own projects only in the summary.
     let (_, own) = community.send("GET", "/plans/summary?fiscal_year=2026", None).await;
     assert!(own.as_array().unwrap().iter().all(|l| l["organisation_id"] == org));
+
+    // A project under no 分野 is counted, and its 交付金 joins the kept sums.
+    let before = own[0].clone();
+    let line = json!([{"item": "委託料", "source": "grant", "amount": 30000}]);
+    let (status, _) = community
+        .send(
+            "POST",
+            &format!("/plans/{annual}/projects"),
+            Some(json!({"name": "観光マップ", "theme": "観光", "budget": line, "change_reason": "年度途中の追加"})),
+        )
+        .await;
+    assert_eq!(status, 201);
+    let (_, own) = community.send("GET", "/plans/summary?fiscal_year=2026", None).await;
+    let after = &own[0];
+    assert_eq!(after["off_theme"], 1);
+    assert_eq!(after["projects"].as_i64(), before["projects"].as_i64().map(|n| n + 1));
+    assert_eq!(
+        after["grant_total"].as_i64(),
+        before["grant_total"].as_i64().map(|n| n + 30000)
+    );
+    let page = b.get("/plans/summary?fiscal_year=2026").await.text().await.unwrap();
+    assert!(page.contains("分野外") && page.contains("唐松まちづくり協議会"));
 }
 
 #[tokio::test]

@@ -107,6 +107,8 @@ pub fn person(rng: &mut Rng) -> (String, String) {
 }
 
 mod establishment;
+mod evacuation_support;
+pub use evacuation_support::supported_residents;
 mod issues;
 mod plans;
 pub use establishment::{DemoGroup, DemoWay};

@@ -196,14 +196,7 @@ pub struct KeyPersonInput {
 impl KeyPersonInput {
     pub fn parse(get: &dyn Fn(&str) -> Option<String>) -> Result<Self, FieldErrors> {
         let mut f = Fields::new(get);
-        let phone = f
-            .optional("phone", "電話番号", 20)
-            .map(|p| crate::text::normalize_digits(&p));
-        if let Some(p) = &phone
-            && !p.chars().all(|c| c.is_ascii_digit() || c == '-')
-        {
-            f.errors.add("phone", "電話番号は数字とハイフンで入力してください");
-        }
+        let phone = f.phone("phone", "電話番号");
         let email = f.email("email", "メールアドレス");
         let input = KeyPersonInput {
             name: f.required("name", "氏名", 100),

@@ -198,6 +198,35 @@ pub struct SummaryRow {
     pub participants: Option<i64>,
 }
 
+/// One body's line in the coordinator's summary of a 年度 (年度計画の一覧):
+/// its 年度計画 and the sums of its projects.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[cfg_attr(feature = "sqlx", derive(sqlx::FromRow))]
+pub struct BodySummary {
+    pub organisation_id: i64,
+    pub organisation_code: String,
+    pub organisation_name: String,
+    pub plan_id: i64,
+    pub plan_title: String,
+    /// The 年度計画's adoption (議決), none while it is a draft.
+    pub adopted_on: Option<chrono::NaiveDate>,
+    /// How many projects (事業), and how many of them are 完了.
+    pub projects: i64,
+    pub done: i64,
+    /// 予算の合計 and うち交付金, in yen.
+    pub budget_total: i64,
+    pub grant_total: i64,
+}
+
+/// How many of a body's projects stand under one 分野 (none: no 分野).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "sqlx", derive(sqlx::FromRow))]
+pub struct ThemeCount {
+    pub organisation_id: i64,
+    pub theme: Option<String>,
+    pub projects: i64,
+}
+
 impl TryFrom<String> for ProjectStatus {
     type Error = String;
 

@@ -473,7 +473,13 @@ pub async fn remove_officer(db: &Db, actor: &Actor, organisation_id: i64, office
     remove_child(db, actor, "officers", organisation_id, officer_id).await
 }
 
-async fn remove_child(db: &Db, actor: &Actor, table: &'static str, organisation_id: i64, id: i64) -> Result<()> {
+pub(crate) async fn remove_child(
+    db: &Db,
+    actor: &Actor,
+    table: &'static str,
+    organisation_id: i64,
+    id: i64,
+) -> Result<()> {
     let mut tx = db.begin().await?;
     let n = tx
         .execute(

@@ -406,6 +406,8 @@ pub fn merged(mut current: HashMap<String, String>, patch: HashMap<String, Strin
         crate::organisations::create_api,
         crate::organisations::patch_api,
         crate::organisations::key_people_api,
+        crate::evacuation_support::list_api,
+        crate::evacuation_support::create_api,
         crate::organisations::establishment::move_stage_api,
         crate::organisations::establishment::establishment_api,
         crate::organisations::recognition::act_api,

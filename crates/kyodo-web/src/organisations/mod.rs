@@ -380,6 +380,14 @@ async fn detail_view(
         Item::new("段階", pages::opt(&o.stage)),
         Item::new("設立日", pages::opt_date_ja(&o.established_on)),
     ];
+    if crate::evacuation_support::may_read(state, caller, id).await? {
+        let n = kyodo_store::evacuation_support::count(&state.db, caller.municipality.id, id).await?;
+        items.push(Item::link(
+            "避難行動要支援者名簿",
+            format!("{n}人"),
+            Some(format!("{BASE}/{id}/evacuation-support")),
+        ));
+    }
     if recognition::applies(caller, &row) {
         items.push(Item::new("認可", o.recognition.label()));
         if o.recognised() {

@@ -603,6 +603,9 @@ async fn detail_view(
         empty: "",
         form: None,
     }];
+    if p.kind == PlanKind::DisasterPrevention {
+        sections.push(crate::evacuation_support::plan_section(state, caller, p.organisation_id).await?);
+    }
     if p.kind == PlanKind::Annual {
         let themes = themes_of(state, p).await?;
         let projects = flagged(caller, themes.as_deref(), store::projects(&state.db, muni, id).await?);

@@ -3,13 +3,15 @@
 //! whether it stands under its body's future plan; as a page, CSV (UTF-8 or
 //! CP932), xlsx and JSON.
 
+use std::collections::HashMap;
+
 use axum::Json;
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use kyodo_core::csv_import::Column;
 use kyodo_core::encoding::encode_csv;
 use kyodo_core::permissions::Action;
-use kyodo_core::plans::projects::{FundingSource, SummaryRow, theme_flag};
+use kyodo_core::plans::projects::{BodySummary, FundingSource, SummaryRow, theme_flag};
 use kyodo_store::plans as store;
 
 use super::{BASE, months_label, yen};
@@ -110,37 +112,74 @@ fn record(l: &SummaryLine) -> Vec<String> {
     ]
 }
 
+/// A body's line of the summary with how many of its projects stand under
+/// no 分野 of its future plan (分野外: the block grant may refuse them).
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct BodyLine {
+    #[serde(flatten)]
+    pub body: BodySummary,
+    pub off_theme: i64,
+}
+
+/// One line per body: the kept sums of its projects, and its 分野外 count
+/// from a count per (body, 分野). No project's budget lines are read.
+async fn body_lines(state: &AppState, caller: &Caller, fy: i32) -> Result<Vec<BodyLine>, AppError> {
+    let scope = caller.require(Action::PlanRead)?;
+    let muni = caller.municipality.id;
+    let visible = caller.organisations_in(scope);
+    let bodies = store::summary_by_body(&state.db, muni, &visible, fy).await?;
+    let counts = store::theme_counts(&state.db, muni, &visible, fy).await?;
+    let themes: HashMap<i64, Vec<String>> = store::themes_in(&state.db, muni, fy).await?.into_iter().collect();
+    let required = caller.municipality.scheme.recognition;
+    let mut off: HashMap<i64, i64> = HashMap::new();
+    for c in counts {
+        let own = themes.get(&c.organisation_id).map(Vec::as_slice);
+        if theme_flag(c.theme.as_deref(), own, required).is_some() {
+            *off.entry(c.organisation_id).or_default() += c.projects;
+        }
+    }
+    Ok(bodies
+        .into_iter()
+        .map(|body| BodyLine {
+            off_theme: off.get(&body.organisation_id).copied().unwrap_or(0),
+            body,
+        })
+        .collect())
+}
+
 pub async fn page(
     State(state): State<AppState>,
     PageCaller(caller): PageCaller,
     PageQuery(q): PageQuery<SummaryQuery>,
 ) -> PageResult<Response> {
     let fy = year_of(&caller, q.fiscal_year);
-    let lines = lines(&state, &caller, fy).await?;
-    let total: i64 = lines.iter().map(|l| l.budget_total).sum();
-    let grant: i64 = lines.iter().map(|l| l.grant_total).sum();
-    let bodies = {
-        let mut ids: Vec<i64> = lines.iter().map(|l| l.row.organisation_id).collect();
-        ids.dedup();
-        ids.len()
-    };
-    let flagged = lines.iter().filter(|l| l.flag.is_some()).count();
+    let lines = body_lines(&state, &caller, fy).await?;
+    let sum = |f: fn(&BodyLine) -> i64| lines.iter().map(f).sum::<i64>();
+    let (projects, done, total, grant, off) = (
+        sum(|l| l.body.projects),
+        sum(|l| l.body.done),
+        sum(|l| l.body.budget_total),
+        sum(|l| l.body.grant_total),
+        sum(|l| l.off_theme),
+    );
     let mut rows: Vec<Vec<Cell>> = lines
         .iter()
         .map(|l| {
-            let r = &l.row;
+            let b = &l.body;
             vec![
-                Cell::text(r.organisation_name.clone()),
-                Cell::link(
-                    r.name.clone(),
-                    format!("{BASE}/{}/projects/{}", r.plan_id, r.project_id),
-                )
-                .tagged(l.flag.map(|_| "分野外")),
-                Cell::text(pages::opt(&r.theme)),
-                Cell::text(yen(l.budget_total)),
-                Cell::text(yen(l.grant_total)),
-                Cell::text(r.status.label()),
-                Cell::text(if r.adopted_on.is_some() {
+                Cell::text(b.organisation_name.clone()),
+                Cell::link(b.plan_title.clone(), format!("{BASE}/{}", b.plan_id)),
+                Cell::text(format!("{}件", b.projects)),
+                Cell::text(format!("{}件", b.done)),
+                Cell::text(yen(b.budget_total)),
+                Cell::text(yen(b.grant_total)),
+                Cell::text(if l.off_theme > 0 {
+                    format!("{}件", l.off_theme)
+                } else {
+                    String::new()
+                })
+                .tagged((l.off_theme > 0).then_some("分野外")),
+                Cell::text(if b.adopted_on.is_some() {
                     "議決済み"
                 } else {
                     "下書き"
@@ -150,12 +189,13 @@ pub async fn page(
         .collect();
     if !rows.is_empty() {
         rows.push(vec![
-            Cell::text(format!("{bodies}団体")),
-            Cell::text(format!("{}事業", lines.len())),
+            Cell::text(format!("計 {}団体", lines.len())),
             Cell::text(""),
+            Cell::text(format!("{projects}件")),
+            Cell::text(format!("{done}件")),
             Cell::text(yen(total)),
             Cell::text(yen(grant)),
-            Cell::text(""),
+            Cell::text(format!("{off}件")),
             Cell::text(""),
         ]);
     }
@@ -164,12 +204,16 @@ pub async fn page(
         layout: Layout::new(&caller, "年度計画の一覧", BASE),
         heading: "年度計画の一覧".into(),
         intro: format!(
-            "{}の年度計画の事業です。将来計画の分野にない事業（{flagged}件）は「分野外」と表示します。",
+            "{}の年度計画を団体ごとにまとめています。将来計画の分野にない事業（{off}件）は「分野外」と数えます。事業ごとの一覧はExcelかCSVで書き出せます。",
             kyodo_core::wareki::format_fiscal_year(fy)
         ),
         base_path: format!("{BASE}/summary"),
         links: vec![
-            ("Excelで書き出す".into(), format!("{BASE}/summary.xlsx?{query}"), false),
+            (
+                "Excelで書き出す（事業ごと）".into(),
+                format!("{BASE}/summary.xlsx?{query}"),
+                false,
+            ),
             ("CSV（UTF-8）".into(), format!("{BASE}/summary.csv?{query}"), false),
             (
                 "CSV（Shift_JIS）".into(),
@@ -180,12 +224,21 @@ pub async fn page(
         filters: vec![pages::fiscal_year_filter(&caller, fy)],
         tables: vec![pages::Table {
             title: String::new(),
-            phone: &[0, 1, 3],
-            columns: ["団体", "事業", "分野", "予算", "うち交付金", "進捗", "計画"]
-                .map(String::from)
-                .to_vec(),
+            phone: &[0, 2, 4],
+            columns: [
+                "団体",
+                "年度計画",
+                "事業",
+                "完了",
+                "予算",
+                "うち交付金",
+                "分野外",
+                "計画",
+            ]
+            .map(String::from)
+            .to_vec(),
             rows,
-            empty: "この年度の年度計画の事業はありません",
+            empty: "この年度の年度計画はありません",
         }],
         printable: true,
     };
@@ -240,15 +293,17 @@ pub async fn xlsx(
     Ok(xlsx::attachment(bytes, &format!("{}.xlsx", stem(fy))))
 }
 
-/// Every project of the 年度計画 of a 年度 within reach, with its budget,
-/// 交付金 and flag: the coordinator's summary across bodies.
+/// The 年度計画 of a 年度 within reach, one line per body: its projects'
+/// count, budget and 交付金, and how many stand under no 分野 of its future
+/// plan — the coordinator's summary across bodies. Each project's lines
+/// are on `GET /plans/{id}/projects`.
 #[utoipa::path(get, path = "/plans/summary", tag = "plans", params(SummaryQuery),
-    responses((status = 200, body = Vec<SummaryLine>)))]
+    responses((status = 200, body = Vec<BodyLine>)))]
 pub async fn api(
     State(state): State<AppState>,
     ApiCaller(caller): ApiCaller,
     ApiQuery(q): ApiQuery<SummaryQuery>,
-) -> ApiResult<Json<Vec<SummaryLine>>> {
+) -> ApiResult<Json<Vec<BodyLine>>> {
     let fy = year_of(&caller, q.fiscal_year);
-    Ok(Json(lines(&state, &caller, fy).await?))
+    Ok(Json(body_lines(&state, &caller, fy).await?))
 }
