@@ -29,7 +29,8 @@ pub enum Action {
     /// Returning, granting and withdrawing recognition (差戻し・認可・取消).
     RecognitionDecide,
     /// Plans (将来計画・年度計画・地区防災計画) and their projects: the body its
-    /// own, its liaison those of the district's bodies, the coordinator all.
+    /// own, its liaison those of the district's bodies, a department those
+    /// with a project naming it (関係部署), the coordinator all.
     PlanRead,
     /// Drafting and editing plans, projects and their progress: the body
     /// itself; the coordinator helps (a plan brought on paper).
@@ -148,7 +149,7 @@ pub const TABLE: &[(Action, [Scope; 6])] = &[
     (Action::RecognitionApply, [N, M, O, N, O, N]),
     (Action::RecognitionDecide, [N, M, N, N, N, N]),
     // Liaison staff read and advise (「年間の活動計画・予算編成などに関する助言」); the body writes.
-    (Action::PlanRead, [N, M, O, N, O, N]),
+    (Action::PlanRead, [N, M, O, O, O, N]),
     (Action::PlanWrite, [N, M, N, N, O, N]),
     (Action::PlanAdvise, [N, M, O, N, O, N]),
     (Action::PlanLock, [N, M, N, N, N, N]),

@@ -225,7 +225,7 @@ pub async fn load(db: &Db, key: &str, today: NaiveDate, password_hash: &str) -> 
     load_issues(db, &muni, &data, today, &area_ids, &org_ids, &dept_ids).await?;
     load_team_work(db, &actor, scheme, today, &serving).await?;
     load_ways(db, &actor, scheme, &data.ways, &area_ids, &org_ids).await?;
-    load_plans(db, &actor, scheme, &data.plans, &org_ids).await?;
+    load_plans(db, &actor, scheme, &data.plans, &org_ids, &dept_ids).await?;
 
     let first_appointee = serving.first().map(|(staff, _)| *staff);
     settle_handovers(db, &actor, today, first_appointee).await?;
@@ -431,6 +431,7 @@ async fn load_plans(
     scheme: &kyodo_core::scheme::SchemeSettings,
     plans: &[kyodo_core::demo::DemoPlan],
     org_ids: &[(String, i64)],
+    dept_ids: &[(String, i64, String)],
 ) -> Result<()> {
     use kyodo_core::plans::projects::{Budget, ProjectInput};
     use kyodo_core::plans::{PlanInput, PlanText};
@@ -456,6 +457,7 @@ async fn load_plans(
             text: PlanText {
                 sections: p.sections.clone(),
                 themes: p.themes.clone(),
+                goals: p.goals.clone(),
             },
             adopted_on: None,
             adopted_by: None,
@@ -473,6 +475,10 @@ async fn load_plans(
                 status: x.status,
                 outcome: x.outcome.map(str::to_owned),
                 participants: x.participants,
+                department_id: x
+                    .department
+                    .and_then(|name| dept_ids.iter().find(|(_, _, n)| n == name).map(|(_, id, _)| *id)),
+                indicators: x.indicators.clone(),
                 change_reason: None,
             };
             crate::plans::add_project(db, &actor, plan.plan.id, &project).await?;

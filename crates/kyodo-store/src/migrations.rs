@@ -907,16 +907,17 @@ const MIGRATIONS: &[Migration] = &[
     },
     Migration {
         version: 20,
-        name: "evacuation_support_and_project_totals",
-        steps: v20_evacuation_support_and_project_totals,
+        name: "evacuation_support_and_project_columns",
+        steps: v20_evacuation_support_and_project_columns,
     },
 ];
 
 /// Version 20: residents needing help to evacuate (避難行動要支援者) with
-/// their 個別避難計画 and the officers named to read a body's register; and
-/// each project's 交付金 kept beside its budget total, so the 年度 summary
-/// sums columns instead of reading every project's budget lines.
-fn v20_evacuation_support_and_project_totals() -> Vec<Step> {
+/// their 個別避難計画 and the officers named to read a body's register; each
+/// project's 交付金 kept beside its budget total, so the 年度 summary sums
+/// columns instead of reading every project's budget lines; the department
+/// a project works with (関係部署) and the indicators it moves.
+fn v20_evacuation_support_and_project_columns() -> Vec<Step> {
     let mut steps = Vec::new();
     let mut t = tenant_table("supported_residents");
     reference(&mut t, "supported_residents", "organisation_id", "organisations", false);
@@ -959,6 +960,21 @@ fn v20_evacuation_support_and_project_totals() -> Vec<Step> {
             .add_column(ColumnDef::new(name("grant_total")).big_integer().not_null().default(0))
             .to_owned(),
     ));
+    let department =
+        |id: &str| format!("ALTER TABLE plan_projects ADD COLUMN department_id {id} NULL REFERENCES departments(id)");
+    steps.push(Step::raw(&department("INTEGER"), &department("BIGINT")));
+    steps.push(Step::alter(
+        Table::alter()
+            .table(name("plan_projects"))
+            .add_column(text("indicators").not_null().default("[]").to_owned())
+            .to_owned(),
+    ));
+    // A department's plans: those with a project naming it.
+    steps.push(Step::index(index(
+        "plan_projects",
+        &["department_id", "plan_id"],
+        false,
+    )));
     steps.push(Step::raw(
         "UPDATE plan_projects SET grant_total = (SELECT COALESCE(SUM(json_extract(value, '$.amount')), 0) \
          FROM json_each(plan_projects.budget) WHERE json_extract(value, '$.source') = 'grant')",

@@ -3,10 +3,8 @@
 
 use chrono::Utc;
 use kyodo_core::plans::overdue::BodyPlans;
-use kyodo_core::plans::projects::{
-    BodySummary, FundingSource, Project, ProjectInput, ProjectStatus, SummaryRow, ThemeCount,
-};
-use kyodo_core::plans::{Plan, PlanComment, PlanInput, PlanKind, PlanRevision, PlanRow};
+use kyodo_core::plans::projects::{FundingSource, Project, ProjectInput, ProjectStatus, SummaryRow, ThemeSums};
+use kyodo_core::plans::{Plan, PlanComment, PlanInput, PlanKind, PlanRevision, PlanRow, PlanText};
 use kyodo_core::validation::FieldErrors;
 use sea_query::{Expr, ExprTrait, Func, JoinType, Order, Query, SelectStatement};
 
@@ -33,7 +31,7 @@ const COLUMNS: [&str; 13] = [
     "updated_at",
 ];
 
-const PROJECT_COLUMNS: [&str; 13] = [
+const PROJECT_COLUMNS: [&str; 15] = [
     "id",
     "plan_id",
     "name",
@@ -45,6 +43,8 @@ const PROJECT_COLUMNS: [&str; 13] = [
     "status",
     "outcome",
     "participants",
+    "department_id",
+    "indicators",
     "version",
     "updated_at",
 ];
@@ -72,25 +72,63 @@ pub struct PlanFilter {
     pub fiscal_year: Option<i32>,
 }
 
+/// Which plans a caller reaches: those of the bodies it reaches, or — a
+/// department — those with a project naming it (関係部署).
+#[derive(Debug, Clone)]
+pub enum PlanReach {
+    Bodies(Visible),
+    NamingDepartment(i64),
+}
+
+/// Narrows `q` (plans as `p`, their bodies as `o`) to `reach`.
+fn restrict(q: &mut SelectStatement, reach: &PlanReach) {
+    match reach {
+        PlanReach::Bodies(Visible::All) => {}
+        PlanReach::Bodies(Visible::InAreas(ids)) => {
+            q.and_where(Expr::col(("o", "area_id")).is_in(ids.clone()));
+        }
+        PlanReach::Bodies(Visible::Only(id)) => {
+            q.and_where(Expr::col(("p", "organisation_id")).eq(*id));
+        }
+        PlanReach::NamingDepartment(department) => {
+            q.and_where(Expr::exists(
+                Query::select()
+                    .expr(Expr::val(1))
+                    .from_as("plan_projects", "n")
+                    .and_where(Expr::col(("n", "plan_id")).equals(("p", "id")))
+                    .and_where(Expr::col(("n", "department_id")).eq(*department))
+                    .to_owned(),
+            ));
+        }
+    }
+}
+
+/// Whether a project of the plan names `department_id` as its 関係部署.
+pub async fn names_department(db: &Db, plan_id: i64, department_id: i64) -> Result<bool> {
+    let n = db
+        .fetch_i64(
+            &Query::select()
+                .expr(Expr::col("id").count())
+                .from("plan_projects")
+                .and_where(Expr::col("plan_id").eq(plan_id))
+                .and_where(Expr::col("department_id").eq(department_id))
+                .to_owned(),
+        )
+        .await?;
+    Ok(n > 0)
+}
+
 /// The plans within reach, newest period first; at most `limit`.
 pub async fn list(
     db: &Db,
     municipality_id: i64,
-    visible: &Visible,
+    reach: &PlanReach,
     filter: &PlanFilter,
     limit: u64,
 ) -> Result<Vec<PlanRow>> {
     let mut q = select_rows();
     q.and_where(Expr::col(("p", "municipality_id")).eq(municipality_id));
-    match visible {
-        Visible::All => {}
-        Visible::InAreas(ids) => {
-            q.and_where(Expr::col(("o", "area_id")).is_in(ids.clone()));
-        }
-        Visible::Only(id) => {
-            q.and_where(Expr::col(("p", "organisation_id")).eq(*id));
-        }
-    }
+    restrict(&mut q, reach);
     if let Some(org) = filter.organisation_id {
         q.and_where(Expr::col(("p", "organisation_id")).eq(org));
     }
@@ -154,15 +192,15 @@ async fn future_plans(tx: &mut Tx, organisation_id: i64) -> Result<Vec<Plan>> {
     .await
 }
 
-/// The 分野 of the adopted future plan covering `year`, if there is one.
-pub async fn themes_for(db: &Db, organisation_id: i64, year: i32) -> Result<Option<Vec<String>>> {
+/// The text (分野, goals) of the adopted future plan covering `year`, if there is one.
+pub async fn future_for(db: &Db, organisation_id: i64, year: i32) -> Result<Option<PlanText>> {
     let mut tx = db.begin().await?;
     let plans = future_plans(&mut tx, organisation_id).await?;
     tx.commit().await?;
     Ok(plans
         .into_iter()
         .find(|p| p.adopted() && p.first_year <= year && year <= p.last_year)
-        .map(|p| p.text.themes))
+        .map(|p| p.text))
 }
 
 /// The rules a plan's period keeps: no two of a kind overlap, and a 年度計画
@@ -453,6 +491,20 @@ fn budget_json(input: &ProjectInput) -> Result<String> {
     serde_json::to_string(&input.budget).map_err(|e| StoreError::Corrupt(e.to_string()))
 }
 
+fn indicators_json(input: &ProjectInput) -> Result<String> {
+    serde_json::to_string(&input.indicators).map_err(|e| StoreError::Corrupt(e.to_string()))
+}
+
+/// The 関係部署 named is one of the city's own.
+async fn check_department(tx: &mut Tx, municipality_id: i64, input: &ProjectInput) -> Result<()> {
+    match input.department_id {
+        Some(d) if !common::exists_in(tx, "departments", municipality_id, d).await? => Err(StoreError::Invalid(
+            FieldErrors::single("department_id", "関係部署を一覧から選んでください"),
+        )),
+        _ => Ok(()),
+    }
+}
+
 /// Adds a project to a 年度計画.
 pub async fn add_project(db: &Db, actor: &Actor, plan_id: i64, input: &ProjectInput) -> Result<Project> {
     let mut tx = db.begin().await?;
@@ -464,6 +516,7 @@ pub async fn add_project(db: &Db, actor: &Actor, plan_id: i64, input: &ProjectIn
         )));
     }
     check_change(&plan, input.change_reason.as_ref())?;
+    check_department(&mut tx, actor.municipality_id, input).await?;
     let now = Utc::now();
     let id = tx
         .insert_id(
@@ -483,6 +536,8 @@ pub async fn add_project(db: &Db, actor: &Actor, plan_id: i64, input: &ProjectIn
                     "status",
                     "outcome",
                     "participants",
+                    "department_id",
+                    "indicators",
                     "created_at",
                     "updated_at",
                 ])
@@ -500,6 +555,8 @@ pub async fn add_project(db: &Db, actor: &Actor, plan_id: i64, input: &ProjectIn
                     input.status.key().into(),
                     input.outcome.clone().into(),
                     input.participants.into(),
+                    input.department_id.into(),
+                    indicators_json(input)?.into(),
                     now.into(),
                     now.into(),
                 ])
@@ -530,6 +587,7 @@ pub async fn update_project(
         return Err(StoreError::Conflict);
     }
     let plan = get_in(&mut tx, actor.municipality_id, before.plan_id).await?;
+    check_department(&mut tx, actor.municipality_id, input).await?;
     // Progress is reported on an adopted (even locked) plan; the plan itself changes only as a recorded 変更.
     let planned = |p: &Project| {
         serde_json::json!({
@@ -553,6 +611,8 @@ pub async fn update_project(
             .value("status", input.status.key())
             .value("outcome", input.outcome.clone())
             .value("participants", input.participants)
+            .value("department_id", input.department_id)
+            .value("indicators", indicators_json(input)?)
             .value("version", Expr::col("version").add(1))
             .value("updated_at", Utc::now())
             .and_where(Expr::col("id").eq(id))
@@ -642,8 +702,8 @@ pub async fn add_comment(db: &Db, actor: &Actor, plan_id: i64, project_id: Optio
 // --- The coordinator's summary of a 年度 (年度計画の一覧) ---
 
 /// Every project of the 年度計画 of `fiscal_year` within reach, by body and project.
-pub async fn summary(db: &Db, municipality_id: i64, visible: &Visible, fiscal_year: i32) -> Result<Vec<SummaryRow>> {
-    let mut q = annual_of_year(municipality_id, visible, fiscal_year, JoinType::InnerJoin);
+pub async fn summary(db: &Db, municipality_id: i64, reach: &PlanReach, fiscal_year: i32) -> Result<Vec<SummaryRow>> {
+    let mut q = annual_of_year(municipality_id, reach, fiscal_year, JoinType::InnerJoin);
     q.expr_as(Expr::col(("o", "id")), "organisation_id")
         .expr_as(Expr::col(("o", "code")), "organisation_code")
         .expr_as(Expr::col(("o", "name")), "organisation_name")
@@ -664,23 +724,24 @@ pub async fn summary(db: &Db, municipality_id: i64, visible: &Visible, fiscal_ye
     db.fetch_all(&q).await
 }
 
-/// The 年度計画 of `fiscal_year` within reach, one line per body with its
-/// projects' kept sums: what the coordinator's summary page shows. Its cost
-/// follows the number of bodies, not of their projects' budget lines.
-pub async fn summary_by_body(
+/// The 年度計画 of `fiscal_year` within reach, one row per (plan, 分野) with
+/// the kept sums of its projects: what the coordinator's summary folds into
+/// one line per body. One pass over the year's projects; no budget JSON read.
+pub async fn summary_by_theme(
     db: &Db,
     municipality_id: i64,
-    visible: &Visible,
+    reach: &PlanReach,
     fiscal_year: i32,
-) -> Result<Vec<BodySummary>> {
+) -> Result<Vec<ThemeSums>> {
     let sum = |e: Expr| -> Expr { Func::cast_as(Func::coalesce([e.sum(), Expr::val(0)]), "BIGINT").into() };
-    let mut q = annual_of_year(municipality_id, visible, fiscal_year, JoinType::LeftJoin);
+    let mut q = annual_of_year(municipality_id, reach, fiscal_year, JoinType::LeftJoin);
     q.expr_as(Expr::col(("o", "id")), "organisation_id")
         .expr_as(Expr::col(("o", "code")), "organisation_code")
         .expr_as(Expr::col(("o", "name")), "organisation_name")
         .expr_as(Expr::col(("p", "id")), "plan_id")
         .expr_as(Expr::col(("p", "title")), "plan_title")
         .column(("p", "adopted_on"))
+        .column(("x", "theme"))
         .expr_as(Func::cast_as(Expr::col(("x", "id")).count(), "BIGINT"), "projects")
         .expr_as(
             sum(Expr::case(Expr::col(("x", "status")).eq(ProjectStatus::Done.key()), 1)
@@ -696,29 +757,14 @@ pub async fn summary_by_body(
         .group_by_col(("p", "id"))
         .group_by_col(("p", "title"))
         .group_by_col(("p", "adopted_on"))
+        .group_by_col(("x", "theme"))
         .order_by(("o", "code"), Order::Asc)
         .order_by(("p", "id"), Order::Asc);
     db.fetch_all(&q).await
 }
 
-/// How many projects of each body's 年度計画 of `fiscal_year` stand under each 分野.
-pub async fn theme_counts(
-    db: &Db,
-    municipality_id: i64,
-    visible: &Visible,
-    fiscal_year: i32,
-) -> Result<Vec<ThemeCount>> {
-    let mut q = annual_of_year(municipality_id, visible, fiscal_year, JoinType::InnerJoin);
-    q.expr_as(Expr::col(("p", "organisation_id")), "organisation_id")
-        .column(("x", "theme"))
-        .expr_as(Func::cast_as(Expr::col(("x", "id")).count(), "BIGINT"), "projects")
-        .group_by_col(("p", "organisation_id"))
-        .group_by_col(("x", "theme"));
-    db.fetch_all(&q).await
-}
-
 /// The 年度計画 of a 年度 within reach (`p`), their bodies (`o`) and projects (`x`).
-fn annual_of_year(municipality_id: i64, visible: &Visible, fiscal_year: i32, projects: JoinType) -> SelectStatement {
+fn annual_of_year(municipality_id: i64, reach: &PlanReach, fiscal_year: i32, projects: JoinType) -> SelectStatement {
     let mut q = Query::select();
     q.from_as(TABLE, "p")
         .join_as(
@@ -736,15 +782,7 @@ fn annual_of_year(municipality_id: i64, visible: &Visible, fiscal_year: i32, pro
         .and_where(Expr::col(("p", "municipality_id")).eq(municipality_id))
         .and_where(Expr::col(("p", "kind")).eq(PlanKind::Annual.key()))
         .and_where(Expr::col(("p", "first_year")).eq(fiscal_year));
-    match visible {
-        Visible::All => {}
-        Visible::InAreas(ids) => {
-            q.and_where(Expr::col(("o", "area_id")).is_in(ids.clone()));
-        }
-        Visible::Only(id) => {
-            q.and_where(Expr::col(("p", "organisation_id")).eq(*id));
-        }
-    }
+    restrict(&mut q, reach);
     q
 }
 

@@ -189,7 +189,7 @@ async fn nothing_of_the_register_reaches_the_pages_around_it() {
     let plans = kyodo_store::plans::list(
         &app.db,
         muni,
-        &kyodo_store::organisations::Visible::Only(org),
+        &kyodo_store::plans::PlanReach::Bodies(kyodo_store::organisations::Visible::Only(org)),
         &kyodo_store::plans::PlanFilter {
             kind: Some(kyodo_core::plans::PlanKind::DisasterPrevention),
             ..Default::default()

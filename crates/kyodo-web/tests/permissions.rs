@@ -139,7 +139,7 @@ async fn every_role_gets_exactly_what_the_table_allows_on_every_route() {
     let plan = kyodo_store::plans::list(
         &app.db,
         muni,
-        &kyodo_store::organisations::Visible::Only(o),
+        &kyodo_store::plans::PlanReach::Bodies(kyodo_store::organisations::Visible::Only(o)),
         &kyodo_store::plans::PlanFilter {
             kind: Some(kyodo_core::plans::PlanKind::Annual),
             ..Default::default()

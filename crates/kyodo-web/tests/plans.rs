@@ -151,7 +151,7 @@ async fn an_adopted_plan_changes_only_with_a_reason_and_keeps_its_revision_until
     let pid = project["id"].as_i64().unwrap();
     let mut body = json!({
         "name": project["name"], "theme": project["theme"], "responsible": project["responsible"],
-        "months": project["months"].as_str().unwrap().split(',').map(|m| m.parse::<u32>().unwrap()).collect::<Vec<_>>(),
+        "months": project["months"],
         "budget": project["budget"], "status": "done", "outcome": "延べ250回", "participants": 250,
         "version": project["version"],
     });
@@ -224,8 +224,16 @@ async fn liaison_staff_read_and_advise_but_do_not_write_and_others_do_not_reach(
         .send("PATCH", &format!("/plans/{id}"), Some(json!({"title": "x"})))
         .await;
     assert_eq!(status, 403, "liaison staff advise, the body writes");
+    // A department reads only the plans with a project naming it (関係部署).
     let department = Api::new(&app, "niimi-department").await;
-    assert_eq!(department.send("GET", &format!("/plans/{id}"), None).await.0, 403);
+    let future = plans
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["kind"] == "future")
+        .and_then(|p| p["id"].as_i64())
+        .unwrap();
+    assert_eq!(department.send("GET", &format!("/plans/{future}"), None).await.0, 403);
     // Another body's plan is out of the community account's reach.
     let muni = app.municipality(NIIMI).await.id;
     let other = app.id_of(muni, "organisations", "O011").await;
@@ -458,4 +466,125 @@ async fn bodies_past_their_deadlines_show_on_the_status_page_the_team_page_and_t
     let district = app.id_of(muni, "areas", "A01").await;
     let team = b.get(&format!("/areas/{district}/team")).await.text().await.unwrap();
     assert!(team.contains("地域の代表組織と計画") && team.contains("唐松まちづくり協議会"));
+}
+
+#[tokio::test]
+async fn a_department_reads_the_plans_that_name_it_and_nothing_else() {
+    let app = TestApp::spawn(&["niimi"]).await;
+    let (org, community) = karamatsu(&app).await;
+    let (_, plans) = community
+        .send("GET", &format!("/plans?organisation_id={org}&kind=annual"), None)
+        .await;
+    let annual = plans[0]["id"].as_i64().unwrap();
+    let (_, projects) = community.send("GET", &format!("/plans/{annual}/projects"), None).await;
+    let named: Vec<i64> = projects
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| !p["department_id"].is_null())
+        .map(|p| p["id"].as_i64().unwrap())
+        .collect();
+    assert!(!named.is_empty(), "the demo names departments");
+
+    // 土木課 (the demo department) is named in one project of each 年度計画.
+    let department = Api::new(&app, "niimi-department").await;
+    let (status, list) = department.send("GET", "/plans?kind=annual", None).await;
+    assert_eq!(status, 200);
+    let ids: Vec<i64> = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["id"].as_i64().unwrap())
+        .collect();
+    assert!(ids.contains(&annual), "{ids:?}");
+    assert_eq!(department.send("GET", &format!("/plans/{annual}"), None).await.0, 200);
+    let b = app.login("niimi-department").await;
+    assert_eq!(b.get(&format!("/plans/{annual}")).await.status(), 200);
+    // It reads, it does not write or advise.
+    let (status, _) = department
+        .send("PATCH", &format!("/plans/{annual}"), Some(json!({"title": "x"})))
+        .await;
+    assert_eq!(status, 403);
+
+    // Name no department in any project: the plan leaves the department's reach.
+    // What GET gives is what PATCH takes, less the fields the server keeps.
+    let (_, projects) = community.send("GET", &format!("/plans/{annual}/projects"), None).await;
+    for p in projects.as_array().unwrap() {
+        let mut body = p.clone();
+        let obj = body.as_object_mut().unwrap();
+        for k in ["id", "plan_id", "flag", "updated_at", "department_id"] {
+            obj.remove(k);
+        }
+        obj.insert("change_reason".into(), json!("関係部署の見直し"));
+        let (status, res) = community
+            .send("PATCH", &format!("/projects/{}", p["id"]), Some(body))
+            .await;
+        assert_eq!(status, 200, "{res}");
+    }
+    assert_eq!(department.send("GET", &format!("/plans/{annual}"), None).await.0, 403);
+    let (_, list) = department.send("GET", "/plans?kind=annual", None).await;
+    assert!(!list.as_array().unwrap().iter().any(|p| p["id"] == annual));
+
+    // Another city's department is refused by name.
+    let (status, res) = community
+        .send(
+            "POST",
+            &format!("/plans/{annual}/projects"),
+            Some(json!({"name": "x", "theme": "防災", "department_id": 999999, "change_reason": "追加"})),
+        )
+        .await;
+    assert_eq!(status, 409, "a rule of the city's records, not of the document: {res}");
+    assert!(common::messages(&res).iter().any(|m| m.contains("関係部署")));
+}
+
+#[tokio::test]
+async fn goals_of_the_future_plan_are_moved_by_the_years_projects() {
+    let app = TestApp::spawn(&["niimi"]).await;
+    let (org, community) = karamatsu(&app).await;
+    let (_, plans) = community
+        .send("GET", &format!("/plans?organisation_id={org}"), None)
+        .await;
+    let id_of = |kind: &str| {
+        plans
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["kind"] == kind)
+            .and_then(|p| p["id"].as_i64())
+            .unwrap()
+    };
+    let (future, annual) = (id_of("future"), id_of("annual"));
+    let (_, plan) = community.send("GET", &format!("/plans/{future}"), None).await;
+    let goals = plan["text"]["goals"].as_array().unwrap();
+    assert_eq!(goals[1]["name"], "防災訓練の参加者数");
+    assert_eq!(goals[1]["target"], 200.0);
+
+    // The year's page sums what its projects reached against each goal.
+    let b = app.login("niimi-community").await;
+    let page = b.get(&format!("/plans/{annual}")).await.text().await.unwrap();
+    assert!(
+        page.contains("指標の実績") && page.contains("138人"),
+        "防災訓練 reached 138"
+    );
+
+    // A goal added by the API: a bad number is refused beside its row.
+    let mut goals = goals.clone();
+    goals.push(json!({"name": "見守りの登録者数", "unit": "人", "baseline": 30, "target": 60.5}));
+    let (status, res) = community
+        .send(
+            "PATCH",
+            &format!("/plans/{future}"),
+            Some(json!({"goals": goals, "change_reason": "指標の追加", "version": plan["version"]})),
+        )
+        .await;
+    assert_eq!(status, 200, "{res}");
+    let page = b.get(&format!("/plans/{future}/edit")).await.text().await.unwrap();
+    let mut fields = common::form_fields(&page, &format!("/plans/{future}"));
+    fields.retain(|(k, _)| k != "goal3_target");
+    fields.push(("goal3_target".into(), "60.555".into()));
+    fields.retain(|(k, _)| k != "change_reason");
+    fields.push(("change_reason".into(), "目標の見直し".into()));
+    let res = b.submit(&format!("/plans/{future}"), &fields).await;
+    assert_eq!(res.status(), 422);
+    assert!(res.text().await.unwrap().contains("小数点以下は2桁まで"));
 }

@@ -4,6 +4,7 @@
 
 use chrono::{Datelike, NaiveDate};
 
+use crate::plans::goals::{Goal, IndicatorValue};
 use crate::plans::projects::{BudgetLine, FundingSource, ProjectStatus};
 use crate::plans::{PlanKind, PlanSection};
 use crate::wareki::fiscal_year_start;
@@ -18,6 +19,10 @@ pub struct DemoProject {
     pub status: ProjectStatus,
     pub outcome: Option<&'static str>,
     pub participants: Option<i64>,
+    /// The city department it works with (関係部署), by name.
+    pub department: Option<&'static str>,
+    /// The future plan's indicators it moves, with the value reached.
+    pub indicators: Vec<IndicatorValue>,
 }
 
 #[derive(Debug, Clone)]
@@ -30,10 +35,41 @@ pub struct DemoPlan {
     pub themes: Vec<String>,
     pub sections: Vec<PlanSection>,
     pub adopted_on: Option<NaiveDate>,
+    pub goals: Vec<Goal>,
     pub projects: Vec<DemoProject>,
 }
 
 const THEMES: [&str; 5] = ["地域づくり", "防災", "福祉", "子育て", "交通安全"];
+
+/// The future plan's goals: (indicator, unit, baseline, target).
+const GOALS: [(&str, &str, f64, f64); 3] = [
+    ("助け合いの送迎回数", "回", 150.0, 300.0),
+    ("防災訓練の参加者数", "人", 100.0, 200.0),
+    ("夏まつりの参加者数", "人", 350.0, 500.0),
+];
+
+fn goals() -> Vec<Goal> {
+    GOALS
+        .iter()
+        .map(|(name, unit, baseline, target)| Goal {
+            name: (*name).to_owned(),
+            unit: (*unit).to_owned(),
+            baseline: Some(*baseline),
+            target: Some(*target),
+        })
+        .collect()
+}
+
+/// The indicator `goal` of [`GOALS`] at `value`, where the body has goals.
+fn moves(with_goals: bool, goal: usize, value: f64) -> Vec<IndicatorValue> {
+    if !with_goals {
+        return Vec::new();
+    }
+    vec![IndicatorValue {
+        goal: GOALS[goal].0.to_owned(),
+        value: Some(value),
+    }]
+}
 
 fn line(item: &str, source: FundingSource, amount: i64, actual: Option<i64>) -> BudgetLine {
     BudgetLine {
@@ -51,8 +87,9 @@ fn section(key: &str, text: &str) -> PlanSection {
     }
 }
 
-/// The projects of a body's year; `done` says how far the year has come.
-fn projects(done: bool) -> Vec<DemoProject> {
+/// The projects of a body's year; `done` says how far the year has come,
+/// `with_goals` whether its future plan has goals to record against.
+fn projects(done: bool, with_goals: bool) -> Vec<DemoProject> {
     use FundingSource as F;
     let spent = |n: i64| done.then_some(n);
     vec![
@@ -69,6 +106,8 @@ fn projects(done: bool) -> Vec<DemoProject> {
             status: ProjectStatus::InProgress,
             outcome: Some("買い物・通院の送迎 延べ212回"),
             participants: Some(212),
+            department: Some("福祉課"),
+            indicators: moves(with_goals, 0, 212.0),
         },
         DemoProject {
             name: "防災訓練と避難所運営訓練",
@@ -82,6 +121,8 @@ fn projects(done: bool) -> Vec<DemoProject> {
             status: ProjectStatus::Done,
             outcome: Some("10月に地区合同の避難訓練。要支援者の避難支援も確認"),
             participants: Some(138),
+            department: Some("防災安全課"),
+            indicators: moves(with_goals, 1, 138.0),
         },
         DemoProject {
             name: "夏まつり",
@@ -95,9 +136,11 @@ fn projects(done: bool) -> Vec<DemoProject> {
             status: ProjectStatus::Done,
             outcome: Some("子どもから高齢者まで参加。出店12"),
             participants: Some(420),
+            department: None,
+            indicators: moves(with_goals, 2, 420.0),
         },
         DemoProject {
-            name: "通学路の見守り",
+            name: "通学路の見守りと危険箇所の点検",
             theme: Some("子育て"),
             months: "4,5,6,7,9,10,11,12,1,2,3",
             responsible: "子育て部会",
@@ -109,6 +152,8 @@ fn projects(done: bool) -> Vec<DemoProject> {
             },
             outcome: None,
             participants: None,
+            department: Some("土木課"),
+            indicators: Vec::new(),
         },
         DemoProject {
             name: "地域の将来を語る会",
@@ -119,6 +164,8 @@ fn projects(done: bool) -> Vec<DemoProject> {
             status: ProjectStatus::NotStarted,
             outcome: None,
             participants: None,
+            department: None,
+            indicators: Vec::new(),
         },
     ]
 }
@@ -148,6 +195,7 @@ pub fn plans(niimi: bool, bodies: &[(String, bool)], fy: i32) -> Vec<DemoPlan> {
                     ),
                 ],
                 adopted_on: Some(fiscal_year_start(first - 1).with_month(6).and_then(|d| d.with_day(20)).unwrap_or(fiscal_year_start(first))),
+                goals: goals(),
                 projects: Vec::new(),
             });
         } else {
@@ -169,6 +217,7 @@ pub fn plans(niimi: bool, bodies: &[(String, bool)], fy: i32) -> Vec<DemoPlan> {
                     ),
                 ],
                 adopted_on: adopted_annual,
+                goals: Vec::new(),
                 projects: Vec::new(),
             });
         }
@@ -181,7 +230,8 @@ pub fn plans(niimi: bool, bodies: &[(String, bool)], fy: i32) -> Vec<DemoPlan> {
             themes: Vec::new(),
             sections: vec![section("policy", "将来計画に沿って、福祉と防災を重点に取り組む")],
             adopted_on: adopted_annual,
-            projects: projects(false),
+            goals: Vec::new(),
+            projects: projects(false, niimi),
         });
     }
     out

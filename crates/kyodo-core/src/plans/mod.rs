@@ -3,6 +3,7 @@
 //! (事業) stand under the future plan's 分野, and the 地区防災計画 with its
 //! sections. An adopted plan keeps each earlier text as a revision.
 
+pub mod goals;
 pub mod overdue;
 pub mod projects;
 
@@ -82,12 +83,15 @@ pub struct PlanSection {
     pub text: String,
 }
 
-/// The sections and 分野 as kept in the database (JSON text).
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, utoipa::ToSchema)]
+/// The sections, 分野 and goals as kept in the database (JSON text).
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct PlanText {
     pub sections: Vec<PlanSection>,
     /// 分野 (地域づくり、防犯、交通安全、防災、福祉、子育て…), for a future plan.
     pub themes: Vec<String>,
+    /// Goals with their indicators (目標と指標), for a future plan.
+    #[serde(default)]
+    pub goals: Vec<goals::Goal>,
 }
 
 impl TryFrom<String> for PlanText {
@@ -159,7 +163,7 @@ pub struct PlanRow {
 }
 
 /// What a plan is written with.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct PlanInput {
     pub organisation_id: i64,
     pub kind: PlanKind,
@@ -220,6 +224,7 @@ impl PlanInput {
         if themes.iter().any(|t| t.chars().count() > 40) {
             f.errors.add("themes", "分野は1つ40文字以内で入力してください");
         }
+        let goals = goals::parse_goals(get, &mut f.errors);
         let adopted_on = f.date("adopted_on", "議決日", false);
         let adopted_by = f.optional("adopted_by", "議決した会議", 100);
         if adopted_on.is_some() != adopted_by.is_some() {
@@ -264,9 +269,17 @@ impl PlanInput {
             title,
             first_year,
             last_year,
-            text: PlanText {
-                sections,
-                themes: if kind == PlanKind::Future { themes } else { Vec::new() },
+            text: if kind == PlanKind::Future {
+                PlanText {
+                    sections,
+                    themes,
+                    goals,
+                }
+            } else {
+                PlanText {
+                    sections,
+                    ..PlanText::default()
+                }
             },
             adopted_on,
             adopted_by,

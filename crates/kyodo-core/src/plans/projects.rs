@@ -5,6 +5,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use super::goals::{IndicatorValue, Indicators};
 use crate::validation::{FieldErrors, Fields};
 
 /// Where a budget line's money comes from (財源).
@@ -157,7 +158,10 @@ pub struct Project {
     /// does not have, is flagged (the block grant may refuse it).
     pub theme: Option<String>,
     pub purpose: Option<String>,
-    /// The months it runs in, April first (「4,5,10」).
+    /// The months it runs in, April first (kept as 「4,5,10」, sent as a list
+    /// so that what `GET` gives is what `PATCH` takes).
+    #[serde(serialize_with = "months_as_list")]
+    #[schema(value_type = Vec<u32>)]
     pub months: String,
     /// The 部会 or group that runs it.
     pub responsible: Option<String>,
@@ -170,8 +174,24 @@ pub struct Project {
     pub outcome: Option<String>,
     /// How many took part (参加者数).
     pub participants: Option<i64>,
+    /// The city department it works with (関係部署), which reads the plan.
+    pub department_id: Option<i64>,
+    /// The future plan's indicators it moves, with the values reached.
+    #[cfg_attr(feature = "sqlx", sqlx(try_from = "String"))]
+    #[schema(value_type = Vec<IndicatorValue>)]
+    pub indicators: Indicators,
     pub version: i64,
     pub updated_at: DateTime<Utc>,
+}
+
+fn months_as_list<S: serde::Serializer>(months: &str, s: S) -> Result<S::Ok, S::Error> {
+    use serde::ser::SerializeSeq;
+    let list: Vec<u32> = months.split(',').filter_map(|m| m.trim().parse().ok()).collect();
+    let mut seq = s.serialize_seq(Some(list.len()))?;
+    for m in list {
+        seq.serialize_element(&m)?;
+    }
+    seq.end()
 }
 
 /// One project in the coordinator's summary of a 年度 across bodies.
@@ -218,13 +238,38 @@ pub struct BodySummary {
     pub grant_total: i64,
 }
 
-/// How many of a body's projects stand under one 分野 (none: no 分野).
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A body's 年度計画 with the sums of its projects under one 分野 (none: no
+/// 分野, or no project at all): what the summary reads, one row per (plan, 分野).
+#[derive(Debug, Clone)]
 #[cfg_attr(feature = "sqlx", derive(sqlx::FromRow))]
-pub struct ThemeCount {
-    pub organisation_id: i64,
+pub struct ThemeSums {
+    #[cfg_attr(feature = "sqlx", sqlx(flatten))]
+    pub sums: BodySummary,
     pub theme: Option<String>,
-    pub projects: i64,
+}
+
+/// Folds (plan, 分野) rows, in plan order, into one line per plan, counting
+/// the projects under a 分野 that `off_theme(organisation, 分野)` flags.
+pub fn by_body(rows: Vec<ThemeSums>, off_theme: impl Fn(i64, Option<&str>) -> bool) -> Vec<(BodySummary, i64)> {
+    let mut out: Vec<(BodySummary, i64)> = Vec::new();
+    for ThemeSums { sums, theme } in rows {
+        let flagged = if sums.projects > 0 && off_theme(sums.organisation_id, theme.as_deref()) {
+            sums.projects
+        } else {
+            0
+        };
+        match out.last_mut() {
+            Some((body, off)) if body.plan_id == sums.plan_id => {
+                body.projects += sums.projects;
+                body.done += sums.done;
+                body.budget_total += sums.budget_total;
+                body.grant_total += sums.grant_total;
+                *off += flagged;
+            }
+            _ => out.push((sums, flagged)),
+        }
+    }
+    out
 }
 
 impl TryFrom<String> for ProjectStatus {
@@ -236,7 +281,7 @@ impl TryFrom<String> for ProjectStatus {
 }
 
 /// What a project is written with.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ProjectInput {
     pub name: String,
     pub theme: Option<String>,
@@ -247,6 +292,8 @@ pub struct ProjectInput {
     pub status: ProjectStatus,
     pub outcome: Option<String>,
     pub participants: Option<i64>,
+    pub department_id: Option<i64>,
+    pub indicators: Vec<IndicatorValue>,
     /// Why a project of an adopted plan changes mid-year (変更の理由).
     pub change_reason: Option<String>,
 }
@@ -375,6 +422,8 @@ impl ProjectInput {
             None => None,
         };
         let change_reason = f.text("change_reason", "変更の理由", 2000, false);
+        let department_id = f.id("department_id", "関係部署", false);
+        let indicators = super::goals::parse_indicators(get, &mut f.errors);
         let input = ProjectInput {
             name,
             theme,
@@ -385,6 +434,8 @@ impl ProjectInput {
             status,
             outcome,
             participants,
+            department_id,
+            indicators,
             change_reason,
         };
         f.finish(input)
@@ -412,6 +463,40 @@ pub fn theme_flag(theme: Option<&str>, themes: Option<&[String]>, future_plan_re
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn theme_rows_fold_into_one_line_per_body() {
+        let row = |plan: i64, theme: Option<&str>, projects: i64, grant: i64| ThemeSums {
+            sums: BodySummary {
+                organisation_id: plan * 10,
+                organisation_code: format!("O{plan}"),
+                organisation_name: format!("団体{plan}"),
+                plan_id: plan,
+                plan_title: "事業計画".into(),
+                adopted_on: None,
+                projects,
+                done: projects / 2,
+                budget_total: grant * 2,
+                grant_total: grant,
+            },
+            theme: theme.map(str::to_owned),
+        };
+        let rows = vec![
+            row(1, Some("防災"), 3, 100),
+            row(1, Some("観光"), 1, 10),
+            row(1, None, 2, 5),
+            row(2, None, 0, 0),
+        ];
+        let lines = by_body(rows, |_, theme| theme != Some("防災"));
+        assert_eq!(lines.len(), 2);
+        let (first, off) = &lines[0];
+        assert_eq!((first.projects, first.grant_total, *off), (6, 115, 3));
+        assert_eq!(
+            (lines[1].0.projects, lines[1].1),
+            (0, 0),
+            "a plan without projects flags nothing"
+        );
+    }
 
     #[test]
     fn yen_are_whole_and_not_negative() {

@@ -2,6 +2,7 @@
 //! edits its own, its liaison reads and advises (助言), the coordinator reads
 //! all and locks an adopted one.
 
+pub mod goals;
 pub mod report;
 pub mod status;
 pub mod summary;
@@ -12,12 +13,14 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
+use kyodo_core::accounts::Role;
 use kyodo_core::organisations::OrganisationRow;
-use kyodo_core::permissions::Action;
+use kyodo_core::permissions::{Action, Scope};
+use kyodo_core::plans::goals::{Goal, IndicatorValue};
 use kyodo_core::plans::projects::{FundingSource, Project, ProjectInput, ProjectStatus, theme_flag};
-use kyodo_core::plans::{Plan, PlanComment, PlanInput, PlanKind, PlanRevision, PlanRow};
+use kyodo_core::plans::{Plan, PlanComment, PlanInput, PlanKind, PlanRevision, PlanRow, PlanText};
 use kyodo_core::validation::FieldErrors;
-use kyodo_store::plans::{self as store, PlanFilter};
+use kyodo_store::plans::{self as store, PlanFilter, PlanReach};
 
 use crate::AppState;
 use crate::api::{ApiJson, ApiPath, ApiQuery, FormFields, PagePath, PageQuery};
@@ -29,15 +32,31 @@ use crate::pages::{
 
 pub(crate) const BASE: &str = "/plans";
 
-/// The plan and its organisation, if `action` reaches that organisation.
+/// Which plans an action of `scope` reaches: a department's "own" are
+/// those with a project naming it (関係部署), everyone else's follow the bodies.
+pub(crate) fn plan_reach(caller: &Caller, scope: Scope) -> PlanReach {
+    match (caller.role(), scope) {
+        (Role::Department, Scope::Own) => PlanReach::NamingDepartment(caller.user.department_id.unwrap_or(0)),
+        _ => PlanReach::Bodies(caller.organisations_in(scope)),
+    }
+}
+
+/// The plan and its organisation, if `action` reaches it.
 async fn reachable(
     state: &AppState,
     caller: &Caller,
     action: Action,
     id: i64,
 ) -> Result<(PlanRow, OrganisationRow), AppError> {
-    caller.require(action)?;
+    let scope = caller.require(action)?;
     let plan = store::get(&state.db, caller.municipality.id, id).await?;
+    if let PlanReach::NamingDepartment(department) = plan_reach(caller, scope) {
+        if !store::names_department(&state.db, id, department).await? {
+            return Err(AppError::Forbidden);
+        }
+        let org = kyodo_store::organisations::get(&state.db, caller.municipality.id, plan.plan.organisation_id).await?;
+        return Ok((plan, org));
+    }
     let org = owner(state, caller, action, plan.plan.organisation_id).await?;
     Ok((plan, org))
 }
@@ -82,6 +101,7 @@ fn plan_values(p: &Plan) -> HashMap<String, String> {
     for s in &p.text.sections {
         v.insert(format!("section_{}", s.key), s.text.clone());
     }
+    goals::goal_values(&p.text.goals, &mut v);
     v
 }
 
@@ -100,7 +120,7 @@ fn section_field(key: &str) -> &'static str {
     }
 }
 
-fn plan_fields(kind: PlanKind, orgs: &[(i64, String)], editing: bool) -> Vec<FieldSpec> {
+fn plan_fields(kind: PlanKind, orgs: &[(i64, String)], editing: bool, goal_rows: usize) -> Vec<FieldSpec> {
     let kinds = PlanKind::ALL
         .iter()
         .map(|k| (k.key().to_owned(), k.label().to_owned()))
@@ -128,6 +148,7 @@ fn plan_fields(kind: PlanKind, orgs: &[(i64, String)], editing: bool) -> Vec<Fie
                     "例: 地域づくり、防犯、交通安全、防災、福祉、子育て。年度計画の事業はいずれかの分野に位置づけます",
                 ),
         );
+        fields.extend(goals::goal_fields(goal_rows));
     }
     for (key, heading) in kind.sections() {
         fields.push(FieldSpec::text(section_field(key), heading).kind(FieldKind::Textarea));
@@ -204,7 +225,7 @@ pub async fn list_page(
         fiscal_year: Some(fy),
         ..q.filter()
     };
-    let rows = store::list(&state.db, muni, &caller.organisations_in(scope), &filter, LIST_LIMIT).await?;
+    let rows = store::list(&state.db, muni, &plan_reach(&caller, scope), &filter, LIST_LIMIT).await?;
     let mut links = vec![
         (
             "年度計画の一覧".to_owned(),
@@ -283,12 +304,15 @@ async fn plan_form(
     status: StatusCode,
 ) -> PageResult<Response> {
     let orgs = writable_orgs(state, caller).await?;
+    let written = (0..kyodo_core::plans::goals::MAX_GOALS)
+        .filter(|i| !form.v(&format!("goal{i}_name")).is_empty())
+        .count();
     let mut page = FormPage::record(
         caller,
         BASE,
         editing,
         ("計画の作成", "計画の編集"),
-        plan_fields(kind, &orgs, editing.is_some()),
+        plan_fields(kind, &orgs, editing.is_some(), goals::goal_rows(written)),
         form,
     );
     page.heading = format!("{}の{}", kind.label(), if editing.is_some() { "編集" } else { "作成" });
@@ -453,7 +477,12 @@ pub(crate) fn yen(n: i64) -> String {
 
 /// The form of a new project, or of a project's change, with room for
 /// `lines` budget lines (those it has and one more).
-fn project_fields(themes: &[String], lines: usize) -> Vec<FieldSpec> {
+fn project_fields(
+    themes: &[String],
+    goals: &[Goal],
+    departments: Vec<(String, String)>,
+    lines: usize,
+) -> Vec<FieldSpec> {
     let statuses = ProjectStatus::ALL
         .iter()
         .map(|s| (s.key().to_owned(), s.label().to_owned()))
@@ -468,6 +497,8 @@ fn project_fields(themes: &[String], lines: usize) -> Vec<FieldSpec> {
         FieldSpec::text("purpose", "目的").kind(FieldKind::Textarea),
         FieldSpec::text("months", "実施月").hint("例: 4,5,10（4月始まり）"),
         FieldSpec::text("responsible", "担当（部会など）"),
+        FieldSpec::select("department_id", "関係部署", departments)
+            .hint("事業で一緒に動く市の部署。その部署もこの計画を読めます"),
     ];
     for (i, (item, source, amount, actual, label)) in LINES.iter().take(lines).enumerate() {
         fields.push(FieldSpec::text(item, label).hint(if i == 0 {
@@ -484,10 +515,11 @@ fn project_fields(themes: &[String], lines: usize) -> Vec<FieldSpec> {
         FieldSpec::select("status", "進捗", statuses),
         FieldSpec::text("outcome", "実施内容").kind(FieldKind::Textarea),
         FieldSpec::text("participants", "参加者数（人）"),
-        FieldSpec::text("change_reason", "変更の理由")
-            .kind(FieldKind::Textarea)
-            .hint("議決済みの計画の事業を変えるときは必ず入力します（進捗だけなら不要）"),
     ]);
+    fields.extend(goals::indicator_fields(goals));
+    fields.extend([FieldSpec::text("change_reason", "変更の理由")
+        .kind(FieldKind::Textarea)
+        .hint("議決済みの計画の事業を変えるときは必ず入力します（進捗だけなら不要）")]);
     fields
 }
 
@@ -533,7 +565,12 @@ fn project_values(p: &Project) -> HashMap<String, String> {
             "participants".to_owned(),
             p.participants.map(|n| n.to_string()).unwrap_or_default(),
         ),
+        (
+            "department_id".to_owned(),
+            p.department_id.map(|d| d.to_string()).unwrap_or_default(),
+        ),
     ]);
+    goals::indicator_values(&p.indicators.0, &mut v);
     for (i, l) in p.budget.0.iter().enumerate() {
         v.insert(format!("line{i}_item"), l.item.clone());
         v.insert(format!("line{i}_source"), l.source.key().to_owned());
@@ -545,9 +582,23 @@ fn project_values(p: &Project) -> HashMap<String, String> {
     v
 }
 
-/// The 分野 of the adopted future plan `plan` stands under, if any.
-async fn themes_of(state: &AppState, plan: &Plan) -> Result<Option<Vec<String>>, AppError> {
-    Ok(store::themes_for(&state.db, plan.organisation_id, plan.first_year).await?)
+/// The text (分野, goals) of the adopted future plan `plan` stands under, if any.
+async fn future_of(state: &AppState, plan: &Plan) -> Result<Option<PlanText>, AppError> {
+    Ok(store::future_for(&state.db, plan.organisation_id, plan.first_year).await?)
+}
+
+fn themes(future: &Option<PlanText>) -> Option<&[String]> {
+    future.as_ref().map(|t| t.themes.as_slice())
+}
+
+fn goals_of(future: &Option<PlanText>) -> &[Goal] {
+    future.as_ref().map_or(&[], |t| t.goals.as_slice())
+}
+
+/// The city's departments as choices of a project's 関係部署.
+async fn department_choices(state: &AppState, caller: &Caller) -> Result<Vec<(String, String)>, AppError> {
+    let all = kyodo_store::departments::all(&state.db, caller.municipality.id).await?;
+    Ok(pages::options(&all, |d| d.id.to_string(), |d| d.name.clone()))
 }
 
 /// Projects with the flag of each (outside the future plan's 分野 `themes`).
@@ -606,10 +657,12 @@ async fn detail_view(
     if p.kind == PlanKind::DisasterPrevention {
         sections.push(crate::evacuation_support::plan_section(state, caller, p.organisation_id).await?);
     }
+    if p.kind == PlanKind::Future {
+        sections.push(goals::goals_section(&p.text.goals));
+    }
     if p.kind == PlanKind::Annual {
-        let themes = themes_of(state, p).await?;
-        let projects = flagged(caller, themes.as_deref(), store::projects(&state.db, muni, id).await?);
-        let themes = themes.unwrap_or_default();
+        let future = future_of(state, p).await?;
+        let projects = flagged(caller, themes(&future), store::projects(&state.db, muni, id).await?);
         let total: i64 = projects.iter().map(|v| v.project.budget.total()).sum();
         let grant: i64 = projects
             .iter()
@@ -654,13 +707,25 @@ async fn detail_view(
             columns: vec!["事業名", "分野", "実施月", "担当", "予算", "うち交付金", "進捗"],
             rows,
             empty: "事業はまだ登録されていません",
-            form: write.then(|| InlineForm {
-                action: format!("{BASE}/{id}/projects"),
-                fields: project_fields(&themes, 3),
-                form: project_form,
-                submit_label: "事業を追加する",
-            }),
+            form: match write {
+                true => Some(InlineForm {
+                    action: format!("{BASE}/{id}/projects"),
+                    fields: project_fields(
+                        themes(&future).unwrap_or_default(),
+                        goals_of(&future),
+                        department_choices(state, caller).await?,
+                        3,
+                    ),
+                    form: project_form,
+                    submit_label: "事業を追加する",
+                }),
+                false => None,
+            },
         });
+        if !goals_of(&future).is_empty() {
+            let recorded: Vec<&Project> = projects.iter().map(|v| &v.project).collect();
+            sections.push(goals::progress_section(goals_of(&future), &recorded));
+        }
     }
     let comments = store::comments(&state.db, muni, id).await?;
     sections.push(Section {
@@ -861,12 +926,13 @@ async fn project_view(
     }
     let plan = &row.plan;
     let write = caller.reaches_organisation(Action::PlanWrite, plan.organisation_id, org.organisation.area_id);
-    let themes = themes_of(state, plan).await?;
+    let future = future_of(state, plan).await?;
     let flag = theme_flag(
         p.theme.as_deref(),
-        themes.as_deref(),
+        themes(&future),
         caller.municipality.scheme.recognition,
     );
+    let departments = department_choices(state, caller).await?;
     if write {
         let status = if form.is_some() {
             StatusCode::UNPROCESSABLE_ENTITY
@@ -880,7 +946,12 @@ async fn project_view(
                 .map(|f| format!("注意: {f}（交付金の対象にならないことがあります）"))
                 .unwrap_or_default(),
             action: format!("{BASE}/{id}/projects/{project}"),
-            fields: project_fields(&themes.unwrap_or_default(), p.budget.0.len() + 1),
+            fields: project_fields(
+                themes(&future).unwrap_or_default(),
+                goals_of(&future),
+                departments,
+                p.budget.0.len() + 1,
+            ),
             form: form.unwrap_or_else(|| FormState::new(project_values(&p))),
             submit_label: "保存する",
             cancel_href: format!("{BASE}/{id}"),
@@ -924,9 +995,17 @@ async fn project_view(
             Item::new("目的", pages::opt(&p.purpose)),
             Item::new("実施月", months_label(&p.months)),
             Item::new("担当", pages::opt(&p.responsible)),
+            Item::new(
+                "関係部署",
+                p.department_id
+                    .and_then(|d| departments.iter().find(|(id, _)| *id == d.to_string()))
+                    .map(|(_, name)| name.clone())
+                    .unwrap_or_default(),
+            ),
             Item::new("進捗", p.status.label()),
             Item::new("実施内容", pages::opt(&p.outcome)),
             Item::new("参加者数", p.participants.map(|n| format!("{n}人")).unwrap_or_default()),
+            Item::new("指標の実績", goals::indicators_text(&p.indicators.0)),
         ],
         edit_href: None,
         edit_label: "編集",
@@ -1013,9 +1092,9 @@ pub async fn list_api(
     ApiQuery(q): ApiQuery<PlanQuery>,
 ) -> ApiResult<Json<Vec<PlanRow>>> {
     let scope = caller.require(Action::PlanRead)?;
-    let visible = caller.organisations_in(scope);
+    let reach = plan_reach(&caller, scope);
     Ok(Json(
-        store::list(&state.db, caller.municipality.id, &visible, &q.filter(), LIST_LIMIT).await?,
+        store::list(&state.db, caller.municipality.id, &reach, &q.filter(), LIST_LIMIT).await?,
     ))
 }
 
@@ -1028,8 +1107,8 @@ pub async fn get_api(
 ) -> ApiResult<Json<PlanView>> {
     let (row, _) = reachable(&state, &caller, Action::PlanRead, id).await?;
     let muni = caller.municipality.id;
-    let themes = themes_of(&state, &row.plan).await?;
-    let projects = flagged(&caller, themes.as_deref(), store::projects(&state.db, muni, id).await?);
+    let future = future_of(&state, &row.plan).await?;
+    let projects = flagged(&caller, themes(&future), store::projects(&state.db, muni, id).await?);
     Ok(Json(PlanView {
         projects,
         comments: store::comments(&state.db, muni, id).await?,
@@ -1061,6 +1140,10 @@ pub struct PlanCreate {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     #[schema(max_items = 10)]
     pub sections: Vec<kyodo_core::plans::PlanSection>,
+    /// A future plan's goals with their indicators (目標と指標).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schema(max_items = 8)]
+    pub goals: Vec<Goal>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub adopted_on: Option<crate::api::types::ApiDate>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1095,6 +1178,9 @@ pub struct PlanPatch {
     #[schema(max_items = 10)]
     pub sections: Option<Vec<kyodo_core::plans::PlanSection>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(max_items = 8)]
+    pub goals: Option<Vec<Goal>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub adopted_on: Option<crate::api::types::ApiDate>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schema(max_length = 100)]
@@ -1118,7 +1204,13 @@ fn plan_fields_of(
     fields: &mut HashMap<String, String>,
     themes: Option<&[String]>,
     sections: Option<&[kyodo_core::plans::PlanSection]>,
+    goals: Option<&[Goal]>,
 ) {
+    fields.remove("goals");
+    if let Some(goals) = goals {
+        fields.retain(|k, _| !k.starts_with("goal"));
+        goals::goal_values(goals, fields);
+    }
     if let Some(themes) = themes {
         fields.insert("themes".into(), themes.join("\n"));
     }
@@ -1138,7 +1230,7 @@ pub async fn create_api(
     ApiJson(body): ApiJson<PlanCreate>,
 ) -> ApiResult<(StatusCode, Json<PlanRow>)> {
     let mut fields = crate::api::fields_of(&body);
-    plan_fields_of(&mut fields, Some(&body.themes), Some(&body.sections));
+    plan_fields_of(&mut fields, Some(&body.themes), Some(&body.sections), Some(&body.goals));
     let input = plan_input(&state, &caller, &fields).await?;
     Ok((
         StatusCode::CREATED,
@@ -1157,7 +1249,12 @@ pub async fn patch_api(
     let (row, _) = reachable(&state, &caller, Action::PlanWrite, id).await?;
     let mut fields = plan_values(&row.plan);
     fields.extend(crate::api::fields_of(&body));
-    plan_fields_of(&mut fields, body.themes.as_deref(), body.sections.as_deref());
+    plan_fields_of(
+        &mut fields,
+        body.themes.as_deref(),
+        body.sections.as_deref(),
+        body.goals.as_deref(),
+    );
     let input = plan_input(&state, &caller, &fields).await?;
     Ok(Json(
         store::update(&state.db, &caller.actor(), id, body.version, &input).await?,
@@ -1173,8 +1270,8 @@ pub async fn projects_api(
 ) -> ApiResult<Json<Vec<ProjectView>>> {
     let (row, _) = reachable(&state, &caller, Action::PlanRead, id).await?;
     let projects = store::projects(&state.db, caller.municipality.id, id).await?;
-    let themes = themes_of(&state, &row.plan).await?;
-    Ok(Json(flagged(&caller, themes.as_deref(), projects)))
+    let future = future_of(&state, &row.plan).await?;
+    Ok(Json(flagged(&caller, themes(&future), projects)))
 }
 
 /// A project of a 年度計画: budget lines in whole yen; `budget_total`, when
@@ -1212,6 +1309,14 @@ pub struct ProjectBody {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schema(minimum = 0)]
     pub participants: Option<i64>,
+    /// The city department it works with (関係部署); it reads the plan.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(minimum = 1)]
+    pub department_id: Option<i64>,
+    /// The future plan's indicators it moves, with the values reached.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schema(max_items = 8)]
+    pub indicators: Vec<IndicatorValue>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schema(max_length = 2000)]
     pub change_reason: Option<String>,
@@ -1230,7 +1335,13 @@ impl ProjectBody {
     /// The body as the form's fields.
     fn fields(&self) -> HashMap<String, String> {
         let mut f = crate::api::fields_of(self);
-        f.retain(|k, _| k != "budget" && k != "status");
+        f.retain(|k, _| k != "budget" && k != "status" && k != "indicators");
+        for (i, x) in self.indicators.iter().enumerate() {
+            f.insert(format!("ind{i}_goal"), x.goal.clone());
+            if let Some(v) = x.value {
+                f.insert(format!("ind{i}_value"), v.to_string());
+            }
+        }
         if let Some(s) = self.status {
             f.insert("status".into(), s.key().to_owned());
         }

@@ -11,7 +11,7 @@ use axum::response::{IntoResponse, Response};
 use kyodo_core::csv_import::Column;
 use kyodo_core::encoding::encode_csv;
 use kyodo_core::permissions::Action;
-use kyodo_core::plans::projects::{BodySummary, FundingSource, SummaryRow, theme_flag};
+use kyodo_core::plans::projects::{BodySummary, FundingSource, SummaryRow, by_body, theme_flag};
 use kyodo_store::plans as store;
 
 use super::{BASE, months_label, yen};
@@ -53,7 +53,7 @@ pub struct SummaryLine {
 async fn lines(state: &AppState, caller: &Caller, fy: i32) -> Result<Vec<SummaryLine>, AppError> {
     let scope = caller.require(Action::PlanRead)?;
     let muni = caller.municipality.id;
-    let rows = store::summary(&state.db, muni, &caller.organisations_in(scope), fy).await?;
+    let rows = store::summary(&state.db, muni, &super::plan_reach(caller, scope), fy).await?;
     let themes = store::themes_in(&state.db, muni, fy).await?;
     let required = caller.municipality.scheme.recognition;
     Ok(rows
@@ -121,30 +121,20 @@ pub struct BodyLine {
     pub off_theme: i64,
 }
 
-/// One line per body: the kept sums of its projects, and its 分野外 count
-/// from a count per (body, 分野). No project's budget lines are read.
+/// One line per body: the kept sums of its projects per 分野, folded, with
+/// its 分野外 count. No project's budget lines are read.
 async fn body_lines(state: &AppState, caller: &Caller, fy: i32) -> Result<Vec<BodyLine>, AppError> {
     let scope = caller.require(Action::PlanRead)?;
     let muni = caller.municipality.id;
-    let visible = caller.organisations_in(scope);
-    let bodies = store::summary_by_body(&state.db, muni, &visible, fy).await?;
-    let counts = store::theme_counts(&state.db, muni, &visible, fy).await?;
+    let rows = store::summary_by_theme(&state.db, muni, &super::plan_reach(caller, scope), fy).await?;
     let themes: HashMap<i64, Vec<String>> = store::themes_in(&state.db, muni, fy).await?.into_iter().collect();
     let required = caller.municipality.scheme.recognition;
-    let mut off: HashMap<i64, i64> = HashMap::new();
-    for c in counts {
-        let own = themes.get(&c.organisation_id).map(Vec::as_slice);
-        if theme_flag(c.theme.as_deref(), own, required).is_some() {
-            *off.entry(c.organisation_id).or_default() += c.projects;
-        }
-    }
-    Ok(bodies
-        .into_iter()
-        .map(|body| BodyLine {
-            off_theme: off.get(&body.organisation_id).copied().unwrap_or(0),
-            body,
-        })
-        .collect())
+    Ok(by_body(rows, |org, theme| {
+        theme_flag(theme, themes.get(&org).map(Vec::as_slice), required).is_some()
+    })
+    .into_iter()
+    .map(|(body, off_theme)| BodyLine { body, off_theme })
+    .collect())
 }
 
 pub async fn page(
