@@ -458,6 +458,7 @@ async fn load_plans(
                 sections: p.sections.clone(),
                 themes: p.themes.clone(),
                 goals: p.goals.clone(),
+                issue_ids: Vec::new(),
             },
             adopted_on: None,
             adopted_by: None,

@@ -84,6 +84,15 @@ pub async fn list(db: &Db) -> Result<Vec<Municipality>> {
     rows.into_iter().map(TryInto::try_into).collect()
 }
 
+/// The municipality, read within a transaction.
+pub(crate) async fn get_in(tx: &mut crate::db::Tx, id: i64) -> Result<Municipality> {
+    let q = select().and_where(Expr::col("id").eq(id)).to_owned();
+    tx.fetch_optional::<MunicipalityRow>(&q)
+        .await?
+        .ok_or(StoreError::NotFound)?
+        .try_into()
+}
+
 /// Replaces the scheme settings after checking they hang together.
 pub async fn update_scheme(db: &Db, actor: &Actor, scheme: &SchemeSettings) -> Result<Municipality> {
     scheme.validate()?;

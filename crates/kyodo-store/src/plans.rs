@@ -211,6 +211,11 @@ async fn check(tx: &mut Tx, municipality_id: i64, input: &PlanInput, except: Opt
         errors.add("organisation_id", "団体が見つかりません");
         return Err(StoreError::Invalid(errors));
     }
+    for id in &input.text.issue_ids {
+        if !common::row_exists(tx, "issues", municipality_id, *id).await? {
+            errors.add("issue_ids", format!("課題 No.{id} が見つかりません"));
+        }
+    }
     if let Some(other) = overlapping(tx, input, except).await?.first() {
         errors.add(
             "first_year",

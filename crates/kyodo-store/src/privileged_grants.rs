@@ -52,10 +52,33 @@ impl PrivilegedGrant {
     }
 }
 
+/// Whether `user_id` belongs to the department the scheme names for
+/// disaster prevention, which reads every 避難行動要支援者名簿.
+async fn in_disaster_department(tx: &mut Tx, municipality_id: i64, user_id: i64) -> Result<bool> {
+    let scheme = crate::municipalities::get_in(tx, municipality_id).await?.scheme;
+    let Some(department) = scheme.disaster_prevention_department_id else {
+        return Ok(false);
+    };
+    let n = tx
+        .fetch_i64(
+            &Query::select()
+                .expr(Expr::col("id").count())
+                .from("users")
+                .and_where(Expr::col("id").eq(user_id))
+                .and_where(Expr::col("department_id").eq(department))
+                .to_owned(),
+        )
+        .await?;
+    Ok(n > 0)
+}
+
 /// Records that `actor` opened account `user_id` (of `role`) in `kind`'s
-/// way, when the role reaches personal data; does nothing otherwise.
+/// way, when the account reaches personal data (by its role, or as an
+/// account of the disaster department); does nothing otherwise.
 pub(crate) async fn record(tx: &mut Tx, actor: &Actor, user_id: i64, role: Role, kind: GrantKind) -> Result<()> {
-    if !reaches_personal_data(role) {
+    let reaches = reaches_personal_data(role)
+        || (role == Role::Department && in_disaster_department(tx, actor.municipality_id, user_id).await?);
+    if !reaches {
         return Ok(());
     }
     #[derive(sqlx::FromRow)]

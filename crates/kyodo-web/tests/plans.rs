@@ -587,4 +587,39 @@ async fn goals_of_the_future_plan_are_moved_by_the_years_projects() {
     let res = b.submit(&format!("/plans/{future}"), &fields).await;
     assert_eq!(res.status(), 422);
     assert!(res.text().await.unwrap().contains("小数点以下は2桁まで"));
+
+    // The issues that led to the plan are linked by number; an unknown one is refused.
+    let (_, plan) = community.send("GET", &format!("/plans/{future}"), None).await;
+    let muni = app.municipality(NIIMI).await.id;
+    let issue = kyodo_store::issues::list(
+        &app.db,
+        muni,
+        &kyodo_store::issues::Reach::All,
+        &Default::default(),
+        common::today(),
+    )
+    .await
+    .unwrap()
+    .items[0]
+        .issue
+        .id;
+    let (status, res) = community
+        .send(
+            "PATCH",
+            &format!("/plans/{future}"),
+            Some(json!({"issue_ids": [issue, 999999], "change_reason": "課題の追記", "version": plan["version"]})),
+        )
+        .await;
+    assert_eq!(status, 409, "{res}");
+    assert!(common::messages(&res).iter().any(|m| m.contains("No.999999")));
+    let (status, res) = community
+        .send(
+            "PATCH",
+            &format!("/plans/{future}"),
+            Some(json!({"issue_ids": [issue], "change_reason": "課題の追記", "version": plan["version"]})),
+        )
+        .await;
+    assert_eq!(status, 200, "{res}");
+    let page = b.get(&format!("/plans/{future}")).await.text().await.unwrap();
+    assert!(page.contains(&format!("課題 No.{issue}")) && page.contains("目標と指標"));
 }

@@ -1,7 +1,8 @@
 //! Separation of duties (issue 13, defect 9): the system admin sees no
 //! personal data, so an account that does — a coordinator, liaison or
-//! community account — made or opened by anyone is shown to the
-//! municipality's other coordinators until one of them acknowledges it.
+//! community account, or one of the department named for disaster
+//! prevention — made or opened by anyone is shown to the municipality's
+//! other coordinators until one of them acknowledges it.
 
 mod common;
 
@@ -182,6 +183,28 @@ async fn every_way_into_an_account_reaching_personal_data_is_noticed_and_only_th
     .await;
     assert!(!home(&coordinator).await.contains("doboku2"));
 
+    // But one of the department named for disaster prevention reads every
+    // 避難行動要支援者名簿 (the demo names 防災安全課): it is noticed.
+    let bousai = kyodo_store::departments::all(&app.db, muni)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|d| d.name == "防災安全課")
+        .unwrap()
+        .id
+        .to_string();
+    create_account(
+        &admin,
+        &[
+            ("login", "bousai2"),
+            ("display_name", "防災安全課2"),
+            ("role", "department"),
+            ("department_id", bousai.as_str()),
+        ],
+    )
+    .await;
+    assert!(home(&coordinator).await.contains("bousai2"));
+
     // A community account reaches its organisation's key people.
     let org = app.id_of(muni, "organisations", "O001").await.to_string();
     create_account(
@@ -271,5 +294,8 @@ async fn every_way_into_an_account_reaching_personal_data_is_noticed_and_only_th
     )
     .await
     .unwrap();
-    assert_eq!(grants.total, 5, "suzuki, kyogikai2, new-liaison, re-enabled, reset");
+    assert_eq!(
+        grants.total, 6,
+        "suzuki, bousai2, kyogikai2, new-liaison, re-enabled, reset"
+    );
 }

@@ -92,6 +92,9 @@ pub struct PlanText {
     /// Goals with their indicators (目標と指標), for a future plan.
     #[serde(default)]
     pub goals: Vec<goals::Goal>,
+    /// The issues (課題 No.) that led to a future plan.
+    #[serde(default)]
+    pub issue_ids: Vec<i64>,
 }
 
 impl TryFrom<String> for PlanText {
@@ -177,6 +180,32 @@ pub struct PlanInput {
     pub change_reason: Option<String>,
 }
 
+/// The most issues a future plan names as its origin.
+pub const MAX_ISSUES: usize = 30;
+
+/// 「25, 31」「No.25 No.31」「２５、３１」: issue numbers, each once.
+fn issue_numbers(raw: &str, errors: &mut FieldErrors) -> Vec<i64> {
+    let mut ids = Vec::new();
+    let text = crate::text::normalize_digits(&crate::text::fold_ascii(raw)).replace(['N', 'n', 'o', 'O', '.'], " ");
+    for part in text.split([',', '、', ' ', '\n']).filter(|p| !p.trim().is_empty()) {
+        match part.trim().parse::<i64>() {
+            Ok(id) if id > 0 => {
+                if !ids.contains(&id) {
+                    ids.push(id);
+                }
+            }
+            _ => {
+                errors.add("issue_ids", "課題の番号は「25, 31」のように数字で入力してください");
+                return Vec::new();
+            }
+        }
+    }
+    if ids.len() > MAX_ISSUES {
+        errors.add("issue_ids", format!("課題は{MAX_ISSUES}件までにしてください"));
+    }
+    ids
+}
+
 /// The longest a future plan runs.
 pub const MAX_YEARS: i32 = 10;
 
@@ -225,6 +254,7 @@ impl PlanInput {
             f.errors.add("themes", "分野は1つ40文字以内で入力してください");
         }
         let goals = goals::parse_goals(get, &mut f.errors);
+        let issue_ids = issue_numbers(&get("issue_ids").unwrap_or_default(), &mut f.errors);
         let adopted_on = f.date("adopted_on", "議決日", false);
         let adopted_by = f.optional("adopted_by", "議決した会議", 100);
         if adopted_on.is_some() != adopted_by.is_some() {
@@ -274,6 +304,7 @@ impl PlanInput {
                     sections,
                     themes,
                     goals,
+                    issue_ids,
                 }
             } else {
                 PlanText {
@@ -341,6 +372,26 @@ mod tests {
         assert_eq!((p.first_year, p.last_year), (2026, 2030));
         assert_eq!(p.text.themes, ["地域づくり", "防災", "福祉"]);
         assert_eq!(p.text.section("vision"), "人と人とがつながる唐松");
+        let p = input(&[
+            ("kind", "future"),
+            ("organisation_id", "1"),
+            ("title", "将来計画"),
+            ("first_year", "R8"),
+            ("themes", "福祉"),
+            ("issue_ids", "No.25、３１ 25"),
+        ])
+        .unwrap();
+        assert_eq!(p.text.issue_ids, [25, 31]);
+        let e = input(&[
+            ("kind", "future"),
+            ("organisation_id", "1"),
+            ("title", "将来計画"),
+            ("first_year", "R8"),
+            ("themes", "福祉"),
+            ("issue_ids", "道路の件"),
+        ])
+        .unwrap_err();
+        assert!(e.get("issue_ids").is_some());
     }
 
     #[test]

@@ -95,6 +95,15 @@ fn plan_values(p: &Plan) -> HashMap<String, String> {
         ("first_year".to_owned(), p.first_year.to_string()),
         ("last_year".to_owned(), p.last_year.to_string()),
         ("themes".to_owned(), p.text.themes.join("\n")),
+        (
+            "issue_ids".to_owned(),
+            p.text
+                .issue_ids
+                .iter()
+                .map(i64::to_string)
+                .collect::<Vec<_>>()
+                .join(", "),
+        ),
         ("adopted_on".to_owned(), kyodo_core::wareki::iso_date(p.adopted_on)),
         ("adopted_by".to_owned(), pages::opt(&p.adopted_by)),
     ]);
@@ -147,6 +156,10 @@ fn plan_fields(kind: PlanKind, orgs: &[(i64, String)], editing: bool, goal_rows:
                 .hint(
                     "例: 地域づくり、防犯、交通安全、防災、福祉、子育て。年度計画の事業はいずれかの分野に位置づけます",
                 ),
+        );
+        fields.push(
+            FieldSpec::text("issue_ids", "きっかけになった課題（課題番号）")
+                .hint("例: 25, 31。地域から受け付けた課題のうち、この計画につながったもの"),
         );
         fields.extend(goals::goal_fields(goal_rows));
     }
@@ -613,6 +626,45 @@ fn flagged(caller: &Caller, themes: Option<&[String]>, projects: Vec<Project>) -
         .collect()
 }
 
+/// What led to a future plan: the issues it names and the body's workshop
+/// records (地域の魅力や課題の洗い出し). Issues are linked by number; their
+/// pages check who may read them.
+async fn origins_section(state: &AppState, caller: &Caller, p: &Plan) -> Result<Section, AppError> {
+    use kyodo_core::organisations::establishment::Requirement;
+    let records =
+        kyodo_store::organisations::establishment::records(&state.db, caller.municipality.id, p.organisation_id)
+            .await?;
+    let issues = p.text.issue_ids.iter().map(|id| {
+        (
+            vec![
+                Cell::text("地域の課題"),
+                Cell::link(format!("課題 No.{id}"), format!("/issues/{id}")),
+            ],
+            None,
+        )
+    });
+    let workshops = records
+        .into_iter()
+        .filter(|r| r.kind == Requirement::Workshop)
+        .map(|r| {
+            (
+                vec![
+                    Cell::text(format!("ワークショップ（{}）", pages::date_ja(&r.held_on))),
+                    Cell::text(pages::opt(&r.note)),
+                ],
+                None,
+            )
+        });
+    Ok(Section {
+        title: "計画のきっかけ（地域の課題とワークショップ）".into(),
+        personal: false,
+        columns: vec!["種類", "内容"],
+        rows: issues.chain(workshops).collect(),
+        empty: "きっかけになった課題やワークショップの記録はまだありません",
+        form: None,
+    })
+}
+
 /// A failed form of the plan page carried back: which one, and its state.
 enum PlanPart {
     Project,
@@ -659,6 +711,7 @@ async fn detail_view(
     }
     if p.kind == PlanKind::Future {
         sections.push(goals::goals_section(&p.text.goals));
+        sections.push(origins_section(state, caller, p).await?);
     }
     if p.kind == PlanKind::Annual {
         let future = future_of(state, p).await?;
@@ -1144,6 +1197,10 @@ pub struct PlanCreate {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     #[schema(max_items = 8)]
     pub goals: Vec<Goal>,
+    /// The issues (課題 No.) that led to a future plan.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schema(max_items = 30)]
+    pub issue_ids: Vec<i64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub adopted_on: Option<crate::api::types::ApiDate>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1180,6 +1237,9 @@ pub struct PlanPatch {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schema(max_items = 8)]
     pub goals: Option<Vec<Goal>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(max_items = 30)]
+    pub issue_ids: Option<Vec<i64>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub adopted_on: Option<crate::api::types::ApiDate>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
