@@ -709,22 +709,15 @@ pub async fn add_comment(db: &Db, actor: &Actor, plan_id: i64, project_id: Optio
 /// Every project of the 年度計画 of `fiscal_year` within reach, by body and project.
 pub async fn summary(db: &Db, municipality_id: i64, reach: &PlanReach, fiscal_year: i32) -> Result<Vec<SummaryRow>> {
     let mut q = annual_of_year(municipality_id, reach, fiscal_year, JoinType::InnerJoin);
-    q.expr_as(Expr::col(("o", "id")), "organisation_id")
-        .expr_as(Expr::col(("o", "code")), "organisation_code")
-        .expr_as(Expr::col(("o", "name")), "organisation_name")
-        .expr_as(Expr::col(("p", "id")), "plan_id")
-        .expr_as(Expr::col(("p", "title")), "plan_title")
-        .column(("p", "adopted_on"))
-        .expr_as(Expr::col(("x", "id")), "project_id")
-        .columns([
-            ("x", "name"),
-            ("x", "theme"),
-            ("x", "months"),
-            ("x", "responsible"),
-            ("x", "budget"),
-            ("x", "status"),
-            ("x", "participants"),
-        ]);
+    q.expr_as(Expr::col(("x", "id")), "project_id").columns([
+        ("x", "name"),
+        ("x", "theme"),
+        ("x", "months"),
+        ("x", "responsible"),
+        ("x", "budget"),
+        ("x", "status"),
+        ("x", "participants"),
+    ]);
     q.order_by(("o", "code"), Order::Asc).order_by(("x", "id"), Order::Asc);
     db.fetch_all(&q).await
 }
@@ -740,13 +733,7 @@ pub async fn summary_by_theme(
 ) -> Result<Vec<ThemeSums>> {
     let sum = |e: Expr| -> Expr { Func::cast_as(Func::coalesce([e.sum(), Expr::val(0)]), "BIGINT").into() };
     let mut q = annual_of_year(municipality_id, reach, fiscal_year, JoinType::LeftJoin);
-    q.expr_as(Expr::col(("o", "id")), "organisation_id")
-        .expr_as(Expr::col(("o", "code")), "organisation_code")
-        .expr_as(Expr::col(("o", "name")), "organisation_name")
-        .expr_as(Expr::col(("p", "id")), "plan_id")
-        .expr_as(Expr::col(("p", "title")), "plan_title")
-        .column(("p", "adopted_on"))
-        .column(("x", "theme"))
+    q.column(("x", "theme"))
         .expr_as(Func::cast_as(Expr::col(("x", "id")).count(), "BIGINT"), "projects")
         .expr_as(
             sum(Expr::case(Expr::col(("x", "status")).eq(ProjectStatus::Done.key()), 1)
@@ -768,10 +755,17 @@ pub async fn summary_by_theme(
     db.fetch_all(&q).await
 }
 
-/// The 年度計画 of a 年度 within reach (`p`), their bodies (`o`) and projects (`x`).
+/// The 年度計画 of a 年度 within reach (`p`), their bodies (`o`) and projects
+/// (`x`), selecting what names each plan (kyodo_core's `AnnualPlanOf`).
 fn annual_of_year(municipality_id: i64, reach: &PlanReach, fiscal_year: i32, projects: JoinType) -> SelectStatement {
     let mut q = Query::select();
-    q.from_as(TABLE, "p")
+    q.expr_as(Expr::col(("o", "id")), "organisation_id")
+        .expr_as(Expr::col(("o", "code")), "organisation_code")
+        .expr_as(Expr::col(("o", "name")), "organisation_name")
+        .expr_as(Expr::col(("p", "id")), "plan_id")
+        .expr_as(Expr::col(("p", "title")), "plan_title")
+        .column(("p", "adopted_on"))
+        .from_as(TABLE, "p")
         .join_as(
             projects,
             "plan_projects",

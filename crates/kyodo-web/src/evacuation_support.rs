@@ -345,11 +345,13 @@ pub async fn add_page(
     }
 }
 
+/// A resident's edit form; `version` is the one the editor saw (a newer one is a conflict).
 fn resident_form(
     caller: &Caller,
     org: &OrganisationRow,
     resident: i64,
     form: FormState,
+    version: Option<i64>,
     status: StatusCode,
 ) -> Response {
     let mut page = crate::organisations::child_form(
@@ -362,6 +364,7 @@ fn resident_form(
         form,
     );
     page.cancel_href = register_path(org.organisation.id);
+    page.version = version;
     (status, pages::render(&page)).into_response()
 }
 
@@ -372,13 +375,12 @@ pub async fn edit_page(
 ) -> PageResult<Response> {
     let org = reachable(&state, &caller, Action::EvacuationSupportWrite, id).await?;
     let r = store::resident(&state.db, &caller.actor(), id, resident).await?;
-    let mut values = resident_values(&r);
-    values.insert("version".into(), r.version.to_string());
     Ok(resident_form(
         &caller,
         &org,
         resident,
-        FormState::new(values),
+        FormState::new(resident_values(&r)),
+        Some(r.version),
         StatusCode::OK,
     ))
 }
@@ -394,11 +396,11 @@ pub async fn update_page(
     let parsed = SupportedResidentInput::parse(&pages::form_getter(&form.0), caller.today);
     match parsed {
         Ok(input) => {
-            let version = form.0.get("version").and_then(|v| v.parse().ok());
-            store::update(&state.db, &caller.actor(), id, resident, version, &input).await?;
+            store::update(&state.db, &caller.actor(), id, resident, form.version(), &input).await?;
             Ok(Redirect::to(&register_path(id)).into_response())
         }
         Err(errors) => {
+            let version = form.version();
             let mut f = FormState::new(form.0);
             f.errors = errors;
             Ok(resident_form(
@@ -406,6 +408,7 @@ pub async fn update_page(
                 &org,
                 resident,
                 f,
+                version,
                 StatusCode::UNPROCESSABLE_ENTITY,
             ))
         }

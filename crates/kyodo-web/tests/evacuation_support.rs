@@ -237,3 +237,39 @@ async fn nothing_of_the_register_reaches_the_pages_around_it() {
         .unwrap();
     assert!(!page.contains("evacuation-support"));
 }
+
+#[tokio::test]
+async fn two_people_editing_one_entry_do_not_overwrite_each_other() {
+    let app = TestApp::spawn(&["arao"]).await;
+    let muni = app.municipality(ARAO).await.id;
+    let org = app.id_of(muni, "organisations", "O001").await;
+    let cli = kyodo_store::audit::Actor::command_line(muni);
+    let id = kyodo_store::evacuation_support::residents(&app.db, &cli, org)
+        .await
+        .unwrap()[0]
+        .id;
+    let path = format!("/organisations/{org}/evacuation-support/{id}");
+    let (coordinator, community) = (app.login("arao-coordinator").await, app.login("arao-community").await);
+    let first = common::form_fields(&coordinator.get(&path).await.text().await.unwrap(), &path);
+    let second = common::form_fields(&community.get(&path).await.text().await.unwrap(), &path);
+    assert!(
+        first.iter().any(|(k, _)| k == "version"),
+        "the form carries the version it shows"
+    );
+    let with = |fields: &[(String, String)], key: &str, value: &str| -> Vec<(String, String)> {
+        fields
+            .iter()
+            .map(|(k, v)| (k.clone(), if k == key { value.to_owned() } else { v.clone() }))
+            .collect()
+    };
+    let saved = community
+        .submit(&path, &with(&second, "destination", "小学校体育館"))
+        .await;
+    assert_eq!(saved.status(), 303);
+    let stale = coordinator.submit(&path, &with(&first, "supporters", "民生委員")).await;
+    assert_eq!(stale.status(), 409, "the coordinator's form was read before the change");
+    let now = kyodo_store::evacuation_support::resident(&app.db, &cli, org, id)
+        .await
+        .unwrap();
+    assert_eq!(now.destination.as_deref(), Some("小学校体育館"));
+}

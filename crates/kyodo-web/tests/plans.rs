@@ -16,6 +16,18 @@ async fn karamatsu(app: &TestApp) -> (i64, Api<'_>) {
     (org, Api::new(app, "niimi-community").await)
 }
 
+/// The id of the body's plan of `kind` covering 令和8年度.
+async fn plan_of(api: &Api<'_>, org: i64, kind: &str) -> i64 {
+    let (_, plans) = api
+        .send(
+            "GET",
+            &format!("/plans?organisation_id={org}&fiscal_year=2026&kind={kind}"),
+            None,
+        )
+        .await;
+    plans[0]["id"].as_i64().expect("the demo's plan of that kind")
+}
+
 #[tokio::test]
 async fn an_annual_plan_lies_within_the_future_plan_and_its_projects_under_its_themes() {
     let app = TestApp::spawn(&["niimi"]).await;
@@ -226,13 +238,7 @@ async fn liaison_staff_read_and_advise_but_do_not_write_and_others_do_not_reach(
     assert_eq!(status, 403, "liaison staff advise, the body writes");
     // A department reads only the plans with a project naming it (関係部署).
     let department = Api::new(&app, "niimi-department").await;
-    let future = plans
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|p| p["kind"] == "future")
-        .and_then(|p| p["id"].as_i64())
-        .unwrap();
+    let future = plan_of(&community, org, "future").await;
     assert_eq!(department.send("GET", &format!("/plans/{future}"), None).await.0, 403);
     // Another body's plan is out of the community account's reach.
     let muni = app.municipality(NIIMI).await.id;
@@ -382,19 +388,10 @@ async fn the_coordinator_sums_up_a_year_across_bodies_and_a_body_prints_its_repo
     assert!(xlsx.bytes().await.unwrap().starts_with(b"PK"), "an xlsx is a zip");
 
     let (org, community) = karamatsu(&app).await;
-    let (_, plans) = community
-        .send("GET", &format!("/plans?organisation_id={org}&fiscal_year=2026"), None)
-        .await;
-    let id_of = |kind: &str| {
-        plans
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|p| p["kind"] == kind)
-            .and_then(|p| p["id"].as_i64())
-            .unwrap()
-    };
-    let (annual, future) = (id_of("annual"), id_of("future"));
+    let (annual, future) = (
+        plan_of(&community, org, "annual").await,
+        plan_of(&community, org, "future").await,
+    );
     let b = app.login("niimi-community").await;
     let report = b.get(&format!("/plans/{annual}/report")).await.text().await.unwrap();
     assert!(report.contains("収支") && report.contains("540,000円") && report.contains("212人"));
@@ -472,10 +469,7 @@ async fn bodies_past_their_deadlines_show_on_the_status_page_the_team_page_and_t
 async fn a_department_reads_the_plans_that_name_it_and_nothing_else() {
     let app = TestApp::spawn(&["niimi"]).await;
     let (org, community) = karamatsu(&app).await;
-    let (_, plans) = community
-        .send("GET", &format!("/plans?organisation_id={org}&kind=annual"), None)
-        .await;
-    let annual = plans[0]["id"].as_i64().unwrap();
+    let annual = plan_of(&community, org, "annual").await;
     let (_, projects) = community.send("GET", &format!("/plans/{annual}/projects"), None).await;
     let named: Vec<i64> = projects
         .as_array()
@@ -541,19 +535,10 @@ async fn a_department_reads_the_plans_that_name_it_and_nothing_else() {
 async fn goals_of_the_future_plan_are_moved_by_the_years_projects() {
     let app = TestApp::spawn(&["niimi"]).await;
     let (org, community) = karamatsu(&app).await;
-    let (_, plans) = community
-        .send("GET", &format!("/plans?organisation_id={org}"), None)
-        .await;
-    let id_of = |kind: &str| {
-        plans
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|p| p["kind"] == kind)
-            .and_then(|p| p["id"].as_i64())
-            .unwrap()
-    };
-    let (future, annual) = (id_of("future"), id_of("annual"));
+    let (future, annual) = (
+        plan_of(&community, org, "future").await,
+        plan_of(&community, org, "annual").await,
+    );
     let (_, plan) = community.send("GET", &format!("/plans/{future}"), None).await;
     let goals = plan["text"]["goals"].as_array().unwrap();
     assert_eq!(goals[1]["name"], "防災訓練の参加者数");

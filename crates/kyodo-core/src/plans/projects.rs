@@ -194,10 +194,10 @@ fn months_as_list<S: serde::Serializer>(months: &str, s: S) -> Result<S::Ok, S::
     seq.end()
 }
 
-/// One project in the coordinator's summary of a 年度 across bodies.
+/// A body's 年度計画 as the coordinator's summary names it.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 #[cfg_attr(feature = "sqlx", derive(sqlx::FromRow))]
-pub struct SummaryRow {
+pub struct AnnualPlanOf {
     pub organisation_id: i64,
     pub organisation_code: String,
     pub organisation_name: String,
@@ -205,6 +205,15 @@ pub struct SummaryRow {
     pub plan_title: String,
     /// The 年度計画's adoption (議決), none while it is a draft.
     pub adopted_on: Option<chrono::NaiveDate>,
+}
+
+/// One project in the coordinator's summary of a 年度 across bodies.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[cfg_attr(feature = "sqlx", derive(sqlx::FromRow))]
+pub struct SummaryRow {
+    #[serde(flatten)]
+    #[cfg_attr(feature = "sqlx", sqlx(flatten))]
+    pub plan: AnnualPlanOf,
     pub project_id: i64,
     pub name: String,
     pub theme: Option<String>,
@@ -223,13 +232,9 @@ pub struct SummaryRow {
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 #[cfg_attr(feature = "sqlx", derive(sqlx::FromRow))]
 pub struct BodySummary {
-    pub organisation_id: i64,
-    pub organisation_code: String,
-    pub organisation_name: String,
-    pub plan_id: i64,
-    pub plan_title: String,
-    /// The 年度計画's adoption (議決), none while it is a draft.
-    pub adopted_on: Option<chrono::NaiveDate>,
+    #[serde(flatten)]
+    #[cfg_attr(feature = "sqlx", sqlx(flatten))]
+    pub plan: AnnualPlanOf,
     /// How many projects (事業), and how many of them are 完了.
     pub projects: i64,
     pub done: i64,
@@ -253,13 +258,13 @@ pub struct ThemeSums {
 pub fn by_body(rows: Vec<ThemeSums>, off_theme: impl Fn(i64, Option<&str>) -> bool) -> Vec<(BodySummary, i64)> {
     let mut out: Vec<(BodySummary, i64)> = Vec::new();
     for ThemeSums { sums, theme } in rows {
-        let flagged = if sums.projects > 0 && off_theme(sums.organisation_id, theme.as_deref()) {
+        let flagged = if sums.projects > 0 && off_theme(sums.plan.organisation_id, theme.as_deref()) {
             sums.projects
         } else {
             0
         };
         match out.last_mut() {
-            Some((body, off)) if body.plan_id == sums.plan_id => {
+            Some((body, off)) if body.plan.plan_id == sums.plan.plan_id => {
                 body.projects += sums.projects;
                 body.done += sums.done;
                 body.budget_total += sums.budget_total;
@@ -468,12 +473,14 @@ mod tests {
     fn theme_rows_fold_into_one_line_per_body() {
         let row = |plan: i64, theme: Option<&str>, projects: i64, grant: i64| ThemeSums {
             sums: BodySummary {
-                organisation_id: plan * 10,
-                organisation_code: format!("O{plan}"),
-                organisation_name: format!("団体{plan}"),
-                plan_id: plan,
-                plan_title: "事業計画".into(),
-                adopted_on: None,
+                plan: AnnualPlanOf {
+                    organisation_id: plan * 10,
+                    organisation_code: format!("O{plan}"),
+                    organisation_name: format!("団体{plan}"),
+                    plan_id: plan,
+                    plan_title: "事業計画".into(),
+                    adopted_on: None,
+                },
                 projects,
                 done: projects / 2,
                 budget_total: grant * 2,

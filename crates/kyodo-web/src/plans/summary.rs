@@ -61,7 +61,7 @@ async fn lines(state: &AppState, caller: &Caller, fy: i32) -> Result<Vec<Summary
         .map(|row| {
             let own = themes
                 .iter()
-                .find(|(o, _)| *o == row.organisation_id)
+                .find(|(o, _)| *o == row.plan.organisation_id)
                 .map(|(_, t)| t.as_slice());
             SummaryLine {
                 budget_total: row.budget.total(),
@@ -96,10 +96,10 @@ const COLUMNS: &[Column] = &[
 fn record(l: &SummaryLine) -> Vec<String> {
     let r = &l.row;
     vec![
-        r.organisation_code.clone(),
-        r.organisation_name.clone(),
-        r.plan_title.clone(),
-        kyodo_core::wareki::iso_date(r.adopted_on),
+        r.plan.organisation_code.clone(),
+        r.plan.organisation_name.clone(),
+        r.plan.plan_title.clone(),
+        kyodo_core::wareki::iso_date(r.plan.adopted_on),
         r.name.clone(),
         pages::opt(&r.theme),
         months_label(&r.months),
@@ -157,8 +157,8 @@ pub async fn page(
         .map(|l| {
             let b = &l.body;
             vec![
-                Cell::text(b.organisation_name.clone()),
-                Cell::link(b.plan_title.clone(), format!("{BASE}/{}", b.plan_id)),
+                Cell::text(b.plan.organisation_name.clone()),
+                Cell::link(b.plan.plan_title.clone(), format!("{BASE}/{}", b.plan.plan_id)),
                 Cell::text(format!("{}件", b.projects)),
                 Cell::text(format!("{}件", b.done)),
                 Cell::text(yen(b.budget_total)),
@@ -169,7 +169,7 @@ pub async fn page(
                     String::new()
                 })
                 .tagged((l.off_theme > 0).then_some("分野外")),
-                Cell::text(if b.adopted_on.is_some() {
+                Cell::text(if b.plan.adopted_on.is_some() {
                     "議決済み"
                 } else {
                     "下書き"
