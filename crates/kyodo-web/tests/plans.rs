@@ -463,6 +463,18 @@ async fn bodies_past_their_deadlines_show_on_the_status_page_the_team_page_and_t
     let district = app.id_of(muni, "areas", "A01").await;
     let team = b.get(&format!("/areas/{district}/team")).await.text().await.unwrap();
     assert!(team.contains("地域の代表組織と計画") && team.contains("唐松まちづくり協議会"));
+    // The same team page shows a department no body's plans: its plans are those naming it.
+    let department = app.login("niimi-department").await;
+    let team = department
+        .get(&format!("/areas/{district}/team"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        !team.contains("未提出") && !team.contains("唐松まちづくり協議会"),
+        "{team}"
+    );
 }
 
 #[tokio::test]

@@ -50,8 +50,10 @@ impl BodyLine {
 
 pub const COLUMNS: [&str; 5] = ["団体", "段階", "今年度の年度計画", "前年度の事業報告", "注意"];
 
-/// The area bodies `visible` reaches, with what they owe; none when the
-/// scheme names no area body or the caller reads no plans.
+/// The area bodies `visible` asks for, with what they owe, kept to those
+/// whose plans the caller reads (a team page of another district shows a
+/// liaison nothing, a department — whose plans are those naming it — none);
+/// none when the scheme names no area body.
 pub async fn lines(state: &AppState, caller: &Caller, visible: &Visible) -> Result<Vec<BodyLine>, AppError> {
     let scheme = &caller.municipality.scheme;
     let Some(kind) = scheme.area_body_kind.as_deref() else {
@@ -65,6 +67,7 @@ pub async fn lines(state: &AppState, caller: &Caller, visible: &Visible) -> Resu
     let last = scheme.lifecycle_stages.last();
     Ok(bodies
         .into_iter()
+        .filter(|body| caller.reaches_organisation(Action::PlanRead, body.organisation_id, body.area_id))
         .map(|body| BodyLine {
             owed: body.owed(
                 scheme.plan_deadlines,
