@@ -47,18 +47,31 @@ pub(crate) async fn may_read(state: &AppState, caller: &Caller, organisation_id:
     Ok(reaches(asker, organisation_id, department, named))
 }
 
+/// How many the body's register holds, for a caller it reaches; `None`
+/// otherwise. Reads no personal data.
+pub(crate) async fn register_count(
+    state: &AppState,
+    caller: &Caller,
+    organisation_id: i64,
+) -> Result<Option<i64>, AppError> {
+    if !may_read(state, caller, organisation_id).await? {
+        return Ok(None);
+    }
+    Ok(Some(
+        store::count(&state.db, caller.municipality.id, organisation_id).await?,
+    ))
+}
+
 /// The register's place on the body's 地区防災計画: a link for those it
-/// reaches, who may see it otherwise. Reads no personal data.
+/// reaches, who may see it otherwise.
 pub(crate) async fn plan_section(
     state: &AppState,
     caller: &Caller,
     organisation_id: i64,
 ) -> Result<pages::Section, AppError> {
-    let row = if may_read(state, caller, organisation_id).await? {
-        let n = store::count(&state.db, caller.municipality.id, organisation_id).await?;
-        Cell::link(format!("名簿を開く（{n}人）"), register_path(organisation_id))
-    } else {
-        Cell::text("個人情報のため、市が指定した団体の役員・制度所管課・防災担当課だけが見られます")
+    let row = match register_count(state, caller, organisation_id).await? {
+        Some(n) => Cell::link(format!("名簿を開く（{n}人）"), register_path(organisation_id)),
+        None => Cell::text("個人情報のため、市が指定した団体の役員・制度所管課・防災担当課だけが見られます"),
     };
     Ok(pages::Section {
         title: "避難行動要支援者と個別避難計画".into(),
@@ -117,30 +130,16 @@ fn resident_values(r: &SupportedResident) -> HashMap<String, String> {
 }
 
 /// Which of the page's forms came back with errors.
+#[derive(PartialEq)]
 enum Part {
     Resident,
     Reader,
     Export,
 }
 
-struct Carried {
-    part: Part,
-    form: FormState,
-}
+type Carried = pages::Carried<Part>;
 
-impl Carried {
-    fn take(carried: &mut Option<Carried>, part: Part) -> FormState {
-        match carried.take() {
-            Some(c) if std::mem::discriminant(&c.part) == std::mem::discriminant(&part) => c.form,
-            other => {
-                *carried = other;
-                FormState::default()
-            }
-        }
-    }
-}
-
-fn register_path(id: i64) -> String {
+pub(crate) fn register_path(id: i64) -> String {
     format!("{BASE}/{id}/{PATH}")
 }
 

@@ -766,6 +766,26 @@ pub struct ActionButton {
     pub danger: bool,
 }
 
+/// A failed submission carried back to a page of several forms, beside the
+/// part (`P`) it belongs to.
+pub struct Carried<P> {
+    pub part: P,
+    pub form: FormState,
+}
+
+impl<P: PartialEq> Carried<P> {
+    /// The form of `part`: the carried one if it is that part's, else empty.
+    pub fn take(carried: &mut Option<Self>, part: P) -> FormState {
+        match carried.take() {
+            Some(c) if c.part == part => c.form,
+            other => {
+                *carried = other;
+                FormState::default()
+            }
+        }
+    }
+}
+
 /// A part of a detail page below the main facts: a table and maybe a form.
 pub struct Section {
     pub title: String,

@@ -224,23 +224,7 @@ impl Part {
 }
 
 /// A failed submission carried back to the detail page, beside its part.
-pub struct Carried {
-    part: Part,
-    form: FormState,
-}
-
-impl Carried {
-    /// The form of `part`: the carried one if it is that part's, else empty.
-    pub fn take(carried: &mut Option<Carried>, part: Part) -> FormState {
-        match carried.take() {
-            Some(c) if c.part == part => c.form,
-            other => {
-                *carried = other;
-                FormState::default()
-            }
-        }
-    }
-}
+pub type Carried = pages::Carried<Part>;
 
 /// What a failed step shows beside its form; other failures are the page's.
 pub(crate) fn field_errors(e: AppError) -> Result<FieldErrors, AppError> {
@@ -380,12 +364,11 @@ async fn detail_view(
         Item::new("段階", pages::opt(&o.stage)),
         Item::new("設立日", pages::opt_date_ja(&o.established_on)),
     ];
-    if crate::evacuation_support::may_read(state, caller, id).await? {
-        let n = kyodo_store::evacuation_support::count(&state.db, caller.municipality.id, id).await?;
+    if let Some(n) = crate::evacuation_support::register_count(state, caller, id).await? {
         items.push(Item::link(
             "避難行動要支援者名簿",
             format!("{n}人"),
-            Some(format!("{BASE}/{id}/evacuation-support")),
+            Some(crate::evacuation_support::register_path(id)),
         ));
     }
     if recognition::applies(caller, &row) {

@@ -37,6 +37,12 @@ fn number(n: Option<f64>) -> String {
     n.map(format_number).unwrap_or_default()
 }
 
+/// 「138人」: a value in its goal's unit.
+fn with_unit(n: Option<f64>, goal: &Goal) -> String {
+    n.map(|n| format!("{}{}", format_number(n), goal.unit))
+        .unwrap_or_default()
+}
+
 /// The goal rows of a future plan's form: those it has and two empty ones.
 pub fn goal_fields(rows: usize) -> Vec<FieldSpec> {
     let mut fields = Vec::new();
@@ -76,13 +82,11 @@ pub fn goals_section(goals: &[Goal]) -> Section {
         rows: goals
             .iter()
             .map(|g| {
-                let with_unit =
-                    |n: Option<f64>| n.map(|n| format!("{}{}", format_number(n), g.unit)).unwrap_or_default();
                 (
                     vec![
                         Cell::text(g.name.clone()),
-                        Cell::text(with_unit(g.baseline)),
-                        Cell::text(with_unit(g.target)),
+                        Cell::text(with_unit(g.baseline, g)),
+                        Cell::text(with_unit(g.target, g)),
                     ],
                     None,
                 )
@@ -108,16 +112,12 @@ pub fn progress_section(goals: &[Goal], projects: &[&Project]) -> Section {
                      reached,
                      projects,
                  }| {
-                    let with_unit = |n: Option<f64>| {
-                        n.map(|n| format!("{}{}", format_number(n), goal.unit))
-                            .unwrap_or_default()
-                    };
                     (
                         vec![
                             Cell::text(goal.name.clone()),
-                            Cell::text(with_unit(reached)),
-                            Cell::text(with_unit(goal.baseline)),
-                            Cell::text(with_unit(goal.target)),
+                            Cell::text(with_unit(reached, goal)),
+                            Cell::text(with_unit(goal.baseline, goal)),
+                            Cell::text(with_unit(goal.target, goal)),
                             Cell::text(format!("{projects}件")),
                         ],
                         None,
