@@ -143,6 +143,7 @@ pub const ENTITIES: &[(&str, &str)] = &[
     ("plan_comments", "助言"),
     ("supported_residents", "避難行動要支援者"),
     ("register_readers", "要支援者名簿の閲覧者"),
+    ("application_files", "申請書類"),
     ("areas", "地区"),
     ("departments", "部署"),
     ("staff", "職員"),

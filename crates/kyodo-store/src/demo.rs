@@ -404,6 +404,32 @@ async fn load_ways(
             )
             .await?;
         }
+        if let Some(on) = way.applied {
+            // The application goes with its 規約, as a body's would, filed the day it was made.
+            let file = crate::organisations::application_files::add(
+                db,
+                &actor,
+                org,
+                crate::organisations::application_files::NewFile {
+                    kind: kyodo_core::organisations::application_files::DocumentKind::Bylaws,
+                    filename: "規約（見本）.pdf".into(),
+                    content_type: "application/pdf".into(),
+                    content: kyodo_core::demo::sample_pdf(&[
+                        "Kiyaku (sample) - kyodo demo",
+                        "This stands in for the body's bylaws.",
+                    ]),
+                },
+            )
+            .await?;
+            db.execute(
+                &sea_query::Query::update()
+                    .table("application_files")
+                    .value("created_at", on.and_hms_opt(9, 0, 0).unwrap_or_default().and_utc())
+                    .and_where(sea_query::Expr::col("id").eq(file.id))
+                    .to_owned(),
+            )
+            .await?;
+        }
         let steps = [
             way.applied.map(|on| (RecognitionAction::Apply, Some(on), None)),
             way.granted

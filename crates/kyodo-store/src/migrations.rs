@@ -910,7 +910,32 @@ const MIGRATIONS: &[Migration] = &[
         name: "evacuation_support_and_project_columns",
         steps: v20_evacuation_support_and_project_columns,
     },
+    Migration {
+        version: 21,
+        name: "application_files",
+        steps: v21_application_files,
+    },
 ];
+
+/// Version 21: the documents attached to a recognition application
+/// (申請書類), kept in the database like an issue's files; `applied_on`
+/// marks those an application was made with, which stay.
+fn v21_application_files() -> Vec<Step> {
+    let mut t = tenant_table("application_files");
+    reference(&mut t, "application_files", "organisation_id", "organisations", false);
+    t.col(text("kind").not_null())
+        .col(text("filename").not_null())
+        .col(text("content_type").not_null())
+        .col(ColumnDef::new(name("size")).big_integer().not_null())
+        .col(ColumnDef::new(name("content")).blob().not_null())
+        .col(date("applied_on").null())
+        .col(text("uploaded_by").null())
+        .col(timestamp("created_at").not_null());
+    vec![
+        Step::table(t),
+        Step::index(index("application_files", &["organisation_id", "id"], false)),
+    ]
+}
 
 /// Version 20: residents needing help to evacuate (避難行動要支援者) with
 /// their 個別避難計画 and the officers named to read a body's register; each

@@ -30,6 +30,7 @@ pub mod rotation;
 pub mod routes;
 pub mod scheme;
 pub mod staff;
+pub mod uploads;
 pub mod workload;
 pub mod xlsx;
 

@@ -231,6 +231,8 @@ pub enum FieldKind {
     Picker(Vec<ChoiceGroup>),
     /// A yes/no box; checked sends `true`.
     Checkbox,
+    /// A file (a photo, PDF or Office file); its form is sent as multipart.
+    File,
 }
 
 /// A group of a picker's choices, under its own heading.
@@ -370,6 +372,10 @@ impl FieldSpec {
 
     pub fn is_checkbox(&self) -> bool {
         matches!(self.kind, FieldKind::Checkbox)
+    }
+
+    pub fn is_file(&self) -> bool {
+        matches!(self.kind, FieldKind::File)
     }
 
     /// Whether `value` is chosen in `form` (a multiple select holds several).
@@ -807,6 +813,13 @@ pub struct InlineForm {
     pub fields: Vec<FieldSpec>,
     pub form: FormState,
     pub submit_label: &'static str,
+}
+
+impl InlineForm {
+    /// Whether it sends a file, and so is sent as `multipart/form-data`.
+    pub fn multipart(&self) -> bool {
+        self.fields.iter().any(FieldSpec::is_file)
+    }
 }
 
 #[derive(Template)]

@@ -236,6 +236,18 @@ pub fn router(state: AppState) -> Router {
             get(organisations::recognition::notice_page),
         )
         .route(
+            "/organisations/{id}/recognition/files",
+            post(organisations::application_files::upload_page),
+        )
+        .route(
+            "/organisations/{id}/recognition/files/{file}",
+            get(organisations::application_files::download_page),
+        )
+        .route(
+            "/organisations/{id}/recognition/files/{file}/delete",
+            post(organisations::application_files::remove_page),
+        )
+        .route(
             "/organisations/{id}/key-people",
             post(organisations::add_key_person_page),
         )
@@ -363,6 +375,14 @@ pub fn router(state: AppState) -> Router {
         .route(
             "/organisations/{id}/recognition",
             get(organisations::recognition::events_api).post(organisations::recognition::act_api),
+        )
+        .route(
+            "/organisations/{id}/recognition/files",
+            get(organisations::application_files::list_api).post(organisations::application_files::upload_api),
+        )
+        .route(
+            "/organisations/{id}/recognition/files/{file}",
+            get(organisations::application_files::download_api),
         )
         .route("/staff", get(staff::list_api).post(staff::create_api))
         .route("/staff/{id}", get(staff::get_api).patch(staff::patch_api))

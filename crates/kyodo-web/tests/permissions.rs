@@ -402,6 +402,24 @@ async fn every_role_gets_exactly_what_the_table_allows_on_every_route() {
             Page,
         )
         .with("action", "grant"),
+        case(
+            "POST",
+            format!("/organisations/{o}/recognition/files"),
+            RecognitionApply,
+            Page,
+        ),
+        case(
+            "GET",
+            format!("/organisations/{o}/recognition/files/999999"),
+            RecognitionApply,
+            Page,
+        ),
+        case(
+            "POST",
+            format!("/organisations/{o}/recognition/files/999999/delete"),
+            RecognitionApply,
+            Page,
+        ),
         case("GET", "/plans", PlanRead, Page),
         case("GET", "/plans/new", PlanWrite, Page),
         case("GET", "/plans/summary", PlanRead, Page),
@@ -536,6 +554,24 @@ async fn every_role_gets_exactly_what_the_table_allows_on_every_route() {
             Api,
         )
         .with("action", "withdraw"),
+        case(
+            "GET",
+            format!("/api/v1/organisations/{o}/recognition/files"),
+            RecognitionApply,
+            Api,
+        ),
+        case(
+            "POST",
+            format!("/api/v1/organisations/{o}/recognition/files"),
+            RecognitionApply,
+            Api,
+        ),
+        case(
+            "GET",
+            format!("/api/v1/organisations/{o}/recognition/files/999999"),
+            RecognitionApply,
+            Api,
+        ),
         case(
             "GET",
             format!("/api/v1/organisations/{o}/evacuation-support"),

@@ -106,8 +106,10 @@ pub fn person(rng: &mut Rng) -> (String, String) {
     (format!("{f} {g}"), format!("{fk} {gk}"))
 }
 
+mod documents;
 mod establishment;
 mod evacuation_support;
+pub use documents::sample_pdf;
 pub use evacuation_support::supported_residents;
 mod issues;
 mod plans;

@@ -1,6 +1,7 @@
 //! Organisations (団体): 地区協議会, 地域運営組織, 自治会, NPO, companies,
 //! universities… with their officers (役員) and key people (キーパーソン).
 
+pub mod application_files;
 pub mod establishment;
 pub mod recognition;
 

@@ -234,6 +234,18 @@ pub struct Application {
     pub officers: Vec<AppliedOfficer>,
     /// The dated records of the way (規約, 設立総会, 将来計画の議決…).
     pub records: Vec<AppliedRecord>,
+    /// The documents attached (申請書類); absent from applications made
+    /// before documents could be attached.
+    #[serde(default)]
+    pub files: Vec<AppliedFile>,
+}
+
+/// A document an application was made with.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct AppliedFile {
+    pub id: i64,
+    pub kind: crate::organisations::application_files::DocumentKind,
+    pub filename: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]

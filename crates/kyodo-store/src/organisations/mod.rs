@@ -1,5 +1,6 @@
 //! Organisations (団体), their officers (役員) and key people (キーパーソン).
 
+pub mod application_files;
 pub mod establishment;
 pub mod recognition;
 

@@ -43,8 +43,9 @@ pub fn applies_to(scheme: &SchemeSettings, kind: &str) -> bool {
     scheme.recognition && scheme.area_body_kind.as_deref() == Some(kind)
 }
 
-/// What the application is made with, as it stands now.
-async fn application(tx: &mut Tx, organisation: &Organisation) -> Result<Application> {
+/// What the application is made with, as it stands on `on`; its documents
+/// are marked as applied with from then.
+async fn application(tx: &mut Tx, organisation: &Organisation, on: chrono::NaiveDate) -> Result<Application> {
     let muni = organisation.municipality_id;
     let areas: Vec<(String,)> = tx
         .fetch_all(
@@ -97,6 +98,7 @@ async fn application(tx: &mut Tx, organisation: &Organisation) -> Result<Applica
             .into_iter()
             .filter_map(|(k, held_on)| Requirement::from_key(&k).map(|kind| AppliedRecord { kind, held_on }))
             .collect(),
+        files: super::application_files::apply_with(tx, muni, organisation.id, on).await?,
     })
 }
 
@@ -150,7 +152,8 @@ pub async fn act(
                 .errors
                 .extend(establishment::unmet(&establishment::all_of(scheme), &progress, "stage").errors);
             errors.into_result(()).map_err(StoreError::Invalid)?;
-            applied = Some(application(&mut tx, &before).await?);
+            let on = input.on.unwrap_or_else(|| kyodo_core::wareki::jst_date(Utc::now()));
+            applied = Some(application(&mut tx, &before, on).await?);
         }
         RecognitionAction::Grant => {
             let number = input.number.clone().unwrap_or_default();

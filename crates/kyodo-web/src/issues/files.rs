@@ -3,8 +3,8 @@
 //! marked 庁内のみ, which the community never sees.
 
 use axum::Json;
-use axum::extract::{FromRequest, Multipart, State};
-use axum::http::{StatusCode, header};
+use axum::extract::State;
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use kyodo_core::issues::attachments::{self, Attachment};
 use kyodo_core::permissions::Action;
@@ -16,6 +16,7 @@ use crate::api::{ApiPath, FormFields, PagePath};
 use crate::auth::{ApiCaller, Caller, PageCaller};
 use crate::error::{ApiResult, AppError, PageResult};
 use crate::pages::{self, FormState};
+use crate::uploads::{self, Source, Upload};
 
 /// One file as the issue's page lists it.
 pub struct FileView {
@@ -52,59 +53,20 @@ pub fn views(caller: &Caller, files: Vec<Attachment>) -> Vec<FileView> {
         .collect()
 }
 
-/// A submitted upload: the file, whether it is internal, the CSRF token.
-struct Upload {
-    filename: String,
-    content: Vec<u8>,
-    internal: bool,
-    csrf: Option<String>,
-}
-
-/// Which multipart fields an upload takes: a page's form adds its CSRF token.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum From {
-    Page,
-    Api,
-}
-
-async fn read_upload(state: &AppState, request: axum::extract::Request, from: From) -> Result<Upload, AppError> {
-    let unreadable = || AppError::BadRequest("送信されたファイルを読み取れませんでした".into());
-    let mut multipart = Multipart::from_request(request, state).await.map_err(|_| match from {
-        From::Api => AppError::UnsupportedMediaType("multipart/form-data（file にファイル）"),
-        From::Page => AppError::BadRequest("ファイルを添付して送信してください".into()),
-    })?;
-    let mut upload = Upload {
-        filename: String::new(),
-        content: Vec::new(),
-        internal: false,
-        csrf: None,
-    };
-    let mut misfits = kyodo_core::validation::FieldErrors::new();
-    let mut has_file = false;
-    while let Some(field) = multipart.next_field().await.map_err(|_| unreadable())? {
-        let name = field.name().unwrap_or_default().to_owned();
-        if name == "file" {
-            upload.filename = field.file_name().unwrap_or_default().to_owned();
-            has_file = true;
-        }
-        let data = field.bytes().await.map_err(|_| unreadable())?;
-        match (name.as_str(), from) {
-            ("_csrf", From::Page) => upload.csrf = Some(String::from_utf8_lossy(&data).into_owned()),
-            ("internal", From::Page) => upload.internal = matches!(data.as_ref(), b"true" | b"on" | b"1"),
-            ("internal", From::Api) => match data.as_ref() {
-                b"true" => upload.internal = true,
-                b"false" => upload.internal = false,
-                _ => misfits.add("internal", "true か false で指定してください"),
-            },
-            ("file", _) => upload.content = data.to_vec(),
-            (_, From::Page) => {}
-            (other, From::Api) => misfits.add(other, "この項目はありません（file と internal だけです）"),
-        }
+/// Whether the upload asks for 庁内のみ: a page's check box sends `true`
+/// or `on`; the API takes `true` or `false` and nothing else.
+fn internal_of(upload: &Upload, source: Source) -> Result<bool, AppError> {
+    let value = upload.fields.get("internal").map(String::as_str);
+    match (value, source) {
+        (None, _) => Ok(false),
+        (Some(v), Source::Page) => Ok(matches!(v, "true" | "on" | "1")),
+        (Some("true"), Source::Api) => Ok(true),
+        (Some("false"), Source::Api) => Ok(false),
+        (Some(_), Source::Api) => Err(AppError::Contract(kyodo_core::validation::FieldErrors::single(
+            "internal",
+            "true か false で指定してください",
+        ))),
     }
-    if from == From::Api && !has_file {
-        misfits.add("file", "必須の項目です");
-    }
-    misfits.into_result(upload).map_err(AppError::Contract)
 }
 
 /// What `POST /issues/{id}/files` takes, as `multipart/form-data`.
@@ -122,14 +84,20 @@ pub struct UploadForm {
 /// Checks kind and size, and stores the file; the caller has checked reach
 /// (before reading the body). The community cannot mark a file internal:
 /// what it sends is its own.
-async fn attach(state: &AppState, caller: &Caller, id: i64, upload: Upload) -> Result<Attachment, AppError> {
-    let content_type = attachments::content_type(&upload.filename, &upload.content)
-        .map_err(|e| AppError::Invalid(kyodo_core::validation::FieldErrors::single("file", e.to_string())))?;
+async fn attach(
+    state: &AppState,
+    caller: &Caller,
+    id: i64,
+    upload: Upload,
+    source: Source,
+) -> Result<Attachment, AppError> {
+    let internal = internal_of(&upload, source)?;
+    let (content_type, filename) = uploads::checked(&upload)?;
     let file = NewAttachment {
-        filename: attachments::clean_filename(&upload.filename),
+        filename,
         content_type: content_type.to_owned(),
         content: upload.content,
-        internal: upload.internal && caller.can(Action::IssueInternalRead),
+        internal: internal && caller.can(Action::IssueInternalRead),
     };
     Ok(store::add(&state.db, &caller.actor(), id, file).await?)
 }
@@ -142,9 +110,9 @@ pub async fn upload_page(
 ) -> PageResult<Response> {
     // Checked before the body is read: a caller who may not attach hears 403.
     reachable(&state, &caller, Action::IssueAttach, id).await?;
-    let upload = read_upload(&state, request, From::Page).await?;
+    let upload = uploads::read(&state, request, Source::Page, &["internal"]).await?;
     caller.check_csrf(upload.csrf.as_deref())?;
-    match attach(&state, &caller, id, upload).await {
+    match attach(&state, &caller, id, upload, Source::Page).await {
         Ok(_) => Ok(Redirect::to(&format!("{BASE}/{id}?notice=attached")).into_response()),
         Err(e @ (AppError::Invalid(_) | AppError::Refused(_))) => {
             let status = e.status();
@@ -163,43 +131,14 @@ pub async fn upload_page(
     }
 }
 
-/// The file itself. Photos and PDFs open in the browser; other files download.
+/// The file itself.
 async fn download(state: &AppState, caller: &Caller, id: i64, file_id: i64) -> Result<Response, AppError> {
     reachable(state, caller, Action::IssueRead, id).await?;
     let (file, bytes) = store::content(&state.db, caller.municipality.id, id, file_id).await?;
     if file.internal && !caller.can(Action::IssueInternalRead) {
         return Err(AppError::NotFound);
     }
-    let inline = file.is_image() || file.content_type == "application/pdf";
-    let disposition = format!(
-        "{}; filename*=UTF-8''{}",
-        if inline { "inline" } else { "attachment" },
-        percent_encode(&file.filename)
-    );
-    Ok((
-        [
-            (header::CONTENT_TYPE, file.content_type),
-            (header::CONTENT_DISPOSITION, disposition),
-            (header::CACHE_CONTROL, "private, max-age=3600".to_owned()),
-            // A file is never a page: no script runs in it, even if a browser sniffs.
-            (
-                header::CONTENT_SECURITY_POLICY,
-                "default-src 'none'; sandbox".to_owned(),
-            ),
-        ],
-        bytes,
-    )
-        .into_response())
-}
-
-/// RFC 5987 encoding for a Japanese file name in Content-Disposition.
-fn percent_encode(name: &str) -> String {
-    name.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'.' | b'-' | b'_' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
+    Ok(uploads::file_response(file.content_type, &file.filename, bytes))
 }
 
 pub async fn download_page(
@@ -246,8 +185,8 @@ pub async fn upload_api(
     request: axum::extract::Request,
 ) -> ApiResult<Response> {
     reachable(&state, &caller, Action::IssueAttach, id).await?;
-    let upload = read_upload(&state, request, From::Api).await?;
-    let file = attach(&state, &caller, id, upload).await?;
+    let upload = uploads::read(&state, request, Source::Api, &["internal"]).await?;
+    let file = attach(&state, &caller, id, upload, Source::Api).await?;
     Ok((StatusCode::CREATED, Json(file)).into_response())
 }
 

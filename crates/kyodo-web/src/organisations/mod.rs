@@ -2,6 +2,7 @@
 //! (キーパーソン, personal data: shown only within the caller's reach, every
 //! read audited), the way to becoming a 地域運営組織 and its recognition.
 
+pub mod application_files;
 pub mod establishment;
 pub mod recognition;
 
@@ -207,6 +208,7 @@ pub enum Part {
     Area,
     Group,
     Recognition,
+    File,
 }
 
 impl Part {
@@ -219,6 +221,7 @@ impl Part {
             Part::Record => "kind",
             Part::Area => "area_id",
             Part::Recognition => "action",
+            Part::File => "file",
         }
     }
 }
@@ -348,6 +351,9 @@ async fn detail_view(
         let mut way = establishment::sections(state, caller, &row, &mut carried).await?;
         if recognition::applies(caller, &row) {
             way.insert(4, recognition::section(state, caller, &row, &mut carried).await?);
+            if let Some(files) = application_files::section(state, caller, &row, &mut carried).await? {
+                way.insert(4, files);
+            }
         }
         sections.splice(0..0, way);
     }

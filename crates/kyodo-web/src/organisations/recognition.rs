@@ -48,14 +48,23 @@ fn open_steps(caller: &Caller, row: &OrganisationRow) -> Vec<RecognitionAction> 
 fn event_text(e: &RecognitionEvent) -> String {
     match &e.application.0 {
         Some(a) => format!(
-            "区域: {}／役員: {}名／記録: {}件",
+            "区域: {}／役員: {}名／記録: {}件／書類: {}",
             if a.areas.is_empty() {
                 "—".to_owned()
             } else {
                 a.areas.join("・")
             },
             a.officers.len(),
-            a.records.len()
+            a.records.len(),
+            if a.files.is_empty() {
+                "なし".to_owned()
+            } else {
+                a.files
+                    .iter()
+                    .map(|f| format!("{}（{}）", f.kind.label(), f.filename))
+                    .collect::<Vec<_>>()
+                    .join("・")
+            }
         ),
         None => pages::opt(&e.comment),
     }
