@@ -78,6 +78,7 @@ const EXTRA_LINKS = {
   "/appointments": [/^\/appointments\/coverage$/, /^\/appointments\/next-april$/],
   "/areas": [/^\/areas\/\d+\/team$/],
   "/issues": [/^\/issues\/dashboard$/],
+  "/grants": [/^\/grants\/schemes\/\d+$/],
 };
 
 // The same for detail pages, by the pattern of their path.

@@ -15,14 +15,17 @@ pub enum DataKind {
     Organisations,
     Departments,
     Staff,
+    /// 地区の人口・世帯数 per reference date, for the block grant.
+    AreaFigures,
 }
 
 impl DataKind {
-    pub const ALL: [DataKind; 4] = [
+    pub const ALL: [DataKind; 5] = [
         DataKind::Areas,
         DataKind::Organisations,
         DataKind::Departments,
         DataKind::Staff,
+        DataKind::AreaFigures,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -31,6 +34,7 @@ impl DataKind {
             DataKind::Organisations => "organisations",
             DataKind::Departments => "departments",
             DataKind::Staff => "staff",
+            DataKind::AreaFigures => "area_figures",
         }
     }
 
@@ -40,6 +44,7 @@ impl DataKind {
             DataKind::Organisations => "団体",
             DataKind::Departments => "部署",
             DataKind::Staff => "職員",
+            DataKind::AreaFigures => "地区の人口・世帯数",
         }
     }
 
@@ -53,6 +58,7 @@ impl DataKind {
             DataKind::Organisations => crate::organisations::CSV_COLUMNS,
             DataKind::Departments => crate::departments::CSV_COLUMNS,
             DataKind::Staff => crate::staff::CSV_COLUMNS,
+            DataKind::AreaFigures => crate::grants::figures::CSV_COLUMNS,
         }
     }
 }

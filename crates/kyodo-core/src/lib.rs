@@ -12,6 +12,7 @@ pub mod demo;
 pub mod departments;
 pub mod encoding;
 pub mod evacuation_support;
+pub mod grants;
 pub mod handovers;
 pub mod issues;
 pub mod keyed;

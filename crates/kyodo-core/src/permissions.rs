@@ -48,6 +48,10 @@ pub enum Action {
     EvacuationSupportWrite,
     /// Naming a body's officers as readers of its register (名簿の閲覧者).
     EvacuationSupportName,
+    /// The block grant's schemes (交付金の算定式) and their simulation: the
+    /// coordinator sets them; liaison staff read them, to explain a body's amount.
+    GrantSchemeRead,
+    GrantSchemeWrite,
     DepartmentRead,
     DepartmentWrite,
     StaffRead,
@@ -157,6 +161,9 @@ pub const TABLE: &[(Action, [Scope; 6])] = &[
     (Action::EvacuationSupportRead, [N, M, N, O, O, N]),
     (Action::EvacuationSupportWrite, [N, M, N, O, O, N]),
     (Action::EvacuationSupportName, [N, M, N, N, N, N]),
+    // Money is the coordinator's business, not the system admin's.
+    (Action::GrantSchemeRead, [N, M, M, N, N, N]),
+    (Action::GrantSchemeWrite, [N, M, N, N, N, N]),
     (Action::DepartmentRead, [M, M, M, M, M, N]),
     (Action::DepartmentWrite, [M, M, N, N, N, N]),
     (Action::StaffRead, [M, M, M, M, N, N]),
@@ -251,7 +258,7 @@ mod tests {
         for (a, _) in TABLE {
             assert!(seen.insert(*a), "{a:?} twice");
         }
-        assert_eq!(seen.len(), 52);
+        assert_eq!(seen.len(), 54);
     }
 
     #[test]

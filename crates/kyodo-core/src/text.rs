@@ -142,6 +142,28 @@ pub fn grouped(n: i64) -> String {
     out
 }
 
+/// A non-negative number of at most two decimals as hundredths, exactly:
+/// 「12.34」「１２．３」「1,200」 are 1234, 1230 and 120000. What money and
+/// shares are computed from never passes through floating point.
+pub fn parse_hundredths(raw: &str) -> Option<i64> {
+    let s = normalize_digits(&fold_ascii(raw)).replace(',', "");
+    let (whole, frac) = s.split_once('.').unwrap_or((&s, ""));
+    if whole.is_empty()
+        || frac.len() > 2
+        || !whole.chars().all(|c| c.is_ascii_digit())
+        || !frac.chars().all(|c| c.is_ascii_digit())
+    {
+        return None;
+    }
+    let whole: i64 = whole.parse().ok()?;
+    let frac: i64 = if frac.is_empty() {
+        0
+    } else {
+        format!("{frac:0<2}").parse().ok()?
+    };
+    whole.checked_mul(100)?.checked_add(frac)
+}
+
 /// Normalises a numeric field such as an employee number, phone number, postal code or year
 /// (数字項目の正規化).
 ///

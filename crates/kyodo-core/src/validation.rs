@@ -211,6 +211,45 @@ impl<'a> Fields<'a> {
         }
     }
 
+    /// A count (人数・世帯数): a whole number of 0 or more, 「1,234」「１２３４」
+    /// read; empty is `None` (and an error when `required`).
+    pub fn count(&mut self, field: &str, label: &str, required: bool) -> Option<i64> {
+        let value = crate::text::normalize_digits(&self.raw(field)).replace([',', '，', '、'], "");
+        if value.is_empty() {
+            if required {
+                self.errors.add(field, format!("{label}を入力してください"));
+            }
+            return None;
+        }
+        match value.parse::<i64>() {
+            Ok(n) if (0..=1_000_000_000).contains(&n) => Some(n),
+            _ => {
+                self.errors
+                    .add(field, format!("{label}は0以上の整数で入力してください"));
+                None
+            }
+        }
+    }
+
+    /// An amount in whole yen (「12,000円」 read); empty is `None` (and an
+    /// error when `required`).
+    pub fn yen(&mut self, field: &str, label: &str, required: bool) -> Option<i64> {
+        let value = self.raw(field);
+        if value.is_empty() {
+            if required {
+                self.errors.add(field, format!("{label}を入力してください"));
+            }
+            return None;
+        }
+        match crate::plans::projects::parse_yen(&value) {
+            Ok(n) => Some(n),
+            Err(message) => {
+                self.errors.add(field, format!("{label}: {message}"));
+                None
+            }
+        }
+    }
+
     /// A reference to another record by its id; empty is `None`.
     pub fn id(&mut self, field: &str, label: &str, required: bool) -> Option<i64> {
         let value = crate::text::normalize_digits(&self.raw(field));

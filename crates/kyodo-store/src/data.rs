@@ -58,6 +58,7 @@ pub async fn import_csv(
         DataKind::Organisations => {
             crate::organisations::import(db, actor, scheme, parse(&text, kind)?, dry_run).await?
         }
+        DataKind::AreaFigures => crate::grants::figures::import(db, actor, parse(&text, kind)?, dry_run).await?,
     };
     let count = report.created.len() + report.updated.len() + report.unchanged;
     if !dry_run && report.created.len() + report.updated.len() > 1000 {
@@ -115,6 +116,7 @@ pub async fn export_text(db: &Db, municipality_id: i64, scheme: &SchemeSettings,
             .iter()
             .map(|r| r.csv_record(scheme))
             .collect(),
+        DataKind::AreaFigures => crate::grants::figures::export_rows(db, municipality_id).await?,
     };
     Ok(csv_import::write_table(kind.columns(), rows))
 }

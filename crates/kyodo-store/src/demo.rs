@@ -226,6 +226,7 @@ pub async fn load(db: &Db, key: &str, today: NaiveDate, password_hash: &str) -> 
     load_team_work(db, &actor, scheme, today, &serving).await?;
     load_ways(db, &actor, scheme, &data.ways, &area_ids, &org_ids).await?;
     load_plans(db, &actor, scheme, &data.plans, &org_ids, &dept_ids).await?;
+    load_grants(db, &actor, scheme, key, &data.areas, today).await?;
 
     let first_appointee = serving.first().map(|(staff, _)| *staff);
     settle_handovers(db, &actor, today, first_appointee).await?;
@@ -445,6 +446,65 @@ async fn load_ways(
             };
             recognition::act(db, &actor, scheme, org, &input).await?;
         }
+    }
+    Ok(())
+}
+
+/// The areas' figures for last year and this, and the preset's grant scheme
+/// for both years, so that the simulation shows this year against last.
+async fn load_grants(
+    db: &Db,
+    actor: &Actor,
+    scheme: &kyodo_core::scheme::SchemeSettings,
+    key: &str,
+    areas: &[demo::DemoArea],
+    today: NaiveDate,
+) -> Result<()> {
+    use kyodo_core::grants::schemes::GrantSchemeInput;
+    let fy = kyodo_core::wareki::fiscal_year(today);
+    let rows = demo::grants::area_figures(areas, fy, actor.municipality_id.unsigned_abs());
+    crate::data::import_csv(
+        db,
+        actor,
+        scheme,
+        crate::data::ImportFile {
+            kind: DataKind::AreaFigures,
+            bytes: csv(DataKind::AreaFigures, rows),
+            dry_run: false,
+        },
+        today,
+        Default::default(),
+    )
+    .await?;
+    let recipients: Vec<i64> = crate::grants::schemes::eligible(db, scheme, actor.municipality_id)
+        .await?
+        .into_iter()
+        .map(|(id, _, _)| id)
+        .collect();
+    let formula = demo::grants::formula(key, &recipients);
+    // Niimi's first recognised body employs its office staff (事務局人件費の加算).
+    let staffed: Vec<i64> = if key == "niimi" {
+        recipients.iter().take(1).copied().collect()
+    } else {
+        Vec::new()
+    };
+    for (year, reference_date) in [fy - 1, fy].into_iter().zip(demo::grants::reference_dates(fy)) {
+        let input = GrantSchemeInput {
+            fiscal_year: year,
+            name: demo::grants::scheme_name(key).to_owned(),
+            reference_date,
+            note: Some("デモ用の算定式です。金額・単価は仮の値で、市が設定します。".into()),
+        };
+        crate::grants::schemes::create(
+            db,
+            actor,
+            crate::grants::schemes::SchemeContent {
+                input: &input,
+                formula: &formula,
+                staffed: &staffed,
+            },
+        )
+        .await?;
     }
     Ok(())
 }

@@ -18,6 +18,7 @@ pub mod data;
 pub mod demo;
 pub mod departments;
 pub mod evacuation_support;
+pub mod grants;
 pub mod handovers;
 pub mod issues;
 pub mod mail;

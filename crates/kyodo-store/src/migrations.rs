@@ -915,7 +915,49 @@ const MIGRATIONS: &[Migration] = &[
         name: "application_files",
         steps: v21_application_files,
     },
+    Migration {
+        version: 22,
+        name: "grant_schemes",
+        steps: v22_grant_schemes,
+    },
 ];
+
+/// Version 22: the block grant's schemes (算定式 per 年度, as JSON the core
+/// reads), the areas' figures per reference date (人口・世帯数・面積, kept per
+/// date so a past year's calculation runs again); a scheme keeps the
+/// organisations that employ office staff that year (事務局人件費の加算).
+fn v22_grant_schemes() -> Vec<Step> {
+    let mut steps = Vec::new();
+    let mut t = tenant_table("area_figures");
+    reference(&mut t, "area_figures", "area_id", "areas", false);
+    t.col(date("as_of").not_null())
+        .col(ColumnDef::new(name("population")).big_integer().not_null())
+        .col(ColumnDef::new(name("households")).big_integer().not_null())
+        .col(ColumnDef::new(name("area_centi_km2")).big_integer().not_null())
+        .col(ColumnDef::new(name("elderly")).big_integer().not_null())
+        .col(timestamp("updated_at").not_null());
+    steps.push(Step::table(t));
+    steps.push(Step::index(index("area_figures", &["area_id", "as_of"], true)));
+    steps.push(Step::index(index("area_figures", &["municipality_id", "as_of"], false)));
+
+    let mut t = tenant_table("grant_schemes");
+    t.col(ColumnDef::new(name("fiscal_year")).integer().not_null())
+        .col(text("name").not_null())
+        .col(date("reference_date").not_null())
+        .col(text("formula").not_null())
+        .col(text("staffed").not_null().default("[]"))
+        .col(text("note").null())
+        .col(ColumnDef::new(name("version")).big_integer().not_null().default(1))
+        .col(timestamp("created_at").not_null())
+        .col(timestamp("updated_at").not_null());
+    steps.push(Step::table(t));
+    steps.push(Step::index(index(
+        "grant_schemes",
+        &["municipality_id", "fiscal_year", "name"],
+        true,
+    )));
+    steps
+}
 
 /// Version 21: the documents attached to a recognition application
 /// (申請書類), kept in the database like an issue's files; `applied_on`

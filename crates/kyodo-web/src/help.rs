@@ -32,6 +32,7 @@ fn printouts(role: Role) -> Vec<(&'static str, &'static str)> {
             ("引継ぎ書", "/handovers"),
             ("配置計画案", "/rotation"),
             ("課題の進捗回答書", "/issues"),
+            ("交付金の算定表（Excel）", "/grants"),
         ],
         Role::Liaison => vec![
             ("地区別の活動報告", "/workload/report"),

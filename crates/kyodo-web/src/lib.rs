@@ -16,6 +16,7 @@ pub mod edge;
 pub mod editing;
 pub mod error;
 pub mod evacuation_support;
+pub mod grants;
 pub mod handovers;
 pub mod help;
 pub mod issues;

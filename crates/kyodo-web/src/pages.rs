@@ -90,6 +90,7 @@ const NAV: &[(&str, &[NavEntry])] = &[
             ("/areas", "地区", Action::AreaRead),
             ("/organisations", "団体", Action::OrganisationRead),
             ("/plans", "計画", Action::PlanRead),
+            ("/grants", "交付金", Action::GrantSchemeRead),
             ("/departments", "部署", Action::DepartmentRead),
         ],
     ),

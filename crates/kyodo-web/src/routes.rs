@@ -9,7 +9,7 @@ use tower_http::set_header::SetResponseHeaderLayer;
 use crate::issues::{self, Issues, dashboard, detail, files, progress, templates};
 use crate::{
     AppState, accounts, activities, api, appointments, areas, audit, data, departments, editing, evacuation_support,
-    handovers, help, mail, meetings, open311, organisations, plans, rotation, scheme, staff, workload,
+    grants, handovers, help, mail, meetings, open311, organisations, plans, rotation, scheme, staff, workload,
 };
 
 pub fn router(state: AppState) -> Router {
@@ -239,6 +239,14 @@ pub fn router(state: AppState) -> Router {
             "/organisations/{id}/recognition/files",
             post(organisations::application_files::upload_page),
         )
+        .route("/grants", get(grants::schemes::list_page))
+        .route("/grants/schemes", post(grants::schemes::create_page))
+        .route(
+            "/grants/schemes/{id}",
+            get(grants::schemes::scheme_page).post(grants::schemes::save_page),
+        )
+        .route("/grants/schemes/{id}/simulate", post(grants::schemes::simulate_page))
+        .route("/grants/schemes/{id}/calculation.xlsx", get(grants::schemes::xlsx_page))
         .route(
             "/organisations/{id}/recognition/files/{file}",
             get(organisations::application_files::download_page),
@@ -380,6 +388,15 @@ pub fn router(state: AppState) -> Router {
             "/organisations/{id}/recognition/files",
             get(organisations::application_files::list_api).post(organisations::application_files::upload_api),
         )
+        .route(
+            "/grant-schemes",
+            get(grants::schemes::list_api).post(grants::schemes::create_api),
+        )
+        .route(
+            "/grant-schemes/{id}",
+            get(grants::schemes::get_api).patch(grants::schemes::update_api),
+        )
+        .route("/grant-schemes/{id}/simulate", post(grants::schemes::simulate_api))
         .route(
             "/organisations/{id}/recognition/files/{file}",
             get(organisations::application_files::download_api),

@@ -154,6 +154,10 @@ async fn every_role_gets_exactly_what_the_table_allows_on_every_route() {
         .await
         .expect("projects")[0]
         .id;
+    let gs = kyodo_store::grants::schemes::list(&app.db, muni)
+        .await
+        .expect("grant schemes")[0]
+        .id;
     let p = kyodo_store::appointments::list(&app.db, muni, &Default::default(), common::today())
         .await
         .expect("appointments")[0]
@@ -419,6 +423,27 @@ async fn every_role_gets_exactly_what_the_table_allows_on_every_route() {
             format!("/organisations/{o}/recognition/files/999999/delete"),
             RecognitionApply,
             Page,
+        ),
+        case("GET", "/grants", GrantSchemeRead, Page),
+        case("POST", "/grants/schemes", GrantSchemeWrite, Page),
+        case("GET", format!("/grants/schemes/{gs}"), GrantSchemeRead, Page),
+        case("POST", format!("/grants/schemes/{gs}"), GrantSchemeWrite, Page),
+        case("POST", format!("/grants/schemes/{gs}/simulate"), GrantSchemeWrite, Page),
+        case(
+            "GET",
+            format!("/grants/schemes/{gs}/calculation.xlsx"),
+            GrantSchemeRead,
+            Page,
+        ),
+        case("GET", "/api/v1/grant-schemes", GrantSchemeRead, Api),
+        case("POST", "/api/v1/grant-schemes", GrantSchemeWrite, Api),
+        case("GET", format!("/api/v1/grant-schemes/{gs}"), GrantSchemeRead, Api),
+        case("PATCH", format!("/api/v1/grant-schemes/{gs}"), GrantSchemeWrite, Api),
+        case(
+            "POST",
+            format!("/api/v1/grant-schemes/{gs}/simulate"),
+            GrantSchemeRead,
+            Api,
         ),
         case("GET", "/plans", PlanRead, Page),
         case("GET", "/plans/new", PlanWrite, Page),

@@ -11,6 +11,7 @@ use kyodo_core::encoding::TextEncoding;
 use kyodo_store::audit::Actor;
 use kyodo_store::{Db, demo};
 
+mod grants;
 mod plan;
 
 #[derive(Parser)]
@@ -38,7 +39,7 @@ struct Cli {
 }
 
 /// The record kinds `import` and `export` move (`DataKind`).
-const DATA_KINDS: [&str; 4] = ["areas", "organisations", "departments", "staff"];
+const DATA_KINDS: [&str; 5] = ["areas", "organisations", "departments", "staff", "area_figures"];
 
 /// The demo municipalities, one per seed document.
 const DEMO_PRESETS: [&str; 5] = ["arao", "niimi", "kumamoto", "tama", "osaki"];
@@ -114,6 +115,11 @@ enum Command {
     Plan {
         #[command(subcommand)]
         command: plan::PlanCommand,
+    },
+    /// The block grant (一括交付金): simulate a 年度's formula.
+    Grants {
+        #[command(subcommand)]
+        command: grants::GrantsCommand,
     },
     /// Manage accounts.
     User {
@@ -309,6 +315,11 @@ async fn run(cli: Cli) -> Result<()> {
             if report.failed > 0 {
                 std::process::exit(1);
             }
+        }
+        Command::Grants { command } => {
+            let db = open(&cli).await?;
+            grants::run(&db, command).await?;
+            db.close().await;
         }
         Command::Plan { command } => match command {
             plan::PlanCommand::Rotation {

@@ -109,6 +109,7 @@ pub fn person(rng: &mut Rng) -> (String, String) {
 mod documents;
 mod establishment;
 mod evacuation_support;
+pub mod grants;
 pub use documents::sample_pdf;
 pub use evacuation_support::supported_residents;
 mod issues;
