@@ -145,6 +145,59 @@ pub async fn detail_page(
     PagePath(id): PagePath<i64>,
     PageQuery(q): PageQuery<crate::pages::NoticeQuery>,
 ) -> PageResult<Response> {
+    detail_view(&state, &caller, id, q.notice.as_deref(), FormState::default()).await
+}
+
+/// Adds an area's figures for a reference date (人口・世帯数…), for the block grant.
+pub async fn add_figures_page(
+    State(state): State<AppState>,
+    PageCaller(caller): PageCaller,
+    PagePath(id): PagePath<i64>,
+    form: crate::api::FormFields,
+) -> PageResult<Response> {
+    caller.check_csrf(form.csrf())?;
+    caller.require(Action::AreaWrite)?;
+    let row = kyodo_store::areas::get(&state.db, caller.municipality.id, id).await?;
+    let code = row.area.code.clone();
+    let get = |k: &str| match k {
+        "area_code" => Some(code.clone()),
+        other => form.0.get(other).cloned(),
+    };
+    let result = match kyodo_core::grants::figures::FiguresInput::parse(&get) {
+        Ok(input) => kyodo_store::grants::figures::set(&state.db, &caller.actor(), id, &input)
+            .await
+            .map_err(AppError::from),
+        Err(errors) => Err(AppError::Invalid(errors)),
+    };
+    match result {
+        Ok(()) => Ok(axum::response::Redirect::to(&format!("{BASE}/{id}?notice=saved")).into_response()),
+        Err(AppError::Invalid(errors)) => {
+            let mut f = FormState::new(form.0);
+            f.errors = errors;
+            detail_view(&state, &caller, id, None, f).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+fn figures_fields() -> Vec<pages::FieldSpec> {
+    use pages::FieldSpec;
+    vec![
+        FieldSpec::date("as_of", "基準日").required(),
+        FieldSpec::text("population", "人口").required(),
+        FieldSpec::text("households", "世帯数").required(),
+        FieldSpec::text("area", "面積（km²）").hint("小数第2位まで。例: 12.34"),
+        FieldSpec::text("elderly", "65歳以上人口"),
+    ]
+}
+
+async fn detail_view(
+    state: &AppState,
+    caller: &crate::auth::Caller,
+    id: i64,
+    notice: Option<&str>,
+    figures_form: FormState,
+) -> PageResult<Response> {
     caller.require(Action::AreaRead)?;
     let muni = caller.municipality.id;
     let row = kyodo_store::areas::get(&state.db, muni, id).await?;
@@ -190,8 +243,38 @@ pub async fn detail_page(
             ),
         ));
     }
+    let figures = kyodo_store::grants::figures::history(&state.db, muni, id).await?;
+    let figures_section = pages::Section {
+        title: "人口・世帯数（基準日ごと）".into(),
+        personal: false,
+        columns: vec!["基準日", "人口", "世帯数", "面積（km²）", "65歳以上人口", "高齢化率"],
+        rows: figures
+            .iter()
+            .map(|f| {
+                let rate = f.figures().elderly_permille();
+                (
+                    vec![
+                        Cell::text(pages::date_ja(&f.as_of)),
+                        Cell::text(kyodo_core::text::grouped(f.population)),
+                        Cell::text(kyodo_core::text::grouped(f.households)),
+                        Cell::text(kyodo_core::grants::figures::format_area(f.area_centi_km2)),
+                        Cell::text(kyodo_core::text::grouped(f.elderly)),
+                        Cell::text(format!("{}.{}%", rate / 10, rate % 10)),
+                    ],
+                    None,
+                )
+            })
+            .collect(),
+        empty: "人口・世帯数は登録されていません（交付金の算定に使います。「取込・書出し」からまとめて取り込めます）",
+        form: writable.then(|| pages::InlineForm {
+            action: format!("{BASE}/{id}/figures"),
+            fields: figures_fields(),
+            form: figures_form,
+            submit_label: "人口・世帯数を登録する",
+        }),
+    };
     let page = pages::DetailPage {
-        layout: Layout::new(&caller, a.name.clone(), BASE).with_notice(q.notice.as_deref()),
+        layout: Layout::new(caller, a.name.clone(), BASE).with_notice(notice),
         heading: a.name.clone(),
         back_href: BASE.into(),
         back_label: "地区",
@@ -246,9 +329,19 @@ pub async fn detail_page(
                 empty: "登録された団体はありません",
                 form: None,
             },
+            figures_section,
         ],
     };
-    Ok(pages::render(&page))
+    let status = if page
+        .sections
+        .iter()
+        .any(|s| s.form.as_ref().is_some_and(|f| f.form.has_errors()))
+    {
+        axum::http::StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        axum::http::StatusCode::OK
+    };
+    Ok((status, pages::render(&page)).into_response())
 }
 
 /// Areas (地区) as an editable record.

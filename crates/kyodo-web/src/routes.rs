@@ -113,6 +113,7 @@ pub fn router(state: AppState) -> Router {
             get(areas::detail_page).post(editing::update_page::<areas::Areas>),
         )
         .route("/areas/{id}/edit", get(editing::edit_page::<areas::Areas>))
+        .route("/areas/{id}/figures", post(areas::add_figures_page))
         .route("/areas/{id}/archive", post(editing::archive_page::<areas::Areas>))
         .route("/areas/{id}/restore", post(editing::restore_page::<areas::Areas>))
         .route(

@@ -326,3 +326,26 @@ document.addEventListener("click", function (event) {
     if (title && !title.value.trim()) title.value = text.split("\n")[0].replace(/[。．.]+$/, "").slice(0, 40);
   });
 })();
+
+// The grant formula's rows: show only the fields the chosen type uses
+// (each field names its types in data-row-types). Without script every
+// field shows, and the server ignores those the type does not use.
+(function () {
+  function fit(row) {
+    var select = row.querySelector("select[data-row-type]");
+    if (!select) return;
+    var type = select.value;
+    Array.prototype.forEach.call(row.querySelectorAll("[data-row-types]"), function (field) {
+      var types = field.getAttribute("data-row-types").split(" ");
+      field.hidden = !type || types.indexOf(type) < 0;
+    });
+  }
+  function init() {
+    Array.prototype.forEach.call(document.querySelectorAll("[data-formula-row]"), fit);
+  }
+  document.addEventListener("change", function (event) {
+    if (event.target.matches && event.target.matches("select[data-row-type]")) fit(event.target.closest("[data-formula-row]"));
+  });
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", init);
+  else init();
+})();

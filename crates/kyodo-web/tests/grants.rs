@@ -79,6 +79,24 @@ async fn niimi_grants_its_recognised_bodies_by_its_formula_against_last_year() {
     let xlsx = b.get(&format!("/grants/schemes/{id}/calculation.xlsx")).await;
     assert_eq!(xlsx.status(), 200);
     assert!(xlsx.bytes().await.unwrap().starts_with(b"PK"));
+
+    // The body's page shows its own amount, line by line, to the city's staff.
+    let first = &calc["allocations"][0];
+    let body_page = format!("/organisations/{}", first["organisation_id"]);
+    let amount = kyodo_core::text::grouped(first["amount"].as_i64().unwrap());
+    let page = b.get(&body_page).await.text().await.unwrap();
+    assert!(
+        page.contains("令和8年度 小規模多機能自治一括交付金（算定）"),
+        "the section"
+    );
+    assert!(page.contains(&format!("{amount}円")) && page.contains("事務局人件費加算"));
+    let community = app.login("niimi-community").await;
+    let res = community.get(&body_page).await;
+    assert_eq!(res.status(), 200, "the community account's own body");
+    assert!(
+        !res.text().await.unwrap().contains("（算定）"),
+        "the community reads no draft amounts"
+    );
 }
 
 #[tokio::test]
@@ -284,4 +302,52 @@ async fn only_the_coordinator_changes_a_scheme_and_liaison_staff_read_it() {
     assert!(page.contains("算定式を変えられるのは制度所管課です"));
     let res = liaison.post(&format!("/grants/schemes/{id}/simulate"), &[]).await;
     assert_eq!(res.status(), 403);
+}
+
+#[tokio::test]
+async fn an_areas_figures_are_entered_on_its_page_and_kept_per_date() {
+    let app = TestApp::spawn(&["arao"]).await;
+    let muni = app.municipality(ARAO).await.id;
+    let area = app.id_of(muni, "areas", "A01").await;
+    let b = app.login("arao-coordinator").await;
+    let path = format!("/areas/{area}/figures");
+    let res = b
+        .post(
+            &path,
+            &[
+                ("as_of", "R9.4.1"),
+                ("population", "１，２３４"),
+                ("households", "abc"),
+                ("area", "1.234"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 422);
+    let page = res.text().await.unwrap();
+    assert!(page.contains("世帯数は0以上の整数で入力してください"));
+    assert!(page.contains("小数第2位まで"));
+    assert!(page.contains(r#"value="１，２３４""#), "what was typed is kept");
+    let res = b
+        .post(
+            &path,
+            &[
+                ("as_of", "R9.4.1"),
+                ("population", "１，２３４"),
+                ("households", "520"),
+                ("area", "12.5"),
+                ("elderly", "480"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 303);
+    let page = b.get(&format!("/areas/{area}")).await.text().await.unwrap();
+    assert!(
+        page.contains("令和9年4月1日") && page.contains("1,234") && page.contains("12.50") && page.contains("38.8%")
+    );
+
+    let liaison = app.login("arao-liaison").await;
+    let page = liaison.get(&format!("/areas/{area}")).await.text().await.unwrap();
+    assert!(page.contains("令和9年4月1日"), "figures are no secret");
+    assert!(!page.contains("人口・世帯数を登録する"));
+    assert_eq!(liaison.post(&path, &[("as_of", "R9.4.1")]).await.status(), 403);
 }

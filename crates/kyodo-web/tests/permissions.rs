@@ -344,6 +344,7 @@ async fn every_role_gets_exactly_what_the_table_allows_on_every_route() {
         case("GET", format!("/areas/{a}/edit"), AreaWrite, Page),
         case("POST", "/areas", AreaWrite, Page),
         case("POST", format!("/areas/{a}"), AreaWrite, Page),
+        case("POST", format!("/areas/{a}/figures"), AreaWrite, Page),
         case("POST", format!("/areas/{a}/archive"), AreaWrite, Page),
         case("POST", format!("/areas/{a}/restore"), AreaWrite, Page),
         case("GET", "/departments", DepartmentRead, Page),

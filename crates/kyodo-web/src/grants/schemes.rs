@@ -735,3 +735,57 @@ pub async fn simulate_api(
     let staffed = body.staffed.unwrap_or_else(|| scheme.staffed.0.clone());
     Ok(Json(calculate(&state, &caller, &scheme, &formula, &staffed).await?))
 }
+
+/// On an organisation's page: this 年度's amount under each scheme that
+/// reaches it, line by line, for those who read the schemes.
+pub async fn organisation_sections(
+    state: &AppState,
+    caller: &Caller,
+    organisation_id: i64,
+) -> Result<Vec<pages::Section>, AppError> {
+    if !caller.can(Action::GrantSchemeRead) {
+        return Ok(Vec::new());
+    }
+    let fy = kyodo_core::wareki::fiscal_year(caller.today);
+    let mut sections = Vec::new();
+    for scheme in store::list(&state.db, caller.municipality.id)
+        .await?
+        .into_iter()
+        .filter(|s| s.fiscal_year == fy)
+    {
+        let calc = calculate(state, caller, &scheme, &scheme.formula, &scheme.staffed.0).await?;
+        let Some(mine) = calc.allocations.iter().find(|a| a.organisation_id == organisation_id) else {
+            continue;
+        };
+        let line = |label: String, text: String| (vec![pages::Cell::text(label), pages::Cell::text(text)], None);
+        let mut rows: Vec<_> = mine
+            .parts
+            .iter()
+            .filter(|p| p.yen != 0)
+            .chain(&mine.adjustments)
+            .map(|l| line(l.label.clone(), format!("{}円", grouped(l.yen))))
+            .collect();
+        rows.push((
+            vec![
+                pages::Cell::link("交付額（算定）", scheme_path(scheme.id)),
+                pages::Cell::text(yen(mine.amount)),
+            ],
+            None,
+        ));
+        if let Some(last) = mine.last_year {
+            rows.push(line(
+                "前年度".into(),
+                format!("{}（{}）", yen(last), signed(mine.amount - last)),
+            ));
+        }
+        sections.push(pages::Section {
+            title: format!("{}（算定）", title(&scheme)),
+            personal: false,
+            columns: vec!["項目", "金額"],
+            rows,
+            empty: "",
+            form: None,
+        });
+    }
+    Ok(sections)
+}

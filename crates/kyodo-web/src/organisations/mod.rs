@@ -357,6 +357,7 @@ async fn detail_view(
         }
         sections.splice(0..0, way);
     }
+    sections.extend(crate::grants::schemes::organisation_sections(state, caller, id).await?);
     let writable = can(Action::OrganisationWrite);
     let mut items = vec![
         Item::new("団体コード", o.code.clone()),
