@@ -476,7 +476,7 @@ async fn load_grants(
         Default::default(),
     )
     .await?;
-    let recipients: Vec<i64> = crate::grants::schemes::eligible(db, scheme, actor.municipality_id)
+    let recipients: Vec<i64> = crate::grants::schemes::eligible(db, scheme, actor.municipality_id, fy)
         .await?
         .into_iter()
         .map(|(id, _, _)| id)

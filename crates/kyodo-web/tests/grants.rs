@@ -154,6 +154,11 @@ async fn a_simulation_saves_nothing_and_a_save_needs_the_version_it_read() {
     assert_eq!(saved["formula"]["pool_yen"], 40_000_000);
     let (status, _) = coordinator.send("PATCH", &path, Some(body(version, &formula))).await;
     assert_eq!(status, 409, "a save from a stale read");
+    let mut foreign = body(version + 1, &formula);
+    foreign["staffed"] = json!([999_999]);
+    let (status, res) = coordinator.send("PATCH", &path, Some(foreign)).await;
+    assert_eq!(status, 409, "{res}");
+    assert_eq!(res["errors"][0]["field"], "staffed", "{res}");
 
     // One scheme of a name per 年度.
     let (status, res) = coordinator

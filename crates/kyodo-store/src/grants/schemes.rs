@@ -114,6 +114,7 @@ pub async fn create(db: &Db, actor: &Actor, content: SchemeContent<'_>) -> Resul
     content.formula.check()?;
     let mut tx = db.begin().await?;
     check_unique(&mut tx, muni, content.input, None).await?;
+    check_organisations(&mut tx, muni, &content).await?;
     let now = Utc::now();
     let i = content.input;
     let id = tx
@@ -158,6 +159,7 @@ pub async fn update(db: &Db, actor: &Actor, id: i64, version: i64, content: Sche
     let mut tx = db.begin().await?;
     let before = get_in(&mut tx, muni, id).await?;
     check_unique(&mut tx, muni, content.input, Some(id)).await?;
+    check_organisations(&mut tx, muni, &content).await?;
     let i = content.input;
     let changed = tx
         .execute(
@@ -196,22 +198,68 @@ pub async fn update(db: &Db, actor: &Actor, id: i64, version: i64, content: Sche
     Ok(after)
 }
 
-/// The organisations a grant of this city goes to: those of the kind that
-/// represents an area, active, and — where the city recognises them — 認可.
+/// The organisations a grant of this city goes to in `fiscal_year`: those
+/// of the kind that represents an area, active, and — where the city
+/// recognises them — 認可 by the end of that 年度.
 pub async fn eligible(
     db: &Db,
     settings: &SchemeSettings,
     municipality_id: i64,
+    fiscal_year: i32,
 ) -> Result<Vec<(i64, String, Option<i64>)>> {
     let Some(kind) = settings.area_body_kind.clone() else {
         return Ok(Vec::new());
     };
+    let year_end = kyodo_core::wareki::fiscal_year_end(fiscal_year);
     let orgs = crate::organisations::all(db, municipality_id).await?;
     Ok(orgs
         .into_iter()
-        .filter(|o| o.kind == kind && (!settings.recognition || o.recognised()))
+        .filter(|o| {
+            o.kind == kind && (!settings.recognition || (o.recognised() && o.approved_on.is_none_or(|d| d <= year_end)))
+        })
         .map(|o| (o.id, o.name, o.area_id))
         .collect())
+}
+
+/// Refuses a formula or staffed list naming organisations that are not the
+/// municipality's, beside the field.
+async fn check_organisations(tx: &mut Tx, municipality_id: i64, content: &SchemeContent<'_>) -> Result<()> {
+    use kyodo_core::grants::formula::{Component, MergedRule};
+    let mut errors = FieldErrors::new();
+    let mut named: Vec<(String, Vec<i64>)> = vec![("staffed".into(), content.staffed.to_vec())];
+    for (i, c) in content.formula.components.iter().enumerate() {
+        if let Component::Merged {
+            rule: MergedRule::PerOrganisation { amounts },
+            ..
+        } = c
+        {
+            named.push((
+                format!("components[{i}].rule"),
+                amounts.iter().map(|a| a.organisation_id).collect(),
+            ));
+        }
+    }
+    for (field, mut ids) in named {
+        ids.sort_unstable();
+        ids.dedup();
+        if ids.is_empty() {
+            continue;
+        }
+        let known = tx
+            .fetch_i64(
+                &Query::select()
+                    .expr(Expr::col("id").count())
+                    .from("organisations")
+                    .and_where(Expr::col("municipality_id").eq(municipality_id))
+                    .and_where(Expr::col("id").is_in(ids.clone()))
+                    .to_owned(),
+            )
+            .await?;
+        if usize::try_from(known).unwrap_or(0) != ids.len() {
+            errors.add(&field, "この自治体の団体ではない番号が含まれています");
+        }
+    }
+    errors.into_result(()).map_err(StoreError::Invalid)
 }
 
 /// Each organisation's figures on `as_of`: the sum over its 区域's areas (its
@@ -282,7 +330,7 @@ pub async fn recipients(
     staffed: &[i64],
     last_year: &HashMap<i64, i64>,
 ) -> Result<Vec<Recipient>> {
-    let orgs = eligible(db, settings, scheme.municipality_id).await?;
+    let orgs = eligible(db, settings, scheme.municipality_id, scheme.fiscal_year).await?;
     let figures = figures_of(db, scheme.municipality_id, &orgs, scheme.reference_date).await?;
     Ok(orgs
         .into_iter()

@@ -345,15 +345,7 @@ async fn scheme_view(
         .iter()
         .map(|a| (a.organisation_id, a.name.clone()))
         .collect();
-    let used = formula_form::values(formula, &|_| String::new())
-        .keys()
-        .filter_map(|k| {
-            k.strip_prefix('c')
-                .and_then(|k| k.split_once('_'))
-                .and_then(|(i, _)| i.parse::<usize>().ok())
-        })
-        .max()
-        .map_or(0, |m| m + 1);
+    let used = formula.components.len();
     let sent = (0..kyodo_core::grants::formula::MAX_COMPONENTS + BLANK_ROWS)
         .filter(|i| !form.v(&format!("c{i}_type")).is_empty())
         .max()
