@@ -4,4 +4,5 @@
 pub mod figures;
 pub mod formula;
 pub mod formula_form;
+pub mod procedure;
 pub mod schemes;

@@ -84,6 +84,27 @@ fn json(value: &impl serde::Serialize) -> Result<String> {
     serde_json::to_string(value).map_err(|e| StoreError::Corrupt(e.to_string()))
 }
 
+/// The refusal of a second scheme of the same name in a 年度.
+fn duplicate(input: &GrantSchemeInput) -> StoreError {
+    StoreError::Invalid(FieldErrors::single(
+        "name",
+        format!(
+            "{}に「{}」はもうあります",
+            kyodo_core::wareki::format_fiscal_year(input.fiscal_year),
+            input.name
+        ),
+    ))
+}
+
+/// Two saves of the same (年度, 名称) at once: the unique index refuses the
+/// second, which hears what the check before it would have said.
+fn unique_or(e: StoreError, input: &GrantSchemeInput) -> StoreError {
+    match e {
+        StoreError::Database(sqlx::Error::Database(db)) if db.is_unique_violation() => duplicate(input),
+        other => other,
+    }
+}
+
 /// Refuses a second scheme of the same name in a 年度, naming the field.
 async fn check_unique(tx: &mut Tx, municipality_id: i64, input: &GrantSchemeInput, except: Option<i64>) -> Result<()> {
     let mut q = Query::select()
@@ -97,14 +118,7 @@ async fn check_unique(tx: &mut Tx, municipality_id: i64, input: &GrantSchemeInpu
         q.and_where(Expr::col("id").ne(id));
     }
     if tx.fetch_i64(&q).await? > 0 {
-        return Err(StoreError::Invalid(FieldErrors::single(
-            "name",
-            format!(
-                "{}に「{}」はもうあります",
-                kyodo_core::wareki::format_fiscal_year(input.fiscal_year),
-                input.name
-            ),
-        )));
+        return Err(duplicate(input));
     }
     Ok(())
 }
@@ -145,7 +159,8 @@ pub async fn create(db: &Db, actor: &Actor, content: SchemeContent<'_>) -> Resul
                 ])
                 .to_owned(),
         )
-        .await?;
+        .await
+        .map_err(|e| unique_or(e, i))?;
     let created = get_in(&mut tx, muni, id).await?;
     common::audit_change(&mut tx, actor, TABLE, id, None, audit::snapshot(&created)).await?;
     tx.commit().await?;
@@ -180,7 +195,8 @@ pub async fn update(db: &Db, actor: &Actor, id: i64, version: i64, content: Sche
                 .and_where(Expr::col("version").eq(version))
                 .to_owned(),
         )
-        .await?;
+        .await
+        .map_err(|e| unique_or(e, i))?;
     if changed == 0 {
         return Err(StoreError::Conflict);
     }

@@ -1,0 +1,376 @@
+//! A grant's way through a 年度 under the 補助金等交付規則: 交付申請 →
+//! 審査（差戻し）→ 交付決定 → 請求・支払 → 変更申請・変更決定 → 実績報告 →
+//! 額の確定 → 返還・繰越・追加の支払. Who may take each step from where, and
+//! the money rules every step keeps: a payment never passes the decided
+//! amount, a settlement says what is owed back or may be carried over.
+//! The records and pages come with the procedure's store and web modules.
+
+use serde::{Deserialize, Serialize};
+
+/// Where an organisation's grant for a 年度 stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum GrantStatus {
+    /// 未申請.
+    #[default]
+    NotApplied,
+    /// 申請中 (審査待ち).
+    Applied,
+    /// 差戻し: returned with comments, to apply again.
+    Returned,
+    /// 交付決定.
+    Decided,
+    /// 変更申請中.
+    ChangeApplied,
+    /// 実績報告済み.
+    Reported,
+    /// 額の確定.
+    Fixed,
+    /// 精算済み: refunded, carried over or paid up.
+    Settled,
+}
+
+impl GrantStatus {
+    pub fn label(self) -> &'static str {
+        match self {
+            GrantStatus::NotApplied => "未申請",
+            GrantStatus::Applied => "申請中",
+            GrantStatus::Returned => "差戻し",
+            GrantStatus::Decided => "交付決定",
+            GrantStatus::ChangeApplied => "変更申請中",
+            GrantStatus::Reported => "実績報告済み",
+            GrantStatus::Fixed => "額の確定",
+            GrantStatus::Settled => "精算済み",
+        }
+    }
+
+    /// Whether money may be paid out now (決定後、精算前).
+    pub fn payable(self) -> bool {
+        matches!(
+            self,
+            GrantStatus::Decided | GrantStatus::ChangeApplied | GrantStatus::Reported | GrantStatus::Fixed
+        )
+    }
+}
+
+/// A step of the procedure, as `POST /grants/{id}/transitions` names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum GrantAction {
+    /// 交付申請 (the body).
+    Apply,
+    /// 差戻し (the coordinator), with comments.
+    Return,
+    /// 交付決定 or 変更決定 (the coordinator): amount, conditions, date, number.
+    Decide,
+    /// 請求 (the body).
+    RequestPayment,
+    /// 支払 (the coordinator): date, amount, 支出命令番号.
+    Pay,
+    /// 変更申請 (the body), with the reason.
+    Change,
+    /// 実績報告 (the body).
+    Report,
+    /// 額の確定 (the coordinator).
+    Fix,
+    /// 返還 received (the coordinator).
+    Refund,
+    /// 繰越・基金積立 (the coordinator), within the scheme's limit.
+    CarryOver,
+}
+
+/// Who takes a step.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Side {
+    /// The organisation (its representative, or its liaison on its behalf).
+    Body,
+    /// The coordinating section (制度所管課).
+    City,
+}
+
+impl GrantAction {
+    pub const ALL: [GrantAction; 10] = [
+        GrantAction::Apply,
+        GrantAction::Return,
+        GrantAction::Decide,
+        GrantAction::RequestPayment,
+        GrantAction::Pay,
+        GrantAction::Change,
+        GrantAction::Report,
+        GrantAction::Fix,
+        GrantAction::Refund,
+        GrantAction::CarryOver,
+    ];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            GrantAction::Apply => "交付申請",
+            GrantAction::Return => "差戻し",
+            GrantAction::Decide => "交付決定",
+            GrantAction::RequestPayment => "請求",
+            GrantAction::Pay => "支払",
+            GrantAction::Change => "変更申請",
+            GrantAction::Report => "実績報告",
+            GrantAction::Fix => "額の確定",
+            GrantAction::Refund => "返還",
+            GrantAction::CarryOver => "繰越・基金積立",
+        }
+    }
+
+    pub fn side(self) -> Side {
+        match self {
+            GrantAction::Apply | GrantAction::RequestPayment | GrantAction::Change | GrantAction::Report => Side::Body,
+            _ => Side::City,
+        }
+    }
+
+    /// Whether the step may be taken from `status`.
+    pub fn allowed_from(self, status: GrantStatus) -> bool {
+        use GrantStatus as S;
+        match self {
+            GrantAction::Apply => matches!(status, S::NotApplied | S::Returned),
+            GrantAction::Return => matches!(status, S::Applied | S::ChangeApplied),
+            GrantAction::Decide => matches!(status, S::Applied | S::ChangeApplied),
+            GrantAction::RequestPayment | GrantAction::Pay => status.payable(),
+            GrantAction::Change => status == S::Decided,
+            GrantAction::Report => matches!(status, S::Decided),
+            GrantAction::Fix => status == S::Reported,
+            GrantAction::Refund | GrantAction::CarryOver => status == S::Fixed,
+        }
+    }
+
+    /// Where the step leads from `status` (the status it was taken from is
+    /// needed: a return of a change goes back to the decision in force).
+    pub fn result(self, from: GrantStatus) -> GrantStatus {
+        use GrantStatus as S;
+        match self {
+            GrantAction::Apply => S::Applied,
+            GrantAction::Return if from == S::ChangeApplied => S::Decided,
+            GrantAction::Return => S::Returned,
+            GrantAction::Decide => S::Decided,
+            GrantAction::Change => S::ChangeApplied,
+            GrantAction::Report => S::Reported,
+            GrantAction::Fix => S::Fixed,
+            GrantAction::Refund | GrantAction::CarryOver => S::Settled,
+            GrantAction::RequestPayment | GrantAction::Pay => from,
+        }
+    }
+
+    /// Why the step may not be taken from `status`, in the user's words.
+    pub fn refusal(self, status: GrantStatus) -> String {
+        format!("{}のため{}はできません", status.label(), self.label())
+    }
+}
+
+/// Checks a payment against the decision: more than 0 yen, and with what
+/// was paid before never more than the decided amount (or, after 額の確定,
+/// the fixed amount).
+pub fn check_payment(limit: i64, paid: i64, amount: i64) -> Result<(), String> {
+    if amount <= 0 {
+        return Err("支払額は1円以上で入力してください".into());
+    }
+    let left = limit - paid;
+    if amount > left {
+        return Err(format!(
+            "支払額が残りの額を超えています（決定額 {}円、支払済み {}円、残り {}円）",
+            crate::text::grouped(limit),
+            crate::text::grouped(paid),
+            crate::text::grouped(left.max(0))
+        ));
+    }
+    Ok(())
+}
+
+/// What 額の確定 leaves to settle.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct Settlement {
+    /// Paid beyond the fixed amount: owed back (返還).
+    pub overpaid: i64,
+    /// Of that, what the scheme lets the body carry over (繰越・基金積立).
+    pub may_carry_over: i64,
+    /// Fixed beyond what was paid: still to pay (追加の支払).
+    pub to_pay: i64,
+}
+
+/// The difference between the fixed amount and what was paid. A carry-over
+/// is limited to `carry_over_percent` of the fixed amount (e.g. 20).
+pub fn settle(fixed: i64, paid: i64, carry_over_percent: Option<i64>) -> Settlement {
+    let overpaid = (paid - fixed).max(0);
+    let limit = carry_over_percent.map_or(0, |p| fixed.max(0) * p.clamp(0, 100) / 100);
+    Settlement {
+        overpaid,
+        may_carry_over: overpaid.min(limit),
+        to_pay: (fixed - paid).max(0),
+    }
+}
+
+/// 費目: how a body's expenses are sorted on the 収支予算書 and 収支決算書.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ExpenseItem {
+    /// 報償費.
+    Honoraria,
+    /// 需用費.
+    Supplies,
+    /// 役務費.
+    Services,
+    /// 委託料.
+    Commissions,
+    /// 使用料及び賃借料.
+    Rentals,
+    /// 備品購入費.
+    Equipment,
+    /// 人件費 (officers' and the office's pay: Niimi's Q8).
+    Personnel,
+    /// その他.
+    Other,
+}
+
+impl ExpenseItem {
+    pub const ALL: [ExpenseItem; 8] = [
+        ExpenseItem::Honoraria,
+        ExpenseItem::Supplies,
+        ExpenseItem::Services,
+        ExpenseItem::Commissions,
+        ExpenseItem::Rentals,
+        ExpenseItem::Equipment,
+        ExpenseItem::Personnel,
+        ExpenseItem::Other,
+    ];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            ExpenseItem::Honoraria => "報償費",
+            ExpenseItem::Supplies => "需用費",
+            ExpenseItem::Services => "役務費",
+            ExpenseItem::Commissions => "委託料",
+            ExpenseItem::Rentals => "使用料及び賃借料",
+            ExpenseItem::Equipment => "備品購入費",
+            ExpenseItem::Personnel => "人件費",
+            ExpenseItem::Other => "その他",
+        }
+    }
+}
+
+/// An expense against a budget line, as the settlement compares them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ItemTotals {
+    pub item: ExpenseItem,
+    pub budget: i64,
+    pub spent: i64,
+}
+
+/// Lines whose spending passes their budget by more than `tolerance_percent`
+/// (the scheme's 流用 margin), each named: 「需用費: 予算 100,000円に対し
+/// 支出 130,000円（30%超過）」.
+pub fn overspent(lines: &[ItemTotals], tolerance_percent: i64) -> Vec<String> {
+    lines
+        .iter()
+        .filter(|l| l.spent * 100 > l.budget * (100 + tolerance_percent.max(0)))
+        .map(|l| {
+            let over = if l.budget > 0 {
+                format!("{}%超過", (l.spent - l.budget) * 100 / l.budget)
+            } else {
+                "予算なし".to_owned()
+            };
+            format!(
+                "{}: 予算 {}円に対し支出 {}円（{over}）",
+                l.item.label(),
+                crate::text::grouped(l.budget),
+                crate::text::grouped(l.spent)
+            )
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_way_from_application_to_settlement() {
+        use GrantAction as A;
+        use GrantStatus as S;
+        let mut status = S::NotApplied;
+        for step in [
+            A::Apply,
+            A::Return,
+            A::Apply,
+            A::Decide,
+            A::Pay,
+            A::Change,
+            A::Decide,
+            A::Pay,
+            A::Report,
+            A::Fix,
+            A::Refund,
+        ] {
+            assert!(step.allowed_from(status), "{step:?} from {status:?}");
+            status = step.result(status);
+        }
+        assert_eq!(status, S::Settled);
+        assert!(
+            !A::Decide.allowed_from(S::NotApplied),
+            "nothing to decide before an application"
+        );
+        assert!(!A::Apply.allowed_from(S::Decided), "one application a 年度");
+        assert!(!A::Pay.allowed_from(S::Applied), "no payment before the decision");
+        assert_eq!(
+            A::Return.result(S::ChangeApplied),
+            S::Decided,
+            "a returned change leaves the decision in force"
+        );
+        assert_eq!(A::Pay.side(), Side::City);
+        assert_eq!(A::Report.side(), Side::Body);
+        assert_eq!(A::Fix.refusal(S::Decided), "交付決定のため額の確定はできません");
+    }
+
+    #[test]
+    fn a_payment_never_passes_the_decision() {
+        assert!(check_payment(1_000_000, 500_000, 500_000).is_ok());
+        let refused = check_payment(1_000_000, 500_000, 500_001).unwrap_err();
+        assert!(refused.contains("残り 500,000円"), "{refused}");
+        assert!(check_payment(1_000_000, 0, 0).is_err());
+    }
+
+    #[test]
+    fn a_settlement_refunds_or_carries_over_within_the_limit_or_pays_up() {
+        assert_eq!(
+            settle(900_000, 1_000_000, Some(20)),
+            Settlement {
+                overpaid: 100_000,
+                may_carry_over: 100_000,
+                to_pay: 0
+            }
+        );
+        // 20% of 300,000 is 60,000: the rest of the 700,000 goes back.
+        assert_eq!(settle(300_000, 1_000_000, Some(20)).may_carry_over, 60_000);
+        assert_eq!(settle(300_000, 1_000_000, None).may_carry_over, 0);
+        assert_eq!(settle(1_000_000, 800_000, Some(20)).to_pay, 200_000);
+    }
+
+    #[test]
+    fn overspending_is_named_line_by_line() {
+        let lines = [
+            ItemTotals {
+                item: ExpenseItem::Supplies,
+                budget: 100_000,
+                spent: 130_000,
+            },
+            ItemTotals {
+                item: ExpenseItem::Honoraria,
+                budget: 100_000,
+                spent: 105_000,
+            },
+            ItemTotals {
+                item: ExpenseItem::Equipment,
+                budget: 0,
+                spent: 1,
+            },
+        ];
+        let said = overspent(&lines, 10);
+        assert_eq!(said.len(), 2, "{said:?}");
+        assert_eq!(said[0], "需用費: 予算 100,000円に対し支出 130,000円（30%超過）");
+        assert!(said[1].starts_with("備品購入費") && said[1].contains("予算なし"));
+    }
+}
