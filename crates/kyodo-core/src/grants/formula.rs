@@ -153,9 +153,9 @@ impl RoundingMode {
         let down = yen.div_euclid(unit) * unit;
         match self {
             RoundingMode::Down => down,
-            RoundingMode::Up if down < yen => down + unit,
+            RoundingMode::Up if down < yen => down.saturating_add(unit),
             RoundingMode::Up => down,
-            RoundingMode::Nearest if (yen - down) * 2 >= unit => down + unit,
+            RoundingMode::Nearest if (yen - down) * 2 >= unit => down.saturating_add(unit),
             RoundingMode::Nearest => down,
         }
     }
@@ -319,7 +319,12 @@ impl Formula {
                 }
             }
         }
-        let shares: i64 = self.components.iter().filter_map(Component::share).sum();
+        // Saturating: a body may send any i64, and a sum must not overflow before it is judged.
+        let shares = self
+            .components
+            .iter()
+            .filter_map(Component::share)
+            .fold(0i64, i64::saturating_add);
         let any_share = self.components.iter().any(|c| c.share().is_some());
         match (any_share, self.pool_yen) {
             (true, None) => errors.add(
@@ -399,8 +404,11 @@ impl Formula {
             .map(|r| self.allocate(r, count, pool, &total_of))
             .collect();
         Calculation {
-            total: allocations.iter().map(|a| a.amount).sum(),
-            last_year_total: allocations.iter().filter_map(|a| a.last_year).sum(),
+            total: allocations.iter().map(|a| a.amount).fold(0, i64::saturating_add),
+            last_year_total: allocations
+                .iter()
+                .filter_map(|a| a.last_year)
+                .fold(0, i64::saturating_add),
             allocations,
             budget_yen: self.budget_yen,
             derived_prices,
@@ -416,13 +424,15 @@ impl Formula {
                 yen: part(c, r, count, pool, total_of),
             })
             .collect();
-        let mut amount: i64 = parts.iter().map(|p| p.yen).sum();
+        // Saturating: a price of 10^11 yen per person over a city is past i64; the
+        // amount then stops at its ceiling instead of wrapping or panicking.
+        let mut amount: i64 = parts.iter().map(|p| p.yen).fold(0, i64::saturating_add);
         let mut adjustments = Vec::new();
         let mut adjust = |label: &str, to: i64, amount: &mut i64| {
             if to != *amount {
                 adjustments.push(Line {
                     label: label.to_owned(),
-                    yen: to - *amount,
+                    yen: to.saturating_sub(*amount),
                 });
                 *amount = to;
             }
@@ -490,7 +500,7 @@ fn part(c: &Component, r: &Recipient, count: i64, pool: i64, total_of: &dyn Fn(B
                 base_yen,
                 basis,
                 yen_per_unit,
-            } => base_yen + ratio(*yen_per_unit, r.figures.get(*basis), basis.scale()),
+            } => base_yen.saturating_add(ratio(*yen_per_unit, r.figures.get(*basis), basis.scale())),
         },
         Component::Addition { yen, condition, .. } => {
             let holds = match condition {
@@ -719,6 +729,48 @@ mod tests {
             assert!(fields.contains(&f), "{f} in {fields:?}");
         }
         assert!(errors.get("pool_yen").is_some_and(|m| m.contains("30%")));
+    }
+
+    #[test]
+    fn huge_numbers_from_a_caller_are_judged_not_overflowed() {
+        let huge = Formula {
+            components: vec![
+                Component::Equal {
+                    name: "均等割".into(),
+                    price: Price::Share { basis_points: i64::MAX },
+                },
+                Component::PerUnit {
+                    name: "人口割".into(),
+                    basis: Basis::Population,
+                    price: Price::Share { basis_points: i64::MAX },
+                },
+            ],
+            pool_yen: Some(1),
+            rounding_unit: 1,
+            ..Default::default()
+        };
+        assert!(huge.check().is_err());
+        let dear = Formula {
+            components: vec![
+                Component::PerUnit {
+                    name: "人口割".into(),
+                    basis: Basis::Population,
+                    price: Price::Fixed { yen: 100_000_000_000 },
+                },
+                Component::Equal {
+                    name: "基本額".into(),
+                    price: Price::Fixed { yen: 100_000_000_000 },
+                },
+            ],
+            rounding_unit: 10_000,
+            rounding: RoundingMode::Up,
+            ..Default::default()
+        };
+        dear.check().expect("each price is within bounds");
+        let mut r = recipient(1, 1_000_000_000, 1, None);
+        r.figures.population = 1_000_000_000;
+        let calc = dear.calculate(&[r.clone(), r]);
+        assert_eq!(calc.total, i64::MAX, "saturated, not wrapped");
     }
 
     #[test]

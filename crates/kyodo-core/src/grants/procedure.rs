@@ -169,7 +169,7 @@ pub fn check_payment(limit: i64, paid: i64, amount: i64) -> Result<(), String> {
     if amount <= 0 {
         return Err("支払額は1円以上で入力してください".into());
     }
-    let left = limit - paid;
+    let left = limit.saturating_sub(paid);
     if amount > left {
         return Err(format!(
             "支払額が残りの額を超えています（決定額 {}円、支払済み {}円、残り {}円）",
@@ -195,12 +195,14 @@ pub struct Settlement {
 /// The difference between the fixed amount and what was paid. A carry-over
 /// is limited to `carry_over_percent` of the fixed amount (e.g. 20).
 pub fn settle(fixed: i64, paid: i64, carry_over_percent: Option<i64>) -> Settlement {
-    let overpaid = (paid - fixed).max(0);
-    let limit = carry_over_percent.map_or(0, |p| fixed.max(0) * p.clamp(0, 100) / 100);
+    let overpaid = paid.saturating_sub(fixed).max(0);
+    let limit = carry_over_percent.map_or(0, |p| {
+        i64::try_from(i128::from(fixed.max(0)) * i128::from(p.clamp(0, 100)) / 100).unwrap_or(i64::MAX)
+    });
     Settlement {
         overpaid,
         may_carry_over: overpaid.min(limit),
-        to_pay: (fixed - paid).max(0),
+        to_pay: fixed.saturating_sub(paid).max(0),
     }
 }
 
@@ -266,10 +268,15 @@ pub struct ItemTotals {
 pub fn overspent(lines: &[ItemTotals], tolerance_percent: i64) -> Vec<String> {
     lines
         .iter()
-        .filter(|l| l.spent * 100 > l.budget * (100 + tolerance_percent.max(0)))
+        .filter(|l| {
+            i128::from(l.spent) * 100 > i128::from(l.budget) * i128::from(100 + tolerance_percent.clamp(0, 1000))
+        })
         .map(|l| {
             let over = if l.budget > 0 {
-                format!("{}%超過", (l.spent - l.budget) * 100 / l.budget)
+                format!(
+                    "{}%超過",
+                    (i128::from(l.spent) - i128::from(l.budget)) * 100 / i128::from(l.budget)
+                )
             } else {
                 "予算なし".to_owned()
             };
