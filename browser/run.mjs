@@ -78,11 +78,14 @@ const EXTRA_LINKS = {
   "/appointments": [/^\/appointments\/coverage$/, /^\/appointments\/next-april$/],
   "/areas": [/^\/areas\/\d+\/team$/],
   "/issues": [/^\/issues\/dashboard$/],
-  "/grants": [/^\/grants\/schemes\/\d+$/],
+  "/grants": [/^\/grants\/schemes\/\d+$/, /^\/grants\/overview$/],
 };
 
 // The same for detail pages, by the pattern of their path.
-const EXTRA_BY_PATTERN = [[/^\/organisations\/\d+$/, [/^\/organisations\/\d+\/evacuation-support$/]]];
+const EXTRA_BY_PATTERN = [
+  [/^\/organisations\/\d+$/, [/^\/organisations\/\d+\/evacuation-support$/, /^\/grants\/\d+$/]],
+  [/^\/grants\/\d+$/, [/^\/grants\/\d+\/steps\/\d+\/form$/]],
+];
 
 const AXE_IMPACTS = new Set(["serious", "critical"]);
 const AXE_ALWAYS = new Set(["landmark-unique"]);

@@ -52,6 +52,14 @@ pub enum Action {
     /// coordinator sets them; liaison staff read them, to explain a body's amount.
     GrantSchemeRead,
     GrantSchemeWrite,
+    /// An organisation's grant for a 年度, its ledger, expenses and reports:
+    /// the body and its district's liaison staff (who advise on its budget).
+    GrantRead,
+    /// The body's steps: 交付申請, 請求, 変更申請, 実績報告, and its expenses
+    /// (the coordinator enters what arrives on paper).
+    GrantApply,
+    /// The city's steps: 差戻し, 交付決定・変更決定, 支払, 額の確定, 返還, 繰越.
+    GrantDecide,
     DepartmentRead,
     DepartmentWrite,
     StaffRead,
@@ -164,6 +172,9 @@ pub const TABLE: &[(Action, [Scope; 6])] = &[
     // Money is the coordinator's business, not the system admin's.
     (Action::GrantSchemeRead, [N, M, M, N, N, N]),
     (Action::GrantSchemeWrite, [N, M, N, N, N, N]),
+    (Action::GrantRead, [N, M, O, N, O, N]),
+    (Action::GrantApply, [N, M, N, N, O, N]),
+    (Action::GrantDecide, [N, M, N, N, N, N]),
     (Action::DepartmentRead, [M, M, M, M, M, N]),
     (Action::DepartmentWrite, [M, M, N, N, N, N]),
     (Action::StaffRead, [M, M, M, M, N, N]),
@@ -258,7 +269,7 @@ mod tests {
         for (a, _) in TABLE {
             assert!(seen.insert(*a), "{a:?} twice");
         }
-        assert_eq!(seen.len(), 54);
+        assert_eq!(seen.len(), 57);
     }
 
     #[test]

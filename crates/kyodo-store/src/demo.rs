@@ -502,9 +502,183 @@ async fn load_grants(
                 input: &input,
                 formula: &formula,
                 staffed: &staffed,
+                rules: &kyodo_core::grants::rules::ProcedureRules::preset(year),
             },
         )
         .await?;
+    }
+    load_grant_years(db, actor, scheme, key, &recipients, fy, today).await
+}
+
+/// The grants' procedure as the city has walked it: in Niimi, two 認可
+/// bodies' last year settled (one refunding, one carrying over) and this
+/// year under way (an installment paid, a change pending); in Arao, this
+/// year decided and its first installment paid.
+async fn load_grant_years(
+    db: &Db,
+    actor: &Actor,
+    scheme: &kyodo_core::scheme::SchemeSettings,
+    key: &str,
+    recipients: &[i64],
+    fy: i32,
+    today: NaiveDate,
+) -> Result<()> {
+    use kyodo_core::grants::grant::{ExpenseInput, StepInput};
+    use kyodo_core::grants::procedure::GrantAction as A;
+    let step = |action, on: NaiveDate, amount: Option<i64>, number: Option<String>, note: Option<&str>| {
+        (
+            StepInput {
+                action,
+                on: Some(on),
+                amount,
+                number,
+                note: note.map(str::to_owned),
+                due: None,
+                budget: None,
+            },
+            on,
+        )
+    };
+    let day = |year: i32, month: u32, d: u32| NaiveDate::from_ymd_opt(year, month, d).unwrap_or(today);
+    let act = |grant: i64, (input, on): (StepInput, NaiveDate)| async move {
+        crate::grants::procedure::act(db, actor, scheme, grant, None, &input, on).await
+    };
+    let bodies: Vec<i64> = recipients.iter().take(2).copied().collect();
+    for (n, org) in bodies.iter().enumerate() {
+        let n64 = i64::try_from(n).unwrap_or(0);
+        let years: Vec<i32> = if key == "niimi" { vec![fy - 1, fy] } else { vec![fy] };
+        for year in years {
+            let Ok(grant) = crate::grants::procedure::open(db, actor, scheme, *org, year).await else {
+                continue;
+            };
+            let id = grant.grant.id;
+            let applied = act(id, step(A::Apply, day(year, 4, 10), None, None, None)).await?;
+            let amount = applied.grant.requested.unwrap_or(0);
+            let number = format!("{}第{}号", if key == "niimi" { "新協" } else { "荒協" }, 101 + n64);
+            act(
+                id,
+                step(
+                    A::Decide,
+                    day(year, 4, 25),
+                    Some(amount),
+                    Some(number),
+                    Some("年度計画に沿って事業を実施すること"),
+                ),
+            )
+            .await?;
+            let rules = kyodo_core::grants::rules::ProcedureRules::preset(year);
+            let installments = rules.installments(amount);
+            let past = year < fy;
+            for (i, (month, part)) in installments.iter().enumerate() {
+                if !past && i > 0 {
+                    break;
+                }
+                let order = format!("支{}-{:03}", year, 10 * n64 + i64::try_from(i).unwrap_or(0) + 1);
+                act(id, step(A::Pay, day(year, *month, 28), Some(*part), Some(order), None)).await?;
+            }
+            // Spending by the budget in force: last year most of it, this year a first part.
+            let budget = crate::grants::procedure::plan_budget(db, actor.municipality_id, *org, year)
+                .await?
+                .map(|p| p.lines)
+                .unwrap_or_default();
+            let share = if past { [88, 97][n % 2] } else { 30 };
+            let mut spent = 0;
+            for (i, line) in budget.iter().enumerate() {
+                let month = [5, 7, 9, 11, 1, 2][i % 6];
+                let on = day(if month < 4 { year + 1 } else { year }, month, 15);
+                if !past && on > today {
+                    continue;
+                }
+                let amount = line.amount * share / 100;
+                if amount == 0 {
+                    continue;
+                }
+                spent += amount;
+                let input = ExpenseInput {
+                    spent_on: on,
+                    project_id: Some(line.project_id),
+                    item: line.item,
+                    amount,
+                    payee: ["市内商店", "地区公民館", "印刷会社", "保険会社"][i % 4].to_owned(),
+                    note: Some(format!("{}の{}", line.project, line.item.label())),
+                };
+                crate::grants::expenses::add(db, actor, id, &input, None).await?;
+            }
+            if past {
+                act(
+                    id,
+                    step(
+                        A::Report,
+                        day(year + 1, 4, 15),
+                        None,
+                        None,
+                        Some("年度計画の事業をおおむね計画どおり実施した。敬老会は参加者が増えた。"),
+                    ),
+                )
+                .await?;
+                let fixed = spent.min(amount);
+                act(
+                    id,
+                    step(
+                        A::Fix,
+                        day(year + 1, 5, 10),
+                        Some(fixed),
+                        Some(format!("新協第{}号", 201 + n64)),
+                        None,
+                    ),
+                )
+                .await?;
+                let owed = amount - fixed;
+                if owed > 0 {
+                    if n == 1 {
+                        let carry = kyodo_core::grants::procedure::settle(fixed, amount, rules.carry_over_percent)
+                            .may_carry_over;
+                        act(
+                            id,
+                            step(
+                                A::CarryOver,
+                                day(year + 1, 5, 20),
+                                Some(carry),
+                                None,
+                                Some("地域づくり基金に積み立て"),
+                            ),
+                        )
+                        .await?;
+                        if owed > carry {
+                            act(
+                                id,
+                                step(A::Refund, day(year + 1, 5, 31), Some(owed - carry), None, None),
+                            )
+                            .await?;
+                        }
+                    } else {
+                        act(
+                            id,
+                            step(
+                                A::Refund,
+                                day(year + 1, 5, 31),
+                                Some(owed),
+                                None,
+                                Some("納付書により返還"),
+                            ),
+                        )
+                        .await?;
+                    }
+                }
+            } else if key == "niimi" && n == 1 {
+                act(
+                    id,
+                    step(
+                        A::Change,
+                        day(year, 9, 1),
+                        Some(amount),
+                        None,
+                        Some("敬老会を地区ごとの開催に変え、会場使用料を需用費から付け替える"),
+                    ),
+                )
+                .await?;
+            }
+        }
     }
     Ok(())
 }

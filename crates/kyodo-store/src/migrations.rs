@@ -920,7 +920,92 @@ const MIGRATIONS: &[Migration] = &[
         name: "grant_schemes",
         steps: v22_grant_schemes,
     },
+    Migration {
+        version: 23,
+        name: "grants",
+        steps: v23_grants,
+    },
 ];
+
+/// Version 23: each organisation's grant for a 年度 with its sums kept (申請額,
+/// 決定額, 支払済み, 返還, 繰越), every step of its procedure, and the expenses
+/// (支出) with their receipts; the schemes gain their procedure's rules.
+fn v23_grants() -> Vec<Step> {
+    let mut steps = Vec::new();
+    steps.push(Step::alter(
+        Table::alter()
+            .table(name("grant_schemes"))
+            .add_column(text("rules").not_null().default("{}").to_owned())
+            .to_owned(),
+    ));
+    let money = |column: &str| ColumnDef::new(name(column)).big_integer().null().to_owned();
+    let kept = |column: &str| {
+        ColumnDef::new(name(column))
+            .big_integer()
+            .not_null()
+            .default(0)
+            .to_owned()
+    };
+    let mut t = tenant_table("grants");
+    reference(&mut t, "grants", "organisation_id", "organisations", false);
+    reference(&mut t, "grants", "scheme_id", "grant_schemes", false);
+    t.col(ColumnDef::new(name("fiscal_year")).integer().not_null())
+        .col(text("status").not_null())
+        .col(money("requested"))
+        .col(money("decided"))
+        .col(money("fixed"))
+        .col(kept("paid"))
+        .col(kept("refunded"))
+        .col(kept("carried"))
+        .col(date("refund_due").null())
+        .col(ColumnDef::new(name("version")).big_integer().not_null().default(1))
+        .col(timestamp("created_at").not_null())
+        .col(timestamp("updated_at").not_null());
+    steps.push(Step::table(t));
+    // One grant per body and 年度; the year's overview reads by (municipality, 年度).
+    steps.push(Step::index(index("grants", &["organisation_id", "fiscal_year"], true)));
+    steps.push(Step::index(index(
+        "grants",
+        &["municipality_id", "fiscal_year", "id"],
+        false,
+    )));
+
+    let mut t = tenant_table("grant_steps");
+    reference(&mut t, "grant_steps", "grant_id", "grants", false);
+    t.col(text("action").not_null())
+        .col(date("on_date").not_null())
+        .col(money("amount"))
+        .col(text("number").null())
+        .col(text("note").null())
+        .col(date("due").null())
+        .col(text("budget").not_null().default("[]"))
+        .col(text("statement").not_null().default("[]"))
+        .col(text("actor_name").null())
+        .col(timestamp("created_at").not_null());
+    steps.push(Step::table(t));
+    steps.push(Step::index(index("grant_steps", &["grant_id", "id"], false)));
+
+    let mut t = tenant_table("grant_expenses");
+    reference(&mut t, "grant_expenses", "grant_id", "grants", false);
+    t.col(date("spent_on").not_null())
+        .col(ColumnDef::new(name("project_id")).big_integer().null())
+        .col(text("item").not_null())
+        .col(ColumnDef::new(name("amount")).big_integer().not_null())
+        .col(text("payee").not_null())
+        .col(text("note").null())
+        .col(text("receipt_name").null())
+        .col(text("receipt_type").null())
+        .col(ColumnDef::new(name("receipt")).blob().null())
+        .col(text("created_by").null())
+        .col(timestamp("created_at").not_null());
+    steps.push(Step::table(t));
+    steps.push(Step::index(index(
+        "grant_expenses",
+        &["grant_id", "spent_on", "id"],
+        false,
+    )));
+    steps
+}
 
 /// Version 22: the block grant's schemes (算定式 per 年度, as JSON the core
 /// reads), the areas' figures per reference date (人口・世帯数・面積, kept per

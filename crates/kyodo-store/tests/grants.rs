@@ -30,6 +30,7 @@ async fn two_saves_of_one_name_at_once_leave_one_scheme_and_a_field_message() {
         rounding_unit: 1,
         ..Default::default()
     };
+    let rules = kyodo_core::grants::rules::ProcedureRules::default();
     let save = || {
         schemes::create(
             &db,
@@ -38,6 +39,7 @@ async fn two_saves_of_one_name_at_once_leave_one_scheme_and_a_field_message() {
                 input: &input,
                 formula: &formula,
                 staffed: &[],
+                rules: &rules,
             },
         )
     };

@@ -104,6 +104,7 @@ pub async fn home(
     }
     let mut inbox = crate::issues::inbox::entries(&state, &caller).await?;
     inbox.extend(crate::plans::status::inbox(&state, &caller).await?);
+    inbox.extend(crate::grants::inbox::entries(&state, &caller).await?);
     // Applications for 認可 wait for the coordinator.
     if caller.scope(Action::RecognitionDecide) == kyodo_core::permissions::Scope::Municipality
         && let Some(kind) = caller.municipality.scheme.area_body_kind.as_deref()

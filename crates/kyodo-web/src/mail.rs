@@ -57,8 +57,9 @@ pub async fn send(s: &MailSettings, to: &str, subject: &str, body: String) -> Re
 
 /// One user's digest, from their inbox; `None` when nothing waits.
 async fn digest_for(state: &AppState, caller: &Caller) -> Result<Option<(String, String)>, AppError> {
-    let lines: Vec<DigestLine> = crate::issues::inbox::entries(state, caller)
-        .await?
+    let mut entries = crate::issues::inbox::entries(state, caller).await?;
+    entries.extend(crate::grants::inbox::entries(state, caller).await?);
+    let lines: Vec<DigestLine> = entries
         .into_iter()
         .map(|e| DigestLine {
             label: e.label.to_owned(),

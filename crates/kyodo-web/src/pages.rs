@@ -234,6 +234,8 @@ pub enum FieldKind {
     Checkbox,
     /// A file (a photo, PDF or Office file); its form is sent as multipart.
     File,
+    /// Carried with the form, not shown (the version read, the record meant).
+    Hidden,
 }
 
 /// A group of a picker's choices, under its own heading.
@@ -331,6 +333,10 @@ impl FieldSpec {
             FieldKind::Password => "password",
             _ => "text",
         }
+    }
+
+    pub fn is_hidden(&self) -> bool {
+        matches!(self.kind, FieldKind::Hidden)
     }
 
     pub fn is_select(&self) -> bool {
@@ -836,6 +842,22 @@ pub struct DetailPage {
     pub edit_label: &'static str,
     pub buttons: Vec<ActionButton>,
     pub sections: Vec<Section>,
+}
+
+impl DetailPage {
+    /// The page, as 422 when a form on it comes back with its messages.
+    pub fn response(&self) -> Response {
+        let status = if self
+            .sections
+            .iter()
+            .any(|s| s.form.as_ref().is_some_and(|f| f.form.has_errors()))
+        {
+            axum::http::StatusCode::UNPROCESSABLE_ENTITY
+        } else {
+            axum::http::StatusCode::OK
+        };
+        (status, render(self)).into_response()
+    }
 }
 
 #[derive(Template)]

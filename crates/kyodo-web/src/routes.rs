@@ -240,7 +240,21 @@ pub fn router(state: AppState) -> Router {
             "/organisations/{id}/recognition/files",
             post(organisations::application_files::upload_page),
         )
-        .route("/grants", get(grants::schemes::list_page))
+        .route(
+            "/grants",
+            get(grants::schemes::list_page).post(grants::procedure::open_page),
+        )
+        .route("/grants/overview", get(grants::overview::page))
+        .route("/grants/overview.xlsx", get(grants::overview::xlsx_page))
+        .route("/grants/payments.csv", get(grants::overview::payments_page))
+        .route("/grants/{id}", get(grants::procedure::grant_page))
+        .route("/grants/{id}/transitions", post(grants::procedure::transition_page))
+        .route("/grants/{id}/expenses", post(grants::expenses::add_page))
+        .route(
+            "/grants/{id}/expenses/{expense_id}/receipt",
+            get(grants::expenses::receipt_page),
+        )
+        .route("/grants/{id}/steps/{step_id}/form", get(grants::procedure::form_page))
         .route("/grants/schemes", post(grants::schemes::create_page))
         .route(
             "/grants/schemes/{id}",
@@ -398,6 +412,16 @@ pub fn router(state: AppState) -> Router {
             get(grants::schemes::get_api).patch(grants::schemes::update_api),
         )
         .route("/grant-schemes/{id}/simulate", post(grants::schemes::simulate_api))
+        .route(
+            "/grants",
+            get(grants::procedure::list_api).post(grants::procedure::open_api),
+        )
+        .route("/grants/{id}", get(grants::procedure::get_api))
+        .route("/grants/{id}/transitions", post(grants::procedure::transition_api))
+        .route(
+            "/grants/{id}/expenses",
+            get(grants::expenses::list_api).post(grants::expenses::add_api),
+        )
         .route(
             "/organisations/{id}/recognition/files/{file}",
             get(organisations::application_files::download_api),

@@ -158,6 +158,13 @@ async fn every_role_gets_exactly_what_the_table_allows_on_every_route() {
         .await
         .expect("grant schemes")[0]
         .id;
+    // The demo's grant of O001 this 年度.
+    let g = kyodo_store::grants::procedure::for_organisation(&app.db, muni, o)
+        .await
+        .expect("grants")[0]
+        .grant
+        .id;
+    let fy = kyodo_core::wareki::fiscal_year(common::today()).to_string();
     let p = kyodo_store::appointments::list(&app.db, muni, &Default::default(), common::today())
         .await
         .expect("appointments")[0]
@@ -446,6 +453,25 @@ async fn every_role_gets_exactly_what_the_table_allows_on_every_route() {
             GrantSchemeRead,
             Api,
         ),
+        case("GET", "/grants/overview", GrantRead, Page),
+        case("GET", "/grants/overview.xlsx", GrantRead, Page),
+        case("GET", "/grants/payments.csv", GrantDecide, Page),
+        case("POST", "/grants", GrantApply, Page)
+            .with("organisation_id", o.to_string())
+            .with("fiscal_year", fy.clone()),
+        case("GET", format!("/grants/{g}"), GrantRead, Page),
+        case("POST", format!("/grants/{g}/transitions"), GrantApply, Page).with("action", "request_payment"),
+        case("POST", format!("/grants/{g}/transitions"), GrantDecide, Page).with("action", "pay"),
+        case("POST", format!("/grants/{g}/expenses"), GrantApply, Page),
+        case("GET", format!("/grants/{g}/expenses/999999/receipt"), GrantRead, Page),
+        case("GET", format!("/grants/{g}/steps/999999/form"), GrantRead, Page),
+        case("GET", "/api/v1/grants", GrantRead, Api),
+        case("POST", "/api/v1/grants", GrantApply, Api).with("organisation_id", o.to_string()),
+        case("GET", format!("/api/v1/grants/{g}"), GrantRead, Api),
+        case("POST", format!("/api/v1/grants/{g}/transitions"), GrantApply, Api).with("action", "request_payment"),
+        case("POST", format!("/api/v1/grants/{g}/transitions"), GrantDecide, Api).with("action", "pay"),
+        case("GET", format!("/api/v1/grants/{g}/expenses"), GrantRead, Api),
+        case("POST", format!("/api/v1/grants/{g}/expenses"), GrantApply, Api),
         case("GET", "/plans", PlanRead, Page),
         case("GET", "/plans/new", PlanWrite, Page),
         case("GET", "/plans/summary", PlanRead, Page),

@@ -427,20 +427,21 @@ async fn the_coordinator_sums_up_a_year_across_bodies_and_a_body_prints_its_repo
 async fn bodies_past_their_deadlines_show_on_the_status_page_the_team_page_and_the_inbox() {
     let app = TestApp::spawn(&["niimi"]).await;
     let (org, community) = karamatsu(&app).await;
-    // Last 年度's plan of 唐松, one project without a result: its 事業報告 is owed after 5月末.
-    let (_, plan) = community
+    // Last 年度's plan of 唐松 (the demo's, carried out) gains a project
+    // without a result: its 事業報告 is owed after 5月末.
+    let (_, plans) = community
         .send(
-            "POST",
-            "/plans",
-            Some(json!({"organisation_id": org, "kind": "annual", "title": "令和7年度事業計画", "first_year": 2025})),
+            "GET",
+            &format!("/plans?organisation_id={org}&kind=annual&fiscal_year=2025"),
+            None,
         )
         .await;
-    let id = plan["id"].as_i64().unwrap();
+    let id = plans[0]["id"].as_i64().expect("last 年度's plan");
     let (status, _) = community
         .send(
             "POST",
             &format!("/plans/{id}/projects"),
-            Some(json!({"name": "敬老会", "theme": "福祉", "status": "in_progress"})),
+            Some(json!({"name": "敬老会", "theme": "福祉", "status": "in_progress", "change_reason": "事業の追加"})),
         )
         .await;
     assert_eq!(status, 201);

@@ -2,7 +2,8 @@
 //! bodies, each in its own area with figures for two reference dates, a
 //! formula of seven components (one of them a former subsidy listed body by
 //! body), last year's scheme beside it. Measures the simulation (API, which
-//! recomputes last year too), the scheme's page, and the core's calculation.
+//! recomputes last year too), the scheme's page, and the core's calculation;
+//! then, with ten 年度 of settled grants, the year's overview and exports.
 //!
 //! `cargo bench -p kyodo --bench grants` (SQLite); add
 //! `KYODO_TEST_DATABASE=postgres` for PostgreSQL. `KYODO_BENCH_BODIES`
@@ -174,6 +175,7 @@ async fn main() {
                 input: &input,
                 formula: &formula,
                 staffed: &bodies[..bodies.len() / 3],
+                rules: &kyodo_core::grants::rules::ProcedureRules::default(),
             },
         )
         .await
@@ -246,4 +248,124 @@ async fn main() {
         ms(p50),
         ms(p95)
     );
+
+    // Ten 年度 of grants, every past one settled: the year's overview and
+    // its financial export read one year, whatever the history.
+    history(&db, muni.id, &schemes, &bodies, fy).await;
+    if backend == "postgres" {
+        db.execute_raw("VACUUM ANALYZE").await.expect("vacuum");
+    } else {
+        db.execute_raw("ANALYZE").await.expect("analyze");
+    }
+    let overview = format!("{base}/grants/overview?fiscal_year={}", fy - 1);
+    timed(&coordinator, &overview, None, 3).await;
+    let (p50, p95) = timed(&coordinator, &overview, None, 30).await;
+    println!(
+        "[{backend}] 年度 overview of {} grants (10 年度 kept): p50 {} / p95 {}",
+        bodies.len(),
+        ms(p50),
+        ms(p95)
+    );
+    let csv = format!("{base}/grants/payments.csv?fiscal_year={}", fy - 1);
+    let (p50, p95) = timed(&coordinator, &csv, None, 10).await;
+    println!(
+        "[{backend}] financial export (CP932, a year's payments): p50 {} / p95 {}",
+        ms(p50),
+        ms(p95)
+    );
+    let xlsx = format!("{base}/grants/overview.xlsx?fiscal_year={}", fy - 1);
+    let (p50, p95) = timed(&coordinator, &xlsx, None, 10).await;
+    println!("[{backend}] overview xlsx: p50 {} / p95 {}", ms(p50), ms(p95));
+}
+
+/// Every body's grant for ten 年度 up to last year, settled: applied,
+/// decided, paid in two installments, reported, fixed, refunded.
+async fn history(db: &Db, muni: i64, schemes: &[kyodo_core::grants::schemes::GrantScheme], bodies: &[i64], fy: i32) {
+    use kyodo_core::grants::procedure::GrantAction as A;
+    let scheme = schemes[0].id;
+    let now = chrono::Utc::now();
+    // Rows go in chunks: SQLite binds at most 32,766 values a statement.
+    for chunk in bodies.chunks(200) {
+        let mut q = Query::insert();
+        q.into_table("grants").columns([
+            "municipality_id",
+            "organisation_id",
+            "scheme_id",
+            "fiscal_year",
+            "status",
+            "requested",
+            "decided",
+            "fixed",
+            "paid",
+            "refunded",
+            "created_at",
+            "updated_at",
+        ]);
+        for body in chunk {
+            for year in fy - 10..fy {
+                let amount = 2_000_000 + body % 13 * 10_000;
+                q.values_panic([
+                    muni.into(),
+                    (*body).into(),
+                    scheme.into(),
+                    year.into(),
+                    "settled".into(),
+                    amount.into(),
+                    amount.into(),
+                    (amount - 50_000).into(),
+                    amount.into(),
+                    50_000.into(),
+                    now.into(),
+                    now.into(),
+                ]);
+            }
+        }
+        db.execute(&q).await.expect("grants");
+    }
+    let grants: Vec<(i64, i32)> = db
+        .fetch_all(
+            &Query::select()
+                .columns(["id", "fiscal_year"])
+                .from("grants")
+                .and_where(Expr::col("municipality_id").eq(muni))
+                .to_owned(),
+        )
+        .await
+        .expect("grant ids");
+    let steps = [
+        (A::Apply, 4, 10),
+        (A::Decide, 4, 25),
+        (A::Pay, 4, 28),
+        (A::Pay, 10, 28),
+        (A::Report, 4, 15),
+        (A::Fix, 5, 10),
+        (A::Refund, 5, 31),
+    ];
+    for chunk in grants.chunks(400) {
+        let mut q = Query::insert();
+        q.into_table("grant_steps").columns([
+            "municipality_id",
+            "grant_id",
+            "action",
+            "on_date",
+            "amount",
+            "number",
+            "created_at",
+        ]);
+        for (id, year) in chunk {
+            for (i, (action, month, day)) in steps.iter().enumerate() {
+                let y = if i >= 4 { year + 1 } else { *year };
+                q.values_panic([
+                    muni.into(),
+                    (*id).into(),
+                    action.key().into(),
+                    chrono::NaiveDate::from_ymd_opt(y, *month, *day).expect("a day").into(),
+                    Some(1_000_000i64).into(),
+                    Some(format!("支{id}-{i}")).into(),
+                    now.into(),
+                ]);
+            }
+        }
+        db.execute(&q).await.expect("steps");
+    }
 }

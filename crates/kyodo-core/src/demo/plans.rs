@@ -90,6 +90,18 @@ fn section(key: &str, text: &str) -> PlanSection {
 /// The projects of a body's year; `done` says how far the year has come,
 /// `with_goals` whether its future plan has goals to record against.
 fn projects(done: bool, with_goals: bool) -> Vec<DemoProject> {
+    let mut all = year_projects(done, with_goals);
+    if done {
+        // A year carried out: every project done, with what came of it.
+        for p in &mut all {
+            p.status = ProjectStatus::Done;
+            p.outcome.get_or_insert("計画どおり実施");
+        }
+    }
+    all
+}
+
+fn year_projects(done: bool, with_goals: bool) -> Vec<DemoProject> {
     use FundingSource as F;
     let spent = |n: i64| done.then_some(n);
     vec![
@@ -219,6 +231,22 @@ pub fn plans(niimi: bool, bodies: &[(String, bool)], fy: i32) -> Vec<DemoPlan> {
                 adopted_on: adopted_annual,
                 goals: Vec::new(),
                 projects: Vec::new(),
+            });
+        }
+        if niimi {
+            // Last year's plan, carried out: the grant settled against it.
+            let last = fy - 1;
+            out.push(DemoPlan {
+                organisation_code: code.clone(),
+                kind: PlanKind::Annual,
+                title: format!("{}事業計画", crate::wareki::format_fiscal_year(last)),
+                first_year: last,
+                last_year: last,
+                themes: Vec::new(),
+                sections: vec![section("policy", "将来計画に沿って、福祉と防災を重点に取り組む")],
+                adopted_on: Some(fiscal_year_start(last).with_day(20).unwrap_or(fiscal_year_start(last))),
+                goals: Vec::new(),
+                projects: projects(true, niimi),
             });
         }
         out.push(DemoPlan {

@@ -7,43 +7,31 @@
 
 use serde::{Deserialize, Serialize};
 
-/// Where an organisation's grant for a 年度 stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum GrantStatus {
-    /// 未申請.
-    #[default]
-    NotApplied,
-    /// 申請中 (審査待ち).
-    Applied,
-    /// 差戻し: returned with comments, to apply again.
-    Returned,
-    /// 交付決定.
-    Decided,
-    /// 変更申請中.
-    ChangeApplied,
-    /// 実績報告済み.
-    Reported,
-    /// 額の確定.
-    Fixed,
-    /// 精算済み: refunded, carried over or paid up.
-    Settled,
+crate::keyed_enum! {
+    /// Where an organisation's grant for a 年度 stands.
+    #[derive(Default)]
+    pub enum GrantStatus {
+        /// 未申請.
+        #[default]
+        NotApplied = ("not_applied", "未申請"),
+        /// 申請中 (審査待ち).
+        Applied = ("applied", "申請中"),
+        /// 差戻し: returned with comments, to apply again.
+        Returned = ("returned", "差戻し"),
+        /// 交付決定.
+        Decided = ("decided", "交付決定"),
+        /// 変更申請中.
+        ChangeApplied = ("change_applied", "変更申請中"),
+        /// 実績報告済み.
+        Reported = ("reported", "実績報告済み"),
+        /// 額の確定.
+        Fixed = ("fixed", "額の確定"),
+        /// 精算済み: refunded, carried over or paid up.
+        Settled = ("settled", "精算済み"),
+    }
 }
 
 impl GrantStatus {
-    pub fn label(self) -> &'static str {
-        match self {
-            GrantStatus::NotApplied => "未申請",
-            GrantStatus::Applied => "申請中",
-            GrantStatus::Returned => "差戻し",
-            GrantStatus::Decided => "交付決定",
-            GrantStatus::ChangeApplied => "変更申請中",
-            GrantStatus::Reported => "実績報告済み",
-            GrantStatus::Fixed => "額の確定",
-            GrantStatus::Settled => "精算済み",
-        }
-    }
-
     /// Whether money may be paid out now (決定後、精算前).
     pub fn payable(self) -> bool {
         matches!(
@@ -53,30 +41,30 @@ impl GrantStatus {
     }
 }
 
-/// A step of the procedure, as `POST /grants/{id}/transitions` names it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum GrantAction {
-    /// 交付申請 (the body).
-    Apply,
-    /// 差戻し (the coordinator), with comments.
-    Return,
-    /// 交付決定 or 変更決定 (the coordinator): amount, conditions, date, number.
-    Decide,
-    /// 請求 (the body).
-    RequestPayment,
-    /// 支払 (the coordinator): date, amount, 支出命令番号.
-    Pay,
-    /// 変更申請 (the body), with the reason.
-    Change,
-    /// 実績報告 (the body).
-    Report,
-    /// 額の確定 (the coordinator).
-    Fix,
-    /// 返還 received (the coordinator).
-    Refund,
-    /// 繰越・基金積立 (the coordinator), within the scheme's limit.
-    CarryOver,
+crate::keyed_enum! {
+    /// A step of the procedure, as `POST /grants/{id}/transitions` names it.
+    pub enum GrantAction {
+        /// 交付申請 (the body).
+        Apply = ("apply", "交付申請"),
+        /// 差戻し (the coordinator), with comments.
+        Return = ("return", "差戻し"),
+        /// 交付決定 or 変更決定 (the coordinator): amount, conditions, date, number.
+        Decide = ("decide", "交付決定"),
+        /// 請求 (the body).
+        RequestPayment = ("request_payment", "請求"),
+        /// 支払 (the coordinator): date, amount, 支出命令番号.
+        Pay = ("pay", "支払"),
+        /// 変更申請 (the body), with the reason.
+        Change = ("change", "変更申請"),
+        /// 実績報告 (the body).
+        Report = ("report", "実績報告"),
+        /// 額の確定 (the coordinator).
+        Fix = ("fix", "額の確定"),
+        /// 返還 received (the coordinator).
+        Refund = ("refund", "返還"),
+        /// 繰越・基金積立 (the coordinator), within the scheme's limit.
+        CarryOver = ("carry_over", "繰越・基金積立"),
+    }
 }
 
 /// Who takes a step.
@@ -89,34 +77,6 @@ pub enum Side {
 }
 
 impl GrantAction {
-    pub const ALL: [GrantAction; 10] = [
-        GrantAction::Apply,
-        GrantAction::Return,
-        GrantAction::Decide,
-        GrantAction::RequestPayment,
-        GrantAction::Pay,
-        GrantAction::Change,
-        GrantAction::Report,
-        GrantAction::Fix,
-        GrantAction::Refund,
-        GrantAction::CarryOver,
-    ];
-
-    pub fn label(self) -> &'static str {
-        match self {
-            GrantAction::Apply => "交付申請",
-            GrantAction::Return => "差戻し",
-            GrantAction::Decide => "交付決定",
-            GrantAction::RequestPayment => "請求",
-            GrantAction::Pay => "支払",
-            GrantAction::Change => "変更申請",
-            GrantAction::Report => "実績報告",
-            GrantAction::Fix => "額の確定",
-            GrantAction::Refund => "返還",
-            GrantAction::CarryOver => "繰越・基金積立",
-        }
-    }
-
     pub fn side(self) -> Side {
         match self {
             GrantAction::Apply | GrantAction::RequestPayment | GrantAction::Change | GrantAction::Report => Side::Body,
@@ -151,7 +111,8 @@ impl GrantAction {
             GrantAction::Change => S::ChangeApplied,
             GrantAction::Report => S::Reported,
             GrantAction::Fix => S::Fixed,
-            GrantAction::Refund | GrantAction::CarryOver => S::Settled,
+            // Settled once nothing is owed either way: the store judges by the sums.
+            GrantAction::Refund | GrantAction::CarryOver => S::Fixed,
             GrantAction::RequestPayment | GrantAction::Pay => from,
         }
     }
@@ -206,66 +167,89 @@ pub fn settle(fixed: i64, paid: i64, carry_over_percent: Option<i64>) -> Settlem
     }
 }
 
-/// 費目: how a body's expenses are sorted on the 収支予算書 and 収支決算書.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum ExpenseItem {
-    /// 報償費.
-    Honoraria,
-    /// 需用費.
-    Supplies,
-    /// 役務費.
-    Services,
-    /// 委託料.
-    Commissions,
-    /// 使用料及び賃借料.
-    Rentals,
-    /// 備品購入費.
-    Equipment,
-    /// 人件費 (officers' and the office's pay: Niimi's Q8).
-    Personnel,
-    /// その他.
-    Other,
-}
-
-impl ExpenseItem {
-    pub const ALL: [ExpenseItem; 8] = [
-        ExpenseItem::Honoraria,
-        ExpenseItem::Supplies,
-        ExpenseItem::Services,
-        ExpenseItem::Commissions,
-        ExpenseItem::Rentals,
-        ExpenseItem::Equipment,
-        ExpenseItem::Personnel,
-        ExpenseItem::Other,
-    ];
-
-    pub fn label(self) -> &'static str {
-        match self {
-            ExpenseItem::Honoraria => "報償費",
-            ExpenseItem::Supplies => "需用費",
-            ExpenseItem::Services => "役務費",
-            ExpenseItem::Commissions => "委託料",
-            ExpenseItem::Rentals => "使用料及び賃借料",
-            ExpenseItem::Equipment => "備品購入費",
-            ExpenseItem::Personnel => "人件費",
-            ExpenseItem::Other => "その他",
-        }
+crate::keyed_enum! {
+    /// 費目: how a body's expenses are sorted on the 収支予算書 and 収支決算書.
+    pub enum ExpenseItem {
+        /// 報償費.
+        Honoraria = ("honoraria", "報償費"),
+        /// 需用費 (消耗品・印刷・食糧・光熱水).
+        Supplies = ("supplies", "需用費"),
+        /// 役務費 (通信運搬・保険・手数料).
+        Services = ("services", "役務費"),
+        /// 委託料.
+        Commissions = ("commissions", "委託料"),
+        /// 使用料及び賃借料.
+        Rentals = ("rentals", "使用料及び賃借料"),
+        /// 備品購入費.
+        Equipment = ("equipment", "備品購入費"),
+        /// 人件費 (officers' and the office's pay: Niimi's Q8).
+        Personnel = ("personnel", "人件費"),
+        /// その他.
+        Other = ("other", "その他"),
     }
 }
 
-/// An expense against a budget line, as the settlement compares them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ItemTotals {
+impl ExpenseItem {
+    /// The 費目 a plan's budget line names in its own words: 「消耗品費」 is
+    /// 需用費, 「謝礼」 報償費, 「保険料」 役務費…; what is not recognised is その他.
+    pub fn classify(item: &str) -> ExpenseItem {
+        let item = crate::text::normalize_input(item);
+        if let Some(exact) = ExpenseItem::parse(&item) {
+            return exact;
+        }
+        const WORDS: &[(&str, ExpenseItem)] = &[
+            ("報償", ExpenseItem::Honoraria),
+            ("謝礼", ExpenseItem::Honoraria),
+            ("謝金", ExpenseItem::Honoraria),
+            ("講師", ExpenseItem::Honoraria),
+            ("消耗品", ExpenseItem::Supplies),
+            ("印刷", ExpenseItem::Supplies),
+            ("食糧", ExpenseItem::Supplies),
+            ("光熱", ExpenseItem::Supplies),
+            ("燃料", ExpenseItem::Supplies),
+            ("材料", ExpenseItem::Supplies),
+            ("需用", ExpenseItem::Supplies),
+            ("通信", ExpenseItem::Services),
+            ("郵送", ExpenseItem::Services),
+            ("保険", ExpenseItem::Services),
+            ("手数料", ExpenseItem::Services),
+            ("広告", ExpenseItem::Services),
+            ("役務", ExpenseItem::Services),
+            ("委託", ExpenseItem::Commissions),
+            ("使用料", ExpenseItem::Rentals),
+            ("賃借", ExpenseItem::Rentals),
+            ("借上", ExpenseItem::Rentals),
+            ("会場", ExpenseItem::Rentals),
+            ("備品", ExpenseItem::Equipment),
+            ("人件", ExpenseItem::Personnel),
+            ("賃金", ExpenseItem::Personnel),
+            ("給与", ExpenseItem::Personnel),
+            ("報酬", ExpenseItem::Personnel),
+            ("事務局", ExpenseItem::Personnel),
+        ];
+        WORDS
+            .iter()
+            .find(|(w, _)| item.contains(w))
+            .map_or(ExpenseItem::Other, |(_, i)| *i)
+    }
+}
+
+/// A line of the 収支決算書: a project's 費目, what was budgeted for it from
+/// the grant and what was spent.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct StatementLine {
+    /// The 年度計画's project; none for spending outside any project.
+    pub project_id: Option<i64>,
+    pub project: String,
     pub item: ExpenseItem,
     pub budget: i64,
     pub spent: i64,
 }
 
 /// Lines whose spending passes their budget by more than `tolerance_percent`
-/// (the scheme's 流用 margin), each named: 「需用費: 予算 100,000円に対し
+/// (the scheme's 流用 margin), each named: 「敬老会・需用費: 予算 100,000円に対し
 /// 支出 130,000円（30%超過）」.
-pub fn overspent(lines: &[ItemTotals], tolerance_percent: i64) -> Vec<String> {
+pub fn overspent(lines: &[StatementLine], tolerance_percent: i64) -> Vec<String> {
     lines
         .iter()
         .filter(|l| {
@@ -281,7 +265,8 @@ pub fn overspent(lines: &[ItemTotals], tolerance_percent: i64) -> Vec<String> {
                 "予算なし".to_owned()
             };
             format!(
-                "{}: 予算 {}円に対し支出 {}円（{over}）",
+                "{}・{}: 予算 {}円に対し支出 {}円（{over}）",
+                l.project,
                 l.item.label(),
                 crate::text::grouped(l.budget),
                 crate::text::grouped(l.spent)
@@ -315,7 +300,7 @@ mod tests {
             assert!(step.allowed_from(status), "{step:?} from {status:?}");
             status = step.result(status);
         }
-        assert_eq!(status, S::Settled);
+        assert_eq!(status, S::Fixed, "settled once the sums balance, which the grant knows");
         assert!(
             !A::Decide.allowed_from(S::NotApplied),
             "nothing to decide before an application"
@@ -358,26 +343,31 @@ mod tests {
 
     #[test]
     fn overspending_is_named_line_by_line() {
+        let line = |item, budget, spent| StatementLine {
+            project_id: Some(1),
+            project: "敬老会".into(),
+            item,
+            budget,
+            spent,
+        };
         let lines = [
-            ItemTotals {
-                item: ExpenseItem::Supplies,
-                budget: 100_000,
-                spent: 130_000,
-            },
-            ItemTotals {
-                item: ExpenseItem::Honoraria,
-                budget: 100_000,
-                spent: 105_000,
-            },
-            ItemTotals {
-                item: ExpenseItem::Equipment,
-                budget: 0,
-                spent: 1,
-            },
+            line(ExpenseItem::Supplies, 100_000, 130_000),
+            line(ExpenseItem::Honoraria, 100_000, 105_000),
+            line(ExpenseItem::Equipment, 0, 1),
         ];
         let said = overspent(&lines, 10);
         assert_eq!(said.len(), 2, "{said:?}");
-        assert_eq!(said[0], "需用費: 予算 100,000円に対し支出 130,000円（30%超過）");
-        assert!(said[1].starts_with("備品購入費") && said[1].contains("予算なし"));
+        assert_eq!(said[0], "敬老会・需用費: 予算 100,000円に対し支出 130,000円（30%超過）");
+        assert!(said[1].starts_with("敬老会・備品購入費") && said[1].contains("予算なし"));
+    }
+
+    #[test]
+    fn a_plans_own_words_for_its_items_are_sorted_into_the_fee_items() {
+        assert_eq!(ExpenseItem::classify("消耗品費"), ExpenseItem::Supplies);
+        assert_eq!(ExpenseItem::classify("講師謝礼"), ExpenseItem::Honoraria);
+        assert_eq!(ExpenseItem::classify("需用費"), ExpenseItem::Supplies);
+        assert_eq!(ExpenseItem::classify("事務局員賃金"), ExpenseItem::Personnel);
+        assert_eq!(ExpenseItem::classify("会場使用料"), ExpenseItem::Rentals);
+        assert_eq!(ExpenseItem::classify("雑費"), ExpenseItem::Other);
     }
 }

@@ -6,6 +6,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::formula::Formula;
+use super::rules::ProcedureRules;
 use crate::validation::{FieldErrors, Fields};
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -24,6 +25,9 @@ pub struct GrantScheme {
     #[cfg_attr(feature = "sqlx", sqlx(try_from = "String"))]
     #[schema(value_type = Vec<i64>)]
     pub staffed: Staffed,
+    /// The procedure's dates, installments, 流用 and 繰越.
+    #[cfg_attr(feature = "sqlx", sqlx(try_from = "String"))]
+    pub rules: ProcedureRules,
     pub note: Option<String>,
     pub version: i64,
     pub created_at: DateTime<Utc>,

@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use chrono::Utc;
 use kyodo_core::grants::figures::Figures;
 use kyodo_core::grants::formula::{Formula, Recipient};
+use kyodo_core::grants::rules::ProcedureRules;
 use kyodo_core::grants::schemes::{GrantScheme, GrantSchemeInput};
 use kyodo_core::scheme::SchemeSettings;
 use kyodo_core::validation::FieldErrors;
@@ -17,7 +18,7 @@ use crate::db::{Db, Tx};
 use crate::error::{Result, StoreError};
 
 const TABLE: &str = "grant_schemes";
-const COLUMNS: [&str; 11] = [
+const COLUMNS: [&str; 12] = [
     "id",
     "municipality_id",
     "fiscal_year",
@@ -25,6 +26,7 @@ const COLUMNS: [&str; 11] = [
     "reference_date",
     "formula",
     "staffed",
+    "rules",
     "note",
     "version",
     "created_at",
@@ -56,7 +58,7 @@ pub async fn get(db: &Db, municipality_id: i64, id: i64) -> Result<GrantScheme> 
         .ok_or(StoreError::NotFound)
 }
 
-async fn get_in(tx: &mut Tx, municipality_id: i64, id: i64) -> Result<GrantScheme> {
+pub(super) async fn get_in(tx: &mut Tx, municipality_id: i64, id: i64) -> Result<GrantScheme> {
     tx.fetch_optional(&select(municipality_id).and_where(Expr::col("id").eq(id)).to_owned())
         .await?
         .ok_or(StoreError::NotFound)
@@ -78,6 +80,7 @@ pub struct SchemeContent<'a> {
     pub input: &'a GrantSchemeInput,
     pub formula: &'a Formula,
     pub staffed: &'a [i64],
+    pub rules: &'a ProcedureRules,
 }
 
 fn json(value: &impl serde::Serialize) -> Result<String> {
@@ -126,6 +129,7 @@ async fn check_unique(tx: &mut Tx, municipality_id: i64, input: &GrantSchemeInpu
 pub async fn create(db: &Db, actor: &Actor, content: SchemeContent<'_>) -> Result<GrantScheme> {
     let muni = actor.municipality_id;
     content.formula.check()?;
+    content.rules.check()?;
     let mut tx = db.begin().await?;
     check_unique(&mut tx, muni, content.input, None).await?;
     check_organisations(&mut tx, muni, &content).await?;
@@ -142,6 +146,7 @@ pub async fn create(db: &Db, actor: &Actor, content: SchemeContent<'_>) -> Resul
                     "reference_date",
                     "formula",
                     "staffed",
+                    "rules",
                     "note",
                     "created_at",
                     "updated_at",
@@ -153,6 +158,7 @@ pub async fn create(db: &Db, actor: &Actor, content: SchemeContent<'_>) -> Resul
                     i.reference_date.into(),
                     json(content.formula)?.into(),
                     json(&content.staffed)?.into(),
+                    json(content.rules)?.into(),
                     i.note.clone().into(),
                     now.into(),
                     now.into(),
@@ -171,6 +177,7 @@ pub async fn create(db: &Db, actor: &Actor, content: SchemeContent<'_>) -> Resul
 pub async fn update(db: &Db, actor: &Actor, id: i64, version: i64, content: SchemeContent<'_>) -> Result<GrantScheme> {
     let muni = actor.municipality_id;
     content.formula.check()?;
+    content.rules.check()?;
     let mut tx = db.begin().await?;
     let before = get_in(&mut tx, muni, id).await?;
     check_unique(&mut tx, muni, content.input, Some(id)).await?;
@@ -186,6 +193,7 @@ pub async fn update(db: &Db, actor: &Actor, id: i64, version: i64, content: Sche
                     ("reference_date", i.reference_date.into()),
                     ("formula", json(content.formula)?.into()),
                     ("staffed", json(&content.staffed)?.into()),
+                    ("rules", json(content.rules)?.into()),
                     ("note", i.note.clone().into()),
                     ("updated_at", Utc::now().into()),
                 ])

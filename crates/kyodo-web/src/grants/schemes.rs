@@ -12,6 +12,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use kyodo_core::grants::figures::Basis;
 use kyodo_core::grants::formula::{Calculation, Formula};
 use kyodo_core::grants::formula_form::{self, BLANK_ROWS, CONDITIONS, ROW_TYPES};
+use kyodo_core::grants::rules::ProcedureRules;
 use kyodo_core::grants::schemes::{GrantScheme, GrantSchemeInput};
 use kyodo_core::permissions::Action;
 use kyodo_core::text::grouped;
@@ -124,6 +125,7 @@ pub async fn create_page(
                 input: &input,
                 formula: &formula,
                 staffed: &staffed,
+                rules: &ProcedureRules::preset(input.fiscal_year),
             },
         )
         .await?;
@@ -182,7 +184,29 @@ struct SchemePage {
     rounding_units: Vec<(String, String)>,
     rounding_modes: Vec<(String, String)>,
     organisations: Vec<(i64, String)>,
+    rule_fields: &'static [(&'static str, &'static str, &'static str)],
 }
+
+/// The procedure's rules on the scheme's form: (field, label, hint).
+const RULE_FIELDS: &[(&str, &str, &str)] = &[
+    (
+        "application_due",
+        "交付申請の期限",
+        "例: R8.4.30（過ぎると未申請の団体が受信箱に出ます）",
+    ),
+    ("report_due", "実績報告の期限", "例: R9.4.30（年度終了後）"),
+    ("installment_months", "支払の月（概算払）", "例: 4,10（空欄なら一括払）"),
+    (
+        "tolerance_percent",
+        "流用の許容（%）",
+        "予算の行をこの割合まで超えて支出できます",
+    ),
+    (
+        "carry_over_percent",
+        "繰越・基金積立の上限（確定額の%）",
+        "空欄なら繰越できません（残額は全額返還）",
+    ),
+];
 
 impl SchemePage {
     fn value(&self, row: &usize, name: &str) -> &str {
@@ -278,6 +302,9 @@ fn values_of(scheme: &GrantScheme, orgs: &[(i64, String, String)]) -> HashMap<St
             .join(","),
     );
     v.insert("version".into(), scheme.version.to_string());
+    for (k, value) in scheme.rules.values() {
+        v.insert(k.into(), value);
+    }
     v
 }
 
@@ -286,6 +313,7 @@ struct Submitted {
     input: GrantSchemeInput,
     formula: Formula,
     staffed: Vec<i64>,
+    rules: ProcedureRules,
 }
 
 fn parse_form(values: &HashMap<String, String>, orgs: &[(i64, String, String)]) -> Result<Submitted, FieldErrors> {
@@ -298,19 +326,23 @@ fn parse_form(values: &HashMap<String, String>, orgs: &[(i64, String, String)]) 
     };
     let input = GrantSchemeInput::parse(&get);
     let formula = formula_form::parse(&get, &lookup);
+    let mut rule_errors = FieldErrors::new();
+    let rules = ProcedureRules::parse(&get, &mut rule_errors);
     let staffed: Vec<i64> = values
         .get("staffed")
         .map(|s| s.split(',').filter_map(|v| v.trim().parse().ok()).collect())
         .unwrap_or_default();
     match (input, formula) {
-        (Ok(input), Ok(formula)) => Ok(Submitted {
+        (Ok(input), Ok(formula)) if rule_errors.is_empty() => Ok(Submitted {
             input,
             formula,
             staffed,
+            rules,
         }),
         (input, formula) => {
             let mut errors = input.err().unwrap_or_default();
             errors.errors.extend(formula.err().unwrap_or_default().errors);
+            errors.errors.extend(rule_errors.errors);
             Err(errors)
         }
     }
@@ -393,6 +425,7 @@ async fn scheme_view(
             .map(|m| (m.key().to_owned(), m.label().to_owned()))
             .collect(),
         organisations: recipients,
+        rule_fields: RULE_FIELDS,
     };
     Ok((status, pages::render(&page)).into_response())
 }
@@ -474,6 +507,7 @@ pub async fn save_page(
                 input: &sent.input,
                 formula: &sent.formula,
                 staffed: &sent.staffed,
+                rules: &sent.rules,
             },
         )
         .await
@@ -584,6 +618,9 @@ pub struct GrantSchemeBody {
     /// Organisations employing office staff this year.
     #[serde(default)]
     pub staffed: Vec<i64>,
+    /// The procedure's rules; left out: the preset (4月30日, 4月と10月, 20%).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rules: Option<ProcedureRules>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schema(max_length = 2000)]
     pub note: Option<String>,
@@ -608,6 +645,9 @@ pub struct GrantSchemeUpdate {
     pub formula: Formula,
     #[serde(default)]
     pub staffed: Vec<i64>,
+    /// Left out: the rules stay as they are.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rules: Option<ProcedureRules>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schema(max_length = 2000)]
     pub note: Option<String>,
@@ -659,6 +699,10 @@ pub async fn create_api(
     ApiJson(body): ApiJson<GrantSchemeBody>,
 ) -> ApiResult<(StatusCode, Json<GrantScheme>)> {
     let input = input_of(&body)?;
+    let rules = body
+        .rules
+        .clone()
+        .unwrap_or_else(|| ProcedureRules::preset(input.fiscal_year));
     let created = store::create(
         &state.db,
         &caller.actor(),
@@ -666,6 +710,7 @@ pub async fn create_api(
             input: &input,
             formula: &body.formula,
             staffed: &body.staffed,
+            rules: &rules,
         },
     )
     .await?;
@@ -694,6 +739,10 @@ pub async fn update_api(
     ApiJson(body): ApiJson<GrantSchemeUpdate>,
 ) -> ApiResult<Json<GrantScheme>> {
     let input = input_of(&body)?;
+    let rules = match &body.rules {
+        Some(rules) => rules.clone(),
+        None => store::get(&state.db, caller.municipality.id, id).await?.rules,
+    };
     Ok(Json(
         store::update(
             &state.db,
@@ -704,6 +753,7 @@ pub async fn update_api(
                 input: &input,
                 formula: &body.formula,
                 staffed: &body.staffed,
+                rules: &rules,
             },
         )
         .await?,

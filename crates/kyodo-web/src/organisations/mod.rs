@@ -357,6 +357,7 @@ async fn detail_view(
         }
         sections.splice(0..0, way);
     }
+    sections.extend(crate::grants::procedure::organisation_section(state, caller, o).await?);
     sections.extend(crate::grants::schemes::organisation_sections(state, caller, id).await?);
     let writable = can(Action::OrganisationWrite);
     let mut items = vec![
@@ -413,16 +414,7 @@ async fn detail_view(
         },
         sections,
     };
-    let status = if page
-        .sections
-        .iter()
-        .any(|s| s.form.as_ref().is_some_and(|f| f.form.has_errors()))
-    {
-        StatusCode::UNPROCESSABLE_ENTITY
-    } else {
-        StatusCode::OK
-    };
-    Ok((status, pages::render(&page)).into_response())
+    Ok(page.response())
 }
 
 pub async fn detail_page(
