@@ -25,25 +25,37 @@ const COLUMNS: [&str; 6] = [
 
 /// Each area's latest figures on or before `as_of` (the reference date), by area.
 pub async fn at(db: &Db, municipality_id: i64, as_of: NaiveDate) -> Result<HashMap<i64, Figures>> {
-    // Every row up to the date, newest first per area; the first seen wins.
-    // A city keeps a few dates per area a year: this stays small.
-    let rows: Vec<AreaFigures> = db
-        .fetch_all(
-            &Query::select()
-                .columns(COLUMNS)
-                .from(TABLE)
-                .and_where(Expr::col("municipality_id").eq(municipality_id))
-                .and_where(Expr::col("as_of").lte(as_of))
-                .order_by("area_id", Order::Asc)
-                .order_by("as_of", Order::Desc)
-                .to_owned(),
-        )
-        .await?;
-    let mut out = HashMap::new();
-    for row in rows {
-        out.entry(row.area_id).or_insert_with(|| row.figures());
+    // Driven by the areas: for each, its latest date up to `as_of` (a seek
+    // on the unique (area_id, as_of) index), then that row. The cost follows
+    // the number of areas, not the dates a city has kept over the years.
+    let latest = Expr::SubQuery(
+        None,
+        Box::new(
+            Query::select()
+                .expr(Expr::col(("g", "as_of")).max())
+                .from_as(TABLE, "g")
+                .and_where(Expr::col(("g", "area_id")).equals(("a", "id")))
+                .and_where(Expr::col(("g", "as_of")).lte(as_of))
+                .to_owned()
+                .into(),
+        ),
+    );
+    let mut q = Query::select();
+    for c in COLUMNS {
+        q.column(("f", c));
     }
-    Ok(out)
+    q.from_as("areas", "a")
+        .join_as(
+            sea_query::JoinType::InnerJoin,
+            TABLE,
+            "f",
+            Expr::col(("f", "area_id"))
+                .equals(("a", "id"))
+                .and(Expr::col(("f", "as_of")).eq(latest)),
+        )
+        .and_where(Expr::col(("a", "municipality_id")).eq(municipality_id));
+    let rows: Vec<AreaFigures> = db.fetch_all(&q).await?;
+    Ok(rows.into_iter().map(|row| (row.area_id, row.figures())).collect())
 }
 
 /// An area's figures over time, newest first.

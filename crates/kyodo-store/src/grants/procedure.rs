@@ -107,22 +107,23 @@ pub async fn steps(db: &Db, municipality_id: i64, grant_id: i64) -> Result<Vec<G
     db.fetch_all(&steps_query(municipality_id, grant_id)).await
 }
 
+/// A step's own columns, after its grant's.
+const STEP_COLUMNS: [&str; 10] = [
+    "action",
+    "on_date",
+    "amount",
+    "number",
+    "note",
+    "due",
+    "budget",
+    "statement",
+    "actor_name",
+    "created_at",
+];
+
 fn steps_query(municipality_id: i64, grant_id: i64) -> SelectStatement {
     Query::select()
-        .columns([
-            "id",
-            "grant_id",
-            "action",
-            "on_date",
-            "amount",
-            "number",
-            "note",
-            "due",
-            "budget",
-            "statement",
-            "actor_name",
-            "created_at",
-        ])
+        .columns(["id", "grant_id"].into_iter().chain(STEP_COLUMNS))
         .from(STEPS)
         .and_where(Expr::col("municipality_id").eq(municipality_id))
         .and_where(Expr::col("grant_id").eq(grant_id))
@@ -585,20 +586,7 @@ pub async fn act(
     tx.insert_id(
         &Query::insert()
             .into_table(STEPS)
-            .columns([
-                "municipality_id",
-                "grant_id",
-                "action",
-                "on_date",
-                "amount",
-                "number",
-                "note",
-                "due",
-                "budget",
-                "statement",
-                "actor_name",
-                "created_at",
-            ])
+            .columns(["municipality_id", "grant_id"].into_iter().chain(STEP_COLUMNS))
             .values_panic([
                 muni.into(),
                 grant_id.into(),
