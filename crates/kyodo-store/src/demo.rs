@@ -541,7 +541,12 @@ async fn load_grant_years(
     };
     let day = |year: i32, month: u32, d: u32| NaiveDate::from_ymd_opt(year, month, d).unwrap_or(today);
     let act = |grant: i64, (input, on): (StepInput, NaiveDate)| async move {
-        crate::grants::procedure::act(db, actor, scheme, grant, None, &input, on).await
+        let taken = crate::grants::procedure::Taken {
+            on,
+            expected: None,
+            ceiling: None,
+        };
+        crate::grants::procedure::act(db, actor, scheme, grant, &input, taken).await
     };
     let bodies: Vec<i64> = recipients.iter().take(2).copied().collect();
     for (n, org) in bodies.iter().enumerate() {

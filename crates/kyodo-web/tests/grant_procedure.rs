@@ -102,6 +102,20 @@ async fn a_grant_goes_from_application_to_settlement_keeping_every_rule() {
         messages(&refused).iter().any(|m| m.contains("一致しません")),
         "{refused}"
     );
+    // Nor may it pass the body's amount under the scheme's formula (算定額).
+    let (_, detail) = coordinator.send("GET", &format!("/grants/{id}"), None).await;
+    let plan_project = detail["statement"][0]["project_id"]
+        .as_i64()
+        .expect("the plan's 交付金 line");
+    let (status, refused) = coordinator
+        .send(
+            "POST",
+            &path,
+            Some(json!({ "action": "apply", "budget": [{ "project_id": plan_project, "item": "supplies", "amount": 9_000_000_000_i64 }] })),
+        )
+        .await;
+    assert_eq!(status, 409);
+    assert!(messages(&refused).iter().any(|m| m.contains("算定額")), "{refused}");
     let (status, applied) = coordinator.send("POST", &path, Some(step("apply"))).await;
     assert_eq!(status, 200, "{applied}");
     let requested = applied["requested"].as_i64().unwrap();

@@ -397,18 +397,27 @@ fn check_budget(plan: &PlanBudget, lines: &mut [GrantBudgetLine], amount: Option
     errors.into_result(requested)
 }
 
-/// Takes a step of the procedure on `on` (the step's day). `expected`: the
-/// version the caller read; a grant changed since is a conflict, as is a
-/// second coordinator deciding what the first just decided.
+/// How a step is taken: its day, the version the caller read (a grant
+/// changed since is a conflict, as is a second coordinator deciding what
+/// the first just decided), and the body's 算定額 under the scheme's formula,
+/// which an application may not pass.
+#[derive(Debug, Clone, Copy)]
+pub struct Taken {
+    pub on: NaiveDate,
+    pub expected: Option<i64>,
+    pub ceiling: Option<i64>,
+}
+
+/// Takes a step of the procedure.
 pub async fn act(
     db: &Db,
     actor: &Actor,
     settings: &SchemeSettings,
     grant_id: i64,
-    expected: Option<i64>,
     input: &StepInput,
-    on: NaiveDate,
+    taken: Taken,
 ) -> Result<GrantRow> {
+    let Taken { on, expected, ceiling } = taken;
     let muni = actor.municipality_id;
     let mut tx = db.begin().await?;
     let before = get_in(&mut tx, muni, grant_id).await?;
@@ -444,6 +453,18 @@ pub async fn act(
                 })?;
             budget = input.budget.clone().unwrap_or_else(|| plan.lines.clone());
             let requested = check_budget(&plan, &mut budget, input.amount)?;
+            if let Some(ceiling) = ceiling
+                && requested > ceiling
+            {
+                return Err(invalid(
+                    "amount",
+                    format!(
+                        "申請額 {}円が算定額（交付の上限）{}円を超えています。年度計画の交付金の予算を見直してください",
+                        grouped(requested),
+                        grouped(ceiling)
+                    ),
+                ));
+            }
             if requested < g.paid {
                 return Err(invalid(
                     "amount",

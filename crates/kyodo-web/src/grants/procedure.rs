@@ -193,6 +193,27 @@ fn statement_section(lines: &[StatementLine], decided: bool) -> Section {
     }
 }
 
+/// The 収支 by project and 費目: the budget decided on beside the expenses;
+/// before a decision, the adopted plan's 交付金 lines (what an application
+/// would be made with).
+fn statement_of(
+    row: &GrantRow,
+    steps: &[GrantStep],
+    plan: Option<&kyodo_store::grants::procedure::PlanBudget>,
+    spent: &[kyodo_core::grants::grant::Expense],
+) -> Vec<StatementLine> {
+    let budget = if row.grant.decided.is_some() {
+        store::budget_in_force(steps)
+    } else {
+        plan.map(|p| p.lines.clone()).unwrap_or_default()
+    };
+    let name_of = |pid: i64| {
+        plan.and_then(|p| p.projects.iter().find(|(x, _)| *x == pid))
+            .map_or_else(|| format!("事業{pid}"), |(_, n)| n.clone())
+    };
+    kyodo_core::grants::grant::statement(&budget, spent, &name_of)
+}
+
 async fn scheme_of(state: &AppState, caller: &Caller, row: &GrantRow) -> Result<GrantScheme, AppError> {
     Ok(kyodo_store::grants::schemes::get(&state.db, caller.municipality.id, row.grant.scheme_id).await?)
 }
@@ -212,19 +233,8 @@ pub(super) async fn grant_view(
     let steps = store::steps(&state.db, muni, id).await?;
     let spent = kyodo_store::grants::expenses::list(&state.db, muni, id).await?;
     let plan = store::plan_budget(&state.db, muni, g.organisation_id, g.fiscal_year).await?;
-    let in_force = store::budget_in_force(&steps);
     let decided = g.decided.is_some();
-    let budget = if decided {
-        in_force
-    } else {
-        plan.as_ref().map(|p| p.lines.clone()).unwrap_or_default()
-    };
-    let name_of = |pid: i64| {
-        plan.as_ref()
-            .and_then(|p| p.projects.iter().find(|(x, _)| *x == pid))
-            .map_or_else(|| format!("事業{pid}"), |(_, n)| n.clone())
-    };
-    let lines = kyodo_core::grants::grant::statement(&budget, &spent, &name_of);
+    let lines = statement_of(&row, &steps, plan.as_ref(), &spent);
     let next = next_due(g.status, &scheme.rules, caller.today);
     let schedule: Vec<String> = scheme
         .rules
@@ -246,6 +256,7 @@ pub(super) async fn grant_view(
                 .then(|| format!("{BASE}/schemes/{}", scheme.id)),
         ),
         Item::new("状況", g.status.label()),
+        Item::new("算定額（交付の上限）", opt_yen(calculated(state, caller, &row).await?)),
         Item::new("申請額", opt_yen(g.requested)),
         Item::new("交付決定額", opt_yen(g.decided)),
         Item::new("支払済み", yen(g.paid)),
@@ -351,7 +362,8 @@ pub(super) async fn done(
 }
 
 /// Takes a step: the body's need [`Action::GrantApply`], the city's
-/// [`Action::GrantDecide`], each within the caller's reach.
+/// [`Action::GrantDecide`], each within the caller's reach. An application
+/// is held to the body's 算定額 under the scheme's formula.
 async fn act(
     state: &AppState,
     caller: &Caller,
@@ -359,17 +371,44 @@ async fn act(
     version: Option<i64>,
     input: &StepInput,
 ) -> Result<GrantRow, AppError> {
-    reachable(state, caller, permission(input.action), id).await?;
+    let row = reachable(state, caller, permission(input.action), id).await?;
+    let ceiling = if matches!(input.action, GrantAction::Apply | GrantAction::Change) {
+        calculated(state, caller, &row).await?
+    } else {
+        None
+    };
+    let taken = store::Taken {
+        on: input.on.unwrap_or(caller.today),
+        expected: version,
+        ceiling,
+    };
     Ok(store::act(
         &state.db,
         &caller.actor(),
         &caller.municipality.scheme,
         id,
-        version,
         input,
-        input.on.unwrap_or(caller.today),
+        taken,
     )
     .await?)
+}
+
+/// The body's amount under its scheme's formula (算定額), if it is a recipient.
+async fn calculated(state: &AppState, caller: &Caller, row: &GrantRow) -> Result<Option<i64>, AppError> {
+    let scheme = scheme_of(state, caller, row).await?;
+    let calc = kyodo_store::grants::schemes::calculate(
+        &state.db,
+        &caller.municipality.scheme,
+        &scheme,
+        &scheme.formula,
+        &scheme.staffed.0,
+    )
+    .await?;
+    Ok(calc
+        .allocations
+        .iter()
+        .find(|a| a.organisation_id == row.grant.organisation_id)
+        .map(|a| a.amount))
 }
 
 pub async fn transition_page(
@@ -783,12 +822,7 @@ pub async fn get_api(
     let steps = store::steps(&state.db, muni, id).await?;
     let spent = kyodo_store::grants::expenses::list(&state.db, muni, id).await?;
     let plan = store::plan_budget(&state.db, muni, row.grant.organisation_id, row.grant.fiscal_year).await?;
-    let name_of = |pid: i64| {
-        plan.as_ref()
-            .and_then(|p| p.projects.iter().find(|(x, _)| *x == pid))
-            .map_or_else(|| format!("事業{pid}"), |(_, n)| n.clone())
-    };
-    let statement = kyodo_core::grants::grant::statement(&store::budget_in_force(&steps), &spent, &name_of);
+    let statement = statement_of(&row, &steps, plan.as_ref(), &spent);
     Ok(Json(GrantDetail {
         next_due: next_due(row.grant.status, &scheme.rules, caller.today),
         installments: row
