@@ -30,6 +30,7 @@ export const FLOWS = [
   { key: "3", name: "import", title: "所管課が職員CSV（Shift_JIS）を取り込み、誤りを直して取り込み、名簿を印刷する", run: importFlow },
   { key: "4", name: "print", title: "所管課が地区別の活動報告と引継ぎ書を印刷する", run: printFlow },
   { key: "5", name: "community", title: "地域団体が写真つきで課題を伝え、回答を確かめる", run: communityFlow },
+  { key: "6", name: "grant", title: "地域団体がスマホで領収書つきの支出を記録し、所管課が交付金を支払い、通知書を印刷する", run: grantFlow },
 ];
 
 /// Runs one flow; never throws. Returns its record for the report.
@@ -793,5 +794,66 @@ async function communityFlow(f) {
     f.expect(main.includes("土木課"), "the answer does not name 土木課");
     f.expect(!(await community.page.content()).includes("重機の手配"), "the internal note's text is in the community's page");
     await f.shot(community.page, "community-sees-answer");
+  });
+}
+
+// ---------------------------------------------------------------------------
+// 6: the block grant through the year
+
+/// The inline form posting to a path ending in `end`, unfolded from its section's <details>.
+async function unfold(user, end) {
+  const details = user.page.locator(`main details:has(form[action$='${end}'])`).first();
+  if (!(await details.count())) throw new Error(`${user.login}: no form posting to …${end} on ${user.path()}`);
+  if (!(await details.evaluate((d) => d.open))) await user.tap(details.locator(":scope > summary"));
+  return details.locator(`form[action$='${end}']`);
+}
+
+async function grantFlow(f) {
+  const community = await f.as("arao-community", PHONE);
+  let grantPath;
+  await f.step("arao-community (phone) finds its grant on its organisation's page", async () => {
+    await community.menu("/organisations");
+    await community.follow("a[href^='/organisations/']");
+    const link = community.page.locator("main a[href^='/grants/']").first();
+    if (!(await link.count())) throw new Error(`no grant on the organisation's page (${community.path()})`);
+    await community.submit(link);
+    grantPath = community.path();
+    const main = await community.text();
+    f.expect(main.includes("交付決定額") && main.includes("次の提出"), "the grant's page lacks its ledger");
+  });
+  await f.step("records an expense with its receipt (photo.png), 全角 amount", async () => {
+    const form = await unfold(community, "/expenses");
+    await community.type(form.locator("input[name=spent_on]"), "R8.6.10");
+    await community.choose(form.locator("select[name=item]"), "supplies");
+    await community.type(form.locator("input[name=amount]"), "３，５００");
+    await community.type(form.locator("input[name=payee]"), "文具店（フロー6）");
+    await community.attach(form.locator("input[type=file]"), "photo.png");
+    await community.submit(form.locator("button[type=submit]"));
+    const main = await community.text();
+    if (!main.includes("文具店（フロー6）")) throw new Error(`the expense is not listed (${community.path()}): ${await community.errors()}`);
+    f.expect(main.includes("3,500円"), "the amount is not shown as 3,500円");
+    await f.shot(community.page, "expense-recorded");
+  });
+  const coordinator = await f.as("arao-coordinator", DESK);
+  await f.step("the coordinator opens the year's overview and the grant, and pays the second installment", async () => {
+    await coordinator.menu("/grants");
+    await coordinator.follow("a[href='/grants/overview']");
+    await coordinator.submit(coordinator.page.locator(`main a[href='${grantPath}']`));
+    const form = await unfold(coordinator, "/transitions");
+    await coordinator.choose(form.locator("select[name=action]"), "pay");
+    const left = (await coordinator.text("main dl")).match(/支払の残り\s*([\d,]+)円/)?.[1]?.replace(/,/g, "");
+    if (!left) throw new Error("the ledger shows no 支払の残り");
+    await coordinator.type(form.locator("input[name=amount]"), left);
+    await coordinator.type(form.locator("input[name=number]"), "支2026-901");
+    await coordinator.submit(form.locator("button[type=submit]"));
+    const main = await coordinator.text();
+    if (!main.includes("支2026-901")) throw new Error(`the payment is not recorded (${coordinator.path()}): ${await coordinator.errors()}`);
+    f.expect(/支払の残り\s*0円/.test(main), "the ledger does not show the grant paid in full");
+  });
+  await f.step("prints the 交付決定通知書", async () => {
+    await coordinator.submit(coordinator.page.locator("main tr:has-text('交付決定') a[href$='/form']").first());
+    const sheet = await coordinator.text();
+    f.expect(sheet.includes("交付決定通知書") && /令和\d+年/.test(sheet), "the notice lacks its title or its 和暦 date");
+    await f.shot(coordinator.page, "decision-notice");
   });
 }

@@ -566,7 +566,7 @@ pub async fn form_page(
             );
             page.to = mayor;
             page.from = body;
-            page.lines = vec![("申請額", yen(amount)), ("事業", format!("{fy}年度計画に定める事業"))];
+            page.lines = vec![("申請額", yen(amount)), ("事業", format!("{fy}の年度計画に定める事業"))];
             page.table_heading = vec!["事業", "費目", "交付金の予算"];
             page.table = budget_rows(&step.budget.0);
             page.note_heading = if change { "変更の理由" } else { "備考" };
@@ -615,7 +615,7 @@ pub async fn form_page(
             );
             page.lines = vec![
                 ("交付決定額", yen(amount)),
-                ("交付の対象", format!("{fy}年度計画に定める事業")),
+                ("交付の対象", format!("{fy}の年度計画に定める事業")),
                 ("支払の方法", scheme.rules.payment_text()),
                 (
                     "実績報告の期限",
