@@ -296,6 +296,10 @@ async fn a_grant_goes_from_application_to_settlement_keeping_every_rule() {
         .await
         .unwrap();
     assert!(report.contains("実績報告書") && report.contains("決算") && report.contains("備品購入費"));
+    assert!(
+        report.contains("事業の実施状況"),
+        "the plan's progress beside the accounts"
+    );
 }
 
 #[tokio::test]

@@ -486,6 +486,8 @@ struct FormPage {
     table: Vec<Vec<String>>,
     note_heading: &'static str,
     note: Option<String>,
+    /// The 年度計画's projects as the 事業報告 shows them: (事業, 状況, 実績).
+    progress: Vec<(String, &'static str, String)>,
 }
 
 /// The form a step is filed with (A4, 和暦): the body's 交付申請書,
@@ -544,6 +546,7 @@ pub async fn form_page(
         table: Vec::new(),
         note_heading: "",
         note: None,
+        progress: Vec::new(),
     };
     match step.action {
         GrantAction::Apply | GrantAction::Change => {
@@ -607,6 +610,24 @@ pub async fn form_page(
                 .collect();
             page.note_heading = "事業報告";
             page.note = step.note.clone();
+            // The plan's progress, as the body keeps it on its 年度計画.
+            let muni = caller.municipality.id;
+            if let Some(plan) =
+                store::plan_budget(&state.db, muni, row.grant.organisation_id, row.grant.fiscal_year).await?
+            {
+                page.progress = kyodo_store::plans::projects(&state.db, muni, plan.plan_id)
+                    .await?
+                    .into_iter()
+                    .map(|p| {
+                        let participants = p.participants.map(|n| format!("（参加 {n}人）")).unwrap_or_default();
+                        (
+                            p.name,
+                            p.status.label(),
+                            format!("{}{participants}", p.outcome.unwrap_or_default()),
+                        )
+                    })
+                    .collect();
+            }
         }
         GrantAction::Decide if first => {
             page.title = format!("{grant_name}交付決定通知書");
