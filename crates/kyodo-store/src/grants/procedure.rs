@@ -4,7 +4,7 @@
 //! keeps the sums, so a year's overview reads one row per body.
 
 use chrono::{NaiveDate, Utc};
-use kyodo_core::grants::grant::{Expense, Grant, GrantBudgetLine, GrantRow, GrantStep, StepInput, statement};
+use kyodo_core::grants::grant::{Grant, GrantBudgetLine, GrantRow, GrantStep, StepInput, statement};
 use kyodo_core::grants::procedure::{self, ExpenseItem, GrantAction, GrantStatus};
 use kyodo_core::plans::PlanKind;
 use kyodo_core::plans::projects::{Budget, FundingSource};
@@ -681,9 +681,4 @@ pub async fn payments(db: &Db, municipality_id: i64, fiscal_year: i32) -> Result
             .to_owned(),
     )
     .await
-}
-
-/// What spending the grant's expenses add up to (for lists that show it).
-pub fn spent(expenses: &[Expense]) -> i64 {
-    expenses.iter().fold(0i64, |s, e| s.saturating_add(e.amount))
 }

@@ -8,7 +8,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use kyodo_core::grants::grant::{GrantRow, GrantStep, StepInput};
-use kyodo_core::grants::procedure::{ExpenseItem, GrantAction, Side, StatementLine};
+use kyodo_core::grants::procedure::{GrantAction, Side, StatementLine};
 use kyodo_core::grants::rules::{NextDue, next_due};
 use kyodo_core::grants::schemes::GrantScheme;
 use kyodo_core::permissions::Action;
@@ -913,9 +913,4 @@ pub async fn transition_api(
     let mut input = StepInput::parse(&|k| fields.get(k).cloned()).map_err(AppError::Invalid)?;
     input.budget = body.budget.clone();
     Ok(Json(act(&state, &caller, id, body.version, &input).await?))
-}
-
-/// The 費目 keys, for a client's select box.
-pub fn item_options() -> Vec<(String, String)> {
-    ExpenseItem::options()
 }
