@@ -75,6 +75,18 @@ async fn a_grant_goes_from_application_to_settlement_keeping_every_rule() {
         )
         .await;
     assert_eq!(status, 409, "one grant a 年度: {again}");
+    let (status, unknown) = coordinator
+        .send(
+            "POST",
+            "/grants",
+            Some(json!({ "organisation_id": 999_999_999, "fiscal_year": fy })),
+        )
+        .await;
+    assert_eq!(
+        status, 409,
+        "a body that does not exist is the field's fault: {unknown}"
+    );
+    assert!(messages(&unknown).iter().any(|m| m.contains("団体が見つかりません")));
 
     // The application is the adopted plan's 交付金 lines: a line outside the
     // plan, or an amount that is not their total, is named.

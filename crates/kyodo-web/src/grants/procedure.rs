@@ -455,7 +455,17 @@ pub async fn open_page(
 }
 
 async fn open(state: &AppState, caller: &Caller, organisation_id: i64, fiscal_year: i32) -> Result<GrantRow, AppError> {
-    crate::organisations::reachable(state, caller, Action::GrantApply, organisation_id).await?;
+    // The body is named in the request, not the path: one that does not
+    // exist is a fault of that field.
+    match crate::organisations::reachable(state, caller, Action::GrantApply, organisation_id).await {
+        Err(AppError::NotFound) => {
+            return Err(AppError::Invalid(FieldErrors::single(
+                "organisation_id",
+                "団体が見つかりません",
+            )));
+        }
+        other => other?,
+    };
     Ok(store::open(
         &state.db,
         &caller.actor(),
@@ -758,7 +768,7 @@ pub async fn organisation_section(
 pub struct GrantsQuery {
     /// 年度 (the year April begins); this 年度 when left out.
     #[serde(default, deserialize_with = "kyodo_core::wareki::fiscal_year_param")]
-    #[param(value_type = Option<i32>)]
+    #[param(minimum = 1900, maximum = 2200)]
     pub fiscal_year: Option<i32>,
     /// One organisation's grants of every 年度.
     pub organisation_id: Option<i64>,

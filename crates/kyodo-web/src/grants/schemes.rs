@@ -620,7 +620,7 @@ pub struct GrantSchemeBody {
     pub staffed: Vec<i64>,
     /// The procedure's rules; left out: the preset (4月30日, 4月と10月, 20%).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub rules: Option<ProcedureRules>,
+    pub rules: Option<RulesBody>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schema(max_length = 2000)]
     pub note: Option<String>,
@@ -629,6 +629,42 @@ pub struct GrantSchemeBody {
 impl crate::api::ApiBody for GrantSchemeBody {
     fn action(_: &serde_json::Value) -> Action {
         Action::GrantSchemeWrite
+    }
+}
+
+/// The procedure's rules as sent (see [`ProcedureRules`]).
+#[derive(Debug, Clone, serde::Deserialize, serde::Serialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RulesBody {
+    /// 交付申請の期限.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub application_due: Option<ApiDate>,
+    /// 実績報告の期限.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub report_due: Option<ApiDate>,
+    /// The months of the 概算払 installments, April first; none: 一括.
+    #[serde(default)]
+    #[schema(max_items = 12)]
+    pub installment_months: Vec<u32>,
+    /// 流用: how far (%) spending may pass a budget line.
+    #[serde(default)]
+    #[schema(minimum = 0, maximum = 100)]
+    pub tolerance_percent: i64,
+    /// 繰越・基金積立: the share (%) of the fixed amount that may be carried over.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(minimum = 0, maximum = 100)]
+    pub carry_over_percent: Option<i64>,
+}
+
+impl From<RulesBody> for ProcedureRules {
+    fn from(body: RulesBody) -> Self {
+        ProcedureRules {
+            application_due: body.application_due.map(|d| d.0),
+            report_due: body.report_due.map(|d| d.0),
+            installment_months: body.installment_months,
+            tolerance_percent: body.tolerance_percent,
+            carry_over_percent: body.carry_over_percent,
+        }
     }
 }
 
@@ -647,7 +683,7 @@ pub struct GrantSchemeUpdate {
     pub staffed: Vec<i64>,
     /// Left out: the rules stay as they are.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub rules: Option<ProcedureRules>,
+    pub rules: Option<RulesBody>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schema(max_length = 2000)]
     pub note: Option<String>,
@@ -702,7 +738,7 @@ pub async fn create_api(
     let rules = body
         .rules
         .clone()
-        .unwrap_or_else(|| ProcedureRules::preset(input.fiscal_year));
+        .map_or_else(|| ProcedureRules::preset(input.fiscal_year), ProcedureRules::from);
     let created = store::create(
         &state.db,
         &caller.actor(),
@@ -740,7 +776,7 @@ pub async fn update_api(
 ) -> ApiResult<Json<GrantScheme>> {
     let input = input_of(&body)?;
     let rules = match &body.rules {
-        Some(rules) => rules.clone(),
+        Some(rules) => ProcedureRules::from(rules.clone()),
         None => store::get(&state.db, caller.municipality.id, id).await?.rules,
     };
     Ok(Json(
