@@ -5,7 +5,7 @@
 //! Niimi's manual is not in our hands: each default is an assumption the
 //! city sets on the scheme's page.
 
-use chrono::{Datelike, NaiveDate};
+use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 use crate::validation::{FieldErrors, Fields};
@@ -177,12 +177,6 @@ pub fn next_due(status: super::procedure::GrantStatus, rules: &ProcedureRules, t
     })
 }
 
-/// Whether `day` lies in the 年度 (April to March) `fiscal_year`.
-pub fn in_fiscal_year(day: NaiveDate, fiscal_year: i32) -> bool {
-    let fy = if day.month() >= 4 { day.year() } else { day.year() - 1 };
-    fy == fiscal_year
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -223,6 +217,5 @@ mod tests {
         let report = next_due(S::Decided, &rules, may_1).unwrap();
         assert!(!report.overdue && report.due == NaiveDate::from_ymd_opt(2027, 4, 30));
         assert!(next_due(S::Applied, &rules, may_1).is_none(), "the city's turn");
-        assert!(in_fiscal_year(NaiveDate::from_ymd_opt(2027, 3, 31).unwrap(), 2026));
     }
 }

@@ -4,7 +4,6 @@
 use chrono::Utc;
 use kyodo_core::grants::grant::{Expense, ExpenseInput};
 use kyodo_core::grants::procedure::GrantStatus;
-use kyodo_core::grants::rules::in_fiscal_year;
 use kyodo_core::validation::FieldErrors;
 use kyodo_core::wareki::format_fiscal_year;
 use sea_query::{Expr, ExprTrait, Order, Query, SelectStatement};
@@ -74,7 +73,7 @@ pub async fn add(
         )));
     }
     let mut errors = FieldErrors::new();
-    if !in_fiscal_year(input.spent_on, grant.fiscal_year) {
+    if kyodo_core::wareki::fiscal_year(input.spent_on) != grant.fiscal_year {
         errors.add(
             "spent_on",
             format!(

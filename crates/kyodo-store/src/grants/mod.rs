@@ -5,3 +5,10 @@ pub mod expenses;
 pub mod figures;
 pub mod procedure;
 pub mod schemes;
+
+use crate::error::{Result, StoreError};
+
+/// A JSON column's text.
+fn json(value: &impl serde::Serialize) -> Result<String> {
+    serde_json::to_string(value).map_err(|e| StoreError::Corrupt(e.to_string()))
+}

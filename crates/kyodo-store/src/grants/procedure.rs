@@ -14,6 +14,7 @@ use kyodo_core::validation::FieldErrors;
 use kyodo_core::wareki::format_fiscal_year;
 use sea_query::{Alias, Expr, ExprTrait, JoinType, Order, Query, SelectStatement};
 
+use super::json;
 use crate::audit::{self, Actor};
 use crate::common;
 use crate::db::{Db, Tx};
@@ -637,10 +638,6 @@ pub async fn act(
     .await?;
     tx.commit().await?;
     Ok(after)
-}
-
-fn json(value: &impl serde::Serialize) -> Result<String> {
-    serde_json::to_string(value).map_err(|e| StoreError::Corrupt(e.to_string()))
 }
 
 /// A payment for the financial system's import (財務会計): day, payee, amount, 支出命令番号.

@@ -12,6 +12,7 @@ use kyodo_core::scheme::SchemeSettings;
 use kyodo_core::validation::FieldErrors;
 use sea_query::{Expr, ExprTrait, Order, Query, SelectStatement};
 
+use super::json;
 use crate::audit::{self, Actor};
 use crate::common;
 use crate::db::{Db, Tx};
@@ -81,10 +82,6 @@ pub struct SchemeContent<'a> {
     pub formula: &'a Formula,
     pub staffed: &'a [i64],
     pub rules: &'a ProcedureRules,
-}
-
-fn json(value: &impl serde::Serialize) -> Result<String> {
-    serde_json::to_string(value).map_err(|e| StoreError::Corrupt(e.to_string()))
 }
 
 /// The refusal of a second scheme of the same name in a 年度.

@@ -10,7 +10,8 @@ use kyodo_core::permissions::Action;
 use kyodo_store::grants::expenses::{self as store, Receipt};
 use kyodo_store::grants::procedure::PlanBudget;
 
-use super::procedure::{Part, done, grant_path, reachable, yen};
+use super::procedure::{Part, done, grant_path, reachable};
+use super::yen;
 use crate::AppState;
 use crate::api::types::ApiDate;
 use crate::api::{ApiJson, ApiPath, FormFields, PagePath};

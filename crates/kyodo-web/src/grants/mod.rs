@@ -8,3 +8,8 @@ pub mod procedure;
 pub mod schemes;
 
 pub(crate) const BASE: &str = "/grants";
+
+/// 「1,234,000円」.
+pub(crate) fn yen(n: i64) -> String {
+    format!("{}円", kyodo_core::text::grouped(n))
+}

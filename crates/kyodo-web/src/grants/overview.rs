@@ -12,7 +12,8 @@ use kyodo_core::wareki::format_fiscal_year;
 use kyodo_store::grants::procedure as store;
 
 use super::BASE;
-use super::procedure::{grant_path, yen};
+use super::procedure::grant_path;
+use super::yen;
 use crate::AppState;
 use crate::api::PageQuery;
 use crate::auth::{Caller, PageCaller};

@@ -12,12 +12,11 @@ use kyodo_core::grants::procedure::{GrantAction, Side, StatementLine};
 use kyodo_core::grants::rules::{NextDue, next_due};
 use kyodo_core::grants::schemes::GrantScheme;
 use kyodo_core::permissions::Action;
-use kyodo_core::text::grouped;
 use kyodo_core::validation::FieldErrors;
 use kyodo_store::grants::procedure as store;
 
-use super::BASE;
 use super::expenses;
+use super::{BASE, yen};
 use crate::AppState;
 use crate::api::types::ApiDate;
 use crate::api::{ApiJson, ApiPath, FormFields, PagePath};
@@ -27,10 +26,6 @@ use crate::pages::{self, Carried, Cell, FieldKind, FieldSpec, InlineForm, Item, 
 
 pub(super) fn grant_path(id: i64) -> String {
     format!("{BASE}/{id}")
-}
-
-pub(super) fn yen(n: i64) -> String {
-    format!("{}円", grouped(n))
 }
 
 fn opt_yen(n: Option<i64>) -> String {
@@ -218,6 +213,35 @@ async fn scheme_of(state: &AppState, caller: &Caller, row: &GrantRow) -> Result<
     Ok(kyodo_store::grants::schemes::get(&state.db, caller.municipality.id, row.grant.scheme_id).await?)
 }
 
+/// A grant with all its page and `GET /grants/{id}` show: its scheme,
+/// steps, expenses, the adopted plan's budget, and the 収支 from them.
+struct Loaded {
+    row: GrantRow,
+    scheme: GrantScheme,
+    steps: Vec<GrantStep>,
+    spent: Vec<kyodo_core::grants::grant::Expense>,
+    plan: Option<kyodo_store::grants::procedure::PlanBudget>,
+    statement: Vec<StatementLine>,
+}
+
+async fn load(state: &AppState, caller: &Caller, id: i64) -> Result<Loaded, AppError> {
+    let row = reachable(state, caller, Action::GrantRead, id).await?;
+    let muni = caller.municipality.id;
+    let scheme = scheme_of(state, caller, &row).await?;
+    let steps = store::steps(&state.db, muni, id).await?;
+    let spent = kyodo_store::grants::expenses::list(&state.db, muni, id).await?;
+    let plan = store::plan_budget(&state.db, muni, row.grant.organisation_id, row.grant.fiscal_year).await?;
+    let statement = statement_of(&row, &steps, plan.as_ref(), &spent);
+    Ok(Loaded {
+        row,
+        scheme,
+        steps,
+        spent,
+        plan,
+        statement,
+    })
+}
+
 /// The grant's page; `carried` brings a failed submission back to its form.
 pub(super) async fn grant_view(
     state: &AppState,
@@ -226,15 +250,16 @@ pub(super) async fn grant_view(
     notice: Option<&str>,
     mut carried: Option<Carried<Part>>,
 ) -> PageResult<Response> {
-    let row = reachable(state, caller, Action::GrantRead, id).await?;
+    let Loaded {
+        row,
+        scheme,
+        steps,
+        spent,
+        plan,
+        statement: lines,
+    } = load(state, caller, id).await?;
     let g = &row.grant;
-    let muni = caller.municipality.id;
-    let scheme = scheme_of(state, caller, &row).await?;
-    let steps = store::steps(&state.db, muni, id).await?;
-    let spent = kyodo_store::grants::expenses::list(&state.db, muni, id).await?;
-    let plan = store::plan_budget(&state.db, muni, g.organisation_id, g.fiscal_year).await?;
     let decided = g.decided.is_some();
-    let lines = statement_of(&row, &steps, plan.as_ref(), &spent);
     let next = next_due(g.status, &scheme.rules, caller.today);
     let schedule: Vec<String> = scheme
         .rules
@@ -256,7 +281,10 @@ pub(super) async fn grant_view(
                 .then(|| format!("{BASE}/schemes/{}", scheme.id)),
         ),
         Item::new("状況", g.status.label()),
-        Item::new("算定額（交付の上限）", opt_yen(calculated(state, caller, &row).await?)),
+        Item::new(
+            "算定額（交付の上限）",
+            opt_yen(calculated(state, caller, &row, &scheme).await?),
+        ),
         Item::new("申請額", opt_yen(g.requested)),
         Item::new("交付決定額", opt_yen(g.decided)),
         Item::new("支払済み", yen(g.paid)),
@@ -373,7 +401,8 @@ async fn act(
 ) -> Result<GrantRow, AppError> {
     let row = reachable(state, caller, permission(input.action), id).await?;
     let ceiling = if matches!(input.action, GrantAction::Apply | GrantAction::Change) {
-        calculated(state, caller, &row).await?
+        let scheme = scheme_of(state, caller, &row).await?;
+        calculated(state, caller, &row, &scheme).await?
     } else {
         None
     };
@@ -394,12 +423,16 @@ async fn act(
 }
 
 /// The body's amount under its scheme's formula (算定額), if it is a recipient.
-async fn calculated(state: &AppState, caller: &Caller, row: &GrantRow) -> Result<Option<i64>, AppError> {
-    let scheme = scheme_of(state, caller, row).await?;
+async fn calculated(
+    state: &AppState,
+    caller: &Caller,
+    row: &GrantRow,
+    scheme: &GrantScheme,
+) -> Result<Option<i64>, AppError> {
     let calc = kyodo_store::grants::schemes::calculate(
         &state.db,
         &caller.municipality.scheme,
-        &scheme,
+        scheme,
         &scheme.formula,
         &scheme.staffed.0,
     )
@@ -847,13 +880,14 @@ pub async fn get_api(
     ApiCaller(caller): ApiCaller,
     ApiPath(id): ApiPath<i64>,
 ) -> ApiResult<Json<GrantDetail>> {
-    let row = reachable(&state, &caller, Action::GrantRead, id).await?;
-    let muni = caller.municipality.id;
-    let scheme = scheme_of(&state, &caller, &row).await?;
-    let steps = store::steps(&state.db, muni, id).await?;
-    let spent = kyodo_store::grants::expenses::list(&state.db, muni, id).await?;
-    let plan = store::plan_budget(&state.db, muni, row.grant.organisation_id, row.grant.fiscal_year).await?;
-    let statement = statement_of(&row, &steps, plan.as_ref(), &spent);
+    let Loaded {
+        row,
+        scheme,
+        steps,
+        spent,
+        statement,
+        ..
+    } = load(&state, &caller, id).await?;
     Ok(Json(GrantDetail {
         next_due: next_due(row.grant.status, &scheme.rules, caller.today),
         installments: row

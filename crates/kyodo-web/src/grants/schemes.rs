@@ -19,7 +19,7 @@ use kyodo_core::text::grouped;
 use kyodo_core::validation::FieldErrors;
 use kyodo_store::grants::schemes::{self as store, SchemeContent};
 
-use super::BASE;
+use super::{BASE, yen};
 use crate::AppState;
 use crate::api::types::ApiDate;
 use crate::api::{ApiJson, ApiPath, FormFields, PagePath};
@@ -220,10 +220,6 @@ impl SchemePage {
     fn is_staffed(&self, id: &i64) -> bool {
         self.form.v("staffed").split(',').any(|v| v.trim() == id.to_string())
     }
-}
-
-fn yen(n: i64) -> String {
-    format!("{}円", grouped(n))
 }
 
 fn signed(n: i64) -> String {
