@@ -231,7 +231,14 @@ class User {
   /// Taps what submits a form or follows a link, and waits for the next page.
   async submit(target) {
     const navigated = this.page.waitForNavigation({ waitUntil: "load" });
-    await this.tap(target);
+    try {
+      await this.tap(target);
+    } catch (error) {
+      // The step fails on the tap; the wait must not outlive it as an
+      // unhandled rejection that kills the whole suite when the page closes.
+      navigated.catch(() => {});
+      throw error;
+    }
     await navigated;
   }
 
