@@ -31,6 +31,7 @@ export const FLOWS = [
   { key: "4", name: "print", title: "所管課が地区別の活動報告と引継ぎ書を印刷する", run: printFlow },
   { key: "5", name: "community", title: "地域団体が写真つきで課題を伝え、回答を確かめる", run: communityFlow },
   { key: "6", name: "grant", title: "地域団体がスマホで領収書つきの支出を記録し、所管課が交付金を支払い、通知書を印刷する", run: grantFlow },
+  { key: "7", name: "calendar", title: "地域団体がスマホで行事を登録し、住民が公開ページとカレンダー配信で見て、中止も伝わる", run: calendarFlow },
 ];
 
 /// Runs one flow; never throws. Returns its record for the report.
@@ -141,7 +142,12 @@ class Flow {
     });
     page.on("dialog", (dialog) => dialog.accept());
     // Signing in is counted apart: the flow's taps are what it takes once signed in.
-    const user = new User(this, login, page, device, false);
+    const user = new User(this, login || "resident", page, device, false);
+    if (!login) {
+      // A resident: no account, the public site only.
+      user.counted = counted;
+      return user;
+    }
     await page.goto(`${base}/login`, { waitUntil: "load" });
     await user.type("#login", login);
     await user.type("#password", this.env.password);
@@ -862,5 +868,61 @@ async function grantFlow(f) {
     const sheet = await coordinator.text();
     f.expect(sheet.includes("交付決定通知書") && /令和\d+年/.test(sheet), "the notice lacks its title or its 和暦 date");
     await f.shot(coordinator.page, "decision-notice");
+  });
+}
+
+// ---------------------------------------------------------------------------
+// 7: the community calendar, from a body's phone to a resident's
+
+/// A day `days` from now in Tokyo, as YYYY-MM-DD.
+function tokyoDay(days) {
+  const at = new Date(Date.now() + days * 86400000);
+  return at.toLocaleDateString("sv-SE", { timeZone: "Asia/Tokyo" });
+}
+
+async function calendarFlow(f) {
+  const title = "川沿いの花壇植え（フロー7）";
+  const day = tokyoDay(8);
+  const month = day.slice(0, 7);
+  const community = await f.as("arao-community", PHONE);
+  let id;
+  await f.step("arao-community (phone) enters an event of its body", async () => {
+    await community.menu("/events");
+    await community.follow("a[href='/events/new']");
+    await community.choose("#f-kind", { value: "cleanup" });
+    await community.type("#f-title", title);
+    await community.type("#f-starts_on", day);
+    await community.type("#f-start_time", "９：００");
+    await community.type("#f-end_time", "11:00");
+    await community.type("#f-place", "荒尾川の土手");
+    await community.type("#f-contact", "荒尾地区協議会 事務局（地区公民館内）");
+    await community.submit("main form button[type=submit]");
+    id = Number(community.path().match(/^\/events\/(\d+)/)?.[1]);
+    if (!id) throw new Error(`the event was not saved (${community.path()}): ${await community.errors()}`);
+    f.expect((await community.text()).includes("公開ページに載っています"), "the event's page does not say it is public");
+    await f.shot(community.page, "entered");
+  });
+  const resident = await f.as(null, PHONE);
+  await f.step("a resident (phone, no account) finds it on the public calendar", async () => {
+    await resident.page.goto(`${f.env.base}/p/432041/calendar?month=${month}`, { waitUntil: "load" });
+    const text = await resident.text();
+    f.expect(text.includes(title), "the event is not on this month's public calendar");
+    f.expect(text.includes("09:00〜11:00"), "the time typed in 全角 is not shown as 09:00");
+    await resident.follow(title);
+    const page = await resident.text();
+    f.expect(page.includes("荒尾川の土手") && page.includes("参加自由"), "the event page lacks its place or who may come");
+    await f.shot(resident.page, "resident-sees-event");
+  });
+  await f.step("arao-community calls it off; the resident sees 【中止】 and the feed says CANCELLED", async () => {
+    await community.page.goto(`${f.env.base}/events/${id}/edit`, { waitUntil: "load" });
+    await community.choose("#f-status", { value: "cancelled" });
+    await community.submit("main form button[type=submit]");
+    await resident.page.goto(`${f.env.base}/p/432041/calendar?month=${month}`, { waitUntil: "load" });
+    f.expect((await resident.text()).includes(`【中止】${title}`), "the calendar does not show the event as called off");
+    const feed = await resident.page.request.get(`${f.env.base}/p/432041/calendar.ics`);
+    const ics = await feed.text();
+    const entry = ics.split("BEGIN:VEVENT").find((e) => e.includes(`UID:event-${id}@`));
+    f.expect(entry && entry.includes("STATUS:CANCELLED") && entry.includes("SEQUENCE:1"), "the feed does not carry the cancellation");
+    await f.shot(resident.page, "called-off");
   });
 }

@@ -79,12 +79,17 @@ const EXTRA_LINKS = {
   "/areas": [/^\/areas\/\d+\/team$/],
   "/issues": [/^\/issues\/dashboard$/],
   "/grants": [/^\/grants\/schemes\/\d+$/, /^\/grants\/overview$/],
+  // The public site, as residents see it: from the calendar to the top, a district and a body.
+  "/events": [/^\/p\/\d+\/calendar$/],
 };
 
 // The same for detail pages, by the pattern of their path.
 const EXTRA_BY_PATTERN = [
   [/^\/organisations\/\d+$/, [/^\/organisations\/\d+\/evacuation-support$/, /^\/grants\/\d+$/]],
   [/^\/grants\/\d+$/, [/^\/grants\/\d+\/steps\/\d+\/form$/]],
+  [/^\/p\/\d+\/calendar$/, [/^\/p\/\d+$/, /^\/p\/\d+\/events\/\d+$/]],
+  [/^\/p\/\d+$/, [/^\/p\/\d+\/areas\/\d+$/]],
+  [/^\/p\/\d+\/areas\/\d+$/, [/^\/p\/\d+\/organisations\/\d+$/]],
 ];
 
 const AXE_IMPACTS = new Set(["serious", "critical"]);

@@ -111,6 +111,12 @@ pub fn parse_time(raw: &str) -> Option<String> {
 }
 
 impl MeetingInput {
+    /// Announced on the public calendar: marked 公開, or 傍聴可 — outsiders
+    /// may only come to what they can find.
+    pub fn listed_publicly(&self) -> bool {
+        self.public || self.observers_allowed
+    }
+
     pub fn parse(get: &dyn Fn(&str) -> Option<String>) -> Result<Self, FieldErrors> {
         let mut f = Fields::new(get);
         let area_id = f.id("area_id", "地区", true);
@@ -150,7 +156,8 @@ impl MeetingInput {
         let place = f.optional("place", "場所", 200);
         let mut staff_ids = f.ids("staff_ids", "出席した職員");
         staff_ids.sort_unstable();
-        let (public, observers_allowed) = (f.flag("public"), f.flag("observers_allowed"));
+        let observers_allowed = f.flag("observers_allowed");
+        let public = f.flag("public") || observers_allowed;
         let minutes = f.text("minutes", "議事録", 20_000, false);
         let main_meeting_id = f.id("main_meeting_id", "本番の会議", false);
         if let Some(k) = kind

@@ -117,6 +117,12 @@ pub enum Action {
     MeetingRead,
     /// Record a meeting, its minutes and the issues raised in it.
     MeetingWrite,
+    /// The community calendar (行事予定), members-only events included:
+    /// staff read every district's; a body its own.
+    EventRead,
+    /// Entering events: a body its own, a liaison those of the districts
+    /// served, the coordinator any.
+    EventWrite,
     /// The activity log (活動記録): liaison staff their own entries, and a
     /// team's 課長級 the whole team's.
     ActivityRead,
@@ -215,6 +221,9 @@ pub const TABLE: &[(Action, [Scope; 6])] = &[
     // The liaison team's own records: the system admin and departments have none of them.
     (Action::MeetingRead, [N, M, O, N, O, N]),
     (Action::MeetingWrite, [N, M, O, N, N, N]),
+    // The calendar is the districts' business; the system admin keeps accounts.
+    (Action::EventRead, [N, M, M, M, O, N]),
+    (Action::EventWrite, [N, M, O, N, O, N]),
     (Action::ActivityRead, [N, M, O, N, N, N]),
     (Action::ActivityWrite, [N, M, O, N, N, N]),
     (Action::WorkloadRead, [N, M, O, N, N, N]),
@@ -269,7 +278,7 @@ mod tests {
         for (a, _) in TABLE {
             assert!(seen.insert(*a), "{a:?} twice");
         }
-        assert_eq!(seen.len(), 57);
+        assert_eq!(seen.len(), 59);
     }
 
     #[test]

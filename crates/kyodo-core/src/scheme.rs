@@ -180,6 +180,10 @@ pub struct SchemeSettings {
     /// The section that owns the scheme (くらしいき課, 総合政策課…).
     #[serde(default)]
     pub coordinating_section: String,
+    /// The scheme in a paragraph for residents, at the top of the public
+    /// site; empty: a sentence made from the settings.
+    #[serde(default)]
+    pub public_intro: String,
     /// The team's steps to a response plan, in order, ending with the decision.
     #[serde(default = "one_step_decision")]
     pub issue_steps: Vec<IssueStep>,
@@ -210,6 +214,23 @@ pub struct SchemeSettings {
 }
 
 impl SchemeSettings {
+    /// The public site's opening paragraph: the city's own words, or what
+    /// every such scheme does, in one sentence.
+    pub fn public_intro(&self, municipality_name: &str) -> String {
+        if !self.public_intro.trim().is_empty() {
+            return self.public_intro.clone();
+        }
+        let section = if self.coordinating_section.is_empty() {
+            String::new()
+        } else {
+            format!("（担当: {}）", self.coordinating_section)
+        };
+        format!(
+            "{municipality_name}では、市の職員が「地域担当職員」として地区ごとにチームを組み、地域の団体の活動を支えています。\
+             地域からの要望や課題は担当職員が受け取り、市の担当部署につないで、その回答を地域に報告します{section}。"
+        )
+    }
+
     pub fn grade_name(&self, key: &str) -> Option<&str> {
         self.grades.iter().find(|g| g.key == key).map(|g| g.name.as_str())
     }
@@ -560,6 +581,7 @@ fn arao() -> Preset {
             recognition: false,
             officer_roles: strings(&OFFICER_ROLES),
             coordinating_section: "くらしいき課".to_owned(),
+            public_intro: String::new(),
             issue_steps: vec![
                 IssueStep {
                     step: PlanStep::Draft,
@@ -639,6 +661,7 @@ fn niimi() -> Preset {
             recognition: true,
             officer_roles: strings(&OFFICER_ROLES),
             coordinating_section: "協働推進係".to_owned(),
+            public_intro: String::new(),
             issue_steps: one_step_decision(),
             answer_deadlines: Default::default(),
             open311_enabled: false,
@@ -701,6 +724,7 @@ fn kumamoto() -> Preset {
             recognition: false,
             officer_roles: strings(&OFFICER_ROLES),
             coordinating_section: "地域政策課".to_owned(),
+            public_intro: String::new(),
             issue_steps: one_step_decision(),
             answer_deadlines: Default::default(),
             open311_enabled: false,
@@ -763,6 +787,7 @@ fn tama() -> Preset {
             recognition: false,
             officer_roles: strings(&OFFICER_ROLES),
             coordinating_section: "協創推進室".to_owned(),
+            public_intro: String::new(),
             issue_steps: one_step_decision(),
             answer_deadlines: Default::default(),
             open311_enabled: false,
@@ -813,6 +838,7 @@ fn osaki() -> Preset {
             recognition: false,
             officer_roles: strings(&OFFICER_ROLES),
             coordinating_section: "まちづくり推進課".to_owned(),
+            public_intro: String::new(),
             issue_steps: one_step_decision(),
             answer_deadlines: Default::default(),
             open311_enabled: false,

@@ -2,6 +2,8 @@
 //! staff will use, then officers, key people, appointments and one account
 //! per role.
 
+mod calendar;
+
 use crate::Db;
 use crate::audit::Actor;
 use crate::error::{Result, StoreError};
@@ -224,6 +226,9 @@ pub async fn load(db: &Db, key: &str, today: NaiveDate, password_hash: &str) -> 
 
     load_issues(db, &muni, &data, today, &area_ids, &org_ids, &dept_ids).await?;
     load_team_work(db, &actor, scheme, today, &serving).await?;
+    let orgs = crate::organisations::all(db, actor.municipality_id).await?;
+    calendar::load(db, &actor, today, scheme.area_body_kind.as_deref(), &orgs).await?;
+    calendar::publish_reports(db, &actor).await?;
     load_ways(db, &actor, scheme, &data.ways, &area_ids, &org_ids).await?;
     load_plans(db, &actor, scheme, &data.plans, &org_ids, &dept_ids).await?;
     load_grants(db, &actor, scheme, key, &data.areas, today).await?;
@@ -604,7 +609,7 @@ async fn load_grant_years(
                     project_id: Some(line.project_id),
                     item: line.item,
                     amount,
-                    payee: ["市内商店", "地区公民館", "印刷会社", "保険会社"][i % 4].to_owned(),
+                    payee: ["みどり商店", "センター管理組合", "まちかど印刷", "あんしん保険代理店"][i % 4].to_owned(),
                     note: Some(format!("{}の{}", line.project, line.item.label())),
                 };
                 crate::grants::expenses::add(db, actor, id, &input, None).await?;

@@ -18,6 +18,7 @@ pub mod data;
 pub mod demo;
 pub mod departments;
 pub mod evacuation_support;
+pub mod events;
 pub mod grants;
 pub mod handovers;
 pub mod issues;

@@ -2,6 +2,7 @@
 //! prepare or review a main session, and the issues raised in the minutes.
 
 use chrono::{NaiveDate, Utc};
+use kyodo_core::events::EventInput;
 use kyodo_core::issues::IssueInput;
 use kyodo_core::meetings::{Attendee, Meeting, MeetingInput, RaisedIssue};
 use kyodo_core::validation::FieldErrors;
@@ -246,7 +247,7 @@ fn input_values(q: &mut sea_query::UpdateStatement, input: &MeetingInput) {
         .value("start_time", input.start_time.clone())
         .value("end_time", input.end_time.clone())
         .value("place", input.place.clone())
-        .value("public", input.public)
+        .value("public", input.listed_publicly())
         .value("observers_allowed", input.observers_allowed)
         .value("minutes", input.minutes.clone())
         .value("main_meeting_id", input.main_meeting_id)
@@ -300,6 +301,7 @@ pub async fn create(db: &Db, actor: &Actor, input: &MeetingInput) -> Result<Meet
     input_values(&mut up, input);
     tx.execute(&up).await?;
     write_attendees(&mut tx, id, &input.staff_ids).await?;
+    crate::events::sync_meeting_in(&mut tx, actor, id, EventInput::from_meeting(input).as_ref()).await?;
     audit::record(
         &mut tx,
         actor,
@@ -331,6 +333,7 @@ pub async fn update(db: &Db, actor: &Actor, id: i64, version: i64, input: &Meeti
         return Err(common::missing_or_conflict(&mut tx, TABLE, muni, id).await);
     }
     write_attendees(&mut tx, id, &input.staff_ids).await?;
+    crate::events::sync_meeting_in(&mut tx, actor, id, EventInput::from_meeting(input).as_ref()).await?;
     audit::record(
         &mut tx,
         actor,

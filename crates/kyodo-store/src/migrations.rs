@@ -925,7 +925,89 @@ const MIGRATIONS: &[Migration] = &[
         name: "grants",
         steps: v23_grants,
     },
+    Migration {
+        version: 24,
+        name: "events",
+        steps: v24_events,
+    },
 ];
+
+/// Version 24: the community calendar (行事予定) with what iCal needs to
+/// follow a change (sequence, status); an issue's report may be published;
+/// a meeting open to observers (傍聴可) is announced, and the public
+/// meetings recorded so far enter the calendar.
+fn v24_events() -> Vec<Step> {
+    let mut steps = Vec::new();
+    let mut t = tenant_table("events");
+    reference(&mut t, "events", "area_id", "areas", false);
+    reference(&mut t, "events", "organisation_id", "organisations", true);
+    reference(&mut t, "events", "meeting_id", "meetings", true);
+    reference(&mut t, "events", "created_by", "users", true);
+    t.col(text("kind").not_null())
+        .col(text("title").not_null())
+        .col(text("description").null())
+        .col(date("starts_on").not_null())
+        .col(date("ends_on").null())
+        .col(text("start_time").null())
+        .col(text("end_time").null())
+        .col(text("place").null())
+        .col(text("admission").not_null())
+        .col(ColumnDef::new(name("public")).boolean().not_null().default(false))
+        .col(text("contact").null())
+        .col(text("status").not_null())
+        .col(ColumnDef::new(name("sequence")).big_integer().not_null().default(0))
+        .col(ColumnDef::new(name("version")).big_integer().not_null().default(1))
+        .col(timestamp("created_at").not_null())
+        .col(timestamp("updated_at").not_null());
+    steps.push(Step::table(t));
+    // Each calendar (the municipality's public one, a district's, a body's)
+    // reads a date range in order from its own index.
+    steps.push(Step::index(index(
+        "events",
+        &["municipality_id", "public", "starts_on", "id"],
+        false,
+    )));
+    steps.push(Step::index(index("events", &["area_id", "starts_on", "id"], false)));
+    steps.push(Step::index(index(
+        "events",
+        &["organisation_id", "starts_on", "id"],
+        false,
+    )));
+    steps.push(Step::index(index("events", &["meeting_id"], true)));
+
+    steps.push(Step::alter(
+        Table::alter()
+            .table(name("issues"))
+            .add_column(
+                ColumnDef::new(name("report_public"))
+                    .boolean()
+                    .not_null()
+                    .default(false)
+                    .to_owned(),
+            )
+            .to_owned(),
+    ));
+    steps.push(Step::index(index(
+        "issues",
+        &["report_public", "municipality_id", "reported_on", "id"],
+        false,
+    )));
+    steps.push(Step::index(index(
+        "issues",
+        &["report_public", "area_id", "reported_on", "id"],
+        false,
+    )));
+
+    let fix = "UPDATE meetings SET public = TRUE WHERE observers_allowed = TRUE";
+    steps.push(Step::raw(fix, fix));
+    let backfill = "INSERT INTO events (municipality_id, area_id, organisation_id, meeting_id, created_by, kind, \
+        title, starts_on, start_time, end_time, place, admission, public, status, sequence, version, created_at, \
+        updated_at) SELECT municipality_id, area_id, organisation_id, id, created_by, 'meeting', title, held_on, \
+        start_time, end_time, place, CASE WHEN observers_allowed = TRUE THEN 'observers' ELSE 'members' END, TRUE, \
+        'scheduled', 0, 1, created_at, updated_at FROM meetings WHERE public = TRUE";
+    steps.push(Step::raw(backfill, backfill));
+    steps
+}
 
 /// Version 23: each organisation's grant for a 年度 with its sums kept (申請額,
 /// 決定額, 支払済み, 返還, 繰越), every step of its procedure, and the expenses

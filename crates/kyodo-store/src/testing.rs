@@ -76,3 +76,54 @@ pub async fn unmigrated_database() -> Result<TestDatabase> {
     };
     Ok(guard)
 }
+
+/// Every column that holds personal or internal data, for the test that
+/// proves no public page or feed shows any of it: people's names, contacts
+/// and addresses, residents needing support, what residents wrote, staff
+/// notes, minutes, payees, logins.
+pub const PERSONAL_COLUMNS: &[(&str, &str)] = &[
+    ("key_people", "name"),
+    ("key_people", "name_kana"),
+    ("key_people", "phone"),
+    ("key_people", "email"),
+    ("key_people", "address"),
+    ("key_people", "note"),
+    ("officers", "name"),
+    ("supported_residents", "name"),
+    ("supported_residents", "name_kana"),
+    ("supported_residents", "address"),
+    ("supported_residents", "phone"),
+    ("supported_residents", "needs"),
+    ("supported_residents", "supporters"),
+    ("supported_residents", "destination"),
+    ("staff", "email"),
+    ("staff", "employee_number"),
+    ("issues", "body"),
+    ("issues", "source_note"),
+    ("issues", "plan_text"),
+    ("issue_routes", "internal_note"),
+    ("issue_events", "note"),
+    ("meetings", "minutes"),
+    ("activities", "note"),
+    ("organisations", "note"),
+    ("grant_expenses", "payee"),
+    ("users", "login"),
+];
+
+/// The distinct values of [`PERSONAL_COLUMNS`] in a municipality.
+pub async fn personal_values(db: &Db, municipality_id: i64) -> Result<Vec<(String, String)>> {
+    use sea_query::{Expr, ExprTrait, Query};
+    let mut out = Vec::new();
+    for (table, column) in PERSONAL_COLUMNS {
+        let q = Query::select()
+            .distinct()
+            .column(*column)
+            .from(*table)
+            .and_where(Expr::col("municipality_id").eq(municipality_id))
+            .and_where(Expr::col(*column).is_not_null())
+            .to_owned();
+        let rows: Vec<(String,)> = db.fetch_all(&q).await?;
+        out.extend(rows.into_iter().map(|(v,)| (format!("{table}.{column}"), v)));
+    }
+    Ok(out)
+}

@@ -16,6 +16,7 @@ pub mod edge;
 pub mod editing;
 pub mod error;
 pub mod evacuation_support;
+pub mod events;
 pub mod grants;
 pub mod handovers;
 pub mod help;
@@ -27,6 +28,7 @@ pub mod organisations;
 pub mod pages;
 pub mod plans;
 pub mod privileged_grants;
+pub mod public;
 pub mod rotation;
 pub mod routes;
 pub mod scheme;
@@ -51,19 +53,29 @@ pub struct Config {
     pub public_url: Option<String>,
     /// Reverse proxies whose `X-Forwarded-For` names the client (none by default).
     pub trusted_proxies: Vec<client_address::IpRange>,
+    /// Requests per second one client may make to the public pages and
+    /// API (0: no limit; `None`: the default, 20).
+    pub public_rate_limit: Option<u32>,
 }
+
+/// The public routes' default rate per client: a resident reading pages
+/// makes a few requests a minute; a crawler at this pace is still served.
+pub const DEFAULT_PUBLIC_RATE: u32 = 20;
 
 #[derive(Clone)]
 pub struct AppState {
     pub db: Db,
     pub config: Arc<Config>,
+    pub public_limiter: Arc<public::limit::RateLimiter>,
 }
 
 impl AppState {
     pub fn new(db: Db, config: Config) -> Self {
+        let rate = config.public_rate_limit.unwrap_or(DEFAULT_PUBLIC_RATE);
         AppState {
             db,
             config: Arc::new(config),
+            public_limiter: Arc::new(public::limit::RateLimiter::new(rate)),
         }
     }
 

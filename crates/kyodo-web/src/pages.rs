@@ -54,6 +54,8 @@ impl NavGroup {
 pub struct Layout {
     pub title: String,
     pub municipality: String,
+    /// 全国地方公共団体コード, for links to the public site.
+    pub municipality_code: String,
     pub user_name: Option<String>,
     pub role_label: &'static str,
     pub csrf: String,
@@ -71,6 +73,7 @@ const NAV: &[(&str, &[NavEntry])] = &[
         &[
             ("/issues", "課題・要望", Action::IssueRead),
             ("/meetings", "会議", Action::MeetingRead),
+            ("/events", "行事予定", Action::EventRead),
             ("/activities", "活動記録", Action::ActivityRead),
         ],
     ),
@@ -133,6 +136,7 @@ impl Layout {
         Layout {
             title: title.into(),
             municipality: caller.municipality.name.clone(),
+            municipality_code: caller.municipality.code.clone(),
             user_name: Some(caller.user.display_name.clone()),
             role_label: caller.role().label(),
             csrf: caller.csrf.clone().unwrap_or_default(),
@@ -145,6 +149,7 @@ impl Layout {
         Layout {
             title: title.into(),
             municipality: String::new(),
+            municipality_code: String::new(),
             user_name: None,
             role_label: "",
             csrf: String::new(),

@@ -9,10 +9,33 @@ use tower_http::set_header::SetResponseHeaderLayer;
 use crate::issues::{self, Issues, dashboard, detail, files, progress, templates};
 use crate::{
     AppState, accounts, activities, api, appointments, areas, audit, data, departments, editing, evacuation_support,
-    grants, handovers, help, mail, meetings, open311, organisations, plans, rotation, scheme, staff, workload,
+    events, grants, handovers, help, mail, meetings, open311, organisations, plans, public, rotation, scheme, staff,
+    workload,
 };
 
 pub fn router(state: AppState) -> Router {
+    // What residents read, without an account: rate-limited per client.
+    let limited = axum::middleware::from_fn_with_state(state.clone(), public::limit::limit);
+    let public_pages = Router::new()
+        .route("/p/{code}", get(public::pages::top))
+        .route("/p/{code}/calendar", get(public::pages::calendar))
+        .route("/p/{code}/calendar.ics", get(public::feeds::municipality))
+        .route("/p/{code}/areas/{id}", get(public::pages::area))
+        .route("/p/{code}/areas/{id}/calendar.ics", get(public::feeds::area))
+        .route("/p/{code}/organisations/{id}", get(public::pages::organisation))
+        .route(
+            "/p/{code}/organisations/{id}/calendar.ics",
+            get(public::feeds::organisation),
+        )
+        .route("/p/{code}/events/{id}", get(public::pages::event))
+        .route_layer(limited.clone());
+    let public_api = Router::new()
+        .route("/public/{code}/roster", get(appointments::roster::public_api))
+        .route("/public/{code}/areas", get(public::api::areas))
+        .route("/public/{code}/organisations", get(public::api::organisations))
+        .route("/public/{code}/events", get(public::api::events))
+        .route("/public/{code}/reports", get(public::api::reports))
+        .route_layer(limited);
     let pages = Router::new()
         .route("/", get(accounts::home))
         .route("/help", get(help::help_page))
@@ -78,6 +101,17 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/meetings/{id}/edit", get(editing::edit_page::<meetings::Meetings>))
         .route("/meetings/{id}/issues", post(meetings::raise_page))
+        .route(
+            "/events",
+            get(events::list_page).post(editing::create_page::<events::Events>),
+        )
+        .route("/events/new", get(events::new_page))
+        .route(
+            "/events/{id}",
+            get(events::detail_page).post(editing::update_page::<events::Events>),
+        )
+        .route("/events/{id}/edit", get(editing::edit_page::<events::Events>))
+        .route("/issues/{id}/publication", post(issues::detail::publication_page))
         .route("/activities", get(activities::list_page).post(activities::create_page))
         .route("/activities/new", get(activities::new_page))
         .route("/activities/{id}", post(editing::update_page::<activities::Activities>))
@@ -440,7 +474,9 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/appointments/{id}", get(appointments::get_api))
         .route("/appointments/{id}/end", post(appointments::end_api))
-        .route("/public/{code}/roster", get(appointments::roster::public_api))
+        .route("/events", get(events::list_api).post(events::create_api))
+        .route("/events/{id}", get(events::get_api).patch(events::patch_api))
+        .route("/issues/{id}/publication", post(issues::detail::publication_api))
         .route("/meetings", get(meetings::list_api).post(meetings::create_api))
         .route("/meetings/{id}", get(meetings::get_api).patch(meetings::patch_api))
         .route("/meetings/{id}/issues", post(meetings::raise_api))
@@ -462,7 +498,8 @@ pub fn router(state: AppState) -> Router {
 
     let routed = Router::new()
         .merge(pages)
-        .nest("/api/v1", api)
+        .merge(public_pages)
+        .nest("/api/v1", api.merge(public_api))
         .route("/healthz", get(api::healthz))
         .route("/open311/v2/services.json", get(open311::services))
         .route("/open311/v2/services/{file}", get(open311::service_definition))

@@ -138,6 +138,7 @@ fn values(s: &SchemeSettings) -> HashMap<String, String> {
     }
     v.insert("liaison_level".into(), s.liaison_level.to_string());
     v.insert("coordinating_section".into(), s.coordinating_section.clone());
+    v.insert("public_intro".into(), s.public_intro.clone());
     for (i, g) in s.grades.iter().enumerate() {
         v.insert(format!("grade{i}_key"), g.key.clone());
         v.insert(format!("grade{i}_name"), g.name.clone());
@@ -473,6 +474,7 @@ fn parse(form: &HashMap<String, String>) -> Result<SchemeSettings, FieldErrors> 
         lifecycle_stages,
         officer_roles: list("officer_roles"),
         coordinating_section: get("coordinating_section"),
+        public_intro: kyodo_core::text::normalize_multiline(form.get("public_intro").map(String::as_str).unwrap_or("")),
         issue_steps: issue.steps,
         answer_deadlines: issue.deadlines,
         open311_enabled: issue.open311_enabled,
@@ -527,6 +529,11 @@ fn view(
         FieldSpec::select("liaison_level", "担当単位の階層", level_options).required(),
     );
     list_fields.push(FieldSpec::text("coordinating_section", "制度所管課").hint("例: くらしいき課、総合政策課"));
+    list_fields.push(
+        FieldSpec::text("public_intro", "公開ページの紹介文")
+            .kind(FieldKind::Textarea)
+            .hint("住民向けの公開ページの冒頭に載せる、制度の説明です。空欄なら設定から作った一文を載せます"),
+    );
     let mut grades = vec![(String::new(), "（問わない）".to_owned())];
     grades.extend(scheme.grades.iter().map(|g| (g.key.clone(), g.name.clone())));
     SchemePage {

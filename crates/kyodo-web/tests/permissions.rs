@@ -227,9 +227,34 @@ async fn every_role_gets_exactly_what_the_table_allows_on_every_route() {
     )
     .await
     .unwrap();
+    // An event O001 entered itself (not one a meeting announced).
+    let ev = kyodo_store::events::list(
+        &app.db,
+        muni,
+        &kyodo_store::events::Reach::Organisation(o),
+        &Default::default(),
+    )
+    .await
+    .unwrap()
+    .into_iter()
+    .find(|e| e.meeting_id.is_none())
+    .expect("a demo event of O001")
+    .id;
     use Action::*;
     use Via::*;
     let cases = vec![
+        case("GET", "/events", EventRead, Page),
+        case("GET", format!("/events/{ev}"), EventRead, Page),
+        case("GET", "/events/new", EventWrite, Page),
+        case("POST", "/events", EventWrite, Page),
+        case("GET", format!("/events/{ev}/edit"), EventWrite, Page),
+        case("POST", format!("/events/{ev}"), EventWrite, Page).with("version", "1"),
+        case("GET", "/api/v1/events", EventRead, Api),
+        case("POST", "/api/v1/events", EventWrite, Api),
+        case("GET", format!("/api/v1/events/{ev}"), EventRead, Api),
+        case("PATCH", format!("/api/v1/events/{ev}"), EventWrite, Api),
+        case("POST", format!("/issues/{i}/publication"), IssueReportBack, Page).with("public", "true"),
+        case("POST", format!("/api/v1/issues/{i}/publication"), IssueReportBack, Api),
         case("GET", "/meetings", MeetingRead, Page),
         case("GET", format!("/meetings/{m}"), MeetingRead, Page),
         case("GET", "/meetings/new", MeetingWrite, Page),

@@ -68,6 +68,10 @@ enum Command {
             value_name = "CIDR"
         )]
         trusted_proxies: Vec<kyodo_web::client_address::IpRange>,
+        /// Requests per second one client may make to the public pages (/p/…)
+        /// and public API; 0 turns the limit off (a benchmark, a trusted cache in front).
+        #[arg(long, env = "KYODO_PUBLIC_RATE_LIMIT", default_value_t = kyodo_web::DEFAULT_PUBLIC_RATE)]
+        public_rate_limit: u32,
     },
     /// Send the daily digest e-mail now (the server sends it by itself each day).
     Digest {
@@ -272,6 +276,7 @@ async fn run(cli: Cli) -> Result<()> {
             secure_cookies,
             public_url,
             trusted_proxies,
+            public_rate_limit,
         } => {
             let started = std::time::Instant::now();
             let db = open(&cli).await?;
@@ -291,6 +296,7 @@ async fn run(cli: Cli) -> Result<()> {
                 today: cli.today.is_some().then_some(today),
                 public_url: public_url.clone(),
                 trusted_proxies: trusted_proxies.clone(),
+                public_rate_limit: Some(*public_rate_limit),
             };
             kyodo_web::serve(listener, kyodo_web::AppState::new(db.clone(), config)).await?;
             db.close().await;

@@ -171,6 +171,8 @@ pub struct Issue {
     pub report_method: Option<ReportMethod>,
     /// What the community was told (public).
     pub report_text: Option<String>,
+    /// The team published the report on the public site (地域への報告の公開).
+    pub report_public: bool,
     /// 継続案件: carried over to the next fiscal year with progress answers.
     pub continuing: bool,
     pub closed_at: Option<DateTime<Utc>>,
@@ -319,6 +321,8 @@ pub fn action_label(action: &str) -> &'static str {
         "close" => "完了",
         "reopen" => "再開",
         "reflect" => "施策反映",
+        "publish_report" => "報告をホームページに公開",
+        "withdraw_report" => "報告の公開を取り下げ",
         "attach" => "添付",
         "detach" => "添付の削除",
         _ => "その他",

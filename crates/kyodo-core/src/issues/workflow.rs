@@ -465,6 +465,7 @@ mod tests {
             reported_on: None,
             report_method: None,
             report_text: None,
+            report_public: false,
             continuing: false,
             closed_at: None,
             close_reason: None,

@@ -5,6 +5,7 @@
 pub mod attachments;
 pub mod dashboard_cells;
 pub mod department_index;
+pub mod publication;
 pub mod stats;
 pub mod templates;
 mod write;
@@ -25,7 +26,7 @@ use crate::error::{Result, StoreError};
 const TABLE: &str = "issues";
 
 /// The columns of [`kyodo_core::issues::Issue`], in order.
-const COLUMNS: [&str; 32] = [
+const COLUMNS: [&str; 33] = [
     "id",
     "municipality_id",
     "kind",
@@ -50,6 +51,7 @@ const COLUMNS: [&str; 32] = [
     "reported_on",
     "report_method",
     "report_text",
+    "report_public",
     "continuing",
     "closed_at",
     "close_reason",

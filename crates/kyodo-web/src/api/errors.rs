@@ -51,6 +51,12 @@ fn declare(op: &mut Operation, public: bool, write: bool) {
         add("400", "本文が読めない（JSONやmultipartとして壊れている）");
         add("415", "本文の形式（Content-Type）が文書のものでない");
     }
+    if public {
+        add(
+            "429",
+            "同じ接続元からのアクセスが多すぎる。Retry-After の秒数だけ待って再試行",
+        );
+    }
     if !public {
         add("401", "ログインしていない、またはトークンが無効");
         add("403", "この操作の権限がない（役割・担当の範囲）");

@@ -73,6 +73,8 @@ pub struct IssuePage {
     pub plan_text: String,
     pub routes: Vec<RouteView>,
     pub report: Vec<Item>,
+    /// Whether the report is on the public site, when the caller may change it.
+    pub publication: Option<bool>,
     pub events: Vec<EventView>,
     pub actions: Vec<ActionForm>,
     pub edit_href: Option<String>,
@@ -529,6 +531,11 @@ pub async fn render(
     };
     let can_attach =
         caller.can(Action::IssueAttach) && issues::reaches(&caller.issue_reach(Action::IssueAttach), i, &routes);
+    let publication = (i.reported_on.is_some()
+        && i.report_text.is_some()
+        && caller.can(Action::IssueReportBack)
+        && issues::reaches(&caller.issue_reach(Action::IssueReportBack), i, &routes))
+    .then_some(i.report_public);
     let editable = caller.can(Action::IssueEdit)
         && i.status.is_open()
         && issues::reaches(&caller.issue_reach(Action::IssueEdit), i, &routes);
@@ -542,6 +549,7 @@ pub async fn render(
             i.status.public_label()
         },
         internal,
+        publication,
         items,
         plan_text: if internal {
             i.plan_text.clone().unwrap_or_default()
@@ -889,4 +897,63 @@ pub async fn history_api(
             })
             .collect(),
     ))
+}
+
+/// Publishing the report or withdrawing it: `{"public": true}`.
+#[derive(Debug, serde::Deserialize, serde::Serialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PublicationBody {
+    /// On the public site (公開) or not.
+    pub public: bool,
+}
+
+impl crate::api::ApiBody for PublicationBody {
+    fn action(_: &serde_json::Value) -> Action {
+        Action::IssueReportBack
+    }
+}
+
+async fn publish(state: &AppState, caller: &Caller, id: i64, public: bool) -> Result<IssueRow, AppError> {
+    super::reachable(state, caller, Action::IssueReportBack, id).await?;
+    Ok(kyodo_store::issues::publication::set_report_public(&state.db, &caller.actor(), id, public).await?)
+}
+
+/// The team publishes what it reported to the community on the public
+/// site, or withdraws it; only a report that was made can be published.
+pub async fn publication_page(
+    State(state): State<AppState>,
+    PageCaller(caller): PageCaller,
+    PagePath(id): PagePath<i64>,
+    form: FormFields,
+) -> PageResult<Response> {
+    caller.check_csrf(form.csrf())?;
+    let public = form.0.get("public").is_some_and(|v| v == "true");
+    match publish(&state, &caller, id, public).await {
+        Ok(_) => Ok(Redirect::to(&format!("{BASE}/{id}?notice=recorded")).into_response()),
+        Err(e @ (AppError::Invalid(_) | AppError::Refused(_))) => {
+            let status = e.status();
+            let carried = Carried {
+                action: String::new(),
+                form: FormState::default(),
+                alert: Some(e.message()),
+            };
+            let page = render(&state, &caller, id, None, Some(carried)).await?;
+            Ok((status, pages::render(&page)).into_response())
+        }
+        Err(other) => Err(other.into()),
+    }
+}
+
+/// Publishes the issue's report on the public site (`/p/{code}`), or withdraws it.
+#[utoipa::path(post, path = "/issues/{id}/publication", tag = "issues",
+    params(("id" = i64, Path, description = "課題の番号")), request_body = PublicationBody,
+    responses((status = 200, body = super::IssueView)))]
+pub async fn publication_api(
+    State(state): State<AppState>,
+    ApiCaller(caller): ApiCaller,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(body): ApiJson<PublicationBody>,
+) -> ApiResult<Json<super::IssueView>> {
+    let row = publish(&state, &caller, id, body.public).await?;
+    Ok(Json(super::view(&state, &caller, row).await?))
 }

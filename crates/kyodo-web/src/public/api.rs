@@ -1,0 +1,134 @@
+//! The public API (`/api/v1/public/{code}/…`): what the public pages show,
+//! as JSON, with no login — the same allow-list, the same ETags.
+
+use axum::extract::State;
+use axum::http::HeaderMap;
+use axum::response::Response;
+use kyodo_core::events::EventKind;
+use kyodo_core::public::{PublicArea, PublicEvent, PublicOrganisation, PublicReport, area_and_below};
+use kyodo_store::events::{EventFilter, Reach};
+use serde::Serialize;
+
+use super::pages::Site;
+use crate::AppState;
+use crate::api::types::ApiDate;
+use crate::api::{ApiPath, ApiQuery};
+use crate::error::{ApiResult, AppError};
+
+fn json<T: Serialize>(headers: &HeaderMap, value: &T) -> ApiResult<Response> {
+    let body = serde_json::to_vec(value).map_err(|e| AppError::Internal(e.to_string()))?;
+    Ok(super::cached(headers, "application/json", body))
+}
+
+async fn site(state: &AppState, code: &str) -> Result<Site, AppError> {
+    Site::load(state, code).await
+}
+
+/// The municipality's areas (地区), root first.
+#[utoipa::path(get, path = "/public/{code}/areas", tag = "public", security(()),
+    params(("code" = String, Path, description = "全国地方公共団体コード（6桁）", pattern = "^[0-9]{6}$")),
+    responses((status = 200, body = [PublicArea]), (status = 304, description = "If-None-Match に一致（変更なし）")))]
+pub async fn areas(
+    State(state): State<AppState>,
+    ApiPath(code): ApiPath<String>,
+    headers: HeaderMap,
+) -> ApiResult<Response> {
+    let site = site(&state, &code).await?;
+    let levels = &site.muni.scheme.area_levels;
+    let list: Vec<PublicArea> = site
+        .areas
+        .iter()
+        .map(|a| PublicArea::of(a, levels.get(a.level as usize).map_or("地区", String::as_str)))
+        .collect();
+    json(&headers, &list)
+}
+
+/// The organisations (団体) the municipality keeps, recognised or not.
+#[utoipa::path(get, path = "/public/{code}/organisations", tag = "public", security(()),
+    params(("code" = String, Path, description = "全国地方公共団体コード（6桁）", pattern = "^[0-9]{6}$")),
+    responses((status = 200, body = [PublicOrganisation]), (status = 304, description = "If-None-Match に一致（変更なし）")))]
+pub async fn organisations(
+    State(state): State<AppState>,
+    ApiPath(code): ApiPath<String>,
+    headers: HeaderMap,
+) -> ApiResult<Response> {
+    let site = site(&state, &code).await?;
+    let list: Vec<PublicOrganisation> = site
+        .organisations(&state)
+        .await?
+        .iter()
+        .map(PublicOrganisation::of)
+        .collect();
+    json(&headers, &list)
+}
+
+/// Which public events: a date range (from today by default), an area and
+/// what lies below it, an organisation, a kind.
+#[derive(serde::Deserialize, Default, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PublicEventQuery {
+    #[param(value_type = Option<ApiDate>)]
+    pub from: Option<String>,
+    #[param(value_type = Option<ApiDate>)]
+    pub to: Option<String>,
+    #[param(minimum = 1)]
+    pub area_id: Option<i64>,
+    #[param(minimum = 1)]
+    pub organisation_id: Option<i64>,
+    pub kind: Option<EventKind>,
+    /// At most this many (500 by default).
+    #[param(minimum = 1, maximum = 2000)]
+    pub limit: Option<u64>,
+}
+
+/// Public events (公開の行事), in date order.
+#[utoipa::path(get, path = "/public/{code}/events", tag = "public", security(()),
+    params(("code" = String, Path, description = "全国地方公共団体コード（6桁）", pattern = "^[0-9]{6}$"), PublicEventQuery),
+    responses((status = 200, body = [PublicEvent]), (status = 304, description = "If-None-Match に一致（変更なし）")))]
+pub async fn events(
+    State(state): State<AppState>,
+    ApiPath(code): ApiPath<String>,
+    ApiQuery(q): ApiQuery<PublicEventQuery>,
+    headers: HeaderMap,
+) -> ApiResult<Response> {
+    let site = site(&state, &code).await?;
+    let reach = match (q.organisation_id, q.area_id) {
+        (Some(o), _) => Reach::Organisation(o),
+        (None, Some(a)) => Reach::InAreas(area_and_below(&site.areas, a)),
+        (None, None) => Reach::All,
+    };
+    let filter = EventFilter {
+        from: crate::api::query_date(q.from.as_deref(), "from")?.or(Some(site.today)),
+        to: crate::api::query_date(q.to.as_deref(), "to")?,
+        area_id: q.area_id.filter(|_| q.organisation_id.is_some()),
+        kind: q.kind,
+        limit: Some(q.limit.unwrap_or(500).clamp(1, 2000)),
+        ..Default::default()
+    };
+    json(&headers, &site.events(&state, &reach, filter).await?)
+}
+
+#[derive(serde::Deserialize, Default, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PublicReportQuery {
+    #[param(minimum = 1)]
+    pub area_id: Option<i64>,
+    /// At most this many (50 by default).
+    #[param(minimum = 1, maximum = 500)]
+    pub limit: Option<u64>,
+}
+
+/// Reports to the community (地域への報告) the teams published, newest first.
+#[utoipa::path(get, path = "/public/{code}/reports", tag = "public", security(()),
+    params(("code" = String, Path, description = "全国地方公共団体コード（6桁）", pattern = "^[0-9]{6}$"), PublicReportQuery),
+    responses((status = 200, body = [PublicReport]), (status = 304, description = "If-None-Match に一致（変更なし）")))]
+pub async fn reports(
+    State(state): State<AppState>,
+    ApiPath(code): ApiPath<String>,
+    ApiQuery(q): ApiQuery<PublicReportQuery>,
+    headers: HeaderMap,
+) -> ApiResult<Response> {
+    let site = site(&state, &code).await?;
+    let limit = q.limit.unwrap_or(50).clamp(1, 500);
+    json(&headers, &site.reports(&state, q.area_id, limit).await?)
+}
