@@ -110,6 +110,17 @@ pub fn parse_time(raw: &str) -> Option<String> {
     (h < 24 && m < 60).then(|| format!("{h:02}:{m:02}"))
 }
 
+/// An optional time field (「19時」「１９：３０」), its error named when it is not one.
+pub(crate) fn time_field(f: &mut Fields, field: &str, label: &str) -> Option<String> {
+    let raw = f.optional(field, label, 20)?;
+    let parsed = parse_time(&raw);
+    if parsed.is_none() {
+        f.errors
+            .add(field, format!("{label}は「19:00」のように入力してください"));
+    }
+    parsed
+}
+
 impl MeetingInput {
     /// Announced on the public calendar: marked 公開, or 傍聴可 — outsiders
     /// may only come to what they can find.
@@ -137,17 +148,8 @@ impl MeetingInput {
         };
         let title = f.required("title", "会議名", 200);
         let held_on = f.date("held_on", "開催日", true);
-        let mut time = |field: &str, label: &str| {
-            let raw = f.optional(field, label, 20)?;
-            let parsed = parse_time(&raw);
-            if parsed.is_none() {
-                f.errors
-                    .add(field, format!("{label}は「19:00」のように入力してください"));
-            }
-            parsed
-        };
-        let start_time = time("start_time", "開始時刻");
-        let end_time = time("end_time", "終了時刻");
+        let start_time = time_field(&mut f, "start_time", "開始時刻");
+        let end_time = time_field(&mut f, "end_time", "終了時刻");
         if let (Some(s), Some(e)) = (&start_time, &end_time)
             && e < s
         {

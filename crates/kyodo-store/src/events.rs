@@ -206,6 +206,7 @@ async fn insert_in(tx: &mut Tx, actor: &Actor, input: &EventInput, meeting_id: O
     up.table(TABLE).and_where(Expr::col("id").eq(id));
     input_values(&mut up, input);
     tx.execute(&up).await?;
+    crate::public::bump_in(tx, actor.municipality_id).await?;
     audit::record(
         tx,
         actor,
@@ -245,6 +246,7 @@ pub async fn update(db: &Db, actor: &Actor, id: i64, version: i64, input: &Event
     if tx.execute(&up).await? == 0 {
         return Err(common::missing_or_conflict(&mut tx, TABLE, muni, id).await);
     }
+    crate::public::bump_in(&mut tx, muni).await?;
     audit::record(
         &mut tx,
         actor,
@@ -290,7 +292,8 @@ pub(crate) async fn sync_meeting_in(
                     up.value("public", false).value("updated_at", Utc::now());
                 }
             }
-            tx.execute(&up).await.map(drop)
+            tx.execute(&up).await?;
+            crate::public::bump_in(tx, actor.municipality_id).await
         }
     }
 }

@@ -28,6 +28,7 @@ pub mod municipalities;
 pub mod organisations;
 pub mod plans;
 pub mod privileged_grants;
+pub mod public;
 pub mod rotation;
 pub mod search_keys;
 pub mod staff;

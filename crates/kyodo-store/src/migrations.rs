@@ -935,9 +935,23 @@ const MIGRATIONS: &[Migration] = &[
 /// Version 24: the community calendar (行事予定) with what iCal needs to
 /// follow a change (sequence, status); an issue's report may be published;
 /// a meeting open to observers (傍聴可) is announced, and the public
-/// meetings recorded so far enter the calendar.
+/// meetings recorded so far enter the calendar. A municipality counts the
+/// changes to what its public site shows, so that every server's cache of
+/// public pages knows when it went stale.
 fn v24_events() -> Vec<Step> {
     let mut steps = Vec::new();
+    steps.push(Step::alter(
+        Table::alter()
+            .table(name("municipalities"))
+            .add_column(
+                ColumnDef::new(name("public_version"))
+                    .big_integer()
+                    .not_null()
+                    .default(0)
+                    .to_owned(),
+            )
+            .to_owned(),
+    ));
     let mut t = tenant_table("events");
     reference(&mut t, "events", "area_id", "areas", false);
     reference(&mut t, "events", "organisation_id", "organisations", true);

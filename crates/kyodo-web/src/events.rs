@@ -129,6 +129,13 @@ async fn list(state: &AppState, caller: &Caller, q: &EventQuery) -> Result<Vec<E
     .await?)
 }
 
+/// A filter's choices after 「（すべて）」, which sends nothing.
+fn all_and(options: Vec<(String, String)>) -> Vec<(String, String)> {
+    let mut all = vec![(String::new(), "（すべて）".to_owned())];
+    all.extend(options);
+    all
+}
+
 /// 「令和8年8月15日 18:00〜21:00」, 「…〜令和8年8月16日 終日」.
 fn when(e: &Event) -> String {
     let mut s = format_date_wareki(e.starts_on);
@@ -170,13 +177,13 @@ pub async fn list_page(
             pages::Filter {
                 name: "area_id",
                 label: "地区",
-                options: crate::appointments::team::unit_options(&state, &caller, Action::EventRead).await?,
+                options: all_and(crate::appointments::team::unit_options(&state, &caller, Action::AreaRead).await?),
                 value: q.area_id.map(|a| a.to_string()).unwrap_or_default(),
             },
             pages::Filter {
                 name: "kind",
                 label: "種類",
-                options: EventKind::options(),
+                options: all_and(EventKind::options()),
                 value: q.kind.map(|k| k.key().to_owned()).unwrap_or_default(),
             },
             pages::fiscal_year_filter(&caller, fy),

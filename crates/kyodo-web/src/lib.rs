@@ -67,6 +67,7 @@ pub struct AppState {
     pub db: Db,
     pub config: Arc<Config>,
     pub public_limiter: Arc<public::limit::RateLimiter>,
+    pub public_cache: Arc<public::cache::PageCache>,
 }
 
 impl AppState {
@@ -76,6 +77,7 @@ impl AppState {
             db,
             config: Arc::new(config),
             public_limiter: Arc::new(public::limit::RateLimiter::new(rate)),
+            public_cache: Arc::default(),
         }
     }
 

@@ -517,3 +517,89 @@ async fn a_community_account_enters_an_event_on_the_form() {
     let list = community.get("/events?fiscal_year=2026").await.text().await.unwrap();
     assert!(list.contains("花壇植え") && list.contains("09:00〜11:00"));
 }
+
+#[tokio::test]
+async fn the_staff_calendar_filters_by_district_and_kind_or_shows_all() {
+    let app = TestApp::spawn(&["arao"]).await;
+    let coordinator = app.login("arao-coordinator").await;
+    let all = coordinator.get("/events?area_id=&kind=&fiscal_year=2026").await;
+    assert_eq!(all.status(), 200, "「（すべて）」 sends empty values");
+    let all = all.text().await.unwrap();
+    assert!(all.contains("いきいきサロン") && all.contains("地区一斉清掃"));
+    let salons = coordinator
+        .get("/events?kind=salon&fiscal_year=2026")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(salons.contains("いきいきサロン") && !salons.contains("地区一斉清掃"));
+}
+
+#[tokio::test]
+async fn a_busy_month_comes_in_pages_and_every_server_sees_a_change_at_once() {
+    let config = kyodo_web::Config {
+        public_rate_limit: Some(0),
+        ..Default::default()
+    };
+    let app = TestApp::spawn_with(&["arao"], config.clone()).await;
+    let other = app.another_server(config).await;
+    let muni = app.municipality("432041").await.id;
+    let area = app.id_of(muni, "areas", "A02").await;
+    let path = "/p/432041/calendar?month=2027-01";
+    // The second server has the month in its cache before anything changes.
+    let before = other
+        .anonymous()
+        .get(other.url(path))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(!before.contains("新春の集い"));
+    let coordinator = Api::new(&app, "arao-coordinator").await;
+    for i in 0..150 {
+        let (status, e) = coordinator
+            .send(
+                "POST",
+                "/events",
+                Some(json!({"area_id": area, "kind": "salon", "title": format!("新春の集い{i:03}"), "starts_on": format!("2027-01-{:02}", 1 + i % 28)})),
+            )
+            .await;
+        assert_eq!(status, 201, "{e}");
+    }
+    let first = other
+        .anonymous()
+        .get(other.url(path))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        first.contains("新春の集い"),
+        "the other server's cached page went stale with the change"
+    );
+    assert!(first.len() < 50_000, "{} bytes", first.len());
+    assert!(
+        first.contains("1〜100件目") || first.contains("101〜"),
+        "the month is split"
+    );
+    let second = other
+        .anonymous()
+        .get(other.url(&format!("{path}&page=2")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(second.len() < 50_000);
+    let shown = |page: &str| (0..150).filter(|i| page.contains(&format!("新春の集い{i:03}"))).count();
+    assert_eq!(
+        shown(&first) + shown(&second),
+        150,
+        "every event is on one of the pages"
+    );
+}

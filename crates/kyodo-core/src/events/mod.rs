@@ -168,17 +168,8 @@ impl EventInput {
         {
             f.errors.add("ends_on", "終了日は開催日より後にしてください");
         }
-        let mut time = |field: &str, label: &str| {
-            let raw = f.optional(field, label, 20)?;
-            let parsed = crate::meetings::parse_time(&raw);
-            if parsed.is_none() {
-                f.errors
-                    .add(field, format!("{label}は「19:00」のように入力してください"));
-            }
-            parsed
-        };
-        let start_time = time("start_time", "開始時刻");
-        let end_time = time("end_time", "終了時刻");
+        let start_time = crate::meetings::time_field(&mut f, "start_time", "開始時刻");
+        let end_time = crate::meetings::time_field(&mut f, "end_time", "終了時刻");
         if start_time.is_none() && end_time.is_some() && f.errors.get("start_time").is_none() {
             f.errors
                 .add("start_time", "終了時刻を入れるときは開始時刻も入れてください");

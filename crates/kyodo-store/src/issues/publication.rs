@@ -38,6 +38,7 @@ pub async fn set_report_public(db: &Db, actor: &Actor, id: i64, public: bool) ->
             .to_owned(),
     )
     .await?;
+    crate::public::bump_in(&mut tx, muni).await?;
     let action = if public { "publish_report" } else { "withdraw_report" };
     record_event(
         &mut tx,

@@ -2,26 +2,23 @@
 //! as JSON, with no login — the same allow-list, the same ETags.
 
 use axum::extract::State;
-use axum::http::HeaderMap;
+use axum::http::{HeaderMap, Uri};
 use axum::response::Response;
 use kyodo_core::events::EventKind;
 use kyodo_core::public::{PublicArea, PublicEvent, PublicOrganisation, PublicReport, area_and_below};
 use kyodo_store::events::{EventFilter, Reach};
 use serde::Serialize;
 
+use super::cache::{self, Rendered};
 use super::pages::Site;
 use crate::AppState;
 use crate::api::types::ApiDate;
 use crate::api::{ApiPath, ApiQuery};
 use crate::error::{ApiResult, AppError};
 
-fn json<T: Serialize>(headers: &HeaderMap, value: &T) -> ApiResult<Response> {
+fn json<T: Serialize>(value: &T) -> Rendered {
     let body = serde_json::to_vec(value).map_err(|e| AppError::Internal(e.to_string()))?;
-    Ok(super::cached(headers, "application/json", body))
-}
-
-async fn site(state: &AppState, code: &str) -> Result<Site, AppError> {
-    Site::load(state, code).await
+    Ok(("application/json", body))
 }
 
 /// The municipality's areas (地区), root first.
@@ -31,16 +28,20 @@ async fn site(state: &AppState, code: &str) -> Result<Site, AppError> {
 pub async fn areas(
     State(state): State<AppState>,
     ApiPath(code): ApiPath<String>,
+    uri: Uri,
     headers: HeaderMap,
 ) -> ApiResult<Response> {
-    let site = site(&state, &code).await?;
-    let levels = &site.muni.scheme.area_levels;
-    let list: Vec<PublicArea> = site
-        .areas
-        .iter()
-        .map(|a| PublicArea::of(a, levels.get(a.level as usize).map_or("地区", String::as_str)))
-        .collect();
-    json(&headers, &list)
+    let render = async {
+        let site = Site::load(&state, &code).await?;
+        let levels = &site.muni.scheme.area_levels;
+        let list: Vec<PublicArea> = site
+            .areas
+            .iter()
+            .map(|a| PublicArea::of(a, levels.get(a.level as usize).map_or("地区", String::as_str)))
+            .collect();
+        json(&list)
+    };
+    Ok(cache::serve(&state, &headers, &code, uri.to_string(), render).await?)
 }
 
 /// The organisations (団体) the municipality keeps, recognised or not.
@@ -50,16 +51,15 @@ pub async fn areas(
 pub async fn organisations(
     State(state): State<AppState>,
     ApiPath(code): ApiPath<String>,
+    uri: Uri,
     headers: HeaderMap,
 ) -> ApiResult<Response> {
-    let site = site(&state, &code).await?;
-    let list: Vec<PublicOrganisation> = site
-        .organisations(&state)
-        .await?
-        .iter()
-        .map(PublicOrganisation::of)
-        .collect();
-    json(&headers, &list)
+    let render = async {
+        let site = Site::load(&state, &code).await?;
+        let orgs = site.organisations(&state).await?;
+        json(&orgs.iter().map(PublicOrganisation::of).collect::<Vec<_>>())
+    };
+    Ok(cache::serve(&state, &headers, &code, uri.to_string(), render).await?)
 }
 
 /// Which public events: a date range (from today by default), an area and
@@ -89,23 +89,29 @@ pub async fn events(
     State(state): State<AppState>,
     ApiPath(code): ApiPath<String>,
     ApiQuery(q): ApiQuery<PublicEventQuery>,
+    uri: Uri,
     headers: HeaderMap,
 ) -> ApiResult<Response> {
-    let site = site(&state, &code).await?;
-    let reach = match (q.organisation_id, q.area_id) {
-        (Some(o), _) => Reach::Organisation(o),
-        (None, Some(a)) => Reach::InAreas(area_and_below(&site.areas, a)),
-        (None, None) => Reach::All,
+    let from = crate::api::query_date(q.from.as_deref(), "from")?;
+    let to = crate::api::query_date(q.to.as_deref(), "to")?;
+    let render = async {
+        let site = Site::load(&state, &code).await?;
+        let reach = match (q.organisation_id, q.area_id) {
+            (Some(o), _) => Reach::Organisation(o),
+            (None, Some(a)) => Reach::InAreas(area_and_below(&site.areas, a)),
+            (None, None) => Reach::All,
+        };
+        let filter = EventFilter {
+            from: from.or(Some(site.today)),
+            to,
+            area_id: q.area_id.filter(|_| q.organisation_id.is_some()),
+            kind: q.kind,
+            limit: Some(q.limit.unwrap_or(500).clamp(1, 2000)),
+            ..Default::default()
+        };
+        json(&site.events(&state, &reach, filter).await?)
     };
-    let filter = EventFilter {
-        from: crate::api::query_date(q.from.as_deref(), "from")?.or(Some(site.today)),
-        to: crate::api::query_date(q.to.as_deref(), "to")?,
-        area_id: q.area_id.filter(|_| q.organisation_id.is_some()),
-        kind: q.kind,
-        limit: Some(q.limit.unwrap_or(500).clamp(1, 2000)),
-        ..Default::default()
-    };
-    json(&headers, &site.events(&state, &reach, filter).await?)
+    Ok(cache::serve(&state, &headers, &code, uri.to_string(), render).await?)
 }
 
 #[derive(serde::Deserialize, Default, utoipa::IntoParams)]
@@ -126,9 +132,13 @@ pub async fn reports(
     State(state): State<AppState>,
     ApiPath(code): ApiPath<String>,
     ApiQuery(q): ApiQuery<PublicReportQuery>,
+    uri: Uri,
     headers: HeaderMap,
 ) -> ApiResult<Response> {
-    let site = site(&state, &code).await?;
-    let limit = q.limit.unwrap_or(50).clamp(1, 500);
-    json(&headers, &site.reports(&state, q.area_id, limit).await?)
+    let render = async {
+        let site = Site::load(&state, &code).await?;
+        let limit = q.limit.unwrap_or(50).clamp(1, 500);
+        json(&site.reports(&state, q.area_id, limit).await?)
+    };
+    Ok(cache::serve(&state, &headers, &code, uri.to_string(), render).await?)
 }

@@ -6,6 +6,7 @@
 //! an unchanged page is a 304.
 
 pub mod api;
+pub mod cache;
 pub mod feeds;
 pub mod limit;
 pub mod pages;
@@ -31,10 +32,14 @@ pub async fn municipality(state: &AppState, code: &str) -> Result<Municipality, 
 /// called off an event sees it on the public page at once, not minutes later.
 const CACHE_CONTROL: &str = "public, no-cache";
 
+/// The ETag of a body: a digest of its bytes.
+pub fn etag_of(body: &[u8]) -> String {
+    let digest = Sha256::digest(body);
+    format!("\"{}\"", hex::encode(&digest[..12]))
+}
+
 /// `body` with its ETag, or 304 when the client already holds these bytes.
-pub fn cached(request: &HeaderMap, content_type: &'static str, body: Vec<u8>) -> Response {
-    let digest = Sha256::digest(&body);
-    let etag = format!("\"{}\"", hex::encode(&digest[..12]));
+pub fn respond(request: &HeaderMap, content_type: &'static str, etag: &str, body: axum::body::Bytes) -> Response {
     let matches = request
         .get(header::IF_NONE_MATCH)
         .and_then(|v| v.to_str().ok())
@@ -42,7 +47,10 @@ pub fn cached(request: &HeaderMap, content_type: &'static str, body: Vec<u8>) ->
             v.split(',')
                 .any(|t| t.trim().trim_start_matches("W/") == etag || t.trim() == "*")
         });
-    let headers = [(header::ETAG, etag), (header::CACHE_CONTROL, CACHE_CONTROL.to_owned())];
+    let headers = [
+        (header::ETAG, etag.to_owned()),
+        (header::CACHE_CONTROL, CACHE_CONTROL.to_owned()),
+    ];
     if matches {
         return (StatusCode::NOT_MODIFIED, headers).into_response();
     }
@@ -57,17 +65,17 @@ pub fn cached(request: &HeaderMap, content_type: &'static str, body: Vec<u8>) ->
 mod tests {
     use super::*;
 
+    fn answer(request: &HeaderMap, body: &[u8]) -> Response {
+        respond(request, "text/plain", &etag_of(body), body.to_vec().into())
+    }
+
     #[test]
     fn the_same_bytes_are_a_304_and_others_are_not() {
-        let first = cached(&HeaderMap::new(), "text/plain", b"abc".to_vec());
+        let first = answer(&HeaderMap::new(), b"abc");
         assert_eq!(first.status(), StatusCode::OK);
-        let etag = first.headers()[header::ETAG].clone();
         let mut again = HeaderMap::new();
-        again.insert(header::IF_NONE_MATCH, etag.clone());
-        assert_eq!(
-            cached(&again, "text/plain", b"abc".to_vec()).status(),
-            StatusCode::NOT_MODIFIED
-        );
-        assert_eq!(cached(&again, "text/plain", b"abd".to_vec()).status(), StatusCode::OK);
+        again.insert(header::IF_NONE_MATCH, first.headers()[header::ETAG].clone());
+        assert_eq!(answer(&again, b"abc").status(), StatusCode::NOT_MODIFIED);
+        assert_eq!(answer(&again, b"abd").status(), StatusCode::OK);
     }
 }

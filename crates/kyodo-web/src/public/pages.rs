@@ -2,7 +2,7 @@
 //! an event and the calendar by month.
 
 use axum::extract::State;
-use axum::http::HeaderMap;
+use axum::http::{HeaderMap, Uri};
 use axum::response::Response;
 use chrono::{Datelike, Days, Months, NaiveDate};
 use kyodo_core::appointments::position_name;
@@ -17,6 +17,7 @@ use kyodo_core::wareki::{format_date_wareki, format_fiscal_year};
 use kyodo_store::appointments::AppointmentFilter;
 use kyodo_store::events::{EventFilter, Reach};
 
+use super::cache::{self, Rendered};
 use super::view::{Block, EventView, LinkItem, PublicPage, ReportView, SiteHead};
 use crate::AppState;
 use crate::api::{PagePath, PageQuery};
@@ -125,12 +126,21 @@ impl Site {
         all.retain(|o| o.archived_at.is_none());
         Ok(all)
     }
+
+    /// One organisation that is not archived, or 404.
+    pub async fn organisation(&self, state: &AppState, id: i64) -> Result<Organisation, AppError> {
+        let row = kyodo_store::organisations::get(&state.db, self.muni.id, id).await?;
+        if row.organisation.archived_at.is_some() {
+            return Err(AppError::NotFound);
+        }
+        Ok(row.organisation)
+    }
 }
 
-fn render(headers: &HeaderMap, page: &PublicPage) -> PageResult<Response> {
+fn html(page: &PublicPage) -> Rendered {
     use askama::Template;
     let html = page.render().map_err(|e| AppError::Internal(e.to_string()))?;
-    Ok(super::cached(headers, "text/html; charset=utf-8", html.into_bytes()))
+    Ok(("text/html; charset=utf-8", html.into_bytes()))
 }
 
 fn events_block(
@@ -176,9 +186,14 @@ pub async fn top(
     State(state): State<AppState>,
     PagePath(code): PagePath<String>,
     PageQuery(query): PageQuery<TopQuery>,
+    uri: Uri,
     headers: HeaderMap,
 ) -> PageResult<Response> {
-    let site = Site::load(&state, &code).await?;
+    Ok(cache::serve(&state, &headers, &code, uri.to_string(), top_page(&state, &code, query)).await?)
+}
+
+async fn top_page(state: &AppState, code: &str, query: TopQuery) -> Rendered {
+    let site = Site::load(state, code).await?;
     let name = site.muni.name.clone();
     let intro = site.muni.scheme.public_intro(&name);
     let mut page = site.page(
@@ -208,7 +223,7 @@ pub async fn top(
         value: q,
         results,
     });
-    let events = site.events(&state, &Reach::All, upcoming(site.today, 8)).await?;
+    let events = site.events(state, &Reach::All, upcoming(site.today, 8)).await?;
     page.blocks.push(events_block(
         "近日の行事",
         &events,
@@ -234,7 +249,7 @@ pub async fn top(
             .collect(),
         empty: "地区はまだ登録されていません。",
     });
-    let reports = site.reports(&state, None, 5).await?;
+    let reports = site.reports(state, None, 5).await?;
     page.blocks.push(Block::Reports {
         title: "最近の地域への報告".into(),
         reports: reports.iter().map(ReportView::of).collect(),
@@ -242,7 +257,7 @@ pub async fn top(
     });
     page.feeds
         .push((format!("{name}の行事"), format!("{}/calendar.ics", site.home())));
-    render(&headers, &page)
+    html(&page)
 }
 
 /// A district: its organisations, its liaison team, its events and the
@@ -250,9 +265,14 @@ pub async fn top(
 pub async fn area(
     State(state): State<AppState>,
     PagePath((code, id)): PagePath<(String, i64)>,
+    uri: Uri,
     headers: HeaderMap,
 ) -> PageResult<Response> {
-    let site = Site::load(&state, &code).await?;
+    Ok(cache::serve(&state, &headers, &code, uri.to_string(), area_page(&state, &code, id)).await?)
+}
+
+async fn area_page(state: &AppState, code: &str, id: i64) -> Rendered {
+    let site = Site::load(state, code).await?;
     let a = site.area(id)?;
     let path = format!("{}/areas/{id}", site.home());
     let mut page = site.page(
@@ -270,7 +290,7 @@ pub async fn area(
     }
     let below = area_and_below(&site.areas, id);
     let orgs: Vec<PublicOrganisation> = site
-        .organisations(&state)
+        .organisations(state)
         .await?
         .iter()
         .filter(|o| o.area_id.is_some_and(|a| below.contains(&a)))
@@ -310,7 +330,7 @@ pub async fn area(
         });
     }
     let events = site
-        .events(&state, &Reach::InAreas(below.clone()), upcoming(site.today, 20))
+        .events(state, &Reach::InAreas(below.clone()), upcoming(site.today, 20))
         .await?;
     page.blocks.push(events_block(
         "これからの行事",
@@ -322,7 +342,7 @@ pub async fn area(
             format!("{}/calendar?area_id={id}", site.home()),
         )),
     ));
-    let reports = site.reports(&state, Some(id), 10).await?;
+    let reports = site.reports(state, Some(id), 10).await?;
     page.blocks.push(Block::Reports {
         title: "地域への報告".into(),
         reports: reports.iter().map(ReportView::of).collect(),
@@ -347,23 +367,23 @@ pub async fn area(
     }
     page.feeds
         .push((format!("{}の行事", a.name), format!("{path}/calendar.ics")));
-    render(&headers, &page)
+    html(&page)
 }
 
 /// An organisation: what it is, its events and its block grant.
 pub async fn organisation(
     State(state): State<AppState>,
     PagePath((code, id)): PagePath<(String, i64)>,
+    uri: Uri,
     headers: HeaderMap,
 ) -> PageResult<Response> {
-    let site = Site::load(&state, &code).await?;
-    let org = site
-        .organisations(&state)
-        .await?
-        .into_iter()
-        .find(|o| o.id == id)
-        .ok_or(AppError::NotFound)?;
-    let o = PublicOrganisation::of(&org);
+    let page = organisation_page(&state, &code, id);
+    Ok(cache::serve(&state, &headers, &code, uri.to_string(), page).await?)
+}
+
+async fn organisation_page(state: &AppState, code: &str, id: i64) -> Rendered {
+    let site = Site::load(state, code).await?;
+    let o = PublicOrganisation::of(&site.organisation(state, id).await?);
     let path = format!("{}/organisations/{id}", site.home());
     let mut page = site.page(
         &path,
@@ -391,7 +411,7 @@ pub async fn organisation(
             .push((a.name.clone(), format!("{}/areas/{}", site.home(), a.id)));
     }
     let events = site
-        .events(&state, &Reach::Organisation(id), upcoming(site.today, 20))
+        .events(state, &Reach::Organisation(id), upcoming(site.today, 20))
         .await?;
     page.blocks.push(events_block(
         "これからの行事",
@@ -423,16 +443,21 @@ pub async fn organisation(
     }
     page.feeds
         .push((format!("{}の行事", o.name), format!("{path}/calendar.ics")));
-    render(&headers, &page)
+    html(&page)
 }
 
 /// One event, with everything a resident needs to go.
 pub async fn event(
     State(state): State<AppState>,
     PagePath((code, id)): PagePath<(String, i64)>,
+    uri: Uri,
     headers: HeaderMap,
 ) -> PageResult<Response> {
-    let site = Site::load(&state, &code).await?;
+    Ok(cache::serve(&state, &headers, &code, uri.to_string(), event_page(&state, &code, id)).await?)
+}
+
+async fn event_page(state: &AppState, code: &str, id: i64) -> Rendered {
+    let site = Site::load(state, code).await?;
     let row = kyodo_store::events::get(&state.db, site.muni.id, id).await?;
     let e = PublicEvent::of(&row, site.code()).ok_or(AppError::NotFound)?;
     let path = format!("{}/events/{id}", site.home());
@@ -466,7 +491,7 @@ pub async fn event(
             page.facts.push((label.into(), v));
         }
     }
-    render(&headers, &page)
+    html(&page)
 }
 
 #[derive(serde::Deserialize, Default)]
@@ -475,7 +500,13 @@ pub struct CalendarQuery {
     pub month: Option<String>,
     pub kind: Option<String>,
     pub area_id: Option<i64>,
+    /// A busy month is shown [`PER_PAGE`] events at a time (1 = the first).
+    pub page: Option<usize>,
 }
+
+/// Events per calendar page: a month of a whole city (3,000 events a year)
+/// stays a page an old phone loads (< 50 KB).
+const PER_PAGE: usize = 100;
 
 fn month_start(raw: Option<&str>, today: NaiveDate) -> NaiveDate {
     raw.and_then(|m| NaiveDate::parse_from_str(&format!("{m}-01"), "%Y-%m-%d").ok())
@@ -488,9 +519,21 @@ pub async fn calendar(
     State(state): State<AppState>,
     PagePath(code): PagePath<String>,
     PageQuery(q): PageQuery<CalendarQuery>,
+    uri: Uri,
     headers: HeaderMap,
 ) -> PageResult<Response> {
-    let site = Site::load(&state, &code).await?;
+    Ok(cache::serve(
+        &state,
+        &headers,
+        &code,
+        uri.to_string(),
+        calendar_page(&state, &code, q),
+    )
+    .await?)
+}
+
+async fn calendar_page(state: &AppState, code: &str, q: CalendarQuery) -> Rendered {
+    let site = Site::load(state, code).await?;
     let start = month_start(q.month.as_deref(), site.today);
     let end = start + Months::new(1) - Days::new(1);
     let kind = q.kind.as_deref().and_then(EventKind::parse);
@@ -498,7 +541,7 @@ pub async fn calendar(
     let reach = area.map_or(Reach::All, |a| Reach::InAreas(area_and_below(&site.areas, a.id)));
     let events = site
         .events(
-            &state,
+            state,
             &reach,
             EventFilter {
                 from: Some(start),
@@ -540,17 +583,44 @@ pub async fn calendar(
         next: (format!("{}月", next.month()), link(next, kind)),
         kinds,
     });
+    let pages = events.len().div_ceil(PER_PAGE).max(1);
+    let at = q.page.unwrap_or(1).clamp(1, pages);
+    let shown = &events[(at - 1) * PER_PAGE..(at * PER_PAGE).min(events.len())];
+    let title = if pages > 1 {
+        format!(
+            "{label}の行事（{}件中 {}〜{}件目）",
+            events.len(),
+            (at - 1) * PER_PAGE + 1,
+            (at - 1) * PER_PAGE + shown.len()
+        )
+    } else {
+        format!("{label}の行事")
+    };
     page.blocks.push(events_block(
-        format!("{label}の行事"),
-        &events,
+        title,
+        shown,
         site.code(),
         "この月の公開の行事はありません。",
         None,
     ));
+    if pages > 1 {
+        page.blocks.push(Block::Links {
+            title: "この月の行事の続き".into(),
+            items: (1..=pages)
+                .filter(|p| *p != at)
+                .map(|p| LinkItem {
+                    label: format!("{}〜{}件目", (p - 1) * PER_PAGE + 1, (p * PER_PAGE).min(events.len())),
+                    href: format!("{}&page={p}", link(start, kind)),
+                    note: String::new(),
+                })
+                .collect(),
+            empty: "",
+        });
+    }
     let feed = match area {
         Some(a) => format!("{}/areas/{}/calendar.ics", site.home(), a.id),
         None => format!("{}/calendar.ics", site.home()),
     };
     page.feeds.push((format!("{place}の行事"), feed));
-    render(&headers, &page)
+    html(&page)
 }
