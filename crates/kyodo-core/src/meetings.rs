@@ -132,20 +132,8 @@ impl MeetingInput {
         let mut f = Fields::new(get);
         let area_id = f.id("area_id", "地区", true);
         let organisation_id = f.id("organisation_id", "団体", false);
-        let kind = match f.optional("kind", "種類", 40) {
-            None => {
-                f.errors.add("kind", "種類を選択してください");
-                None
-            }
-            Some(v) => MeetingKind::parse(&v).or_else(|| {
-                let labels: Vec<&str> = MeetingKind::ALL.iter().map(|k| k.label()).collect();
-                f.errors.add(
-                    "kind",
-                    format!("種類は次のいずれかにしてください: {}", labels.join("、")),
-                );
-                None
-            }),
-        };
+        let kinds: Vec<&str> = MeetingKind::ALL.iter().map(|k| k.label()).collect();
+        let kind = f.keyed("kind", "種類", MeetingKind::parse, &kinds, None);
         let title = f.required("title", "会議名", 200);
         let held_on = f.date("held_on", "開催日", true);
         let start_time = time_field(&mut f, "start_time", "開始時刻");

@@ -122,10 +122,6 @@ impl PublicEvent {
         })
     }
 
-    pub fn all_day(&self) -> bool {
-        self.start_time.is_none()
-    }
-
     pub fn last_day(&self) -> NaiveDate {
         self.ends_on.unwrap_or(self.starts_on)
     }

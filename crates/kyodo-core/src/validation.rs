@@ -326,6 +326,32 @@ impl<'a> Fields<'a> {
         }
     }
 
+    /// A keyed enum by key or label (`parse`), naming the choices (`labels`)
+    /// when it fits none; empty is `default`, or an error when there is none.
+    pub fn keyed<T: Copy>(
+        &mut self,
+        field: &str,
+        label: &str,
+        parse: fn(&str) -> Option<T>,
+        labels: &[&str],
+        default: Option<T>,
+    ) -> Option<T> {
+        match self.optional(field, label, 40) {
+            None if default.is_some() => default,
+            None => {
+                self.errors.add(field, format!("{label}を選択してください"));
+                None
+            }
+            Some(v) => parse(&v).or_else(|| {
+                self.errors.add(
+                    field,
+                    format!("{label}は次のいずれかにしてください: {}", labels.join("、")),
+                );
+                None
+            }),
+        }
+    }
+
     pub fn finish<T>(self, value: T) -> Result<T, FieldErrors> {
         self.errors.into_result(value)
     }

@@ -94,17 +94,8 @@ pub struct Event {
 }
 
 impl Event {
-    pub fn all_day(&self) -> bool {
-        self.start_time.is_none()
-    }
-
     pub fn cancelled(&self) -> bool {
         self.status == EventStatus::Cancelled
-    }
-
-    /// The last day it runs.
-    pub fn last_day(&self) -> NaiveDate {
-        self.ends_on.unwrap_or(self.starts_on)
     }
 }
 
@@ -127,38 +118,13 @@ pub struct EventInput {
     pub status: EventStatus,
 }
 
-/// Reads an enum field by key or label, naming the choices when it fits none.
-fn keyed<T: Copy>(
-    f: &mut Fields,
-    field: &str,
-    label: &str,
-    parse: fn(&str) -> Option<T>,
-    labels: &[&str],
-    default: Option<T>,
-) -> Option<T> {
-    match f.optional(field, label, 40) {
-        None if default.is_some() => default,
-        None => {
-            f.errors.add(field, format!("{label}を選択してください"));
-            None
-        }
-        Some(v) => parse(&v).or_else(|| {
-            f.errors.add(
-                field,
-                format!("{label}は次のいずれかにしてください: {}", labels.join("、")),
-            );
-            None
-        }),
-    }
-}
-
 impl EventInput {
     pub fn parse(get: &dyn Fn(&str) -> Option<String>) -> Result<Self, FieldErrors> {
         let mut f = Fields::new(get);
         let area_id = f.id("area_id", "地区", true);
         let organisation_id = f.id("organisation_id", "団体", false);
         let kinds: Vec<&str> = EventKind::ALL.iter().map(|k| k.label()).collect();
-        let kind = keyed(&mut f, "kind", "種類", EventKind::parse, &kinds, None);
+        let kind = f.keyed("kind", "種類", EventKind::parse, &kinds, None);
         let title = f.required("title", "行事名", 200);
         let description = f.text("description", "内容", 4000, false);
         let starts_on = f.date("starts_on", "開催日", true);
@@ -182,8 +148,7 @@ impl EventInput {
         }
         let place = f.optional("place", "場所", 200);
         let admissions: Vec<&str> = Admission::ALL.iter().map(|k| k.label()).collect();
-        let admission = keyed(
-            &mut f,
+        let admission = f.keyed(
             "admission",
             "参加",
             Admission::parse,
@@ -191,8 +156,7 @@ impl EventInput {
             Some(Admission::Open),
         );
         let statuses: Vec<&str> = EventStatus::ALL.iter().map(|k| k.label()).collect();
-        let status = keyed(
-            &mut f,
+        let status = f.keyed(
             "status",
             "状況",
             EventStatus::parse,
