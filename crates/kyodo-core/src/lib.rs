@@ -6,6 +6,7 @@ pub mod activities;
 pub mod appointments;
 pub mod areas;
 pub mod audit;
+pub mod case_studies;
 pub mod charts;
 pub mod csv_import;
 pub mod demo;

@@ -123,6 +123,12 @@ pub enum Action {
     /// Entering events: a body its own, a liaison those of the districts
     /// served, the coordinator any.
     EventWrite,
+    /// Case studies (事例集), drafts included, and those other municipalities
+    /// of the deployment share: staff learn from them.
+    CaseStudyRead,
+    /// Writing a case study from an issue, project or meeting, publishing it
+    /// and sharing it with the other municipalities: the coordinator.
+    CaseStudyWrite,
     /// The activity log (活動記録): liaison staff their own entries, and a
     /// team's 課長級 the whole team's.
     ActivityRead,
@@ -224,6 +230,9 @@ pub const TABLE: &[(Action, [Scope; 6])] = &[
     // The calendar is the districts' business; the system admin keeps accounts.
     (Action::EventRead, [N, M, M, M, O, N]),
     (Action::EventWrite, [N, M, O, N, O, N]),
+    // Drafts are the city's; a body reads the published ones on the public site.
+    (Action::CaseStudyRead, [N, M, M, M, N, N]),
+    (Action::CaseStudyWrite, [N, M, N, N, N, N]),
     (Action::ActivityRead, [N, M, O, N, N, N]),
     (Action::ActivityWrite, [N, M, O, N, N, N]),
     (Action::WorkloadRead, [N, M, O, N, N, N]),
@@ -278,7 +287,7 @@ mod tests {
         for (a, _) in TABLE {
             assert!(seen.insert(*a), "{a:?} twice");
         }
-        assert_eq!(seen.len(), 59);
+        assert_eq!(seen.len(), 61);
     }
 
     #[test]

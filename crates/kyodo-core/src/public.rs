@@ -186,6 +186,43 @@ impl PublicReport {
     }
 }
 
+/// A published case study (事例): what the district faced, what the
+/// community and the city did, and the result. Never where it came from
+/// (the source record's number), who wrote it, or whether it is shared.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct PublicCaseStudy {
+    pub id: i64,
+    pub title: String,
+    pub theme: String,
+    pub area_id: i64,
+    pub area_name: String,
+    pub published_on: Option<NaiveDate>,
+    pub problem: String,
+    pub community_action: Option<String>,
+    pub city_action: Option<String>,
+    pub result: Option<String>,
+    pub roles: Option<String>,
+}
+
+impl PublicCaseStudy {
+    /// `None` unless the case is published.
+    pub fn of(c: &crate::case_studies::CaseStudy) -> Option<Self> {
+        c.published.then(|| PublicCaseStudy {
+            id: c.id,
+            title: c.title.clone(),
+            theme: c.theme.clone(),
+            area_id: c.area_id,
+            area_name: c.area_name.clone(),
+            published_on: c.published_on,
+            problem: c.problem.clone(),
+            community_action: c.community_action.clone(),
+            city_action: c.city_action.clone(),
+            result: c.result.clone(),
+            roles: c.roles.clone(),
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -3,6 +3,7 @@
 //! per role.
 
 mod calendar;
+mod cases;
 
 use crate::Db;
 use crate::audit::Actor;
@@ -229,6 +230,7 @@ pub async fn load(db: &Db, key: &str, today: NaiveDate, password_hash: &str) -> 
     let orgs = crate::organisations::all(db, actor.municipality_id).await?;
     calendar::load(db, &actor, today, scheme.area_body_kind.as_deref(), &orgs).await?;
     calendar::publish_reports(db, &actor).await?;
+    cases::load(db, &actor, today).await?;
     load_ways(db, &actor, scheme, &data.ways, &area_ids, &org_ids).await?;
     load_plans(db, &actor, scheme, &data.plans, &org_ids, &dept_ids).await?;
     load_grants(db, &actor, scheme, key, &data.areas, today).await?;

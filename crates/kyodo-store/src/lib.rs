@@ -13,6 +13,7 @@ pub mod appointments;
 pub mod areas;
 pub mod audit;
 pub mod backup;
+pub mod case_studies;
 pub mod common;
 pub mod data;
 pub mod demo;

@@ -930,7 +930,60 @@ const MIGRATIONS: &[Migration] = &[
         name: "events",
         steps: v24_events,
     },
+    Migration {
+        version: 25,
+        name: "case_studies",
+        steps: v25_case_studies,
+    },
 ];
+
+/// Version 25: case studies (事例集), published on the public site and
+/// shared with the deployment's other municipalities, searched through the
+/// bigram index (their own municipality's tokens, and the shared library's
+/// while shared).
+fn v25_case_studies() -> Vec<Step> {
+    let mut t = tenant_table("case_studies");
+    reference(&mut t, "case_studies", "area_id", "areas", false);
+    reference(&mut t, "case_studies", "created_by", "users", true);
+    t.col(text("source").null())
+        .col(ColumnDef::new(name("source_id")).big_integer().null())
+        .col(text("title").not_null())
+        .col(text("theme").not_null())
+        .col(text("problem").not_null())
+        .col(text("community_action").null())
+        .col(text("city_action").null())
+        .col(text("result").null())
+        .col(text("roles").null())
+        .col(
+            ColumnDef::new(name("names_consented"))
+                .boolean()
+                .not_null()
+                .default(false),
+        )
+        .col(ColumnDef::new(name("published")).boolean().not_null().default(false))
+        .col(date("published_on").null())
+        .col(ColumnDef::new(name("shared")).boolean().not_null().default(false))
+        .col(text("search_tokens").null())
+        .col(ColumnDef::new(name("version")).big_integer().not_null().default(1))
+        .col(timestamp("created_at").not_null())
+        .col(timestamp("updated_at").not_null());
+    let mut steps = vec![Step::table(t)];
+    // The staff list, the public list and a district's page read newest first from these.
+    steps.push(Step::index(index("case_studies", &["municipality_id", "id"], false)));
+    steps.push(Step::index(index(
+        "case_studies",
+        &["municipality_id", "published", "published_on", "id"],
+        false,
+    )));
+    steps.push(Step::index(index(
+        "case_studies",
+        &["area_id", "published", "id"],
+        false,
+    )));
+    steps.push(Step::index(index("case_studies", &["shared", "id"], false)));
+    steps.extend(search_index("case_studies"));
+    steps
+}
 
 /// Version 24: the community calendar (行事予定) with what iCal needs to
 /// follow a change (sequence, status); an issue's report may be published;
@@ -1511,34 +1564,42 @@ fn v14_named_search_index() -> Vec<Step> {
     for table in ["staff", "organisations"] {
         let add = format!("ALTER TABLE {table} ADD COLUMN search_tokens TEXT");
         steps.push(Step::raw(&add, &add));
-        steps.push(Step::raw(
+        steps.extend(search_index(table));
+    }
+    steps
+}
+
+/// The bigram index over a table's `search_tokens`: an FTS5 table kept by
+/// triggers on SQLite, a generated tsvector with a GIN index on PostgreSQL.
+fn search_index(table: &str) -> Vec<Step> {
+    vec![
+        Step::raw(
             &format!(
                 "CREATE VIRTUAL TABLE {table}_fts USING fts5(search_tokens, content='{table}', content_rowid='id', detail=none, tokenize=\"unicode61 remove_diacritics 0 tokenchars '_'\")"
             ),
             &format!(
                 "ALTER TABLE {table} ADD COLUMN search_vector tsvector GENERATED ALWAYS AS (array_to_tsvector(string_to_array(search_tokens, ' '))) STORED"
             ),
-        ));
-        steps.push(Step::raw(
+        ),
+        Step::raw(
             &format!(
                 "CREATE TRIGGER {table}_fts_insert AFTER INSERT ON {table} BEGIN INSERT INTO {table}_fts(rowid, search_tokens) VALUES (new.id, new.search_tokens); END"
             ),
             &format!("CREATE INDEX ix_{table}_search ON {table} USING GIN (search_vector) WITH (fastupdate = off)"),
-        ));
-        steps.push(Step::raw(
+        ),
+        Step::raw(
             &format!(
                 "CREATE TRIGGER {table}_fts_delete AFTER DELETE ON {table} BEGIN INSERT INTO {table}_fts({table}_fts, rowid, search_tokens) VALUES ('delete', old.id, old.search_tokens); END"
             ),
             "",
-        ));
-        steps.push(Step::raw(
+        ),
+        Step::raw(
             &format!(
                 "CREATE TRIGGER {table}_fts_update AFTER UPDATE OF search_tokens ON {table} BEGIN INSERT INTO {table}_fts({table}_fts, rowid, search_tokens) VALUES ('delete', old.id, old.search_tokens); INSERT INTO {table}_fts(rowid, search_tokens) VALUES (new.id, new.search_tokens); END"
             ),
             "",
-        ));
-    }
-    steps
+        ),
+    ]
 }
 
 /// Version 13: the departments' issue lists, kept (see

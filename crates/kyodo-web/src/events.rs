@@ -130,7 +130,7 @@ async fn list(state: &AppState, caller: &Caller, q: &EventQuery) -> Result<Vec<E
 }
 
 /// A filter's choices after 「（すべて）」, which sends nothing.
-fn all_and(options: Vec<(String, String)>) -> Vec<(String, String)> {
+pub(crate) fn all_and(options: Vec<(String, String)>) -> Vec<(String, String)> {
     let mut all = vec![(String::new(), "（すべて）".to_owned())];
     all.extend(options);
     all

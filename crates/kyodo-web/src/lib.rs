@@ -9,6 +9,7 @@ pub mod appointments;
 pub mod areas;
 pub mod audit;
 pub mod auth;
+pub mod case_studies;
 pub mod client_address;
 pub mod data;
 pub mod departments;

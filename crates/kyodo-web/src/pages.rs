@@ -75,6 +75,7 @@ const NAV: &[(&str, &[NavEntry])] = &[
             ("/meetings", "会議", Action::MeetingRead),
             ("/events", "行事予定", Action::EventRead),
             ("/activities", "活動記録", Action::ActivityRead),
+            ("/case-studies", "事例集", Action::CaseStudyRead),
         ],
     ),
     (
@@ -538,6 +539,7 @@ impl Cell {
     }
 }
 
+/// A list's filter: a choice, or words (a search box) when it has no options.
 pub struct Filter {
     pub name: &'static str,
     pub label: &'static str,

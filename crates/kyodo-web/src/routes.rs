@@ -8,9 +8,9 @@ use tower_http::set_header::SetResponseHeaderLayer;
 
 use crate::issues::{self, Issues, dashboard, detail, files, progress, templates};
 use crate::{
-    AppState, accounts, activities, api, appointments, areas, audit, data, departments, editing, evacuation_support,
-    events, grants, handovers, help, mail, meetings, open311, organisations, plans, public, rotation, scheme, staff,
-    workload,
+    AppState, accounts, activities, api, appointments, areas, audit, case_studies, data, departments, editing,
+    evacuation_support, events, grants, handovers, help, mail, meetings, open311, organisations, plans, public,
+    rotation, scheme, staff, workload,
 };
 
 pub fn router(state: AppState) -> Router {
@@ -28,6 +28,8 @@ pub fn router(state: AppState) -> Router {
             get(public::feeds::organisation),
         )
         .route("/p/{code}/events/{id}", get(public::pages::event))
+        .route("/p/{code}/case-studies", get(public::cases::list))
+        .route("/p/{code}/case-studies/{id}", get(public::cases::case))
         .route_layer(limited.clone());
     let public_api = Router::new()
         .route("/public/{code}/roster", get(appointments::roster::public_api))
@@ -35,6 +37,7 @@ pub fn router(state: AppState) -> Router {
         .route("/public/{code}/organisations", get(public::api::organisations))
         .route("/public/{code}/events", get(public::api::events))
         .route("/public/{code}/reports", get(public::api::reports))
+        .route("/public/{code}/case-studies", get(public::api::case_studies))
         .route_layer(limited);
     let pages = Router::new()
         .route("/", get(accounts::home))
@@ -112,6 +115,21 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/events/{id}/edit", get(editing::edit_page::<events::Events>))
         .route("/issues/{id}/publication", post(issues::detail::publication_page))
+        .route(
+            "/case-studies",
+            get(case_studies::list_page).post(editing::create_page::<case_studies::CaseStudies>),
+        )
+        .route("/case-studies/new", get(case_studies::new_page))
+        .route(
+            "/case-studies/{id}",
+            get(case_studies::detail_page).post(editing::update_page::<case_studies::CaseStudies>),
+        )
+        .route(
+            "/case-studies/{id}/edit",
+            get(editing::edit_page::<case_studies::CaseStudies>),
+        )
+        .route("/case-studies/{id}/share", post(case_studies::share_page))
+        .route("/case-studies/{id}/unshare", post(case_studies::unshare_page))
         .route("/activities", get(activities::list_page).post(activities::create_page))
         .route("/activities/new", get(activities::new_page))
         .route("/activities/{id}", post(editing::update_page::<activities::Activities>))
@@ -477,6 +495,15 @@ pub fn router(state: AppState) -> Router {
         .route("/events", get(events::list_api).post(events::create_api))
         .route("/events/{id}", get(events::get_api).patch(events::patch_api))
         .route("/issues/{id}/publication", post(issues::detail::publication_api))
+        .route(
+            "/case-studies",
+            get(case_studies::list_api).post(case_studies::create_api),
+        )
+        .route(
+            "/case-studies/{id}",
+            get(case_studies::get_api).patch(case_studies::patch_api),
+        )
+        .route("/case-studies/{id}/share", post(case_studies::share_api))
         .route("/meetings", get(meetings::list_api).post(meetings::create_api))
         .route("/meetings/{id}", get(meetings::get_api).patch(meetings::patch_api))
         .route("/meetings/{id}/issues", post(meetings::raise_api))

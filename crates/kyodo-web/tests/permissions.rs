@@ -240,9 +240,35 @@ async fn every_role_gets_exactly_what_the_table_allows_on_every_route() {
     .find(|e| e.meeting_id.is_none())
     .expect("a demo event of O001")
     .id;
+    // A demo case study (published; the first is shared).
+    let cs = kyodo_store::case_studies::list(
+        &app.db,
+        muni,
+        &kyodo_store::case_studies::CaseFilter {
+            limit: 1,
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap()[0]
+        .id;
     use Action::*;
     use Via::*;
     let cases = vec![
+        case("GET", "/case-studies", CaseStudyRead, Page),
+        case("GET", "/case-studies?library=shared", CaseStudyRead, Page),
+        case("GET", format!("/case-studies/{cs}"), CaseStudyRead, Page),
+        case("GET", "/case-studies/new", CaseStudyWrite, Page),
+        case("POST", "/case-studies", CaseStudyWrite, Page),
+        case("GET", format!("/case-studies/{cs}/edit"), CaseStudyWrite, Page),
+        case("POST", format!("/case-studies/{cs}"), CaseStudyWrite, Page).with("version", "1"),
+        case("POST", format!("/case-studies/{cs}/share"), CaseStudyWrite, Page),
+        case("POST", format!("/case-studies/{cs}/unshare"), CaseStudyWrite, Page),
+        case("GET", "/api/v1/case-studies", CaseStudyRead, Api),
+        case("GET", format!("/api/v1/case-studies/{cs}"), CaseStudyRead, Api),
+        case("POST", "/api/v1/case-studies", CaseStudyWrite, Api),
+        case("PATCH", format!("/api/v1/case-studies/{cs}"), CaseStudyWrite, Api),
+        case("POST", format!("/api/v1/case-studies/{cs}/share"), CaseStudyWrite, Api),
         case("GET", "/events", EventRead, Page),
         case("GET", format!("/events/{ev}"), EventRead, Page),
         case("GET", "/events/new", EventWrite, Page),

@@ -26,6 +26,9 @@ async fn public_addresses(app: &TestApp, code: &str) -> Vec<String> {
         format!("/api/v1/public/{code}/events?from=2026-04-01&limit=2000"),
         format!("/api/v1/public/{code}/reports?limit=500"),
         format!("/api/v1/public/{code}/roster"),
+        format!("/api/v1/public/{code}/case-studies?limit=500"),
+        format!("/p/{code}/case-studies"),
+        format!("/p/{code}/case-studies?q=地区"),
     ];
     for month in [
         "2026-04", "2026-05", "2026-06", "2026-07", "2026-08", "2026-09", "2026-10", "2026-11", "2026-12", "2027-01",
@@ -40,6 +43,11 @@ async fn public_addresses(app: &TestApp, code: &str) -> Vec<String> {
     for o in get(format!("/api/v1/public/{code}/organisations")).await {
         paths.push(format!("/p/{code}/organisations/{}", o["id"]));
         paths.push(format!("/p/{code}/organisations/{}/calendar.ics", o["id"]));
+    }
+    let cases = get(format!("/api/v1/public/{code}/case-studies?limit=500")).await;
+    assert!(!cases.is_empty(), "the demo publishes case studies");
+    for c in cases {
+        paths.push(format!("/p/{code}/case-studies/{}", c["id"]));
     }
     for e in get(format!("/api/v1/public/{code}/events?from=2026-04-01&limit=2000")).await {
         paths.push(format!("/p/{code}/events/{}", e["id"]));

@@ -79,6 +79,10 @@ pub struct IssuePage {
     pub actions: Vec<ActionForm>,
     pub edit_href: Option<String>,
     pub similar: Vec<SimilarView>,
+    /// Case studies other municipalities share that look like this issue (他の自治体の事例).
+    pub shared_cases: Vec<SimilarView>,
+    /// 「事例にする」: a closed issue, for the coordinator.
+    pub case_study_href: Option<String>,
     pub files: Vec<super::files::FileView>,
     /// Answer templates offered in the answer form: (label, text).
     pub templates: Vec<(String, String)>,
@@ -510,6 +514,22 @@ pub async fn render(
     } else {
         Vec::new()
     };
+    let shared_cases = if internal && caller.can(Action::CaseStudyRead) {
+        kyodo_store::case_studies::shared_like(&state.db, muni, &format!("{} {}", i.title, i.category), 5)
+            .await?
+            .into_iter()
+            .map(|c| SimilarView {
+                href: Some(format!("{}/{}", crate::case_studies::BASE, c.id)),
+                title: c.title,
+                area: format!("{}・{}", c.municipality_name, c.area_name),
+                status: "事例",
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let case_study_href = (caller.can(Action::CaseStudyWrite) && !i.status.is_open())
+        .then(|| format!("{}/new?source=issue&source_id={id}", crate::case_studies::BASE));
     let files = super::files::views(caller, super::files::visible(state, caller, id).await?);
     let answering = actions.iter().any(|a| a.action == "answer");
     let templates = if answering {
@@ -562,6 +582,8 @@ pub async fn render(
         actions,
         edit_href: editable.then(|| format!("{BASE}/{id}/edit")),
         similar,
+        shared_cases,
+        case_study_href,
         files,
         templates,
         can_attach,

@@ -5,7 +5,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, Uri};
 use axum::response::Response;
 use kyodo_core::events::EventKind;
-use kyodo_core::public::{PublicArea, PublicEvent, PublicOrganisation, PublicReport, area_and_below};
+use kyodo_core::public::{PublicArea, PublicCaseStudy, PublicEvent, PublicOrganisation, PublicReport, area_and_below};
 use kyodo_store::events::{EventFilter, Reach};
 use serde::Serialize;
 
@@ -139,6 +139,39 @@ pub async fn reports(
         let site = Site::load(&state, &code).await?;
         let limit = q.limit.unwrap_or(50).clamp(1, 500);
         json(&site.reports(&state, q.area_id, limit).await?)
+    };
+    Ok(cache::serve(&state, &headers, &code, uri.to_string(), render).await?)
+}
+
+#[derive(serde::Deserialize, Default, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PublicCaseQuery {
+    /// Words, searched as on the public page.
+    #[param(max_length = 200)]
+    pub q: Option<String>,
+    #[param(minimum = 1)]
+    pub area_id: Option<i64>,
+    /// At most this many (50 by default).
+    #[param(minimum = 1, maximum = 500)]
+    pub limit: Option<u64>,
+}
+
+/// Published case studies (事例), newest first.
+#[utoipa::path(get, path = "/public/{code}/case-studies", tag = "public", security(()),
+    params(("code" = String, Path, description = "全国地方公共団体コード（6桁）", pattern = "^[0-9]{6}$"), PublicCaseQuery),
+    responses((status = 200, body = [PublicCaseStudy]), (status = 304, description = "If-None-Match に一致（変更なし）")))]
+pub async fn case_studies(
+    State(state): State<AppState>,
+    ApiPath(code): ApiPath<String>,
+    ApiQuery(q): ApiQuery<PublicCaseQuery>,
+    uri: Uri,
+    headers: HeaderMap,
+) -> ApiResult<Response> {
+    let render = async {
+        let site = Site::load(&state, &code).await?;
+        let limit = q.limit.unwrap_or(50).clamp(1, 500);
+        let words = q.q.filter(|w| !w.trim().is_empty());
+        json(&site.cases(&state, q.area_id, words, limit).await?)
     };
     Ok(cache::serve(&state, &headers, &code, uri.to_string(), render).await?)
 }

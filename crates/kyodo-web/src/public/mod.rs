@@ -7,6 +7,7 @@
 
 pub mod api;
 pub mod cache;
+pub mod cases;
 pub mod feeds;
 pub mod limit;
 pub mod pages;

@@ -11,7 +11,8 @@ use kyodo_core::events::EventKind;
 use kyodo_core::municipalities::Municipality;
 use kyodo_core::organisations::Organisation;
 use kyodo_core::public::{
-    PublicEvent, PublicGrant, PublicOrganisation, PublicReport, area_and_below, district_of, find_districts,
+    PublicCaseStudy, PublicEvent, PublicGrant, PublicOrganisation, PublicReport, area_and_below, district_of,
+    find_districts,
 };
 use kyodo_core::wareki::{format_date_wareki, format_fiscal_year};
 use kyodo_store::appointments::AppointmentFilter;
@@ -78,7 +79,7 @@ impl Site {
         self.areas.iter().find(|a| a.id == id).ok_or(AppError::NotFound)
     }
 
-    fn page(&self, path: &str, title: String, description: String) -> PublicPage {
+    pub(super) fn page(&self, path: &str, title: String, description: String) -> PublicPage {
         PublicPage {
             site: SiteHead {
                 name: self.muni.name.clone(),
@@ -121,6 +122,24 @@ impl Site {
         Ok(rows.iter().filter_map(|r| PublicReport::of(r, true)).collect())
     }
 
+    /// Published case studies, newest first: a district's, or those matching `words`.
+    pub async fn cases(
+        &self,
+        state: &AppState,
+        area_id: Option<i64>,
+        words: Option<String>,
+        limit: u64,
+    ) -> Result<Vec<PublicCaseStudy>, AppError> {
+        let filter = kyodo_store::case_studies::CaseFilter {
+            q: words,
+            area_id,
+            published_only: true,
+            limit,
+        };
+        let rows = kyodo_store::case_studies::list(&state.db, self.muni.id, &filter).await?;
+        Ok(rows.iter().filter_map(PublicCaseStudy::of).collect())
+    }
+
     pub async fn organisations(&self, state: &AppState) -> Result<Vec<Organisation>, AppError> {
         let mut all = kyodo_store::organisations::all(&state.db, self.muni.id).await?;
         all.retain(|o| o.archived_at.is_none());
@@ -137,7 +156,7 @@ impl Site {
     }
 }
 
-fn html(page: &PublicPage) -> Rendered {
+pub(super) fn html(page: &PublicPage) -> Rendered {
     use askama::Template;
     let html = page.render().map_err(|e| AppError::Internal(e.to_string()))?;
     Ok(("text/html; charset=utf-8", html.into_bytes()))
@@ -255,6 +274,8 @@ async fn top_page(state: &AppState, code: &str, query: TopQuery) -> Rendered {
         reports: reports.iter().map(ReportView::of).collect(),
         empty: "公開された報告はまだありません。",
     });
+    let cases = site.cases(state, None, None, 5).await?;
+    page.blocks.push(super::cases::links_block("最近の事例", &site, &cases));
     page.feeds
         .push((format!("{name}の行事"), format!("{}/calendar.ics", site.home())));
     html(&page)
@@ -348,6 +369,11 @@ async fn area_page(state: &AppState, code: &str, id: i64) -> Rendered {
         reports: reports.iter().map(ReportView::of).collect(),
         empty: "この地区で公開された報告はまだありません。",
     });
+    let cases = site.cases(state, Some(id), None, 10).await?;
+    if !cases.is_empty() {
+        page.blocks
+            .push(super::cases::links_block("この地区の事例", &site, &cases));
+    }
     let children: Vec<LinkItem> = site
         .areas
         .iter()

@@ -97,6 +97,10 @@ pub enum Block {
         rows: Vec<(String, String)>,
         empty: &'static str,
     },
+    /// A search of the case studies by words.
+    CaseSearch { action: String, value: String },
+    /// A heading and a text as written (a case study's parts).
+    Text { title: &'static str, text: String },
     MonthNav {
         label: String,
         prev: (String, String),
