@@ -81,6 +81,7 @@ const EXTRA_LINKS = {
   "/grants": [/^\/grants\/schemes\/\d+$/, /^\/grants\/overview$/],
   // The public site, as residents see it: from the calendar to the top, a district and a body.
   "/events": [/^\/p\/\d+\/calendar$/],
+  "/case-studies": [/^\/case-studies\/new$/],
 };
 
 // The same for detail pages, by the pattern of their path.
@@ -90,6 +91,9 @@ const EXTRA_BY_PATTERN = [
   [/^\/p\/\d+\/calendar$/, [/^\/p\/\d+$/, /^\/p\/\d+\/events\/\d+$/]],
   [/^\/p\/\d+$/, [/^\/p\/\d+\/areas\/\d+$/]],
   [/^\/p\/\d+\/areas\/\d+$/, [/^\/p\/\d+\/organisations\/\d+$/]],
+  // A case study, then as residents read it, and their list of cases.
+  [/^\/case-studies\/\d+$/, [/^\/p\/\d+\/case-studies\/\d+$/]],
+  [/^\/p\/\d+\/case-studies\/\d+$/, [/^\/p\/\d+\/case-studies$/]],
 ];
 
 const AXE_IMPACTS = new Set(["serious", "critical"]);

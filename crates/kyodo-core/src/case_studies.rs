@@ -60,21 +60,6 @@ pub struct CaseStudy {
     pub version: i64,
 }
 
-impl CaseStudy {
-    /// The texts a reader sees, for search and for the names check.
-    pub fn texts(&self) -> [&str; 7] {
-        [
-            &self.title,
-            &self.theme,
-            &self.problem,
-            self.community_action.as_deref().unwrap_or(""),
-            self.city_action.as_deref().unwrap_or(""),
-            self.result.as_deref().unwrap_or(""),
-            self.roles.as_deref().unwrap_or(""),
-        ]
-    }
-}
-
 /// What a coordinator sends to write or change a case study.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CaseStudyInput {
@@ -148,6 +133,12 @@ impl CaseStudyInput {
         })
     }
 
+    /// The texts a reader sees, in [`TEXT_FIELDS`] order: what is searched
+    /// and checked for names.
+    pub fn texts(&self) -> [&str; 7] {
+        TEXT_FIELDS.map(|(field, _)| self.text_of(field))
+    }
+
     fn text_of(&self, field: &str) -> &str {
         match field {
             "title" => &self.title,
@@ -181,6 +172,26 @@ impl CaseStudyInput {
             }
         }
         errors.into_result(())
+    }
+}
+
+impl From<&CaseStudy> for CaseStudyInput {
+    /// The case as it stands, to write again (sharing re-indexes it).
+    fn from(c: &CaseStudy) -> Self {
+        CaseStudyInput {
+            area_id: c.area_id,
+            source: c.source,
+            source_id: c.source_id,
+            title: c.title.clone(),
+            theme: c.theme.clone(),
+            problem: c.problem.clone(),
+            community_action: c.community_action.clone(),
+            city_action: c.city_action.clone(),
+            result: c.result.clone(),
+            roles: c.roles.clone(),
+            names_consented: c.names_consented,
+            published: c.published,
+        }
     }
 }
 

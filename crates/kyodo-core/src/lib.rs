@@ -31,6 +31,7 @@ pub mod rotation;
 pub mod scheme;
 pub mod search;
 pub mod staff;
+pub mod syndication;
 pub mod text;
 pub mod validation;
 pub mod wareki;

@@ -52,6 +52,8 @@ pub struct PublicOrganisation {
     /// 認可: the city recognises it as a 地域運営組織.
     pub recognised: bool,
     pub approved_on: Option<NaiveDate>,
+    /// The contact point the body marked public (公開する問い合わせ窓口).
+    pub contact: Option<String>,
 }
 
 impl PublicOrganisation {
@@ -66,6 +68,7 @@ impl PublicOrganisation {
             established_on: o.established_on,
             recognised: o.recognised(),
             approved_on: o.recognised().then_some(o.approved_on).flatten(),
+            contact: o.public_contact.clone(),
         }
     }
 }

@@ -187,6 +187,7 @@ pub async fn create_in(tx: &mut Tx, actor: &Actor, levels: usize, input: &AreaIn
 pub async fn create(db: &Db, actor: &Actor, levels: usize, input: &AreaInput) -> Result<AreaRow> {
     let mut tx = db.begin().await?;
     let id = create_in(&mut tx, actor, levels, input).await?;
+    crate::public::bump_in(&mut tx, actor.municipality_id).await?;
     tx.commit().await?;
     get(db, actor.municipality_id, id).await
 }
@@ -285,6 +286,7 @@ pub async fn update(
 ) -> Result<AreaRow> {
     let mut tx = db.begin().await?;
     update_in(&mut tx, actor, levels, id, Some(version), input).await?;
+    crate::public::bump_in(&mut tx, actor.municipality_id).await?;
     tx.commit().await?;
     get(db, actor.municipality_id, id).await
 }
@@ -308,6 +310,7 @@ pub async fn set_archived(db: &Db, actor: &Actor, id: i64, archived: bool) -> Re
         ));
     }
     common::set_archived(&mut tx, actor, TABLE, id, archived).await?;
+    crate::public::bump_in(&mut tx, actor.municipality_id).await?;
     tx.commit().await?;
     get(db, actor.municipality_id, id).await
 }

@@ -242,15 +242,7 @@ async fn check_in(tx: &mut Tx, muni: i64, input: &CaseStudyInput, shared: bool) 
 
 /// The index tokens: the municipality's own, and the shared library's while shared.
 fn tokens(muni: i64, input: &CaseStudyInput, shared: bool) -> String {
-    let texts = [
-        input.title.as_str(),
-        &input.theme,
-        &input.problem,
-        input.community_action.as_deref().unwrap_or(""),
-        input.city_action.as_deref().unwrap_or(""),
-        input.result.as_deref().unwrap_or(""),
-        input.roles.as_deref().unwrap_or(""),
-    ];
+    let texts = input.texts();
     let own = search::index_tokens(muni, &texts);
     if shared {
         format!("{own} {}", search::index_tokens(SHARED_TENANT, &texts))
@@ -390,20 +382,7 @@ pub async fn set_shared(db: &Db, actor: &Actor, id: i64, shared: bool) -> Result
     if case.shared == shared {
         return Ok(case);
     }
-    let input = CaseStudyInput {
-        area_id: case.area_id,
-        source: case.source,
-        source_id: case.source_id,
-        title: case.title.clone(),
-        theme: case.theme.clone(),
-        problem: case.problem.clone(),
-        community_action: case.community_action.clone(),
-        city_action: case.city_action.clone(),
-        result: case.result.clone(),
-        roles: case.roles.clone(),
-        names_consented: case.names_consented,
-        published: case.published,
-    };
+    let input = CaseStudyInput::from(&case);
     let mut tx = db.begin().await?;
     if shared {
         check_in(&mut tx, muni, &input, true).await?;

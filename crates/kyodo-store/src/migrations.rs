@@ -940,7 +940,7 @@ const MIGRATIONS: &[Migration] = &[
 /// Version 25: case studies (事例集), published on the public site and
 /// shared with the deployment's other municipalities, searched through the
 /// bigram index (their own municipality's tokens, and the shared library's
-/// while shared).
+/// while shared); an organisation may publish a contact point.
 fn v25_case_studies() -> Vec<Step> {
     let mut t = tenant_table("case_studies");
     reference(&mut t, "case_studies", "area_id", "areas", false);
@@ -982,6 +982,9 @@ fn v25_case_studies() -> Vec<Step> {
     )));
     steps.push(Step::index(index("case_studies", &["shared", "id"], false)));
     steps.extend(search_index("case_studies"));
+    // The contact point an organisation publishes (公開する問い合わせ窓口).
+    let contact = "ALTER TABLE organisations ADD COLUMN public_contact TEXT";
+    steps.push(Step::raw(contact, contact));
     steps
 }
 

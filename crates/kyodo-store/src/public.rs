@@ -20,7 +20,10 @@ pub async fn version_by_code(db: &Db, code: &str) -> Result<Option<(i64, i64)>> 
     .await
 }
 
-/// Marks the municipality's public pages stale, inside the change's transaction.
+/// Marks the municipality's public pages stale, inside the change's
+/// transaction. It locks the municipality's row until the commit: call it
+/// last where the transaction writes other rows after, so that two writers
+/// never wait on each other in opposite orders.
 pub(crate) async fn bump_in(tx: &mut Tx, municipality_id: i64) -> Result<()> {
     tx.execute(
         &Query::update()

@@ -130,9 +130,11 @@ async fn list(state: &AppState, caller: &Caller, q: &EventQuery) -> Result<Vec<E
 }
 
 /// A filter's choices after 「（すべて）」, which sends nothing.
+/// A form's own empty choice (「（選択なし）」) is dropped: two choices of the
+/// same empty value made the browser show the last, not 「（すべて）」.
 pub(crate) fn all_and(options: Vec<(String, String)>) -> Vec<(String, String)> {
     let mut all = vec![(String::new(), "（すべて）".to_owned())];
-    all.extend(options);
+    all.extend(options.into_iter().filter(|(value, _)| !value.is_empty()));
     all
 }
 
@@ -599,4 +601,16 @@ pub async fn patch_api(
     Ok(Json(
         editing::patch::<Events>(&state, &caller, id, body.version, fields_of(&body)).await?,
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_filter_offers_all_once_and_first() {
+        let options = crate::pages::options(&[(1, "荒尾")], |a| a.0.to_string(), |a| a.1.to_owned());
+        let all = super::all_and(options);
+        assert_eq!(all.iter().filter(|(v, _)| v.is_empty()).count(), 1);
+        assert_eq!(all[0].1, "（すべて）");
+        assert_eq!(all[1], ("1".to_owned(), "荒尾".to_owned()));
+    }
 }

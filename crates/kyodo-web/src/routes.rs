@@ -28,6 +28,8 @@ pub fn router(state: AppState) -> Router {
             get(public::feeds::organisation),
         )
         .route("/p/{code}/events/{id}", get(public::pages::event))
+        .route("/p/{code}/feed.atom", get(public::syndication::feed))
+        .route("/p/{code}/sitemap.xml", get(public::syndication::sitemap))
         .route("/p/{code}/case-studies", get(public::cases::list))
         .route("/p/{code}/case-studies/{id}", get(public::cases::case))
         .route_layer(limited.clone());

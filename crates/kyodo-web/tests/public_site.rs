@@ -28,6 +28,8 @@ async fn public_addresses(app: &TestApp, code: &str) -> Vec<String> {
         format!("/api/v1/public/{code}/roster"),
         format!("/api/v1/public/{code}/case-studies?limit=500"),
         format!("/p/{code}/case-studies"),
+        format!("/p/{code}/feed.atom"),
+        format!("/p/{code}/sitemap.xml"),
         format!("/p/{code}/case-studies?q=地区"),
     ];
     for month in [
@@ -113,6 +115,8 @@ async fn public_pages_feeds_and_api_show_nothing_personal() {
     // The crawl is one client reading everything at once: no rate limit.
     let config = kyodo_web::Config {
         public_rate_limit: Some(0),
+        // The sitemap needs the site's address.
+        public_url: Some("https://kyodo.example.jp".into()),
         ..Default::default()
     };
     let app = TestApp::spawn_with(&["arao", "niimi"], config).await;
@@ -610,4 +614,125 @@ async fn a_busy_month_comes_in_pages_and_every_server_sees_a_change_at_once() {
         150,
         "every event is on one of the pages"
     );
+}
+
+/// The Atom feed carries what was published, newest first, and reads back
+/// as Atom; the sitemap names every district with the site's address, and
+/// is not served when kyodo was not told its address.
+#[tokio::test]
+async fn the_feed_and_the_sitemap_follow_what_is_published() {
+    let config = kyodo_web::Config {
+        public_url: Some("https://kyodo.example.jp/".into()),
+        ..Default::default()
+    };
+    let app = TestApp::spawn_with(&["arao"], config).await;
+    let web = app.anonymous();
+    let muni = app.municipality("432041").await.id;
+    let area = app.id_of(muni, "areas", "A01").await;
+    let coordinator = Api::new(&app, "arao-coordinator").await;
+    let (status, made) = coordinator
+        .send(
+            "POST",
+            "/case-studies",
+            Some(
+                json!({"area_id": area, "title": "空き家を地域の集会所に", "theme": "空き家",
+                "problem": "空き家が増え、集まる場所がなかった。", "published": true}),
+            ),
+        )
+        .await;
+    assert_eq!(status, 201, "{made}");
+    let res = web.get(app.url("/p/432041/feed.atom")).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    assert!(
+        res.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("application/atom+xml")
+    );
+    let feed: atom_syndication::Feed = res.text().await.unwrap().parse().expect("Atom");
+    let newest = &feed.entries()[0];
+    assert_eq!(newest.title().as_str(), "空き家を地域の集会所に");
+    assert_eq!(
+        newest.links()[0].href(),
+        format!("https://kyodo.example.jp/p/432041/case-studies/{}", made["id"])
+    );
+    assert!(
+        feed.entries()
+            .iter()
+            .any(|e| e.categories()[0].term() == "地域への報告")
+    );
+
+    let sitemap = web
+        .get(app.url("/p/432041/sitemap.xml"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let areas: Vec<Value> = web
+        .get(app.url("/api/v1/public/432041/areas"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    for a in &areas {
+        let loc = format!("<loc>https://kyodo.example.jp/p/432041/areas/{}</loc>", a["id"]);
+        assert!(sitemap.contains(&loc), "{loc}");
+    }
+    assert!(sitemap.contains(&format!("/p/432041/case-studies/{}</loc>", made["id"])));
+
+    let unaddressed = TestApp::spawn(&["arao"]).await;
+    let res = unaddressed
+        .anonymous()
+        .get(unaddressed.url("/p/432041/sitemap.xml"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+}
+
+/// An organisation's contact point reaches its public page only once the
+/// organisation marks one public; clearing it takes it off again.
+#[tokio::test]
+async fn an_organisation_shows_a_contact_point_only_when_it_publishes_one() {
+    let app = TestApp::spawn(&["arao"]).await;
+    let muni = app.municipality("432041").await.id;
+    let org = app.id_of(muni, "organisations", "O001").await;
+    let web = app.anonymous();
+    let page =
+        |web: reqwest::Client, url: String| async move { web.get(url).send().await.unwrap().text().await.unwrap() };
+    let url = app.url(&format!("/p/432041/organisations/{org}"));
+    assert!(!page(web.clone(), url.clone()).await.contains("<dt>問い合わせ</dt>"));
+    let coordinator = Api::new(&app, "arao-coordinator").await;
+    let contact = "荒尾地区協議会事務局（荒尾公民館内）";
+    let (status, body) = coordinator
+        .send(
+            "PATCH",
+            &format!("/organisations/{org}"),
+            Some(json!({"public_contact": contact})),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert!(page(web.clone(), url.clone()).await.contains(contact));
+    let listed: Vec<Value> = web
+        .get(app.url("/api/v1/public/432041/organisations"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(listed.iter().any(|o| o["contact"] == contact));
+    let (status, _) = coordinator
+        .send(
+            "PATCH",
+            &format!("/organisations/{org}"),
+            Some(json!({"public_contact": null})),
+        )
+        .await;
+    assert_eq!(status, 200);
+    assert!(!page(web, url).await.contains(contact));
 }

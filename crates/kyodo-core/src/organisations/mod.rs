@@ -29,6 +29,9 @@ pub struct Organisation {
     /// Date of the city's approval (認可).
     pub approved_on: Option<NaiveDate>,
     pub note: Option<String>,
+    /// 問い合わせ窓口 the body chose to publish (事務局、公民館): shown on the
+    /// public site; none means the site shows no contact for it.
+    pub public_contact: Option<String>,
     pub archived_at: Option<DateTime<Utc>>,
     pub version: i64,
     /// Where the city's recognition (認可) stands.
@@ -59,6 +62,7 @@ pub struct OrganisationInput {
     pub established_on: Option<NaiveDate>,
     pub approved_on: Option<NaiveDate>,
     pub note: Option<String>,
+    pub public_contact: Option<String>,
 }
 
 impl OrganisationInput {
@@ -76,6 +80,7 @@ impl OrganisationInput {
             established_on: f.date("established_on", "設立日", false),
             approved_on: f.date("approved_on", "認可日", false),
             note: f.text("note", "備考", 2000, false),
+            public_contact: f.optional("public_contact", "公開する問い合わせ窓口", 200),
         };
         if let (Some(est), Some(app)) = (input.established_on, input.approved_on)
             && app < est

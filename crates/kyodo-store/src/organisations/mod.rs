@@ -20,7 +20,7 @@ use crate::db::{Db, Tx};
 use crate::error::{Result, StoreError};
 
 const TABLE: &str = "organisations";
-const COLUMNS: [&str; 16] = [
+const COLUMNS: [&str; 17] = [
     "id",
     "municipality_id",
     "code",
@@ -32,6 +32,7 @@ const COLUMNS: [&str; 16] = [
     "established_on",
     "approved_on",
     "note",
+    "public_contact",
     "archived_at",
     "version",
     "recognition",
@@ -183,6 +184,7 @@ pub async fn create_in(tx: &mut Tx, actor: &Actor, input: &OrganisationInput) ->
                     "established_on",
                     "approved_on",
                     "note",
+                    "public_contact",
                     "search_text",
                     "search_tokens",
                     "created_at",
@@ -199,6 +201,7 @@ pub async fn create_in(tx: &mut Tx, actor: &Actor, input: &OrganisationInput) ->
                     input.established_on.into(),
                     input.approved_on.into(),
                     input.note.clone().into(),
+                    input.public_contact.clone().into(),
                     search(input).into(),
                     common::search_tokens(actor.municipality_id, &search(input)).into(),
                     now.into(),
@@ -215,6 +218,7 @@ pub async fn create_in(tx: &mut Tx, actor: &Actor, input: &OrganisationInput) ->
 pub async fn create(db: &Db, actor: &Actor, input: &OrganisationInput) -> Result<OrganisationRow> {
     let mut tx = db.begin().await?;
     let id = create_in(&mut tx, actor, input).await?;
+    crate::public::bump_in(&mut tx, actor.municipality_id).await?;
     tx.commit().await?;
     get(db, actor.municipality_id, id).await
 }
@@ -252,6 +256,7 @@ pub async fn update_in(
         .value("area_id", input.area_id)
         .value("established_on", input.established_on)
         .value("note", input.note.clone())
+        .value("public_contact", input.public_contact.clone())
         .value("search_text", search(input))
         .value(
             "search_tokens",
@@ -288,6 +293,7 @@ pub async fn update(
 ) -> Result<OrganisationRow> {
     let mut tx = db.begin().await?;
     update_in(&mut tx, actor, id, Some(version), input).await?;
+    crate::public::bump_in(&mut tx, actor.municipality_id).await?;
     tx.commit().await?;
     get(db, actor.municipality_id, id).await
 }
@@ -298,6 +304,7 @@ pub async fn set_archived(db: &Db, actor: &Actor, id: i64, archived: bool) -> Re
     let mut tx = db.begin().await?;
     common::set_archived(&mut tx, actor, TABLE, id, archived).await?;
     establishment::hold_areas(&mut tx, actor.municipality_id, id, !archived).await?;
+    crate::public::bump_in(&mut tx, actor.municipality_id).await?;
     tx.commit().await?;
     get(db, actor.municipality_id, id).await
 }

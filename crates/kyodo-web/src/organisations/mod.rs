@@ -43,6 +43,7 @@ fn values(o: &Organisation) -> HashMap<String, String> {
         ("established_on".into(), iso_date(o.established_on)),
         ("approved_on".into(), iso_date(o.approved_on)),
         ("note".into(), pages::opt(&o.note)),
+        ("public_contact".into(), pages::opt(&o.public_contact)),
     ])
 }
 
@@ -101,6 +102,8 @@ async fn form_view(
         ),
         FieldSpec::date("established_on", "設立日"),
         FieldSpec::text("note", "備考").kind(FieldKind::Textarea),
+        FieldSpec::text("public_contact", "公開する問い合わせ窓口")
+            .hint("公開ページに載ります。例: 〇〇地区協議会事務局（〇〇公民館内）。個人の電話番号やメールは書かないでください。空欄なら載せません"),
     ];
     let page = FormPage::record(caller, BASE, editing, ("団体の登録", "団体の編集"), fields, form);
     Ok((status, pages::render(&page)).into_response())
@@ -398,6 +401,7 @@ async fn detail_view(
         items.push(Item::link("統合先", name, Some(format!("{BASE}/{successor}"))));
     }
     items.push(Item::new("備考", pages::opt(&o.note)));
+    items.push(Item::new("公開する問い合わせ窓口", pages::opt(&o.public_contact)));
     let page = pages::DetailPage {
         layout: Layout::new(caller, o.name.clone(), BASE).with_notice(notice),
         heading: o.name.clone(),
@@ -800,6 +804,10 @@ pub struct OrganisationCreate {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schema(max_length = 2000)]
     pub note: Option<String>,
+    /// 問い合わせ窓口 shown on the public site: an office, not a person's phone.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(max_length = 200)]
+    pub public_contact: Option<String>,
 }
 
 impl crate::api::ApiBody for OrganisationCreate {
@@ -834,6 +842,9 @@ pub struct OrganisationPatch {
     #[serde(default, deserialize_with = "nullable", skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<String>, max_length = 2000)]
     pub note: Option<Option<String>>,
+    #[serde(default, deserialize_with = "nullable", skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>, max_length = 200)]
+    pub public_contact: Option<Option<String>>,
     /// The version read; a newer one on the server is a 409.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub version: Option<i64>,

@@ -11,6 +11,7 @@ pub mod cases;
 pub mod feeds;
 pub mod limit;
 pub mod pages;
+pub mod syndication;
 mod view;
 
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};

@@ -431,6 +431,9 @@ async fn organisation_page(state: &AppState, code: &str, id: i64) -> Rendered {
                 .unwrap_or_else(|| "認可済み".into()),
         ));
     }
+    if let Some(contact) = &o.contact {
+        page.facts.push(("問い合わせ".into(), contact.clone()));
+    }
     if let Some(a) = o.area_id.and_then(|a| site.areas.iter().find(|x| x.id == a)) {
         page.facts.push(("地区".into(), a.name.clone()));
         page.breadcrumbs
