@@ -80,7 +80,7 @@ const EXTRA_LINKS = {
   "/issues": [/^\/issues\/dashboard$/],
   "/grants": [/^\/grants\/schemes\/\d+$/, /^\/grants\/overview$/],
   // The public site, as residents see it: from the calendar to the top, a district and a body.
-  "/events": [/^\/p\/\d+\/calendar$/],
+  "/events": [/^\/p\/\d+\/calendar$/, /^\/events\/annual$/],
   "/case-studies": [/^\/case-studies\/new$/],
 };
 
@@ -91,6 +91,8 @@ const EXTRA_BY_PATTERN = [
   [/^\/p\/\d+\/calendar$/, [/^\/p\/\d+$/, /^\/p\/\d+\/events\/\d+$/]],
   [/^\/p\/\d+$/, [/^\/p\/\d+\/areas\/\d+$/]],
   [/^\/p\/\d+\/areas\/\d+$/, [/^\/p\/\d+\/organisations\/\d+$/]],
+  // A 年間行事カレンダー, its sheet, and the sheet as residents print it.
+  [/^\/events\/annual\/\d+$/, [/^\/events\/annual\/\d+\/print$/, /^\/p\/\d+\/annual\/\d+$/]],
   // A case study, then as residents read it, and their list of cases.
   [/^\/case-studies\/\d+$/, [/^\/p\/\d+\/case-studies\/\d+$/]],
   [/^\/p\/\d+\/case-studies\/\d+$/, [/^\/p\/\d+\/case-studies$/]],

@@ -87,6 +87,24 @@ pub async fn record(tx: &mut Tx, actor: &Actor, event: Event<'_>) -> Result<()> 
 }
 
 /// Logs one event in a transaction of its own (reads of personal data, logins).
+/// [`record`] of one action on one record, with what the log should keep of it.
+pub async fn record_on(
+    tx: &mut Tx,
+    actor: &Actor,
+    action: &str,
+    entity: &str,
+    id: i64,
+    detail: serde_json::Value,
+) -> Result<()> {
+    let event = Event {
+        action,
+        entity,
+        entity_id: Some(id),
+        detail: Some(detail),
+    };
+    record(tx, actor, event).await
+}
+
 pub async fn record_now(db: &Db, actor: &Actor, event: Event<'_>) -> Result<()> {
     let mut tx = db.begin().await?;
     record(&mut tx, actor, event).await?;

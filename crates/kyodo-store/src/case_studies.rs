@@ -279,20 +279,6 @@ fn detail(input: &CaseStudyInput) -> serde_json::Value {
     })
 }
 
-async fn record(tx: &mut Tx, actor: &Actor, action: &'static str, id: i64, detail: serde_json::Value) -> Result<()> {
-    audit::record(
-        tx,
-        actor,
-        audit::Event {
-            action,
-            entity: TABLE,
-            entity_id: Some(id),
-            detail: Some(detail),
-        },
-    )
-    .await
-}
-
 pub async fn create(db: &Db, actor: &Actor, input: &CaseStudyInput, today: NaiveDate) -> Result<CaseStudy> {
     let muni = actor.municipality_id;
     let mut tx = db.begin().await?;
@@ -333,7 +319,15 @@ pub async fn create(db: &Db, actor: &Actor, input: &CaseStudyInput, today: Naive
     if input.published {
         crate::public::bump_in(&mut tx, muni).await?;
     }
-    record(&mut tx, actor, kyodo_core::audit::kind::CREATE, id, detail(input)).await?;
+    audit::record_on(
+        &mut tx,
+        actor,
+        kyodo_core::audit::kind::CREATE,
+        TABLE,
+        id,
+        detail(input),
+    )
+    .await?;
     tx.commit().await?;
     get(db, muni, id).await
 }
@@ -368,7 +362,15 @@ pub async fn update(
     if input.published || before.published {
         crate::public::bump_in(&mut tx, muni).await?;
     }
-    record(&mut tx, actor, kyodo_core::audit::kind::UPDATE, id, detail(input)).await?;
+    audit::record_on(
+        &mut tx,
+        actor,
+        kyodo_core::audit::kind::UPDATE,
+        TABLE,
+        id,
+        detail(input),
+    )
+    .await?;
     tx.commit().await?;
     get(db, muni, id).await
 }
@@ -400,7 +402,15 @@ pub async fn set_shared(db: &Db, actor: &Actor, id: i64, shared: bool) -> Result
     )
     .await?;
     let action = if shared { "share" } else { "withdraw_share" };
-    record(&mut tx, actor, action, id, serde_json::json!({ "shared": shared })).await?;
+    audit::record_on(
+        &mut tx,
+        actor,
+        action,
+        TABLE,
+        id,
+        serde_json::json!({ "shared": shared }),
+    )
+    .await?;
     tx.commit().await?;
     get(db, muni, id).await
 }

@@ -935,7 +935,48 @@ const MIGRATIONS: &[Migration] = &[
         name: "case_studies",
         steps: v25_case_studies,
     },
+    Migration {
+        version: 26,
+        name: "annual_calendars",
+        steps: v26_annual_calendars,
+    },
 ];
+
+/// Version 26: the printed 年間行事カレンダー of a district or a body for a
+/// 年度, and its advertisement boxes (広告枠) with their fees.
+fn v26_annual_calendars() -> Vec<Step> {
+    let mut t = tenant_table("annual_calendars");
+    reference(&mut t, "annual_calendars", "area_id", "areas", true);
+    reference(&mut t, "annual_calendars", "organisation_id", "organisations", true);
+    reference(&mut t, "annual_calendars", "created_by", "users", true);
+    t.col(ColumnDef::new(name("fiscal_year")).integer().not_null())
+        .col(text("title").not_null())
+        .col(date("entry_deadline").null())
+        .col(text("contact_points").null())
+        .col(text("status").not_null())
+        .col(date("published_on").null())
+        .col(ColumnDef::new(name("version")).big_integer().not_null().default(1))
+        .col(timestamp("created_at").not_null())
+        .col(timestamp("updated_at").not_null());
+    let mut ads = tenant_table("calendar_adverts");
+    reference(&mut ads, "calendar_adverts", "calendar_id", "annual_calendars", false);
+    ads.col(text("sponsor").not_null())
+        .col(text("text").null())
+        .col(ColumnDef::new(name("fee")).big_integer().not_null().default(0))
+        .col(timestamp("created_at").not_null());
+    vec![
+        Step::table(t),
+        Step::index(index(
+            "annual_calendars",
+            &["municipality_id", "fiscal_year", "id"],
+            false,
+        )),
+        Step::index(index("annual_calendars", &["area_id", "fiscal_year"], false)),
+        Step::index(index("annual_calendars", &["organisation_id", "fiscal_year"], false)),
+        Step::table(ads),
+        Step::index(index("calendar_adverts", &["calendar_id", "id"], false)),
+    ]
+}
 
 /// Version 25: case studies (事例集), published on the public site and
 /// shared with the deployment's other municipalities, searched through the

@@ -3,6 +3,8 @@
 //! its own events; a liaison those of the districts they serve; the
 //! coordinator any. Entries announced by a meeting change with the meeting.
 
+pub mod annual;
+
 use std::collections::HashMap;
 
 use axum::Json;
@@ -164,6 +166,7 @@ pub async fn list_page(
     if caller.can(Action::EventWrite) {
         links.push(("行事を登録する".to_owned(), format!("{BASE}/new"), true));
     }
+    links.push(("年間行事カレンダー".to_owned(), annual::BASE.to_owned(), false));
     links.push((
         "公開ページで見る".to_owned(),
         format!("/p/{}/calendar", caller.municipality.code),

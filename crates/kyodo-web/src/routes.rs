@@ -28,6 +28,7 @@ pub fn router(state: AppState) -> Router {
             get(public::feeds::organisation),
         )
         .route("/p/{code}/events/{id}", get(public::pages::event))
+        .route("/p/{code}/annual/{id}", get(events::annual::public_page))
         .route("/p/{code}/feed.atom", get(public::syndication::feed))
         .route("/p/{code}/sitemap.xml", get(public::syndication::sitemap))
         .route("/p/{code}/case-studies", get(public::cases::list))
@@ -111,6 +112,26 @@ pub fn router(state: AppState) -> Router {
             get(events::list_page).post(editing::create_page::<events::Events>),
         )
         .route("/events/new", get(events::new_page))
+        .route(
+            "/events/annual",
+            get(events::annual::list_page).post(editing::create_page::<events::annual::AnnualCalendars>),
+        )
+        .route("/events/annual/new", get(events::annual::new_page))
+        .route(
+            "/events/annual/{id}",
+            get(events::annual::detail_page).post(editing::update_page::<events::annual::AnnualCalendars>),
+        )
+        .route(
+            "/events/annual/{id}/edit",
+            get(editing::edit_page::<events::annual::AnnualCalendars>),
+        )
+        .route("/events/annual/{id}/print", get(events::annual::print_page))
+        .route("/events/annual/{id}/publish", post(events::annual::publish_page))
+        .route("/events/annual/{id}/adverts", post(events::annual::add_advert_page))
+        .route(
+            "/events/annual/{id}/adverts/{advert}/delete",
+            post(events::annual::remove_advert_page),
+        )
         .route(
             "/events/{id}",
             get(events::detail_page).post(editing::update_page::<events::Events>),

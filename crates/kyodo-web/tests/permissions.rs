@@ -252,9 +252,40 @@ async fn every_role_gets_exactly_what_the_table_allows_on_every_route() {
     .await
     .unwrap()[0]
         .id;
+    // O001's own 年間行事カレンダー: the body's, and its district's liaison's.
+    let annual = kyodo_store::events::annual::create(
+        &app.db,
+        &kyodo_store::audit::Actor::command_line(muni),
+        &kyodo_core::events::annual::AnnualCalendarInput {
+            area_id: None,
+            organisation_id: Some(o),
+            fiscal_year: 2027,
+            title: None,
+            entry_deadline: None,
+            contact_points: None,
+        },
+    )
+    .await
+    .unwrap()
+    .id;
     use Action::*;
     use Via::*;
     let cases = vec![
+        case("GET", "/events/annual", EventRead, Page),
+        case("GET", format!("/events/annual/{annual}"), EventRead, Page),
+        case("GET", format!("/events/annual/{annual}/print"), EventRead, Page),
+        case("GET", "/events/annual/new", EventWrite, Page),
+        case("POST", "/events/annual", EventWrite, Page),
+        case("GET", format!("/events/annual/{annual}/edit"), EventWrite, Page),
+        case("POST", format!("/events/annual/{annual}"), EventWrite, Page).with("version", "1"),
+        case("POST", format!("/events/annual/{annual}/adverts"), EventWrite, Page),
+        case(
+            "POST",
+            format!("/events/annual/{annual}/adverts/999999/delete"),
+            EventWrite,
+            Page,
+        ),
+        case("POST", format!("/events/annual/{annual}/publish"), EventWrite, Page),
         case("GET", "/case-studies", CaseStudyRead, Page),
         case("GET", "/case-studies?library=shared", CaseStudyRead, Page),
         case("GET", format!("/case-studies/{cs}"), CaseStudyRead, Page),

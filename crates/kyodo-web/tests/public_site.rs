@@ -46,6 +46,13 @@ async fn public_addresses(app: &TestApp, code: &str) -> Vec<String> {
         paths.push(format!("/p/{code}/organisations/{}", o["id"]));
         paths.push(format!("/p/{code}/organisations/{}/calendar.ics", o["id"]));
     }
+    let muni = app.municipality(code).await.id;
+    let issued = kyodo_store::events::annual::published(&app.db, muni).await.unwrap();
+    assert!(!issued.is_empty(), "the demo issues a 年間行事カレンダー");
+    for c in issued {
+        paths.push(format!("/p/{code}/annual/{}", c.id));
+        paths.push(format!("/p/{code}/annual/{}?size=a3", c.id));
+    }
     let cases = get(format!("/api/v1/public/{code}/case-studies?limit=500")).await;
     assert!(!cases.is_empty(), "the demo publishes case studies");
     for c in cases {

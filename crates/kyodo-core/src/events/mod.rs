@@ -4,6 +4,7 @@
 //! 傍聴可否; the public site, its iCal feeds and the printed 年間行事カレンダー
 //! all read this one calendar.
 
+pub mod annual;
 pub mod ical;
 
 use chrono::{DateTime, NaiveDate, Utc};

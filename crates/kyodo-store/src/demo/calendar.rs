@@ -118,6 +118,7 @@ pub(super) async fn load(
     let year_of = |month: u32| if month >= 4 { start.year() } else { start.year() + 1 };
     let mut cancelled = false;
     let mut seen_areas = Vec::new();
+    let mut first_lead = None;
     for o in orgs.iter().filter(|o| o.archived_at.is_none()) {
         let Some(area_id) = o.area_id else { continue };
         let lead = match area_body_kind {
@@ -139,6 +140,7 @@ pub(super) async fn load(
         if !lead {
             continue;
         }
+        first_lead.get_or_insert((o, area_id));
         // いきいきサロン: the second Tuesday of every month.
         for month in (4..=12).chain(1..=3) {
             let Some(on) = nth_weekday(year_of(month), month, 1, 2) else {
@@ -147,6 +149,38 @@ pub(super) async fn load(
             crate::events::create(db, actor, &input(o, area_id, &SALON, on)).await?;
         }
     }
+    if let Some((o, area_id)) = first_lead {
+        annual(db, actor, today, o, area_id).await?;
+    }
+    Ok(())
+}
+
+/// The first district's 年間行事カレンダー of this 年度, issued, with two
+/// advertisement boxes (the 実行委員会's 広告料収入).
+async fn annual(db: &Db, actor: &Actor, today: NaiveDate, body: &Organisation, area_id: i64) -> Result<()> {
+    use kyodo_core::events::annual::{AdvertInput, AnnualCalendarInput};
+    let fy = fiscal_year(today);
+    let input = AnnualCalendarInput {
+        area_id: Some(area_id),
+        organisation_id: None,
+        fiscal_year: fy,
+        title: None,
+        entry_deadline: fiscal_year_start(fy).checked_sub_days(Days::new(30)),
+        contact_points: Some(format!("{}事務局（地区の公民館内）", body.name)),
+    };
+    let calendar = crate::events::annual::create(db, actor, &input).await?;
+    for (sponsor, text, fee) in [
+        ("地域の台所 みどり食堂", "日替わり定食 11時〜14時", 5000),
+        ("まちの電器店", "修理・点検はお気軽に", 3000),
+    ] {
+        let ad = AdvertInput {
+            sponsor: sponsor.into(),
+            text: Some(text.into()),
+            fee,
+        };
+        crate::events::annual::add_advert(db, actor, calendar.id, &ad).await?;
+    }
+    crate::events::annual::publish(db, actor, calendar.id, fiscal_year_start(fy)).await?;
     Ok(())
 }
 

@@ -140,6 +140,29 @@ impl Site {
         Ok(rows.iter().filter_map(PublicCaseStudy::of).collect())
     }
 
+    /// The issued 年間行事カレンダー of a district or body, as links to their sheets.
+    pub async fn annual_block(
+        &self,
+        state: &AppState,
+        of: impl Fn(&kyodo_core::events::annual::AnnualCalendar) -> bool,
+    ) -> Result<Option<Block>, AppError> {
+        let issued = kyodo_store::events::annual::published(&state.db, self.muni.id).await?;
+        let items: Vec<LinkItem> = issued
+            .iter()
+            .filter(|c| of(c))
+            .map(|c| LinkItem {
+                label: c.title.clone(),
+                href: format!("{}/annual/{}", self.home(), c.id),
+                note: "印刷できます".into(),
+            })
+            .collect();
+        Ok((!items.is_empty()).then(|| Block::Links {
+            title: "年間行事カレンダー".into(),
+            items,
+            empty: "",
+        }))
+    }
+
     pub async fn organisations(&self, state: &AppState) -> Result<Vec<Organisation>, AppError> {
         let mut all = kyodo_store::organisations::all(&state.db, self.muni.id).await?;
         all.retain(|o| o.archived_at.is_none());
@@ -363,6 +386,9 @@ async fn area_page(state: &AppState, code: &str, id: i64) -> Rendered {
             format!("{}/calendar?area_id={id}", site.home()),
         )),
     ));
+    if let Some(block) = site.annual_block(state, |c| c.area_id == Some(id)).await? {
+        page.blocks.push(block);
+    }
     let reports = site.reports(state, Some(id), 10).await?;
     page.blocks.push(Block::Reports {
         title: "地域への報告".into(),
@@ -469,6 +495,9 @@ async fn organisation_page(state: &AppState, code: &str, id: i64) -> Rendered {
                 .collect(),
             empty: "",
         });
+    }
+    if let Some(block) = site.annual_block(state, |c| c.organisation_id == Some(id)).await? {
+        page.blocks.push(block);
     }
     page.feeds
         .push((format!("{}の行事", o.name), format!("{path}/calendar.ics")));

@@ -1,6 +1,8 @@
 //! The community calendar (行事予定): events the bodies enter, and the
 //! entries kept in step with the meetings a liaison marks 公開.
 
+pub mod annual;
+
 use chrono::{NaiveDate, Utc};
 use kyodo_core::events::{Event, EventInput, EventKind};
 use kyodo_core::validation::FieldErrors;
