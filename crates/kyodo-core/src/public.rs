@@ -189,6 +189,72 @@ impl PublicReport {
     }
 }
 
+/// A plan a body published (公開) once adopted, with its projects'
+/// progress (事業報告): what it does, when, which 部会, how far it got. Never
+/// the budgets' payees, the advice, the revisions or who wrote it.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct PublicPlan {
+    pub id: i64,
+    /// 将来計画, 年度計画, 地区防災計画.
+    pub kind: String,
+    pub title: String,
+    /// 「令和8年度〜令和12年度」.
+    pub period: String,
+    pub adopted_on: Option<NaiveDate>,
+    pub projects: Vec<PublicProject>,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct PublicProject {
+    pub name: String,
+    pub theme: Option<String>,
+    /// 「7・8月」, 「通年」.
+    pub months: String,
+    /// The 部会 or group that runs it.
+    pub committee: Option<String>,
+    /// 未着手, 実施中, 完了, 中止.
+    pub status: String,
+    /// What was done (実績).
+    pub outcome: Option<String>,
+    pub participants: Option<i64>,
+}
+
+impl PublicPlan {
+    /// `None` unless the body published it and it was adopted.
+    pub fn of(p: &crate::plans::Plan, projects: &[crate::plans::projects::Project]) -> Option<Self> {
+        (p.public && p.adopted()).then(|| PublicPlan {
+            id: p.id,
+            kind: p.kind.label().to_owned(),
+            title: p.title.clone(),
+            period: p.period(),
+            adopted_on: p.adopted_on,
+            projects: projects
+                .iter()
+                .map(|x| PublicProject {
+                    name: x.name.clone(),
+                    theme: x.theme.clone(),
+                    months: crate::plans::projects::months_label(&x.months),
+                    committee: x.responsible.clone(),
+                    status: x.status.label().to_owned(),
+                    outcome: x.outcome.clone(),
+                    participants: x.participants,
+                })
+                .collect(),
+        })
+    }
+
+    /// The 部会 named by its projects, each once, in the order they appear.
+    pub fn committees(&self) -> Vec<&str> {
+        let mut out: Vec<&str> = Vec::new();
+        for c in self.projects.iter().filter_map(|p| p.committee.as_deref()) {
+            if !out.contains(&c) {
+                out.push(c);
+            }
+        }
+        out
+    }
+}
+
 /// A published case study (事例): what the district faced, what the
 /// community and the city did, and the result. Never where it came from
 /// (the source record's number), who wrote it, or whether it is shared.

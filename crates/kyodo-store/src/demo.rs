@@ -760,6 +760,8 @@ async fn load_plans(
             input.adopted_on = p.adopted_on;
             input.adopted_by = Some(adopted_by.to_owned());
             crate::plans::update(db, &actor, plan.plan.id, None, &input).await?;
+            // The bodies publish what their 総会 adopted, and its progress.
+            crate::plans::set_public(db, &actor, plan.plan.id, true).await?;
         }
     }
     Ok(())

@@ -940,7 +940,28 @@ const MIGRATIONS: &[Migration] = &[
         name: "annual_calendars",
         steps: v26_annual_calendars,
     },
+    Migration {
+        version: 27,
+        name: "plan_publication",
+        steps: v27_plan_publication,
+    },
 ];
+
+/// Version 27: a body may publish its adopted plan and its progress (公開).
+fn v27_plan_publication() -> Vec<Step> {
+    vec![Step::alter(
+        Table::alter()
+            .table(name("plans"))
+            .add_column(
+                ColumnDef::new(name("public"))
+                    .boolean()
+                    .not_null()
+                    .default(false)
+                    .to_owned(),
+            )
+            .to_owned(),
+    )]
+}
 
 /// Version 26: the printed 年間行事カレンダー of a district or a body for a
 /// 年度, and its advertisement boxes (広告枠) with their fees.

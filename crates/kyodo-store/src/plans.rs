@@ -15,7 +15,7 @@ use crate::error::{Result, StoreError};
 use crate::organisations::Visible;
 
 const TABLE: &str = "plans";
-const COLUMNS: [&str; 13] = [
+const COLUMNS: [&str; 14] = [
     "id",
     "municipality_id",
     "organisation_id",
@@ -27,6 +27,7 @@ const COLUMNS: [&str; 13] = [
     "adopted_on",
     "adopted_by",
     "locked_at",
+    "public",
     "version",
     "updated_at",
 ];
@@ -407,6 +408,56 @@ pub async fn update(db: &Db, actor: &Actor, id: i64, version: Option<i64>, input
 }
 
 /// The coordinator locks an adopted plan: its text is final.
+/// Publishes an adopted plan and its progress on the public site, or takes
+/// it off. A draft is the body's own business until its 総会 adopts it.
+pub async fn set_public(db: &Db, actor: &Actor, id: i64, public: bool) -> Result<PlanRow> {
+    let mut tx = db.begin().await?;
+    let before = get_in(&mut tx, actor.municipality_id, id).await?;
+    if public && !before.adopted() {
+        return Err(StoreError::Refused(
+            "議決された計画だけを公開できます。総会などで議決した日を記録してから公開してください".into(),
+        ));
+    }
+    tx.execute(
+        &Query::update()
+            .table(TABLE)
+            .value("public", public)
+            .value("version", Expr::col("version").add(1))
+            .and_where(Expr::col("id").eq(id))
+            .and_where(Expr::col("municipality_id").eq(actor.municipality_id))
+            .to_owned(),
+    )
+    .await?;
+    let after = get_in(&mut tx, actor.municipality_id, id).await?;
+    common::audit_change(
+        &mut tx,
+        actor,
+        TABLE,
+        id,
+        Some(audit::snapshot(&before)),
+        audit::snapshot(&after),
+    )
+    .await?;
+    crate::public::bump_in(&mut tx, actor.municipality_id).await?;
+    tx.commit().await?;
+    get(db, actor.municipality_id, id).await
+}
+
+/// A body's published plans, the newest first, for its public page.
+pub async fn public_of(db: &Db, municipality_id: i64, organisation_id: i64) -> Result<Vec<Plan>> {
+    let q = Query::select()
+        .columns(COLUMNS)
+        .from(TABLE)
+        .and_where(Expr::col("municipality_id").eq(municipality_id))
+        .and_where(Expr::col("organisation_id").eq(organisation_id))
+        .and_where(Expr::col("public").eq(true))
+        .order_by("first_year", Order::Desc)
+        .order_by("id", Order::Desc)
+        .limit(20)
+        .to_owned();
+    db.fetch_all(&q).await
+}
+
 pub async fn lock(db: &Db, actor: &Actor, id: i64) -> Result<PlanRow> {
     let mut tx = db.begin().await?;
     let before = get_in(&mut tx, actor.municipality_id, id).await?;

@@ -261,6 +261,7 @@ pub fn router(state: AppState) -> Router {
         .route("/plans/{id}", get(plans::detail_page).post(plans::update_page))
         .route("/plans/{id}/edit", get(plans::edit_page))
         .route("/plans/{id}/lock", post(plans::lock_page))
+        .route("/plans/{id}/publication", post(plans::publication_page))
         .route("/plans/{id}/comments", post(plans::add_comment_page))
         .route("/plans/{id}/projects", post(plans::add_project_page))
         .route(
@@ -457,6 +458,7 @@ pub fn router(state: AppState) -> Router {
         .route("/plans", get(plans::list_api).post(plans::create_api))
         .route("/plans/summary", get(plans::summary::api))
         .route("/plans/{id}", get(plans::get_api).patch(plans::patch_api))
+        .route("/plans/{id}/publication", post(plans::publication_api))
         .route(
             "/plans/{id}/projects",
             get(plans::projects_api).post(plans::create_project_api),

@@ -272,6 +272,8 @@ async fn every_role_gets_exactly_what_the_table_allows_on_every_route() {
     use Via::*;
     let cases = vec![
         case("GET", "/events/annual", EventRead, Page),
+        case("POST", format!("/plans/{plan}/publication"), PlanWrite, Page),
+        case("POST", format!("/api/v1/plans/{plan}/publication"), PlanWrite, Api),
         case("GET", format!("/events/annual/{annual}"), EventRead, Page),
         case("GET", format!("/events/annual/{annual}/print"), EventRead, Page),
         case("GET", "/events/annual/new", EventWrite, Page),

@@ -743,3 +743,69 @@ async fn an_organisation_shows_a_contact_point_only_when_it_publishes_one() {
     assert_eq!(status, 200);
     assert!(!page(web, url).await.contains(contact));
 }
+
+/// A body publishes its adopted plan with its projects' progress and 部会
+/// on its public page, and can take it off; a draft cannot be published.
+#[tokio::test]
+async fn a_body_publishes_its_adopted_plan_and_progress_not_a_draft() {
+    let app = TestApp::spawn(&["niimi"]).await;
+    let muni = app.municipality("332101").await.id;
+    let web = app.anonymous();
+    let reach = kyodo_store::plans::PlanReach::Bodies(kyodo_store::organisations::Visible::All);
+    let plans = kyodo_store::plans::list(&app.db, muni, &reach, &Default::default(), 100)
+        .await
+        .unwrap();
+    let adopted = plans
+        .iter()
+        .find(|p| p.plan.adopted() && p.plan.public && p.plan.kind == kyodo_core::plans::PlanKind::Annual)
+        .expect("the demo publishes its adopted plans");
+    let org = adopted.plan.organisation_id;
+    let projects = kyodo_store::plans::projects(&app.db, muni, adopted.plan.id)
+        .await
+        .unwrap();
+    let project = projects
+        .iter()
+        .find(|p| p.responsible.is_some())
+        .expect("a project run by a 部会");
+    let url = app.url(&format!("/p/332101/organisations/{org}"));
+    let page = web.get(&url).send().await.unwrap().text().await.unwrap();
+    let heading = format!("{}（{}）", adopted.plan.title, adopted.plan.period());
+    assert!(page.contains(&heading) && page.contains(&project.name));
+    assert!(page.contains("<dt>部会</dt>") && page.contains(project.responsible.as_deref().unwrap()));
+
+    let coordinator = Api::new(&app, "niimi-coordinator").await;
+    let path = format!("/plans/{}/publication", adopted.plan.id);
+    let (status, body) = coordinator.send("POST", &path, Some(json!({"public": false}))).await;
+    assert_eq!(status, 200, "{body}");
+    let page = web.get(&url).send().await.unwrap().text().await.unwrap();
+    // Last year's plan, still published, may share project names: this plan's heading is gone.
+    assert!(!page.contains(&heading), "taken off at once");
+
+    // A draft is the body's own business until its 総会 adopts it.
+    let draft = kyodo_store::plans::create(
+        &app.db,
+        &kyodo_store::audit::Actor::command_line(muni),
+        &kyodo_core::plans::PlanInput {
+            organisation_id: org,
+            kind: kyodo_core::plans::PlanKind::Annual,
+            title: "来年度の事業計画（案）".into(),
+            first_year: 2027,
+            last_year: 2027,
+            text: Default::default(),
+            adopted_on: None,
+            adopted_by: None,
+            change_reason: None,
+        },
+    )
+    .await
+    .unwrap();
+    let (status, refused) = coordinator
+        .send(
+            "POST",
+            &format!("/plans/{}/publication", draft.plan.id),
+            Some(json!({"public": true})),
+        )
+        .await;
+    assert_eq!(status, 409, "{refused}");
+    assert!(refused["message"].as_str().unwrap().contains("議決"));
+}

@@ -135,6 +135,9 @@ pub struct Plan {
     pub adopted_by: Option<String>,
     /// Locked by the coordinator: the adopted text is final.
     pub locked_at: Option<DateTime<Utc>>,
+    /// The body publishes the adopted plan and its progress (事業報告) on
+    /// the public site (公開).
+    pub public: bool,
     pub version: i64,
     pub updated_at: DateTime<Utc>,
 }

@@ -184,6 +184,16 @@ pub struct Project {
     pub updated_at: DateTime<Utc>,
 }
 
+/// 「通年」, or the months as people write them: 「7・8月」.
+pub fn months_label(months: &str) -> String {
+    let list: Vec<&str> = months.split(',').filter(|m| !m.is_empty()).collect();
+    match list.len() {
+        0 => String::new(),
+        12 => "通年".to_owned(),
+        _ => format!("{}月", list.join("・")),
+    }
+}
+
 fn months_as_list<S: serde::Serializer>(months: &str, s: S) -> Result<S::Ok, S::Error> {
     use serde::ser::SerializeSeq;
     let list: Vec<u32> = months.split(',').filter_map(|m| m.trim().parse().ok()).collect();

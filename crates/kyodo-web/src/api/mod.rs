@@ -444,6 +444,7 @@ pub fn merged(mut current: HashMap<String, String>, patch: HashMap<String, Strin
         crate::plans::list_api,
         crate::plans::summary::api,
         crate::plans::get_api,
+        crate::plans::publication_api,
         crate::plans::create_api,
         crate::plans::patch_api,
         crate::plans::projects_api,

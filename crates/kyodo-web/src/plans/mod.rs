@@ -462,6 +462,49 @@ pub async fn update_page(
     }
 }
 
+/// Toggles the plan's publication: 「公開ページに載せる」 or 「公開をやめる」.
+pub async fn publication_page(
+    State(state): State<AppState>,
+    PageCaller(caller): PageCaller,
+    PagePath(id): PagePath<i64>,
+    form: FormFields,
+) -> PageResult<Response> {
+    caller.check_csrf(form.csrf())?;
+    let (row, _) = reachable(&state, &caller, Action::PlanWrite, id).await?;
+    store::set_public(&state.db, &caller.actor(), id, !row.plan.public).await?;
+    Ok(Redirect::to(&format!("{BASE}/{id}?notice=saved")).into_response())
+}
+
+/// Publishing the plan or taking it off: `{"public": true}`.
+#[derive(Debug, serde::Deserialize, serde::Serialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PlanPublication {
+    /// On the public site (公開) or not; only an adopted plan can be published.
+    pub public: bool,
+}
+
+impl crate::api::ApiBody for PlanPublication {
+    fn action(_: &serde_json::Value) -> Action {
+        Action::PlanWrite
+    }
+}
+
+/// Publishes an adopted plan and its projects' progress on the body's public page, or takes it off.
+#[utoipa::path(post, path = "/plans/{id}/publication", tag = "plans",
+    params(("id" = i64, Path, description = "計画の番号")), request_body = PlanPublication,
+    responses((status = 200, body = PlanRow)))]
+pub async fn publication_api(
+    State(state): State<AppState>,
+    ApiCaller(caller): ApiCaller,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(body): ApiJson<PlanPublication>,
+) -> ApiResult<Json<PlanRow>> {
+    reachable(&state, &caller, Action::PlanWrite, id).await?;
+    Ok(Json(
+        store::set_public(&state.db, &caller.actor(), id, body.public).await?,
+    ))
+}
+
 pub async fn lock_page(
     State(state): State<AppState>,
     PageCaller(caller): PageCaller,
@@ -475,14 +518,7 @@ pub async fn lock_page(
 }
 
 /// 「通年」, or the months as people write them: 「7・8月」.
-pub(crate) fn months_label(months: &str) -> String {
-    let list: Vec<&str> = months.split(',').filter(|m| !m.is_empty()).collect();
-    match list.len() {
-        0 => String::new(),
-        12 => "通年".to_owned(),
-        _ => format!("{}月", list.join("・")),
-    }
-}
+pub(crate) use kyodo_core::plans::projects::months_label;
 
 pub(crate) fn yen(n: i64) -> String {
     format!("{}円", kyodo_core::text::grouped(n))
@@ -835,6 +871,18 @@ async fn detail_view(
         form: None,
     });
     let mut buttons = Vec::new();
+    // The body publishes its adopted plan and its progress (公開), or takes it off.
+    if can(Action::PlanWrite) && p.adopted() {
+        buttons.push(ActionButton {
+            action: format!("{BASE}/{id}/publication"),
+            label: if p.public {
+                "公開をやめる"
+            } else {
+                "公開ページに載せる"
+            },
+            danger: p.public,
+        });
+    }
     if can(Action::PlanLock) && p.adopted() && p.locked_at.is_none() {
         buttons.push(ActionButton {
             action: format!("{BASE}/{id}/lock"),

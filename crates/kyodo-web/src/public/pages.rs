@@ -11,8 +11,8 @@ use kyodo_core::events::EventKind;
 use kyodo_core::municipalities::Municipality;
 use kyodo_core::organisations::Organisation;
 use kyodo_core::public::{
-    PublicCaseStudy, PublicEvent, PublicGrant, PublicOrganisation, PublicReport, area_and_below, district_of,
-    find_districts,
+    PublicCaseStudy, PublicEvent, PublicGrant, PublicOrganisation, PublicPlan, PublicReport, area_and_below,
+    district_of, find_districts,
 };
 use kyodo_core::wareki::{format_date_wareki, format_fiscal_year};
 use kyodo_store::appointments::AppointmentFilter;
@@ -138,6 +138,16 @@ impl Site {
         };
         let rows = kyodo_store::case_studies::list(&state.db, self.muni.id, &filter).await?;
         Ok(rows.iter().filter_map(PublicCaseStudy::of).collect())
+    }
+
+    /// A body's published plans with their projects, newest first.
+    pub async fn plans(&self, state: &AppState, organisation_id: i64) -> Result<Vec<PublicPlan>, AppError> {
+        let mut out = Vec::new();
+        for plan in kyodo_store::plans::public_of(&state.db, self.muni.id, organisation_id).await? {
+            let projects = kyodo_store::plans::projects(&state.db, self.muni.id, plan.id).await?;
+            out.extend(PublicPlan::of(&plan, &projects));
+        }
+        Ok(out)
     }
 
     /// The issued 年間行事カレンダー of a district or body, as links to their sheets.
@@ -494,6 +504,32 @@ async fn organisation_page(state: &AppState, code: &str, id: i64) -> Rendered {
                 })
                 .collect(),
             empty: "",
+        });
+    }
+    for plan in site.plans(state, id).await? {
+        let committees = plan.committees().join("、");
+        if !committees.is_empty() && !page.facts.iter().any(|(k, _)| k == "部会") {
+            page.facts.push(("部会".into(), committees));
+        }
+        page.blocks.push(Block::Pairs {
+            title: format!("{}（{}）", plan.title, plan.period),
+            rows: plan
+                .projects
+                .iter()
+                .map(|p| {
+                    let mut parts = vec![p.status.clone()];
+                    parts.extend(p.theme.clone());
+                    parts.extend((!p.months.is_empty()).then(|| p.months.clone()));
+                    parts.extend(p.committee.clone());
+                    parts.extend(p.participants.map(|n| format!("参加{n}人")));
+                    let mut text = parts.join("・");
+                    if let Some(outcome) = &p.outcome {
+                        text.push_str(&format!("／実績: {outcome}"));
+                    }
+                    (p.name.clone(), text)
+                })
+                .collect(),
+            empty: "事業はまだ登録されていません。",
         });
     }
     if let Some(block) = site.annual_block(state, |c| c.organisation_id == Some(id)).await? {
