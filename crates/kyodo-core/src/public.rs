@@ -201,7 +201,18 @@ pub struct PublicPlan {
     /// 「令和8年度〜令和12年度」.
     pub period: String,
     pub adopted_on: Option<NaiveDate>,
+    /// The plan's own text as adopted, by section (目指す姿, 今年度の方針):
+    /// its summary; empty sections left out. A 地区防災計画's text is not
+    /// among them: its shelters and roles are written around the residents
+    /// needing support, whose register is personal data.
+    pub sections: Vec<PublicPlanSection>,
     pub projects: Vec<PublicProject>,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct PublicPlanSection {
+    pub heading: String,
+    pub text: String,
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -228,6 +239,17 @@ impl PublicPlan {
             title: p.title.clone(),
             period: p.period(),
             adopted_on: p.adopted_on,
+            sections: match p.kind {
+                crate::plans::PlanKind::DisasterPrevention => &[],
+                kind => kind.sections(),
+            }
+            .iter()
+            .map(|(key, heading)| PublicPlanSection {
+                heading: (*heading).to_owned(),
+                text: p.text.section(key).trim().to_owned(),
+            })
+            .filter(|s| !s.text.is_empty())
+            .collect(),
             projects: projects
                 .iter()
                 .map(|x| PublicProject {
@@ -295,6 +317,51 @@ impl PublicCaseStudy {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn plan(kind: crate::plans::PlanKind, sections: &[(&str, &str)]) -> crate::plans::Plan {
+        crate::plans::Plan {
+            id: 1,
+            municipality_id: 1,
+            organisation_id: 1,
+            kind,
+            title: "計画".into(),
+            first_year: 2026,
+            last_year: 2026,
+            text: crate::plans::PlanText {
+                sections: sections
+                    .iter()
+                    .map(|(key, text)| crate::plans::PlanSection {
+                        key: (*key).into(),
+                        text: (*text).into(),
+                    })
+                    .collect(),
+                ..Default::default()
+            },
+            adopted_on: NaiveDate::from_ymd_opt(2026, 5, 10),
+            adopted_by: Some("総会".into()),
+            locked_at: None,
+            public: true,
+            version: 1,
+            updated_at: chrono::Utc::now(),
+        }
+    }
+
+    #[test]
+    fn a_published_plan_shows_its_summary_but_never_a_disaster_plans_text() {
+        use crate::plans::PlanKind;
+        let future = plan(
+            PlanKind::Future,
+            &[("vision", "誰もが住み続けられる地域"), ("issues", "")],
+        );
+        let shown = PublicPlan::of(&future, &[]).unwrap();
+        assert_eq!(shown.sections.len(), 1, "empty sections are left out");
+        assert_eq!(shown.sections[0].heading, "目指す姿");
+        let disaster = plan(PlanKind::DisasterPrevention, &[("shelters", "公民館（一次避難所）")]);
+        assert!(PublicPlan::of(&disaster, &[]).unwrap().sections.is_empty());
+        let mut draft = future.clone();
+        draft.adopted_on = None;
+        assert!(PublicPlan::of(&draft, &[]).is_none(), "a draft is never public");
+    }
 
     #[test]
     fn when_reads_as_a_japanese_notice() {

@@ -772,6 +772,15 @@ async fn a_body_publishes_its_adopted_plan_and_progress_not_a_draft() {
     let heading = format!("{}（{}）", adopted.plan.title, adopted.plan.period());
     assert!(page.contains(&heading) && page.contains(&project.name));
     assert!(page.contains("<dt>部会</dt>") && page.contains(project.responsible.as_deref().unwrap()));
+    // A 将来計画 shows its summary: the text of its sections as adopted.
+    let future = plans
+        .iter()
+        .find(|p| p.plan.organisation_id == org && p.plan.kind == kyodo_core::plans::PlanKind::Future && p.plan.public)
+        .expect("the body's published 将来計画");
+    let vision = future.plan.text.section("vision");
+    assert!(!vision.is_empty());
+    let shown = vision.lines().next().unwrap().trim();
+    assert!(page.contains("<dt>目指す姿</dt>") && page.contains(shown), "{shown}");
 
     let coordinator = Api::new(&app, "niimi-coordinator").await;
     let path = format!("/plans/{}/publication", adopted.plan.id);

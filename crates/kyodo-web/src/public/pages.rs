@@ -514,9 +514,10 @@ async fn organisation_page(state: &AppState, code: &str, id: i64) -> Rendered {
         page.blocks.push(Block::Pairs {
             title: format!("{}（{}）", plan.title, plan.period),
             rows: plan
-                .projects
+                .sections
                 .iter()
-                .map(|p| {
+                .map(|s| (s.heading.clone(), s.text.clone()))
+                .chain(plan.projects.iter().map(|p| {
                     let mut parts = vec![p.status.clone()];
                     parts.extend(p.theme.clone());
                     parts.extend((!p.months.is_empty()).then(|| p.months.clone()));
@@ -527,9 +528,9 @@ async fn organisation_page(state: &AppState, code: &str, id: i64) -> Rendered {
                         text.push_str(&format!("／実績: {outcome}"));
                     }
                     (p.name.clone(), text)
-                })
+                }))
                 .collect(),
-            empty: "事業はまだ登録されていません。",
+            empty: "内容はまだ登録されていません。",
         });
     }
     if let Some(block) = site.annual_block(state, |c| c.organisation_id == Some(id)).await? {
