@@ -60,6 +60,23 @@ pub struct CaseStudy {
     pub version: i64,
 }
 
+/// The most photos a case shows: a page an old phone loads quickly.
+pub const MAX_PHOTOS: usize = 4;
+
+/// A photo of a case study (事例の写真), chosen from its issue's files that
+/// the community may see, and kept as a copy without the camera's metadata
+/// ([`crate::images::publishable_copy`]).
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[cfg_attr(feature = "sqlx", derive(sqlx::FromRow))]
+pub struct CasePhoto {
+    pub id: i64,
+    pub case_study_id: i64,
+    /// The file it was copied from; removing that file removes it.
+    pub attachment_id: i64,
+    pub content_type: String,
+    pub size: i64,
+}
+
 /// What a coordinator sends to write or change a case study.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CaseStudyInput {
@@ -76,17 +93,6 @@ pub struct CaseStudyInput {
     pub names_consented: bool,
     pub published: bool,
 }
-
-/// The fields whose text is published, with their labels, in form order.
-pub const TEXT_FIELDS: [(&str, &str); 7] = [
-    ("title", "題名"),
-    ("theme", "分野"),
-    ("problem", "課題"),
-    ("community_action", "地域の取組"),
-    ("city_action", "市の対応"),
-    ("result", "成果"),
-    ("roles", "関わった人の役割"),
-];
 
 impl CaseStudyInput {
     pub fn parse(get: &dyn Fn(&str) -> Option<String>) -> Result<Self, FieldErrors> {
@@ -133,23 +139,21 @@ impl CaseStudyInput {
         })
     }
 
-    /// The texts a reader sees, in [`TEXT_FIELDS`] order: what is searched
+    /// The texts a reader sees, by field in form order: what is searched
     /// and checked for names.
-    pub fn texts(&self) -> [&str; 7] {
-        TEXT_FIELDS.map(|(field, _)| self.text_of(field))
-    }
-
-    fn text_of(&self, field: &str) -> &str {
-        match field {
-            "title" => &self.title,
-            "theme" => &self.theme,
-            "problem" => &self.problem,
-            "community_action" => self.community_action.as_deref().unwrap_or(""),
-            "city_action" => self.city_action.as_deref().unwrap_or(""),
-            "result" => self.result.as_deref().unwrap_or(""),
-            "roles" => self.roles.as_deref().unwrap_or(""),
-            _ => "",
+    pub fn texts(&self) -> [(&'static str, &str); 7] {
+        fn or_empty(t: &Option<String>) -> &str {
+            t.as_deref().unwrap_or("")
         }
+        [
+            ("title", &self.title),
+            ("theme", &self.theme),
+            ("problem", &self.problem),
+            ("community_action", or_empty(&self.community_action)),
+            ("city_action", or_empty(&self.city_action)),
+            ("result", or_empty(&self.result)),
+            ("roles", or_empty(&self.roles)),
+        ]
     }
 
     /// Refuses a case that others will read (published or `shared`) and
@@ -161,8 +165,8 @@ impl CaseStudyInput {
         if self.names_consented || !(self.published || shared) {
             return Ok(());
         }
-        for (field, _) in TEXT_FIELDS {
-            if let Some(name) = names_in(self.text_of(field), people).first() {
+        for (field, text) in self.texts() {
+            if let Some(name) = names_in(text, people).first() {
                 errors.add(
                     field,
                     format!(

@@ -16,6 +16,7 @@ pub mod evacuation_support;
 pub mod events;
 pub mod grants;
 pub mod handovers;
+pub mod images;
 pub mod issues;
 pub mod keyed;
 pub mod listing;

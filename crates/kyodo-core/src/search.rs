@@ -173,6 +173,31 @@ pub fn tsquery(terms: &[Term], and: bool) -> String {
     parts.join(if and { " & " } else { " | " })
 }
 
+/// Below this share of a text's bigrams, a "similar" match is a coincidence.
+pub const MIN_OVERLAP: f64 = 0.25;
+
+/// The terms a "similar" lookup ranks by: the text's bigrams. A
+/// one-character word says too little to rank by.
+pub fn similar_terms(tenant: i64, text: &str) -> Vec<Term> {
+    query_terms(tenant, text)
+        .into_iter()
+        .filter(|t| matches!(t, Term::Exact(_)))
+        .collect()
+}
+
+/// The candidates of a "similar" lookup, each `(id, stored tokens, item)`,
+/// best first by [`overlap`] with `terms` (the newest, highest id, first on a
+/// tie), coincidences under [`MIN_OVERLAP`] dropped, at most `limit`.
+pub fn rank_similar<T>(terms: &[Term], candidates: impl IntoIterator<Item = (i64, String, T)>, limit: usize) -> Vec<T> {
+    let mut scored: Vec<(f64, i64, T)> = candidates
+        .into_iter()
+        .map(|(id, stored, item)| (overlap(terms, &stored), id, item))
+        .filter(|(score, _, _)| *score >= MIN_OVERLAP)
+        .collect();
+    scored.sort_by(|a, b| b.0.total_cmp(&a.0).then(b.1.cmp(&a.1)));
+    scored.into_iter().take(limit).map(|(_, _, item)| item).collect()
+}
+
 /// For "similar" lookups: any run of two consecutive query tokens (a
 /// three-character phrase) — far more selective than any single bigram,
 /// yet forgiving of different wording around it. `(fts5, tsquery)`.
@@ -250,6 +275,26 @@ mod tests {
             (overlap(&terms, &stored) - 2.0 / 3.0).abs() < 1e-9,
             "街灯 and 切れ, not 灯切"
         );
+    }
+
+    #[test]
+    fn similar_candidates_rank_by_shared_tokens_then_newest_and_drop_coincidences() {
+        let terms = similar_terms(1, "街灯が切れた 田");
+        assert!(
+            terms.iter().all(|t| matches!(t, Term::Exact(_))),
+            "田 alone does not rank"
+        );
+        let candidates = vec![
+            (1, index_tokens(1, &["街灯が切れた"]), "old, whole"),
+            (2, index_tokens(1, &["街灯の球が切れた"]), "part"),
+            (3, index_tokens(1, &["側溝の清掃"]), "unrelated"),
+            (4, index_tokens(1, &["街灯が切れた"]), "new, whole"),
+        ];
+        assert_eq!(
+            rank_similar(&terms, candidates.clone(), 10),
+            ["new, whole", "old, whole", "part"]
+        );
+        assert_eq!(rank_similar(&terms, candidates, 1), ["new, whole"]);
     }
 
     #[test]

@@ -945,7 +945,29 @@ const MIGRATIONS: &[Migration] = &[
         name: "plan_publication",
         steps: v27_plan_publication,
     },
+    Migration {
+        version: 28,
+        name: "case_study_photos",
+        steps: v28_case_study_photos,
+    },
 ];
+
+/// Version 28: a case study's photos, copies of its issue's image files
+/// without the camera's metadata (GPS position, device, names).
+fn v28_case_study_photos() -> Vec<Step> {
+    let mut t = tenant_table("case_study_photos");
+    reference(&mut t, "case_study_photos", "case_study_id", "case_studies", false);
+    reference(&mut t, "case_study_photos", "attachment_id", "issue_attachments", false);
+    t.col(text("content_type").not_null())
+        .col(ColumnDef::new(name("size")).big_integer().not_null())
+        .col(ColumnDef::new(name("content")).blob().not_null())
+        .col(timestamp("created_at").not_null());
+    vec![
+        Step::table(t),
+        Step::index(index("case_study_photos", &["case_study_id", "id"], false)),
+        Step::index(index("case_study_photos", &["attachment_id"], false)),
+    ]
+}
 
 /// Version 27: a body may publish its adopted plan and its progress (公開).
 fn v27_plan_publication() -> Vec<Step> {

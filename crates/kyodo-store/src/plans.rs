@@ -443,8 +443,9 @@ pub async fn set_public(db: &Db, actor: &Actor, id: i64, public: bool) -> Result
     get(db, actor.municipality_id, id).await
 }
 
-/// A body's published plans, the newest first, for its public page.
-pub async fn public_of(db: &Db, municipality_id: i64, organisation_id: i64) -> Result<Vec<Plan>> {
+/// A body's published plans, the newest first, each with its projects
+/// (for its public page): two queries however many plans.
+pub async fn public_of(db: &Db, municipality_id: i64, organisation_id: i64) -> Result<Vec<(Plan, Vec<Project>)>> {
     let q = Query::select()
         .columns(COLUMNS)
         .from(TABLE)
@@ -455,7 +456,28 @@ pub async fn public_of(db: &Db, municipality_id: i64, organisation_id: i64) -> R
         .order_by("id", Order::Desc)
         .limit(20)
         .to_owned();
-    db.fetch_all(&q).await
+    let plans: Vec<Plan> = db.fetch_all(&q).await?;
+    if plans.is_empty() {
+        return Ok(Vec::new());
+    }
+    let projects: Vec<Project> = db
+        .fetch_all(
+            &Query::select()
+                .columns(PROJECT_COLUMNS)
+                .from("plan_projects")
+                .and_where(Expr::col("municipality_id").eq(municipality_id))
+                .and_where(Expr::col("plan_id").is_in(plans.iter().map(|p| p.id)))
+                .order_by("id", Order::Asc)
+                .to_owned(),
+        )
+        .await?;
+    Ok(plans
+        .into_iter()
+        .map(|plan| {
+            let own = projects.iter().filter(|p| p.plan_id == plan.id).cloned().collect();
+            (plan, own)
+        })
+        .collect())
 }
 
 pub async fn lock(db: &Db, actor: &Actor, id: i64) -> Result<PlanRow> {

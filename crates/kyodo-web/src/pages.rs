@@ -506,6 +506,8 @@ pub struct Cell {
     pub text: String,
     pub href: Option<String>,
     pub tag: Option<&'static str>,
+    /// A picture's address; `text` is then its alternative text.
+    pub image: Option<String>,
 }
 
 impl Cell {
@@ -514,6 +516,7 @@ impl Cell {
             text: text.into(),
             href: None,
             tag: None,
+            image: None,
         }
     }
 
@@ -522,6 +525,17 @@ impl Cell {
             text: text.into(),
             href: Some(href.into()),
             tag: None,
+            image: None,
+        }
+    }
+
+    /// A picture, described by `alt` for those who cannot see it.
+    pub fn image(alt: impl Into<String>, src: impl Into<String>) -> Self {
+        Cell {
+            text: alt.into(),
+            href: None,
+            tag: None,
+            image: Some(src.into()),
         }
     }
 
@@ -545,6 +559,19 @@ pub struct Filter {
     pub label: &'static str,
     pub options: Vec<(String, String)>,
     pub value: String,
+}
+
+impl Filter {
+    /// A value the form sends back unchanged, not a choice (an empty label
+    /// makes it a hidden field): which list the filters apply to.
+    pub fn kept(name: &'static str, value: &str) -> Self {
+        Filter {
+            name,
+            label: "",
+            options: Vec::new(),
+            value: value.to_owned(),
+        }
+    }
 }
 
 /// The 年度 chooser of the meeting, activity and workload pages: the last ten.

@@ -33,6 +33,10 @@ pub fn router(state: AppState) -> Router {
         .route("/p/{code}/sitemap.xml", get(public::syndication::sitemap))
         .route("/p/{code}/case-studies", get(public::cases::list))
         .route("/p/{code}/case-studies/{id}", get(public::cases::case))
+        .route(
+            "/p/{code}/case-studies/{id}/photos/{photo_id}",
+            get(public::cases::photo),
+        )
         .route_layer(limited.clone());
     let public_api = Router::new()
         .route("/public/{code}/roster", get(appointments::roster::public_api))
@@ -152,6 +156,18 @@ pub fn router(state: AppState) -> Router {
             get(editing::edit_page::<case_studies::CaseStudies>),
         )
         .route("/case-studies/{id}/share", post(case_studies::share_page))
+        .route(
+            "/case-studies/{id}/photos/from/{attachment_id}",
+            post(case_studies::photos::add_page),
+        )
+        .route(
+            "/case-studies/{id}/photos/{photo_id}",
+            get(case_studies::photos::photo_page),
+        )
+        .route(
+            "/case-studies/{id}/photos/{photo_id}/delete",
+            post(case_studies::photos::remove_page),
+        )
         .route("/case-studies/{id}/unshare", post(case_studies::unshare_page))
         .route("/activities", get(activities::list_page).post(activities::create_page))
         .route("/activities/new", get(activities::new_page))
@@ -529,6 +545,14 @@ pub fn router(state: AppState) -> Router {
             get(case_studies::get_api).patch(case_studies::patch_api),
         )
         .route("/case-studies/{id}/share", post(case_studies::share_api))
+        .route(
+            "/case-studies/{id}/photos",
+            get(case_studies::photos::list_api).post(case_studies::photos::add_api),
+        )
+        .route(
+            "/case-studies/{id}/photos/{photo_id}",
+            axum::routing::delete(case_studies::photos::remove_api),
+        )
         .route("/meetings", get(meetings::list_api).post(meetings::create_api))
         .route("/meetings/{id}", get(meetings::get_api).patch(meetings::patch_api))
         .route("/meetings/{id}/issues", post(meetings::raise_api))

@@ -248,6 +248,9 @@ async fn a_shared_case_reaches_the_other_municipality_until_it_is_withdrawn() {
     let niimi_muni = app.municipality("332101").await.id;
     let niimi_area = kyodo_store::areas::all(&app.db, niimi_muni, false).await.unwrap()[1].id;
     let liaison = app.login("niimi-coordinator").await;
+    // The shared list's search stays in the shared library.
+    let list = liaison.get("/case-studies?library=shared").await.text().await.unwrap();
+    assert!(list.contains(r#"<input type="hidden" name="library" value="shared">"#));
     let issue = Api::new(&app, "niimi-coordinator").await;
     let (status, raised) = issue
         .send(
@@ -298,4 +301,150 @@ async fn a_shared_case_reaches_the_other_municipality_until_it_is_withdrawn() {
         .await
         .unwrap();
     assert!(!page.contains(&format!("/case-studies/{id}\"")));
+}
+
+/// A photo as a phone writes it: EXIF with the place it was taken and the
+/// device's serial, a comment naming the resident's home, then the picture.
+fn phone_photo() -> Vec<u8> {
+    let mut out = vec![0xFF, 0xD8];
+    let mut segment = |marker: u8, body: &[u8]| {
+        out.extend_from_slice(&[0xFF, marker]);
+        out.extend_from_slice(&u16::try_from(body.len() + 2).unwrap().to_be_bytes());
+        out.extend_from_slice(body);
+    };
+    segment(0xE0, b"JFIF\0\x01\x01\0\0\x01\0\x01\0\0");
+    segment(0xE1, b"Exif\0\0MM\0*\0\0\0\x08\0\0GPS 32.98N 130.43E serial K-1234");
+    segment(0xFE, "荒尾市西原町の自宅前".as_bytes());
+    segment(0xDB, &[0; 65]);
+    out.extend_from_slice(&[0xFF, 0xDA, 0, 3, 0, 0x12, 0x34, 0x56, 0xFF, 0xD9]);
+    out
+}
+
+async fn attach(api: &Api<'_>, issue: i64, name: &str, bytes: Vec<u8>, internal: bool) -> i64 {
+    use reqwest::multipart::{Form, Part};
+    let mut form = Form::new().part("file", Part::bytes(bytes).file_name(name.to_owned()));
+    if internal {
+        form = form.text("internal", "true");
+    }
+    let res = api
+        .request(reqwest::Method::POST, &format!("/issues/{issue}/files"))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::CREATED);
+    res.json::<Value>().await.unwrap()["id"].as_i64().unwrap()
+}
+
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack.windows(needle.len()).any(|w| w == needle)
+}
+
+#[tokio::test]
+async fn a_case_shows_photos_from_its_issue_without_where_they_were_taken() {
+    let app = TestApp::spawn(&["arao"]).await;
+    let issue = closed_issue(&app, "432041").await;
+    let coordinator = Api::new(&app, "arao-coordinator").await;
+    let mut body = case(issue.area_id, "夜道の街路灯");
+    body["source"] = json!("issue");
+    body["source_id"] = json!(issue.id);
+    body["published"] = json!(true);
+    let (status, made) = coordinator.send("POST", "/case-studies", Some(body)).await;
+    assert_eq!(status, 201, "{made}");
+    let id = made["id"].as_i64().unwrap();
+
+    let photo = attach(&coordinator, issue.id, "街路灯.jpg", phone_photo(), false).await;
+    let internal = attach(&coordinator, issue.id, "現場写真（庁内）.jpg", phone_photo(), true).await;
+    let pdf = attach(
+        &coordinator,
+        issue.id,
+        "図面.pdf",
+        b"%PDF-1.7\n%\xE2\xE3\n".to_vec(),
+        false,
+    )
+    .await;
+    let photos = format!("/case-studies/{id}/photos");
+    // Only the issue's own files the community may see, and only pictures every browser shows.
+    for (file, why) in [
+        (internal, "庁内のみ"),
+        (pdf, "JPEG と PNG"),
+        (999_999, "添付ファイルではありません"),
+    ] {
+        let (status, refused) = coordinator
+            .send("POST", &photos, Some(json!({"attachment_id": file})))
+            .await;
+        assert_eq!(status, 409, "{file}: {refused}");
+        assert!(refused.to_string().contains(why), "{refused}");
+    }
+    let (status, added) = coordinator
+        .send("POST", &photos, Some(json!({"attachment_id": photo})))
+        .await;
+    assert_eq!(status, 201, "{added}");
+    let photo_id = added["id"].as_i64().unwrap();
+    let (_, again) = coordinator
+        .send("POST", &photos, Some(json!({"attachment_id": photo})))
+        .await;
+    assert!(again.to_string().contains("もう載せています"), "{again}");
+
+    // The public page shows it; the copy it serves has lost the place, the device and the comment.
+    let web = app.anonymous();
+    let page = web
+        .get(app.url(&format!("/p/432041/case-studies/{id}")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let src = format!("/p/432041/case-studies/{id}/photos/{photo_id}");
+    assert!(
+        page.contains(&src) && page.contains("「夜道の街路灯」の写真1"),
+        "{page}"
+    );
+    let res = web.get(app.url(&src)).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(res.headers()["content-type"], "image/jpeg");
+    let etag = res.headers()["etag"].to_str().unwrap().to_owned();
+    let bytes = res.bytes().await.unwrap();
+    assert!(contains(&bytes, &[0x12, 0x34, 0x56]), "the picture");
+    for secret in [b"GPS".as_slice(), b"K-1234", "西原町".as_bytes()] {
+        assert!(!contains(&bytes, secret), "{}", String::from_utf8_lossy(secret));
+    }
+    let cached = web
+        .get(app.url(&src))
+        .header("if-none-match", &etag)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(cached.status(), StatusCode::NOT_MODIFIED);
+
+    // The coordinator's page shows it with 外す; the internal file is not offered.
+    let browser = app.login("arao-coordinator").await;
+    let staff = browser.get(&format!("/case-studies/{id}")).await.text().await.unwrap();
+    assert!(staff.contains(&format!("/case-studies/{id}/photos/{photo_id}/delete")));
+    assert!(!staff.contains(&format!("/photos/from/{internal}")) && !staff.contains(&format!("/photos/from/{pdf}")));
+
+    // Taken off the public site, the photo is not served there either.
+    let (status, _) = coordinator
+        .send(
+            "PATCH",
+            &format!("/case-studies/{id}"),
+            Some(json!({"published": false})),
+        )
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(web.get(app.url(&src)).send().await.unwrap().status(), 404);
+
+    // Removed from the case, or its file removed from the issue: gone.
+    let (status, _) = coordinator.send("DELETE", &format!("{photos}/{photo_id}"), None).await;
+    assert_eq!(status, 204);
+    coordinator
+        .send("POST", &photos, Some(json!({"attachment_id": photo})))
+        .await;
+    let res = browser
+        .post(&format!("/issues/{}/files/{photo}/delete", issue.id), &[])
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let (_, left) = coordinator.send("GET", &photos, None).await;
+    assert_eq!(left, json!([]));
 }

@@ -302,6 +302,27 @@ async fn every_role_gets_exactly_what_the_table_allows_on_every_route() {
         case("POST", "/api/v1/case-studies", CaseStudyWrite, Api),
         case("PATCH", format!("/api/v1/case-studies/{cs}"), CaseStudyWrite, Api),
         case("POST", format!("/api/v1/case-studies/{cs}/share"), CaseStudyWrite, Api),
+        case("GET", format!("/case-studies/{cs}/photos/999999"), CaseStudyRead, Page),
+        case(
+            "POST",
+            format!("/case-studies/{cs}/photos/from/999999"),
+            CaseStudyWrite,
+            Page,
+        ),
+        case(
+            "POST",
+            format!("/case-studies/{cs}/photos/999999/delete"),
+            CaseStudyWrite,
+            Page,
+        ),
+        case("GET", format!("/api/v1/case-studies/{cs}/photos"), CaseStudyRead, Api),
+        case("POST", format!("/api/v1/case-studies/{cs}/photos"), CaseStudyWrite, Api).with("attachment_id", "999999"),
+        case(
+            "DELETE",
+            format!("/api/v1/case-studies/{cs}/photos/999999"),
+            CaseStudyWrite,
+            Api,
+        ),
         case("GET", "/events", EventRead, Page),
         case("GET", format!("/events/{ev}"), EventRead, Page),
         case("GET", "/events/new", EventWrite, Page),
@@ -770,6 +791,7 @@ async fn every_role_gets_exactly_what_the_table_allows_on_every_route() {
                     let mut req = match c.method {
                         "GET" => client.get(&url),
                         "POST" => client.post(&url).json(&json_of(&c.fields)),
+                        "DELETE" => client.delete(&url),
                         _ => client.patch(&url).json(&serde_json::json!({"name": "", "title": ""})),
                     };
                     if let Some(t) = t {

@@ -136,6 +136,7 @@ pub async fn content(db: &Db, municipality_id: i64, issue_id: i64, id: i64) -> R
 pub async fn remove(db: &Db, actor: &Actor, issue_id: i64, id: i64) -> Result<()> {
     let file = get(db, actor.municipality_id, issue_id, id).await?;
     let mut tx = db.begin().await?;
+    let photos_went = crate::case_studies::photos::forget_file(&mut tx, actor.municipality_id, id).await?;
     let q = Query::delete()
         .from_table(TABLE)
         .and_where(Expr::col("id").eq(id))
@@ -157,6 +158,9 @@ pub async fn remove(db: &Db, actor: &Actor, issue_id: i64, id: i64) -> Result<()
         },
     )
     .await?;
+    if photos_went {
+        crate::public::bump_in(&mut tx, actor.municipality_id).await?;
+    }
     tx.commit().await?;
     Ok(())
 }

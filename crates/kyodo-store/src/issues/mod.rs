@@ -493,12 +493,7 @@ pub async fn similar(
     limit: usize,
 ) -> Result<Vec<IssueRow>> {
     const CANDIDATES: u64 = 300;
-    /// Below this share of the text's bigrams, a match is a coincidence.
-    const MIN_OVERLAP: f64 = 0.25;
-    let terms: Vec<Term> = search::query_terms(municipality_id, text)
-        .into_iter()
-        .filter(|t| matches!(t, Term::Exact(_)))
-        .collect();
+    let terms = search::similar_terms(municipality_id, text);
     if terms.is_empty() {
         return Ok(Vec::new());
     }
@@ -526,16 +521,12 @@ pub async fn similar(
     if let Some(id) = exclude {
         q.and_where(Expr::col(("i", "id")).ne(id));
     }
-    let mut scored: Vec<(f64, i64)> = db
-        .fetch_all::<Candidate>(&q)
-        .await?
-        .into_iter()
-        .map(|c| (search::overlap(&terms, &c.search_text), c.id))
-        .filter(|(score, _)| *score >= MIN_OVERLAP)
-        .collect();
-    scored.sort_by(|a, b| b.0.total_cmp(&a.0).then(b.1.cmp(&a.1)));
-    scored.truncate(limit);
-    let ranked: Vec<i64> = scored.iter().map(|(_, id)| *id).collect();
+    let candidates = db.fetch_all::<Candidate>(&q).await?;
+    let ranked = search::rank_similar(
+        &terms,
+        candidates.into_iter().map(|c| (c.id, c.search_text, c.id)),
+        limit,
+    );
     if ranked.is_empty() {
         return Ok(Vec::new());
     }

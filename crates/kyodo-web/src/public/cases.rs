@@ -79,6 +79,11 @@ async fn list_page(state: &AppState, code: &str, query: CasesQuery) -> Rendered 
     html(&page)
 }
 
+/// A photo's alternative text: the case it shows, and which.
+pub(crate) fn photo_alt(title: &str, index: usize) -> String {
+    format!("「{title}」の写真{}", index + 1)
+}
+
 /// One case study.
 pub async fn case(
     State(state): State<AppState>,
@@ -112,6 +117,17 @@ async fn case_page(state: &AppState, code: &str, id: i64) -> Rendered {
             page.blocks.push(Block::Text { title, text });
         }
     }
+    let photos = kyodo_store::case_studies::photos::list(&state.db, id).await?;
+    if !photos.is_empty() {
+        page.blocks.push(Block::Photos {
+            title: "写真".into(),
+            photos: photos
+                .iter()
+                .enumerate()
+                .map(|(n, p)| (format!("{path}/photos/{}", p.id), photo_alt(&c.title, n)))
+                .collect(),
+        });
+    }
     page.blocks.push(Block::Links {
         title: "この地区のページ".into(),
         items: vec![LinkItem {
@@ -122,4 +138,23 @@ async fn case_page(state: &AppState, code: &str, id: i64) -> Rendered {
         empty: "",
     });
     html(&page)
+}
+
+/// A photo of a published case: the copy without the camera's metadata.
+pub async fn photo(
+    State(state): State<AppState>,
+    PagePath((code, id, photo_id)): PagePath<(String, i64, i64)>,
+    headers: HeaderMap,
+) -> PageResult<Response> {
+    let site = Site::load(&state, &code).await?;
+    let case = kyodo_store::case_studies::get(&state.db, site.muni.id, id).await?;
+    PublicCaseStudy::of(&case).ok_or(AppError::NotFound)?;
+    let (photo, bytes) = kyodo_store::case_studies::photos::content(&state.db, id, photo_id).await?;
+    let content_type = kyodo_core::images::PUBLISHABLE
+        .into_iter()
+        .find(|t| *t == photo.content_type)
+        .ok_or(AppError::NotFound)?;
+    // A photo never changes under its number: its number is its tag.
+    let etag = format!("\"photo-{}\"", photo.id);
+    Ok(super::respond(&headers, content_type, &etag, bytes.into()))
 }

@@ -142,12 +142,11 @@ impl Site {
 
     /// A body's published plans with their projects, newest first.
     pub async fn plans(&self, state: &AppState, organisation_id: i64) -> Result<Vec<PublicPlan>, AppError> {
-        let mut out = Vec::new();
-        for plan in kyodo_store::plans::public_of(&state.db, self.muni.id, organisation_id).await? {
-            let projects = kyodo_store::plans::projects(&state.db, self.muni.id, plan.id).await?;
-            out.extend(PublicPlan::of(&plan, &projects));
-        }
-        Ok(out)
+        let published = kyodo_store::plans::public_of(&state.db, self.muni.id, organisation_id).await?;
+        Ok(published
+            .iter()
+            .filter_map(|(plan, projects)| PublicPlan::of(plan, projects))
+            .collect())
     }
 
     /// The issued 年間行事カレンダー of a district or body, as links to their sheets.

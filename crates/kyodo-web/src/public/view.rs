@@ -101,6 +101,11 @@ pub enum Block {
     CaseSearch { action: String, value: String },
     /// A heading and a text as written (a case study's parts).
     Text { title: &'static str, text: String },
+    /// Photos, each (address, alternative text).
+    Photos {
+        title: String,
+        photos: Vec<(String, String)>,
+    },
     MonthNav {
         label: String,
         prev: (String, String),

@@ -336,6 +336,7 @@ impl<'a> Api<'a> {
         let method = match method {
             "GET" => reqwest::Method::GET,
             "PATCH" => reqwest::Method::PATCH,
+            "DELETE" => reqwest::Method::DELETE,
             _ => reqwest::Method::POST,
         };
         let req = self.request(method, path);

@@ -16,6 +16,8 @@ use crate::common;
 use crate::db::{Backend, Db, Tx};
 use crate::error::{Result, StoreError};
 
+pub mod photos;
+
 const TABLE: &str = "case_studies";
 
 /// The index namespace of the shared library: no municipality has id 0.
@@ -134,50 +136,42 @@ pub async fn shared_with(db: &Db, municipality_id: i64, f: &CaseFilter) -> Resul
 /// issue page's 「他の自治体の事例」: those sharing any of its bigrams, best
 /// first by the share of its bigrams they hold.
 pub async fn shared_like(db: &Db, municipality_id: i64, text: &str, limit: usize) -> Result<Vec<CaseStudy>> {
-    /// Below this share of the text's bigrams, a match is a coincidence.
-    const MIN_OVERLAP: f64 = 0.25;
-    let terms: Vec<Term> = search::query_terms(SHARED_TENANT, text)
-        .into_iter()
-        .filter(|t| matches!(t, Term::Exact(_)))
-        .collect();
+    const CANDIDATES: u64 = 300;
+    let terms = search::similar_terms(SHARED_TENANT, text);
     if terms.is_empty() {
         return Ok(Vec::new());
     }
-    let any = match db.backend() {
+    // Phrases, not single bigrams, as for similar issues: a library of
+    // thousands of cases holds most common bigrams somewhere.
+    let (fts, ts) = search::phrase_windows(&terms);
+    let matched = match db.backend() {
         Backend::Sqlite => Expr::cust_with_values(
             "\"c\".\"id\" IN (SELECT rowid FROM case_studies_fts WHERE case_studies_fts MATCH ? ORDER BY rowid DESC LIMIT 300)",
-            [search::fts5_match(&terms, false)],
+            [fts],
         ),
-        Backend::Postgres => Expr::cust_with_values(
-            "\"c\".\"search_vector\" @@ $1::tsquery",
-            [search::tsquery(&terms, false)],
-        ),
+        Backend::Postgres => Expr::cust_with_values("\"c\".\"search_vector\" @@ $1::tsquery", [ts]),
     };
     let mut q = select_rows();
     q.column(("c", "search_tokens"))
         .and_where(Expr::col(("c", "shared")).eq(true))
         .and_where(Expr::col(("c", "municipality_id")).ne(municipality_id))
-        .and_where(any)
+        .and_where(matched)
         .order_by(("c", "id"), Order::Desc)
-        .limit(300);
+        .limit(CANDIDATES);
     #[derive(sqlx::FromRow)]
-    struct Scored {
+    struct Candidate {
         #[sqlx(flatten)]
         case: CaseStudy,
         search_tokens: Option<String>,
     }
-    let mut scored: Vec<(f64, CaseStudy)> = db
-        .fetch_all::<Scored>(&q)
-        .await?
-        .into_iter()
-        .map(|s| {
-            let score = search::overlap(&terms, s.search_tokens.as_deref().unwrap_or(""));
-            (score, s.case)
-        })
-        .filter(|(score, _)| *score >= MIN_OVERLAP)
-        .collect();
-    scored.sort_by(|a, b| b.0.total_cmp(&a.0).then(b.1.id.cmp(&a.1.id)));
-    Ok(scored.into_iter().take(limit).map(|(_, c)| c).collect())
+    let candidates = db.fetch_all::<Candidate>(&q).await?;
+    Ok(search::rank_similar(
+        &terms,
+        candidates
+            .into_iter()
+            .map(|c| (c.case.id, c.search_tokens.unwrap_or_default(), c.case)),
+        limit,
+    ))
 }
 
 /// One of the municipality's own case studies.
@@ -242,7 +236,7 @@ async fn check_in(tx: &mut Tx, muni: i64, input: &CaseStudyInput, shared: bool) 
 
 /// The index tokens: the municipality's own, and the shared library's while shared.
 fn tokens(muni: i64, input: &CaseStudyInput, shared: bool) -> String {
-    let texts = input.texts();
+    let texts = input.texts().map(|(_, text)| text);
     let own = search::index_tokens(muni, &texts);
     if shared {
         format!("{own} {}", search::index_tokens(SHARED_TENANT, &texts))

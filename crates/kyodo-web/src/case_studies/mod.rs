@@ -23,6 +23,8 @@ use crate::pages::{
     self, ActionButton, Cell, FieldKind, FieldSpec, FormPage, FormState, Item, Layout, RecordsPage, Table,
 };
 
+pub mod photos;
+
 pub const BASE: &str = "/case-studies";
 
 /// A list holds at most this many; a search narrows it.
@@ -130,12 +132,7 @@ pub async fn list_page(
             value: q.area_id.map(|a| a.to_string()).unwrap_or_default(),
         });
     } else {
-        filters.push(pages::Filter {
-            name: "library",
-            label: "事例",
-            options: vec![("shared".into(), "他の自治体".into())],
-            value: "shared".into(),
-        });
+        filters.push(pages::Filter::kept("library", "shared"));
     }
     let columns = match library {
         Library::Own => ["題名", "分野", "地区", "状況"],
@@ -401,7 +398,7 @@ pub async fn detail_page(
         edit_href: writable.then(|| format!("{BASE}/{id}/edit")),
         edit_label: "修正する",
         buttons,
-        sections: Vec::new(),
+        sections: vec![photos::section(&state, &caller, &c, writable).await?],
     };
     Ok(pages::render(&page))
 }
