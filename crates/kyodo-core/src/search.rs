@@ -189,9 +189,10 @@ pub fn similar_terms(tenant: i64, text: &str) -> Vec<Term> {
 /// best first by [`overlap`] with `terms` (the newest, highest id, first on a
 /// tie), coincidences under [`MIN_OVERLAP`] dropped, at most `limit`.
 pub fn rank_similar<T>(terms: &[Term], candidates: impl IntoIterator<Item = (i64, String, T)>, limit: usize) -> Vec<T> {
+    let wanted = Wanted::of(terms);
     let mut scored: Vec<(f64, i64, T)> = candidates
         .into_iter()
-        .map(|(id, stored, item)| (overlap(terms, &stored), id, item))
+        .map(|(id, stored, item)| (wanted.share_in(&stored), id, item))
         .filter(|(score, _, _)| *score >= MIN_OVERLAP)
         .collect();
     scored.sort_by(|a, b| b.0.total_cmp(&a.0).then(b.1.cmp(&a.1)));
@@ -215,15 +216,39 @@ pub fn phrase_windows(terms: &[Term]) -> (String, String) {
 
 /// How much of the query's tokens a stored token list shares (0.0–1.0).
 pub fn overlap(terms: &[Term], stored: &str) -> f64 {
-    if terms.is_empty() {
-        return 0.0;
+    Wanted::of(terms).share_in(stored)
+}
+
+/// A query's exact tokens, to count in many stored lists: one pass over
+/// each list, without building a set of it.
+struct Wanted<'a> {
+    tokens: std::collections::HashSet<&'a str>,
+    total: usize,
+}
+
+impl<'a> Wanted<'a> {
+    fn of(terms: &'a [Term]) -> Self {
+        let tokens = terms
+            .iter()
+            .filter_map(|t| match t {
+                Term::Exact(s) => Some(s.as_str()),
+                Term::Prefix(_) => None,
+            })
+            .collect();
+        Wanted {
+            tokens,
+            total: terms.len(),
+        }
     }
-    let stored: std::collections::HashSet<&str> = stored.split(' ').collect();
-    let hits = terms
-        .iter()
-        .filter(|t| matches!(t, Term::Exact(s) if stored.contains(s.as_str())))
-        .count();
-    hits as f64 / terms.len() as f64
+
+    fn share_in(&self, stored: &str) -> f64 {
+        if self.total == 0 {
+            return 0.0;
+        }
+        // A stored list names each token once (index_tokens), so a hit is not counted twice.
+        let hits = stored.split(' ').filter(|t| self.tokens.contains(t)).count();
+        hits.min(self.tokens.len()) as f64 / self.total as f64
+    }
 }
 
 #[cfg(test)]

@@ -1,7 +1,8 @@
 //! The public site at a city's scale (BENCHMARKS.md): the arao demo with
 //! 3,000 events a year for ten 年度 (30,000, most of them past), spread
 //! over its districts. Measures a district's page and its calendar.ics,
-//! the top page, the municipality's feed and a month of the calendar, one
+//! the top page, the municipality's feed, a month of the calendar, the
+//! Atom feed, the printed 年間行事カレンダー and a case search, one
 //! client at a time (p50/p95) and with 304s; then as hard as
 //! `KYODO_BENCH_CONNECTIONS` connections can against `/healthz` in the same
 //! run. The public rate limit is off, as behind a trusted cache.
@@ -91,6 +92,12 @@ async fn run() {
     tokio::spawn(kyodo_web::serve(listener, kyodo_web::AppState::new(db.clone(), config)));
 
     let a01 = area_id(&db, muni.id, "A01").await;
+    let annual = kyodo_store::events::annual::published(&db, muni.id)
+        .await
+        .expect("annual calendars")
+        .first()
+        .expect("the demo issues one")
+        .id;
     let code = &muni.code;
     let client = reqwest::Client::new();
     let pages = [
@@ -102,6 +109,15 @@ async fn run() {
             format!("/p/{code}/calendar?month=2026-12"),
         ),
         ("municipality calendar.ics", format!("/p/{code}/calendar.ics")),
+        ("feed.atom", format!("/p/{code}/feed.atom")),
+        (
+            "printed annual calendar (A3)",
+            format!("/p/{code}/annual/{annual}?size=a3"),
+        ),
+        (
+            "case studies, searched",
+            format!("/p/{code}/case-studies?q=%E8%A6%8B%E5%AE%88%E3%82%8A"),
+        ),
     ];
     let n = 200;
     for (name, path) in &pages {

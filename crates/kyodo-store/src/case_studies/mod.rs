@@ -136,7 +136,10 @@ pub async fn shared_with(db: &Db, municipality_id: i64, f: &CaseFilter) -> Resul
 /// issue page's 「他の自治体の事例」: those sharing any of its bigrams, best
 /// first by the share of its bigrams they hold.
 pub async fn shared_like(db: &Db, municipality_id: i64, text: &str, limit: usize) -> Result<Vec<CaseStudy>> {
-    const CANDIDATES: u64 = 300;
+    // The newest hundred sharing a phrase: five are shown (BENCHMARKS.md,
+    // 300 cost twice as much for the same five).
+    const CANDIDATES: u64 = 100;
+    const WINDOW: u64 = 2_000;
     let terms = search::similar_terms(SHARED_TENANT, text);
     if terms.is_empty() {
         return Ok(Vec::new());
@@ -146,32 +149,62 @@ pub async fn shared_like(db: &Db, municipality_id: i64, text: &str, limit: usize
     let (fts, ts) = search::phrase_windows(&terms);
     let matched = match db.backend() {
         Backend::Sqlite => Expr::cust_with_values(
-            "\"c\".\"id\" IN (SELECT rowid FROM case_studies_fts WHERE case_studies_fts MATCH ? ORDER BY rowid DESC LIMIT 300)",
+            "\"c\".\"id\" IN (SELECT rowid FROM case_studies_fts WHERE case_studies_fts MATCH ? ORDER BY rowid DESC LIMIT 100)",
             [fts],
         ),
         Backend::Postgres => Expr::cust_with_values("\"c\".\"search_vector\" @@ $1::tsquery", [ts]),
     };
-    let mut q = select_rows();
-    q.column(("c", "search_tokens"))
-        .and_where(Expr::col(("c", "shared")).eq(true))
-        .and_where(Expr::col(("c", "municipality_id")).ne(municipality_id))
-        .and_where(matched)
-        .order_by(("c", "id"), Order::Desc)
-        .limit(CANDIDATES);
     #[derive(sqlx::FromRow)]
     struct Candidate {
-        #[sqlx(flatten)]
-        case: CaseStudy,
+        id: i64,
         search_tokens: Option<String>,
     }
-    let candidates = db.fetch_all::<Candidate>(&q).await?;
-    Ok(search::rank_similar(
+    // An index of words answers with every match, unordered: the lookup
+    // reads only the newest WINDOW shared cases, however large the library
+    // grows; where they start is a step along the (shared, id) index.
+    let window_start = db
+        .fetch_optional::<common::Id>(
+            &Query::select()
+                .column("id")
+                .from(TABLE)
+                .and_where(Expr::col("shared").eq(true))
+                .order_by("id", Order::Desc)
+                .offset(WINDOW)
+                .limit(1)
+                .to_owned(),
+        )
+        .await?
+        .map_or(0, |c| c.id);
+    // Ranked on their tokens alone; only the few shown are read whole.
+    let candidates: Vec<Candidate> = db
+        .fetch_all(
+            &Query::select()
+                .columns([("c", "id"), ("c", "search_tokens")])
+                .from_as(TABLE, "c")
+                .and_where(Expr::col(("c", "shared")).eq(true))
+                .and_where(Expr::col(("c", "municipality_id")).ne(municipality_id))
+                .and_where(Expr::col(("c", "id")).gte(window_start))
+                .and_where(matched)
+                .order_by(("c", "id"), Order::Desc)
+                .limit(CANDIDATES)
+                .to_owned(),
+        )
+        .await?;
+    let ranked = search::rank_similar(
         &terms,
         candidates
             .into_iter()
-            .map(|c| (c.case.id, c.search_tokens.unwrap_or_default(), c.case)),
+            .map(|c| (c.id, c.search_tokens.unwrap_or_default(), c.id)),
         limit,
-    ))
+    );
+    if ranked.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut q = select_rows();
+    q.and_where(Expr::col(("c", "id")).is_in(ranked.clone()));
+    let mut cases: Vec<CaseStudy> = db.fetch_all(&q).await?;
+    cases.sort_by_key(|c| ranked.iter().position(|id| *id == c.id));
+    Ok(cases)
 }
 
 /// One of the municipality's own case studies.

@@ -61,17 +61,20 @@ pub async fn arao_demo() -> (
     kyodo_core::municipalities::Municipality,
 ) {
     let (db, guard) = kyodo_store::testing::fresh_database().await.expect("database");
+    let muni = add_demo(&db, "arao", "432041").await;
+    (db, guard, muni)
+}
+
+/// Loads the demo `key` (arao, niimi) into `db`; its municipality, by `code`.
+pub async fn add_demo(db: &kyodo_store::Db, key: &str, code: &str) -> kyodo_core::municipalities::Municipality {
     let hash = kyodo_web::auth::hash_password(kyodo_store::demo::DEMO_PASSWORD.into())
         .await
         .expect("hash");
-    kyodo_store::demo::load(&db, "arao", today(), &hash)
+    kyodo_store::demo::load(db, key, today(), &hash).await.expect("demo");
+    kyodo_store::municipalities::by_code(db, code)
         .await
-        .expect("demo");
-    let muni = kyodo_store::municipalities::by_code(&db, "432041")
-        .await
-        .expect("q")
-        .expect("arao");
-    (db, guard, muni)
+        .expect("query")
+        .expect("the demo's municipality")
 }
 
 /// The id of the district with `code`.
