@@ -1,7 +1,7 @@
 //! The demo's case studies (事例集): a few closed issues with a report,
 //! written up as a coordinator would — the problem in the coordinator's own
 //! words, not the resident's — published, and the first shared with the
-//! deployment's other municipalities.
+//! deployment's other municipalities; one shows a photo.
 
 use chrono::NaiveDate;
 use kyodo_core::case_studies::{CaseSource, CaseStudyInput};
@@ -10,6 +10,9 @@ use sea_query::{Expr, ExprTrait, Order, Query};
 use crate::audit::Actor;
 use crate::db::Db;
 use crate::error::Result;
+
+/// A drawn street at dusk (PNG, made for the demo): a photo the community may see.
+const PHOTO: &[u8] = include_bytes!("street-light.png");
 
 /// How many closed issues become case studies.
 const CASES: u64 = 4;
@@ -51,6 +54,23 @@ pub(super) async fn load(db: &Db, actor: &Actor, today: NaiveDate) -> Result<()>
         if n == 0 {
             crate::case_studies::set_shared(db, actor, case.id, true).await?;
         }
+        // The newest published case, the one a reader meets first.
+        if n == 2 {
+            photo(db, actor, id, case.id).await?;
+        }
     }
+    Ok(())
+}
+
+/// The issue's photo, attached as staff would, and shown on its case.
+async fn photo(db: &Db, actor: &Actor, issue_id: i64, case_id: i64) -> Result<()> {
+    let file = crate::issues::attachments::NewAttachment {
+        filename: "現地の様子.png".into(),
+        content_type: "image/png".into(),
+        content: PHOTO.to_vec(),
+        internal: false,
+    };
+    let attached = crate::issues::attachments::add(db, actor, issue_id, file).await?;
+    crate::case_studies::photos::add(db, actor, case_id, attached.id).await?;
     Ok(())
 }
