@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The rotation planner on generated cities of three sizes (three seeds
-# each): score, proven bound, gap, wall time and peak memory. With
+# each) and three shapes (default, short of managers, real):
+# score, proven bound, gap, wall time and peak memory. With
 # `--cpsat`, the same instances through OR-Tools CP-SAT as well
 # (bench/rotation/compare.py; ortools is installed from PyPI for this only).
 set -euo pipefail
@@ -19,7 +20,17 @@ for size in small mid large; do
       --output "$dir/$size-short-$seed.json" 2>/dev/null
   done
 done
-for pool in "" "-short"; do
+# Real cities' shapes (issue 19): skewed departments whose caps are full
+# from the first year, 2 managers per district of whom a third leave, 4
+# chiefs; horizons of 4, 6 and 10 年度 (one per seed).
+horizons=(4 6 10)
+for size in small mid large; do
+  for seed in 1 2 3; do
+    "$kyodo" plan generate --size "$size" --seed "$seed" --shape real --horizon "${horizons[$((seed - 1))]}" \
+      --output "$dir/$size-real-$seed.json" 2>/dev/null
+  done
+done
+for pool in "" "-short" "-real"; do
   for size in small mid large; do
     for seed in 1 2 3; do names+=("$size$pool-$seed"); done
   done
@@ -43,6 +54,7 @@ done
 
 if [[ "${1:-}" == "--cpsat" ]]; then
   python3 -c "import ortools" 2>/dev/null || pip install -q 'ortools==9.15.*' >&2
-  python3 bench/rotation/compare.py "$dir"/small-?.json "$dir"/small-short-?.json "$dir"/mid-1.json "$dir"/large-1.json \
+  python3 bench/rotation/compare.py "$dir"/small-?.json "$dir"/small-short-?.json "$dir"/small-real-?.json \
+    "$dir"/mid-1.json "$dir"/mid-real-1.json "$dir"/large-1.json \
     --kyodo "$kyodo" --seconds 2 --cpsat-seconds "${CPSAT_SECONDS:-60}"
 fi

@@ -50,9 +50,68 @@ impl Size {
     }
 }
 
+/// How a city is shaped beyond its size: its departments, their caps, its
+/// 課長級 and 係長級 pools and the years planned. The default is the first
+/// benchmark set's; [`Shape::REAL`] is a city as issue 19 measured them —
+/// the largest departments holding a quarter or more of the staff and
+/// already lending as many people as their caps allow, few managers of whom
+/// a third retire within the horizon, few chiefs.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Shape {
+    /// Years planned.
+    pub horizon: u32,
+    /// Department sizes as a power law: the k-th largest holds a share
+    /// proportional to 1/k^skew (1.0: in a city of 60 departments the
+    /// largest holds a fifth). None: two fifths of the staff in the first five.
+    pub department_skew: Option<f64>,
+    /// The two largest departments' caps are what they lend now: full from
+    /// the first year. Otherwise a cap leaves room for 1 + districts/20 more.
+    pub caps_full: bool,
+    /// The share of 課長級 managers leaving (retiring) within the horizon.
+    pub leaving_share: f64,
+    /// 課長補佐・係長級 chiefs per hundred districts. None: three tenths of
+    /// the staff who are not managers.
+    pub chiefs_per_100_units: Option<usize>,
+}
+
+impl Default for Shape {
+    fn default() -> Self {
+        Shape {
+            horizon: 6,
+            department_skew: None,
+            caps_full: false,
+            leaving_share: 0.12,
+            chiefs_per_100_units: None,
+        }
+    }
+}
+
+impl Shape {
+    /// A city as real ones are (issue 19): skewed departments with full
+    /// caps, 2 managers per district of whom a third leave, 4 chiefs.
+    /// `kyodo plan generate --shape real` takes this, and each field can be
+    /// set on its own.
+    pub const REAL: Shape = Shape {
+        horizon: 6,
+        department_skew: Some(1.1),
+        caps_full: true,
+        leaving_share: 0.33,
+        chiefs_per_100_units: Some(400),
+    };
+
+    /// The 課長級 pool that goes with [`Shape::REAL`].
+    pub const REAL_MANAGERS_PER_100_UNITS: usize = 200;
+}
+
 const GRADES: [(&str, &str, u32, i32); 3] = [("m", "manager", 2, 0), ("c", "chief", 3, 0), ("s", "staff", 3, 2)];
 
+/// A city of the first benchmark set's shape.
 pub fn generate(size: Size, first_year: i32, seed: u64) -> Instance {
+    generate_shaped(size, Shape::default(), first_year, seed)
+}
+
+/// A city of `size` and `shape`; the same for the same seed.
+pub fn generate_shaped(size: Size, shape: Shape, first_year: i32, seed: u64) -> Instance {
     let mut rng = Rng::new(seed);
     let units: Vec<Unit> = (1..=size.units)
         .map(|u| Unit {
@@ -70,22 +129,44 @@ pub fn generate(size: Size, first_year: i32, seed: u64) -> Instance {
         .collect();
 
     // Departments of uneven size: the first few are large.
+    let power_law: Option<Vec<f64>> = shape.department_skew.map(|a| {
+        let weights: Vec<f64> = (1..=size.departments).map(|k| (k as f64).powf(-a)).collect();
+        let total: f64 = weights.iter().sum();
+        weights
+            .iter()
+            .scan(0.0, |acc, w| {
+                *acc += w / total;
+                Some(*acc)
+            })
+            .collect()
+    });
     let department = |rng: &mut Rng| {
-        let d = if rng.chance(0.4) {
-            rng.below(size.departments.min(5))
-        } else {
-            rng.below(size.departments)
+        let d = match &power_law {
+            Some(cumulative) => {
+                let u = (rng.next_u64() >> 11) as f64 / (1u64 << 53) as f64;
+                cumulative.iter().position(|c| u < *c).unwrap_or(size.departments - 1)
+            }
+            None if rng.chance(0.4) => rng.below(size.departments.min(5)),
+            None => rng.below(size.departments),
         };
         format!("d{:02}", d + 1)
     };
     // The manager pool is by default 1.35 times the districts: tight once
     // the veterans who may not return and the retiring are counted.
     let managers = size.units * size.managers_per_100_units / 100;
-    let chiefs = (size.staff - managers) * 3 / 10;
+    let chiefs = match shape.chiefs_per_100_units {
+        Some(per) => (size.units * per / 100).min(size.staff - managers),
+        None => (size.staff - managers) * 3 / 10,
+    };
     let mut staff = Vec::with_capacity(size.staff);
     for i in 0..size.staff {
         let (grade, hired, veteran, leaving) = if i < managers {
-            ("manager", first_year - 26 - rng.below(12) as i32, 0.7, 0.12)
+            (
+                "manager",
+                first_year - 26 - rng.below(12) as i32,
+                0.7,
+                shape.leaving_share,
+            )
         } else if i < managers + chiefs {
             ("chief", first_year - 12 - rng.below(16) as i32, 0.3, 0.05)
         } else {
@@ -108,7 +189,9 @@ pub fn generate(size: Size, first_year: i32, seed: u64) -> Instance {
             grade: grade.to_owned(),
             department: department(&mut rng),
             hired,
-            leaves: rng.chance(leaving).then(|| first_year + rng.below(6) as i32),
+            leaves: rng
+                .chance(leaving)
+                .then(|| first_year + rng.below(shape.horizon as usize) as i32),
             home_unit: rng.chance(0.7).then(|| units[rng.below(size.units)].id.clone()),
             served_units,
         });
@@ -122,11 +205,16 @@ pub fn generate(size: Size, first_year: i32, seed: u64) -> Instance {
             .iter()
             .filter(|c| staff_of(&staff, &c.staff).department == d)
             .count() as u32;
-        department_cap.insert(d.to_owned(), serving + 1 + size.units as u32 / 20);
+        let cap = if shape.caps_full {
+            serving.max(1)
+        } else {
+            serving + 1 + size.units as u32 / 20
+        };
+        department_cap.insert(d.to_owned(), cap);
     }
     Instance {
         first_year,
-        horizon: 6,
+        horizon: shape.horizon,
         units,
         staff,
         current,
@@ -191,6 +279,51 @@ fn current_terms(units: &[Unit], staff: &mut [Staff], first_year: i32, rng: &mut
 mod tests {
     use super::*;
     use crate::model::Problem;
+
+    #[test]
+    fn a_real_city_has_skewed_departments_full_caps_and_thin_pools() {
+        let size = Size {
+            managers_per_100_units: Shape::REAL_MANAGERS_PER_100_UNITS,
+            ..Size::LARGE
+        };
+        let a = generate_shaped(size, Shape::REAL, 2027, 3);
+        Problem::new(&a).expect("valid");
+        let share = |d: &str| a.staff.iter().filter(|s| s.department == d).count() as f64 / a.staff.len() as f64;
+        assert!(
+            share("d01") > 0.2 && share("d01") < 0.35,
+            "the largest: {}",
+            share("d01")
+        );
+        assert!(share("d01") > 4.0 * share("d10"));
+        // Full caps: the capped departments lend now exactly what they may.
+        for (d, cap) in &a.rules.department_cap {
+            let serving = a
+                .current
+                .iter()
+                .filter(|c| a.staff.iter().any(|s| s.id == c.staff && &s.department == d))
+                .count() as u32;
+            assert_eq!(*cap, serving.max(1), "{d}");
+        }
+        let of = |g: &str| a.staff.iter().filter(|s| s.grade == g).collect::<Vec<_>>();
+        assert_eq!(of("manager").len(), 680);
+        assert_eq!(of("chief").len(), 1360);
+        let leaving = of("manager").iter().filter(|s| s.leaves.is_some()).count() as f64 / 680.0;
+        assert!((0.25..0.42).contains(&leaving), "{leaving}");
+        assert_eq!(
+            generate(Size::SMALL, 2027, 7),
+            generate_shaped(Size::SMALL, Shape::default(), 2027, 7)
+        );
+        let long = generate_shaped(
+            Size::SMALL,
+            Shape {
+                horizon: 10,
+                ..Shape::REAL
+            },
+            2027,
+            1,
+        );
+        assert_eq!(long.horizon, 10);
+    }
 
     #[test]
     fn generated_instances_are_valid_and_the_same_for_a_seed() {

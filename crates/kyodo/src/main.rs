@@ -356,8 +356,9 @@ async fn run(cli: Cli) -> Result<()> {
                 seed,
                 first_year,
                 managers_per_100_units,
+                shape,
                 output,
-            } => plan::generate(size, *managers_per_100_units, *seed, *first_year, output)?,
+            } => plan::generate(size, *managers_per_100_units, shape, *seed, *first_year, output)?,
         },
         Command::Backup { output } => {
             let report = kyodo_store::backup::backup(&cli.database, output).await?;

@@ -172,6 +172,30 @@ async fn the_rotation_planner_plans_files_and_live_data_and_refuses_bad_instance
         None,
     );
     assert!(out.status.success(), "{}", text(&out.stderr));
+    // A real city's shape (issue 19), one part changed; a part out of range is refused.
+    let real = dir.join("real.json");
+    let shaped = |extra: &[&str]| {
+        let mut args = vec!["plan", "generate", "--size", "small", "--shape", "real"];
+        args.extend_from_slice(extra);
+        cli.run(&args, None)
+    };
+    let out = shaped(&["--horizon", "10", "--output", &path(&real)]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let city: serde_json::Value = serde_json::from_slice(&std::fs::read(&real).unwrap()).unwrap();
+    assert_eq!(city["horizon"], 10);
+    assert_eq!(
+        city["staff"]
+            .as_array()
+            .map(|s| s.iter().filter(|p| p["grade"] == "manager").count()),
+        Some(20)
+    );
+    let out = shaped(&["--leaving-share", "2", "--output", &path(&real)]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains("--leaving-share は0〜1"),
+        "{}",
+        text(&out.stderr)
+    );
     let out = cli.run(
         &[
             "plan",

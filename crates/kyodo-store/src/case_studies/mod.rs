@@ -133,8 +133,8 @@ pub async fn shared_with(db: &Db, municipality_id: i64, f: &CaseFilter) -> Resul
 }
 
 /// Shared case studies like `text` (an issue's title and category), for the
-/// issue page's 「他の自治体の事例」: those sharing any of its bigrams, best
-/// first by the share of its bigrams they hold.
+/// issue page's 「他の自治体の事例」: those sharing a phrase with it, among
+/// the newest shared, best first by the share of its bigrams they hold.
 pub async fn shared_like(db: &Db, municipality_id: i64, text: &str, limit: usize) -> Result<Vec<CaseStudy>> {
     // The newest hundred sharing a phrase: five are shown (BENCHMARKS.md,
     // 300 cost twice as much for the same five).
@@ -149,7 +149,9 @@ pub async fn shared_like(db: &Db, municipality_id: i64, text: &str, limit: usize
     let (fts, ts) = search::phrase_windows(&terms);
     let matched = match db.backend() {
         Backend::Sqlite => Expr::cust_with_values(
-            "\"c\".\"id\" IN (SELECT rowid FROM case_studies_fts WHERE case_studies_fts MATCH ? ORDER BY rowid DESC LIMIT 100)",
+            format!(
+                "\"c\".\"id\" IN (SELECT rowid FROM case_studies_fts WHERE case_studies_fts MATCH ? ORDER BY rowid DESC LIMIT {CANDIDATES})"
+            ),
             [fts],
         ),
         Backend::Postgres => Expr::cust_with_values("\"c\".\"search_vector\" @@ $1::tsquery", [ts]),
