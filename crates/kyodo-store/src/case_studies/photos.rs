@@ -48,19 +48,15 @@ pub async fn content(db: &Db, case_study_id: i64, id: i64) -> Result<(CasePhoto,
     Ok((found.photo, found.content))
 }
 
-/// The files of the case's issue that could be its photos: images the
-/// community may see, in a kind every browser shows, not chosen yet.
-pub async fn candidates(db: &Db, municipality_id: i64, case_study_id: i64) -> Result<Vec<Attachment>> {
-    let case = super::get(db, municipality_id, case_study_id).await?;
-    let (Some(CaseSource::Issue), Some(issue_id)) = (case.source, case.source_id) else {
-        return Ok(Vec::new());
-    };
-    let chosen: Vec<i64> = list(db, case_study_id).await?.iter().map(|p| p.attachment_id).collect();
+/// The files of the case's issue (`issue_id`) that could be its photos:
+/// images the community may see, in a kind every browser shows, not among
+/// those `chosen` already.
+pub async fn candidates(db: &Db, municipality_id: i64, issue_id: i64, chosen: &[CasePhoto]) -> Result<Vec<Attachment>> {
     Ok(crate::issues::attachments::list(db, municipality_id, issue_id)
         .await?
         .into_iter()
         .filter(|a| !a.internal && images::PUBLISHABLE.contains(&a.content_type.as_str()))
-        .filter(|a| !chosen.contains(&a.id))
+        .filter(|a| !chosen.iter().any(|p| p.attachment_id == a.id))
         .collect())
 }
 

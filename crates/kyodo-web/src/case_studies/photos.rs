@@ -45,7 +45,8 @@ pub async fn section(state: &AppState, caller: &Caller, c: &CaseStudy, writable:
         && photos.len() < MAX_PHOTOS
         && let (Some(CaseSource::Issue), Some(issue_id)) = (c.source, c.source_id)
     {
-        for file in store::candidates(&state.db, caller.municipality.id, id).await? {
+        // The case and its photos are read already: only the issue's files are new.
+        for file in store::candidates(&state.db, caller.municipality.id, issue_id, &photos).await? {
             let cells = vec![
                 Cell::image(
                     format!("課題の添付「{}」", file.filename),
