@@ -22,17 +22,35 @@ for size in small mid large; do
 done
 # Real cities' shapes (issue 19): skewed departments whose caps are full
 # from the first year, 2 managers per district of whom a third leave, 4
-# chiefs; horizons of 4, 6 and 10 年度 (one per seed).
+# chiefs; horizons of 4, 6 and 10 年度 (one per seed); from a town of four
+# districts to a city of 340.
 horizons=(4 6 10)
-for size in small mid large; do
+for size in tiny small mid large; do
   for seed in 1 2 3; do
     "$kyodo" plan generate --size "$size" --seed "$seed" --shape real --horizon "${horizons[$((seed - 1))]}" \
       --output "$dir/$size-real-$seed.json" 2>/dev/null
   done
 done
+# Harder still: steeper department sizes (skew 1.6 and 2.2) and 1.7
+# managers per district, where the department rules force empty years.
+for size in tiny small; do
+  for j in 0 1; do
+    skews=(1.6 2.2)
+    for seed in 1 2 3; do
+      "$kyodo" plan generate --size "$size" --seed "$seed" --shape real --department-skew "${skews[$j]}" \
+        --managers-per-100-units 170 --output "$dir/$size-hard$j-$seed.json" 2>/dev/null
+    done
+  done
+done
 for pool in "" "-short" "-real"; do
   for size in small mid large; do
     for seed in 1 2 3; do names+=("$size$pool-$seed"); done
+  done
+done
+names=(tiny-real-1 tiny-real-2 tiny-real-3 "${names[@]}")
+for size in tiny small; do
+  for j in 0 1; do
+    for seed in 1 2 3; do names+=("$size-hard$j-$seed"); done
   done
 done
 
@@ -54,7 +72,8 @@ done
 
 if [[ "${1:-}" == "--cpsat" ]]; then
   python3 -c "import ortools" 2>/dev/null || pip install -q 'ortools==9.15.*' >&2
-  python3 bench/rotation/compare.py "$dir"/small-?.json "$dir"/small-short-?.json "$dir"/small-real-?.json \
-    "$dir"/mid-1.json "$dir"/mid-real-1.json "$dir"/large-1.json \
+  python3 bench/rotation/compare.py "$dir"/tiny-real-?.json "$dir"/small-?.json "$dir"/small-short-?.json \
+    "$dir"/small-real-?.json "$dir"/tiny-hard?-?.json "$dir"/small-hard?-?.json \
+    "$dir"/mid-1.json "$dir"/mid-real-?.json "$dir"/large-1.json "$dir"/large-real-1.json \
     --kyodo "$kyodo" --seconds 2 --cpsat-seconds "${CPSAT_SECONDS:-60}"
 fi

@@ -2,6 +2,8 @@
 //! what it earns, and what it costs, in the objective's own terms, so that
 //! the coordinator can read the proposal rather than trust it.
 
+use std::collections::HashMap;
+
 use serde::{Deserialize, Serialize};
 
 use crate::model::Problem;
@@ -25,34 +27,41 @@ pub struct Explanation {
     pub whole_team_change: bool,
 }
 
-/// One explanation per appointment of `plan`, in its order.
+/// One explanation per appointment of `plan`, in its order. Linear in the
+/// plan: a large city's plan has thousands of appointments.
 pub fn explain(problem: &Problem, plan: &[Assigned]) -> Vec<Explanation> {
+    // Per position, its terms (current and planned) by end year; per unit
+    // and start year, the planned starts; per person, their first term here.
+    let mut terms: HashMap<usize, Vec<(i32, usize, bool)>> = HashMap::new();
+    for c in &problem.current {
+        terms.entry(c.position).or_default().push((c.end, c.staff, true));
+    }
+    let mut starts: HashMap<(usize, i32), u32> = HashMap::new();
+    let mut first: HashMap<usize, usize> = HashMap::new();
+    for (i, a) in plan.iter().enumerate() {
+        terms.entry(a.position).or_default().push((a.end, a.staff, false));
+        *starts.entry((problem.positions[a.position].unit, a.start)).or_default() += 1;
+        first.entry(a.staff).or_insert(i);
+    }
     plan.iter()
-        .map(|a| {
+        .enumerate()
+        .map(|(i, a)| {
             let position = &problem.positions[a.position];
             let unit = &problem.units[position.unit];
-            let before = problem
-                .current
-                .iter()
-                .filter(|c| c.position == a.position && c.end < a.start)
-                .map(|c| (c.end, c.staff, true))
-                .chain(
-                    plan.iter()
-                        .filter(|b| b.position == a.position && b.end < a.start)
-                        .map(|b| (b.end, b.staff, false)),
-                )
-                .max();
-            let starts = plan
-                .iter()
-                .filter(|b| b.start == a.start && problem.positions[b.position].unit == position.unit)
-                .count() as u32;
+            let before = terms
+                .get(&a.position)
+                .into_iter()
+                .flatten()
+                .filter(|(end, _, _)| *end < a.start)
+                .max()
+                .copied();
+            let starts = starts[&(position.unit, a.start)];
             let vacant_from = before.map_or(problem.first, |(end, _, _)| (end + 1).max(problem.first));
             Explanation {
                 predecessor: before.map(|(_, s, _)| problem.staff[s].id.clone()),
                 predecessor_current: before.is_some_and(|(_, _, current)| current),
                 vacant_before: (a.start - vacant_from).max(0) as u32,
-                newcomer: problem.staff[a.staff].newcomer
-                    && plan.iter().find(|b| b.staff == a.staff).is_some_and(|first| first == a),
+                newcomer: problem.staff[a.staff].newcomer && first[&a.staff] == i,
                 deviation: (a.end - a.start + 1) - position.term as i32,
                 same_year_starts: starts - 1,
                 whole_team_change: unit.positions.len() >= 2 && starts as usize >= unit.positions.len(),

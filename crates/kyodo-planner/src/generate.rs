@@ -21,6 +21,13 @@ pub struct Size {
 }
 
 impl Size {
+    /// A town of four districts (a 12-position city, as issue 19 measured).
+    pub const TINY: Size = Size {
+        units: 4,
+        staff: 150,
+        departments: 6,
+        managers_per_100_units: 135,
+    };
     pub const SMALL: Size = Size {
         units: 10,
         staff: 400,
@@ -42,6 +49,7 @@ impl Size {
 
     pub fn named(name: &str) -> Option<Size> {
         match name {
+            "tiny" => Some(Size::TINY),
             "small" => Some(Size::SMALL),
             "mid" => Some(Size::MID),
             "large" => Some(Size::LARGE),

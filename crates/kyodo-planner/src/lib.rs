@@ -28,7 +28,7 @@ use model::Problem;
 use rng::Rng;
 use schedule::{Event, Prices, Timetable};
 use score::Assigned;
-use staffing::{Seat, Staffing};
+use staffing::{Seat, Staffed, Staffing};
 
 /// The coordinator's adjustments (調整): people who must not or must serve,
 /// and terms of an earlier proposal to keep as they are.
@@ -99,6 +99,15 @@ const PATIENCE: u32 = 12;
 const MAX_ITERATIONS: u32 = 600;
 const PRIMAL_EVERY: u32 = 10;
 const RETIME_ROUNDS: u32 = 3;
+/// The search for a better plan in the time left stops after this many
+/// changes in a row that found nothing better, and starts again — from the
+/// plans of the next best timetables (`STARTS` of them), then from new
+/// staffings of the best plan's seats — at most `RESTARTS` times: a small
+/// city finishes before the time limit, and so gives the same plan for the
+/// same seed.
+const STALL: u32 = 30_000;
+const RESTARTS: u32 = 8;
+const STARTS: usize = 4;
 
 pub fn plan(instance: &Instance, options: &Options) -> Result<Outcome, PlanError> {
     let began = Instant::now();
@@ -131,10 +140,20 @@ pub fn plan(instance: &Instance, options: &Options) -> Result<Outcome, PlanError
         max_len,
         w.new_person as f64,
     );
-    let relaxation = bound::Relaxation::new(&problem, &prices, &adjustments.banned);
+    let mut relaxation = bound::Relaxation::new(&problem, &prices, &adjustments.banned);
+    // Years a plan leaves empty: how many positions the department rules
+    // let anyone hold in them is worked out once each.
+    let mut limited = vec![false; h];
     bound::initial_prices(&problem, &relaxation, &mut prices);
     let mut rng = Rng::new(options.seed);
-    let mut best: Option<(i64, Vec<Assigned>)> = None;
+    let rules = Staffing {
+        banned: &adjustments.banned,
+        required: &adjustments.required,
+    };
+    let mut best: Option<(i64, Staffed)> = None;
+    // Every plan staffed from timetables not tried before: the search
+    // afterwards starts from the best few, as their seats differ.
+    let mut pool: Vec<(i64, Staffed)> = Vec::new();
     let mut best_bound = f64::NEG_INFINITY;
     let mut tried: Vec<Vec<Vec<Event>>> = Vec::new();
     let (mut theta, mut stale, mut iterations) = (1.0, 0, 0);
@@ -162,6 +181,9 @@ pub fn plan(instance: &Instance, options: &Options) -> Result<Outcome, PlanError
         // Staffing costs far more than the timetables: plans are made at the
         // start and then every few steps, as the prices settle.
         let room = began.elapsed() + last_primal < search_limit;
+        // A new limit changes the relaxation: the step just computed is
+        // for the old one.
+        let mut relaxed_again = false;
         if iterations == 1 || (iterations % PRIMAL_EVERY == 0 && room) {
             let primal_began = Instant::now();
             // Two plans from these prices: the timetables as priced, whose empty
@@ -176,10 +198,23 @@ pub fn plan(instance: &Instance, options: &Options) -> Result<Outcome, PlanError
                     continue;
                 }
                 tried.push(events);
-                let plan = staff_plan(&problem, &adjustments, candidate, &shape_of_unit, &mut rng);
-                let score = score::evaluate(&problem, &plan).terms.score(&problem);
+                let staffed = staff_plan(&problem, &adjustments, &rules, candidate, &shape_of_unit, &mut rng);
+                let score = score::evaluate(&problem, &staffed.plan()).terms.score(&problem);
                 if best.as_ref().is_none_or(|(s, _)| score < *s) {
-                    best = Some((score, plan));
+                    best = Some((score, staffed.clone()));
+                }
+                pool.push((score, staffed));
+            }
+            if let Some((_, staffed)) = &best {
+                let vacant = vacant_years(&problem, &staffed.plan());
+                for (t, limited) in limited.iter_mut().enumerate() {
+                    if !*limited && vacant.iter().any(|v| v >> t & 1 == 1) {
+                        *limited = true;
+                        for grade in (0..problem.grades.len()).map(Some).chain([None]) {
+                            let most = bound::fill::most_held(&problem, &adjustments.banned, t, grade);
+                            relaxed_again |= bound::limit_held(&problem, &mut relaxation, &mut prices, t, grade, most);
+                        }
+                    }
                 }
             }
             last_primal = primal_began.elapsed();
@@ -188,6 +223,30 @@ pub fn plan(instance: &Instance, options: &Options) -> Result<Outcome, PlanError
         if proven(best_bound, target) || theta < 1e-4 {
             break;
         }
+        if relaxed_again {
+            // The price of a year's held positions is worth far more to the
+            // bound than a subgradient step moves it: each limited year's is
+            // set by a line search, the others held.
+            let dual_at = |prices: &Prices| {
+                let timetables: Vec<Timetable> = shapes.iter().map(|s| schedule::solve(s, h, &w, prices)).collect();
+                bound::evaluate(&problem, &relaxation, prices, &shapes, &timetables, &units_of_shape).value
+            };
+            let mut rows = Vec::new();
+            for t in (0..h).filter(|&t| limited[t]) {
+                rows.extend((0..problem.grades.len()).map(|g| prices.cover_index(g, t)));
+                rows.push(prices.held_index(t));
+            }
+            for i in rows {
+                // Each search solves every district two dozen times: a large
+                // city stops when its time is up.
+                if began.elapsed() >= search_limit {
+                    break;
+                }
+                let value = bound::line_search(&mut prices, i, w.vacancy as f64, &dual_at);
+                best_bound = best_bound.max(value);
+            }
+            continue;
+        }
         if !bound::step(&mut prices, &dual, target, theta, w.new_person as f64, w.vacancy as f64) {
             break;
         }
@@ -195,6 +254,7 @@ pub fn plan(instance: &Instance, options: &Options) -> Result<Outcome, PlanError
 
     // The loop runs at least once: a plan always exists (every seat may stay empty).
     let (mut best_score, mut chosen) = best.unwrap_or_default();
+    let lower_bound = (best_bound - 1e-6).ceil() as i64;
     // Where nobody could be found, the years stay empty: the district's
     // other terms are timed again knowing it (a later start, a shorter
     // term may now avoid a clash), and the plan staffed again.
@@ -202,7 +262,7 @@ pub fn plan(instance: &Instance, options: &Options) -> Result<Outcome, PlanError
         if began.elapsed() >= options.time_limit {
             break;
         }
-        let vacant = vacant_years(&problem, &chosen);
+        let vacant = vacant_years(&problem, &chosen.plan());
         if vacant.iter().all(|&v| v == 0) {
             break;
         }
@@ -216,16 +276,40 @@ pub fn plan(instance: &Instance, options: &Options) -> Result<Outcome, PlanError
             next.push(schedule::solve(&shape, h, &w, &seat_prices));
         }
         let own: Vec<usize> = (0..problem.units.len()).collect();
-        let plan = staff_plan(&problem, &adjustments, &next, &own, &mut rng);
-        let score = score::evaluate(&problem, &plan).terms.score(&problem);
+        let staffed = staff_plan(&problem, &adjustments, &rules, &next, &own, &mut rng);
+        let score = score::evaluate(&problem, &staffed.plan()).terms.score(&problem);
         if score >= best_score {
             break;
         }
-        (best_score, chosen) = (score, plan);
+        (best_score, chosen) = (score, staffed);
     }
+    // The time left goes to searching for a better plan (staffing/search).
+    let limits = staffing::Limits {
+        // What follows the search (checks, explanations) takes a moment.
+        deadline: began + options.time_limit.mul_f64(0.97),
+        stall: STALL,
+        target: lower_bound,
+    };
+    pool.retain(|(_, staffed)| staffed.seats != chosen.seats);
+    pool.sort_by_key(|(score, _)| *score);
+    pool.truncate(STARTS);
+    pool.insert(0, (best_score, chosen.clone()));
+    for round in 0..=RESTARTS {
+        if best_score <= lower_bound || Instant::now() >= limits.deadline {
+            break;
+        }
+        let from = match pool.get(round as usize) {
+            Some((_, staffed)) => staffed.clone(),
+            None => staffing::fill(&problem, &chosen.seats, &rules, &mut rng),
+        };
+        let (staffed, score) = staffing::improve(&problem, from, &rules, &mut rng, &limits);
+        if score < best_score {
+            (best_score, chosen) = (score, staffed);
+        }
+    }
+    let mut chosen = chosen.plan();
     let evaluation = feasible(&problem, &mut chosen);
     let score = evaluation.terms.score(&problem);
-    let lower_bound = (best_bound - 1e-6).ceil() as i64;
     let lower_bound = lower_bound.min(score);
     let unplaced: Vec<String> = adjustments
         .required
@@ -287,10 +371,11 @@ fn vacant_years(problem: &Problem, plan: &[Assigned]) -> Vec<u64> {
 fn staff_plan(
     problem: &Problem,
     adjustments: &Resolved,
+    rules: &Staffing,
     timetables: &[Timetable],
     shape_of_unit: &[usize],
     rng: &mut Rng,
-) -> Vec<Assigned> {
+) -> Staffed {
     let mut seats = Vec::new();
     for (u, unit) in problem.units.iter().enumerate() {
         for event in &timetables[shape_of_unit[u]].events {
@@ -310,11 +395,7 @@ fn staff_plan(
             }
         }
     }
-    let rules = Staffing {
-        banned: &adjustments.banned,
-        required: &adjustments.required,
-    };
-    staffing::fill(problem, &seats, &rules, rng)
+    staffing::fill(problem, &seats, rules, rng)
 }
 
 /// The plan with anything that breaks a hard rule taken out, so that what

@@ -11,7 +11,9 @@ use crate::model::Problem;
 /// What the units share, priced: `slot[class][t][len]` is earned by a new
 /// term of that class starting in horizon year `t` with length `len` (a
 /// seat a newcomer could take); `cover[grade][t]` is paid for each filled
-/// position-year of that grade (people of the grade are finite).
+/// position-year of that grade (people of the grade are finite), and
+/// `cover[grades][t]` for each filled position-year of any grade (the
+/// department rules let only so many be held in a year).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Prices {
     pub slot: Vec<f64>,
@@ -24,7 +26,7 @@ impl Prices {
     pub fn new(classes: usize, grades: usize, horizon: usize, max_len: usize, slot: f64) -> Prices {
         Prices {
             slot: vec![slot; classes * horizon * (max_len + 1)],
-            cover: vec![0.0; grades * horizon],
+            cover: vec![0.0; (grades + 1) * horizon],
             horizon,
             max_len,
         }
@@ -44,6 +46,11 @@ impl Prices {
 
     pub fn cover_index(&self, grade: usize, t: usize) -> usize {
         grade * self.horizon + t
+    }
+
+    /// The price of any position held in year `t`.
+    pub fn held_index(&self, t: usize) -> usize {
+        self.cover.len() - self.horizon + t
     }
 }
 
@@ -115,7 +122,7 @@ pub fn solve(shape: &[PositionShape], horizon: usize, weights: &Weights, prices:
             decode(state, &radix, &mut rem);
             for (i, p) in shape.iter().enumerate() {
                 options[i].clear();
-                let cover = prices.cover[prices.cover_index(p.grade, t)];
+                let cover = prices.cover[prices.cover_index(p.grade, t)] + prices.cover[prices.held_index(t)];
                 if rem[i] > 0 {
                     options[i].push((CONTINUE, cover, rem[i] - 1));
                 } else if p.fixed >> t & 1 == 1 {

@@ -31,7 +31,7 @@ pub enum PlanCommand {
         #[arg(long, default_value_t = 1)]
         seed: u64,
     },
-    /// Write a generated instance: small, mid or large city.
+    /// Write a generated instance: tiny, small, mid or large city.
     Generate {
         #[arg(long)]
         size: String,
@@ -176,7 +176,7 @@ pub fn generate(
     first_year: i32,
     output: &PathBuf,
 ) -> Result<()> {
-    let mut size = Size::named(size).ok_or_else(|| anyhow!("--size は small, mid, large のいずれかです"))?;
+    let mut size = Size::named(size).ok_or_else(|| anyhow!("--size は tiny, small, mid, large のいずれかです"))?;
     let (shape, shape_managers) = shape.shape()?;
     if let Some(m) = managers.or(shape_managers) {
         if !(50..=400).contains(&m) {

@@ -3,9 +3,15 @@
 //! possible serve for the first time and no seat stays empty when someone
 //! could take it.
 
+mod board;
+mod search;
+
 use crate::model::Problem;
 use crate::rng::Rng;
 use crate::score::Assigned;
+
+use board::Board;
+pub use search::{Limits, improve};
 
 /// A seat to fill: a new term of `position` from `start` for `len` years.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -23,122 +29,39 @@ impl Seat {
     }
 }
 
-/// What the board holds while seats are filled: everyone's terms and the
-/// departments serving each unit and year.
-struct Board<'a> {
-    problem: &'a Problem,
-    spans: Vec<Vec<(i32, i32)>>,
-    unit_departments: Vec<Vec<usize>>,
-    department_count: Vec<u32>,
-    serves: Vec<u32>,
-    banned: &'a [bool],
-}
-
-impl<'a> Board<'a> {
-    fn new(problem: &'a Problem, banned: &'a [bool]) -> Board<'a> {
-        let h = problem.horizon;
-        let mut board = Board {
-            problem,
-            spans: problem.staff.iter().map(|s| s.busy.clone()).collect(),
-            unit_departments: vec![Vec::new(); problem.units.len() * h],
-            department_count: vec![0; problem.departments.len() * h],
-            serves: vec![0; problem.staff.len()],
-            banned,
-        };
-        for c in &problem.current {
-            board.mark(c.staff, c.position, c.start, c.end, true);
-        }
-        board
-    }
-
-    fn years(&self, start: i32, end: i32) -> impl Iterator<Item = usize> + use<'_> {
-        (start..=end).filter_map(|y| self.problem.index(y))
-    }
-
-    fn mark(&mut self, person: usize, position: usize, start: i32, end: i32, on: bool) {
-        let h = self.problem.horizon;
-        let unit = self.problem.positions[position].unit;
-        let department = self.problem.staff[person].department;
-        for t in self.years(start, end).collect::<Vec<_>>() {
-            let list = &mut self.unit_departments[unit * h + t];
-            let count = &mut self.department_count[department * h + t];
-            if on {
-                list.push(department);
-                *count += 1;
-            } else if let Some(i) = list.iter().position(|&d| d == department) {
-                list.swap_remove(i);
-                *count -= 1;
-            }
-        }
-    }
-
-    /// Whether `person` may take `seat` now, given everyone already placed.
-    fn fits(&self, person: usize, seat: &Seat) -> bool {
-        let p = self.problem;
-        let (start, end) = (seat.start, seat.end());
-        if self.banned[person] || !p.eligible(person, seat.position, start, end) {
-            return false;
-        }
-        if self.spans[person].iter().any(|&(s, e)| s <= end && start <= e) {
-            return false;
-        }
-        let h = p.horizon;
-        let unit = p.positions[seat.position].unit;
-        let department = p.staff[person].department;
-        let cap = p.department_cap[department];
-        self.years(start, end).all(|t| {
-            (!p.distinct_departments || !self.unit_departments[unit * h + t].contains(&department))
-                && cap.is_none_or(|c| self.department_count[department * h + t] < c)
-        })
-    }
-
-    fn place(&mut self, person: usize, seat: &Seat) {
-        self.spans[person].push((seat.start, seat.end()));
-        self.serves[person] += 1;
-        self.mark(person, seat.position, seat.start, seat.end(), true);
-    }
-
-    fn remove(&mut self, person: usize, seat: &Seat) {
-        let span = (seat.start, seat.end());
-        if let Some(i) = self.spans[person].iter().position(|&s| s == span) {
-            self.spans[person].swap_remove(i);
-        }
-        self.serves[person] -= 1;
-        self.mark(person, seat.position, seat.start, seat.end(), false);
-    }
-
-    /// Of `people`, who fits `seat` at the least cost to the future: a
-    /// newcomer not yet placed, else whoever leaves soonest (the
-    /// long-staying are kept for later years).
-    fn best(&self, people: &[usize], seat: &Seat) -> Option<usize> {
-        people
-            .iter()
-            .copied()
-            .filter(|&s| self.fits(s, seat))
-            .min_by_key(|&s| self.preference(s))
-    }
-
-    fn preference(&self, person: usize) -> (bool, i32) {
-        (
-            !self.fresh(person),
-            self.problem.staff[person].leaves.unwrap_or(i32::MAX),
-        )
-    }
-
-    /// A newcomer not yet placed earns the objective's `new_person`.
-    fn fresh(&self, person: usize) -> bool {
-        self.problem.staff[person].newcomer && self.serves[person] == 0
-    }
-}
-
 /// People to place first, each in some seat they fit (必ず任命する職員).
 pub struct Staffing<'a> {
     pub banned: &'a [bool],
     pub required: &'a [usize],
 }
 
-/// Fill `seats`; a seat nobody can take is left out (its years stay empty).
-pub fn fill(problem: &Problem, seats: &[Seat], rules: &Staffing, rng: &mut Rng) -> Vec<Assigned> {
+/// Seats and who holds each (None: the seat's years stay empty).
+#[derive(Debug, Clone, Default)]
+pub struct Staffed {
+    pub seats: Vec<Seat>,
+    pub holder: Vec<Option<usize>>,
+}
+
+impl Staffed {
+    /// The appointments: the seats someone holds.
+    pub fn plan(&self) -> Vec<Assigned> {
+        self.seats
+            .iter()
+            .zip(&self.holder)
+            .filter_map(|(seat, h)| {
+                h.map(|staff| Assigned {
+                    position: seat.position,
+                    staff,
+                    start: seat.start,
+                    end: seat.end(),
+                })
+            })
+            .collect()
+    }
+}
+
+/// Fill `seats`; a seat nobody can take stays empty.
+pub fn fill(problem: &Problem, seats: &[Seat], rules: &Staffing, rng: &mut Rng) -> Staffed {
     let mut seats = seats.to_vec();
     let seats = &mut seats;
     let mut board = Board::new(problem, rules.banned);
@@ -193,19 +116,10 @@ pub fn fill(problem: &Problem, seats: &[Seat], rules: &Staffing, rng: &mut Rng) 
         shorten_empty(&mut board, seats, &open, &people, &mut holder);
     }
     fill_gaps(&mut board, seats, &mut holder, rules);
-
-    seats
-        .iter()
-        .zip(&holder)
-        .filter_map(|(seat, h)| {
-            h.map(|staff| Assigned {
-                position: seat.position,
-                staff,
-                start: seat.start,
-                end: seat.end(),
-            })
-        })
-        .collect()
+    Staffed {
+        seats: std::mem::take(seats),
+        holder,
+    }
 }
 
 /// As many newcomers as possible, one seat each: a bipartite matching,

@@ -5,6 +5,8 @@
 //! bound; the best one found is reported, and the plan is optimal when its
 //! score reaches it.
 
+pub mod fill;
+
 use std::collections::HashMap;
 
 use crate::model::Problem;
@@ -21,9 +23,11 @@ pub struct NewcomerGroup {
 pub struct Relaxation {
     pub groups: Vec<NewcomerGroup>,
     /// People of each grade who could hold a position in each year: the most
-    /// position-years of the grade that can be filled (`grade * h + t`).
+    /// position-years of the grade that can be filled (`grade * h + t`);
+    /// after the grades, the most positions of any grade held in each year
+    /// (`fill::most_held`, for the years it was worked out).
     pub capacity: Vec<f64>,
-    /// Positions of each grade.
+    /// Positions of each grade, then of all grades.
     pub positions_of_grade: Vec<usize>,
 }
 
@@ -34,7 +38,7 @@ impl Relaxation {
         // Per class: the lengths its positions allow, and its units.
         let mut lengths = vec![(u32::MAX, 0u32); problem.classes.len()];
         let mut units: Vec<Vec<usize>> = vec![Vec::new(); problem.classes.len()];
-        let mut positions_of_grade = vec![0; grades];
+        let mut positions_of_grade = vec![0; grades + 1];
         for p in &problem.positions {
             let l = &mut lengths[p.class];
             *l = (l.0.min(p.min_len), l.1.max(p.max_len));
@@ -42,6 +46,7 @@ impl Relaxation {
                 units[p.class].push(p.unit);
             }
             positions_of_grade[p.grade] += 1;
+            positions_of_grade[grades] += 1;
         }
         let mut groups: HashMap<Vec<usize>, usize> = HashMap::new();
         for (s, person) in problem.staff.iter().enumerate() {
@@ -76,6 +81,7 @@ impl Relaxation {
         groups.sort_by(|a, b| a.kinds.cmp(&b.kinds));
 
         let mut capacity = vec![0.0; grades * h];
+        capacity.extend(std::iter::repeat_n(problem.positions.len() as f64, h));
         let mut youngest = vec![i32::MAX; grades];
         for c in &problem.classes {
             youngest[c.grade] = youngest[c.grade].min(c.min_years);
@@ -153,6 +159,62 @@ pub fn initial_prices(problem: &Problem, relaxation: &Relaxation, prices: &mut P
     }
 }
 
+/// At most `most` positions — of `grade`, or of any grade when None — can
+/// be held in year `t` (`fill::most_held`): the relaxation learns it, and
+/// such a position held that year is priced just under a vacancy when
+/// fewer than all can be. Whether it changed anything.
+pub fn limit_held(
+    problem: &Problem,
+    relaxation: &mut Relaxation,
+    prices: &mut Prices,
+    t: usize,
+    grade: Option<usize>,
+    most: usize,
+) -> bool {
+    let i = grade.map_or(prices.held_index(t), |g| prices.cover_index(g, t));
+    if most as f64 >= relaxation.capacity[i] {
+        return false;
+    }
+    relaxation.capacity[i] = most as f64;
+    let row = grade.unwrap_or(problem.grades.len());
+    if most < relaxation.positions_of_grade[row] {
+        prices.cover[i] = (problem.weights.vacancy - 1).max(0) as f64;
+    }
+    true
+}
+
+/// The price `prices[i]` in `0..=most` that gives the best bound (the bound
+/// is concave in each price): golden-section search. Leaves that price set
+/// and returns the bound there.
+pub fn line_search(prices: &mut Prices, i: usize, most: f64, dual_at: &impl Fn(&Prices) -> f64) -> f64 {
+    const STEPS: usize = 24;
+    let ratio = (5f64.sqrt() - 1.0) / 2.0;
+    let at = |price: f64, prices: &mut Prices| {
+        prices.cover[i] = price;
+        dual_at(prices)
+    };
+    let (mut low, mut high) = (0.0, most);
+    let mut a = high - ratio * (high - low);
+    let mut b = low + ratio * (high - low);
+    let (mut fa, mut fb) = (at(a, prices), at(b, prices));
+    for _ in 0..STEPS {
+        if fa < fb {
+            low = a;
+            (a, fa) = (b, fb);
+            b = low + ratio * (high - low);
+            fb = at(b, prices);
+        } else {
+            high = b;
+            (b, fb) = (a, fa);
+            a = high - ratio * (high - low);
+            fa = at(a, prices);
+        }
+    }
+    let (price, value) = if fa >= fb { (a, fa) } else { (b, fb) };
+    prices.cover[i] = price;
+    value
+}
+
 /// The relaxation solved at some prices: its value (a lower bound on every
 /// plan's score) and the direction that improves the prices.
 pub struct Dual {
@@ -191,6 +253,7 @@ pub fn evaluate(
                 }
                 crate::schedule::Event::Gap { slot, t } => {
                     cover_gradient[shape[slot].grade * h + t] -= count_f;
+                    cover_gradient[prices.held_index(t)] -= count_f;
                 }
             }
         }
