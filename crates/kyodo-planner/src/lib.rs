@@ -102,11 +102,12 @@ const RETIME_ROUNDS: u32 = 3;
 /// The search for a better plan in the time left stops after this many
 /// changes in a row that found nothing better, and starts again — from the
 /// plans of the next best timetables (`STARTS` of them), then from new
-/// staffings of the best plan's seats — at most `RESTARTS` times: a small
-/// city finishes before the time limit, and so gives the same plan for the
-/// same seed.
-const STALL: u32 = 30_000;
-const RESTARTS: u32 = 8;
+/// staffings of the best plan's seats — at most `RESTARTS` times. Fresh
+/// starts find what a long walk from one plan misses. A search that ends
+/// by its rounds (or by proof) before the time limit gives the same plan
+/// for the same seed.
+const STALL: u32 = 10_000;
+const RESTARTS: u32 = 24;
 const STARTS: usize = 4;
 
 pub fn plan(instance: &Instance, options: &Options) -> Result<Outcome, PlanError> {

@@ -1,6 +1,7 @@
 //! Cities shaped like real ones (issue 19): departments whose caps are full
 //! from the first year, few managers. OR-Tools CP-SAT proved the optimum of
-//! each instance here (bench/rotation/cpsat.py); the planner must reach it.
+//! each instance here (bench/rotation/cpsat.py); the planner must reach it,
+//! or leave no more years empty than it does.
 
 use std::time::Duration;
 
@@ -48,4 +49,30 @@ fn years_the_department_rules_leave_empty_are_counted_by_the_bound() {
     assert_eq!(outcome.score, 19_840);
     assert!(outcome.lower_bound > 10_000, "bound {}", outcome.lower_bound);
     assert!(outcome.lower_bound <= outcome.score);
+}
+
+#[test]
+fn managers_move_so_that_no_year_stays_empty() {
+    // Department d01 holds 5 of 6 managers and 11 of 16 chiefs, and each
+    // team takes one person of a department: a plan fills every year only
+    // when the one d02 manager moves to the district whose chiefs must come
+    // from d01, and terms are cut around him. CP-SAT's optimum is 1000;
+    // the planner left a year empty (9,940) before its search timed terms
+    // and chose people together.
+    let size = Size {
+        managers_per_100_units: 170,
+        ..Size::TINY
+    };
+    let shape = Shape {
+        department_skew: Some(2.2),
+        ..Shape::REAL
+    };
+    let instance = generate_shaped(size, shape, 2027, 3);
+    let options = Options {
+        time_limit: Duration::from_secs(6),
+        ..Options::default()
+    };
+    let outcome = plan(&instance, &options).unwrap();
+    assert_eq!(outcome.terms.vacancy, 0, "score {}", outcome.score);
+    assert!(outcome.score < 1_200, "score {}", outcome.score);
 }

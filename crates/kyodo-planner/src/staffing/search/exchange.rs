@@ -5,21 +5,12 @@
 //! recreate; trades that cost nothing let the plan drift until a newcomer
 //! finds a place.
 
-use super::Search;
+use super::{Search, TRIES};
 use crate::rng::Rng;
-
-/// Tries at finding a seat or person that suits before giving up.
-const TRIES: usize = 16;
 
 impl Search<'_> {
     pub(super) fn exchange(&mut self, rng: &mut Rng, threshold: i64) {
-        let n = self.seats.len();
-        if n == 0 {
-            return;
-        }
-        let Some(i) = (0..TRIES).map(|_| rng.below(n)).find(|&i| !self.locked[i]) else {
-            return;
-        };
+        let Some(i) = self.any_seat(rng) else { return };
         let grade = self.problem.positions[self.seats[i].position].grade;
         // (seat, holder before) for every seat changed, to undo.
         let mut undo: Vec<(usize, Option<usize>)> = Vec::new();

@@ -9,13 +9,16 @@
 //!   seat of a year or two — are emptied and filled again together, across
 //!   grades, the seat with the fewest candidates first;
 //! - retiming (`retime`): a position, or a whole team, is timed again
-//!   around who is free, with the seats that compete with it refilled.
+//!   around who is free, with the seats that compete with it refilled;
+//! - term adjustments (`timing`): where two terms meet moves by a year, a
+//!   term splits so that someone else takes its later years, or two join.
 //!
 //! Years nobody holds are mended by lengthening a neighbouring term into
 //! them (`mend`).
 
 mod exchange;
 mod retime;
+mod timing;
 
 use std::time::Instant;
 
@@ -41,6 +44,9 @@ const LATE: usize = 100;
 /// The most candidates a seat being filled again considers.
 const CANDIDATES: usize = 48;
 
+/// Tries at finding a seat or person that suits before a change gives up.
+const TRIES: usize = 16;
+
 /// The most seats a time-window change empties at once.
 const WINDOW: usize = 24;
 
@@ -61,11 +67,12 @@ pub fn improve(
     let mut moves = 0usize;
     while best.0 > limits.target && stale < limits.stall && Instant::now() < limits.deadline {
         let threshold = search.cost.max(history[moves % LATE]);
-        // Mostly small exchanges, which are cheap; now and then a team
-        // timed again or a few seats emptied and filled again.
+        // Mostly small exchanges, which are cheap; now and then a term
+        // adjusted, a team timed again or a few seats emptied and filled.
         match rng.below(100) {
             0..15 => search.retime(rng, threshold),
             15..25 => search.ruin_and_recreate(rng, threshold),
+            25..40 => search.adjust(rng, threshold),
             _ => search.exchange(rng, threshold),
         }
         history[moves % LATE] = search.cost;
@@ -243,6 +250,15 @@ impl<'a> Search<'a> {
             set.push(others.swap_remove(rng.below(others.len())));
         }
         set
+    }
+
+    /// A seat the search may change, at random.
+    fn any_seat(&self, rng: &mut Rng) -> Option<usize> {
+        let n = self.seats.len();
+        if n == 0 {
+            return None;
+        }
+        (0..TRIES).map(|_| rng.below(n)).find(|&i| !self.locked[i])
     }
 
     fn staffed(&self) -> Staffed {

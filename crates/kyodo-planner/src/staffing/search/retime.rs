@@ -105,7 +105,7 @@ impl Search<'_> {
         }
     }
 
-    fn push_seat(&mut self, seat: Seat, person: Option<usize>) {
+    pub(super) fn push_seat(&mut self, seat: Seat, person: Option<usize>) {
         self.seats.push(seat);
         self.holder.push(None);
         self.locked.push(false);
