@@ -19,8 +19,9 @@ enum Choice {
 }
 
 impl Search<'_> {
-    /// Re-time a position — one with years nobody holds, or any — with
-    /// its team's other seats and a few seats of its grade emptied, so that
+    /// Re-time a position — one with years nobody holds, or any — (or its
+    /// team, or its grade in other districts) with its team's other seats
+    /// and a few seats of its grade emptied, so that
     /// the departments and people they held are free to choose again; the
     /// emptied seats are then filled again, and it all is undone when the
     /// plan scores above `threshold`.
@@ -35,11 +36,28 @@ impl Search<'_> {
             rng.below(p.positions.len())
         };
         let (unit, grade) = (p.positions[position].unit, p.positions[position].grade);
-        // Half the time the whole team is timed again, a position at a time.
+        // A third of the time the whole team is timed again, a position at
+        // a time; a third, the position with the same grade's in two other
+        // districts, so that people of the grade move between them.
         let mut retimed = vec![position];
-        if rng.chance(0.5) {
-            retimed = p.units[unit].positions.clone();
-            rng.shuffle(&mut retimed);
+        match rng.below(3) {
+            0 => {
+                retimed = p.units[unit].positions.clone();
+                rng.shuffle(&mut retimed);
+            }
+            1 => {
+                for _ in 0..2 {
+                    let other = &p.units[rng.below(p.units.len())];
+                    let same: Vec<usize> = other
+                        .positions
+                        .iter()
+                        .copied()
+                        .filter(|&q| p.positions[q].grade == grade && !retimed.contains(&q))
+                        .collect();
+                    retimed.extend(same);
+                }
+            }
+            _ => {}
         }
         let mine: Vec<usize> = (0..self.seats.len())
             .filter(|&i| !self.locked[i] && retimed.contains(&self.seats[i].position))
