@@ -60,6 +60,34 @@ pub struct Staff {
     pub served_units: Vec<String>,
 }
 
+impl Position {
+    /// A position of `grade` open to anyone of it, however recently hired.
+    pub fn new(id: impl Into<String>, grade: impl Into<String>, term: u32) -> Position {
+        Position {
+            id: id.into(),
+            grade: grade.into(),
+            term,
+            min_years_since_hire: 0,
+        }
+    }
+}
+
+impl Staff {
+    /// Someone of `grade` in `department` hired in `hired`, with no leaving
+    /// year, home district or past districts known.
+    pub fn new(id: impl Into<String>, grade: impl Into<String>, department: impl Into<String>, hired: i32) -> Staff {
+        Staff {
+            id: id.into(),
+            grade: grade.into(),
+            department: department.into(),
+            hired,
+            leaves: None,
+            home_unit: None,
+            served_units: Vec::new(),
+        }
+    }
+}
+
 /// An appointment already made: a fact the plan works around.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Current {

@@ -24,7 +24,7 @@ pub use instance::{Appointment, Current, Instance, Plan, Position, Rules, Staff,
 pub use model::InstanceError;
 pub use score::Terms;
 
-use model::Problem;
+use model::{Pos, Problem};
 use rng::Rng;
 use schedule::{Event, Prices, Timetable};
 use score::Assigned;
@@ -102,7 +102,8 @@ const RETIME_ROUNDS: u32 = 3;
 /// The search for a better plan in the time left stops after this many
 /// changes in a row that found nothing better, and starts again — from the
 /// plans of the next best timetables (`STARTS` of them), then from new
-/// staffings of the best plan's seats — at most `RESTARTS` times. Fresh
+/// staffings of the best plan's seats or of timetables priced at random
+/// (`jittered`), in turn — at most `RESTARTS` times. Fresh
 /// starts find what a long walk from one plan misses. A search that ends
 /// by its rounds (or by proof) before the time limit gives the same plan
 /// for the same seed.
@@ -301,7 +302,12 @@ pub fn plan(instance: &Instance, options: &Options) -> Result<Outcome, PlanError
         }
         let from = match pool.get(round as usize) {
             Some((_, staffed)) => staffed.clone(),
-            None => staffing::fill(&problem, &chosen.seats, &rules, &mut rng),
+            None if round % 2 == 0 => staffing::fill(&problem, &chosen.seats, &rules, &mut rng),
+            None => {
+                let noisy = jittered(&all_shapes, h, &w, &prices.without_cover(), &mut rng);
+                let own: Vec<usize> = (0..problem.units.len()).collect();
+                staff_plan(&problem, &adjustments, &rules, &noisy, &own, &mut rng)
+            }
         };
         let (staffed, score) = staffing::improve(&problem, from, &rules, &mut rng, &limits);
         if score < best_score {
@@ -352,11 +358,7 @@ fn proven(bound: f64, score: f64) -> bool {
 
 /// Per position, the horizon years nobody holds in `plan`, as bits.
 fn vacant_years(problem: &Problem, plan: &[Assigned]) -> Vec<u64> {
-    let mut held: Vec<u64> = problem
-        .positions
-        .iter()
-        .map(|p| p.fixed.iter().enumerate().fold(0, |m, (t, &f)| m | u64::from(f) << t))
-        .collect();
+    let mut held: Vec<u64> = problem.positions.iter().map(Pos::fixed_bits).collect();
     for a in plan {
         for year in a.start..=a.end {
             if let Some(t) = problem.index(year) {
@@ -369,6 +371,28 @@ fn vacant_years(problem: &Problem, plan: &[Assigned]) -> Vec<u64> {
 }
 
 /// Seats from the timetables, then people in them.
+/// Each unit's timetable under its own random change of the seat prices
+/// (up to half a newcomer's worth either way): start years the priced
+/// timetables would never choose, for a fresh start of the search.
+fn jittered(
+    shapes: &[Vec<schedule::PositionShape>],
+    h: usize,
+    w: &instance::Weights,
+    prices: &Prices,
+    rng: &mut Rng,
+) -> Vec<Timetable> {
+    shapes
+        .iter()
+        .map(|shape| {
+            let mut prices = prices.clone();
+            for price in &mut prices.slot {
+                *price += (rng.unit() - 0.5) * w.new_person as f64;
+            }
+            schedule::solve(shape, h, w, &prices)
+        })
+        .collect()
+}
+
 fn staff_plan(
     problem: &Problem,
     adjustments: &Resolved,

@@ -63,6 +63,16 @@ pub struct Pos {
     pub fixed: Vec<bool>,
 }
 
+impl Pos {
+    /// `fixed` as bits, year `t` at bit `t`.
+    pub fn fixed_bits(&self) -> u64 {
+        self.fixed
+            .iter()
+            .enumerate()
+            .fold(0, |m, (t, &f)| m | u64::from(f) << t)
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct UnitM {
     pub id: String,
@@ -342,6 +352,12 @@ impl Problem {
     pub fn index(&self, year: i32) -> Option<usize> {
         let t = year - self.first;
         (0..self.horizon as i32).contains(&t).then_some(t as usize)
+    }
+
+    /// The horizon indices of the years `start..=end` inside the horizon.
+    pub fn indices(&self, start: i32, end: i32) -> std::ops::Range<usize> {
+        let clamp = |year: i32| (year - self.first).clamp(0, self.horizon as i32) as usize;
+        clamp(start)..clamp(end + 1)
     }
 
     /// Whether `person` may hold `position` from `start` to `end`, by the

@@ -159,7 +159,7 @@ pub fn solve(shape: &[PositionShape], horizon: usize, weights: &Weights, prices:
                     to = to * radix[i] + r;
                     packed = packed << BITS | action;
                 }
-                c += unit_cost(starts, n, weights);
+                c += unit_cost(starts, n, weights) as f64;
                 if c < next[to] {
                     next[to] = c;
                     back_t[to] = (state as u32, packed);
@@ -226,9 +226,9 @@ fn start_cost(p: &PositionShape, t: usize, len: u32, weights: &Weights, prices: 
 }
 
 /// What a unit pays in one year for `starts` new terms among `positions`.
-pub fn unit_cost(starts: usize, positions: usize, weights: &Weights) -> f64 {
+pub fn unit_cost(starts: usize, positions: usize, weights: &Weights) -> i64 {
     let whole = positions >= 2 && starts >= positions;
-    (starts.saturating_sub(1) as i64 * weights.concentration + i64::from(whole) * weights.whole_team_change) as f64
+    starts.saturating_sub(1) as i64 * weights.concentration + i64::from(whole) * weights.whole_team_change
 }
 
 /// The shape of every unit of `problem`, pins included.
@@ -247,7 +247,7 @@ pub fn shapes(problem: &Problem, pins: &[Vec<(usize, u32)>]) -> Vec<Vec<Position
                         term: pos.term,
                         min_len: pos.min_len,
                         max_len: pos.max_len,
-                        fixed: pos.fixed.iter().enumerate().fold(0, |m, (t, &f)| m | u64::from(f) << t),
+                        fixed: pos.fixed_bits(),
                         pinned: pins[p].clone(),
                         vacant: 0,
                     }

@@ -4,12 +4,7 @@
 use kyodo_planner::{Appointment, Current, Instance, Options, Position, Rules, Staff, Unit, Weights, plan};
 
 fn position(id: &str, grade: &str, term: u32) -> Position {
-    Position {
-        id: id.into(),
-        grade: grade.into(),
-        term,
-        min_years_since_hire: 0,
-    }
+    Position::new(id, grade, term)
 }
 
 fn unit(id: &str, positions: Vec<Position>) -> Unit {
@@ -20,15 +15,7 @@ fn unit(id: &str, positions: Vec<Position>) -> Unit {
 }
 
 fn person(id: &str, grade: &str, department: &str) -> Staff {
-    Staff {
-        id: id.into(),
-        grade: grade.into(),
-        department: department.into(),
-        hired: 2000,
-        leaves: None,
-        home_unit: None,
-        served_units: Vec::new(),
-    }
+    Staff::new(id, grade, department, 2000)
 }
 
 fn instance(units: Vec<Unit>, staff: Vec<Staff>, flex: u32) -> Instance {

@@ -235,21 +235,8 @@ mod tests {
     /// Two districts of a manager and a chief; both managers and two of the
     /// three chiefs from department d01.
     fn town(cap: Option<u32>) -> Problem {
-        let position = |id: &str, grade: &str| Position {
-            id: id.into(),
-            grade: grade.into(),
-            term: 2,
-            min_years_since_hire: 0,
-        };
-        let person = |id: &str, grade: &str, department: &str| Staff {
-            id: id.into(),
-            grade: grade.into(),
-            department: department.into(),
-            hired: 2000,
-            leaves: None,
-            home_unit: None,
-            served_units: Vec::new(),
-        };
+        let position = |id: &str, grade: &str| Position::new(id, grade, 2);
+        let person = |id: &str, grade: &str, department: &str| Staff::new(id, grade, department, 2000);
         let units = ["u1", "u2"]
             .map(|u| Unit {
                 id: u.into(),

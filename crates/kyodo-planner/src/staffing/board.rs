@@ -33,15 +33,15 @@ impl<'a> Board<'a> {
         board
     }
 
-    fn years(&self, start: i32, end: i32) -> impl Iterator<Item = usize> + use<'_> {
-        (start..=end).filter_map(|y| self.problem.index(y))
+    fn years(&self, start: i32, end: i32) -> std::ops::Range<usize> {
+        self.problem.indices(start, end)
     }
 
     fn mark(&mut self, person: usize, position: usize, start: i32, end: i32, on: bool) {
         let h = self.problem.horizon;
         let unit = self.problem.positions[position].unit;
         let department = self.problem.staff[person].department;
-        for t in self.years(start, end).collect::<Vec<_>>() {
+        for t in self.years(start, end) {
             let list = &mut self.unit_departments[unit * h + t];
             let count = &mut self.department_count[department * h + t];
             if on {

@@ -14,8 +14,6 @@ impl Search<'_> {
         let grade = self.problem.positions[self.seats[i].position].grade;
         // (seat, holder before) for every seat changed, to undo.
         let mut undo: Vec<(usize, Option<usize>)> = Vec::new();
-        let newcomers = self.newcomers;
-        let filled_before = self.holder.iter().filter(|h| h.is_some()).count();
         if rng.chance(0.5) {
             self.trade(i, grade, rng, &mut undo);
         } else {
@@ -24,13 +22,7 @@ impl Search<'_> {
         if undo.is_empty() {
             return;
         }
-        let filled = self.holder.iter().filter(|h| h.is_some()).count();
-        let cost = if filled == filled_before {
-            // The same seats are held: only the newcomers can have changed.
-            self.cost - (self.newcomers - newcomers) * self.problem.weights.new_person
-        } else {
-            self.score()
-        };
+        let cost = self.score();
         if cost <= threshold {
             self.cost = cost;
             return;

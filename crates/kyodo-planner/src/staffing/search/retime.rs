@@ -5,6 +5,7 @@
 
 use super::Search;
 use crate::rng::Rng;
+use crate::schedule::unit_cost;
 use crate::staffing::Seat;
 
 #[derive(Clone, Copy)]
@@ -143,21 +144,8 @@ impl Search<'_> {
         // Starts in the unit's other positions, per year: a start here adds
         // to the year's concentration and may make a whole-team change.
         let team = p.units[pos.unit].positions.len();
-        let mut starts = vec![0usize; h];
-        for (seat, holder) in self.seats.iter().zip(&self.holder) {
-            if holder.is_some()
-                && p.positions[seat.position].unit == pos.unit
-                && let Some(t) = p.index(seat.start)
-            {
-                starts[t] += 1;
-            }
-        }
-        let start_cost = |t: usize| {
-            let cost = |k: usize| {
-                (k.saturating_sub(1) as i64) * w.concentration + i64::from(team >= 2 && k >= team) * w.whole_team_change
-            };
-            cost(starts[t] + 1) - cost(starts[t])
-        };
+        let starts = &self.starts[pos.unit * h..(pos.unit + 1) * h];
+        let start_cost = |t: usize| unit_cost(starts[t] + 1, team, w) - unit_cost(starts[t], team, w);
         let people = &self.people[pos.grade];
         // best[t] = (cost of years t.., the choice at t); best[h] = 0.
         let mut best: Vec<(i64, Choice)> = vec![(0, Choice::Held); h + 1];
