@@ -434,3 +434,33 @@ fn check_current_overlaps(
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::instance::{Position, Rules, Staff, Unit, Weights};
+
+    #[test]
+    fn indices_are_the_years_inside_the_horizon() {
+        let instance = Instance {
+            first_year: 2027,
+            horizon: 4,
+            units: vec![Unit {
+                id: "u1".into(),
+                positions: vec![Position::new("u1-s", "staff", 3)],
+            }],
+            staff: vec![Staff::new("a", "staff", "d01", 2000)],
+            current: Vec::new(),
+            rules: Rules::default(),
+            weights: Weights::default(),
+        };
+        let problem = Problem::new(&instance).unwrap();
+        // A term from before the horizon into it, one running on past it.
+        assert_eq!(problem.indices(2026, 2028), 0..2);
+        assert_eq!(problem.indices(2029, 2035), 2..4);
+        // Wholly before or after the horizon, or no years at all.
+        assert!(problem.indices(2024, 2026).is_empty());
+        assert!(problem.indices(2031, 2033).is_empty());
+        assert!(problem.indices(2028, 2027).is_empty());
+    }
+}
