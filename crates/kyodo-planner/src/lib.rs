@@ -370,7 +370,6 @@ fn vacant_years(problem: &Problem, plan: &[Assigned]) -> Vec<u64> {
     held.iter().map(|h| !h & all).collect()
 }
 
-/// Seats from the timetables, then people in them.
 /// Each unit's timetable under its own random change of the seat prices
 /// (up to half a newcomer's worth either way): start years the priced
 /// timetables would never choose, for a fresh start of the search.
@@ -393,6 +392,7 @@ fn jittered(
         .collect()
 }
 
+/// Seats from the timetables, then people in them.
 fn staff_plan(
     problem: &Problem,
     adjustments: &Resolved,
