@@ -110,6 +110,10 @@ const RETIME_ROUNDS: u32 = 3;
 const STALL: u32 = 10_000;
 const RESTARTS: u32 = 24;
 const STARTS: usize = 4;
+/// Golden-section steps for a year's held-position price (in 0..vacancy)
+/// and for a class's seat price (in 0..new_person).
+const LINE_STEPS: usize = 24;
+const CLASS_STEPS: usize = 10;
 
 pub fn plan(instance: &Instance, options: &Options) -> Result<Outcome, PlanError> {
     let began = Instant::now();
@@ -225,26 +229,44 @@ pub fn plan(instance: &Instance, options: &Options) -> Result<Outcome, PlanError
         if proven(best_bound, target) || theta < 1e-4 {
             break;
         }
-        if relaxed_again {
-            // The price of a year's held positions is worth far more to the
-            // bound than a subgradient step moves it: each limited year's is
-            // set by a line search, the others held.
+        // Prices worth far more to the bound than a subgradient step moves
+        // them are set by line searches, the others held: after the first
+        // plan, each class's seats at one price; when a year's held
+        // positions are newly limited, that year's prices.
+        if iterations == 1 || relaxed_again {
             let dual_at = |prices: &Prices| {
                 let timetables: Vec<Timetable> = shapes.iter().map(|s| schedule::solve(s, h, &w, prices)).collect();
                 bound::evaluate(&problem, &relaxation, prices, &shapes, &timetables, &units_of_shape).value
             };
+            // Each search solves every district a dozen times or two: a
+            // large city stops when its time is up.
+            if iterations == 1 {
+                for k in 0..problem.classes.len() {
+                    // Only a class priced between none and a newcomer's
+                    // worth at the start (`initial_prices`) is in doubt.
+                    let first = prices.slot[prices.slot_index(k, 0, 0)];
+                    if first <= 0.0 || first >= w.new_person as f64 {
+                        continue;
+                    }
+                    if began.elapsed() >= search_limit {
+                        break;
+                    }
+                    let set = |prices: &mut Prices, price: f64| bound::set_class_price(prices, k, price);
+                    let value = bound::line_search(&mut prices, set, w.new_person as f64, CLASS_STEPS, &dual_at);
+                    best_bound = best_bound.max(value);
+                }
+            }
             let mut rows = Vec::new();
-            for t in (0..h).filter(|&t| limited[t]) {
+            for t in (0..h).filter(|&t| relaxed_again && limited[t]) {
                 rows.extend((0..problem.grades.len()).map(|g| prices.cover_index(g, t)));
                 rows.push(prices.held_index(t));
             }
             for i in rows {
-                // Each search solves every district two dozen times: a large
-                // city stops when its time is up.
                 if began.elapsed() >= search_limit {
                     break;
                 }
-                let value = bound::line_search(&mut prices, i, w.vacancy as f64, &dual_at);
+                let set = |prices: &mut Prices, price: f64| prices.cover[i] = price;
+                let value = bound::line_search(&mut prices, set, w.vacancy as f64, LINE_STEPS, &dual_at);
                 best_bound = best_bound.max(value);
             }
             continue;

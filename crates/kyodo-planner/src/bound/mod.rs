@@ -1,7 +1,9 @@
 //! The lower bound (下界): a Lagrangian relaxation. Units are solved alone
 //! (`schedule`); what ties them together — each newcomer takes one seat of
 //! a kind, each grade has only so many people in a year — is priced, and
-//! the prices are improved by subgradient steps. Any prices give a valid
+//! the prices are improved by subgradient steps, and by line searches for
+//! those a step moves too little (a class's seats, a limited year's held
+//! positions). Any prices give a valid
 //! bound; the best one found is reported, and the plan is optimal when its
 //! score reaches it.
 
@@ -183,21 +185,26 @@ pub fn limit_held(
     true
 }
 
-/// The price `prices[i]` in `0..=most` that gives the best bound (the bound
-/// is concave in each price): golden-section search. Leaves that price set
-/// and returns the bound there.
-pub fn line_search(prices: &mut Prices, i: usize, most: f64, dual_at: &impl Fn(&Prices) -> f64) -> f64 {
-    const STEPS: usize = 24;
+/// The price set by `set` in `0..=most` that gives the best bound (the
+/// bound is concave in it): golden-section search in `steps` steps. Leaves
+/// that price set and returns the bound there.
+pub fn line_search(
+    prices: &mut Prices,
+    set: impl Fn(&mut Prices, f64),
+    most: f64,
+    steps: usize,
+    dual_at: &impl Fn(&Prices) -> f64,
+) -> f64 {
     let ratio = (5f64.sqrt() - 1.0) / 2.0;
     let at = |price: f64, prices: &mut Prices| {
-        prices.cover[i] = price;
+        set(prices, price);
         dual_at(prices)
     };
     let (mut low, mut high) = (0.0, most);
     let mut a = high - ratio * (high - low);
     let mut b = low + ratio * (high - low);
     let (mut fa, mut fb) = (at(a, prices), at(b, prices));
-    for _ in 0..STEPS {
+    for _ in 0..steps {
         if fa < fb {
             low = a;
             (a, fa) = (b, fb);
@@ -211,8 +218,23 @@ pub fn line_search(prices: &mut Prices, i: usize, most: f64, dual_at: &impl Fn(&
         }
     }
     let (price, value) = if fa >= fb { (a, fa) } else { (b, fb) };
-    prices.cover[i] = price;
+    set(prices, price);
     value
+}
+
+/// Every seat of class `k` priced at `price`, whatever its year and
+/// length. The subgradient moves each seat's price alone and zig-zags
+/// between them when a class has fewer newcomers than seats (all of them
+/// take the cheapest); one price for the class, found by `line_search`,
+/// is where it should start (large-real-3: a bound of -99,852 instead of
+/// -121,248 under a plan of -98,060).
+pub fn set_class_price(prices: &mut Prices, k: usize, price: f64) {
+    for t in 0..prices.horizon {
+        for len in 0..=prices.max_len as u32 {
+            let i = prices.slot_index(k, t, len);
+            prices.slot[i] = price;
+        }
+    }
 }
 
 /// The relaxation solved at some prices: its value (a lower bound on every
