@@ -142,6 +142,29 @@ pub struct Weights {
 }
 
 impl Weights {
+    /// Every score is a whole number of these: the weights' greatest common
+    /// divisor (1 when every weight is nothing). A bound is rounded up to
+    /// one, so that a plan of the contract's weights (all tens) is proven by
+    /// a bound within ten points of it, not only within one.
+    pub fn score_step(&self) -> i64 {
+        let gcd = |mut a: u64, mut b: u64| {
+            while b != 0 {
+                (a, b) = (b, a % b);
+            }
+            a
+        };
+        let weights = [
+            self.vacancy,
+            self.whole_team_change,
+            self.concentration,
+            self.term_deviation,
+            self.new_person,
+        ];
+        let step = weights.into_iter().fold(0, |g, w| gcd(g, w.unsigned_abs()));
+        // The weights' divisor of i64::MIN alone does not fit: one serves.
+        i64::try_from(step).ok().filter(|&s| s > 0).unwrap_or(1)
+    }
+
     fn default_vacancy() -> i64 {
         10_000
     }
@@ -197,6 +220,32 @@ fn is_zero(n: &i32) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_score_is_a_multiple_of_the_weights_common_divisor() {
+        assert_eq!(Weights::default().score_step(), 10);
+        let odd = Weights {
+            concentration: 25,
+            ..Weights::default()
+        };
+        assert_eq!(odd.score_step(), 5);
+        let negative = Weights {
+            vacancy: -4,
+            whole_team_change: 6,
+            concentration: 0,
+            term_deviation: 0,
+            new_person: 0,
+        };
+        assert_eq!(negative.score_step(), 2);
+        let none = Weights {
+            vacancy: 0,
+            whole_team_change: 0,
+            concentration: 0,
+            term_deviation: 0,
+            new_person: 0,
+        };
+        assert_eq!(none.score_step(), 1);
+    }
 
     #[test]
     fn absent_rules_and_weights_take_the_contract_defaults() {

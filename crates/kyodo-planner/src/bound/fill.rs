@@ -230,44 +230,7 @@ fn search(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::instance::{Instance, Position, Rules, Staff, Unit, Weights};
-
-    /// Two districts of a manager and a chief; both managers and two of the
-    /// three chiefs from department d01.
-    fn town(cap: Option<u32>) -> Problem {
-        let position = |id: &str, grade: &str| Position::new(id, grade, 2);
-        let person = |id: &str, grade: &str, department: &str| Staff::new(id, grade, department, 2000);
-        let units = ["u1", "u2"]
-            .map(|u| Unit {
-                id: u.into(),
-                positions: vec![
-                    position(&format!("{u}-m"), "manager"),
-                    position(&format!("{u}-c"), "chief"),
-                ],
-            })
-            .to_vec();
-        let staff = vec![
-            person("m1", "manager", "d01"),
-            person("m2", "manager", "d01"),
-            person("c1", "chief", "d01"),
-            person("c2", "chief", "d01"),
-            person("c3", "chief", "d02"),
-        ];
-        let mut rules = Rules::default();
-        if let Some(cap) = cap {
-            rules.department_cap.insert("d01".into(), cap);
-        }
-        let instance = Instance {
-            first_year: 2027,
-            horizon: 2,
-            units,
-            staff,
-            current: Vec::new(),
-            rules,
-            weights: Weights::default(),
-        };
-        Problem::new(&instance).unwrap()
-    }
+    use crate::bound::testing::town;
 
     #[test]
     fn one_department_per_team_leaves_a_chief_seat_empty() {

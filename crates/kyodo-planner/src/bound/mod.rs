@@ -5,9 +5,12 @@
 //! those a step moves too little (a class's seats, a limited year's held
 //! positions). Any prices give a valid
 //! bound; the best one found is reported, and the plan is optimal when its
-//! score reaches it.
+//! score reaches it. For towns, `crate::exact` gives a second bound that
+//! sees people one by one.
 
 pub mod fill;
+#[cfg(test)]
+pub(crate) mod testing;
 
 use std::collections::HashMap;
 

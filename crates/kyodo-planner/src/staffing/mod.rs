@@ -43,6 +43,22 @@ pub struct Staffed {
 }
 
 impl Staffed {
+    /// Each appointment of `plan` as a seat its holder holds.
+    pub fn from_plan(plan: &[Assigned]) -> Staffed {
+        Staffed {
+            seats: plan
+                .iter()
+                .map(|a| Seat {
+                    position: a.position,
+                    start: a.start,
+                    len: (a.end - a.start + 1) as u32,
+                    pinned: None,
+                })
+                .collect(),
+            holder: plan.iter().map(|a| Some(a.staff)).collect(),
+        }
+    }
+
     /// The appointments: the seats someone holds.
     pub fn plan(&self) -> Vec<Assigned> {
         self.seats
