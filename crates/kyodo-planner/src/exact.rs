@@ -5,13 +5,15 @@
 //! (counting people by grade) cannot; where the search finishes in time it
 //! gives the best plan and proves it — CP-SAT's optima on the towns shaped
 //! like real ones, most in under 0.2 s. Its size grows with people ×
-//! positions × years, so larger cities are left to the Lagrangian planner.
+//! positions × years, so a larger city is planned exactly only a few
+//! districts at a time, the rest of its plan held (`replan_units`).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
 use microlp::{ComparisonOp, OptimizationDirection, Problem as Lp, Variable};
 
+use crate::instance::{Current, Instance};
 use crate::model::Problem;
 use crate::score::Assigned;
 
@@ -179,6 +181,43 @@ pub fn solve(problem: &Problem, banned: &[bool], limit: Duration) -> Option<Solv
     Some(Solved { bound, plan })
 }
 
+/// Whether a neighbourhood of `units` districts can be planned again
+/// exactly (`replan_units`) in a few milliseconds: a town's or a
+/// ten-district city's people, not a larger city's.
+pub fn neighbourhoods_fit(problem: &Problem, units: usize) -> bool {
+    let positions = units * problem.units.iter().map(|u| u.positions.len()).max().unwrap_or(0);
+    problem.staff.len() * positions * problem.horizon <= LISTED_STARTS
+}
+
+/// The plan with the appointments in `units` chosen again exactly and the
+/// rest held as they are — as if current, so their people count as
+/// serving already — or None when the program finds no plan in `limit`.
+pub fn replan_units(
+    instance: &Instance,
+    problem: &Problem,
+    plan: &[Assigned],
+    units: &[usize],
+    banned: &[bool],
+    limit: Duration,
+) -> Option<Vec<Assigned>> {
+    let held: Vec<&Assigned> = plan
+        .iter()
+        .filter(|a| !units.contains(&problem.positions[a.position].unit))
+        .collect();
+    let mut rest = instance.clone();
+    rest.current.extend(held.iter().map(|a| Current {
+        position: problem.positions[a.position].id.clone(),
+        staff: problem.staff[a.staff].id.clone(),
+        start: a.start,
+        end: a.end,
+    }));
+    // The same units, people and positions in the same order: the indices
+    // of `problem` hold.
+    let rest = Problem::new(&rest).ok()?;
+    let replanned = solve(&rest, banned, limit)?.plan?;
+    Some(held.into_iter().cloned().chain(replanned).collect())
+}
+
 /// The people of each group given the terms the solution takes of it,
 /// each to someone free in its years — someone not yet serving first, so
 /// that as many newcomers serve as the solution counted. None if the terms
@@ -325,7 +364,7 @@ fn serving_departments(problem: &Problem) -> Vec<u32> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::bound::testing::town;
+    use crate::bound::testing::{town, town_instance};
 
     const LIMIT: Duration = Duration::from_secs(10);
 
@@ -354,6 +393,25 @@ mod tests {
         assert!(evaluation.violations.is_empty(), "{:?}", evaluation.violations);
         assert_eq!(evaluation.terms.score(&problem), 20_730);
         assert_eq!(evaluation.terms.new_person, 3);
+    }
+
+    #[test]
+    fn a_neighbourhood_is_planned_again_around_what_is_held() {
+        // The best plan with one district replanned from nothing: the other
+        // district's appointments are kept as they are, and the replanned
+        // one is as good as before.
+        let problem = town(None);
+        let instance = town_instance(None);
+        let banned = vec![false; problem.staff.len()];
+        let best = solve(&problem, &banned, LIMIT).unwrap().plan.unwrap();
+        let unit = |a: &Assigned| problem.positions[a.position].unit;
+        let held: Vec<Assigned> = best.iter().filter(|a| unit(a) == 1).cloned().collect();
+        let replanned = replan_units(&instance, &problem, &held, &[0], &banned, LIMIT).unwrap();
+        assert!(held.iter().all(|a| replanned.contains(a)), "{replanned:?}");
+        assert!(replanned.iter().filter(|a| !held.contains(a)).all(|a| unit(a) == 0));
+        let evaluation = crate::score::evaluate(&problem, &replanned);
+        assert!(evaluation.violations.is_empty(), "{:?}", evaluation.violations);
+        assert_eq!(evaluation.terms.score(&problem), 20_730);
     }
 
     #[test]

@@ -1,4 +1,4 @@
-//! A town for the bounds' unit tests.
+//! A town for the unit tests of the bounds and the exact model.
 
 use crate::instance::{Instance, Position, Rules, Staff, Unit, Weights};
 use crate::model::Problem;
@@ -6,6 +6,12 @@ use crate::model::Problem;
 /// Two districts of a manager and a chief; both managers and two of the
 /// three chiefs from department d01.
 pub fn town(cap: Option<u32>) -> Problem {
+    // The instance is built here and is valid: its ids are all distinct.
+    Problem::new(&town_instance(cap)).expect("the test town is a valid instance")
+}
+
+/// The town as an instance.
+pub fn town_instance(cap: Option<u32>) -> Instance {
     let position = |id: &str, grade: &str| Position::new(id, grade, 2);
     let person = |id: &str, grade: &str, department: &str| Staff::new(id, grade, department, 2000);
     let units = ["u1", "u2"]
@@ -28,7 +34,7 @@ pub fn town(cap: Option<u32>) -> Problem {
     if let Some(cap) = cap {
         rules.department_cap.insert("d01".into(), cap);
     }
-    let instance = Instance {
+    Instance {
         first_year: 2027,
         horizon: 2,
         units,
@@ -36,6 +42,5 @@ pub fn town(cap: Option<u32>) -> Problem {
         current: Vec::new(),
         rules,
         weights: Weights::default(),
-    };
-    Problem::new(&instance).unwrap()
+    }
 }
