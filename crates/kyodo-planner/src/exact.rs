@@ -57,7 +57,8 @@ pub struct Solved {
 /// The model of `problem` without the `banned` people, solved for at most
 /// `limit`; None when it is too large for that time or nothing was proven.
 pub fn solve(problem: &Problem, banned: &[bool], limit: Duration) -> Option<Solved> {
-    let groups = candidate_terms(problem, banned)?;
+    let serving = serving_departments(problem);
+    let groups = candidate_terms(problem, banned, &serving)?;
     let terms: usize = groups.iter().map(|g| g.terms.len()).sum();
     if terms as f64 > TERMS_PER_SECOND * limit.as_secs_f64() {
         return None;
@@ -118,7 +119,6 @@ pub fn solve(problem: &Problem, banned: &[bool], limit: Duration) -> Option<Solv
     for vars in unit_department_year.values() {
         at_most(&mut lp, vars, 1.0);
     }
-    let serving = serving_departments(problem);
     for (&(d, t), vars) in &department_year {
         if let Some(cap) = problem.department_cap[d] {
             let room = cap.saturating_sub(serving[d * h + t]);
@@ -259,8 +259,9 @@ fn appointments(
 /// Every term anyone could serve, by the rules that do not depend on the
 /// rest of the plan and on the current appointments; of the lengths that
 /// cover the same horizon years only the one nearest the position's term.
-/// None for a city too large to list them.
-fn candidate_terms(problem: &Problem, banned: &[bool]) -> Option<Vec<Alike>> {
+/// `serving` is `serving_departments`. None for a city too large to list
+/// them.
+fn candidate_terms(problem: &Problem, banned: &[bool], serving: &[u32]) -> Option<Vec<Alike>> {
     let h = problem.horizon;
     // A city far too large is turned away before its terms are listed.
     let mut of_grade = vec![0; problem.grades.len()];
@@ -272,7 +273,6 @@ fn candidate_terms(problem: &Problem, banned: &[bool]) -> Option<Vec<Alike>> {
         return None;
     }
     let departments = problem.departments.len();
-    let serving = serving_departments(problem);
     let mut taken = vec![false; problem.units.len() * departments * h];
     for c in &problem.current {
         let unit = problem.positions[c.position].unit;
@@ -429,7 +429,7 @@ mod tests {
         // The two d01 managers can take the same terms: one group of two.
         let problem = town(None);
         let banned = vec![false; problem.staff.len()];
-        let groups = candidate_terms(&problem, &banned).unwrap();
+        let groups = candidate_terms(&problem, &banned, &serving_departments(&problem)).unwrap();
         let managers: Vec<&Alike> = groups
             .iter()
             .filter(|g| g.members.len() == 2 && g.department == 0)

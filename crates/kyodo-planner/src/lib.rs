@@ -340,8 +340,8 @@ pub fn plan(instance: &Instance, options: &Options) -> Result<Outcome, PlanError
     }
     // A town or a small city: a few districts at a time are planned again
     // exactly, for a share of the time; then the search goes on from there.
-    let free = adjustments.required.is_empty() && adjustments.pinned.is_empty();
-    if free && best_score > lower_bound && exact::neighbourhoods_fit(&problem, NEIGHBOURHOOD) {
+    if adjustments.leave_people_free() && best_score > lower_bound && exact::neighbourhoods_fit(&problem, NEIGHBOURHOOD)
+    {
         let deadline = (Instant::now() + options.time_limit.mul_f64(NEIGHBOURHOOD_SHARE))
             .min(began + options.time_limit.mul_f64(0.97));
         let from = (best_score, chosen.plan());
@@ -445,11 +445,10 @@ fn replan_neighbourhoods(
         let Some(next) = exact::replan_units(instance, problem, &plan, &units, banned, left) else {
             continue;
         };
-        let evaluation = score::evaluate(problem, &next);
-        debug_assert!(evaluation.violations.is_empty(), "{:?}", evaluation.violations);
-        let score = evaluation.terms.score(problem);
         // A plan as good is taken too, so that the neighbourhoods walk.
-        if evaluation.violations.is_empty() && score <= best_score {
+        if let Some(score) = lawful_score(problem, &next)
+            && score <= best_score
+        {
             if score < best_score {
                 stale = 0;
             }
@@ -466,17 +465,22 @@ fn solve_exactly(problem: &Problem, adjustments: &Resolved, limit: Duration) -> 
     let Some(solved) = exact::solve(problem, &adjustments.banned, limit) else {
         return (f64::NEG_INFINITY, None);
     };
-    let free = adjustments.required.is_empty() && adjustments.pinned.is_empty();
-    let plan = solved.plan.filter(|_| free).and_then(|plan| {
-        let evaluation = score::evaluate(problem, &plan);
-        debug_assert!(evaluation.violations.is_empty(), "{:?}", evaluation.violations);
-        let score = evaluation.terms.score(problem);
-        evaluation
-            .violations
-            .is_empty()
-            .then(|| (score, Staffed::from_plan(&plan)))
-    });
+    let plan = solved
+        .plan
+        .filter(|_| adjustments.leave_people_free())
+        .and_then(|plan| lawful_score(problem, &plan).map(|score| (score, Staffed::from_plan(&plan))));
     (solved.bound, plan)
+}
+
+/// The contract's score of a plan from the integer program, None if it
+/// breaks a rule (a bug: the program keeps every rule).
+fn lawful_score(problem: &Problem, plan: &[Assigned]) -> Option<i64> {
+    let evaluation = score::evaluate(problem, plan);
+    debug_assert!(evaluation.violations.is_empty(), "{:?}", evaluation.violations);
+    evaluation
+        .violations
+        .is_empty()
+        .then(|| evaluation.terms.score(problem))
 }
 
 /// The least score a plan can have at or above `bound`: every score is a
@@ -582,6 +586,12 @@ struct Resolved {
 }
 
 impl Resolved {
+    /// Nobody is required or pinned: a plan made without knowing the
+    /// adjustments (the integer program's) may be used as it is.
+    fn leave_people_free(&self) -> bool {
+        self.required.is_empty() && self.pinned.is_empty()
+    }
+
     fn new(problem: &Problem, adjustments: &Adjustments) -> Result<Resolved, PlanError> {
         let person = |id: &String| {
             problem
